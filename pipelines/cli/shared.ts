@@ -1,0 +1,41 @@
+import { Options } from "@effect/cli"
+import { Config, Effect, Layer, Option } from "effect"
+import { Warehouse } from "../../sinks/warehouse.ts"
+import { Http } from "../../sources/http.ts"
+import { DagInvalid, loadDag } from "../load.ts"
+import { Fatal } from "../errors.ts"
+
+export const dagOption = Options.text("dag").pipe(
+  Options.withDefault("dag.yaml"),
+  Options.withDescription("The DAG file (default dag.yaml)")
+)
+
+export const dbOption = Options.text("db").pipe(
+  Options.withFallbackConfig(Config.string("JOBSIGNAL_DB")),
+  Options.withDefault("data/jobsignal.duckdb"),
+  Options.withDescription("The DuckDB warehouse file (default data/jobsignal.duckdb, or $JOBSIGNAL_DB)")
+)
+
+export const logFormatOption = Options.choice("log-format", ["text", "json"]).pipe(
+  Options.withDefault("text" as const),
+  Options.withDescription("text: readable lines and a live progress line on a terminal; json: one JSON event a line")
+)
+
+export const runtimeLayer = (db: string) =>
+  Layer.mergeAll(Warehouse.layer({ path: db }), Http.layer({ timeoutMs: 30_000 }))
+
+/** Loads and validates the DAG; an invalid file is a config error listing every problem. */
+export const loadDagEffect = (file: string) =>
+  Effect.try({
+    try: () => loadDag(file),
+    catch: (e) => new Fatal({ reason: "Config", message: e instanceof DagInvalid ? e.message : String(e) })
+  })
+
+export const optionalList = (o: Option.Option<string>) =>
+  Option.match(o, { onNone: () => undefined, onSome: (s) => s.split(",").map((x) => x.trim()).filter(Boolean) })
+
+/** Prints to stdout; the CLI's data goes there, its progress and errors to stderr. */
+export const print = (s: string) => Effect.sync(() => void process.stdout.write(s.endsWith("\n") ? s : s + "\n"))
+export const printErr = (s: string) => Effect.sync(() => void process.stderr.write(s.endsWith("\n") ? s : s + "\n"))
+
+export const fail = (code: number) => Effect.sync(() => { process.exitCode = code })

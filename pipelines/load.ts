@@ -1,0 +1,133 @@
+import { Either, ParseResult, Schema } from "effect"
+import { createHash } from "node:crypto"
+import { existsSync, readFileSync } from "node:fs"
+import { dirname, resolve } from "node:path"
+import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml"
+import cron from "node-cron"
+import { DagSpec, roleOf, type NodeSpec } from "./spec.ts"
+import { findKind, kindsOf } from "./registry.ts"
+
+/** One thing wrong with a dag.yaml, located by YAML path and line. */
+export interface Problem {
+  readonly path: string
+  readonly line?: number
+  readonly message: string
+}
+
+export interface LoadedDag {
+  readonly path: string
+  readonly dir: string
+  readonly spec: DagSpec
+  readonly hash: string
+  /** Resolves a path written in dag.yaml relative to the file. */
+  readonly resolvePath: (p: string) => string
+}
+
+export class DagInvalid extends Error {
+  constructor(readonly file: string, readonly problems: ReadonlyArray<Problem>) {
+    super(`${file} is not a valid DAG:\n` + problems.map((p) => `  ${p.path}${p.line ? ` (line ${p.line})` : ""}: ${p.message}`).join("\n"))
+  }
+}
+
+const pathString = (path: ReadonlyArray<PropertyKey>) =>
+  path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join("") || "(root)"
+
+const lineOf = (doc: Document, lc: LineCounter, path: ReadonlyArray<PropertyKey>): number | undefined => {
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n) as Array<string | number>, true) as { range?: [number, number] } | undefined
+    // For a missing key, the closest existing parent is where the fix goes.
+    if (node && typeof node === "object" && node.range) return lc.linePos(node.range[0]).line
+    if (n > 0 && isMap(doc.getIn(path.slice(0, n - 1) as Array<string | number>, true))) {
+      const parent = doc.getIn(path.slice(0, n - 1) as Array<string | number>, true) as { items: Array<{ key: { value?: unknown; range?: [number, number] } }> }
+      const pair = parent.items.find((it) => it.key?.value === path[n - 1])
+      if (pair?.key?.range) return lc.linePos(pair.key.range[0]).line
+    }
+  }
+  return undefined
+}
+
+const schemaProblems = (
+  error: ParseResult.ParseError,
+  prefix: ReadonlyArray<PropertyKey>,
+  doc: Document,
+  lc: LineCounter
+): Problem[] =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+    const full = [...prefix, ...issue.path]
+    const message = issue._tag === "Missing" ? "is required" : issue._tag === "Unexpected" ? "is not a known field" : issue.message
+    return { path: pathString(full), line: lineOf(doc, lc, full), message }
+  })
+
+/** Finds one cycle among `needs`, as the list of nodes around it, or undefined. */
+export const findCycle = (nodes: Record<string, NodeSpec>): string[] | undefined => {
+  const state = new Map<string, "visiting" | "done">()
+  const stack: string[] = []
+  const visit = (n: string): string[] | undefined => {
+    if (state.get(n) === "done") return undefined
+    if (state.get(n) === "visiting") return [...stack.slice(stack.indexOf(n)), n]
+    state.set(n, "visiting")
+    stack.push(n)
+    for (const m of nodes[n]?.needs ?? []) {
+      if (!(m in nodes)) continue
+      const c = visit(m)
+      if (c) return c
+    }
+    stack.pop()
+    state.set(n, "done")
+    return undefined
+  }
+  for (const n of Object.keys(nodes)) {
+    const c = visit(n)
+    if (c) return c
+  }
+  return undefined
+}
+
+/** Every problem in a dag.yaml text: YAML syntax, schema, kinds, options, needs, cycles, schedules. */
+export const validateDagText = (text: string, file: string): { spec?: DagSpec; problems: Problem[] } => {
+  const lc = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
+  if (doc.errors.length > 0)
+    return { problems: doc.errors.map((e) => ({ path: "(yaml)", line: e.linePos?.[0]?.line, message: e.message.split("\n")[0] })) }
+  const json = doc.toJS()
+  const decoded = Schema.decodeUnknownEither(DagSpec, { errors: "all", onExcessProperty: "error" })(json)
+  if (Either.isLeft(decoded)) return { problems: schemaProblems(decoded.left, [], doc, lc) }
+  const spec = decoded.right
+  const problems: Problem[] = []
+  const at = (path: PropertyKey[], message: string) => problems.push({ path: pathString(path), line: lineOf(doc, lc, path), message })
+  for (const [name, node] of Object.entries(spec.nodes)) {
+    const roles = (["source", "transform", "sink"] as const).filter((r) => node[r] !== undefined)
+    if (roles.length !== 1) {
+      at(["nodes", name], roles.length === 0 ? "needs exactly one of source:, transform: or sink:" : `has ${roles.join(" and ")}: a node is exactly one of source, transform or sink`)
+      continue
+    }
+    const { role, kind } = roleOf(node)!
+    const nodeKind = findKind(role, kind)
+    if (!nodeKind) {
+      at(["nodes", name, role], `unknown ${role} kind ${JSON.stringify(kind)}; known: ${kindsOf(role).join(", ")}`)
+    } else {
+      const opts = Schema.decodeUnknownEither(nodeKind.options, { errors: "all", onExcessProperty: "error" })(node.with ?? {})
+      if (Either.isLeft(opts)) problems.push(...schemaProblems(opts.left, ["nodes", name, "with"], doc, lc).map((p) => ({ ...p, message: `${p.message} (for ${role} ${kind})` })))
+    }
+    ;(node.needs ?? []).forEach((need, i) => {
+      if (!(need in spec.nodes)) at(["nodes", name, "needs", i], `needs ${JSON.stringify(need)}, which is not a node in this file`)
+      if (need === name) at(["nodes", name, "needs", i], "a node cannot need itself")
+    })
+    if (node.schedule !== undefined && !cron.validate(node.schedule)) at(["nodes", name, "schedule"], `not a valid cron expression: ${JSON.stringify(node.schedule)}`)
+  }
+  const cycle = findCycle(spec.nodes as Record<string, NodeSpec>)
+  if (cycle && cycle.length > 2) at(["nodes", cycle[0], "needs"], `cycle: ${cycle.join(" → ")}`)
+  return { spec, problems }
+}
+
+export const loadDag = (file: string): LoadedDag => {
+  const path = resolve(file)
+  if (!existsSync(path)) throw new DagInvalid(file, [{ path: "(file)", message: `${file} does not exist` }])
+  const text = readFileSync(path, "utf8")
+  const { spec, problems } = validateDagText(text, file)
+  if (!spec || problems.length > 0) throw new DagInvalid(file, problems)
+  const dir = dirname(path)
+  return { path, dir, spec, hash: createHash("sha256").update(text).digest("hex").slice(0, 12), resolvePath: (p) => resolve(dir, p) }
+}
+
+export { isSeq }

@@ -1,0 +1,52 @@
+import type { Effect, Schema, Scope } from "effect"
+import type { Fatal, Retriable, Skippable } from "./errors.ts"
+import type { Warehouse, WarehouseError } from "../sinks/warehouse.ts"
+import type { Http } from "../sources/http.ts"
+import type { NodeSpec, Role } from "./spec.ts"
+import type { LoadedDag } from "./load.ts"
+import type { Events } from "./events.ts"
+
+/** A node this one needs, and the run whose committed output it reads. */
+export interface NodeInput {
+  readonly node: string
+  readonly role: Role
+  readonly kind: string
+  readonly runId: string
+}
+
+export interface NodeContext {
+  readonly runId: string
+  readonly node: string
+  readonly spec: NodeSpec
+  readonly dag: LoadedDag
+  readonly mode: "run" | "backfill" | "resume"
+  readonly window: { readonly since?: string; readonly until?: string }
+  readonly inputs: ReadonlyArray<NodeInput>
+  /** Last committed cursor of this node. */
+  readonly cursor: string | null
+  readonly events: Events
+}
+
+export interface NodeOutcome {
+  readonly rowsIn: number
+  readonly rowsOut: number
+  /** New high-water mark; the runner never moves a cursor backwards. */
+  readonly cursor?: string | null
+  /** Some units failed (counted in `source_errors`), the rest committed. */
+  readonly partial?: boolean
+  /** Said once, e.g. "no MONGODB_URI: writing to the embedded warehouse". */
+  readonly notes?: ReadonlyArray<string>
+  readonly details?: Record<string, unknown>
+}
+
+export type NodeError = Retriable | Skippable | Fatal | WarehouseError
+export type NodeServices = Warehouse | Http | Scope.Scope
+
+/** A node kind as dag.yaml names it (`source: greenhouse`), resolved through the registry. */
+export interface NodeKind<Opts = any> {
+  readonly role: Role
+  readonly kind: string
+  readonly description: string
+  readonly options: Schema.Schema<Opts, any, never>
+  readonly run: (opts: Opts, ctx: NodeContext) => Effect.Effect<NodeOutcome, NodeError, NodeServices>
+}

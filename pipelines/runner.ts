@@ -1,0 +1,231 @@
+import { Deferred, Duration, Effect, Exit, Schema } from "effect"
+import { randomUUID } from "node:crypto"
+import { Warehouse } from "../sinks/warehouse.ts"
+import { withRetry, type RetryPolicy } from "../sources/http.ts"
+import { describe, Fatal, Retriable } from "./errors.ts"
+import type { Events } from "./events.ts"
+import { lastCommitted, markCrashedRuns, readCursor } from "./ledger.ts"
+import type { LoadedDag } from "./load.ts"
+import type { NodeContext, NodeInput, NodeOutcome } from "./node.ts"
+import { downstreamOf, enabledNodes, levels } from "./plan.ts"
+import { findKind } from "./registry.ts"
+import { parseDuration, roleOf, type NodeSpec } from "./spec.ts"
+
+export interface RunRequest {
+  readonly dag: LoadedDag
+  readonly only?: ReadonlyArray<string>
+  readonly resume?: string
+  readonly backfill?: { readonly node: string; readonly since: string; readonly until?: string }
+  readonly dryRun?: boolean
+  /** Options laid over a source node's `with` (the demo points sources at the replay server). */
+  readonly sourceOverrides?: (kind: string) => Record<string, unknown> | undefined
+  readonly events: Events
+}
+
+export interface NodeResult {
+  readonly node: string
+  readonly kind: string
+  readonly status: "success" | "partial" | "failed" | "skipped" | "interrupted" | "planned"
+  readonly rowsIn: number
+  readonly rowsOut: number
+  readonly ms: number
+  readonly error?: string
+  readonly notes?: ReadonlyArray<string>
+}
+
+export interface RunSummary {
+  readonly runId: string
+  readonly status: "success" | "failed" | "interrupted" | "planned"
+  readonly nodes: ReadonlyArray<NodeResult>
+  readonly ms: number
+}
+
+const ok = (s: string) => s === "success" || s === "partial"
+
+const retryPolicy = (dag: LoadedDag, spec: NodeSpec): RetryPolicy => {
+  const r = spec.retry ?? dag.spec.defaults?.retry
+  return {
+    times: r?.times ?? 0,
+    baseMs: parseDuration(r?.base ?? "2s")!,
+    capMs: parseDuration(r?.cap ?? "60s")!
+  }
+}
+
+/** Which nodes this run executes, and for the others, which earlier run's output they stand on. */
+export const selectNodes = (req: RunRequest) =>
+  Effect.gen(function* () {
+    const nodes = enabledNodes(req.dag.spec)
+    const unknown = [...(req.only ?? []), ...(req.backfill ? [req.backfill.node] : [])].filter((n) => !(n in nodes))
+    if (unknown.length > 0)
+      return yield* Effect.fail(new Fatal({ reason: "Config", message: `no such node in ${req.dag.path}: ${unknown.join(", ")} (nodes: ${Object.keys(nodes).join(", ")})` }))
+    const committed = new Map<string, string | undefined>()
+    const committedRun = (n: string) =>
+      committed.has(n) ? Effect.succeed(committed.get(n)) : lastCommitted(n).pipe(Effect.tap((r) => Effect.sync(() => committed.set(n, r))))
+
+    if (req.resume) {
+      const w = yield* Warehouse
+      const prior = yield* w.query<{ node: string; status: string }>("select node, status from node_runs where run_id = $1", [req.resume])
+      if (prior.length === 0) return yield* Effect.fail(new Fatal({ reason: "Config", message: `no run ${req.resume} in the ledger (see: jobsignal runs)` }))
+      for (const p of prior) if (ok(p.status)) committed.set(p.node, req.resume)
+      const selected = new Set(prior.filter((p) => !ok(p.status) && p.node in nodes).map((p) => p.node))
+      return { selected, committedRun }
+    }
+    if (req.backfill) {
+      const role = roleOf(nodes[req.backfill.node])
+      if (role?.role !== "source")
+        return yield* Effect.fail(new Fatal({ reason: "Config", message: `backfill takes a source node; ${req.backfill.node} is a ${role?.role}` }))
+      return { selected: downstreamOf(nodes, req.backfill.node), committedRun }
+    }
+    if (req.only && req.only.length > 0) {
+      const selected = new Set<string>()
+      const add = (n: string): Effect.Effect<void, never, Warehouse> =>
+        Effect.gen(function* () {
+          if (selected.has(n)) return
+          selected.add(n)
+          for (const m of nodes[n].needs ?? []) {
+            if (selected.has(m)) continue
+            // A need with committed output is read as it is; one without any must run first.
+            if ((yield* committedRun(m).pipe(Effect.orDie)) === undefined) yield* add(m)
+          }
+        })
+      for (const n of req.only) yield* add(n)
+      return { selected, committedRun }
+    }
+    return { selected: new Set(Object.keys(nodes)), committedRun }
+  })
+
+/**
+ * One DAG run: nodes start as soon as their needs have committed, independent branches run
+ * concurrently (bounded), a failed node skips its downstream, and every outcome lands in the ledger.
+ */
+export const runDag = (req: RunRequest) =>
+  Effect.gen(function* () {
+    const w = yield* Warehouse
+    yield* markCrashedRuns
+    const started = Date.now()
+    const nodes = enabledNodes(req.dag.spec)
+    const { selected, committedRun } = yield* selectNodes(req)
+    const order = levels(nodes, selected).flat()
+    const runId = `${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${randomUUID().slice(0, 6)}`
+    const mode: NodeContext["mode"] = req.resume ? "resume" : req.backfill ? "backfill" : "run"
+    const window = req.backfill ? { since: req.backfill.since, until: req.backfill.until } : {}
+
+    if (req.dryRun) {
+      const results: NodeResult[] = order.map((n) => ({ node: n, kind: roleOf(nodes[n])!.kind, status: "planned", rowsIn: 0, rowsOut: 0, ms: 0 }))
+      return { runId: "(dry run)", status: "planned", nodes: results, ms: 0 } satisfies RunSummary
+    }
+
+    yield* w.exec(
+      "insert into runs (run_id, started_at, status, mode, dag_path, dag_hash, args, resumed_from, pid) values ($1, now(), 'running', $2, $3, $4, $5, $6, $7)",
+      [runId, mode, req.dag.path, req.dag.hash, JSON.stringify({ only: req.only ?? null, backfill: req.backfill ?? null }), req.resume ?? null, process.pid]
+    )
+    for (const n of order)
+      yield* w.exec("insert into node_runs (run_id, node, kind, status) values ($1, $2, $3, 'pending')", [runId, n, roleOf(nodes[n])!.kind])
+    req.events.emit({ type: "run_started", runId, nodes: order, mode })
+
+    const results = new Map<string, NodeResult>()
+    const finished = new Map<string, Deferred.Deferred<NodeResult["status"]>>()
+    for (const n of order) finished.set(n, yield* Deferred.make<NodeResult["status"]>())
+    const gate = yield* Effect.makeSemaphore(req.dag.spec.defaults?.max_parallel_nodes ?? 4)
+
+    const finish = (node: string, kind: string, r: Omit<NodeResult, "node" | "kind">) =>
+      Effect.gen(function* () {
+        const result: NodeResult = { node, kind, ...r }
+        results.set(node, result)
+        yield* w.exec(
+          "update node_runs set status = $3, ended_at = now(), error_message = $4, started_at = coalesce(started_at, now()) where run_id = $1 and node = $2",
+          [runId, node, r.status, r.error ?? null]
+        )
+        req.events.emit({ type: "node_finished", node, status: r.status, rowsIn: r.rowsIn, rowsOut: r.rowsOut, ms: r.ms, error: r.error, notes: r.notes })
+        yield* Deferred.succeed(finished.get(node)!, r.status)
+      })
+
+    const runNode = (node: string) =>
+      Effect.gen(function* () {
+        const spec = nodes[node]
+        const { role, kind } = roleOf(spec)!
+        const nodeKind = findKind(role, kind)!
+        const needs = spec.needs ?? []
+        // Wait for the needs that run now; the others stand on committed output.
+        const inputs: NodeInput[] = []
+        for (const m of needs) {
+          const mr = roleOf(nodes[m] ?? {})
+          if (selected.has(m)) {
+            const st = yield* Deferred.await(finished.get(m)!)
+            if (!ok(st)) return yield* finish(node, kind, { status: "skipped", rowsIn: 0, rowsOut: 0, ms: 0, error: `upstream ${m} ${st}` })
+            inputs.push({ node: m, role: mr!.role, kind: mr!.kind, runId })
+          } else {
+            const prior = yield* committedRun(m)
+            if (!prior) return yield* finish(node, kind, { status: "skipped", rowsIn: 0, rowsOut: 0, ms: 0, error: `needs ${m}, which has no committed output yet: run it first` })
+            inputs.push({ node: m, role: mr!.role, kind: mr!.kind, runId: prior })
+          }
+        }
+        return yield* gate.withPermits(1)(Effect.gen(function* () {
+          const t0 = Date.now()
+          const override = role === "source" ? req.sourceOverrides?.(kind) : undefined
+          const raw = { ...(spec.with ?? {}), ...override }
+          const opts = yield* Schema.decodeUnknown(nodeKind.options)(raw).pipe(
+            Effect.mapError((e) => new Fatal({ reason: "Config", message: `nodes.${node}.with: ${e.message}` }))
+          )
+          const ctx: NodeContext = { runId, node, spec, dag: req.dag, mode, window, inputs, cursor: yield* readCursor(node), events: req.events }
+          let attempt = 0
+          const once = Effect.suspend(() => {
+            attempt++
+            req.events.emit({ type: "node_started", node, attempt })
+            return w.exec("update node_runs set status = 'running', started_at = coalesce(started_at, now()), attempts = $3 where run_id = $1 and node = $2", [runId, node, attempt]).pipe(
+              Effect.zipRight(Effect.scoped(nodeKind.run(opts, ctx)))
+            )
+          })
+          const timeoutMs = parseDuration(spec.timeout ?? req.dag.spec.defaults?.timeout ?? "30m")!
+          const exit = yield* withRetry(
+            once.pipe(Effect.timeoutFail({ duration: Duration.millis(timeoutMs), onTimeout: () => new Retriable({ reason: "Timeout", message: `${node} did not finish within ${spec.timeout ?? "30m"}` }) })),
+            retryPolicy(req.dag, spec),
+            (e, n, delayMs) => req.events.emit({ type: "node_retry", node, attempt: n, delayMs, error: describe(e) })
+          ).pipe(Effect.exit)
+          const ms = Date.now() - t0
+          if (Exit.isSuccess(exit)) {
+            const out: NodeOutcome = exit.value
+            const status = out.partial ? "partial" : "success"
+            yield* w.transaction((tx) =>
+              Effect.gen(function* () {
+                yield* tx.exec(
+                  "update node_runs set rows_in = $3, rows_out = $4, details = $5 where run_id = $1 and node = $2",
+                  [runId, node, out.rowsIn, out.rowsOut, JSON.stringify({ ...(out.details ?? {}), notes: out.notes ?? [] })]
+                )
+                // The cursor moves only with committed output, and only forwards.
+                if (out.cursor)
+                  yield* tx.exec(
+                    `insert into cursors (node, value, run_id, updated_at) values ($1, $2, $3, now())
+                     on conflict (node) do update set value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at
+                     where excluded.value::timestamptz > cursors.value::timestamptz`,
+                    [node, out.cursor, runId]
+                  )
+              })
+            )
+            for (const note of out.notes ?? []) req.events.emit({ type: "info", node, message: note })
+            return yield* finish(node, kind, { status, rowsIn: out.rowsIn, rowsOut: out.rowsOut, ms, notes: out.notes })
+          }
+          const cause = exit.cause
+          const interrupted = cause._tag === "Interrupt" || (cause._tag !== "Fail" && cause._tag !== "Die" && String(cause).includes("Interrupt"))
+          const err = cause._tag === "Fail" ? cause.error : cause._tag === "Die" ? cause.defect : cause
+          const tag = err && typeof err === "object" && "_tag" in err ? String((err as { _tag: unknown })._tag) : "Defect"
+          yield* w.exec("update node_runs set error_tag = $3 where run_id = $1 and node = $2", [runId, node, tag])
+          return yield* finish(node, kind, { status: interrupted ? "interrupted" : "failed", rowsIn: 0, rowsOut: 0, ms, error: describe(err) })
+        }))
+      }).pipe(
+        Effect.catchAll((e) => finish(node, roleOf(nodes[node])!.kind, { status: "failed", rowsIn: 0, rowsOut: 0, ms: 0, error: describe(e) }).pipe(Effect.orDie))
+      )
+
+    const markInterrupted = Effect.gen(function* () {
+      yield* w.exec("update node_runs set status = 'interrupted', ended_at = now() where run_id = $1 and status in ('running', 'pending')", [runId])
+      yield* w.exec("update runs set status = 'interrupted', ended_at = now() where run_id = $1", [runId])
+    }).pipe(Effect.orDie)
+
+    yield* Effect.forEach(order, runNode, { concurrency: "unbounded", discard: true }).pipe(Effect.onInterrupt(() => markInterrupted))
+    const list = order.map((n) => results.get(n)!)
+    const status: RunSummary["status"] = list.every((r) => ok(r.status)) ? "success" : list.some((r) => r.status === "interrupted") ? "interrupted" : "failed"
+    yield* w.exec("update runs set status = $2, ended_at = now() where run_id = $1", [runId, status])
+    const ms = Date.now() - started
+    req.events.emit({ type: "run_finished", runId, status, ms })
+    return { runId, status, nodes: list, ms } satisfies RunSummary
+  })

@@ -1,0 +1,42 @@
+/**
+ * `npm run demo`: the default DAG, offline. A loopback server replays the recorded responses in
+ * fixtures/, every source node is pointed at it (with the boards that have recordings), and the
+ * run lands in the warehouse ($JOBSIGNAL_DB or data/jobsignal.duckdb).
+ */
+import { Effect } from "effect"
+import { resolve } from "node:path"
+import { sources } from "../sources/index.ts"
+import { startReplayServer } from "../sources/replay.ts"
+import { consoleEvents } from "../pipelines/console.ts"
+import { loadDag } from "../pipelines/load.ts"
+import { runDag } from "../pipelines/runner.ts"
+import { printSummary } from "../pipelines/cli/run.ts"
+import { runtimeLayer } from "../pipelines/cli/shared.ts"
+import { Warehouse } from "../sinks/warehouse.ts"
+import { formatTable } from "../pipelines/console.ts"
+
+const db = resolve(process.env.JOBSIGNAL_DB ?? "data/jobsignal.duckdb")
+const dag = loadDag(process.argv[2] ?? "dag.yaml")
+const replay = await startReplayServer(sources)
+const byKind = new Map(sources.map((s) => [s.kind, s]))
+console.error(`demo: replaying recorded responses from fixtures/ on ${replay.url}`)
+
+const program = Effect.gen(function* () {
+  const summary = yield* runDag({
+    dag,
+    events: consoleEvents("text"),
+    sourceOverrides: (kind) => {
+      const src = byKind.get(kind)
+      return src ? { ...src.replayOptions, base_url: replay.baseUrlFor(kind) } : undefined
+    }
+  })
+  yield* printSummary(summary, db)
+  const w = yield* Warehouse
+  const top = yield* w.query("select company, count(*)::int as jobs, count(*) filter (where remote = 'remote')::int as remote from jobs group by 1 order by 2 desc limit 10")
+  process.stdout.write(`\njobs by company:\n${formatTable(top)}\n`)
+  process.stdout.write(`\nwarehouse: ${db}\ntry: npx jobsignal sql "select title, company, location from jobs limit 10" --db ${db}\n`)
+  return summary
+})
+
+const summary = await Effect.runPromise(program.pipe(Effect.provide(runtimeLayer(db)))).finally(() => replay.close())
+process.exitCode = summary.status === "success" ? 0 : 1

@@ -1,0 +1,3 @@
+import type { NodeKind } from "../pipelines/node.ts"
+
+export const sinks: ReadonlyArray<NodeKind> = []

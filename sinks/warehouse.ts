@@ -1,0 +1,128 @@
+import { Context, Effect, Layer, Schema } from "effect"
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api"
+import { mkdirSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join } from "node:path"
+import { randomUUID } from "node:crypto"
+import { migrations as allMigrations, type Migration } from "./migrations.ts"
+
+export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", {
+  message: Schema.String,
+  sql: Schema.optional(Schema.String)
+}) {}
+
+export type Row = Record<string, unknown>
+
+/** What a query can do, inside or outside a transaction. */
+export interface Queries {
+  readonly query: <T = Row>(sql: string, params?: ReadonlyArray<unknown>) => Effect.Effect<T[], WarehouseError>
+  readonly exec: (sql: string, params?: ReadonlyArray<unknown>) => Effect.Effect<void, WarehouseError>
+  /** Bulk insert by column name, through NDJSON and DuckDB's `read_json` (fast, typed by the table). */
+  readonly insertRows: (table: string, rows: ReadonlyArray<Row>) => Effect.Effect<number, WarehouseError>
+}
+
+export interface WarehouseService extends Queries {
+  readonly path: string
+  /** Runs `f` in one DuckDB transaction: all of it is committed, or none of it. */
+  readonly transaction: <A, E, R>(f: (tx: Queries) => Effect.Effect<A, E, R>) => Effect.Effect<A, E | WarehouseError, R>
+}
+
+/** The embedded DuckDB warehouse: every stage's output, the run ledger, cursors and analytics views. */
+export class Warehouse extends Context.Tag("jobsignal/Warehouse")<Warehouse, WarehouseService>() {
+  static layer = (config: { path: string; migrations?: ReadonlyArray<Migration> }) =>
+    Layer.scoped(Warehouse, openWarehouse(config))
+}
+
+const shortSql = (sql: string) => sql.replace(/\s+/g, " ").trim().slice(0, 160)
+
+const columnTypes = (conn: DuckDBConnection, table: string) =>
+  conn.runAndReadAll(
+    "select column_name, data_type from information_schema.columns where table_name = $1 order by ordinal_position",
+    [table]
+  ).then((r) => r.getRowObjectsJson() as Array<{ column_name: string; data_type: string }>)
+
+const makeQueries = (conn: DuckDBConnection, lock: <A, E, R>(e: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>): Queries => {
+  const query = <T = Row>(sql: string, params: ReadonlyArray<unknown> = []) =>
+    lock(Effect.tryPromise({
+      try: async () => (await conn.runAndReadAll(sql, params as never)).getRowObjectsJson() as T[],
+      catch: (e) => new WarehouseError({ message: (e as Error).message, sql: shortSql(sql) })
+    }))
+  const exec = (sql: string, params: ReadonlyArray<unknown> = []) =>
+    lock(Effect.tryPromise({
+      try: async () => { await conn.run(sql, params as never) },
+      catch: (e) => new WarehouseError({ message: (e as Error).message, sql: shortSql(sql) })
+    }))
+  const insertRows = (table: string, rows: ReadonlyArray<Row>) =>
+    rows.length === 0
+      ? Effect.succeed(0)
+      : lock(Effect.tryPromise({
+          try: async () => {
+            const types = await columnTypes(conn, table)
+            if (types.length === 0) throw new Error(`table ${table} does not exist`)
+            const present = types.filter((t) => t.column_name in rows[0])
+            const file = join(tmpdir(), `jobsignal-${randomUUID()}.ndjson`)
+            writeFileSync(file, rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? Number(v) : v))).join("\n"))
+            try {
+              const cols = present.map((t) => `'${t.column_name}': '${t.data_type.replace(/'/g, "''")}'`).join(", ")
+              const names = present.map((t) => `"${t.column_name}"`).join(", ")
+              await conn.run(
+                `insert into "${table}" (${names}) select ${names} from read_json('${file}', format = 'newline_delimited', columns = {${cols}}, maximum_object_size = 67108864)`
+              )
+            } finally {
+              rmSync(file, { force: true })
+            }
+            return rows.length
+          },
+          catch: (e) => new WarehouseError({ message: `insert into ${table}: ${(e as Error).message}` })
+        }))
+  return { query, exec, insertRows }
+}
+
+const openWarehouse = (config: { path: string; migrations?: ReadonlyArray<Migration> }) =>
+  Effect.gen(function* () {
+    if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true })
+    const instance = yield* Effect.tryPromise({
+      try: () => DuckDBInstance.create(config.path),
+      catch: (e) => new WarehouseError({ message: `cannot open warehouse ${config.path}: ${(e as Error).message}` })
+    })
+    const conn = yield* Effect.promise(() => instance.connect())
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        try { conn.closeSync() } catch { /* already closed */ }
+        try { instance.closeSync() } catch { /* already closed */ }
+      })
+    )
+    // One connection, one statement at a time: DuckDB transactions are per connection, so a
+    // transaction holds the lock for its whole length and other fibers wait for it.
+    const sem = yield* Effect.makeSemaphore(1)
+    const locked = <A, E, R>(e: Effect.Effect<A, E, R>) => sem.withPermits(1)(e)
+    const outer = makeQueries(conn, locked)
+    const inner = makeQueries(conn, (e) => e)
+    const transaction = <A, E, R>(f: (tx: Queries) => Effect.Effect<A, E, R>) =>
+      locked(
+        Effect.acquireUseRelease(
+          inner.exec("begin transaction"),
+          () => f(inner),
+          (_, exit) => (exit._tag === "Success" ? inner.exec("commit") : inner.exec("rollback")).pipe(Effect.orDie)
+        )
+      )
+    const service: WarehouseService = { path: config.path, ...outer, transaction }
+    yield* migrate(service, config.migrations ?? allMigrations)
+    return service
+  })
+
+/** Applies, in order, the migrations this warehouse has not seen; each in its own transaction. */
+export const migrate = (w: WarehouseService, list: ReadonlyArray<Migration>) =>
+  Effect.gen(function* () {
+    yield* w.exec("create table if not exists schema_migrations (id varchar primary key, applied_at timestamptz default now())")
+    const done = new Set((yield* w.query<{ id: string }>("select id from schema_migrations")).map((r) => r.id))
+    for (const m of list) {
+      if (done.has(m.id)) continue
+      yield* w.transaction((tx) =>
+        Effect.gen(function* () {
+          for (const stmt of m.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) yield* tx.exec(stmt)
+          yield* tx.exec("insert into schema_migrations (id) values ($1)", [m.id])
+        })
+      )
+    }
+  })

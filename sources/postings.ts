@@ -1,0 +1,59 @@
+import type { Posting } from "../model/posting.ts"
+import type { StagingOutput } from "./source.ts"
+
+/** Every job source stages into `stg_jobs`; `dedupe` reads it from there. */
+export const postingsStaging: StagingOutput<Posting> = {
+  table: "stg_jobs",
+  columns: {
+    source: "VARCHAR",
+    source_id: "VARCHAR",
+    board: "VARCHAR",
+    url: "VARCHAR",
+    apply_url: "VARCHAR",
+    title: "VARCHAR",
+    company: "VARCHAR",
+    company_domain: "VARCHAR",
+    location: "VARCHAR",
+    remote: "VARCHAR",
+    posted_at: "TIMESTAMPTZ",
+    posted_after: "TIMESTAMPTZ",
+    posted_before: "TIMESTAMPTZ",
+    updated_at: "TIMESTAMPTZ",
+    description_text: "VARCHAR",
+    salary_min: "DOUBLE",
+    salary_max: "DOUBLE",
+    salary_currency: "VARCHAR",
+    salary_period: "VARCHAR",
+    employment_type: "VARCHAR",
+    department: "VARCHAR",
+    tags: "VARCHAR[]",
+    raw: "JSON"
+  },
+  toRow: (p) => ({
+    source: p.source,
+    source_id: p.source_id,
+    board: p.board ?? null,
+    url: p.url,
+    apply_url: p.apply_url ?? null,
+    title: p.title,
+    company: p.company,
+    company_domain: p.company_domain ?? null,
+    location: p.location ?? null,
+    remote: p.remote,
+    posted_at: p.posted_at ?? null,
+    posted_after: p.posted_after ?? null,
+    posted_before: p.posted_before ?? null,
+    updated_at: p.updated_at ?? null,
+    description_text: p.description_text ?? null,
+    salary_min: p.salary_min ?? null,
+    salary_max: p.salary_max ?? null,
+    salary_currency: p.salary_currency ?? null,
+    salary_period: p.salary_period ?? null,
+    employment_type: p.employment_type ?? null,
+    department: p.department ?? null,
+    tags: p.tags ?? [],
+    raw: p.raw === undefined ? null : JSON.stringify(p.raw)
+  }),
+  key: (p) => p.source_id,
+  cursorValue: (p) => p.updated_at ?? p.posted_at ?? null
+}

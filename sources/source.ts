@@ -1,0 +1,74 @@
+import type { Effect, Schema, Stream } from "effect"
+import type { Fatal, Skippable, SourceError } from "../pipelines/errors.ts"
+import type { Posting } from "../model/posting.ts"
+import type { HostLimits, Http } from "./http.ts"
+
+/** One fan-out task of a source: a board, a search, a feed. Plain data, so any executor can run it. */
+export interface SourceUnit {
+  readonly key: string
+  readonly [field: string]: unknown
+}
+
+export interface SourceContext {
+  readonly node: string
+  readonly runId: string
+  /** `with.base_url`, else the source's default. No trailing slash. */
+  readonly baseUrl: string
+  /** Backfill window (ISO dates); empty on a normal run. */
+  readonly window: { readonly since?: string; readonly until?: string }
+  /** Last committed high-water mark of this node, if any. */
+  readonly cursor: string | null
+  /** Count one skipped record or page. Nothing is dropped without passing through here. */
+  readonly skip: (e: Skippable) => Effect.Effect<void>
+  readonly log: (message: string) => Effect.Effect<void>
+}
+
+/** Where a source's records land: one staging table, tagged by the engine with run, node and unit. */
+export interface StagingOutput<Rec> {
+  readonly table: string
+  /** Column name → DuckDB type. The engine adds run_id, node, unit, record_key, fetched_at. */
+  readonly columns: Readonly<Record<string, string>>
+  readonly toRow: (r: Rec) => Record<string, unknown>
+  /** Primary key of the record within its source (unique per run). */
+  readonly key: (r: Rec) => string
+  /** The value an incremental cursor tracks (ISO date), if the record has one. */
+  readonly cursorValue?: (r: Rec) => string | null | undefined
+}
+
+/** A recorded response the replay server serves at `/{kind}{path}` (query ignored unless `query` is set). */
+export interface FixtureRoute {
+  readonly method?: "GET" | "POST"
+  readonly path: string
+  readonly query?: Readonly<Record<string, string>>
+  /** Path under `fixtures/`. */
+  readonly file?: string
+  readonly status?: number
+  readonly contentType?: string
+  /** For responses a file alone cannot give (pages past the end, bodies out of a VCR cassette). */
+  readonly handler?: (req: { url: URL; body: string }) => { status?: number; body: string; contentType?: string } | undefined
+}
+
+/**
+ * A source connector: what it takes (options schema), how its work splits (units), how one unit
+ * becomes records (fetch), and the recorded responses it is tested and demoed against.
+ */
+export interface Source<Opts = any, Rec = any> {
+  readonly kind: string
+  readonly description: string
+  readonly defaultBaseUrl: string
+  readonly options: Schema.Schema<Opts, any, never>
+  readonly hostLimits?: HostLimits
+  readonly output: StagingOutput<Rec>
+  readonly units: (opts: Opts, ctx: SourceContext) => Effect.Effect<ReadonlyArray<SourceUnit>, Fatal, never>
+  readonly fetch: (unit: SourceUnit, opts: Opts, ctx: SourceContext) => Stream.Stream<Rec, SourceError, Http>
+  readonly fixtures: ReadonlyArray<FixtureRoute>
+  /** Options (minus base_url) that make this source read every recorded fixture; used by the demo and conformance suite. */
+  readonly replayOptions: Record<string, unknown>
+  /** Whether a backfill window means anything to this source. */
+  readonly timeDimension?: "posted_at" | "filed_at" | "published_at" | "none"
+}
+
+export type JobSource<Opts = any> = Source<Opts, Posting>
+
+export type { Posting }
+export type { SourceError }

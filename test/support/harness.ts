@@ -1,0 +1,31 @@
+import { Effect, Layer } from "effect"
+import { mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Warehouse } from "../../sinks/warehouse.ts"
+import { Http } from "../../sources/http.ts"
+import { loadDag, type LoadedDag } from "../../pipelines/load.ts"
+import { runDag, type RunRequest } from "../../pipelines/runner.ts"
+import { collectingEvents } from "../../pipelines/events.ts"
+
+export const tempDir = (prefix = "jobsignal-test-") => mkdtempSync(join(tmpdir(), prefix))
+
+/** A DAG written to a temp dir (so relative paths in it resolve there) and loaded. */
+export const dagFrom = (yamlText: string, dir = tempDir()): LoadedDag => {
+  const file = join(dir, "dag.yaml")
+  writeFileSync(file, yamlText)
+  return loadDag(file)
+}
+
+/** Warehouse on a fresh file + real HTTP client: what the CLI runs with. */
+export const testLayer = (dbPath = join(tempDir(), "test.duckdb")) =>
+  Layer.mergeAll(Warehouse.layer({ path: dbPath }), Http.layer({ timeoutMs: 5_000 }))
+
+export const run = (req: Omit<RunRequest, "events"> & { events?: RunRequest["events"] }) => {
+  const events = req.events ?? collectingEvents()
+  return runDag({ ...req, events }).pipe(Effect.map((summary) => ({ summary, events })))
+}
+
+/** Runs an Effect needing the warehouse against one db file, closing it afterwards. */
+export const withDb = <A, E>(dbPath: string, eff: Effect.Effect<A, E, Warehouse | Http>) =>
+  Effect.runPromise(Effect.scoped(eff.pipe(Effect.provide(testLayer(dbPath)))) as Effect.Effect<A, E, never>)
