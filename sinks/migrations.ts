@@ -122,4 +122,84 @@ create index job_sightings_job on job_sightings (job_id)
 `
 }
 
-export const migrations: ReadonlyArray<Migration> = [core]
+/**
+ * Tables several areas share, fixed here so each can build against them: scores (LLM transforms),
+ * companies and signals (signal engine), the LLM call ledger. Areas add columns in migrations of their own.
+ */
+const shared: Migration = {
+  id: "0002_shared_tables",
+  sql: `
+create table job_scores (
+  job_id varchar primary key,
+  relevant boolean,
+  relevance_reason varchar,
+  relevance_by varchar,
+  fit_score integer,
+  fit_category varchar,
+  tier varchar,
+  fit_rationale varchar,
+  scored_by varchar,
+  model varchar,
+  prompt_version varchar,
+  input_hash varchar,
+  run_id varchar,
+  scored_at timestamptz
+);
+create table companies (
+  company_key varchar primary key,
+  name varchar not null,
+  domain varchar,
+  aliases varchar[],
+  ats varchar,
+  board varchar,
+  tags varchar[],
+  yc_batch varchar,
+  industry varchar,
+  team_size integer,
+  is_hiring boolean,
+  cik varchar,
+  ticker varchar,
+  sources varchar[],
+  first_seen timestamptz,
+  last_seen timestamptz
+);
+create table signals (
+  signal_id varchar primary key,
+  company_key varchar not null,
+  company_name varchar,
+  type varchar not null,
+  signal_date date,
+  title varchar,
+  evidence varchar,
+  source_url varchar,
+  sources json,
+  amount double,
+  currency varchar,
+  round varchar,
+  confidence double,
+  details json,
+  first_seen timestamptz not null,
+  last_seen timestamptz not null,
+  run_id varchar
+);
+create table llm_calls (
+  call_id varchar primary key,
+  run_id varchar,
+  node varchar,
+  provider varchar not null,
+  model varchar not null,
+  tier varchar,
+  items integer,
+  input_tokens integer,
+  cached_input_tokens integer,
+  output_tokens integer,
+  usd double,
+  latency_ms integer,
+  outcome varchar not null,
+  error varchar,
+  called_at timestamptz not null
+)
+`
+}
+
+export const migrations: ReadonlyArray<Migration> = [core, shared]

@@ -1,0 +1,35 @@
+import { Either, ParseResult, Schema } from "effect"
+import { existsSync, readFileSync } from "node:fs"
+import { parse } from "yaml"
+
+export const AtsProvider = Schema.Literal("greenhouse", "lever", "ashby", "workday", "smartrecruiters", "workable", "unknown")
+export type AtsProvider = typeof AtsProvider.Type
+
+export const WorkdayBoard = Schema.Struct({ tenant: Schema.String, site: Schema.String, instance: Schema.String })
+export type WorkdayBoard = typeof WorkdayBoard.Type
+
+/** One company the user wants watched: where its jobs are posted and what it is. */
+export const Target = Schema.Struct({
+  name: Schema.String,
+  domain: Schema.optional(Schema.NullOr(Schema.String)),
+  ats: AtsProvider,
+  /** Board token (greenhouse/lever/ashby/smartrecruiters/workable) or {tenant, site, instance} (workday). */
+  board: Schema.optional(Schema.NullOr(Schema.Union(Schema.String, WorkdayBoard))),
+  tags: Schema.optional(Schema.Array(Schema.String)),
+  /** Where the token was confirmed (a public page, an API answer); tokens are never guessed. */
+  evidence: Schema.optional(Schema.String)
+})
+export type Target = typeof Target.Type
+
+export const TargetsFile = Schema.Struct({ companies: Schema.Array(Target) })
+
+export const loadTargets = (path: string): ReadonlyArray<Target> => {
+  if (!existsSync(path)) throw new Error(`targets file ${path} does not exist`)
+  const r = Schema.decodeUnknownEither(TargetsFile)(parse(readFileSync(path, "utf8")))
+  if (Either.isLeft(r)) throw new Error(`${path}: ${ParseResult.TreeFormatter.formatErrorSync(r.left)}`)
+  return r.right.companies
+}
+
+/** The boards of one provider in the universe, for a source node given no `with.boards`. */
+export const boardsFor = (targets: ReadonlyArray<Target>, provider: AtsProvider) =>
+  targets.filter((t) => t.ats === provider && t.board != null).map((t) => t.board!)
