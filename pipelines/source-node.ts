@@ -4,6 +4,7 @@ import { Http } from "../sources/http.ts"
 import type { Source, SourceContext, SourceUnit } from "../sources/source.ts"
 import { describe, Fatal, Skippable, type SourceError } from "./errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
+import { loadTargets, type Target } from "../targets/universe.ts"
 
 const ENGINE_COLUMNS: Record<string, string> = {
   run_id: "VARCHAR NOT NULL",
@@ -54,6 +55,7 @@ export const sourceNode = (src: Source): NodeKind => ({
       yield* w.exec(`delete from "${src.output.table}" where run_id = $1 and node = $2`, [ctx.runId, ctx.node])
 
       const now = new Date().toISOString()
+      let universe: ReadonlyArray<Target> | undefined
       const skipped = yield* Ref.make(0)
       const errorRows: Array<Record<string, unknown>> = []
       const record = (unit: string | undefined, e: SourceError) =>
@@ -68,7 +70,8 @@ export const sourceNode = (src: Source): NodeKind => ({
         window: ctx.window,
         cursor: ctx.cursor,
         skip: (e: Skippable) => Ref.update(skipped, (n) => n + 1).pipe(Effect.zipRight(record(e.unit, e))),
-        log: (message) => Effect.sync(() => ctx.events.emit({ type: "info", node: ctx.node, message }))
+        log: (message) => Effect.sync(() => ctx.events.emit({ type: "info", node: ctx.node, message })),
+        targets: () => (universe ??= loadTargets(ctx.dag.resolvePath(ctx.dag.spec.targets ?? "targets/companies.yaml")))
       }
 
       const units = yield* src.units(opts, sctx)
@@ -87,7 +90,6 @@ export const sourceNode = (src: Source): NodeKind => ({
             if (!ok) outOfWindow++
             return ok
           }),
-          Stream.takeWhile(() => true),
           Stream.mapEffect((r) => Ref.modify(remaining, (n) => (n > 0 ? [r, n - 1] : [undefined, 0]))),
           Stream.takeWhile((r) => r !== undefined),
           Stream.grouped(BATCH),

@@ -198,6 +198,30 @@ create table llm_calls (
   outcome varchar not null,
   error varchar,
   called_at timestamptz not null
+);
+create table dq_results (
+  run_id varchar not null,
+  node varchar not null,
+  rule varchar not null,
+  severity varchar not null,
+  checked bigint not null,
+  passed bigint not null,
+  failed bigint not null,
+  quarantined bigint not null,
+  checked_at timestamptz not null
+);
+create table quarantine (
+  quarantine_id varchar primary key,
+  run_id varchar not null,
+  node varchar not null,
+  rule varchar not null,
+  reason varchar not null,
+  record_key varchar,
+  record json not null,
+  status varchar not null,
+  parked_at timestamptz not null,
+  resolved_at timestamptz,
+  resolved_run_id varchar
 )
 `
 }

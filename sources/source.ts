@@ -2,6 +2,7 @@ import type { Effect, Schema, Stream } from "effect"
 import type { Fatal, Skippable, SourceError } from "../pipelines/errors.ts"
 import type { Posting } from "../model/posting.ts"
 import type { HostLimits, Http } from "./http.ts"
+import type { Target } from "../targets/universe.ts"
 
 /** One fan-out task of a source: a board, a search, a feed. Plain data, so any executor can run it. */
 export interface SourceUnit {
@@ -21,6 +22,8 @@ export interface SourceContext {
   /** Count one skipped record or page. Nothing is dropped without passing through here. */
   readonly skip: (e: Skippable) => Effect.Effect<void>
   readonly log: (message: string) => Effect.Effect<void>
+  /** The target-company universe named by dag.yaml `targets:` (default targets/companies.yaml), loaded on first use. */
+  readonly targets: () => ReadonlyArray<Target>
 }
 
 /** Where a source's records land: one staging table, tagged by the engine with run, node and unit. */
