@@ -1,8 +1,20 @@
 /**
  * One key per real company, whatever the spelling: the domain when known ("www.Stripe.com/jobs" →
- * "stripe.com"), else the name folded (case, punctuation, legal suffixes: "Stripe, Inc." → "stripe").
+ * "stripe.com"), else the name folded (case, accents, punctuation, a leading "The", legal suffixes and
+ * TLD-style suffixes: "Stripe, Inc." / "stripe" / "Stripe Inc" → "stripe", "Gong.io" → "gong").
+ *
+ * transforms/dedupe/sql.ts holds the same rules as DuckDB macros (`company_name_key`, `domain_key`,
+ * `company_key`); test/dedupe-keys.test.ts checks that both agree.
  */
-const SUFFIXES = /\b(incorporated|inc|llc|l\.l\.c|ltd|limited|corp|corporation|co|company|gmbh|ag|sa|plc|pbc|bv|oy|ab|srl|pty|holdings?|group)\b\.?/g
+export const LEGAL_SUFFIXES = [
+  "incorporated", "inc", "llc", "llp", "ltd", "limited", "corp", "corporation", "co", "company", "gmbh", "kg", "ag",
+  "sa", "sas", "sarl", "se", "nv", "plc", "pbc", "bv", "oy", "ab", "as", "srl", "spa", "pty", "pte", "kk",
+  "holding", "holdings", "group"
+] as const
+
+const SUFFIX_RE = new RegExp(`\\b(${LEGAL_SUFFIXES.join("|")})\\b`, "g")
+/** Shared with the SQL macro so both fold the same way. */
+export const TLD_SUFFIX_PATTERN = "\\.(io|ai|com|co|app|dev|inc|net|org|so|xyz|tech)\\b"
 
 export const domainOf = (urlOrDomain: string | null | undefined): string | null => {
   if (!urlOrDomain) return null
@@ -11,7 +23,7 @@ export const domainOf = (urlOrDomain: string | null | undefined): string | null 
   try {
     const host = new URL(/^[a-z]+:\/\//.test(s) ? s : `https://${s}`).hostname
     const parts = host.replace(/^www\d?\./, "").split(".")
-    return parts.length >= 2 ? parts.join(".") : null
+    return parts.length >= 2 && parts.every(Boolean) ? parts.join(".") : null
   } catch {
     return null
   }
@@ -23,9 +35,10 @@ export const normalizeCompanyName = (name: string): string =>
     .normalize("NFKD")
     .replace(/[\u0300-\u036f]/g, "")
     .replace(/&/g, " and ")
-    .replace(/\.(io|ai|com|co|app|dev|inc)\b/g, "")
-    .replace(/[^a-z0-9 ]+/g, " ")
-    .replace(SUFFIXES, " ")
+    .replace(new RegExp(TLD_SUFFIX_PATTERN, "g"), "")
+    .replace(/[^a-z0-9]+/g, " ")
+    .replace(/^\s*the\s+/, " ")
+    .replace(SUFFIX_RE, " ")
     .replace(/\s+/g, " ")
     .trim()
 

@@ -68,6 +68,6 @@ export const recentRuns = (limit: number) =>
               count(n.node) filter (where n.status = 'skipped')::int as skipped,
               coalesce(sum(n.rows_out), 0)::bigint as rows_out
        from runs r left join node_runs n using (run_id)
-       group by all order by r.started_at desc limit ${Math.max(1, Math.floor(limit))}`
+       group by r.run_id, r.mode, r.status, r.started_at, r.ended_at order by r.started_at desc limit ${Math.max(1, Math.floor(limit))}`
     )
   })

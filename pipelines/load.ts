@@ -6,6 +6,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml"
 import cron from "node-cron"
 import { DagSpec, roleOf, type NodeSpec } from "./spec.ts"
 import { findKind, kindsOf } from "./registry.ts"
+import { dqProblems } from "../dq/rules.ts"
 
 /** One thing wrong with a dag.yaml, located by YAML path and line. */
 export interface Problem {
@@ -52,7 +53,10 @@ const schemaProblems = (
   doc: Document,
   lc: LineCounter
 ): Problem[] =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    // An optional field that is present but wrong also fails its "or undefined" branch: noise.
+    .filter((issue) => !issue.message.startsWith("Expected undefined, actual"))
+    .map((issue) => {
     const full = [...prefix, ...issue.path]
     const message = issue._tag === "Missing" ? "is required" : issue._tag === "Unexpected" ? "is not a known field" : issue.message
     return { path: pathString(full), line: lineOf(doc, lc, full), message }
@@ -88,7 +92,7 @@ export const validateDagText = (text: string, file: string): { spec?: DagSpec; p
   const lc = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
   if (doc.errors.length > 0)
-    return { problems: doc.errors.map((e) => ({ path: "(yaml)", line: e.linePos?.[0]?.line, message: e.message.split("\n")[0] })) }
+    return { problems: doc.errors.map((e) => ({ path: "(yaml)", line: lc.linePos(e.pos[0]).line, message: e.message.split("\n")[0] })) }
   const json = doc.toJS()
   const decoded = Schema.decodeUnknownEither(DagSpec, { errors: "all", onExcessProperty: "error" })(json)
   if (Either.isLeft(decoded)) return { problems: schemaProblems(decoded.left, [], doc, lc) }
@@ -113,6 +117,7 @@ export const validateDagText = (text: string, file: string): { spec?: DagSpec; p
       if (!(need in spec.nodes)) at(["nodes", name, "needs", i], `needs ${JSON.stringify(need)}, which is not a node in this file`)
       if (need === name) at(["nodes", name, "needs", i], "a node cannot need itself")
     })
+    if (node.dq !== undefined) for (const p of dqProblems(node.dq, role)) at(["nodes", name, "dq", ...p.path], p.message)
     if (node.schedule !== undefined && !cron.validate(node.schedule)) at(["nodes", name, "schedule"], `not a valid cron expression: ${JSON.stringify(node.schedule)}`)
   }
   const cycle = findCycle(spec.nodes as Record<string, NodeSpec>)

@@ -120,7 +120,7 @@ export const runDag = (req: RunRequest) =>
       [runId, mode, req.dag.path, req.dag.hash, JSON.stringify({ only: req.only ?? null, backfill: req.backfill ?? null }), req.resume ?? null, process.pid]
     )
     for (const n of order)
-      yield* w.exec("insert into node_runs (run_id, node, kind, status) values ($1, $2, $3, 'pending')", [runId, n, roleOf(nodes[n])!.kind])
+      yield* w.exec("insert into node_runs (run_id, node, kind, status, details) values ($1, $2, $3, 'pending', $4)", [runId, n, roleOf(nodes[n])!.kind, JSON.stringify({ role: roleOf(nodes[n])!.role })])
     req.events.emit({ type: "run_started", runId, nodes: order, mode })
 
     const results = new Map<string, NodeResult>()
@@ -190,7 +190,7 @@ export const runDag = (req: RunRequest) =>
               Effect.gen(function* () {
                 yield* tx.exec(
                   "update node_runs set rows_in = $3, rows_out = $4, details = $5 where run_id = $1 and node = $2",
-                  [runId, node, out.rowsIn, out.rowsOut, JSON.stringify({ ...(out.details ?? {}), notes: out.notes ?? [] })]
+                  [runId, node, out.rowsIn, out.rowsOut, JSON.stringify({ role, ...(out.details ?? {}), notes: out.notes ?? [] })]
                 )
                 // The cursor moves only with committed output, and only forwards.
                 if (out.cursor)

@@ -84,9 +84,9 @@ export const sourceNode = (src: Source): NodeKind => ({
       const perUnit: Record<string, number> = {}
 
       const runUnit = (unit: SourceUnit) =>
-        src.fetch(unit, opts, sctx).pipe(
+        src.fetch(unit, opts, { ...sctx, skip: (e: Skippable) => Ref.update(skipped, (n) => n + 1).pipe(Effect.zipRight(record(unit.key, e))) }).pipe(
           Stream.filter((r) => {
-            const ok = inWindow(src.output.cursorValue?.(r), ctx.window)
+            const ok = inWindow((src.output.timeValue ?? src.output.cursorValue)?.(r), ctx.window)
             if (!ok) outOfWindow++
             return ok
           }),

@@ -1,3 +1,10 @@
+import { analyticsViews, scheduleState } from "./views.ts"
+import { dedupeMigration } from "../transforms/dedupe/migration.ts"
+import { dqMigration } from "../dq/gate.ts"
+import { mongoMigration } from "./mongo/outbox.ts"
+import { signalsMigration } from "../transforms/signals/migration.ts"
+import { llmMigration } from "../transforms/llm/migration.ts"
+
 /** An ordered schema change. Ids sort in the order they apply; never edit one that has shipped. */
 export interface Migration {
   readonly id: string
@@ -226,4 +233,4 @@ create table quarantine (
 `
 }
 
-export const migrations: ReadonlyArray<Migration> = [core, shared]
+export const migrations: ReadonlyArray<Migration> = [core, shared, scheduleState, analyticsViews, dedupeMigration, dqMigration, mongoMigration, signalsMigration, llmMigration]

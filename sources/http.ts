@@ -15,6 +15,8 @@ export interface HttpRequest {
   readonly timeoutMs?: number
   /** Label used in error messages: the board, feed or search this request serves. */
   readonly unit?: string
+  /** Overrides the default retry policy for this request (e.g. a paging probe that must not wait long). */
+  readonly retry?: RetryPolicy
 }
 
 export interface HttpResponse {
@@ -22,6 +24,8 @@ export interface HttpResponse {
   readonly headers: Headers
   readonly text: string
   readonly url: string
+  /** The body as received, for sources that decode a declared charset themselves (ISO-8859-1 feeds). */
+  readonly bytes?: Uint8Array
 }
 
 export interface RetryPolicy {
@@ -129,7 +133,8 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
           const res = yield* Effect.tryPromise({
             try: async (signal) => {
               const r = await fetch(req.url, { method: req.method ?? "GET", headers, body, signal, redirect: "follow" })
-              return { status: r.status, headers: r.headers, text: await r.text(), url: r.url } satisfies HttpResponse
+              const bytes = new Uint8Array(await r.arrayBuffer())
+              return { status: r.status, headers: r.headers, text: new TextDecoder().decode(bytes), url: r.url, bytes } satisfies HttpResponse
             },
             catch: (e) =>
               new Retriable({ reason: "Transport", message: `${where(req)} failed: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}` })
@@ -153,7 +158,7 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
     )
 
   return {
-    request: (req: HttpRequest) => withRetry(once(req), defaultRetry, () => { stats.retries++ }),
+    request: (req: HttpRequest) => withRetry(once(req), req.retry ?? defaultRetry, () => { stats.retries++ }),
     setHostLimits: (host: string, l: HostLimits) => {
       limits.set(host, l)
       gates.delete(host)

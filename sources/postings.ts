@@ -55,5 +55,6 @@ export const postingsStaging: StagingOutput<Posting> = {
     raw: p.raw === undefined ? null : JSON.stringify(p.raw)
   }),
   key: (p) => p.source_id,
-  cursorValue: (p) => p.updated_at ?? p.posted_at ?? null
+  cursorValue: (p) => p.updated_at ?? p.posted_at ?? null,
+  timeValue: (p) => p.posted_at ?? p.posted_before ?? null
 }

@@ -36,6 +36,8 @@ export interface StagingOutput<Rec> {
   readonly key: (r: Rec) => string
   /** The value an incremental cursor tracks (ISO date), if the record has one. */
   readonly cursorValue?: (r: Rec) => string | null | undefined
+  /** The record's date on the source's time dimension, which a backfill window filters on (default: cursorValue). */
+  readonly timeValue?: (r: Rec) => string | null | undefined
 }
 
 /** A recorded response the replay server serves at `/{kind}{path}` (query ignored unless `query` is set). */

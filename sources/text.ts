@@ -13,6 +13,7 @@ export const htmlToText = (html: string | null | undefined): string | null => {
   if (/&lt;\/?[a-z]/i.test(s) && !/<\/?[a-z][^>]*>/i.test(s)) s = decodeHTML(s)
   s = s
     .replace(/<(script|style)\b[\s\S]*?<\/\1>/gi, "")
+    .replace(/<\/li>/gi, "")
     .replace(/<li\b[^>]*>/gi, "\n• ")
     .replace(BLOCK, "\n")
     .replace(/<[^>]+>/g, "")

@@ -3,10 +3,12 @@ import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Effect } from "effect"
 import { backfillCommand, runCommand } from "./run.ts"
 import { planCommand, runsCommand, sqlCommand, validateCommand } from "./inspect.ts"
+import { scheduleCommand } from "./schedule.ts"
+import { targetsCommand } from "./targets.ts"
 
 const jobsignal = Command.make("jobsignal").pipe(
   Command.withDescription("Job discovery and company-signal pipeline: a YAML DAG of sources, transforms and sinks over a DuckDB warehouse."),
-  Command.withSubcommands([runCommand, planCommand, validateCommand, backfillCommand, sqlCommand, runsCommand])
+  Command.withSubcommands([runCommand, planCommand, validateCommand, backfillCommand, sqlCommand, runsCommand, scheduleCommand, targetsCommand])
 )
 
 const cli = Command.run(jobsignal, { name: "jobsignal", version: "0.1.0" })

@@ -2,6 +2,14 @@ import { Schema } from "effect"
 
 const Named = Schema.Struct({ id: Schema.optional(Schema.NullOr(Schema.Number)), name: Schema.String })
 
+/** A custom field the board publishes (`?content=true` and the single-job endpoint carry them). */
+export const GreenhouseMetadata = Schema.Struct({
+  name: Schema.String,
+  value: Schema.optional(Schema.Unknown),
+  value_type: Schema.optional(Schema.NullOr(Schema.String))
+})
+export type GreenhouseMetadata = typeof GreenhouseMetadata.Type
+
 /** One job as the Greenhouse board API returns it (fields we read; the rest is kept in `raw`). */
 export const GreenhouseJob = Schema.Struct({
   id: Schema.Number,
@@ -14,7 +22,7 @@ export const GreenhouseJob = Schema.Struct({
   content: Schema.optional(Schema.NullOr(Schema.String)),
   departments: Schema.optional(Schema.NullOr(Schema.Array(Named))),
   offices: Schema.optional(Schema.NullOr(Schema.Array(Named))),
-  metadata: Schema.optional(Schema.Unknown)
+  metadata: Schema.optional(Schema.NullOr(Schema.Array(GreenhouseMetadata)))
 })
 export type GreenhouseJob = typeof GreenhouseJob.Type
 

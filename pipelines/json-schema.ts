@@ -1,0 +1,29 @@
+import { JSONSchema } from "effect"
+import { DagSpec } from "./spec.ts"
+import { allKinds } from "./registry.ts"
+
+const optionsSchema = (schema: Parameters<typeof JSONSchema.make>[0]): object => {
+  try {
+    const { $schema: _drop, ...rest } = JSONSchema.make(schema) as Record<string, unknown>
+    return rest
+  } catch {
+    return { type: "object" }
+  }
+}
+
+/**
+ * The JSON Schema of dag.yaml for editors, from the same effect Schemas that decode it: the
+ * file's shape, plus each kind's `with` options selected by the node's `source`/`transform`/`sink`.
+ */
+export const dagJsonSchema = (): object => {
+  const base = JSONSchema.make(DagSpec) as Record<string, any>
+  const perKind = allKinds().map((k) => ({
+    if: { properties: { [k.role]: { const: k.kind } }, required: [k.role] },
+    then: { properties: { with: optionsSchema(k.options) } }
+  }))
+  const defs = base.$defs ?? {}
+  if (defs.Node) defs.Node = { ...defs.Node, allOf: perKind }
+  return { ...base, $defs: defs }
+}
+
+export const dagJsonSchemaText = () => JSON.stringify(dagJsonSchema(), null, 2) + "\n"

@@ -1,0 +1,114 @@
+/**
+ * MongoDB through the official driver, as an Effect service: `Mongo.layer({ uri, database })`.
+ * The URI is a Redacted value; it is never put into a message (the target key is a hash of it).
+ */
+import { Context, Effect, Layer, Redacted } from "effect"
+import { createHash } from "node:crypto"
+import { MongoClient, type AnyBulkWriteOperation, type Db, type Document } from "mongodb"
+import { Fatal, Retriable } from "../../pipelines/errors.ts"
+import type { CollectionDef } from "./collections.ts"
+import type { DocStore, WriteResult } from "./store.ts"
+
+export interface MongoConfig {
+  readonly uri: Redacted.Redacted<string>
+  readonly database: string
+  readonly timeoutMs?: number
+}
+
+export interface MongoService {
+  readonly client: MongoClient
+  readonly db: Db
+  readonly database: string
+  /** Outbox key: the same server and database is the same target across runs. */
+  readonly target: string
+}
+
+const NETWORK = new Set(["MongoServerSelectionError", "MongoNetworkError", "MongoNetworkTimeoutError", "MongoTopologyClosedError", "MongoNotConnectedError", "PoolClosedError", "MongoPoolClearedError"])
+const AUTH_CODES = new Set([13, 18, 8000])
+
+/** Driver errors by what the caller should do; messages scrubbed of the URI. */
+export const mongoError = (e: unknown, what: string, uri?: Redacted.Redacted<string>): Retriable | Fatal => {
+  const err = e as { name?: string; code?: number; message?: string }
+  let msg = err?.message ?? String(e)
+  if (uri) msg = msg.split(Redacted.value(uri)).join("<MONGODB_URI>")
+  msg = msg.replace(/mongodb(\+srv)?:\/\/[^@\s/]+@/g, "mongodb$1://<credentials>@")
+  if (typeof err?.code === "number" && AUTH_CODES.has(err.code))
+    return new Fatal({ reason: "Auth", message: `MongoDB refused ${what}: ${msg} (check the credentials in MONGODB_URI)` })
+  if (NETWORK.has(err?.name ?? "") || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|timed out/i.test(msg))
+    return new Retriable({ reason: "Transport", message: `MongoDB unreachable during ${what}: ${msg}` })
+  return new Retriable({ reason: "ServerError", message: `MongoDB failed during ${what}: ${msg}` })
+}
+
+export const mongoTarget = (uri: Redacted.Redacted<string>, database: string) =>
+  `mongo:${createHash("sha256").update(Redacted.value(uri)).digest("hex").slice(0, 12)}/${database}`
+
+const connect = (config: MongoConfig) =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const timeout = config.timeoutMs ?? 10_000
+        const client = new MongoClient(Redacted.value(config.uri), { serverSelectionTimeoutMS: timeout, connectTimeoutMS: timeout })
+        await client.connect()
+        return client
+      },
+      catch: (e) => mongoError(e, "connect", config.uri)
+    }),
+    (client) => Effect.promise(() => client.close().catch(() => undefined))
+  ).pipe(
+    Effect.map((client): MongoService => ({ client, db: client.db(config.database), database: config.database, target: mongoTarget(config.uri, config.database) }))
+  )
+
+export class Mongo extends Context.Tag("jobsignal/Mongo")<Mongo, MongoService>() {
+  static layer = (config: MongoConfig) => Layer.scoped(Mongo, connect(config))
+  static make = connect
+}
+
+const toBson = (def: CollectionDef, doc: Record<string, unknown>) => {
+  const out: Document = {}
+  for (const [k, v] of Object.entries(doc)) out[k] = def.dateFields.includes(k) && typeof v === "string" ? new Date(v) : v
+  return out
+}
+
+/** Upserts keyed by `_id` = canonical id (ordered: false): `$set` the content, `$setOnInsert` first-seen fields. */
+export const upsertOps = (def: CollectionDef, docs: ReadonlyArray<{ id: string; doc: Record<string, unknown> }>): AnyBulkWriteOperation[] =>
+  docs.map(({ id, doc }) => {
+    const bson = toBson(def, doc)
+    const set: Document = {}
+    const onInsert: Document = {}
+    for (const [k, v] of Object.entries(bson)) (def.setOnInsert.includes(k) ? onInsert : set)[k] = v
+    return { updateOne: { filter: { _id: id as never }, update: Object.keys(onInsert).length ? { $set: set, $setOnInsert: onInsert } : { $set: set }, upsert: true } }
+  })
+
+export const mongoStore = (m: MongoService, uri?: Redacted.Redacted<string>): DocStore => ({
+  target: m.target,
+  label: `MongoDB database ${m.database}`,
+  embedded: false,
+  ensureIndexes: (defs) =>
+    Effect.forEach(defs, (def) =>
+      Effect.tryPromise({
+        try: () => m.db.collection(def.name).createIndexes(def.indexes.map((i) => ({ name: i.name, key: i.key, ...(i.unique ? { unique: true } : {}) }))),
+        catch: (e) => mongoError(e, `createIndexes on ${def.name}`, uri)
+      }), { discard: true }),
+  upsert: (def, docs) =>
+    Effect.tryPromise({
+      try: async (): Promise<WriteResult> => {
+        if (docs.length === 0) return { upserted: 0, matched: 0, modified: 0, delivered: [], failed: [] }
+        try {
+          const r = await m.db.collection(def.name).bulkWrite(upsertOps(def, docs), { ordered: false })
+          return { upserted: r.upsertedCount, matched: r.matchedCount, modified: r.modifiedCount, delivered: docs.map((d) => d.id), failed: [] }
+        } catch (e) {
+          const bulk = e as { name?: string; writeErrors?: unknown; result?: { upsertedCount: number; matchedCount: number; modifiedCount: number } }
+          if (bulk.name !== "MongoBulkWriteError" || !bulk.result) throw e
+          // Some documents were refused, the rest were written: keep the refused ones pending.
+          const errs = (Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors]) as Array<{ index: number; errmsg?: string; message?: string }>
+          const bad = new Map(errs.map((w) => [w.index, w.errmsg ?? w.message ?? "write error"]))
+          return {
+            upserted: bulk.result.upsertedCount, matched: bulk.result.matchedCount, modified: bulk.result.modifiedCount,
+            delivered: docs.filter((_, i) => !bad.has(i)).map((d) => d.id),
+            failed: [...bad].map(([i, error]) => ({ id: docs[i].id, error }))
+          }
+        }
+      },
+      catch: (e) => mongoError(e, `bulkWrite to ${def.name}`, uri)
+    })
+})

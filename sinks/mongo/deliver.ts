@@ -1,0 +1,52 @@
+import { Effect } from "effect"
+import { Retriable } from "../../pipelines/errors.ts"
+import type { Queries } from "../warehouse.ts"
+import type { CollectionDef } from "./collections.ts"
+import { countPending, markDelivered, markFailed, pendingDocs } from "./outbox.ts"
+import type { DocStore } from "./store.ts"
+
+export interface CollectionDelivery {
+  readonly upserted: number
+  readonly matched: number
+  readonly modified: number
+  readonly delivered: number
+  readonly failed: number
+}
+
+/**
+ * Sends every pending outbox document of these collections to the store, batch by batch; each
+ * acknowledged batch is marked delivered at once, so a failure part-way loses nothing and repeats
+ * nothing already acknowledged.
+ */
+export const deliverPending = (q: Queries, store: DocStore, defs: ReadonlyArray<CollectionDef>, batchSize: number) =>
+  Effect.gen(function* () {
+    const report: Record<string, CollectionDelivery> = {}
+    for (const def of defs) {
+      const acc = { upserted: 0, matched: 0, modified: 0, delivered: 0, failed: 0 }
+      let after = ""
+      for (;;) {
+        const batch = yield* pendingDocs(q, store.target, def.name, batchSize, after)
+        if (batch.length === 0) break
+        after = batch[batch.length - 1].id
+        const r = yield* store.upsert(def, batch)
+        yield* markDelivered(q, store.target, def.name, r.delivered)
+        yield* markFailed(q, store.target, def.name, r.failed)
+        acc.upserted += r.upserted
+        acc.matched += r.matched
+        acc.modified += r.modified
+        acc.delivered += r.delivered.length
+        acc.failed += r.failed.length
+      }
+      report[def.name] = acc
+    }
+    return report
+  }).pipe(
+    Effect.catchTag("Retriable", (e) =>
+      countPending(q, store.target).pipe(
+        Effect.orElseSucceed(() => -1),
+        Effect.flatMap((n) =>
+          Effect.fail(new Retriable({ reason: e.reason, retryAfterMs: e.retryAfterMs, message: `${e.message}; ${n >= 0 ? n : "the"} documents stay pending in the warehouse outbox (mongo_outbox) and the next run delivers them` }))
+        )
+      )
+    )
+  )

@@ -1,0 +1,136 @@
+/**
+ * `sink: mongo`: the warehouse's jobs (with their scores), companies and signals as MongoDB
+ * documents. Order of work: build the documents that changed since the outbox last saw them,
+ * run the node's `dq:` gates, queue the passing ones in the outbox (parking the failing ones), then
+ * deliver everything pending. With no MONGODB_URI the same documents go to the embedded warehouse.
+ */
+import { Config, Effect, Option, Redacted, Schema } from "effect"
+import { applySeverities, parkDocs, recordResults, supersede, type GateOutcome } from "../../dq/gate.ts"
+import { checkDocs } from "../../dq/check.ts"
+import { decodeRules, type Rule } from "../../dq/rules.ts"
+import { Fatal } from "../../pipelines/errors.ts"
+import type { NodeContext, NodeKind, NodeOutcome } from "../../pipelines/node.ts"
+import { DurationString, parseDuration } from "../../pipelines/spec.ts"
+import { Warehouse, type Queries } from "../warehouse.ts"
+import { Mongo, mongoStore, mongoTarget } from "./client.ts"
+import { COLLECTIONS, collectionNamed, type Candidate, type CollectionDef } from "./collections.ts"
+import { deliverPending } from "./deliver.ts"
+import { enqueue } from "./outbox.ts"
+import { EMBEDDED_TARGET, embeddedStore, type DocStore } from "./store.ts"
+
+export const MongoSinkOptions = Schema.Struct({
+  database: Schema.optional(Schema.String.pipe(Schema.pattern(/^[^/\\. "$]{1,63}$/))).annotations({ description: "Database name (default jobsignal)." }),
+  collections: Schema.optional(Schema.Array(Schema.Literal(...COLLECTIONS.map((c) => c.name) as [string, ...string[]]))).annotations({ description: "Which collections to write (default all: level-2, companies, signals)." }),
+  batch_size: Schema.optional(Schema.Int.pipe(Schema.between(1, 100_000))).annotations({ description: "Documents per bulkWrite (default 1000)." }),
+  connect_timeout: Schema.optional(DurationString).annotations({ description: "How long to wait for the server (default 10s)." })
+})
+export type MongoSinkOptions = typeof MongoSinkOptions.Type
+
+export const DEFAULT_DATABASE = "jobsignal"
+
+/** MONGODB_URI from the environment (or .env through Config), empty meaning unset. */
+export const mongoUri = Config.option(Config.redacted("MONGODB_URI")).pipe(
+  Effect.map(Option.filter((r) => Redacted.value(r).trim() !== "")),
+  Effect.mapError((e) => new Fatal({ reason: "Config", message: `MONGODB_URI: ${e.message}` }))
+)
+
+/** The store this node writes to, opened in the node's scope. */
+export const openStore = (q: Queries, opts: MongoSinkOptions) =>
+  Effect.gen(function* () {
+    const uri = yield* mongoUri
+    if (Option.isNone(uri)) return embeddedStore(q)
+    const m = yield* Mongo.make({ uri: uri.value, database: opts.database ?? DEFAULT_DATABASE, timeoutMs: parseDuration(opts.connect_timeout ?? "10s") })
+    return mongoStore(m, uri.value)
+  })
+
+export const nodeRules = (ctx: Pick<NodeContext, "node" | "spec">) => {
+  const { rules, problems } = decodeRules(ctx.spec.dq ?? [])
+  return problems.length === 0
+    ? Effect.succeed(rules)
+    : Effect.fail(new Fatal({ reason: "Config", message: `nodes.${ctx.node}.dq: ${problems.map((p) => `[${p.path.join(".")}] ${p.message}`).join("; ")}` }))
+}
+
+const blockMessage = (node: string, gates: ReadonlyArray<GateOutcome>) =>
+  `data-quality gate blocked ${node}, nothing written: ` +
+  gates.flatMap((g) => g.blocking).map((r) => `${r.rule} failed ${r.failed} of ${r.checked} (${r.samples.join("; ")})`).join(" | ") +
+  ` — see dq_results for every rule`
+
+const summarize = (gate: GateOutcome) =>
+  gate.report.filter((r) => r.failed > 0 && r.severity !== "block").map((r) =>
+    r.severity === "quarantine"
+      ? `dq: ${r.collection} ${r.rule} parked ${r.quarantined} of ${r.checked} (jobsignal quarantine list)`
+      : `dq warning: ${r.collection} ${r.rule} failed ${r.failed} of ${r.checked}, written anyway (e.g. ${r.samples[0]})`
+  )
+
+/** Changed documents through the gates; passing ones queued, failing ones parked. Returns per-collection gates. */
+export const gateAndQueue = (w: Queries & { transaction: (typeof Warehouse.Service)["transaction"] }, args: {
+  readonly runId: string
+  readonly node: string
+  readonly target: string
+  readonly defs: ReadonlyArray<CollectionDef>
+  readonly rules: ReadonlyArray<Rule>
+}) =>
+  Effect.gen(function* () {
+    const gated: Array<{ def: CollectionDef; candidates: Candidate[]; gate: GateOutcome }> = []
+    for (const def of args.defs) {
+      const candidates = yield* def.changed(w, args.target)
+      const docs = candidates.map((c) => ({ id: c.id, doc: c.doc }))
+      const check = yield* checkDocs({ q: w, node: args.node, collection: def.name, rules: args.rules, docs, shape: def.shape })
+      gated.push({ def, candidates, gate: applySeverities(docs, check) })
+    }
+    // Counts are recorded whatever the outcome, a block included.
+    yield* recordResults(w, args.runId, args.node, gated.flatMap((g) => g.gate.report))
+    if (gated.some((g) => g.gate.blocking.length > 0))
+      return yield* Effect.fail(new Fatal({ reason: "InvalidRequest", message: blockMessage(args.node, gated.map((g) => g.gate)) }))
+    yield* w.transaction((tx) =>
+      Effect.forEach(gated, ({ def, candidates, gate }) =>
+        Effect.gen(function* () {
+          const parkedIds = new Set(gate.parked.map((p) => p.id))
+          const pass = candidates.filter((c) => !parkedIds.has(c.id))
+          yield* supersede(tx, args.node, def.name, pass.map((c) => c.id), args.runId)
+          yield* enqueue(tx, args.target, def.name, args.runId, pass, "pending")
+          yield* parkDocs(tx, args.runId, args.node, def.name, gate.parked)
+          yield* enqueue(tx, args.target, def.name, args.runId, candidates.filter((c) => parkedIds.has(c.id)), "quarantined")
+        }), { discard: true })
+    )
+    return gated
+  })
+
+export const runMongoSink = (opts: MongoSinkOptions, ctx: NodeContext) =>
+  Effect.gen(function* () {
+    const w = yield* Warehouse
+    const rules = yield* nodeRules(ctx)
+    const defs = (opts.collections ?? COLLECTIONS.map((c) => c.name)).map((n) => collectionNamed(n)!)
+    const uri = yield* mongoUri
+    // The outbox is keyed by target, so it is known before connecting: a down server still queues.
+    const targetKey = Option.isNone(uri) ? EMBEDDED_TARGET : mongoTarget(uri.value, opts.database ?? DEFAULT_DATABASE)
+    const gated = yield* gateAndQueue(w, { runId: ctx.runId, node: ctx.node, target: targetKey, defs, rules })
+    const store: DocStore = yield* openStore(w, opts)
+    yield* store.ensureIndexes(defs)
+    const delivery = yield* deliverPending(w, store, defs, opts.batch_size ?? 1000)
+    const notes: string[] = []
+    if (store.embedded)
+      notes.push(`no MONGODB_URI: documents went to the embedded warehouse (${defs.map((d) => d.table).join(", ")}); set MONGODB_URI to write to MongoDB`)
+    notes.push(...gated.flatMap((g) => summarize(g.gate)))
+    const failedWrites = Object.values(delivery).reduce((n, d) => n + d.failed, 0)
+    if (failedWrites > 0) notes.push(`${failedWrites} documents were refused by ${store.label}; they stay pending in mongo_outbox (see last_error)`)
+    return {
+      rowsIn: gated.reduce((n, g) => n + g.candidates.length, 0),
+      rowsOut: Object.values(delivery).reduce((n, d) => n + d.delivered, 0),
+      partial: failedWrites > 0,
+      notes,
+      details: {
+        destination: store.label,
+        collections: delivery,
+        dq: gated.flatMap((g) => g.gate.report.map(({ samples: _s, ...r }) => r))
+      }
+    } satisfies NodeOutcome
+  })
+
+export const mongoSink: NodeKind<MongoSinkOptions> = {
+  role: "sink",
+  kind: "mongo",
+  description: "Upsert jobs (level-2), companies and signals into MongoDB behind data-quality gates; embedded warehouse without MONGODB_URI",
+  options: MongoSinkOptions,
+  run: runMongoSink
+}

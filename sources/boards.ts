@@ -1,0 +1,54 @@
+import { Effect } from "effect"
+import { Fatal } from "../pipelines/errors.ts"
+import type { AtsProvider, Target } from "../targets/universe.ts"
+import type { SourceContext, SourceUnit } from "./source.ts"
+
+/** One ATS board to fetch: the token, and the company it belongs to when the universe names it. */
+export interface BoardUnit extends SourceUnit {
+  readonly token: string
+  readonly company: string | null
+  readonly domain: string | null
+}
+
+/**
+ * This provider's companies in the target universe (`ctx.targets()`), for a node given no
+ * `with.boards`. A missing or invalid universe file stops the node: fetching nothing silently
+ * would look like a board with no jobs.
+ */
+export const universeTargets = (provider: AtsProvider, ctx: SourceContext): Effect.Effect<ReadonlyArray<Target>, Fatal> =>
+  Effect.try({
+    try: () => ctx.targets().filter((t) => t.ats === provider && t.board != null),
+    catch: (e) =>
+      new Fatal({
+        reason: "Config",
+        message: `${ctx.node}: no with.boards given, and the target universe could not be read (${e instanceof Error ? e.message : String(e)}). ` +
+          `Give with.boards, or create the file dag.yaml's targets: names (default targets/companies.yaml).`
+      })
+  })
+
+/** `with.boards` when given, else the `provider` boards of the universe; duplicates are fetched once. */
+export const tokenBoards = (
+  provider: AtsProvider,
+  given: ReadonlyArray<string> | undefined,
+  ctx: SourceContext
+): Effect.Effect<ReadonlyArray<BoardUnit>, Fatal> =>
+  Effect.gen(function* () {
+    const seen = new Set<string>()
+    const out: BoardUnit[] = []
+    const add = (token: string, company: string | null, domain: string | null) => {
+      if (seen.has(token)) return
+      seen.add(token)
+      out.push({ key: token, token, company, domain })
+    }
+    if (given && given.length > 0) {
+      for (const token of given) add(token, null, null)
+      return out
+    }
+    for (const t of yield* universeTargets(provider, ctx)) {
+      if (typeof t.board !== "string")
+        return yield* Effect.fail(new Fatal({ reason: "Config", message: `targets: ${t.name} (${provider}) has a {tenant, site, instance} board; ${provider} boards are plain tokens` }))
+      add(t.board, t.name, t.domain ?? null)
+    }
+    if (out.length === 0) yield* ctx.log(`${ctx.node}: the target universe lists no ${provider} boards; nothing to fetch`)
+    return out
+  })

@@ -1,0 +1,69 @@
+import { Clock, Duration, Effect, Schema, type Stream } from "effect"
+import type { SourceError } from "../../pipelines/errors.ts"
+import { Http, type HttpRequest, type HttpResponse } from "../http.ts"
+import type { Posting, SourceContext } from "../source.ts"
+
+export const Site = Schema.Literal("linkedin", "indeed", "ziprecruiter", "glassdoor", "google")
+export type Site = typeof Site.Type
+
+/** One search in JobSpy's vocabulary; `results_wanted` applies per site. */
+export const Search = Schema.Struct({
+  term: Schema.String.pipe(Schema.minLength(1)),
+  location: Schema.optional(Schema.String),
+  remote: Schema.optional(Schema.Boolean),
+  hours_old: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  results_wanted: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000)))
+})
+export type Search = typeof Search.Type
+
+/** What a site scraper gets for one (search × site) unit. */
+export interface SiteEnv {
+  readonly site: Site
+  readonly baseUrl: string
+  readonly search: Search
+  readonly wanted: number
+  readonly unit: string
+  readonly ctx: SourceContext
+  readonly opts: Record<string, any>
+  /** An HTTP request through this site's politeness gate (one at a time, spaced by its delay). */
+  readonly request: (req: Omit<HttpRequest, "unit">) => Effect.Effect<HttpResponse, SourceError, Http>
+}
+
+export interface SiteScraper {
+  readonly site: Site
+  readonly defaultBaseUrl: string
+  /** Live politeness: pause between two requests to this site (overridable by `with.delay_ms`). */
+  readonly delayMs: number
+  /** A reason this site cannot run with these options (a missing credential), or null. */
+  readonly unavailable: (opts: Record<string, any>) => string | null
+  /** Postings for one search, lazily paged: the caller stops pulling at `results_wanted`. */
+  readonly search: (env: SiteEnv) => Stream.Stream<Posting, SourceError, Http>
+}
+
+interface Gate { readonly sem: Effect.Semaphore; next: number }
+const gates = new Map<string, Gate>()
+
+/** One gate per (run, node, site): requests to a site are serialized and spaced, whatever the unit. */
+export const gated = (key: string, delayMs: number) => {
+  let g = gates.get(key)
+  if (!g) {
+    g = { sem: Effect.unsafeMakeSemaphore(1), next: 0 }
+    gates.set(key, g)
+  }
+  const gate = g
+  return (req: HttpRequest) =>
+    gate.sem.withPermits(1)(
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        if (gate.next > now) yield* Effect.sleep(Duration.millis(gate.next - now))
+        const http = yield* Http
+        return yield* http.request(req).pipe(
+          Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => { gate.next = t + delayMs })))
+        )
+      })
+    )
+}
+
+export const dropGates = (prefix: string) => {
+  for (const k of [...gates.keys()]) if (k.startsWith(prefix)) gates.delete(k)
+}

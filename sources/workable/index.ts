@@ -1,0 +1,65 @@
+import { Effect, Schema, Stream } from "effect"
+import { fetchJson } from "../http.ts"
+import { decodeEach } from "../decode.ts"
+import { baseSourceOptions, BoardList } from "../options.ts"
+import { postingsStaging } from "../postings.ts"
+import { htmlToText, isoDate } from "../text.ts"
+import { tokenBoards, type BoardUnit } from "../boards.ts"
+import { employmentType, joinLocation, remoteMode } from "../normalize.ts"
+import type { JobSource, Posting } from "../source.ts"
+import { WorkableAccount, WorkableJob } from "./schema.ts"
+
+export const WorkableOptions = Schema.Struct({ ...baseSourceOptions, boards: Schema.optional(BoardList) })
+export type WorkableOptions = typeof WorkableOptions.Type
+
+const locationOf = (j: WorkableJob) => {
+  const shown = (j.locations ?? []).filter((l) => !l.hidden).map((l) => joinLocation(l.city, l.region, l.country)).filter((l): l is string => !!l)
+  return shown.length > 0 ? [...new Set(shown)].join(" / ") : joinLocation(j.city, j.state, j.country)
+}
+
+export const normalizeWorkableJob = (board: BoardUnit, accountName: string | null, j: WorkableJob): Posting => {
+  const location = locationOf(j)
+  return {
+    source: "workable",
+    source_id: `${board.token}:${j.shortcode}`,
+    board: board.token,
+    url: j.url,
+    apply_url: j.application_url ?? j.url,
+    title: j.title.trim(),
+    company: board.company ?? accountName ?? board.token,
+    company_domain: board.domain,
+    location,
+    // `telecommuting: false` says "not remote", not "on site": hybrid roles say so in text if at all.
+    remote: j.telecommuting ? "remote" : remoteMode(null, j.title, location),
+    posted_at: isoDate(j.published_on ?? j.created_at ?? null),
+    description_text: htmlToText(j.description ?? null),
+    employment_type: employmentType(j.employment_type),
+    department: j.department || null,
+    raw: j
+  }
+}
+
+/** Workable widget API: `GET /api/v1/widget/accounts/{account}?details=true`, one account per unit. */
+export const workable: JobSource<WorkableOptions> = {
+  kind: "workable",
+  description: "Workable accounts (public widget API)",
+  defaultBaseUrl: "https://apply.workable.com",
+  options: WorkableOptions,
+  hostLimits: { concurrency: 8, perSecond: 10 },
+  output: postingsStaging,
+  timeDimension: "posted_at",
+  units: (opts, ctx) => tokenBoards("workable", opts.boards, ctx),
+  fetch: (unit, _opts, ctx) => {
+    const board = unit as BoardUnit
+    const req = { url: `${ctx.baseUrl}/api/v1/widget/accounts/${encodeURIComponent(board.token)}?details=true`, unit: `workable account ${board.token}` }
+    return Stream.fromIterableEffect(
+      Effect.gen(function* () {
+        const body = yield* fetchJson(req, WorkableAccount)
+        const jobs = yield* decodeEach(WorkableJob, body.jobs, req.unit, ctx)
+        return jobs.map((j) => normalizeWorkableJob(board, body.name ?? null, j))
+      })
+    )
+  },
+  fixtures: [{ path: "/api/v1/widget/accounts/crewai", file: "workable/candidatezero-crewai-account.json" }],
+  replayOptions: { boards: ["crewai"] }
+}

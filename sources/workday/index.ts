@@ -1,0 +1,129 @@
+import { Clock, Effect, Schema, Stream } from "effect"
+import { Fatal } from "../../pipelines/errors.ts"
+import { fetchJson } from "../http.ts"
+import { decodeEach } from "../decode.ts"
+import { detailOrNull } from "../detail.ts"
+import { baseSourceOptions } from "../options.ts"
+import { postingsStaging } from "../postings.ts"
+import { htmlToText } from "../text.ts"
+import { universeTargets } from "../boards.ts"
+import { offsetPaged } from "../paging.ts"
+import { employmentType, remoteMode } from "../normalize.ts"
+import type { JobSource, Posting, SourceContext, SourceUnit } from "../source.ts"
+import { WorkdayBoard } from "../../targets/universe.ts"
+import { WorkdayDetail, WorkdayListing, WorkdayPage } from "./schema.ts"
+import { workdayPosted } from "./posted.ts"
+import { workdayFixtures, workdayReplayBoards } from "./fixtures.ts"
+
+export const WorkdayOptions = Schema.Struct({
+  ...baseSourceOptions,
+  boards: Schema.optional(Schema.Array(WorkdayBoard)),
+  /** Fetch each posting's detail for its description and time type (one request per posting). */
+  details: Schema.optional(Schema.Boolean),
+  page_size: Schema.optional(Schema.Int.pipe(Schema.between(1, 20))),
+  max_pages: Schema.optional(Schema.Int.pipe(Schema.positive()))
+})
+export type WorkdayOptions = typeof WorkdayOptions.Type
+
+interface WorkdayUnit extends SourceUnit {
+  readonly board: WorkdayBoard
+  readonly company: string | null
+  readonly domain: string | null
+}
+
+export const workdayHost = (b: WorkdayBoard) => `${b.tenant}.${b.instance}.myworkdayjobs.com`
+
+/**
+ * The CXS API root of one board. Each tenant has its own host, so under `with.base_url` (a proxy
+ * or the replay server) the host moves into the path: `{base_url}/{tenant}.{instance}.myworkdayjobs.com/wday/cxs/{tenant}/{site}`.
+ */
+export const cxsRoot = (b: WorkdayBoard, baseUrl: string | undefined) =>
+  `${baseUrl ? `${baseUrl.replace(/\/+$/, "")}/${workdayHost(b)}` : `https://${workdayHost(b)}`}/wday/cxs/${encodeURIComponent(b.tenant)}/${encodeURIComponent(b.site)}`
+
+const unitOf = (board: WorkdayBoard, company: string | null, domain: string | null): WorkdayUnit =>
+  ({ key: `${board.tenant}.${board.instance}/${board.site}`, board, company, domain })
+
+const units = (opts: WorkdayOptions, ctx: SourceContext) =>
+  Effect.gen(function* () {
+    const all: WorkdayUnit[] = []
+    if (opts.boards && opts.boards.length > 0) all.push(...opts.boards.map((b) => unitOf(b, null, null)))
+    else {
+      for (const t of yield* universeTargets("workday", ctx)) {
+        if (typeof t.board === "string")
+          return yield* Effect.fail(new Fatal({ reason: "Config", message: `targets: ${t.name} (workday) has board "${t.board}"; workday boards are {tenant, site, instance}` }))
+        all.push(unitOf(t.board!, t.name, t.domain ?? null))
+      }
+      if (all.length === 0) yield* ctx.log(`${ctx.node}: the target universe lists no workday boards; nothing to fetch`)
+    }
+    return [...new Map(all.map((u) => [u.key, u])).values()]
+  })
+
+export const normalizeWorkdayPosting = (u: WorkdayUnit, j: WorkdayListing, d: WorkdayDetail | null, fetchedAtMs: number): Posting => {
+  const info = d?.jobPostingInfo
+  const b = u.board
+  const url = `https://${workdayHost(b)}/${b.site}${j.externalPath}`
+  const location = [info?.location ?? j.locationsText, ...(info?.additionalLocations ?? [])].filter(Boolean).join(" / ") || null
+  return {
+    source: "workday",
+    source_id: `${b.tenant}/${b.site}:${j.externalPath}`,
+    board: u.key,
+    url: info?.externalUrl || url,
+    apply_url: `${info?.externalUrl || url}/apply`,
+    title: j.title.trim(),
+    company: u.company ?? (d?.hiringOrganization?.name || null) ?? b.tenant,
+    company_domain: u.domain,
+    location,
+    remote: remoteMode(info?.remoteType ?? j.remoteType, location, j.title),
+    ...workdayPosted(info?.postedOn ?? j.postedOn, fetchedAtMs),
+    description_text: htmlToText(info?.jobDescription ?? null),
+    employment_type: employmentType(info?.timeType),
+    raw: d ? { ...j, detail: d } : j
+  }
+}
+
+/** Workday CXS: `POST /wday/cxs/{tenant}/{site}/jobs` (offset paged, 20 a page) + `GET …{externalPath}` per posting. */
+export const workday: JobSource<WorkdayOptions> = {
+  kind: "workday",
+  description: "Workday career sites (CXS JSON API: listing + posting detail)",
+  defaultBaseUrl: "https://myworkdayjobs.com",
+  options: WorkdayOptions,
+  hostLimits: { concurrency: 4, perSecond: 5 },
+  output: postingsStaging,
+  timeDimension: "posted_at",
+  units,
+  fetch: (unit, opts, ctx) => {
+    const u = unit as WorkdayUnit
+    const root = cxsRoot(u.board, opts.base_url ? ctx.baseUrl : undefined)
+    const label = `workday board ${u.key}`
+    const limit = opts.page_size ?? 20
+    return Stream.unwrap(Effect.gen(function* () {
+      const fetchedAt = yield* Clock.currentTimeMillis
+      const listed = offsetPaged({
+        pageSize: limit,
+        maxPages: opts.max_pages ?? 100,
+        unit: label,
+        ctx,
+        fetchPage: (offset) =>
+          Effect.gen(function* () {
+            const page = yield* fetchJson({ url: `${root}/jobs`, method: "POST", body: { appliedFacets: {}, limit, offset, searchText: "" }, unit: label }, WorkdayPage)
+            const raw = page.jobPostings ?? []
+            const items = yield* decodeEach(WorkdayListing, raw, label, ctx)
+            const first = raw[0] as { externalPath?: unknown } | undefined
+            return { items, served: raw.length, total: page.total ?? null, firstKey: first?.externalPath != null ? String(first.externalPath) : null }
+          })
+      })
+      return listed.pipe(
+        Stream.mapEffect((j) =>
+          (opts.details === false
+            ? Effect.succeed(null)
+            : detailOrNull(fetchJson({ url: `${root}${j.externalPath}`, unit: label }, WorkdayDetail), `${label} posting ${j.externalPath}`, label, ctx)
+          ).pipe(Effect.map((d) => normalizeWorkdayPosting(u, j, d, fetchedAt))),
+          { concurrency: 4 }
+        )
+      )
+    }))
+  },
+  fixtures: workdayFixtures,
+  // The recorded Synchrony detail belongs to no recorded listing, so replay reads listings only; test/ats-sources.test.ts covers the detail.
+  replayOptions: { boards: workdayReplayBoards, details: false }
+}

@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Effect } from "effect"
+import { join } from "node:path"
+import { greenhouse, normalizeGreenhouseJob } from "../../sources/greenhouse/index.ts"
+import { startReplayServer, type ReplayServer } from "../../sources/replay.ts"
+import { Warehouse } from "../../sinks/warehouse.ts"
+import { htmlToText } from "../../sources/text.ts"
+import { dagFrom, run, tempDir, withDb } from "../support/harness.ts"
+
+let replay: ReplayServer
+beforeAll(async () => { replay = await startReplayServer([greenhouse]) })
+afterAll(() => replay.close())
+
+const dagFor = (boards: string[]) =>
+  dagFrom(`version: 1
+defaults: { retry: { times: 0 } }
+nodes:
+  gh: { source: greenhouse, with: { base_url: "${replay.baseUrlFor("greenhouse")}", boards: [${boards.join(", ")}], details: false } }
+`)
+
+const q = <T = Record<string, unknown>>(sql: string) => Effect.flatMap(Warehouse, (w) => w.query<T>(sql))
+
+describe("greenhouse source", () => {
+  it("unescapes entity-encoded HTML content to readable text", () => {
+    const text = htmlToText("&lt;h2&gt;Who we are&lt;/h2&gt;&lt;p&gt;Fast &amp;amp; kind&lt;/p&gt;&lt;ul&gt;&lt;li&gt;One&lt;/li&gt;&lt;li&gt;Two&lt;/li&gt;&lt;/ul&gt;")
+    expect(text).toBe("Who we are\n\nFast & kind\n\n• One\n• Two")
+  })
+
+  it("normalizes a recorded job: ids, company, remote mode, dates in UTC, department", () => {
+    const p = normalizeGreenhouseJob("gitlab", {
+      id: 8503792002, title: "Account Executive - Italy ", absolute_url: "https://job-boards.greenhouse.io/gitlab/jobs/8503792002",
+      updated_at: "2026-08-10T16:52:46-04:00", first_published: "2026-04-17T05:58:03-04:00", company_name: "GitLab",
+      location: { name: "Remote, Italy" }, departments: [{ id: 1, name: "EMEA - Commercial" }]
+    })
+    expect(p).toMatchObject({
+      source: "greenhouse", source_id: "gitlab:8503792002", title: "Account Executive - Italy", company: "GitLab",
+      remote: "remote", posted_at: "2026-04-17T09:58:03.000Z", updated_at: "2026-08-10T20:52:46.000Z", department: "EMEA - Commercial"
+    })
+  })
+
+  it("counts a record missing its id as skipped, naming the board and record, and keeps the others", async () => {
+    replay.script("/greenhouse/v1/boards/broken-record/", [{
+      status: 200,
+      body: JSON.stringify({ jobs: [
+        { title: "No id here", absolute_url: "https://x/1" },
+        { id: 7, title: "Kept", absolute_url: "https://x/7", location: { name: "Remote" } }
+      ] })
+    }])
+    const db = join(tempDir(), "w.duckdb")
+    const { summary } = await withDb(db, run({ dag: dagFor(["broken-record"]) }))
+    expect(summary.nodes[0]).toMatchObject({ status: "partial", rowsIn: 2, rowsOut: 1 })
+    const errs = await withDb(db, q<{ unit: string; reason: string; message: string }>("select unit, reason, message from source_errors"))
+    expect(errs).toHaveLength(1)
+    expect(errs[0]).toMatchObject({ unit: "broken-record", reason: "InvalidRecord" })
+    expect(errs[0].message).toContain('greenhouse board broken-record: record #0 ("No id here")')
+    expect(errs[0].message).toContain('"id"')
+  })
+
+  it("HTML where JSON was expected and truncated JSON are skippable per board, never a crash", async () => {
+    replay.script("/greenhouse/v1/boards/html-board/", [{ status: 200, body: "<!doctype html><html><body>Please enable JS</body></html>", headers: { "content-type": "text/html" } }])
+    replay.script("/greenhouse/v1/boards/cut-board/", [{ status: 200, body: '{"jobs":[{"id":1,"title":"A' }])
+    const db = join(tempDir(), "w.duckdb")
+    const { summary } = await withDb(db, run({ dag: dagFor(["html-board", "cut-board", "gitlab"]) }))
+    expect(summary.status).toBe("success")
+    expect(summary.nodes[0]).toMatchObject({ status: "partial", rowsOut: 3 })
+    const errs = await withDb(db, q<{ unit: string; message: string }>("select unit, message from source_errors order by unit"))
+    expect(errs.map((e) => e.unit)).toEqual(["cut-board", "html-board"])
+    expect(errs[1].message).toContain("returned HTML where JSON was expected")
+    expect(errs[0].message).toContain("not valid JSON")
+  })
+
+  it("waits as a 429's Retry-After says, then reads the board", async () => {
+    replay.script("/greenhouse/v1/boards/stripe/", [{ status: 429, headers: { "retry-after": "1" }, body: "{}" }])
+    const db = join(tempDir(), "w.duckdb")
+    const start = replay.requests.length
+    const { summary } = await withDb(db, run({ dag: dagFor(["stripe"]) }))
+    expect(summary.nodes[0]).toMatchObject({ status: "success", rowsOut: 3 })
+    const hits = replay.requests.slice(start).filter((r) => r.path.startsWith("/greenhouse/v1/boards/stripe/"))
+    expect(hits).toHaveLength(2)
+    expect(hits[1].at - hits[0].at).toBeGreaterThanOrEqual(950)
+  })
+})

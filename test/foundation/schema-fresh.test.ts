@@ -1,0 +1,7 @@
+import { expect, it } from "vitest"
+import { readFileSync } from "node:fs"
+import { dagJsonSchemaText } from "../../pipelines/json-schema.ts"
+
+it("dag.schema.json is generated from the current Schemas (run `npm run schema` when this fails)", () => {
+  expect(readFileSync("dag.schema.json", "utf8")).toBe(dagJsonSchemaText())
+})

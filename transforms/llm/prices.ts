@@ -1,0 +1,61 @@
+import { Fatal } from "../../pipelines/errors.ts"
+
+/** USD per million tokens. `cached_input` is the price of prompt-cache reads, when the provider has one. */
+export interface ModelPrice {
+  readonly input: number
+  readonly output: number
+  readonly cached_input?: number
+}
+
+/**
+ * Published list prices of common models at the time of writing; dag.yaml's `llm.prices` overrides
+ * or extends them. Prices change: the ledger's USD is an estimate from these numbers.
+ */
+export const builtinPrices: Readonly<Record<string, ModelPrice>> = {
+  "claude-haiku-4-5": { input: 1, output: 5, cached_input: 0.1 },
+  "claude-3-5-haiku-latest": { input: 0.8, output: 4, cached_input: 0.08 },
+  "claude-sonnet-4-5": { input: 3, output: 15, cached_input: 0.3 },
+  "claude-sonnet-4-0": { input: 3, output: 15, cached_input: 0.3 },
+  "claude-opus-4-5": { input: 5, output: 25, cached_input: 0.5 },
+  "claude-opus-4-1": { input: 15, output: 75, cached_input: 1.5 },
+  "gpt-4o-mini": { input: 0.15, output: 0.6, cached_input: 0.075 },
+  "gpt-4o": { input: 2.5, output: 10, cached_input: 1.25 },
+  "gpt-4.1-nano": { input: 0.1, output: 0.4, cached_input: 0.025 },
+  "gpt-4.1-mini": { input: 0.4, output: 1.6, cached_input: 0.1 },
+  "gpt-4.1": { input: 2, output: 8, cached_input: 0.5 },
+  "gpt-5-nano": { input: 0.05, output: 0.4, cached_input: 0.005 },
+  "gpt-5-mini": { input: 0.25, output: 2, cached_input: 0.025 },
+  "gpt-5": { input: 1.25, output: 10, cached_input: 0.125 },
+  "deepseek-chat": { input: 0.28, output: 0.42, cached_input: 0.028 },
+  "deepseek-reasoner": { input: 0.28, output: 0.42, cached_input: 0.028 },
+  "MiniMax-M2": { input: 0.3, output: 1.2, cached_input: 0.03 },
+  "kimi-k2-0905-preview": { input: 0.6, output: 2.5, cached_input: 0.15 }
+}
+
+export type PriceTable = Readonly<Record<string, ModelPrice>>
+
+/**
+ * The price of a model: exact name first, then without an OpenRouter-style `vendor/` prefix and
+ * without a date suffix. An unpriced model is a config error: spending without a price would make
+ * the budget meaningless.
+ */
+export const priceOf = (table: PriceTable, model: string): ModelPrice | Fatal => {
+  const bare = model.includes("/") ? model.slice(model.lastIndexOf("/") + 1) : model
+  const undated = bare.replace(/-\d{8}$/, "").replace(/-latest$/, "")
+  const found = table[model] ?? table[bare] ?? table[undated] ?? table[`${undated}-latest`]
+  if (found) return found
+  return new Fatal({
+    reason: "Config",
+    message: `no price for LLM model ${JSON.stringify(model)}: add it to dag.yaml under llm.prices, e.g.\n  llm:\n    prices:\n      ${JSON.stringify(model)}: { input: 0.5, output: 1.5 }   # USD per million tokens`
+  })
+}
+
+export interface Usage {
+  readonly inputTokens: number
+  readonly cachedInputTokens: number
+  readonly outputTokens: number
+}
+
+/** `inputTokens` counts every prompt token, cached ones included (as both SDKs report after our normalization). */
+export const costUsd = (p: ModelPrice, u: Usage): number =>
+  ((u.inputTokens - u.cachedInputTokens) * p.input + u.cachedInputTokens * (p.cached_input ?? p.input) + u.outputTokens * p.output) / 1e6
