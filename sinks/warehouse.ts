@@ -5,6 +5,7 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { randomUUID } from "node:crypto"
 import { migrations as allMigrations, type Migration } from "./migrations.ts"
+import { killPoint } from "../pipelines/killpoints.ts"
 
 export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", {
   message: Schema.String,
@@ -71,6 +72,7 @@ const makeQueries = (conn: DuckDBConnection, lock: <A, E, R>(e: Effect.Effect<A,
             } finally {
               rmSync(file, { force: true })
             }
+            killPoint(`insert:${table}`)
             return rows.length
           },
           catch: (e) => new WarehouseError({ message: `insert into ${table}: ${(e as Error).message}` })
@@ -103,7 +105,7 @@ const openWarehouse = (config: { path: string; migrations?: ReadonlyArray<Migrat
         Effect.acquireUseRelease(
           inner.exec("begin transaction"),
           () => f(inner),
-          (_, exit) => (exit._tag === "Success" ? inner.exec("commit") : inner.exec("rollback")).pipe(Effect.orDie)
+          (_, exit) => (exit._tag === "Success" ? Effect.sync(() => killPoint("tx_commit")).pipe(Effect.zipRight(inner.exec("commit"))) : inner.exec("rollback")).pipe(Effect.orDie)
         )
       )
     const service: WarehouseService = { path: config.path, ...outer, transaction }

@@ -163,10 +163,11 @@ describe("scheduler (in process)", () => {
   })
 
   it("on stop, interrupts a run that outlasts the grace period and marks it interrupted", async () => {
-    const { s, q } = setup({})
+    const { s, q, lines } = setup({})
     replay.setLatency(2_000)
     try {
       const first = s.fire("greenhouse")
+      while (!lines.some((l) => l.startsWith("fire greenhouse"))) await new Promise((ok) => setTimeout(ok, 20))
       await new Promise((ok) => setTimeout(ok, 300))
       await s.stop(0)
       expect((await first).status).toBe("interrupted")
@@ -207,7 +208,7 @@ describe("jobsignal schedule (process)", () => {
     let err = ""
     child.stderr!.on("data", (d) => { err += String(d) })
     const exited = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)))
-    for (let i = 0; i < 600 && !/run \S+ success/.test(err); i++) await new Promise((ok) => setTimeout(ok, 100))
+    for (let i = 0; i < 1500 && !/run \S+ success/.test(err); i++) await new Promise((ok) => setTimeout(ok, 100))
     expect(err).toMatch(/run \S+ success/)
     child.kill("SIGTERM")
     const code = await exited
@@ -218,5 +219,5 @@ describe("jobsignal schedule (process)", () => {
     const open = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ n: number }>("select count(*)::int as n from runs where status = 'running'")))
     expect(open[0].n).toBe(0)
     expect(readdirSync(lockDirFor(db))).toEqual([])
-  })
+  }, 240_000)
 })

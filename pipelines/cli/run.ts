@@ -1,7 +1,9 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { consoleEvents, formatTable } from "../console.ts"
+import type { Events } from "../events.ts"
 import { runDag, type RunRequest, type RunSummary } from "../runner.ts"
+import { withKillPoints } from "../killpoints.ts"
 import { dagOption, dbOption, fail, loadDagEffect, logFormatOption, optionalList, print, printErr, runtimeLayer } from "./shared.ts"
 
 export const printSummary = (s: RunSummary, db: string) =>
@@ -11,9 +13,9 @@ export const printSummary = (s: RunSummary, db: string) =>
   })
 
 /** Runs a request and maps its outcome to the exit code: 0 only when every node succeeded. */
-export const execute = (db: string, logFormat: "text" | "json", build: (events: ReturnType<typeof consoleEvents>) => Effect.Effect<RunRequest, unknown>) =>
+export const execute = (db: string, logFormat: "text" | "json", build: (events: Events) => Effect.Effect<RunRequest, unknown>) =>
   Effect.gen(function* () {
-    const events = consoleEvents(logFormat)
+    const events = withKillPoints(consoleEvents(logFormat))
     const req = yield* build(events)
     const summary = yield* runDag(req)
     yield* printSummary(summary, db)

@@ -25,7 +25,7 @@ nodes:
   return file
 }
 
-describe("jobsignal CLI", () => {
+describe("jobsignal CLI", { timeout: 240_000 }, () => {
   it("--help lists the commands", async () => {
     const r = await cli(["--help"])
     expect(r.code).toBe(0)

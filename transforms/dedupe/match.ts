@@ -52,8 +52,9 @@ export const stageInput = (inputSql: string) => [
      select r.*, coalesce(p.idx, []::bigint[]) as place_idx
      from _dd_raw r left join (select srow, list(i) as idx from _dd_place_seg group by srow) p using (srow)
    ), k2 as (
+     -- Places named in the title stand in for an empty location field; a filled one is more precise.
      select *, title_key(segs, place_idx) as tkey,
-            list_distinct(list_concat(locs0, flatten(list_transform(list_filter(segs, (s, i) -> list_contains(place_idx, i)), s -> loc_tokens(s))))) as locs
+            case when len(locs0) > 0 then locs0 else list_distinct(flatten(list_transform(list_filter(segs, (s, i) -> list_contains(place_idx, i)), s -> loc_tokens(s)))) end as locs
      from k
    )
    select srow, ${SIGHTING_ID} as sighting_id, source, source_id, node, run_id, url, apply_url, title, company, posted_at, fetched_at,

@@ -123,6 +123,7 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
       } else todo.push(item)
     }
 
+    const cap = opts.maxOutputTokens ?? 16_000
     const giveUp = (batch: ReadonlyArray<BatchItem>, why: string) => { for (const i of batch) failed.set(i.key, why) }
 
     const call = (batch: ReadonlyArray<BatchItem>, reask: boolean): Effect.Effect<void, Fatal | WarehouseError, LlmProviders | Warehouse> =>
@@ -132,7 +133,7 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
         const tier = state.tier
         const withIds = batch.map((item, n) => ({ id: shortId(n), item }))
         const user = `${batch.length} item(s) to judge:\n${renderItems(withIds.map((x) => ({ id: x.id, text: x.item.text })))}`
-        const maxTokens = Math.min(opts.maxOutputTokens ?? 16_000, 64 + Math.ceil(batch.length * task.outputTokensPerItem * 1.3))
+        const maxTokens = Math.min(cap, 64 + Math.ceil(batch.length * task.outputTokensPerItem * 1.3))
         const worstUsd = costUsd(price, { inputTokens: estimateTokens(task.system + user, true), cachedInputTokens: 0, outputTokens: maxTokens })
         const reserved = yield* budget.reserve(worstUsd).pipe(Effect.either)
         if (Either.isLeft(reserved)) {
@@ -251,9 +252,11 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
       })
 
     // An item that talks to the model goes alone: it cannot sway the judgement of any other item.
+    // No batch may need more output than the model can give: size batches to max_tokens up front.
+    const perCall = Math.max(1, Math.min(opts.batchSize, Math.floor((cap - 64) / (task.outputTokensPerItem * 1.3))))
     const normal = todo.filter((i) => !suspicious.has(i.key))
     const chunks: BatchItem[][] = todo.filter((i) => suspicious.has(i.key)).map((i) => [i])
-    for (let i = 0; i < normal.length; i += opts.batchSize) chunks.push(normal.slice(i, i + opts.batchSize))
+    for (let i = 0; i < normal.length; i += perCall) chunks.push(normal.slice(i, i + perCall))
     let done = 0
     yield* Effect.forEach(chunks, (chunk) =>
       call(chunk, false).pipe(Effect.tap(() => Effect.sync(() => opts.onProgress?.((done += chunk.length), todo.length)))),

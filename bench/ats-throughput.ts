@@ -1,0 +1,76 @@
+/**
+ * ATS fan-out throughput: 1,000 boards (the recorded Greenhouse and Lever boards served under 1,000
+ * distinct tokens) through the real source nodes and runner, against the replay server with 50 ms
+ * injected latency, at concurrency 16. Ideal time is boards × latency / concurrency; the ratio
+ * ideal/actual says how busy the engine keeps its 16 slots (target ≥ 0.8).
+ *
+ * `per_second` is lifted for the run: the politeness cap (20/s for these hosts) would otherwise be
+ * the bound measured, not the engine's fan-out.
+ */
+import { Effect } from "effect"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { BenchCase } from "./index.ts"
+import { fixturesDir, startReplayServer } from "../sources/replay.ts"
+import { loadDag } from "../pipelines/load.ts"
+import { runDag } from "../pipelines/runner.ts"
+import { collectingEvents } from "../pipelines/events.ts"
+import { runtimeLayer } from "../pipelines/cli/shared.ts"
+import type { FixtureRoute } from "../sources/source.ts"
+
+const BOARDS = 1_000
+const LATENCY_MS = 50
+const CONCURRENCY = 16
+
+const read = (f: string) => readFileSync(join(fixturesDir, f), "utf8")
+const recordedGreenhouse = ["greenhouse/breteai-gitlab-jobs-content.json", "greenhouse/intern-radar-stripe-jobs.json", "greenhouse/candidatezero-gong-jobs.json"].map(read)
+const recordedLever = ["lever/intern-radar-palantir-postings.json", "lever/candidatezero-outreach-postings.json"].map(read)
+const indexOf = (url: URL) => Number(/bench-(\d+)/.exec(url.pathname)?.[1] ?? 0)
+
+/** Any `bench-NNNN` board answers with one of the recorded boards, chosen by its number. */
+const greenhouseBench: FixtureRoute = { path: "/v1/boards/bench-", handler: ({ url }) => ({ body: recordedGreenhouse[indexOf(url) % recordedGreenhouse.length] }) }
+const leverBench: FixtureRoute = { path: "/v0/postings/bench-", handler: ({ url }) => ({ body: recordedLever[indexOf(url) % recordedLever.length] }) }
+
+export const bench: BenchCase = {
+  name: "ats-throughput",
+  run: async () => {
+    const replay = await startReplayServer([{ kind: "greenhouse", fixtures: [greenhouseBench] }, { kind: "lever", fixtures: [leverBench] }], { latencyMs: LATENCY_MS })
+    const dir = mkdtempSync(join(tmpdir(), "jobsignal-bench-ats-"))
+    const half = BOARDS / 2
+    const tokens = (from: number) => Array.from({ length: half }, (_, i) => `bench-${String(from + i).padStart(4, "0")}`)
+    const common = { concurrency: CONCURRENCY, per_second: 100_000 }
+    writeFileSync(join(dir, "dag.yaml"), `version: 1
+defaults: { retry: { times: 0 }, max_parallel_nodes: 1 }
+nodes:
+  gh: { source: greenhouse, with: ${JSON.stringify({ ...common, base_url: replay.baseUrlFor("greenhouse"), boards: tokens(0), details: false })} }
+  lv: { source: lever, with: ${JSON.stringify({ ...common, base_url: replay.baseUrlFor("lever"), boards: tokens(half) })} }
+`)
+    let peakRss = process.memoryUsage().rss
+    const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }, 20)
+    try {
+      const summary = await Effect.runPromise(
+        Effect.scoped(runDag({ dag: loadDag(join(dir, "dag.yaml")), events: collectingEvents() })).pipe(Effect.provide(runtimeLayer(join(dir, "w.duckdb"))))
+      )
+      const bad = summary.nodes.filter((n) => n.status !== "success")
+      if (bad.length > 0) throw new Error(`bench run not clean: ${bad.map((n) => `${n.node} ${n.status} ${n.error ?? ""}`).join("; ")}`)
+      const fetchMs = summary.nodes.reduce((s, n) => s + n.ms, 0)
+      const idealMs = (BOARDS * LATENCY_MS) / CONCURRENCY
+      const requests = replay.requests.length
+      return {
+        boards: BOARDS,
+        requests,
+        "rows staged": summary.nodes.reduce((s, n) => s + n.rowsOut, 0),
+        "node time, s (both nodes)": fetchMs / 1000,
+        "boards/s": BOARDS / (fetchMs / 1000),
+        "ideal time, s (boards × 50 ms / 16)": idealMs / 1000,
+        "ratio ideal/actual (target ≥ 0.8)": idealMs / fetchMs,
+        "peak RSS, MB": peakRss / 1024 / 1024
+      }
+    } finally {
+      clearInterval(sampler)
+      await replay.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}

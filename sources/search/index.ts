@@ -1,0 +1,96 @@
+import { Effect, Schema, Stream } from "effect"
+import { Fatal } from "../../pipelines/errors.ts"
+import { baseSourceOptions } from "../options.ts"
+import { postingsStaging } from "../postings.ts"
+import type { JobSource } from "../source.ts"
+import { gated, Search, Site, type SiteScraper } from "./site.ts"
+import { linkedin } from "./linkedin.ts"
+import { indeed } from "./indeed.ts"
+import { ziprecruiter } from "./ziprecruiter.ts"
+import { glassdoor } from "./glassdoor.ts"
+import { google } from "./google.ts"
+import { searchFixtures } from "./fixtures.ts"
+
+export const scrapers: Record<Site, SiteScraper> = { linkedin, indeed, ziprecruiter, glassdoor, google }
+
+export const SearchOptions = Schema.Struct({
+  ...baseSourceOptions,
+  searches: Schema.optional(Schema.Array(Search)),
+  sites: Schema.optional(Schema.Array(Site).pipe(Schema.minItems(1))),
+  /** Pause between two requests to one site (default per site: LinkedIn 3 s, ZipRecruiter 5 s, …). */
+  delay_ms: Schema.optional(Schema.Int.pipe(Schema.between(0, 120_000))),
+  /** Per-site base URLs (a proxy, a mirror). With `base_url` set, sites live under `{base_url}/{site}`. */
+  base_urls: Schema.optional(Schema.partial(Schema.Record({ key: Site, value: Schema.String }))),
+  /** LinkedIn: fetch each job's page for its description (one more request per job). */
+  fetch_descriptions: Schema.optional(Schema.Boolean),
+  linkedin_retries: Schema.optional(Schema.Int.pipe(Schema.between(0, 5))),
+  linkedin_backoff_ms: Schema.optional(Schema.Int.pipe(Schema.between(0, 300_000))),
+  country: Schema.optional(Schema.String.pipe(Schema.pattern(/^[a-z]{2}$/))),
+  /** Indeed mobile API key; default $INDEED_API_KEY. */
+  indeed_api_key: Schema.optional(Schema.Redacted(Schema.String)),
+  /** ZipRecruiter app `authorization` header value; default $ZIPRECRUITER_AUTH. */
+  ziprecruiter_auth: Schema.optional(Schema.Redacted(Schema.String)),
+  /** Google's `async` parameter for result pages past the first (from a live page). */
+  google_async_param: Schema.optional(Schema.String)
+})
+export type SearchOptions = typeof SearchOptions.Type
+
+const DEFAULT_WANTED = 50
+
+/**
+ * JobSpy-style search fan-out: one unit per (search × site), run concurrently by the engine; each
+ * site has its own politeness gate (one request at a time, spaced by its delay) shared by all its
+ * units, and each unit stops pulling pages at `results_wanted`. A site that needs a credential the
+ * config lacks is left out with a notice.
+ */
+export const search: JobSource<SearchOptions> = {
+  kind: "search",
+  description: "Job search fan-out over LinkedIn (guest), Indeed, ZipRecruiter, Glassdoor, Google Jobs",
+  defaultBaseUrl: "https://www.linkedin.com",
+  options: SearchOptions,
+  hostLimits: { concurrency: 8 },
+  output: postingsStaging,
+  timeDimension: "posted_at",
+  units: (opts, ctx) =>
+    Effect.gen(function* () {
+      if (!opts.searches || opts.searches.length === 0)
+        return yield* Effect.fail(new Fatal({ reason: "Config", message: `${ctx.node}: search needs with.searches: [{term, location?, remote?, hours_old?, results_wanted?}]` }))
+      const sites = opts.sites ?? ["linkedin"]
+      const usable: Site[] = []
+      for (const site of sites) {
+        const why = scrapers[site].unavailable(opts)
+        if (why) yield* ctx.log(`${ctx.node}: ${site} left out: ${why}`)
+        else usable.push(site)
+      }
+      if (usable.length === 0 && sites.length > 0)
+        yield* ctx.log(`${ctx.node}: skipped: no site of [${sites.join(", ")}] can run with this config`)
+      const keys = new Set<string>()
+      const units = []
+      for (const site of usable)
+        for (const [i, s] of opts.searches.entries()) {
+          const key = `${site}:${s.term}${s.location ? `@${s.location}` : ""}${s.remote ? "+remote" : ""}`
+          if (keys.has(key)) return yield* Effect.fail(new Fatal({ reason: "Config", message: `${ctx.node}: searches[${i}] repeats ${JSON.stringify(key)}` }))
+          keys.add(key)
+          units.push({ key, site, index: i })
+        }
+      return units
+    }),
+  fetch: (unit, opts, ctx) => {
+    const site = unit.site as Site
+    const scraper = scrapers[site]
+    const s = opts.searches![Number(unit.index)]
+    const wanted = s.results_wanted ?? DEFAULT_WANTED
+    const baseUrl = (opts.base_url ? `${ctx.baseUrl}/${site}` : opts.base_urls?.[site] ?? scraper.defaultBaseUrl).replace(/\/+$/, "")
+    const gate = gated(`${ctx.runId}:${ctx.node}:${site}`, opts.delay_ms ?? scraper.delayMs)
+    const label = `search ${unit.key}`
+    return scraper.search({ site, baseUrl, search: s, wanted, unit: label, ctx, opts, request: (req) => gate({ ...req, unit: label }) }).pipe(Stream.take(wanted))
+  },
+  fixtures: searchFixtures,
+  replayOptions: {
+    sites: ["linkedin", "indeed", "ziprecruiter", "glassdoor", "google"],
+    searches: [{ term: "rust engineer", location: "Brazil", results_wanted: 20 }],
+    delay_ms: 0,
+    indeed_api_key: "replay-indeed-key",
+    ziprecruiter_auth: "replay-zip-auth"
+  }
+}
