@@ -100,11 +100,19 @@ export const decodeRules = (raw: unknown): { rules: Rule[]; problems: RuleProble
     }
     const decoded = Schema.decodeUnknownEither(byKind[kind as RuleKind] as Schema.Schema<RuleSpec, unknown>, { errors: "all", onExcessProperty: "error" })(item)
     if (Either.isLeft(decoded)) {
-      for (const issue of ParseResult.ArrayFormatter.formatErrorSync(decoded.left).filter((x) => !x.message.startsWith("Expected undefined, actual")))
-        problems.push({
-          path: [i, ...issue.path],
-          message: issue._tag === "Missing" ? `is required (for rule ${kind})` : issue._tag === "Unexpected" ? `is not a field of rule ${kind}` : issue.message
-        })
+      const issues = ParseResult.ArrayFormatter.formatErrorSync(decoded.left).filter((x) => !x.message.startsWith("Expected undefined, actual"))
+      // A literal union fails once per member: one line "expected one of ..." reads better.
+      const byPath = new Map<string, typeof issues>()
+      for (const x of issues) byPath.set(JSON.stringify(x.path), [...(byPath.get(JSON.stringify(x.path)) ?? []), x])
+      for (const group of byPath.values()) {
+        const issue = group[0]
+        const literals = group.map((x) => /^Expected (".*"|\S+), actual (.*)$/.exec(x.message))
+        const message = issue._tag === "Missing" ? `is required (for rule ${kind})`
+          : issue._tag === "Unexpected" ? `is not a field of rule ${kind}`
+          : group.length > 1 && literals.every(Boolean) ? `expected one of ${literals.map((m) => m![1]).join(", ")}; got ${literals[0]![2]}`
+          : issue.message
+        problems.push({ path: [i, ...issue.path], message })
+      }
       return
     }
     const r = decoded.right

@@ -4,7 +4,7 @@ import { allKinds } from "./registry.ts"
 
 const optionsSchema = (schema: Parameters<typeof JSONSchema.make>[0]): object => {
   try {
-    const { $schema: _drop, ...rest } = JSONSchema.make(schema) as Record<string, unknown>
+    const { $schema: _drop, ...rest } = JSONSchema.make(schema) as unknown as Record<string, unknown>
     return rest
   } catch {
     return { type: "object" }

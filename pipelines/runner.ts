@@ -65,7 +65,9 @@ export const selectNodes = (req: RunRequest) =>
     if (req.resume) {
       const w = yield* Warehouse
       const prior = yield* w.query<{ node: string; status: string }>("select node, status from node_runs where run_id = $1", [req.resume])
-      if (prior.length === 0) return yield* Effect.fail(new Fatal({ reason: "Config", message: `no run ${req.resume} in the ledger (see: jobsignal runs)` }))
+      // A run with nothing left to do (a resume of a finished run) has no node rows but is still a run.
+      if (prior.length === 0 && (yield* w.query("select 1 from runs where run_id = $1", [req.resume])).length === 0)
+        return yield* Effect.fail(new Fatal({ reason: "Config", message: `no run ${req.resume} in the ledger (see: jobsignal runs)` }))
       for (const p of prior) if (ok(p.status)) committed.set(p.node, req.resume)
       const selected = new Set(prior.filter((p) => !ok(p.status) && p.node in nodes).map((p) => p.node))
       return { selected, committedRun }

@@ -83,6 +83,16 @@ export const sourceNode = (src: Source): NodeKind => ({
       const failed: Array<{ unit: string; error: SourceError }> = []
       const perUnit: Record<string, number> = {}
 
+      // Rows of many small units (a board of 3 jobs) share one insert: an insert per unit
+      // serializes the fan-out on the warehouse lock (bench/ats-throughput: 12 → 22 boards/s, same loaded host).
+      let pending: Array<Record<string, unknown>> = []
+      const flush = Effect.suspend(() => {
+        if (pending.length === 0) return Effect.void
+        const batch = pending
+        pending = []
+        return Effect.asVoid(w.insertRows(src.output.table, batch))
+      })
+
       const runUnit = (unit: SourceUnit) =>
         src.fetch(unit, opts, { ...sctx, skip: (e: Skippable) => Ref.update(skipped, (n) => n + 1).pipe(Effect.zipRight(record(unit.key, e))) }).pipe(
           Stream.filter((r) => {
@@ -100,9 +110,10 @@ export const sourceNode = (src: Source): NodeKind => ({
                 cursor = maxIso(cursor, src.output.cursorValue?.(r))
                 return { run_id: ctx.runId, node: ctx.node, unit: unit.key, record_key: src.output.key(r), fetched_at: now, ...src.output.toRow(r) }
               })
-              yield* w.insertRows(src.output.table, staged)
+              for (const row of staged) pending.push(row)
               rows += staged.length
               perUnit[unit.key] = (perUnit[unit.key] ?? 0) + staged.length
+              if (pending.length >= BATCH) yield* flush
             })
           ),
           Effect.catchAll((e) =>
@@ -117,6 +128,7 @@ export const sourceNode = (src: Source): NodeKind => ({
         )
 
       yield* Effect.forEach(units, runUnit, { concurrency: limits.concurrency, discard: true })
+      yield* flush
       if (errorRows.length > 0) yield* w.insertRows("source_errors", errorRows)
 
       if (units.length > 0 && failed.length === units.length) {

@@ -52,7 +52,7 @@ export const postingsStaging: StagingOutput<Posting> = {
     employment_type: p.employment_type ?? null,
     department: p.department ?? null,
     tags: p.tags ?? [],
-    raw: p.raw === undefined ? null : JSON.stringify(p.raw)
+    raw: p.raw ?? null
   }),
   key: (p) => p.source_id,
   cursorValue: (p) => p.updated_at ?? p.posted_at ?? null,

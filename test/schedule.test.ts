@@ -142,6 +142,28 @@ describe("scheduler (in process)", () => {
     await s.stop(0)
   })
 
+  it("runs fires that share no node at the same time, over one open warehouse", async () => {
+    const db = join(tempDir(), "two.duckdb")
+    const dag = dagFrom(`
+version: 1
+nodes:
+  boards_a:
+    source: greenhouse
+    schedule: "0 6 * * *"
+    with: { boards: [gitlab], base_url: "${replay.baseUrlFor("greenhouse")}" }
+  boards_b:
+    source: greenhouse
+    schedule: "0 6 * * *"
+    with: { boards: [stripe], base_url: "${replay.baseUrlFor("greenhouse")}" }
+`)
+    const s = makeScheduler({ dag, db, layer: testLayer(db), events: collectingEvents(), log: () => {} })
+    const [a, b] = await Promise.all([s.fire("boards_a"), s.fire("boards_b")])
+    expect([a.status, b.status]).toEqual(["ran", "ran"])
+    const runs = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ node: string; status: string }>("select node, status from node_runs order by node")))
+    expect(runs.map((r) => r.node)).toEqual(["boards_a", "boards_b"])
+    await s.stop(0)
+  })
+
   it("queues a fire while the previous run is going, then runs it", async () => {
     const { s, lines, q } = setup({ overlap: "queue" })
     replay.setLatency(150)

@@ -22,7 +22,7 @@ version: 1
 nodes:
   greenhouse:
     source: greenhouse
-    with: { boards: [gitlab, stripe, gongio, generalassembly, nosuchboard], base_url: "${replay.baseUrlFor("greenhouse")}" }
+    with: { boards: [gitlab, stripe, gongio, generalassembly, nosuchboard], base_url: "${replay.baseUrlFor("greenhouse")}", details: false }
   dedupe:
     transform: dedupe
     needs: [greenhouse]

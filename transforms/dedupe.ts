@@ -1,4 +1,4 @@
-import { Effect, Schema } from "effect"
+import { Duration, Effect, Schema } from "effect"
 import { Warehouse } from "../sinks/warehouse.ts"
 import type { NodeContext, NodeKind } from "../pipelines/node.ts"
 import { inputPredicate } from "./inputs.ts"
@@ -7,8 +7,10 @@ import { linkNew, stageInput, TEMP_TABLES, writeJobs, writeSightings } from "./d
 
 export const DedupeOptions = Schema.Struct({})
 
-/** Same expression as `sightingId` in model/posting.ts, so SQL and TypeScript agree on ids. */
-export const SIGHTING_ID_SQL = "substr(sha256(source || ':' || source_id), 1, 20)"
+/** `JOBSIGNAL_DEDUPE_PROFILE=1` prints each dedupe statement's time to stderr (for tuning at scale). */
+const profile = process.env.JOBSIGNAL_DEDUPE_PROFILE === "1"
+
+export { SIGHTING_ID_SQL } from "./dedupe/match.ts"
 
 /**
  * Folds the staged postings of this run's sources into canonical `jobs`, all in DuckDB SQL
@@ -24,20 +26,27 @@ export const dedupeJobs = Effect.fn("dedupeJobs")(function* (ctx: Pick<NodeConte
   return yield* w.transaction((tx) =>
     Effect.gen(function* () {
       const [{ staged }] = yield* tx.query<{ staged: number }>(`select count(*)::int as staged from stg_jobs where ${input.sql}`, input.params)
-      for (const sql of stageInput(input.sql)) yield* tx.exec(sql, sql.includes("stg_jobs where") ? input.params : [])
-      for (const sql of linkNew) yield* tx.exec(sql)
+      const step = (sql: string, params: ReadonlyArray<unknown> = []) =>
+        profile ? Effect.timed(tx.exec(sql, params)).pipe(Effect.map(([d]) => console.error(`dedupe ${Duration.toMillis(d).toFixed(0).padStart(7)} ms  ${sql.replace(/\s+/g, " ").slice(0, 80)}`))) : tx.exec(sql, params)
+      for (const sql of stageInput(input.sql)) yield* step(sql, sql.includes("stg_jobs where") ? input.params : [])
+      for (const sql of linkNew) yield* step(sql)
       yield* tx.exec(
         `create or replace temp table _dd_before as
          select id, content_hash from jobs where id in (select distinct job_id from _dd_assign)`
       )
-      yield* tx.exec(writeSightings)
-      for (const sql of writeJobs) yield* tx.exec(sql)
+      for (const sql of writeSightings) yield* step(sql)
+      const [best, ...rest] = writeJobs
+      yield* step(best)
       const [c] = yield* tx.query<Record<string, number>>(
-        `select (select count(*) from _dd_in)::int as sightings,
+        `select (select count(*) from _dd_assign)::int as sightings,
                 (select count(*) from _dd_assign where new_sighting)::int as new_sightings,
-                (select count(distinct job_id) from _dd_assign)::int as jobs_touched,
-                (select count(distinct job_id) from _dd_assign a where not exists (select 1 from _dd_before b where b.id = a.job_id))::int as new_jobs,
-                (select count(*) from jobs j join _dd_before b using (id) where j.content_hash is distinct from b.content_hash)::int as jobs_changed`
+                (select count(*) from _dd_best)::int as jobs_touched,
+                (select count(*) from _dd_best where not existing)::int as new_jobs`
+      )
+      yield* tx.exec("drop table _dd_assign")
+      for (const sql of rest) yield* step(sql)
+      const [{ jobs_changed }] = yield* tx.query<{ jobs_changed: number }>(
+        "select count(*)::int as jobs_changed from jobs j join _dd_before b using (id) where j.content_hash is distinct from b.content_hash"
       )
       for (const t of TEMP_TABLES) yield* tx.exec(`drop table if exists ${t}`)
       return {
@@ -49,7 +58,7 @@ export const dedupeJobs = Effect.fn("dedupeJobs")(function* (ctx: Pick<NodeConte
           merged_sightings: c.new_sightings - c.new_jobs,
           seen_again: c.sightings - c.new_sightings,
           duplicate_rows: staged - c.sightings,
-          jobs_changed: c.jobs_changed
+          jobs_changed
         }
       }
     })

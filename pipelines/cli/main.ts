@@ -4,11 +4,14 @@ import { Effect } from "effect"
 import { backfillCommand, runCommand } from "./run.ts"
 import { planCommand, runsCommand, sqlCommand, validateCommand } from "./inspect.ts"
 import { scheduleCommand } from "./schedule.ts"
+import { reportCommand } from "./report.ts"
 import { targetsCommand } from "./targets.ts"
+import { recordCommand } from "./record.ts"
+import { quarantineCommand } from "./quarantine.ts"
 
 const jobsignal = Command.make("jobsignal").pipe(
   Command.withDescription("Job discovery and company-signal pipeline: a YAML DAG of sources, transforms and sinks over a DuckDB warehouse."),
-  Command.withSubcommands([runCommand, planCommand, validateCommand, backfillCommand, sqlCommand, runsCommand, scheduleCommand, targetsCommand])
+  Command.withSubcommands([runCommand, planCommand, validateCommand, backfillCommand, sqlCommand, runsCommand, scheduleCommand, reportCommand, targetsCommand, recordCommand, quarantineCommand])
 )
 
 const cli = Command.run(jobsignal, { name: "jobsignal", version: "0.1.0" })

@@ -4,6 +4,7 @@ import { consoleEvents, formatTable } from "../console.ts"
 import type { Events } from "../events.ts"
 import { runDag, type RunRequest, type RunSummary } from "../runner.ts"
 import { withKillPoints } from "../killpoints.ts"
+import { backfillDryRun } from "./backfill-dry-run.ts"
 import { dagOption, dbOption, fail, loadDagEffect, logFormatOption, optionalList, print, printErr, runtimeLayer } from "./shared.ts"
 
 export const printSummary = (s: RunSummary, db: string) =>
@@ -56,7 +57,7 @@ export const backfillCommand = Command.make(
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Print what would be fetched, fetch nothing"))
   },
   ({ node, since, until, dag, db, logFormat, dryRun }) =>
-    execute(db, logFormat, (events) =>
+    (dryRun ? backfillDryRun : (db: string, build: Parameters<typeof execute>[2]) => execute(db, logFormat, build))(db, (events) =>
       Effect.gen(function* () {
         const u = Option.getOrUndefined(until)
         for (const [name, v] of [["--since", since], ["--until", u]] as const)

@@ -60,30 +60,37 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
   let hurry: () => void = () => {}
 
   // One runtime (open warehouse) shared by the runs going at the same time, closed after the last.
-  let runtime: Runtime | undefined
+  // `opening` is shared so two fires in the same tick do not open the file twice.
+  let opening: Promise<Runtime> | undefined
   let users = 0
   let closing: Promise<void> = Promise.resolve()
   const openRuntime = async (): Promise<Runtime> => {
+    users++
     await closing
-    if (!runtime) {
+    opening ??= (async () => {
       const rt = ManagedRuntime.make(opts.layer)
       try {
         await rt.runPromise(Effect.void)
+        return rt
       } catch (e) {
         await rt.dispose().catch(() => {})
         throw e
       }
-      runtime = rt
+    })()
+    try {
+      return await opening
+    } catch (e) {
+      opening = undefined
+      users--
+      throw e
     }
-    users++
-    return runtime
   }
   const closeRuntime = async () => {
     users--
-    if (users === 0 && runtime) {
-      const rt = runtime
-      runtime = undefined
-      closing = rt.dispose().catch((e) => opts.log(`closing the warehouse failed: ${String(e)}`))
+    if (users === 0 && opening) {
+      const open = opening
+      opening = undefined
+      closing = open.then((rt) => rt.dispose()).catch((e) => opts.log(`closing the warehouse failed: ${String(e)}`))
       await closing
     }
   }

@@ -21,7 +21,16 @@ export interface MongoService {
   readonly database: string
   /** Outbox key: the same server and database is the same target across runs. */
   readonly target: string
+  /** Upserts per bulkWrite command this server can take (see `FERRETDB_MAX_BATCH`). */
+  readonly maxBatch: number
 }
+
+/**
+ * FerretDB 1.24 (SQLite) keeps one pooled connection open per matched update until the whole
+ * update command ends; 100 matched updates in one command exhaust its pool and it hangs. Batches
+ * for it stay well under that.
+ */
+export const FERRETDB_MAX_BATCH = 50
 
 const NETWORK = new Set(["MongoServerSelectionError", "MongoNetworkError", "MongoNetworkTimeoutError", "MongoTopologyClosedError", "MongoNotConnectedError", "PoolClosedError", "MongoPoolClearedError"])
 const AUTH_CODES = new Set([13, 18, 8000])
@@ -49,13 +58,17 @@ const connect = (config: MongoConfig) =>
         const timeout = config.timeoutMs ?? 10_000
         const client = new MongoClient(Redacted.value(config.uri), { serverSelectionTimeoutMS: timeout, connectTimeoutMS: timeout })
         await client.connect()
-        return client
+        const info = await client.db("admin").command({ buildInfo: 1 }).catch(() => ({}))
+        return { client, ferret: typeof (info as { ferretdbVersion?: unknown }).ferretdbVersion === "string" }
       },
       catch: (e) => mongoError(e, "connect", config.uri)
     }),
-    (client) => Effect.promise(() => client.close().catch(() => undefined))
+    ({ client }) => Effect.promise(() => client.close().catch(() => undefined))
   ).pipe(
-    Effect.map((client): MongoService => ({ client, db: client.db(config.database), database: config.database, target: mongoTarget(config.uri, config.database) }))
+    Effect.map(({ client, ferret }): MongoService => ({
+      client, db: client.db(config.database), database: config.database, target: mongoTarget(config.uri, config.database),
+      maxBatch: ferret ? FERRETDB_MAX_BATCH : 100_000
+    }))
   )
 
 export class Mongo extends Context.Tag("jobsignal/Mongo")<Mongo, MongoService>() {
@@ -79,6 +92,19 @@ export const upsertOps = (def: CollectionDef, docs: ReadonlyArray<{ id: string; 
     return { updateOne: { filter: { _id: id as never }, update: Object.keys(onInsert).length ? { $set: set, $setOnInsert: onInsert } : { $set: set }, upsert: true } }
   })
 
+export const COMPANY_CACHE = "company_cache"
+
+/** The 7-day TTL index of company_cache where the server has TTL indexes; says whether it took it. */
+export const ensureCompanyCacheIndex = (db: Db) =>
+  Effect.tryPromise({
+    try: () => db.collection(COMPANY_CACHE).createIndex({ expires_at: 1 }, { name: "expires_at_ttl", expireAfterSeconds: 0 }),
+    catch: (e) => e
+  }).pipe(
+    Effect.as(true),
+    // FerretDB answers NotImplemented; readers check expiry themselves (sinks/mongo/cache.ts).
+    Effect.catchAll(() => Effect.succeed(false))
+  )
+
 export const mongoStore = (m: MongoService, uri?: Redacted.Redacted<string>): DocStore => ({
   target: m.target,
   label: `MongoDB database ${m.database}`,
@@ -86,29 +112,47 @@ export const mongoStore = (m: MongoService, uri?: Redacted.Redacted<string>): Do
   ensureIndexes: (defs) =>
     Effect.forEach(defs, (def) =>
       Effect.tryPromise({
-        try: () => m.db.collection(def.name).createIndexes(def.indexes.map((i) => ({ name: i.name, key: i.key, ...(i.unique ? { unique: true } : {}) }))),
+        try: async () => {
+          // Only the missing ones: FerretDB 1.24 drops the connection when asked again for several existing indexes.
+          const col = m.db.collection(def.name)
+          const have = new Set((await col.indexes().catch(() => [])).map((i) => i.name))
+          const missing = def.indexes.filter((i) => !have.has(i.name))
+          if (missing.length > 0) await col.createIndexes(missing.map((i) => ({ name: i.name, key: i.key, ...(i.unique ? { unique: true } : {}) })))
+        },
         catch: (e) => mongoError(e, `createIndexes on ${def.name}`, uri)
-      }), { discard: true }),
+      }), { discard: true }).pipe(Effect.zipLeft(ensureCompanyCacheIndex(m.db))),
   upsert: (def, docs) =>
     Effect.tryPromise({
       try: async (): Promise<WriteResult> => {
-        if (docs.length === 0) return { upserted: 0, matched: 0, modified: 0, delivered: [], failed: [] }
-        try {
-          const r = await m.db.collection(def.name).bulkWrite(upsertOps(def, docs), { ordered: false })
-          return { upserted: r.upsertedCount, matched: r.matchedCount, modified: r.modifiedCount, delivered: docs.map((d) => d.id), failed: [] }
-        } catch (e) {
-          const bulk = e as { name?: string; writeErrors?: unknown; result?: { upsertedCount: number; matchedCount: number; modifiedCount: number } }
-          if (bulk.name !== "MongoBulkWriteError" || !bulk.result) throw e
-          // Some documents were refused, the rest were written: keep the refused ones pending.
-          const errs = (Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors]) as Array<{ index: number; errmsg?: string; message?: string }>
-          const bad = new Map(errs.map((w) => [w.index, w.errmsg ?? w.message ?? "write error"]))
-          return {
-            upserted: bulk.result.upsertedCount, matched: bulk.result.matchedCount, modified: bulk.result.modifiedCount,
-            delivered: docs.filter((_, i) => !bad.has(i)).map((d) => d.id),
-            failed: [...bad].map(([i, error]) => ({ id: docs[i].id, error }))
-          }
+        const total = { upserted: 0, matched: 0, modified: 0, delivered: [] as string[], failed: [] as Array<{ id: string; error: string }> }
+        for (let i = 0; i < docs.length; i += m.maxBatch) {
+          const r = await bulkUpsert(m, def, docs.slice(i, i + m.maxBatch))
+          total.upserted += r.upserted
+          total.matched += r.matched
+          total.modified += r.modified
+          total.delivered.push(...r.delivered)
+          total.failed.push(...r.failed)
         }
+        return total
       },
       catch: (e) => mongoError(e, `bulkWrite to ${def.name}`, uri)
     })
 })
+
+const bulkUpsert = async (m: MongoService, def: CollectionDef, docs: ReadonlyArray<{ id: string; doc: Record<string, unknown> }>): Promise<WriteResult> => {
+  try {
+    const r = await m.db.collection(def.name).bulkWrite(upsertOps(def, docs), { ordered: false })
+    return { upserted: r.upsertedCount, matched: r.matchedCount, modified: r.modifiedCount, delivered: docs.map((d) => d.id), failed: [] }
+  } catch (e) {
+    const bulk = e as { name?: string; writeErrors?: unknown; result?: { upsertedCount: number; matchedCount: number; modifiedCount: number } }
+    if (bulk.name !== "MongoBulkWriteError" || !bulk.result) throw e
+    // Some documents were refused, the rest were written: keep the refused ones pending.
+    const errs = (Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors]) as Array<{ index: number; errmsg?: string; message?: string }>
+    const bad = new Map(errs.map((w) => [w.index, w.errmsg ?? w.message ?? "write error"]))
+    return {
+      upserted: bulk.result.upsertedCount, matched: bulk.result.matchedCount, modified: bulk.result.modifiedCount,
+      delivered: docs.filter((_, i) => !bad.has(i)).map((d) => d.id),
+      failed: [...bad].map(([i, error]) => ({ id: docs[i].id, error }))
+    }
+  }
+}

@@ -143,7 +143,7 @@ const levelTwo: CollectionDef = {
       // With the dedupe's content hash, unchanged jobs are skipped in SQL before any document is built.
       const withContentHash = yield* hasColumn(q, "jobs", "content_hash")
       const inputKey = withContentHash
-        ? "md5(concat_ws('|', j.content_hash, s.fit_score, s.fit_category, s.tier, s.fit_rationale, s.relevant))"
+        ? "case when j.content_hash is null then null else md5(concat_ws('|', j.content_hash, s.fit_score, s.fit_category, s.tier, s.fit_rationale, s.relevant)) end"
         : "null"
       const rows = yield* q.query(
         `select j.id, j.title, j.company, j.company_key, j.location, j.url as job_url, j.apply_url,
@@ -154,7 +154,7 @@ const levelTwo: CollectionDef = {
          from jobs j
          left join job_scores s on s.job_id = j.id
          left join mongo_outbox o on o.target = $1 and o.collection = 'level-2' and o.doc_id = j.id
-         where ${withContentHash ? `o.input_key is null or o.input_key <> ${inputKey}` : "true"}
+         where ${withContentHash ? `o.input_key is null or (${inputKey}) is null or o.input_key <> ${inputKey}` : "true"}
          order by j.id`,
         [target]
       )

@@ -40,13 +40,20 @@ export const deliverPending = (q: Queries, store: DocStore, defs: ReadonlyArray<
       report[def.name] = acc
     }
     return report
-  }).pipe(
-    Effect.catchTag("Retriable", (e) =>
-      countPending(q, store.target).pipe(
-        Effect.orElseSucceed(() => -1),
-        Effect.flatMap((n) =>
-          Effect.fail(new Retriable({ reason: e.reason, retryAfterMs: e.retryAfterMs, message: `${e.message}; ${n >= 0 ? n : "the"} documents stay pending in the warehouse outbox (mongo_outbox) and the next run delivers them` }))
-        )
+  })
+
+/** A retriable failure says how many documents wait in the outbox for the next run. */
+export const withOutboxNote = (q: Queries, target: string) =>
+  <A, E, R>(eff: Effect.Effect<A, E, R>) =>
+    eff.pipe(
+      Effect.catchIf(
+        (e): e is E & Retriable => e instanceof Retriable,
+        (e) =>
+          countPending(q, target).pipe(
+            Effect.orElseSucceed(() => -1),
+            Effect.flatMap((n) =>
+              Effect.fail(new Retriable({ reason: e.reason, retryAfterMs: e.retryAfterMs, message: `${e.message}; ${n >= 0 ? n : "the"} documents stay pending in the warehouse outbox (mongo_outbox) and the next run delivers them` }))
+            )
+          )
       )
     )
-  )

@@ -14,7 +14,7 @@ import { DurationString, parseDuration } from "../../pipelines/spec.ts"
 import { Warehouse, type Queries } from "../warehouse.ts"
 import { Mongo, mongoStore, mongoTarget } from "./client.ts"
 import { COLLECTIONS, collectionNamed, type Candidate, type CollectionDef } from "./collections.ts"
-import { deliverPending } from "./deliver.ts"
+import { deliverPending, withOutboxNote } from "./deliver.ts"
 import { enqueue } from "./outbox.ts"
 import { EMBEDDED_TARGET, embeddedStore, type DocStore } from "./store.ts"
 
@@ -105,9 +105,11 @@ export const runMongoSink = (opts: MongoSinkOptions, ctx: NodeContext) =>
     // The outbox is keyed by target, so it is known before connecting: a down server still queues.
     const targetKey = Option.isNone(uri) ? EMBEDDED_TARGET : mongoTarget(uri.value, opts.database ?? DEFAULT_DATABASE)
     const gated = yield* gateAndQueue(w, { runId: ctx.runId, node: ctx.node, target: targetKey, defs, rules })
-    const store: DocStore = yield* openStore(w, opts)
-    yield* store.ensureIndexes(defs)
-    const delivery = yield* deliverPending(w, store, defs, opts.batch_size ?? 1000)
+    const { store, delivery } = yield* Effect.gen(function* () {
+      const store: DocStore = yield* openStore(w, opts)
+      yield* store.ensureIndexes(defs)
+      return { store, delivery: yield* deliverPending(w, store, defs, opts.batch_size ?? 1000) }
+    }).pipe(withOutboxNote(w, targetKey))
     const notes: string[] = []
     if (store.embedded)
       notes.push(`no MONGODB_URI: documents went to the embedded warehouse (${defs.map((d) => d.table).join(", ")}); set MONGODB_URI to write to MongoDB`)

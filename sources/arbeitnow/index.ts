@@ -64,16 +64,21 @@ export const arbeitnow: JobSource<ArbeitnowOptions> = {
     const maxPages = opts.max_pages ?? 10
     const first = `${ctx.baseUrl}/api/job-board-api`
     const seen = new Set<string>()
+    const seenJobs = new Set<string>()
     return Stream.paginateChunkEffect({ url: first, page: 1 }, ({ url, page }) =>
       Effect.gen(function* () {
         const req = { url, unit: `arbeitnow page ${page}` }
         const body = yield* fetchJson(req, Page)
         const jobs = yield* decodeEach(ArbeitnowJob, body.data, req.unit, ctx)
         seen.add(url)
+        // A page of only already-read jobs means the links went in a circle: stop, emit nothing twice.
+        const fresh = jobs.filter((j) => !seenJobs.has(j.slug))
+        fresh.forEach((j) => seenJobs.add(j.slug))
+        if (jobs.length > 0 && fresh.length === 0) yield* ctx.log(`arbeitnow: page ${page} repeats jobs already read; paging stopped`)
         const next = body.links?.next ? rebase(body.links.next, ctx.baseUrl) : null
         if (next && page >= maxPages) yield* ctx.log(`arbeitnow: stopped after max_pages=${maxPages}; more pages remain`)
-        const more = next && !seen.has(next) && page < maxPages && jobs.length > 0
-        return [Chunk.fromIterable(jobs.map(normalizeArbeitnowJob)), more ? Option.some({ url: next!, page: page + 1 }) : Option.none()] as const
+        const more = next && !seen.has(next) && page < maxPages && fresh.length > 0
+        return [Chunk.fromIterable(fresh.map(normalizeArbeitnowJob)), more ? Option.some({ url: next!, page: page + 1 }) : Option.none()] as const
       })
     )
   },

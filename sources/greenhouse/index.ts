@@ -88,9 +88,14 @@ export const greenhouse: JobSource<GreenhouseOptions> = {
     return Stream.fromIterableEffect(
       Effect.gen(function* () {
         const body = yield* fetchJson({ url: `${root}?content=true`, unit: label }, GreenhouseBoardResponse)
-        return yield* decodeEach(GreenhouseJob, body.jobs, label, ctx)
+        const jobs = yield* decodeEach(GreenhouseJob, body.jobs, label, ctx)
+        // Concurrent detail fetches only when some are needed: forking per job costs more than a board's fetch.
+        const full = opts.details === false || jobs.every((j) => j.content != null)
+          ? jobs
+          : yield* Effect.forEach(jobs, withDetail, { concurrency: 4 })
+        return full.map((j) => normalizeGreenhouseJob(board, j))
       })
-    ).pipe(Stream.mapEffect((j) => withDetail(j).pipe(Effect.map((full) => normalizeGreenhouseJob(board, full))), { concurrency: 4 }))
+    )
   },
   fixtures: greenhouseFixtures,
   // The recorded single-job detail (stripe 8026689) is not in the recorded stripe listing, so replay reads listings only; test/ats-sources.test.ts covers the detail.

@@ -69,7 +69,13 @@ const parser = new Parser({ customFields: { item: [["content:encoded", "contentE
 type ParsedItem = Parser.Item & { id?: string; contentEncoded?: string; creator?: string; author?: string }
 
 const feedsOf = (opts: RssOptions, ctx: SourceContext): FeedSpec[] => {
-  const listed: FeedSpec[] = (opts.feeds ?? defaultFeeds).map((f) => (typeof f === "string" ? { url: f, name: new URL(f).host } : { name: new URL(f.url).host, ...f }))
+  const specs = (opts.feeds ?? defaultFeeds).map((f) => (typeof f === "string" ? { url: f } : f))
+  const hosts = specs.map((f) => new URL(f.url).host)
+  // A feed is named by its host, or host + path when one site gives several feeds.
+  const listed: FeedSpec[] = specs.map((f, i) => ({
+    ...f,
+    name: f.name ?? (hosts.indexOf(hosts[i]) === hosts.lastIndexOf(hosts[i]) ? hosts[i] : `${hosts[i]}${new URL(f.url).pathname.replace(/\/+$/, "")}`)
+  }))
   if (opts.google_news?.max === 0) return listed
   let targets: ReadonlyArray<{ name: string }> = []
   try {

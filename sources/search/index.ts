@@ -3,7 +3,7 @@ import { Fatal } from "../../pipelines/errors.ts"
 import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import type { JobSource } from "../source.ts"
-import { gated, Search, Site, type SiteScraper } from "./site.ts"
+import { dropOldGates, gated, Search, Site, type SiteScraper } from "./site.ts"
 import { linkedin } from "./linkedin.ts"
 import { indeed } from "./indeed.ts"
 import { ziprecruiter } from "./ziprecruiter.ts"
@@ -37,6 +37,13 @@ export type SearchOptions = typeof SearchOptions.Type
 
 const DEFAULT_WANTED = 50
 
+const seenSets = new Map<string, Set<string>>()
+const seenIn = (key: string) => {
+  let s = seenSets.get(key)
+  if (!s) seenSets.set(key, (s = new Set()))
+  return s
+}
+
 /**
  * JobSpy-style search fan-out: one unit per (search × site), run concurrently by the engine; each
  * site has its own politeness gate (one request at a time, spaced by its delay) shared by all its
@@ -55,6 +62,9 @@ export const search: JobSource<SearchOptions> = {
     Effect.gen(function* () {
       if (!opts.searches || opts.searches.length === 0)
         return yield* Effect.fail(new Fatal({ reason: "Config", message: `${ctx.node}: search needs with.searches: [{term, location?, remote?, hours_old?, results_wanted?}]` }))
+      dropOldGates(ctx.runId, ctx.node)
+      // A retried attempt restages from scratch, so what an earlier attempt saw is forgotten too.
+      for (const k of [...seenSets.keys()]) if (k.includes(`:${ctx.node}:`)) seenSets.delete(k)
       const sites = opts.sites ?? ["linkedin"]
       const usable: Site[] = []
       for (const site of sites) {
@@ -83,14 +93,25 @@ export const search: JobSource<SearchOptions> = {
     const baseUrl = (opts.base_url ? `${ctx.baseUrl}/${site}` : opts.base_urls?.[site] ?? scraper.defaultBaseUrl).replace(/\/+$/, "")
     const gate = gated(`${ctx.runId}:${ctx.node}:${site}`, opts.delay_ms ?? scraper.delayMs)
     const label = `search ${unit.key}`
-    return scraper.search({ site, baseUrl, search: s, wanted, unit: label, ctx, opts, request: (req) => gate({ ...req, unit: label }) }).pipe(Stream.take(wanted))
+    // Two searches often find the same job: it is staged once per run, and the repeat is counted.
+    const seen = seenIn(`${ctx.runId}:${ctx.node}:${site}`)
+    let repeats = 0
+    return scraper.search({ site, baseUrl, search: s, wanted, unit: label, ctx, opts, request: (req) => gate({ ...req, unit: label }) }).pipe(
+      Stream.filter((p) => {
+        if (seen.has(p.source_id)) return (repeats++, false)
+        seen.add(p.source_id)
+        return true
+      }),
+      Stream.take(wanted),
+      Stream.ensuring(Effect.suspend(() => (repeats > 0 ? ctx.log(`${label}: ${repeats} posting(s) already staged by another search of this run`) : Effect.void)))
+    )
   },
   fixtures: searchFixtures,
+  // LinkedIn only: its response is recorded. The other sites' responses are synthetic, so they are
+  // exercised by test/search.test.ts and kept out of the demo warehouse.
   replayOptions: {
-    sites: ["linkedin", "indeed", "ziprecruiter", "glassdoor", "google"],
+    sites: ["linkedin"],
     searches: [{ term: "rust engineer", location: "Brazil", results_wanted: 20 }],
-    delay_ms: 0,
-    indeed_api_key: "replay-indeed-key",
-    ziprecruiter_auth: "replay-zip-auth"
+    delay_ms: 0
   }
 }

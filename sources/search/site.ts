@@ -64,6 +64,7 @@ export const gated = (key: string, delayMs: number) => {
     )
 }
 
-export const dropGates = (prefix: string) => {
-  for (const k of [...gates.keys()]) if (k.startsWith(prefix)) gates.delete(k)
+/** Forgets the gates of this node's earlier runs (keys are `run:node:site`). */
+export const dropOldGates = (runId: string, node: string) => {
+  for (const k of [...gates.keys()]) if (k.includes(`:${node}:`) && !k.startsWith(`${runId}:`)) gates.delete(k)
 }

@@ -89,12 +89,11 @@ export const smartrecruiters: JobSource<SmartRecruitersOptions> = {
           return { items, served: page.content.length, total: page.totalFound ?? null, firstKey: first?.id != null ? String(first.id) : null }
         })
     })
+    if (opts.details === false) return listed.pipe(Stream.map((p) => normalizeSmartRecruitersPosting(board, p, null)))
     return listed.pipe(
       Stream.mapEffect((p) =>
-        (opts.details === false
-          ? Effect.succeed(null)
-          : detailOrNull(fetchJson({ url: `${company}/${encodeURIComponent(p.id)}`, unit: label }, SmartRecruitersDetail), `${label} posting ${p.id}`, label, ctx)
-        ).pipe(Effect.map((d) => normalizeSmartRecruitersPosting(board, p, d))),
+        detailOrNull(fetchJson({ url: `${company}/${encodeURIComponent(p.id)}`, unit: label }, SmartRecruitersDetail), `${label} posting ${p.id}`, label, ctx)
+          .pipe(Effect.map((d) => normalizeSmartRecruitersPosting(board, p, d))),
         { concurrency: 4 }
       )
     )

@@ -112,12 +112,11 @@ export const workday: JobSource<WorkdayOptions> = {
             return { items, served: raw.length, total: page.total ?? null, firstKey: first?.externalPath != null ? String(first.externalPath) : null }
           })
       })
+      if (opts.details === false) return listed.pipe(Stream.map((j) => normalizeWorkdayPosting(u, j, null, fetchedAt)))
       return listed.pipe(
         Stream.mapEffect((j) =>
-          (opts.details === false
-            ? Effect.succeed(null)
-            : detailOrNull(fetchJson({ url: `${root}${j.externalPath}`, unit: label }, WorkdayDetail), `${label} posting ${j.externalPath}`, label, ctx)
-          ).pipe(Effect.map((d) => normalizeWorkdayPosting(u, j, d, fetchedAt))),
+          detailOrNull(fetchJson({ url: `${root}${j.externalPath}`, unit: label }, WorkdayDetail), `${label} posting ${j.externalPath}`, label, ctx)
+            .pipe(Effect.map((d) => normalizeWorkdayPosting(u, j, d, fetchedAt))),
           { concurrency: 4 }
         )
       )

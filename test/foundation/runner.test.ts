@@ -10,7 +10,7 @@ let replay: ReplayServer
 beforeAll(async () => { replay = await startReplayServer([greenhouse]) })
 afterAll(() => replay.close())
 
-const gh = (boards: string[], extra = "") => `{ source: greenhouse, with: { base_url: "${replay.baseUrlFor("greenhouse")}", boards: [${boards.join(", ")}] }${extra} }`
+const gh = (boards: string[], extra = "") => `{ source: greenhouse, with: { base_url: "${replay.baseUrlFor("greenhouse")}", boards: [${boards.join(", ")}], details: false }${extra} }`
 
 const q = <T = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
   Effect.flatMap(Warehouse, (w) => w.query<T>(sql, params))

@@ -14,6 +14,19 @@ export interface NodeResult {
   readonly infos: string[]
 }
 
+/** `raw` as the warehouse hands it back (JSON text, possibly a JSON string of JSON text) → the object. */
+const unwrap = (v: unknown): any => {
+  let x = v
+  while (typeof x === "string") {
+    try {
+      x = JSON.parse(x)
+    } catch {
+      return x
+    }
+  }
+  return x ?? null
+}
+
 /** Runs one source node (kind + `with` as JSON) through the real runner against the replay server. */
 export const runSource = (replay: ReplayServer, kind: string, withOpts: Record<string, unknown>, baseKind = kind): Promise<NodeResult> => {
   const dag = dagFrom(`version: 1
@@ -32,7 +45,7 @@ nodes:
     return {
       status: node.status,
       error: node.error,
-      rows: rows.map((r) => ({ ...r, raw: r.raw ? JSON.parse(String(r.raw)) : null })),
+      rows: rows.map((r) => ({ ...r, raw: unwrap(r.raw) })),
       details: nr[0]?.details ? JSON.parse(nr[0].details) : {},
       errors,
       infos: events.seen.flatMap((e) => (e.type === "info" || e.type === "warning" ? [e.message] : []))

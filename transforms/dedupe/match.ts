@@ -18,11 +18,12 @@ export const DESCRIPTION_THRESHOLD = 0.5
 /** Two sightings of one ATS URL are one job only if their titles mostly agree (some boards reuse a URL). */
 export const URL_TITLE_OVERLAP = 0.6
 
-const SIGHTING_ID = "substr(sha256(source || ':' || source_id), 1, 20)"
+/** Same expression as `sightingId` in model/posting.ts, so SQL and TypeScript agree on ids. */
+export const SIGHTING_ID_SQL = "substr(sha256(source || ':' || source_id), 1, 20)"
 const ats = ATS_SOURCES.map((s) => `'${s}'`).join(", ")
 const compatible = (x: string, y: string) => `
   not (${x}.dom is not null and ${y}.dom is not null and ${x}.dom <> ${y}.dom)
-  and loc_compatible(dd_tokens(${x}.loc_tokens), dd_tokens(${y}.loc_tokens))`
+  and places_compatible(${x}.sp, ${x}.wp, ${y}.sp, ${y}.wp)`
 
 export const CONTENT_COLUMNS = [
   "url", "apply_url", "title", "company", "location", "remote", "posted_at", "posted_after", "posted_before", "updated_at",
@@ -32,40 +33,54 @@ export const CONTENT_COLUMNS = [
 export const stageInput = (inputSql: string) => [
   `create or replace temp table _dd_raw as
    select rowid as srow, source, source_id, node, run_id, url, apply_url, title, company, company_domain, posted_at, fetched_at,
-          loc_tokens(location) as locs0, title_segments(title) as segs
+          coalesce(title, '') as tkey_in, coalesce(location, '') as lkey_in
    from stg_jobs where ${inputSql}
    qualify row_number() over (partition by source, source_id order by fetched_at desc, updated_at desc nulls last, rowid desc) = 1`,
+  // Keys are computed once per distinct location, (title, location) and company: postings repeat them.
+  `create or replace temp table _dd_loc as
+   select lkey_in, loc_tokens(nullif(lkey_in, '')) as locs0 from (select distinct lkey_in from _dd_raw)`,
   // Place names known from any location field: "Engineer (San Francisco)" names a place even when its own location is empty.
   `create or replace temp table _dd_places as
    select distinct t as tok from (
-     select unnest(locs0) as t from _dd_raw
+     select unnest(locs0) as t from _dd_loc
      union all select unnest(dd_tokens(loc_tokens)) from job_sightings where loc_tokens is not null)
    where len(t) > 2`,
+  `create or replace temp table _dd_tl as
+   select row_number() over () as tl, t.tkey_in, t.lkey_in, l.locs0, title_segments(t.tkey_in) as segs
+   from (select distinct tkey_in, lkey_in from _dd_raw) t join _dd_loc l using (lkey_in)`,
   `create or replace temp table _dd_place_seg as
-   select srow, i from (
-     select srow, i, locs0, unnest(loc_tokens0(segs[i])) as tok
-     from (select srow, segs, locs0, unnest(range(2, len(segs) + 1)) as i from _dd_raw where len(segs) > 1))
-   group by srow, i
+   select tl, i from (
+     select tl, i, locs0, unnest(loc_tokens0(segs[i])) as tok
+     from (select tl, segs, locs0, unnest(range(2, len(segs) + 1)) as i from _dd_tl where len(segs) > 1))
+   group by tl, i
    having bool_and(list_contains(locs0, tok) or tok in (select tok from _dd_places) or is_place_word(tok))`,
-  `create or replace temp table _dd_in as
+  `create or replace temp table _dd_tkey as
    with k as (
-     select r.*, coalesce(p.idx, []::bigint[]) as place_idx
-     from _dd_raw r left join (select srow, list(i) as idx from _dd_place_seg group by srow) p using (srow)
-   ), k2 as (
-     -- Places named in the title stand in for an empty location field; a filled one is more precise.
-     select *, title_key(segs, place_idx) as tkey,
-            case when len(locs0) > 0 then locs0 else list_distinct(flatten(list_transform(list_filter(segs, (s, i) -> list_contains(place_idx, i)), s -> loc_tokens(s)))) end as locs
-     from k
+     select t.*, coalesce(p.idx, []::bigint[]) as place_idx
+     from _dd_tl t left join (select tl, list(i) as idx from _dd_place_seg group by tl) p using (tl)
    )
-   select srow, ${SIGHTING_ID} as sighting_id, source, source_id, node, run_id, url, apply_url, title, company, posted_at, fetched_at,
-          case when source in (${ats}) then 0 else 1 end as rank,
-          company_name_key(company) || '|' || tkey as dedupe_key,
-          domain_key(company_domain) as dom,
-          coalesce(ats_url_key(apply_url), ats_url_key(url)) as url_key,
-          array_to_string(list_sort(locs), ' ') as loc_tokens
-   from k2`,
+   -- Places named in the title stand in for an empty location field; a filled one is more precise.
+   select tkey_in, lkey_in, title_key(segs, place_idx) as tkey,
+          array_to_string(list_sort(case when len(locs0) > 0 then locs0
+            else list_distinct(flatten(list_transform(list_filter(segs, (s, i) -> list_contains(place_idx, i)), s -> loc_tokens(s)))) end), ' ') as loc_tokens
+   from k`,
+  `create or replace temp table _dd_co as
+   select ckey_in, company_name_key(ckey_in) as ck from (select distinct coalesce(company, '') as ckey_in from _dd_raw)`,
+  `create or replace temp table _dd_in as
+   select r.srow, ${SIGHTING_ID_SQL} as sighting_id, r.source, r.source_id, r.node, r.run_id, r.url, r.apply_url, r.title, r.company, r.posted_at, r.fetched_at,
+          case when r.source in (${ats}) then 0 else 1 end as rank,
+          c.ck || '|' || t.tkey as dedupe_key,
+          domain_key(r.company_domain) as dom,
+          coalesce(ats_url_key(r.apply_url), ats_url_key(r.url)) as url_key,
+          t.loc_tokens
+   from _dd_raw r join _dd_tkey t using (tkey_in, lkey_in) join _dd_co c on c.ckey_in = coalesce(r.company, '')`,
+  "drop table _dd_raw", "drop table _dd_tl", "drop table _dd_place_seg", "drop table _dd_tkey", "drop table _dd_co", "drop table _dd_loc",
+  // ord: the leader order (ATS first, earliest posted, then id) as a string ending in the sighting id,
+  // so no global sort is needed and a cluster's id is the last 20 characters of its leader's ord.
   `create or replace temp table _dd_new as
-   select i.*, row_number() over (order by rank, posted_at nulls last, sighting_id) as ord
+   select i.srow, i.dedupe_key, i.url_key, i.loc_tokens, i.dom,
+          strong_places(dd_tokens(i.loc_tokens)) as sp, weak_places(dd_tokens(i.loc_tokens)) as wp,
+          i.rank::varchar || coalesce(lpad((epoch_ms(i.posted_at) + 100000000000000)::varchar, 16, '0'), '9999999999999999') || i.sighting_id as ord
    from _dd_in i where not exists (select 1 from job_sightings s where s.sighting_id = i.sighting_id)`
 ]
 
@@ -79,7 +94,11 @@ export const linkNew = [
    select n.ord, e.job_id, bool_or(e.url_key = n.url_key and title_overlap(e.dedupe_key, n.dedupe_key) >= ${URL_TITLE_OVERLAP}) as same_url,
           bool_or(e.dedupe_key = n.dedupe_key and loc_compatible(dd_tokens(n.loc_tokens), dd_tokens(e.loc_tokens))
                   and not (n.dom is not null and domain_key(e.company_domain) is not null and n.dom <> domain_key(e.company_domain))) as block_ok
-   from _dd_new n join job_sightings e on e.dedupe_key = n.dedupe_key or e.url_key = n.url_key
+   from _dd_new n join (
+     -- Two equi-joins, not one join on "a or b", which DuckDB would run as a nested loop.
+     select n.ord, e.sighting_id from _dd_new n join job_sightings e on e.dedupe_key = n.dedupe_key
+     union select n.ord, e.sighting_id from _dd_new n join job_sightings e on e.url_key = n.url_key
+   ) m on m.ord = n.ord join job_sightings e on e.sighting_id = m.sighting_id
    group by n.ord, e.job_id`,
   `create or replace temp table _dd_sh as
    select ord, word_pair_set(w) as sh from (
@@ -106,7 +125,8 @@ export const linkNew = [
   // leader = the first sighting linked to (one sharing the ATS URL first); three hops close chains a-b-c-d.
   `create or replace temp table _dd_c1 as
    with lk as (select * from _dd_links where same_url or info_a = info_b),
-        l1 as (select n.ord, coalesce(first(k.a order by k.same_url desc, k.a), n.ord) as l from _dd_new n left join lk k on k.b = n.ord group by n.ord),
+        nodes as (select a as ord from _dd_links union select b from _dd_links),
+        l1 as (select n.ord, coalesce(first(k.a order by k.same_url desc, k.a), n.ord) as l from nodes n left join lk k on k.b = n.ord group by n.ord),
         l2 as (select x.ord, y.l from l1 x join l1 y on y.ord = x.l),
         l3 as (select x.ord, y.l from l2 x join l2 y on y.ord = x.l)
    select ord, l as c1 from l3`,
@@ -121,63 +141,86 @@ export const linkNew = [
                    where cu.c1 not in (select c1 from info) group by cu.c1)
    select c.ord, coalesce(t.target, c.c1) as cluster from _dd_c1 c left join attach t on t.k = c.c1`,
   `create or replace temp table _dd_cluster_job as
-   select c.cluster, first(o.job_id order by o.same_url desc, o.sim desc nulls last, o.first_seen, o.job_id) as job_id
-   from _dd_cluster c join _dd_old_links o using (ord) group by c.cluster`,
+   select coalesce(c.cluster, o.ord) as cluster, first(o.job_id order by o.same_url desc, o.sim desc nulls last, o.first_seen, o.job_id) as job_id
+   from _dd_old_links o left join _dd_cluster c using (ord) group by all`,
   `create or replace temp table _dd_assign as
-   select i.*, coalesce(js.job_id, cj.job_id, lead.sighting_id) as job_id, js.job_id is null as new_sighting
+   select i.*, coalesce(js.job_id, cj.job_id, right(coalesce(c.cluster, n.ord), 20)) as job_id, js.job_id is null as new_sighting
    from _dd_in i
    left join job_sightings js on js.sighting_id = i.sighting_id
-   left join _dd_new n on n.sighting_id = i.sighting_id
+   left join _dd_new n on n.srow = i.srow
    left join _dd_cluster c on c.ord = n.ord
-   left join _dd_cluster_job cj on cj.cluster = c.cluster
-   left join _dd_new lead on lead.ord = c.cluster`
+   left join _dd_cluster_job cj on cj.cluster = coalesce(c.cluster, n.ord)`,
+  ...["_dd_in", "_dd_new", "_dd_pairs", "_dd_cand", "_dd_sh", "_dd_job_sh", "_dd_links", "_dd_old_links", "_dd_c1", "_dd_cluster", "_dd_cluster_job"].map((t) => `drop table ${t}`)
 ]
 
-export const writeSightings = `
-  insert into job_sightings (sighting_id, job_id, source, source_id, node, url, first_seen, last_seen, last_run_id,
+/** New sightings are inserted; ones seen again move their last_seen. A sighting's job never changes. */
+export const writeSightings = [
+  `insert into job_sightings (sighting_id, job_id, source, source_id, node, url, first_seen, last_seen, last_run_id,
                              dedupe_key, url_key, loc_tokens, company_domain, title, company)
-  select a.sighting_id, a.job_id, a.source, a.source_id, a.node, a.url, a.fetched_at, a.fetched_at, a.run_id,
-         a.dedupe_key, a.url_key, a.loc_tokens, a.dom, a.title, a.company
-  from _dd_assign a
-  on conflict (sighting_id) do update set
-    last_seen = greatest(job_sightings.last_seen, excluded.last_seen), url = excluded.url, last_run_id = excluded.last_run_id,
-    node = excluded.node, title = excluded.title, company = excluded.company, url_key = excluded.url_key,
-    loc_tokens = excluded.loc_tokens, dedupe_key = excluded.dedupe_key, company_domain = excluded.company_domain`
+   select a.sighting_id, a.job_id, a.source, a.source_id, a.node, a.url, a.fetched_at, a.fetched_at, a.run_id,
+          a.dedupe_key, a.url_key, a.loc_tokens, a.dom, a.title, a.company
+   from _dd_assign a where a.new_sighting`,
+  `update job_sightings set
+     last_seen = greatest(job_sightings.last_seen, a.fetched_at), url = a.url, last_run_id = a.run_id, node = a.node,
+     title = a.title, company = a.company, url_key = a.url_key, loc_tokens = a.loc_tokens, dedupe_key = a.dedupe_key, company_domain = a.dom
+   from _dd_assign a where not a.new_sighting and job_sightings.sighting_id = a.sighting_id`
+]
 
+/**
+ * What a reader sees of a job: content, apply URL, company key and the set of sightings (not seen
+ * dates). DuckDB's 64-bit hash over the columns (md5 over their concatenation is ~10× slower at 1M
+ * rows); a DuckDB upgrade that changes hash() would mark every job changed once, nothing worse.
+ */
+const contentHash = (t: string, sightingSet: string) => `lpad(to_hex(hash(
+  ${CONTENT_COLUMNS.filter((c) => c !== "updated_at").map((c) => `${t}.${c}`).join(", ")},
+  ${t}.company_key, ${sightingSet})), 16, '0')`
+
+/** The best sighting's content wins when it outranks the job's (ATS over board) or is the job's own source. */
 const takeIfRep = (c: string) =>
-  `${c} = case when excluded.rep_rank < coalesce(jobs.rep_rank, 1) or (excluded.source = jobs.source and excluded.source_id = jobs.source_id)
-          then coalesce(excluded.${c}, jobs.${c}) else coalesce(jobs.${c}, excluded.${c}) end`
+  `${c} = case when b.rank < coalesce(jobs.rep_rank, 1) or (b.source = jobs.source and b.source_id = jobs.source_id)
+          then coalesce(b.${c}, jobs.${c}) else coalesce(jobs.${c}, b.${c}) end`
+
+/** The best sighting's content columns, by the names jobs uses (apply URL: the ATS link when it is an ATS). */
+const bestContent = [
+  ...CONTENT_COLUMNS.map((c) => (c === "apply_url" ? "case when b.rank = 0 then coalesce(s.apply_url, s.url) else s.apply_url end as apply_url" : `s.${c}`)),
+  "company_key(s.company, b.dom) as company_key"
+].join(", ")
 
 export const writeJobs = [
+  // Keys only: content is read from stg_jobs while writing (materializing 1M descriptions would not fit).
   `create or replace temp table _dd_best as
    select a.job_id, a.srow, a.rank, a.dedupe_key,
           min(a.fetched_at) over (partition by a.job_id) as first_fetch, max(a.fetched_at) over (partition by a.job_id) as last_fetch,
-          max(a.dom) over (partition by a.job_id) as dom, a.run_id
+          max(a.dom) over (partition by a.job_id) as dom, a.run_id, a.job_id in (select id from _dd_before) as existing
    from _dd_assign a
    qualify row_number() over (partition by a.job_id order by a.rank, a.fetched_at desc, a.sighting_id) = 1`,
-  `insert into jobs (id, source, source_id, ${CONTENT_COLUMNS.join(", ")}, company_key, dedupe_key, rep_rank, first_seen, last_seen, last_run_id)
-   select b.job_id, s.source, s.source_id, s.url,
-          case when b.rank = 0 then coalesce(s.apply_url, s.url) else s.apply_url end,
-          ${CONTENT_COLUMNS.slice(2).map((c) => `s.${c}`).join(", ")},
-          company_key(s.company, b.dom), b.dedupe_key, b.rank, b.first_fetch, b.last_fetch, b.run_id
-   from _dd_best b join stg_jobs s on s.rowid = b.srow
-   on conflict (id) do update set
+  // Unordered aggregates sorted afterwards: ordered aggregates are much slower in DuckDB.
+  `create or replace temp table _dd_agg as
+   select job_id,
+          to_json(list_sort(list({'first_seen': first_seen, 'source': source, 'source_id': source_id, 'url': url, 'last_seen': last_seen}))) as sources,
+          array_to_string(list_sort(list(source || ':' || source_id || ':' || coalesce(url, ''))), chr(30)) as sighting_set
+   from job_sightings where job_id in (select job_id from _dd_best) group by job_id`,
+  `insert into jobs (id, source, source_id, ${CONTENT_COLUMNS.join(", ")}, company_key, dedupe_key, rep_rank, first_seen, last_seen, last_run_id, sources, content_hash)
+   select v.*, ${contentHash("v", "v.sighting_set")} from (
+     select b.job_id, s.source, s.source_id, ${bestContent}, b.dedupe_key, b.rank,
+            b.first_fetch, b.last_fetch, b.run_id, g.sources, g.sighting_set
+     from _dd_best b join stg_jobs s on s.rowid = b.srow join _dd_agg g using (job_id) where not b.existing) v`
+    .replace("select v.*,", `select ${["job_id", "source", "source_id", ...CONTENT_COLUMNS, "company_key", "dedupe_key", "rank", "first_fetch", "last_fetch", "run_id", "sources"].map((c) => `v.${c}`).join(", ")},`),
+  `update jobs set
      ${CONTENT_COLUMNS.map(takeIfRep).join(",\n     ")},
      ${takeIfRep("company_key")},
-     source = case when excluded.rep_rank < coalesce(jobs.rep_rank, 1) then excluded.source else jobs.source end,
-     source_id = case when excluded.rep_rank < coalesce(jobs.rep_rank, 1) then excluded.source_id else jobs.source_id end,
-     rep_rank = least(excluded.rep_rank, coalesce(jobs.rep_rank, 1)),
-     dedupe_key = coalesce(jobs.dedupe_key, excluded.dedupe_key),
-     last_seen = greatest(jobs.last_seen, excluded.last_seen), last_run_id = excluded.last_run_id`,
-  `update jobs set sources = agg.sources, content_hash = md5(concat_ws(chr(31),
-     ${CONTENT_COLUMNS.filter((c) => c !== "updated_at").map((c) => `coalesce(jobs.${c}::varchar, '')`).join(", ")},
-     coalesce(jobs.company_key, ''), agg.sighting_set))
-   from (
-     select job_id,
-            to_json(list({'source': source, 'source_id': source_id, 'url': url, 'first_seen': first_seen, 'last_seen': last_seen} order by first_seen, source, source_id)) as sources,
-            string_agg(source || ':' || source_id || ':' || coalesce(url, ''), chr(30) order by source, source_id) as sighting_set
-     from job_sightings where job_id in (select job_id from _dd_best) group by job_id
-   ) agg where jobs.id = agg.job_id`
+     source = case when b.rank < coalesce(jobs.rep_rank, 1) then b.source else jobs.source end,
+     source_id = case when b.rank < coalesce(jobs.rep_rank, 1) then b.source_id else jobs.source_id end,
+     rep_rank = least(b.rank, coalesce(jobs.rep_rank, 1)),
+     dedupe_key = coalesce(jobs.dedupe_key, b.dedupe_key),
+     last_seen = greatest(jobs.last_seen, b.last_fetch), last_run_id = b.run_id
+   from (select b.job_id, b.rank, b.dedupe_key, b.last_fetch, b.run_id, s.source, s.source_id, ${bestContent}
+         from _dd_best b join stg_jobs s on s.rowid = b.srow where b.existing) b
+   where jobs.id = b.job_id`,
+  // Only jobs whose sightings or content changed get new sources and hash, so a rerun rewrites nothing more.
+  `update jobs set sources = g.sources, content_hash = ${contentHash("jobs", "g.sighting_set")}
+   from _dd_agg g where jobs.id = g.job_id and jobs.id in (select id from _dd_before)
+     and (jobs.content_hash is distinct from ${contentHash("jobs", "g.sighting_set")} or jobs.sources::varchar is distinct from g.sources::varchar)`
 ]
 
-export const TEMP_TABLES = ["_dd_raw", "_dd_places", "_dd_place_seg", "_dd_in", "_dd_new", "_dd_pairs", "_dd_cand", "_dd_sh", "_dd_job_sh", "_dd_links", "_dd_old_links", "_dd_c1", "_dd_cluster", "_dd_cluster_job", "_dd_assign", "_dd_best", "_dd_before"]
+export const TEMP_TABLES = ["_dd_raw", "_dd_loc", "_dd_places", "_dd_tl", "_dd_place_seg", "_dd_tkey", "_dd_co", "_dd_in", "_dd_new", "_dd_pairs", "_dd_cand", "_dd_sh", "_dd_job_sh", "_dd_links", "_dd_old_links", "_dd_c1", "_dd_cluster", "_dd_cluster_job", "_dd_assign", "_dd_best", "_dd_agg", "_dd_before"]

@@ -93,17 +93,19 @@ export const DEDUPE_MACROS: ReadonlyArray<string> = [
   // naming no cities on one side, both name countries/regions and none is shared.
   `create or replace temp macro strong_places(a) as list_filter(a, x -> len(x) > 2 and not list_contains(${list(WEAK)}, x) and not list_contains(${list(US_STATES)}, x))`,
   `create or replace temp macro weak_places(a) as list_filter(a, x -> len(x) <= 2 or list_contains(${list(WEAK)}, x))`,
-  `create or replace temp macro loc_compatible(a, b) as
-     case when len(strong_places(a)) > 0 and len(strong_places(b)) > 0 then len(list_intersect(strong_places(a), strong_places(b))) > 0
-          when len(weak_places(a)) > 0 and len(weak_places(b)) > 0 then len(list_intersect(weak_places(a), weak_places(b))) > 0
+  `create or replace temp macro places_compatible(sa, wa, sb, wb) as
+     case when len(sa) > 0 and len(sb) > 0 then len(list_intersect(sa, sb)) > 0
+          when len(wa) > 0 and len(wb) > 0 then len(list_intersect(wa, wb)) > 0
           else true end`,
+  `create or replace temp macro loc_compatible(a, b) as places_compatible(strong_places(a), weak_places(a), strong_places(b), weak_places(b))`,
   // URL: tracking parameters dropped; only employer ATS links identify a job across boards.
-  `create or replace temp macro url_kept_params(u) as
-     list_filter(string_split(regexp_extract(coalesce(u, ''), '\\?([^#]*)', 1), '&'),
-       p -> p <> '' and not regexp_matches(lower(p), '^(utm_[a-z_]*|gh_src|lever-source|lever-origin|ref|refid|referrer|source|src|trk|trackingid|position|pagenum|campaign|medium|fbclid|gclid|mc_cid|mc_eid|s)(=|$)'))`,
+  // Each parameter wrapped as "&p&" so one regex pass drops every tracking one (RE2 has no lookahead).
+  `create or replace temp macro url_query(u) as
+     trim(replace(regexp_replace('&' || replace(regexp_extract(coalesce(u, ''), '\\?([^#]*)', 1), '&', '&&') || '&',
+       '&(utm_[a-z_]*|gh_src|lever-source|lever-origin|ref|refid|referrer|source|src|trk|trackingid|position|pagenum|campaign|medium|fbclid|gclid|mc_cid|mc_eid|s)(=[^&]*)?&', '', 'gi'), '&&', '&'), '&')`,
   `create or replace temp macro url_norm(u) as
      regexp_replace(rtrim(regexp_replace(regexp_replace(lower(regexp_extract(coalesce(u, ''), '^([^?#]*)', 1)), '^https?://(www\\.)?', ''), '^job-boards\\.', 'boards.'), '/'), '/apply$', '')
-     || case when len(url_kept_params(u)) > 0 then '?' || array_to_string(list_sort(url_kept_params(u)), '&') else '' end`,
+     || case when url_query(u) <> '' then '?' || lower(url_query(u)) else '' end`,
   `create or replace temp macro ats_url_key(u) as
      case when regexp_matches(lower(coalesce(u, '')), '(greenhouse\\.io/.+/jobs/[0-9]+|gh_jid=[0-9]+|lever\\.co/[^/]+/[0-9a-f-]{20,}|ashbyhq\\.com/[^/]+/[0-9a-f-]{20,}|myworkdayjobs\\.com/.+/job/|smartrecruiters\\.com/[^/]+/[0-9]{6,}|workable\\.com/(j|.+/j)/[0-9a-z]{6,})')
           then url_norm(u) end`,

@@ -26,11 +26,13 @@ export const storeResults = (promptVersion: string, model: string, results: Read
     if (results.length === 0) return
     const w = yield* Warehouse
     const now = new Date().toISOString()
+    // One bulk insert per batch: a row at a time costs more than the model call at 10,000 jobs.
     yield* w.transaction((tx) =>
-      Effect.forEach(results, (r) =>
-        tx.exec(
-          "insert into llm_cache (prompt_version, model, input_hash, result, created_at) values ($1, $2, $3, $4, $5) on conflict do nothing",
-          [promptVersion, model, r.hash, JSON.stringify(r.result), now]
-        ), { discard: true })
+      Effect.gen(function* () {
+        yield* tx.exec("create or replace temp table _llm_cache_in as select * from llm_cache limit 0")
+        yield* tx.insertRows("_llm_cache_in", results.map((r) => ({ prompt_version: promptVersion, model, input_hash: r.hash, result: r.result, created_at: now })))
+        yield* tx.exec("insert into llm_cache select * from _llm_cache_in on conflict do nothing")
+        yield* tx.exec("drop table _llm_cache_in")
+      })
     )
   })

@@ -102,7 +102,7 @@ export const resolveLlmSettings = (dag: Pick<LoadedDag, "spec" | "path">, env: R
     for (const [name, p] of Object.entries(specs)) {
       const key = env[defaultKeyEnv(p, name)]
       if (!key) { missingKeys.push(`${name} (${defaultKeyEnv(p, name)})`); continue }
-      const baseURL = env[defaultBaseEnv(p, name)] ?? p.base_url
+      const baseURL = env[defaultBaseEnv(p, name)] || p.base_url
       if (p.kind === "openai_compatible" && !baseURL)
         return yield* new Fatal({ reason: "Config", message: `${dag.path}: llm.providers.${name}: an openai_compatible provider needs base_url (or $${defaultBaseEnv(p, name)})` })
       providers.set(name, { name, kind: p.kind, apiKey: Redacted.make(key), baseURL, structured: defaultStructured(p) })

@@ -39,9 +39,9 @@ fresh as (
     and coalesce(g.confidence, 0) >= s.min_confidence
 ),
 best as (select * from fresh qualify row_number() over (partition by company_key order by weight desc, signal_date desc) = 1),
-totals as (select company_key, count(*) as fresh_signals, sum(weight) as signal_weight from fresh group by company_key),
+totals as (select company_key, count(*)::int as fresh_signals, sum(weight) as signal_weight from fresh group by company_key),
 open_jobs as (
-  select cj.company_key, count(*) as open_jobs, list(j.title order by j.first_seen desc)[1:3] as sample_titles
+  select cj.company_key, count(*)::int as open_jobs, list(j.title order by j.first_seen desc)[1:3] as sample_titles
   from jobs j join company_jobs cj on cj.job_id = j.id left join job_scores js on js.job_id = j.id, s
   where j.last_seen >= now() - to_days(s.open_job_days) and coalesce(js.relevant, true)
   group by cj.company_key

@@ -76,16 +76,18 @@ export const upsertSignals = (tx: Queries, drafts: ReadonlyArray<SignalDraft>, r
     const before = new Map(prior.map((p) => [p.signal_id, p]))
     const rows = [...merged.entries()].map(([id, m]) => {
       const p = before.get(id)
-      const old: SignalSource[] = p?.sources ? JSON.parse(p.sources) : []
+      const parsed: unknown = p?.sources ? JSON.parse(p.sources) : []
+      // Tolerates rows written as a JSON-encoded string by an earlier build.
+      const old: SignalSource[] = typeof parsed === "string" ? JSON.parse(parsed) : (parsed as SignalSource[])
       const sources = [...old]
       for (const s of m.sources) if (!sources.some((o) => o.url === s.url && o.origin === s.origin)) sources.push(s)
       const date = p?.signal_date && p.signal_date < m.date ? p.signal_date : m.date
       const b = m.best
       return {
         signal_id: id, company_key: b.company_key, company_name: b.company_name, type: b.type, signal_date: date, title: b.title,
-        evidence: b.evidence, source_url: b.source.url, sources: JSON.stringify(sources), amount: b.amount ?? null, currency: b.currency ?? null,
+        evidence: b.evidence, source_url: b.source.url, sources, amount: b.amount ?? null, currency: b.currency ?? null,
         round: b.round ?? null, confidence: b.confidence,
-        details: JSON.stringify({ ...b.details, ...(m.leads.length > 0 ? { lead_investors: m.leads } : {}), outlets: sources.length }),
+        details: { ...b.details, ...(m.leads.length > 0 ? { lead_investors: m.leads } : {}), outlets: sources.length },
         first_seen: p?.first_seen ?? now, last_seen: now, run_id: runId, why_now: b.why_now
       }
     })

@@ -1,0 +1,134 @@
+/**
+ * Batched vs per-item LLM calls for 10,000 jobs derived from the recorded fixtures (titles and
+ * descriptions from fixtures/*\/*.json job files, ids and title prefixes varied so no two are alike),
+ * against the fake LLM server through the real OpenAI SDK, at dag.yaml's default models.
+ * Per-item figures are measured on a sample and scaled to 10,000 (10,000 loopback calls would only
+ * measure the loopback). Tokens are the fake server's estimate (4 characters a token).
+ */
+import { Effect, Layer } from "effect"
+import { readdirSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import type { BenchCase } from "./index.ts"
+import { loadDag } from "../pipelines/load.ts"
+import { Warehouse } from "../sinks/warehouse.ts"
+import { makeBudget, modelFor, providersLayer, resolveLlmSettings, runBatched, priceOf, costUsd, type LlmTask } from "../transforms/llm/index.ts"
+import { makeItem, type BatchItem } from "../transforms/llm/prompt.ts"
+import { loadProfile } from "../transforms/profile.ts"
+import { relevanceTask } from "../transforms/relevance.ts"
+import { fitTask } from "../transforms/fit-score.ts"
+import { renderJob } from "../transforms/job-prompt.ts"
+import type { JobText } from "../transforms/lexical.ts"
+import { startFakeLlm } from "../test/support/fake-llm.ts"
+
+const strip = (s: string) => s.replace(/<[^>]*>/g, " ").replace(/&[a-z#0-9]+;/gi, " ").replace(/\s+/g, " ").trim()
+
+/** Every object in the fixture JSON files that looks like a job: a title and some description. */
+const fixtureJobs = (): Array<{ title: string; company: string; location: string; description: string }> => {
+  const out: Array<{ title: string; company: string; location: string; description: string }> = []
+  const walk = (v: unknown, company: string) => {
+    if (Array.isArray(v)) return v.forEach((x) => walk(x, company))
+    if (!v || typeof v !== "object") return
+    const o = v as Record<string, unknown>
+    const desc = [o.content, o.descriptionPlain, o.description, o.descriptionHtml, o.text].find((x) => typeof x === "string" && x.length > 40) as string | undefined
+    const title = typeof o.title === "string" ? o.title : typeof o.text === "string" && desc !== o.text ? o.text : typeof o.position === "string" ? o.position : undefined
+    if (title && desc) {
+      const loc = o.location
+      out.push({ title, company: String(o.company_name ?? o.company ?? company), location: typeof loc === "string" ? loc : String((loc as { name?: string })?.name ?? "Remote"), description: strip(desc) })
+    }
+    for (const x of Object.values(o)) if (x && typeof x === "object") walk(x, company)
+  }
+  const root = "fixtures"
+  for (const dir of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()))
+    for (const f of readdirSync(join(root, dir.name)).filter((f) => f.endsWith(".json"))) {
+      try { walk(JSON.parse(readFileSync(join(root, dir.name, f), "utf8")), f.split("-")[1] ?? dir.name) } catch { /* not JSON: skipped */ }
+    }
+  return out
+}
+
+const PREFIXES = ["", "Senior ", "VP, ", "Head of ", "Director, ", "Lead ", "Principal ", "Staff ", "Chief ", "Manager, "]
+
+const corpus = (n: number): JobText[] => {
+  const base = fixtureJobs()
+  if (base.length === 0) throw new Error("no job objects found in fixtures/*/*.json")
+  return Array.from({ length: n }, (_, i) => {
+    const b = base[i % base.length]
+    return {
+      id: `bench-${i}`, title: `${PREFIXES[Math.floor(i / base.length) % PREFIXES.length]}${b.title}${i >= base.length * PREFIXES.length ? ` (${i})` : ""}`,
+      company: b.company, location: b.location, remote: "unknown", description_text: b.description,
+      salary_min: null, salary_max: null, salary_currency: null, salary_period: null, department: null
+    }
+  })
+}
+
+interface Measured { calls: number; input: number; output: number; items: number }
+
+export const bench: BenchCase = {
+  name: "llm batching: relevance and fit_score, batched vs one call per job",
+  run: async () => {
+    const fake = await startFakeLlm()
+    try {
+      const dag = loadDag("dag.yaml")
+      const env = { DEEPSEEK_API_KEY: "bench", DEEPSEEK_BASE_URL: fake.openaiUrl }
+      const jobs = corpus(10_000)
+      const program = Effect.gen(function* () {
+        const settings = { ...(yield* resolveLlmSettings(dag, env)), budget: {} }
+        const { profile, hash } = yield* loadProfile(dag)
+        const measure = <O>(task: LlmTask<O>, items: BatchItem[], batchSize: number) =>
+          Effect.gen(function* () {
+            const budget = yield* makeBudget({ runId: `bench-${task.name}-${batchSize}` })
+            const r = yield* runBatched(task, items, { tier: task.name === "relevance" ? "fast" : "balanced", batchSize, settings, runId: `bench-${task.name}-${batchSize}`, node: task.name, budget })
+              .pipe(Effect.provide(providersLayer(settings)))
+            if (r.results.size !== items.length) throw new Error(`${task.name}: ${items.length - r.results.size} items without a result`)
+            return { calls: r.stats.calls, input: r.stats.inputTokens, output: r.stats.outputTokens, items: items.length } satisfies Measured
+          }).pipe(Effect.provide(Layer.fresh(Warehouse.layer({ path: ":memory:" }))))
+        const rel = relevanceTask(profile, hash), fit = fitTask(profile, hash)
+        const relItems = jobs.map((j) => makeItem(j.id, renderJob(j, 400)))
+        const fitItems = jobs.map((j) => makeItem(j.id, renderJob(j, 3000)))
+        return {
+          settings,
+          relBatched: yield* measure(rel, relItems, 100),
+          relSingle: yield* measure(rel, relItems.slice(0, 300), 1),
+          fitBatched: yield* measure(fit, fitItems, 40),
+          fitSingle: yield* measure(fit, fitItems.slice(0, 150), 1)
+        }
+      })
+      const m = await Effect.runPromise(Effect.scoped(program))
+      const fast = modelFor(m.settings, "fast")!, balanced = modelFor(m.settings, "balanced")!
+      const usd = (model: string, x: Measured) => {
+        const p = priceOf(m.settings.prices, model)
+        if ("_tag" in p) throw new Error(p.message)
+        return (costUsd(p, { inputTokens: x.input, cachedInputTokens: 0, outputTokens: x.output }) / x.items) * 10_000
+      }
+      const per = (x: Measured, k: "input" | "output") => x[k] / x.items
+      const calls10k = (x: Measured) => Math.round((x.calls / x.items) * 10_000)
+      return {
+        "fixture-derived jobs": jobs.length,
+        "default fast model (relevance)": fast.model,
+        "default balanced model (fit_score)": balanced.model,
+        "relevance batched: calls per 10k jobs": calls10k(m.relBatched),
+        "relevance batched: input tokens / job": per(m.relBatched, "input"),
+        "relevance batched: output tokens / job": per(m.relBatched, "output"),
+        "relevance batched: USD per 10k jobs": usd(fast.model, m.relBatched),
+        "relevance per-item: calls per 10k jobs": calls10k(m.relSingle),
+        "relevance per-item: input tokens / job": per(m.relSingle, "input"),
+        "relevance per-item: output tokens / job": per(m.relSingle, "output"),
+        "relevance per-item: USD per 10k jobs": usd(fast.model, m.relSingle),
+        "relevance input tokens, batched / per-item (target <= 0.35)": per(m.relBatched, "input") / per(m.relSingle, "input"),
+        "fit_score batched: calls per 10k jobs": calls10k(m.fitBatched),
+        "fit_score batched: input tokens / job": per(m.fitBatched, "input"),
+        "fit_score batched: output tokens / job": per(m.fitBatched, "output"),
+        "fit_score batched: USD per 10k jobs": usd(balanced.model, m.fitBatched),
+        "fit_score per-item: calls per 10k jobs": calls10k(m.fitSingle),
+        "fit_score per-item: input tokens / job": per(m.fitSingle, "input"),
+        "fit_score per-item: USD per 10k jobs": usd(balanced.model, m.fitSingle),
+        "fit_score input tokens, batched / per-item": per(m.fitBatched, "input") / per(m.fitSingle, "input"),
+        "relevance batched at claude-haiku-4-5: USD per 10k": usd("claude-haiku-4-5", m.relBatched),
+        "relevance batched at gpt-4o-mini: USD per 10k": usd("gpt-4o-mini", m.relBatched),
+        "fit_score batched at gpt-4.1-mini: USD per 10k": usd("gpt-4.1-mini", m.fitBatched),
+        "per-item samples (relevance / fit_score jobs)": `${m.relSingle.items} / ${m.fitSingle.items}`
+      }
+    } finally {
+      await fake.close()
+    }
+  }
+}
