@@ -4,6 +4,7 @@ import { dqMigration } from "../dq/gate.ts"
 import { mongoMigration } from "./mongo/outbox.ts"
 import { signalsMigration } from "../transforms/signals/migration.ts"
 import { llmMigration } from "../transforms/llm/migration.ts"
+import { layersMigration } from "../transforms/layers/migration.ts"
 
 /** An ordered schema change. Ids sort in the order they apply; never edit one that has shipped. */
 export interface Migration {
@@ -233,4 +234,4 @@ create table quarantine (
 `
 }
 
-export const migrations: ReadonlyArray<Migration> = [core, shared, scheduleState, analyticsViews, dedupeMigration, dqMigration, mongoMigration, signalsMigration, llmMigration]
+export const migrations: ReadonlyArray<Migration> = [core, shared, scheduleState, analyticsViews, dedupeMigration, dqMigration, mongoMigration, signalsMigration, llmMigration, layersMigration]

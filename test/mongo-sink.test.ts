@@ -118,6 +118,18 @@ describe("mongo sink on a wire-protocol server", () => {
     expect((doc!.first_seen as Date).toISOString()).toBe("2026-10-02T00:00:00.000Z")
   })
 
+  it("re-delivers more than 100 changed documents in one run (FerretDB takes them in small batches)", async () => {
+    const db = join(tempDir(), "w.duckdb")
+    const database = mongo.freshDatabase()
+    await seed(db, Array.from({ length: 130 }, (_, i) => job(i)))
+    const dag = storeDag(database, DEFAULT_DQ)
+    expect((await runStore(db, dag, mongo.uri)).details.collections["level-2"].upserted).toBe(130)
+    await sql(db, "update jobs set title = title || ' (updated)', content_hash = content_hash || 'b'")
+    const r = await runStore(db, dag, mongo.uri)
+    expect(r.details.collections["level-2"]).toMatchObject({ matched: 130, modified: 130, delivered: 130 })
+    expect(await (await mongo.client()).db(database).collection("level-2").countDocuments({ title: /\(updated\)$/ })).toBe(130)
+  })
+
   it("a server that is down fails the node as retriable, keeps the documents in the outbox, and the next run delivers them", async () => {
     const db = join(tempDir(), "w.duckdb")
     const server = await startFerretDB({ keepData: true })

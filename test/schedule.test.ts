@@ -39,10 +39,9 @@ nodes:
 const deadPid = () => spawnSync(process.execPath, ["-e", "0"]).pid!
 
 describe("triggers", () => {
-  it("a schedule runs its node and the unscheduled nodes downstream; locks cover their upstream", () => {
+  it("a schedule runs its node and the unscheduled nodes downstream, not those of another schedule", () => {
     const t = triggersOf(dagFrom(dagText()))
     expect(t.map((x) => [x.name, x.only])).toEqual([["greenhouse", ["dedupe", "greenhouse"]], ["report_daily", ["report_daily"]]])
-    expect(t[1].locks).toEqual(["dedupe", "greenhouse", "report_daily"])
   })
 
   it("lists the fires missed between two times, in the schedule's timezone", () => {
@@ -162,6 +161,35 @@ nodes:
     const runs = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ node: string; status: string }>("select node, status from node_runs order by node")))
     expect(runs.map((r) => r.node)).toEqual(["boards_a", "boards_b"])
     await s.stop(0)
+  })
+
+  it("triggers due at the same moment make one run: both sources, then dedupe once", async () => {
+    const db = join(tempDir(), "batch.duckdb")
+    const dag = dagFrom(`
+version: 1
+nodes:
+  boards_a:
+    source: greenhouse
+    schedule: "* * * * * *"
+    with: { boards: [gitlab], base_url: "${replay.baseUrlFor("greenhouse")}" }
+  boards_b:
+    source: greenhouse
+    schedule: "* * * * * *"
+    with: { boards: [stripe], base_url: "${replay.baseUrlFor("greenhouse")}" }
+  dedupe:
+    transform: dedupe
+    needs: [boards_a, boards_b]
+`)
+    const lines: string[] = []
+    const s = makeScheduler({ dag, db, layer: testLayer(db), events: collectingEvents(), log: (l) => void lines.push(l) })
+    await s.start()
+    while (!lines.some((l) => l.startsWith("fire "))) await new Promise((ok) => setTimeout(ok, 20))
+    await s.stop(60_000) // lets the run finish
+    const fired = lines.find((l) => l.startsWith("fire "))!
+    expect(fired).toMatch(/^fire boards_(a \+ boards_b|b \+ boards_a) \(scheduled\): boards_a, boards_b, dedupe$/)
+    const runs = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ run_id: string; nodes: string }>(
+      "select run_id, string_agg(node, ',' order by node) as nodes from node_runs group by 1")))
+    expect(runs.map((r) => r.nodes)).toContain("boards_a,boards_b,dedupe")
   })
 
   it("queues a fire while the previous run is going, then runs it", async () => {

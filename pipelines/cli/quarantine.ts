@@ -51,8 +51,9 @@ const showCommand = Command.make(
       const w = yield* Warehouse
       const [row] = yield* w.query<Record<string, unknown>>("select * from quarantine where quarantine_id = $1", [id])
       if (!row) return yield* printErr(`no quarantined row ${id} (see: jobsignal quarantine list --status all)`).pipe(Effect.zipRight(fail(1)))
-      const { record, ...meta } = row
+      const { record, reason, ...meta } = row
       yield* print(formatTable(Object.entries(meta).map(([field, value]) => ({ field, value: value ?? "" }))))
+      yield* print(`\nreason: ${String(reason)}`)
       yield* print(`\nrecord:\n${JSON.stringify(JSON.parse(String(record)), null, 2)}`)
     }).pipe(Effect.provide(Warehouse.layer({ path: db })), Effect.catchAll(onError))
 ).pipe(Command.withDescription("Show one quarantined row with its full record."))

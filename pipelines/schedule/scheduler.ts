@@ -4,7 +4,7 @@ import { Warehouse } from "../../sinks/warehouse.ts"
 import type { Http } from "../../sources/http.ts"
 import type { Events } from "../events.ts"
 import type { LoadedDag } from "../load.ts"
-import { runDag, type RunRequest, type RunSummary } from "../runner.ts"
+import { runDag, selectNodes, type RunRequest, type RunSummary } from "../runner.ts"
 import { acquireNodeLocks, describeHolder } from "./lock.ts"
 import { firesBetween, triggersOf, type Trigger } from "./triggers.ts"
 
@@ -41,6 +41,16 @@ export interface Scheduler {
 
 type Runtime = ManagedRuntime.ManagedRuntime<Warehouse | Http, unknown>
 
+/** A run the scheduler has going: the triggers it serves and the nodes it runs. */
+interface Active {
+  readonly names: ReadonlyArray<string>
+  readonly nodes: Set<string>
+  fiber?: Fiber.RuntimeFiber<RunSummary, unknown>
+  done: Promise<FireOutcome>
+}
+
+const BATCH_MS = 500
+
 /**
  * The long-running scheduler. DuckDB lets one process write a file at a time, so the warehouse
  * is open only while a run is going: between runs `jobsignal sql`, `report` and manual runs can
@@ -54,7 +64,7 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
   const byName = new Map(triggers.map((t) => [t.name, t]))
   const now = opts.now ?? (() => new Date())
   const tasks: ScheduledTask[] = []
-  const active = new Map<string, { fiber?: Fiber.RuntimeFiber<RunSummary, unknown>; done: Promise<FireOutcome> }>()
+  const active: Active[] = []
   const queued = new Map<string, { at: Date; reason: string }>()
   let stopping = false
   let hurry: () => void = () => {}
@@ -95,92 +105,121 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
     }
   }
 
-  const record = (rt: Runtime, t: Trigger, at: Date, runId: string | null, status: string) =>
+  const record = (rt: Runtime, group: ReadonlyArray<Trigger>, at: Date, runId: string | null, status: string) =>
     rt.runPromise(
-      Effect.flatMap(Warehouse, (w) =>
-        w.exec(
-          `insert into schedule_state (trigger, cron, last_fire_at, last_run_id, last_status, updated_at) values ($1, $2, $3, $4, $5, now())
-           on conflict (trigger) do update set cron = excluded.cron, last_fire_at = excluded.last_fire_at,
-             last_run_id = coalesce(excluded.last_run_id, schedule_state.last_run_id), last_status = excluded.last_status, updated_at = now()`,
-          [t.name, t.cron, at.toISOString(), runId, status]
-        )
-      )
+      Effect.forEach(group, (t) =>
+        Effect.flatMap(Warehouse, (w) =>
+          w.exec(
+            `insert into schedule_state (trigger, cron, last_fire_at, last_run_id, last_status, updated_at) values ($1, $2, $3, $4, $5, now())
+             on conflict (trigger) do update set cron = excluded.cron, last_fire_at = excluded.last_fire_at,
+               last_run_id = coalesce(excluded.last_run_id, schedule_state.last_run_id), last_status = excluded.last_status, updated_at = now()`,
+            [t.name, t.cron, at.toISOString(), runId, status]
+          )
+        ), { discard: true })
     )
 
-  const execute = async (t: Trigger, at: Date, reason: string): Promise<FireOutcome> => {
-    const lock = acquireNodeLocks(opts.db, t.locks, `jobsignal schedule: ${t.name}`)
-    if (!lock.ok) {
-      const why = describeHolder(lock.heldBy)
-      opts.log(`skip ${t.name} (${reason}): ${why}`)
+  const execute = async (entry: Active, at: Date, reason: string): Promise<FireOutcome> => {
+    const group = entry.names.map((n) => byName.get(n)!)
+    const label = entry.names.join(" + ")
+    const skip = (why: string): FireOutcome => {
+      opts.log(`skip ${label} (${reason}): ${why}`)
       return { status: "skipped", reason: why }
     }
-    for (const h of lock.tookOver) opts.log(`took over the lock of ${h.node} from pid ${h.pid}, which is gone`)
     let rt: Runtime
     try {
       rt = await openRuntime()
     } catch (e) {
-      lock.release()
-      const why = `cannot open the warehouse ${opts.db}: ${(e as Error).message ?? String(e)}`
-      opts.log(`skip ${t.name} (${reason}): ${why}`)
-      return { status: "skipped", reason: why }
+      return skip(`cannot open the warehouse ${opts.db}: ${(e as Error).message ?? String(e)}`)
     }
+    let release = () => {}
     try {
-      if (stopping) return { status: "skipped", reason: "shutting down" }
-      await record(rt, t, at, null, "running")
-      opts.log(`fire ${t.name} (${reason}): ${t.only.join(", ")}`)
-      const fiber = rt.runFork(runDag({ dag: opts.dag, only: t.only, events: opts.events, sourceOverrides: opts.sourceOverrides }))
-      active.get(t.name)!.fiber = fiber
+      if (stopping) return skip("shutting down")
+      const only = [...new Set(group.flatMap((t) => t.only))]
+      // Lock what the run will really execute: `only` plus the needs that have no committed output yet.
+      const { selected } = await rt.runPromise(selectNodes({ dag: opts.dag, only, events: opts.events }))
+      for (const n of selected) entry.nodes.add(n)
+      const lock = acquireNodeLocks(opts.db, [...selected], `jobsignal schedule: ${label}`)
+      if (!lock.ok) return skip(describeHolder(lock.heldBy))
+      release = lock.release
+      for (const h of lock.tookOver) opts.log(`took over the lock of ${h.node} from pid ${h.pid}, which is gone`)
+      await record(rt, group, at, null, "running")
+      opts.log(`fire ${label} (${reason}): ${[...selected].sort().join(", ")}`)
+      const fiber = rt.runFork(runDag({ dag: opts.dag, only, events: opts.events, sourceOverrides: opts.sourceOverrides }))
+      entry.fiber = fiber
       const exit = await rt.runPromise(Fiber.await(fiber))
       if (Exit.isSuccess(exit)) {
-        await record(rt, t, at, exit.value.runId, exit.value.status)
+        await record(rt, group, at, exit.value.runId, exit.value.status)
         return { status: "ran", summary: exit.value }
       }
       const interrupted = Exit.isInterrupted(exit)
-      await record(rt, t, at, null, interrupted ? "interrupted" : "failed").catch(() => {})
-      opts.log(`${t.name}: run ${interrupted ? "interrupted" : `failed: ${String(exit.cause)}`}`)
+      await record(rt, group, at, null, interrupted ? "interrupted" : "failed").catch(() => {})
+      opts.log(`${label}: run ${interrupted ? "interrupted" : `failed: ${String(exit.cause)}`}`)
       return interrupted ? { status: "interrupted" } : { status: "failed", error: String(exit.cause) }
     } catch (e) {
       return { status: "failed", error: String(e) }
     } finally {
-      lock.release()
+      release()
       await closeRuntime()
     }
   }
 
-  const fire = (name: string, at: Date = now(), reason = "scheduled"): Promise<FireOutcome> => {
-    const t = byName.get(name)
-    if (!t) return Promise.resolve({ status: "failed", error: `no trigger ${name}` })
-    if (stopping) {
-      opts.log(`skip ${name} (${reason}): shutting down`)
-      return Promise.resolve({ status: "skipped", reason: "shutting down" })
-    }
-    const busy = [...active.keys()].find((other) => other === name || byName.get(other)!.locks.some((n) => t.locks.includes(n)))
-    if (busy !== undefined) {
+  /** The active run a trigger would collide with: its own, or one already running a node it runs. */
+  const conflictOf = (t: Trigger) => active.find((a) => a.names.includes(t.name) || t.only.some((n) => a.nodes.has(n)))
+
+  /**
+   * Starts triggers that fired together as one run (so six boards due at 06:00 feed one dedupe);
+   * a trigger colliding with a run still going is skipped or queued, by `schedule.overlap`.
+   */
+  const startGroup = (names: ReadonlyArray<string>, at: Date, reason: string): Map<string, Promise<FireOutcome>> => {
+    const out = new Map<string, Promise<FireOutcome>>()
+    const go: string[] = []
+    for (const name of new Set(names)) {
+      const t = byName.get(name)
+      if (!t) { out.set(name, Promise.resolve({ status: "failed", error: `no trigger ${name}` })); continue }
+      if (stopping) {
+        opts.log(`skip ${name} (${reason}): shutting down`)
+        out.set(name, Promise.resolve({ status: "skipped", reason: "shutting down" }))
+        continue
+      }
+      const busy = conflictOf(t)
+      if (busy === undefined) { go.push(name); continue }
+      const whose = busy.names.includes(name) ? "its previous run" : `the run of ${busy.names.join(" + ")}, which shares nodes with it,`
       if (overlap === "queue") {
         queued.set(name, { at, reason })
-        opts.log(`queue ${name} (${reason}): ${busy === name ? "its previous run" : `the run of ${busy}`} is still going`)
-        return Promise.resolve({ status: "queued" })
+        opts.log(`queue ${name} (${reason}): ${whose} is still going`)
+        out.set(name, Promise.resolve({ status: "queued" }))
+      } else {
+        const why = `${whose} is still going (schedule.overlap: skip)`
+        opts.log(`skip ${name} (${reason}): ${why}`)
+        out.set(name, Promise.resolve({ status: "skipped", reason: why }))
       }
-      const why = `${busy === name ? "its previous run" : `the run of ${busy}, which shares nodes with it,`} is still going (schedule.overlap: skip)`
-      opts.log(`skip ${name} (${reason}): ${why}`)
-      return Promise.resolve({ status: "skipped", reason: why })
     }
-    const entry: { fiber?: Fiber.RuntimeFiber<RunSummary, unknown>; done: Promise<FireOutcome> } = { done: Promise.resolve({ status: "queued" }) }
-    active.set(name, entry)
-    entry.done = execute(t, at, reason).finally(() => {
-      active.delete(name)
-      // A queued fire (this trigger's or one that shares nodes) starts once nothing it needs is busy.
-      for (const [q, f] of [...queued]) {
-        const qt = byName.get(q)!
-        const stillBusy = [...active.keys()].some((o) => o === q || byName.get(o)!.locks.some((n) => qt.locks.includes(n)))
-        if (!stillBusy && !stopping) {
-          queued.delete(q)
-          void fire(q, f.at, `${f.reason}, queued`)
-        }
-      }
+    if (go.length === 0) return out
+    const entry: Active = { names: go, nodes: new Set(go.flatMap((n) => byName.get(n)!.only)), done: Promise.resolve({ status: "queued" }) }
+    active.push(entry)
+    entry.done = execute(entry, at, reason).finally(() => {
+      active.splice(active.indexOf(entry), 1)
+      if (stopping) return
+      const ready = [...queued].filter(([q]) => conflictOf(byName.get(q)!) === undefined)
+      for (const [q] of ready) queued.delete(q)
+      if (ready.length > 0) startGroup(ready.map(([q]) => q), ready[0][1].at, `${ready[0][1].reason}, queued`)
     })
-    return entry.done
+    for (const n of go) out.set(n, entry.done)
+    return out
   }
+
+  // Cron tasks due at the same moment fire within milliseconds of each other: gather them briefly.
+  let batch: { names: string[]; at: Date; timer: NodeJS.Timeout } | undefined
+  const fireScheduled = (name: string, at: Date) => {
+    if (batch) return void batch.names.push(name)
+    batch = { names: [name], at, timer: setTimeout(() => {
+      const b = batch!
+      batch = undefined
+      startGroup(b.names, b.at, "scheduled")
+    }, BATCH_MS) }
+  }
+
+  const fire = (name: string, at: Date = now(), reason = "scheduled"): Promise<FireOutcome> => startGroup([name], at, reason).get(name)!
 
   const catchUpMissed = async () => {
     let rt: Runtime
@@ -213,22 +252,24 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
 
   return {
     triggers,
-    running: () => [...active.keys()],
+    running: () => active.flatMap((a) => a.names),
     start: async () => {
       const due = await catchUpMissed()
       for (const t of triggers)
-        tasks.push(cron.schedule(t.cron, (ctx) => void fire(t.name, ctx.triggeredAt ?? ctx.date, "scheduled"), { timezone, name: t.name }))
-      for (const d of due) void fire(d.t.name, d.at, "catch-up")
+        tasks.push(cron.schedule(t.cron, (ctx) => fireScheduled(t.name, ctx.triggeredAt ?? ctx.date), { timezone, name: t.name }))
+      if (due.length > 0) startGroup(due.map((d) => d.t.name), due[0].at, "catch-up")
     },
     fire,
     hurry: () => hurry(),
     stop: async (graceMs) => {
       stopping = true
       queued.clear()
+      if (batch) { clearTimeout(batch.timer); batch = undefined }
       for (const task of tasks.splice(0)) await task.destroy()
-      const pending = [...active.values()]
+      const pending = [...active]
+      const names = () => active.flatMap((a) => a.names).join(", ")
       if (pending.length > 0) {
-        opts.log(`waiting up to ${Math.round(graceMs / 1000)} s for ${[...active.keys()].join(", ")} to finish`)
+        opts.log(`waiting up to ${Math.round(graceMs / 1000)} s for ${names()} to finish`)
         const all = Promise.all(pending.map((p) => p.done))
         const timedOut = await Promise.race([
           all.then(() => false),
@@ -238,8 +279,8 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
           })
         ])
         if (timedOut) {
-          opts.log(`interrupting ${[...active.keys()].join(", ")}: the ledger marks them interrupted; --resume picks them up`)
-          for (const a of active.values()) if (a.fiber) await Effect.runPromise(Fiber.interrupt(a.fiber))
+          opts.log(`interrupting ${names()}: the ledger marks them interrupted; --resume picks them up`)
+          for (const a of active) if (a.fiber) await Effect.runPromise(Fiber.interrupt(a.fiber))
           await all
         }
       }

@@ -1,6 +1,6 @@
 import cron from "node-cron"
 import type { LoadedDag } from "../load.ts"
-import { downstreamOf, enabledNodes, upstreamOf } from "../plan.ts"
+import { downstreamOf, enabledNodes } from "../plan.ts"
 
 /**
  * What one `schedule:` in dag.yaml starts: its node, then the downstream nodes that have no
@@ -11,8 +11,6 @@ export interface Trigger {
   readonly name: string
   readonly cron: string
   readonly only: ReadonlyArray<string>
-  /** Every node this trigger may run: `only` plus its upstream (pulled in when never committed). */
-  readonly locks: ReadonlyArray<string>
 }
 
 export const triggersOf = (dag: LoadedDag): Trigger[] => {
@@ -24,9 +22,7 @@ export const triggersOf = (dag: LoadedDag): Trigger[] => {
     // A downstream node reached only through another scheduled node belongs to that one's trigger.
     const reachable = (n: string): boolean => n === name || (nodes[n].needs ?? []).some((m) => only.includes(m) && reachable(m))
     const own = only.filter((n) => reachable(n))
-    const locks = new Set(own)
-    for (const n of own) for (const u of upstreamOf(nodes, n)) locks.add(u)
-    out.push({ name, cron: spec.schedule, only: own, locks: [...locks].sort() })
+    out.push({ name, cron: spec.schedule, only: own })
   }
   return out.sort((a, b) => a.name.localeCompare(b.name))
 }

@@ -123,7 +123,9 @@ const levelTwoColumns = {
 
 /** Sightings without their moving `last_seen`, so a re-sighting alone does not rewrite the job. */
 const stableSources = (v: unknown) =>
-  Array.isArray(v) ? v.map((s) => (s && typeof s === "object" ? Object.fromEntries(Object.entries(s).filter(([k, x]) => !/^last_/.test(k) && x !== null)) : s)) : undefined
+  Array.isArray(v)
+    ? v.map((s) => (s && typeof s === "object" ? Object.fromEntries(Object.entries(s).filter(([k, x]) => !/^last_/.test(k) && x !== null).map(([k, x]) => [k, typeof x === "string" ? isoOf(x) : x])) : s))
+    : undefined
 
 const levelTwo: CollectionDef = {
   name: "level-2",

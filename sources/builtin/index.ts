@@ -88,5 +88,5 @@ export const builtin: JobSource<BuiltInOptions> = {
     { path: "/job/3199-ai-software-development-engineer-ii/6872535", file: "builtin/builtin-job-6872535-innovaccer.html" },
     { path: "/jobs", query: { page: "1" }, file: "builtin/synthetic-search-listing.html" }
   ],
-  replayOptions: { jobs: ["/job/3199-ai-software-development-engineer-ii/6872535"] }
+  replayOptions: { jobs: ["/job/3199-ai-software-development-engineer-ii/6872535"], searches: [] }
 }

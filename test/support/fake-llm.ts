@@ -35,6 +35,9 @@ export interface FakeRequest {
   readonly fault?: Fault["kind"]
 }
 
+/** Results (each with its item id) for one request's items. */
+export type Responder = (items: ReadonlyArray<{ id: string; text: string }>, req: FakeRequest) => Array<Record<string, unknown>>
+
 interface Rule {
   readonly fault: Fault
   times: number
@@ -49,6 +52,8 @@ export interface FakeLlm {
   readonly requests: FakeRequest[]
   /** Plays `fault` on the next `times` requests that match `when` (default: the next one). */
   readonly script: (fault: Fault, opts?: { times?: number; when?: (r: FakeRequest) => boolean }) => void
+  /** Answers requests for `schemaName` with `answer` instead of the built-in relevance/fit answers (cleared by reset). */
+  readonly respond: (schemaName: string, answer: Responder) => void
   readonly reset: () => void
   readonly close: () => Promise<void>
 }
@@ -79,6 +84,7 @@ export const fakeAnswer = (schemaName: string, items: ReadonlyArray<{ id: string
 export const startFakeLlm = async (): Promise<FakeLlm> => {
   const requests: FakeRequest[] = []
   let rules: Rule[] = []
+  const responders = new Map<string, Responder>()
   const sockets = new Set<Socket>()
 
   const pick = (r: FakeRequest) => {
@@ -125,7 +131,8 @@ export const startFakeLlm = async (): Promise<FakeLlm> => {
       case "timeout": return void setTimeout(() => { if (!res.writableEnded) error(res, api, 504, "timeout", "too late") }, fault.holdMs ?? 5_000).unref()
     }
 
-    let answers: Array<Record<string, unknown>> = fakeAnswer(schemaName, items)
+    const responder = responders.get(schemaName)
+    let answers: Array<Record<string, unknown>> = responder ? responder(items, { ...base, fault: fault?.kind }) : fakeAnswer(schemaName, items)
     if (fault?.kind === "drop_ids") answers = answers.slice(0, Math.max(0, answers.length - fault.count))
     if (fault?.kind === "duplicate" && answers.length > 0) answers = [...answers, { ...answers[0] }]
     if (fault?.kind === "invalid_item" && answers.length > 0) answers = [{ ...answers[0], score: "high", relevant: "maybe" }, ...answers.slice(1)]
@@ -168,7 +175,8 @@ export const startFakeLlm = async (): Promise<FakeLlm> => {
     openaiUrl: `http://127.0.0.1:${port}/v1`,
     requests,
     script: (fault, opts = {}) => void rules.push({ fault, times: opts.times ?? 1, when: opts.when }),
-    reset: () => { rules = []; requests.length = 0 },
+    respond: (schemaName, answer) => void responders.set(schemaName, answer),
+    reset: () => { rules = []; requests.length = 0; responders.clear() },
     close: () => new Promise<void>((ok) => { for (const s of sockets) s.destroy(); server.close(() => ok()) })
   }
 }

@@ -1,4 +1,4 @@
-import { ATS_SOURCES } from "./sql.ts"
+import { ATS_SOURCES, MIN_SAMPLED_PAIRS } from "./sql.ts"
 
 /**
  * The dedupe pass as ordered SQL statements over the staged rows selected by `input` ($n params).
@@ -110,7 +110,7 @@ export const linkNew = [
      select j.id as job_id, j.first_seen, desc_words(j.description_text) as w from jobs j where j.id in (select job_id from _dd_cand))`,
   `create or replace temp table _dd_links as
    select p.a, p.b, coalesce(x.url_key = y.url_key, false) as same_url,
-          coalesce(len(sx.sh) >= 12, false) as info_a, coalesce(len(sy.sh) >= 12, false) as info_b
+          coalesce(len(sx.sh) >= ${MIN_SAMPLED_PAIRS}, false) as info_a, coalesce(len(sy.sh) >= ${MIN_SAMPLED_PAIRS}, false) as info_b
    from _dd_pairs p
    join _dd_new x on x.ord = p.a join _dd_new y on y.ord = p.b
    left join _dd_sh sx on sx.ord = p.a left join _dd_sh sy on sy.ord = p.b
@@ -133,7 +133,7 @@ export const linkNew = [
   // Phase 2: a cluster with no description joins at most one described cluster, so an undescribed
   // copy never bridges two openings that share a title and place but differ in description.
   `create or replace temp table _dd_cluster as
-   with info as (select distinct c.c1 from _dd_c1 c join _dd_sh s using (ord) where len(s.sh) >= 12),
+   with info as (select distinct c.c1 from _dd_c1 c join _dd_sh s using (ord) where len(s.sh) >= ${MIN_SAMPLED_PAIRS}),
         mixed as (select case when info_a then b else a end as u, case when info_a then a else b end as i
                   from _dd_links where not same_url and info_a <> info_b),
         attach as (select cu.c1 as k, first(ci.c1 order by m.i) as target
@@ -180,6 +180,9 @@ const takeIfRep = (c: string) =>
   `${c} = case when b.rank < coalesce(jobs.rep_rank, 1) or (b.source = jobs.source and b.source_id = jobs.source_id)
           then coalesce(b.${c}, jobs.${c}) else coalesce(jobs.${c}, b.${c}) end`
 
+const SIGHTING_JSON = "{'first_seen': first_seen, 'source': source, 'source_id': source_id, 'url': url, 'last_seen': last_seen}"
+const SIGHTING_KEY = "source || ':' || source_id || ':' || coalesce(url, '')"
+
 /** The best sighting's content columns, by the names jobs uses (apply URL: the ATS link when it is an ATS). */
 const bestContent = [
   ...CONTENT_COLUMNS.map((c) => (c === "apply_url" ? "case when b.rank = 0 then coalesce(s.apply_url, s.url) else s.apply_url end as apply_url" : `s.${c}`)),
@@ -194,12 +197,16 @@ export const writeJobs = [
           max(a.dom) over (partition by a.job_id) as dom, a.run_id, a.job_id in (select id from _dd_before) as existing
    from _dd_assign a
    qualify row_number() over (partition by a.job_id order by a.rank, a.fetched_at desc, a.sighting_id) = 1`,
-  // Unordered aggregates sorted afterwards: ordered aggregates are much slower in DuckDB.
+  // Most jobs have one sighting: only the others go through an aggregate (list states of 1M groups
+  // do not fit the memory limit); unordered lists sorted afterwards, as ordered aggregates are slow.
+  `create or replace temp table _dd_multi as
+   select job_id from job_sightings where job_id in (select job_id from _dd_best) group by job_id having count(*) > 1`,
   `create or replace temp table _dd_agg as
-   select job_id,
-          to_json(list_sort(list({'first_seen': first_seen, 'source': source, 'source_id': source_id, 'url': url, 'last_seen': last_seen}))) as sources,
-          array_to_string(list_sort(list(source || ':' || source_id || ':' || coalesce(url, ''))), chr(30)) as sighting_set
-   from job_sightings where job_id in (select job_id from _dd_best) group by job_id`,
+   select job_id, to_json([${SIGHTING_JSON}]) as sources, ${SIGHTING_KEY} as sighting_set
+   from job_sightings where job_id in (select job_id from _dd_best) and job_id not in (select job_id from _dd_multi)
+   union all
+   select job_id, to_json(list_sort(list(${SIGHTING_JSON}))), array_to_string(list_sort(list(${SIGHTING_KEY})), chr(30))
+   from job_sightings where job_id in (select job_id from _dd_multi) group by job_id`,
   `insert into jobs (id, source, source_id, ${CONTENT_COLUMNS.join(", ")}, company_key, dedupe_key, rep_rank, first_seen, last_seen, last_run_id, sources, content_hash)
    select v.*, ${contentHash("v", "v.sighting_set")} from (
      select b.job_id, s.source, s.source_id, ${bestContent}, b.dedupe_key, b.rank,
@@ -223,4 +230,4 @@ export const writeJobs = [
      and (jobs.content_hash is distinct from ${contentHash("jobs", "g.sighting_set")} or jobs.sources::varchar is distinct from g.sources::varchar)`
 ]
 
-export const TEMP_TABLES = ["_dd_raw", "_dd_loc", "_dd_places", "_dd_tl", "_dd_place_seg", "_dd_tkey", "_dd_co", "_dd_in", "_dd_new", "_dd_pairs", "_dd_cand", "_dd_sh", "_dd_job_sh", "_dd_links", "_dd_old_links", "_dd_c1", "_dd_cluster", "_dd_cluster_job", "_dd_assign", "_dd_best", "_dd_agg", "_dd_before"]
+export const TEMP_TABLES = ["_dd_raw", "_dd_loc", "_dd_places", "_dd_tl", "_dd_place_seg", "_dd_tkey", "_dd_co", "_dd_in", "_dd_new", "_dd_pairs", "_dd_cand", "_dd_sh", "_dd_job_sh", "_dd_links", "_dd_old_links", "_dd_c1", "_dd_cluster", "_dd_cluster_job", "_dd_assign", "_dd_best", "_dd_multi", "_dd_agg", "_dd_before"]

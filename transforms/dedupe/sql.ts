@@ -36,6 +36,8 @@ const CITY_COUNTRY: ReadonlyArray<readonly [string, string]> = [
   ["tel aviv", "israel"], ["warsaw|krakow", "poland"], ["lisbon", "portugal"], ["zurich", "switzerland"], ["stockholm", "sweden"],
   ["new york|san francisco|seattle|austin|chicago|boston|los angeles|denver|atlanta|miami", "us"]
 ]
+/** Sampled word pairs below which a description is too short to judge (about 16 words). */
+export const MIN_SAMPLED_PAIRS = 8
 const list = (xs: ReadonlyArray<string>) => `[${xs.map((x) => `'${x}'`).join(", ")}]`
 
 /** Each statement is separate: DuckDB macros are created one by one. */
@@ -115,9 +117,11 @@ export const DEDUPE_MACROS: ReadonlyArray<string> = [
        / greatest(least(len(string_split(split_part(k1, '|', 2), ' ')), len(string_split(split_part(k2, '|', 2), ' '))), 1)`,
   // Description: the set of hashed word pairs of its first 4000 characters.
   `create or replace temp macro desc_words(d) as list_filter(string_split_regex(lower(left(coalesce(d, ''), 4000)), '[^a-z0-9]+'), x -> x <> '')`,
-  // Takes the word list (a column, so it is computed once): the set of hashed adjacent word pairs.
-  `create or replace temp macro word_pair_set(w) as list_distinct(list_transform(list_zip(list_slice(w, 1, len(w) - 1), list_slice(w, 2, len(w))), p -> hash(p[1], p[2])))`,
+  // Takes the word list (a column, so it is computed once): the hashed adjacent word pairs, keeping one
+  // in two by hash value (the same pairs on every side, so overlap estimates stay unbiased; half the memory).
+  `create or replace temp macro word_pair_set(w) as
+     list_distinct(list_filter(list_transform(list_zip(list_slice(w, 1, len(w) - 1), list_slice(w, 2, len(w))), p -> hash(p[1], p[2])), h -> h % 2 = 0))`,
   // Share of the shorter description found in the other (copies are often truncated); null when too short to judge.
   `create or replace temp macro desc_containment(a, b) as
-     case when least(len(a), len(b)) < 12 then null else len(list_intersect(a, b)) / least(len(a), len(b)) end`
+     case when least(len(a), len(b)) < ${MIN_SAMPLED_PAIRS} then null else len(list_intersect(a, b)) / least(len(a), len(b)) end`
 ]

@@ -1,0 +1,66 @@
+import { Effect, Schema } from "effect"
+import type { NodeKind, NodeOutcome } from "../../pipelines/node.ts"
+import { Warehouse } from "../../sinks/warehouse.ts"
+import { placeholders } from "../job-prompt.ts"
+import { llmRuntime } from "../llm/runtime.ts"
+import { resolveTier, TierChoice } from "../llm/tiers.ts"
+import { JOB_OPS, LAYERS, runJobOps, type JobOp, type OpStatus } from "./ops.ts"
+
+export const IntelOptions = Schema.Struct({
+  ops: Schema.optionalWith(Schema.Array(Schema.Literal(...JOB_OPS)), { default: () => [...JOB_OPS] }),
+  /** Which jobs deserve the layers: fit tiers from job_scores (the batch fit_score node). */
+  fit_tiers: Schema.optionalWith(Schema.Array(Schema.Literal("A", "B", "C", "D")), { default: () => ["A", "B"] as Array<"A" | "B"> }),
+  /** Explicit job ids instead of the tier selection. */
+  job_ids: Schema.optional(Schema.Array(Schema.String)),
+  max_jobs: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 10_000)), { default: () => 25 }),
+  /** `auto`: each job's fit tier picks the model (A → quality, B → balanced, C/D → fast). */
+  tier: Schema.optionalWith(TierChoice, { default: () => "auto" as const })
+})
+export type IntelOptions = typeof IntelOptions.Type
+
+/**
+ * `intel`: the per-job layers (extract, pain, research, fit, outreach, cv, dossier) for the jobs
+ * that deserve them, best fit first. Unchanged jobs skip every layer; without a provider key the
+ * node does nothing and says so.
+ */
+export const runIntel = (opts: IntelOptions, ctx: Parameters<NodeKind["run"]>[1]) =>
+  Effect.gen(function* () {
+    const w = yield* Warehouse
+    const jobs = opts.job_ids
+      ? opts.job_ids
+      : (yield* w.query<{ job_id: string }>(
+          `select job_id from job_scores where tier in (${placeholders(opts.fit_tiers.length)}) order by fit_score desc nulls last, job_id limit ${opts.max_jobs}`,
+          opts.fit_tiers)).map((r) => r.job_id)
+    const llmOps = opts.ops.filter((o) => LAYERS[o].some((l) => l.usesLlm))
+    if (jobs.length === 0) return { rowsIn: 0, rowsOut: 0, notes: [`${ctx.node}: no job in fit tier ${opts.fit_tiers.join("/")} to run the layers for`] } satisfies NodeOutcome
+    const probe = yield* llmRuntime(ctx, resolveTier(opts.tier === "auto" ? "fast" : opts.tier))
+    if (!probe.available && llmOps.length === opts.ops.length)
+      return { rowsIn: jobs.length, rowsOut: 0, notes: [`${ctx.node}: skipped ${opts.ops.join(", ")} for ${jobs.length} job(s): no LLM provider key (set ANTHROPIC_API_KEY or OPENAI_API_KEY, or another provider in llm.providers)`], details: { skipped: jobs.length } } satisfies NodeOutcome
+    const counts: Record<OpStatus, number> = { done: 0, failed: 0, skipped: 0 }
+    const firstSkips = new Set<string>()
+    let usd = 0, touched = 0, n = 0
+    for (const jobId of jobs) {
+      const r = yield* runJobOps(jobId, opts.ops as ReadonlyArray<JobOp>, {
+        tier: opts.tier, dag: ctx.dag, runId: ctx.runId,
+        onProgress: (p) => { if (p.status === "skipped" && p.message && firstSkips.size < 5 && !/unchanged/.test(p.message)) firstSkips.add(p.message.replace(/ for .*$/, "")) }
+      })
+      usd += r.usd
+      const statuses = Object.values(r.results)
+      for (const s of statuses) counts[s]++
+      if (statuses.includes("done")) touched++
+      ctx.events.emit({ type: "node_progress", node: ctx.node, done: ++n, total: jobs.length })
+    }
+    return {
+      rowsIn: jobs.length, rowsOut: touched, partial: counts.failed > 0,
+      notes: [...firstSkips, ...(counts.failed > 0 ? [`${counts.failed} layer run(s) failed; see job_intel.layer_status`] : [])],
+      details: { jobs: jobs.length, ops_done: counts.done, ops_failed: counts.failed, ops_skipped: counts.skipped, usd }
+    } satisfies NodeOutcome
+  })
+
+export const intel: NodeKind<IntelOptions> = {
+  role: "transform",
+  kind: "intel",
+  description: "Per-job intelligence layers (JD extraction, pain points, research, fit map, outreach, CV, dossier) for fit tier A/B jobs",
+  options: IntelOptions,
+  run: (opts, ctx) => runIntel(opts, ctx)
+}

@@ -1,0 +1,78 @@
+/** The dashboard's client for the JSON API (pipelines/serve/server.ts). */
+
+const TOKEN_KEY = "jobsignal-ui-token"
+
+// A token given once as ?token=… is kept for the tab and removed from the address bar.
+const fromUrl = new URLSearchParams(location.search).get("token")
+if (fromUrl) {
+  sessionStorage.setItem(TOKEN_KEY, fromUrl)
+  history.replaceState(null, "", location.pathname + location.hash)
+}
+
+const headers = (extra: Record<string, string> = {}) => {
+  const t = sessionStorage.getItem(TOKEN_KEY)
+  return { ...extra, ...(t ? { authorization: `Bearer ${t}` } : {}) }
+}
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) { super(message) }
+}
+
+const handle = async <T>(res: Response): Promise<T> => {
+  if (res.status === 401) {
+    const t = prompt("This dashboard needs its token (JOBSIGNAL_UI_TOKEN):")
+    if (t) { sessionStorage.setItem(TOKEN_KEY, t); location.reload() }
+  }
+  const body = await res.json().catch(() => ({ error: res.statusText }))
+  if (!res.ok) throw new ApiError(res.status, (body as { error?: string }).error ?? res.statusText)
+  return body as T
+}
+
+export const get = <T = any>(path: string) => fetch(path, { headers: headers() }).then((r) => handle<T>(r))
+
+export const post = <T = any>(path: string, body: unknown) =>
+  fetch(path, { method: "POST", headers: headers({ "content-type": "application/json" }), body: JSON.stringify(body) }).then((r) => handle<T>(r))
+
+export interface TaskEvent { seq: number; at: string; type: string; [k: string]: any }
+
+/**
+ * Server-sent events read with fetch (so the token header goes along, which EventSource cannot do).
+ * Returns a function that stops listening.
+ */
+export const subscribe = (taskId: string, onEvent: (e: TaskEvent) => void, onEnd?: () => void) => {
+  const ctrl = new AbortController()
+  void (async () => {
+    try {
+      const res = await fetch(`/api/tasks/${encodeURIComponent(taskId)}/events`, { headers: headers(), signal: ctrl.signal })
+      if (!res.body) return
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
+      let buf = ""
+      for (;;) {
+        const { value, done } = await reader.read()
+        if (done) break
+        buf += value
+        let i: number
+        while ((i = buf.indexOf("\n\n")) >= 0) {
+          const chunk = buf.slice(0, i)
+          buf = buf.slice(i + 2)
+          const data = chunk.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n")
+          if (data) onEvent(JSON.parse(data))
+        }
+      }
+    } catch (e) {
+      if ((e as Error).name !== "AbortError") console.error(e)
+    } finally {
+      onEnd?.()
+    }
+  })()
+  return () => ctrl.abort()
+}
+
+export const fmtUsd = (n: number | null | undefined) => (n === null || n === undefined ? "—" : n < 0.01 && n > 0 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`)
+export const fmtInt = (n: number | string | null | undefined) => (n === null || n === undefined ? "—" : Number(n).toLocaleString("en-US"))
+export const salary = (j: { salary_min?: number | null; salary_max?: number | null; salary_currency?: string | null }) => {
+  const k = (n: number) => (n >= 1000 ? `${Math.round(n / 1000)}k` : String(n))
+  if (j.salary_min == null && j.salary_max == null) return ""
+  const range = j.salary_min != null && j.salary_max != null && j.salary_min !== j.salary_max ? `${k(j.salary_min)}–${k(j.salary_max)}` : k((j.salary_max ?? j.salary_min)!)
+  return `${j.salary_currency ?? ""} ${range}`.trim()
+}

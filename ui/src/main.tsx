@@ -1,0 +1,54 @@
+import { render } from "preact"
+import { useEffect, useState } from "preact/hooks"
+import { get } from "./api"
+import { Confirm, type ConfirmRequest } from "./components/Confirm"
+import { JobsPage } from "./pages/Jobs"
+import { JobDetailPage } from "./pages/JobDetail"
+import { RunsPage } from "./pages/Runs"
+import { SignalsPage } from "./pages/Signals"
+import { CostPage } from "./pages/Cost"
+import "./style.css"
+
+export interface Health { ok: boolean; warehouse: string; dag: string; opsRunner: string; ops: string[]; tiers: string[] }
+export type AskConfirm = (r: ConfirmRequest) => void
+
+const useRoute = () => {
+  const [hash, setHash] = useState(location.hash || "#/jobs")
+  useEffect(() => {
+    const on = () => setHash(location.hash || "#/jobs")
+    addEventListener("hashchange", on)
+    return () => removeEventListener("hashchange", on)
+  }, [])
+  return hash.slice(2).split("/").map(decodeURIComponent)
+}
+
+const NAV = [["jobs", "Jobs"], ["runs", "Runs"], ["signals", "Signals & leads"], ["cost", "Cost"]] as const
+
+const App = () => {
+  const [page, arg] = useRoute()
+  const [health, setHealth] = useState<Health | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [confirm, setConfirm] = useState<ConfirmRequest | null>(null)
+  useEffect(() => { get<Health>("/api/health").then(setHealth, (e) => setError(String(e.message))) }, [])
+  return (
+    <>
+      <nav class="top">
+        <span class="brand">jobsignal</span>
+        {NAV.map(([k, label]) => <a key={k} href={`#/${k}`} class={page === k ? "active" : ""} data-testid={`nav-${k}`}>{label}</a>)}
+        <span class="spacer" />
+        {health && <span class="muted small">{health.warehouse} · ops: {health.opsRunner}</span>}
+      </nav>
+      <main>
+        {error && <p class="error">{error}</p>}
+        {health && page === "jobs" && !arg && <JobsPage health={health} askConfirm={setConfirm} />}
+        {health && page === "jobs" && arg && <JobDetailPage id={arg} health={health} askConfirm={setConfirm} />}
+        {health && page === "runs" && <RunsPage askConfirm={setConfirm} />}
+        {health && page === "signals" && <SignalsPage />}
+        {health && page === "cost" && <CostPage />}
+      </main>
+      <Confirm req={confirm} onClose={() => setConfirm(null)} />
+    </>
+  )
+}
+
+render(<App />, document.getElementById("app")!)

@@ -1,0 +1,120 @@
+import { useEffect, useState } from "preact/hooks"
+import { get, post, fmtInt, fmtUsd, salary } from "../api"
+import { TaskPanel, useTask } from "../components/TaskPanel"
+import type { AskConfirm, Health } from "../main"
+
+/** What each layer table is about, for headings; unknown tables still show, by name. */
+const LAYER_TITLES: Array<[RegExp, string]> = [
+  [/extract/, "Extracted JD"], [/pain/, "Pain points"], [/research|company/, "Company research"], [/fit/, "Fit analysis"],
+  [/outreach|people/, "Outreach drafts"], [/cv/, "CV bullets"], [/dossier/, "Dossier"]
+]
+const layerTitle = (t: string) => LAYER_TITLES.find(([re]) => re.test(t))?.[1] ?? t
+
+const Value = ({ v }: { v: unknown }) => {
+  if (v === null || v === undefined || v === "") return <span class="muted">—</span>
+  if (typeof v === "string") {
+    if (/^(https?:\/\/|\/)/.test(v) && !v.includes(" ")) return <a href={v} target="_blank" rel="noreferrer">{v}</a>
+    const parsed = /^[[{]/.test(v.trim()) ? (() => { try { return JSON.parse(v) } catch { return undefined } })() : undefined
+    return parsed !== undefined ? <pre>{JSON.stringify(parsed, null, 2)}</pre> : <span class="prewrap">{v}</span>
+  }
+  if (typeof v === "object") return <pre>{JSON.stringify(v, null, 2)}</pre>
+  return <span>{String(v)}</span>
+}
+
+const KeyValues = ({ row, skip = [] }: { row: Record<string, unknown>; skip?: string[] }) => (
+  <dl class="kv">
+    {Object.entries(row).filter(([k]) => !skip.includes(k)).map(([k, v]) => (<><dt key={`${k}-k`}>{k}</dt><dd key={`${k}-v`}><Value v={v} /></dd></>))}
+  </dl>
+)
+
+export const JobDetailPage = ({ id, health, askConfirm }: { id: string; health: Health; askConfirm: AskConfirm }) => {
+  const [d, setD] = useState<any>(null)
+  const [err, setErr] = useState<string | null>(null)
+  const [tier, setTier] = useState("fast")
+  const [taskId, setTaskId] = useState<string | null>(null)
+  const [taskTitle, setTaskTitle] = useState("")
+  const load = () => get(`/api/jobs/${encodeURIComponent(id)}`).then(setD, (e) => setErr(e.message))
+  const task = useTask(taskId)
+  useEffect(() => { void load() }, [id])
+  useEffect(() => { if (task && task.status !== "running") void load() }, [task?.status])
+
+  const run = async (ops: string[]) => {
+    setErr(null)
+    try {
+      const est = await post("/api/ops/estimate", { jobIds: [id], ops, tier })
+      askConfirm({
+        title: `Run ${ops.join(" + ")} on this job?`,
+        body: <p data-testid="estimate">Tier <b>{tier}</b>: about {fmtInt(est.calls)} LLM call(s), {fmtInt(est.inputTokens + est.outputTokens)} tokens, <b data-testid="estimate-usd">{fmtUsd(est.usd)}</b>.</p>,
+        confirmLabel: "Run",
+        onConfirm: () => void post("/api/ops", { jobIds: [id], ops, tier, confirm: true }).then((t) => { setTaskTitle(`${ops.join(" + ")} (${tier})`); setTaskId(t.id) }, (e) => setErr(e.message))
+      })
+    } catch (e) { setErr((e as Error).message) }
+  }
+
+  if (err && !d) return <p class="error">{err}</p>
+  if (!d) return <p class="muted">Loading…</p>
+  const j = d.job, s = d.scores
+  return (
+    <div class="detail">
+      <p><a href="#/jobs">← Jobs</a></p>
+      <h1 data-testid="job-title">{j.title}</h1>
+      <p class="lead">{j.company} · {j.location ?? "location not stated"} · {j.remote ?? "unknown"} {salary(j) && `· ${salary(j)}`} · first seen {String(j.first_seen).slice(0, 10)}
+        {j.url && <> · <a href={j.url} target="_blank" rel="noreferrer">posting</a></>}{j.apply_url && <> · <a href={j.apply_url} target="_blank" rel="noreferrer">apply</a></>}
+      </p>
+      <div class="opsbar" data-testid="job-ops">
+        <span>Run:</span>
+        {health.ops.map((o) => <button key={o} onClick={() => run([o])} data-testid={`run-op-${o}`}>{o}</button>)}
+        <button class="primary" onClick={() => run(health.ops)} data-testid="run-all-ops">All operations</button>
+        <select value={tier} onChange={(e) => setTier((e.target as HTMLSelectElement).value)} data-testid="detail-tier">
+          {health.tiers.map((t) => <option key={t} value={t}>{t}</option>)}
+        </select>
+      </div>
+      {err && <p class="error">{err}</p>}
+      <TaskPanel task={task} title={taskTitle} askConfirm={askConfirm} />
+
+      <div class="cols">
+        <section class="card" data-testid="fit-card">
+          <h2>Fit</h2>
+          {s ? (
+            <>
+              <p class="big"><span data-testid="fit-score">{s.fit_score ?? "—"}</span> {s.tier && <span class={`badge tier-${s.tier}`}>{s.tier}</span>} <span class="muted">{s.fit_category ?? ""}</span></p>
+              <p class="prewrap" data-testid="fit-rationale">{s.fit_rationale}</p>
+              {s.fit_quote && <blockquote>“{s.fit_quote}”</blockquote>}
+              <p class="muted small">relevant: {s.relevant === null ? "not judged" : s.relevant ? "yes" : "no"} — {s.relevance_reason} · scored by {s.scored_by ?? "—"} {s.model ?? ""}</p>
+            </>
+          ) : <p class="muted">Not scored yet.</p>}
+        </section>
+        <section class="card">
+          <h2>Sightings ({d.sightings.length})</h2>
+          <table class="grid compact" data-testid="sightings">
+            <thead><tr><th>Source</th><th>Node</th><th>First seen</th><th>Last seen</th></tr></thead>
+            <tbody>{d.sightings.map((x: any) => <tr key={`${x.source}-${x.source_id}`}><td>{x.url ? <a href={x.url} target="_blank" rel="noreferrer">{x.source}</a> : x.source}</td><td>{x.node}</td><td>{x.first_seen}</td><td>{x.last_seen}</td></tr>)}</tbody>
+          </table>
+        </section>
+      </div>
+
+      {Object.entries(d.layers as Record<string, any[]>).map(([t, rows]) => (
+        <section class="card" key={t} data-testid={`layer-${t}`}>
+          <h2>{layerTitle(t)} <span class="muted small">{t}</span></h2>
+          {rows.map((r, i) => <KeyValues key={i} row={r} skip={["job_id"]} />)}
+        </section>
+      ))}
+
+      <section class="card">
+        <h2>Company {d.company ? `· ${d.company.name}` : ""}</h2>
+        {d.company && <p class="muted small">{[d.company.domain, d.company.industry, d.company.ats && `ATS ${d.company.ats}`, d.company.yc_batch && `YC ${d.company.yc_batch}`, d.company.ticker].filter(Boolean).join(" · ")}</p>}
+        {d.signals.length === 0 ? <p class="muted">No signals for this company.</p> : (
+          <table class="grid compact" data-testid="job-signals">
+            <thead><tr><th>Date</th><th>Type</th><th>Signal</th><th>Why now</th></tr></thead>
+            <tbody>{d.signals.map((g: any, i: number) => <tr key={i}><td>{g.signal_date}</td><td>{g.type}</td><td>{g.source_url ? <a href={g.source_url} target="_blank" rel="noreferrer">{g.title}</a> : g.title}</td><td>{g.why_now}</td></tr>)}</tbody>
+          </table>
+        )}
+      </section>
+
+      <section class="card">
+        <h2>Posting</h2>
+        <div class="prewrap posting" data-testid="posting">{j.description_text ?? "(no description)"}</div>
+      </section>
+    </div>
+  )
+}
