@@ -15,7 +15,8 @@ import { startTestMongo, type TestMongo } from "./support/ferretdb.ts"
 import { startFerretDB } from "../tools/ferretdb/launch.ts"
 
 let mongo: TestMongo
-beforeAll(async () => { mongo = await startTestMongo() })
+// The first use builds FerretDB (minutes on a cold Go cache; .ci/run builds it before the tests).
+beforeAll(async () => { mongo = await startTestMongo() }, 15 * 60_000)
 afterAll(async () => { await mongo?.stop() })
 
 const job = (n: number, over: Record<string, unknown> = {}) => ({

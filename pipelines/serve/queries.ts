@@ -126,7 +126,7 @@ export const listRuns = Effect.gen(function* () {
             count(n.node)::int as nodes, count(n.node) filter (where n.status in ('success', 'partial'))::int as ok,
             count(n.node) filter (where n.status = 'failed')::int as failed, coalesce(sum(n.rows_out), 0)::bigint as rows_out
      from runs r left join node_runs n using (run_id)
-     group by all order by r.started_at desc limit 50`)
+     group by r.run_id, r.mode, r.status, r.started_at, r.ended_at, r.args order by r.started_at desc limit 50`)
 })
 
 export const runNodes = (runId: string) =>

@@ -86,6 +86,11 @@ const Iso = Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s))
 const NonEmpty = Schema.String.pipe(Schema.filter((s) => s.trim().length > 0 || "is empty"))
 const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optional(s)
 
+/** job_intel columns that become level-2 fields as they are (JSON and text). */
+const INTEL_JSON = ["extracted_jd", "pain_points", "strategic_needs", "risks_if_unfilled", "success_metrics", "company_research",
+  "role_research", "primary_contacts", "secondary_contacts", "outreach_packages", "cv_bullets"] as const
+const INTEL_TEXT = ["why_now", "cv_text", "cv_reasoning", "dossier_path"] as const
+
 export const LevelTwoDoc = Schema.Struct({
   id: NonEmpty,
   title: NonEmpty,
@@ -110,7 +115,10 @@ export const LevelTwoDoc = Schema.Struct({
   fit_rationale: opt(Schema.String),
   fit_category: opt(Schema.Literal("exceptional", "strong", "good", "moderate", "weak")),
   tier: opt(Schema.Literal("A", "B", "C", "D")),
-  relevant: opt(Schema.Boolean)
+  relevant: opt(Schema.Boolean),
+  // The per-job intelligence layers (transforms/layers), under the user's field names.
+  ...Object.fromEntries(INTEL_JSON.map((f) => [f, opt(Schema.Unknown)])),
+  ...Object.fromEntries(INTEL_TEXT.map((f) => [f, opt(Schema.String)]))
 }).annotations({ identifier: "LevelTwoDocument" })
 
 const levelTwoColumns = {
@@ -118,7 +126,9 @@ const levelTwoColumns = {
   apply_url: "VARCHAR", job_description: "VARCHAR", source: "VARCHAR", posted_at: "TIMESTAMPTZ", remote: "VARCHAR",
   salary_min: "DOUBLE", salary_max: "DOUBLE", salary_currency: "VARCHAR", salary_period: "VARCHAR", employment_type: "VARCHAR",
   department: "VARCHAR", first_seen: "TIMESTAMPTZ", fit_score: "INTEGER", fit_rationale: "VARCHAR", fit_category: "VARCHAR",
-  tier: "VARCHAR", relevant: "BOOLEAN"
+  tier: "VARCHAR", relevant: "BOOLEAN",
+  ...Object.fromEntries(INTEL_JSON.map((f) => [f, "JSON"])),
+  ...Object.fromEntries(INTEL_TEXT.map((f) => [f, "VARCHAR"]))
 }
 
 /** Sightings without their moving `last_seen`, so a re-sighting alone does not rewrite the job. */
@@ -145,23 +155,27 @@ const levelTwo: CollectionDef = {
       // With the dedupe's content hash, unchanged jobs are skipped in SQL before any document is built.
       const withContentHash = yield* hasColumn(q, "jobs", "content_hash")
       const inputKey = withContentHash
-        ? "case when j.content_hash is null then null else md5(concat_ws('|', j.content_hash, s.fit_score, s.fit_category, s.tier, s.fit_rationale, s.relevant)) end"
+        ? "case when j.content_hash is null then null else md5(concat_ws('|', j.content_hash, s.fit_score, s.fit_category, s.tier, s.fit_rationale, s.relevant, i.updated_at)) end"
         : "null"
       const rows = yield* q.query(
         `select j.id, j.title, j.company, j.company_key, j.location, j.url as job_url, j.apply_url,
                 j.description_text as job_description, j.source, j.sources, j.posted_at, j.remote,
                 j.salary_min, j.salary_max, j.salary_currency, j.salary_period, j.employment_type, j.department, j.first_seen,
-                s.fit_score, s.fit_rationale, s.fit_category, s.tier, s.relevant,
+                -- A per-job fit (Layer 4) replaces the batch score when there is one.
+                coalesce(i.fit_score, s.fit_score) as fit_score, coalesce(i.fit_rationale, s.fit_rationale) as fit_rationale,
+                coalesce(i.fit_category, s.fit_category) as fit_category, coalesce(i.tier, s.tier) as tier, s.relevant,
+                ${[...INTEL_JSON, ...INTEL_TEXT].map((f) => `i.${f}`).join(", ")},
                 o.doc_hash as prev_hash, ${inputKey} as input_key
          from jobs j
          left join job_scores s on s.job_id = j.id
+         left join job_intel i on i.job_id = j.id
          left join mongo_outbox o on o.target = $1 and o.collection = 'level-2' and o.doc_id = j.id
          where ${withContentHash ? `o.input_key is null or (${inputKey}) is null or o.input_key <> ${inputKey}` : "true"}
          order by j.id`,
         [target]
       )
       return finish(rows, (r) => {
-        const d = compact(r, ["sources"])
+        const d = compact(r, ["sources", ...INTEL_JSON])
         const sources = stableSources(d.sources)
         if (sources) d.sources = sources
         else delete d.sources

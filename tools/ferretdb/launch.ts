@@ -6,17 +6,21 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { createHash } from "node:crypto"
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync } from "node:fs"
 import { createServer } from "node:net"
-import { tmpdir } from "node:os"
+import { homedir, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
 const moduleDir = resolve(import.meta.dirname)
 const root = resolve(moduleDir, "../..")
 
-/** `.cache/ferretdb/<sha of go.sum and main.go>/ferretdb`: a new FerretDB version or launcher is a new binary. */
+/**
+ * `~/.cache/jobsignal/ferretdb/<sha of go.sum, go.mod and main.go>/ferretdb` ($JOBSIGNAL_CACHE_DIR overrides the root):
+ * outside the checkout, so fresh clones on the same machine reuse it; a new FerretDB version or launcher is a new binary.
+ */
 export const binaryPath = () => {
   const h = createHash("sha256")
   for (const f of ["go.sum", "go.mod", "main.go"]) h.update(readFileSync(join(moduleDir, f)))
-  return join(root, ".cache", "ferretdb", h.digest("hex").slice(0, 16), "ferretdb")
+  const cache = process.env.JOBSIGNAL_CACHE_DIR ?? join(homedir(), ".cache", "jobsignal")
+  return join(cache, "ferretdb", h.digest("hex").slice(0, 16), "ferretdb")
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))

@@ -29,7 +29,8 @@ export interface AnnotationSignal { readonly score: number | null; readonly sum:
  */
 export const annotationSignal = (annotations: ReadonlyArray<Annotation>, text: string): AnnotationSignal => {
   const hay = ` ${fold(text)} `
-  const hits = annotations.filter((a) => hay.includes(` ${fold(a.keyword)} `))
+  // A keyword also matches its plural ("health plan" in "health plans").
+  const hits = annotations.filter((a) => hay.includes(` ${fold(a.keyword)} `) || hay.includes(` ${fold(a.keyword)}s `))
   const sum = hits.reduce((n, a) =>
     n + (a.relevance ? ANNOTATION_WEIGHTS.relevance[a.relevance] : 0) + (a.passion ? ANNOTATION_WEIGHTS.passion[a.passion] : 0) + (a.identity ? ANNOTATION_WEIGHTS.identity[a.identity] : 0), 0)
   return { score: hits.length ? Math.round(50 + 50 * Math.tanh(sum / 2)) : null, sum: Math.round(sum * 100) / 100, matched: hits.map((a) => a.keyword) }

@@ -34,15 +34,19 @@ export const runIntel = (opts: IntelOptions, ctx: Parameters<NodeKind["run"]>[1]
     const llmOps = opts.ops.filter((o) => LAYERS[o].some((l) => l.usesLlm))
     if (jobs.length === 0) return { rowsIn: 0, rowsOut: 0, notes: [`${ctx.node}: no job in fit tier ${opts.fit_tiers.join("/")} to run the layers for`] } satisfies NodeOutcome
     const probe = yield* llmRuntime(ctx, resolveTier(opts.tier === "auto" ? "fast" : opts.tier))
-    if (!probe.available && llmOps.length === opts.ops.length)
-      return { rowsIn: jobs.length, rowsOut: 0, notes: [`${ctx.node}: skipped ${opts.ops.join(", ")} for ${jobs.length} job(s): no LLM provider key (set ANTHROPIC_API_KEY or OPENAI_API_KEY, or another provider in llm.providers)`], details: { skipped: jobs.length } } satisfies NodeOutcome
+    const notes: string[] = []
+    // Without a key only the layers that need no model run (the dossier, from what earlier runs left).
+    const ops = probe.available ? opts.ops : opts.ops.filter((o) => !llmOps.includes(o))
+    if (!probe.available)
+      notes.push(`${ctx.node}: skipped ${llmOps.join(", ")} for ${jobs.length} job(s): no LLM provider key (set ANTHROPIC_API_KEY or OPENAI_API_KEY, or another provider in llm.providers)`)
+    if (ops.length === 0) return { rowsIn: jobs.length, rowsOut: 0, notes, details: { skipped: jobs.length } } satisfies NodeOutcome
     const counts: Record<OpStatus, number> = { done: 0, failed: 0, skipped: 0 }
     const firstSkips = new Set<string>()
     let usd = 0, touched = 0, n = 0
     for (const jobId of jobs) {
-      const r = yield* runJobOps(jobId, opts.ops as ReadonlyArray<JobOp>, {
+      const r = yield* runJobOps(jobId, ops as ReadonlyArray<JobOp>, {
         tier: opts.tier, dag: ctx.dag, runId: ctx.runId,
-        onProgress: (p) => { if (p.status === "skipped" && p.message && firstSkips.size < 5 && !/unchanged/.test(p.message)) firstSkips.add(p.message.replace(/ for .*$/, "")) }
+        onProgress: (p) => { if (p.status === "skipped" && p.message && firstSkips.size < 5 && !/unchanged|nothing to assemble/.test(p.message)) firstSkips.add(p.message) }
       })
       usd += r.usd
       const statuses = Object.values(r.results)
@@ -52,7 +56,7 @@ export const runIntel = (opts: IntelOptions, ctx: Parameters<NodeKind["run"]>[1]
     }
     return {
       rowsIn: jobs.length, rowsOut: touched, partial: counts.failed > 0,
-      notes: [...firstSkips, ...(counts.failed > 0 ? [`${counts.failed} layer run(s) failed; see job_intel.layer_status`] : [])],
+      notes: [...notes, ...firstSkips, ...(counts.failed > 0 ? [`${counts.failed} layer run(s) failed; see job_intel.layer_status`] : [])],
       details: { jobs: jobs.length, ops_done: counts.done, ops_failed: counts.failed, ops_skipped: counts.skipped, usd }
     } satisfies NodeOutcome
   })

@@ -21,7 +21,7 @@ const STRATEGY: Record<ContactType, string> = {
 }
 
 export const contactTypeOf = (role: string | null): ContactType => {
-  const r = ` ${(role ?? "").toLowerCase()} `
+  const r = ` ${(role ?? "").toLowerCase().replace(/[^a-z]+/g, " ")} `
   if (/recruit|talent|sourcer|people partner/.test(r)) return "recruiter"
   if (/ (chief|ceo|cto|cro|coo|founder|president) /.test(r)) return "executive"
   if (/ (vp|vice president|director|head) /.test(r)) return "vp_director"

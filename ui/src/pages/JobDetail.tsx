@@ -10,22 +10,76 @@ const LAYER_TITLES: Array<[RegExp, string]> = [
 ]
 const layerTitle = (t: string) => LAYER_TITLES.find(([re]) => re.test(t))?.[1] ?? t
 
-const Value = ({ v }: { v: unknown }) => {
+const parseJson = (v: string) => { try { return JSON.parse(v) } catch { return undefined } }
+
+/** Layer output as a reader wants it: lists as lists, evidence as quotes, objects as nested fields. */
+const Value = ({ v }: { v: unknown }): any => {
   if (v === null || v === undefined || v === "") return <span class="muted">—</span>
   if (typeof v === "string") {
-    if (/^(https?:\/\/|\/)/.test(v) && !v.includes(" ")) return <a href={v} target="_blank" rel="noreferrer">{v}</a>
-    const parsed = /^[[{]/.test(v.trim()) ? (() => { try { return JSON.parse(v) } catch { return undefined } })() : undefined
-    return parsed !== undefined ? <pre>{JSON.stringify(parsed, null, 2)}</pre> : <span class="prewrap">{v}</span>
+    if (/^(https?:\/\/)/.test(v) && !v.includes(" ")) return <a href={v} target="_blank" rel="noreferrer">{v}</a>
+    const parsed = /^[[{]/.test(v.trim()) ? parseJson(v) : undefined
+    return parsed !== undefined ? <Value v={parsed} /> : <span class="prewrap">{v}</span>
   }
-  if (typeof v === "object") return <pre>{JSON.stringify(v, null, 2)}</pre>
+  if (Array.isArray(v)) {
+    if (v.length === 0) return <span class="muted">none</span>
+    return (
+      <ul class="vlist">
+        {v.map((x, i) => (
+          <li key={i}>
+            {x && typeof x === "object" && "text" in x ? (
+              <>
+                <span>{String((x as any).text)}</span>{(x as any).confidence && <span class="badge small">{String((x as any).confidence)}</span>}
+                {(x as any).evidence && <blockquote class="small">“{String((x as any).evidence)}”</blockquote>}
+              </>
+            ) : <Value v={x} />}
+          </li>
+        ))}
+      </ul>
+    )
+  }
+  if (typeof v === "object") return <KeyValues row={v as Record<string, unknown>} />
   return <span>{String(v)}</span>
 }
 
-const KeyValues = ({ row, skip = [] }: { row: Record<string, unknown>; skip?: string[] }) => (
+const KeyValues = ({ row, skip = [] }: { row: Record<string, unknown>; skip?: string[] }): any => (
   <dl class="kv">
     {Object.entries(row).filter(([k]) => !skip.includes(k)).map(([k, v]) => (<><dt key={`${k}-k`}>{k}</dt><dd key={`${k}-v`}><Value v={v} /></dd></>))}
   </dl>
 )
+
+/** job_intel (the layers' output, level-2 field names) shown by layer, in the order the layers run. */
+const INTEL_SECTIONS: Array<[string, string, string[]]> = [
+  ["extract", "Extracted JD", ["extracted_jd"]],
+  ["pain", "Pain points", ["pain_points", "strategic_needs", "risks_if_unfilled", "success_metrics", "why_now", "pain_reasoning"]],
+  ["research", "Company & role research", ["company_research", "role_research"]],
+  ["fit", "Fit analysis (layer 4)", ["fit_score", "fit_category", "tier", "fit_rationale", "fit_details"]],
+  ["outreach", "People & outreach drafts", ["primary_contacts", "secondary_contacts", "outreach_packages"]],
+  ["cv", "CV bullets", ["cv_bullets", "cv_text", "cv_reasoning"]]
+]
+
+const Intel = ({ row, jobId }: { row: Record<string, unknown>; jobId: string }) => {
+  const status = (typeof row.layer_status === "string" ? JSON.parse(row.layer_status) : row.layer_status ?? {}) as Record<string, { status?: string; at?: string; model?: string; message?: string }>
+  return (
+    <>
+      {INTEL_SECTIONS.map(([op, title, fields]) => {
+        const present = fields.filter((f) => row[f] !== null && row[f] !== undefined && row[f] !== "")
+        if (present.length === 0) return null
+        return (
+          <section class="card" key={op} data-testid={`intel-${op}`}>
+            <h2>{title}</h2>
+            <KeyValues row={Object.fromEntries(present.map((f) => [f, row[f]]))} />
+          </section>
+        )
+      })}
+      {row.dossier_path ? <p class="card" data-testid="intel-dossier">Dossier: <a href={`/api/jobs/${encodeURIComponent(jobId)}/dossier`} target="_blank" rel="noreferrer">open</a> <span class="muted small">{String(row.dossier_path)}</span></p> : null}
+      {Object.keys(status).length > 0 && (
+        <details class="card"><summary>Layer status</summary>
+          <table class="grid compact"><tbody>{Object.entries(status).map(([k, v]) => <tr key={k}><td>{k}</td><td>{v.status}</td><td>{v.at}</td><td>{v.model}</td><td class="small">{v.message}</td></tr>)}</tbody></table>
+        </details>
+      )}
+    </>
+  )
+}
 
 export const JobDetailPage = ({ id, health, askConfirm }: { id: string; health: Health; askConfirm: AskConfirm }) => {
   const [d, setD] = useState<any>(null)
@@ -93,7 +147,8 @@ export const JobDetailPage = ({ id, health, askConfirm }: { id: string; health: 
         </section>
       </div>
 
-      {Object.entries(d.layers as Record<string, any[]>).map(([t, rows]) => (
+      {(d.layers.job_intel ?? []).map((r: any) => <Intel key="intel" row={r} jobId={id} />)}
+      {Object.entries(d.layers as Record<string, any[]>).filter(([t]) => t !== "job_intel").map(([t, rows]) => (
         <section class="card" key={t} data-testid={`layer-${t}`}>
           <h2>{layerTitle(t)} <span class="muted small">{t}</span></h2>
           {rows.map((r, i) => <KeyValues key={i} row={r} skip={["job_id"]} />)}

@@ -17,11 +17,13 @@ export const JobsPage = ({ health, askConfirm }: { health: Health; askConfirm: A
   const [tier, setTier] = useState("fast")
   const [taskId, setTaskId] = useState<string | null>(null)
   const [err, setErr] = useState<string | null>(null)
+  // The query the table shows, so a reader (or a test) can tell a reload has landed.
+  const [loaded, setLoaded] = useState("")
   const task = useTask(taskId)
 
   const load = () => {
     const qs = new URLSearchParams(Object.entries(filters).filter(([, v]) => v))
-    return get(`/api/jobs?${qs}`).then(setData, (e) => setErr(e.message))
+    return get(`/api/jobs?${qs}`).then((d) => { setData(d); setLoaded(qs.toString()) }, (e) => setErr(e.message))
   }
   useEffect(() => { get<Facets>("/api/facets").then(setFacets) }, [])
   useEffect(() => { const t = setTimeout(load, 200); return () => clearTimeout(t) }, [filters])
@@ -84,7 +86,7 @@ export const JobsPage = ({ health, askConfirm }: { health: Health; askConfirm: A
       </div>
       {err && <p class="error">{err}</p>}
       <TaskPanel task={task} title="Batch operation" askConfirm={askConfirm} />
-      <table class="grid" data-testid="jobs-table">
+      <table class="grid" data-testid="jobs-table" data-query={loaded}>
         <thead>
           <tr>
             <th><input type="checkbox" checked={allShown} onChange={() => setSelected(allShown ? new Set() : new Set(data?.rows.map((r) => r.id)))} aria-label="select all shown" /></th>

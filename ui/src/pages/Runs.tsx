@@ -19,12 +19,14 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
   const [backfill, setBackfill] = useState({ node: "", since: "", until: "" })
   const [err, setErr] = useState<string | null>(null)
 
-  const loadRuns = () => get("/api/runs").then((r) => {
+  const loadRuns = (first = false) => get("/api/runs").then((r) => {
     setRuns(r.runs)
-    if (r.active && !taskId) setTaskId(r.active.id)
-    if (!selected && r.runs[0]) setSelected(r.runs[0].run_id)
+    // Opened while a run goes: follow it; otherwise show the latest run.
+    if (first && r.active) setTaskId(r.active.id)
+    else if (first && r.runs[0]) setSelected(r.runs[0].run_id)
   })
-  useEffect(() => { get("/api/dag").then(setDag); void loadRuns() }, [])
+  const showRun = (runId: string) => { setSelected(runId); return get(`/api/runs/${runId}`).then(setDetail) }
+  useEffect(() => { get("/api/dag").then(setDag); void loadRuns(true) }, [])
   useEffect(() => { if (selected) get(`/api/runs/${selected}`).then(setDetail) }, [selected])
 
   const onEvent = (e: TaskEvent) => {
@@ -32,7 +34,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
     if (e.type === "node_started") setLive((l) => ({ ...l, [e.node]: { status: "running" } }))
     if (e.type === "node_progress") setLive((l) => ({ ...l, [e.node]: { ...l[e.node], status: "running", rows_out: e.rows ?? e.done } }))
     if (e.type === "node_finished") setLive((l) => ({ ...l, [e.node]: { status: e.status, rows_in: e.rowsIn, rows_out: e.rowsOut, error: e.error } }))
-    if (e.type === "task_finished") { void loadRuns().then(() => { if (e.result?.runId) setSelected(e.result.runId) }) }
+    if (e.type === "task_finished") { void loadRuns().then(() => e.result?.runId && showRun(e.result.runId)) }
   }
   const task = useTask(taskId, onEvent)
   const running = task?.status === "running"
@@ -47,9 +49,9 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
     const data = dag.nodes.map((n) => {
       const row = byLevel.get(n.level)!, i = row.indexOf(n), st = state[n.name]
       return {
-        name: n.name, x: n.level * 240, y: (i - (row.length - 1) / 2) * 46, symbol: "roundRect", symbolSize: [150, 34],
+        name: n.name, x: n.level * 240, y: (i - (row.length - 1) / 2) * 48, symbol: "roundRect", symbolSize: [160, 38],
         itemStyle: { color: COLORS[st?.status ?? ""] ?? "#e8edf3", borderColor: "#456", borderWidth: 1 },
-        label: { show: true, color: st ? "#fff" : "#223", fontSize: 11, formatter: `${n.name}${st?.rows_out !== undefined ? `\n${fmtInt(st.rows_out)} rows` : st ? `\n${st.status}` : ""}` },
+        label: { show: true, color: st ? "#fff" : "#223", fontSize: 11, lineHeight: 14, formatter: `${n.name}${st?.rows_out !== undefined ? `\n${fmtInt(st.rows_out)} rows` : st ? `\n${st.status}` : ""}` },
         tooltip: { formatter: `${n.name} (${n.role} ${n.kind})<br/>${st ? `${st.status} · in ${fmtInt(st.rows_in)} · out ${fmtInt(st.rows_out)}${st.error ? `<br/>${st.error}` : ""}` : "not in this run"}` }
       }
     })
