@@ -2,7 +2,8 @@
  * The dashboard's JSON API without a browser: every page's endpoint answers on an empty warehouse,
  * access rules (token, loopback host names, cross-origin writes), and confirmation before mutation.
  */
-import { Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { mkdirSync, writeFileSync } from "node:fs"
 import { request } from "node:http"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -10,7 +11,8 @@ import { loadDag } from "../pipelines/load.ts"
 import { checkBind, refuse } from "../pipelines/serve/auth.ts"
 import { rescoreRunner } from "../pipelines/serve/rescore.ts"
 import { startServer } from "../pipelines/serve/server.ts"
-import { tempDir, testLayer } from "./support/harness.ts"
+import { Warehouse } from "../sinks/warehouse.ts"
+import { dagFrom, tempDir, testLayer } from "./support/harness.ts"
 
 const TOKEN = "s3cret-token-for-test"
 
@@ -34,16 +36,21 @@ const call = (url: string, opts: { method?: string; headers?: Record<string, str
 
 describe("dashboard API", () => {
   const scope = Effect.runSync(Scope.make())
-  let open = "", locked = ""
+  let open = "", locked = "", small = ""
+  let dossierDir = ""
+  let ctx: Context.Context<any>
 
   beforeAll(async () => {
-    const ctx = await Effect.runPromise(Layer.buildWithScope(testLayer(join(tempDir("jobsignal-ui-api-"), "api.duckdb")), scope))
+    ctx = await Effect.runPromise(Layer.buildWithScope(testLayer(join(tempDir("jobsignal-ui-api-"), "api.duckdb")), scope))
     const dag = loadDag("dag.yaml")
     const distDir = tempDir("jobsignal-ui-dist-") // no front end built: the API alone is under test
-    const start = (token?: string) =>
-      Effect.runPromise(startServer({ port: 0, host: "127.0.0.1", token: token ? Redacted.make(token) : undefined, dag, ops: rescoreRunner, distDir }).pipe(Effect.provide(ctx), Scope.extend(scope)))
+    const start = (token?: string, d = dag) =>
+      Effect.runPromise(startServer({ port: 0, host: "127.0.0.1", token: token ? Redacted.make(token) : undefined, dag: d, ops: rescoreRunner, distDir }).pipe(Effect.provide(ctx), Scope.extend(scope)))
     open = (await start()).url
     locked = (await start(TOKEN)).url
+    const dir = tempDir("jobsignal-ui-dag-")
+    dossierDir = join(dir, "dossiers")
+    small = (await start(undefined, dagFrom("version: 1\nnodes:\n  greenhouse:\n    source: greenhouse\n    with: { boards: [gitlab] }\n", dir))).url
   }, 60_000)
 
   afterAll(() => Effect.runPromise(Scope.close(scope, Exit.void)))
@@ -96,6 +103,21 @@ describe("dashboard API", () => {
     // The token also admits a non-loopback Host (that is what exposing the server is for).
     expect((await call(`${locked}/api/jobs`, { headers: { authorization: `Bearer ${TOKEN}`, host: "jobs.lan:8787" } })).status).toBe(200)
     expect(JSON.stringify(ok.json)).not.toContain(TOKEN)
+  })
+
+  it("serves a job's dossier only from the dossiers folder next to the DAG", async () => {
+    mkdirSync(dossierDir, { recursive: true })
+    const inside = join(dossierDir, "job-1.md"), outside = join(dossierDir, "..", "secret.md")
+    writeFileSync(inside, "# Dossier for job 1\n")
+    writeFileSync(outside, "not for the web\n")
+    await Effect.runPromise(Effect.gen(function* () {
+      const w = yield* Warehouse
+      yield* w.exec("insert into job_intel (job_id, dossier_path) values ('j1', $1), ('j2', $2)", [inside, outside])
+    }).pipe(Effect.provide(ctx)))
+    const ok = await call(`${small}/api/jobs/j1/dossier`)
+    expect([ok.status, ok.json]).toEqual([200, "# Dossier for job 1\n"])
+    expect((await call(`${small}/api/jobs/j2/dossier`)).status).toBe(404)
+    expect((await call(`${small}/api/jobs/j3/dossier`)).status).toBe(404)
   })
 
   it("will not bind beyond loopback without JOBSIGNAL_UI_TOKEN", () => {

@@ -204,6 +204,24 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     expect(runs.active).toBeNull()
   }, 120_000)
 
+  it("Runs page: a backfill of one source starts there and runs it with its downstream nodes", async () => {
+    await page.goto(`${url}/#/runs`)
+    await page.getByTestId("backfill-node").selectOption("greenhouse")
+    await page.getByTestId("backfill-since").fill("2020-01-01")
+    await page.getByTestId("start-backfill").click()
+    expect(await text("confirm-dialog")).toMatch(/backfill of greenhouse since 2020-01-01/)
+    await page.getByTestId("confirm-ok").click()
+    await page.waitForFunction(() => ["done", "failed", "cancelled"].includes(document.querySelector('[data-testid="task-status"]')?.textContent ?? "") && !!document.querySelector('[data-testid="run-nodes"]'), undefined, { timeout: 120_000 })
+    expect(await text("task-status")).toBe("done")
+    const runs = await (await fetch(`${url}/api/runs`)).json()
+    expect(runs.runs[0].mode).toBe("backfill")
+    const nodes = await (await fetch(`${url}/api/runs/${runs.runs[0].run_id}`)).json()
+    const names = nodes.nodes.map((n: { node: string }) => n.node)
+    expect(names).toContain("greenhouse")
+    expect(names).toContain("dedupe")
+    expect(names).not.toContain("lever")
+  }, 150_000)
+
   it("Signals and Cost pages show the run's signals, leads queue and LLM spend against the budget", async () => {
     await page.goto(`${url}/#/signals`)
     await page.getByTestId("recent-signals").waitFor()

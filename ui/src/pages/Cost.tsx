@@ -27,10 +27,10 @@ export const CostPage = () => {
       <section class="card">
         <h2>Spend per day <span class="muted small">bars: the day; line: the 7 days to it, against the weekly budget</span></h2>
         <Chart testId="cost-daily" option={{
-          tooltip: { trigger: "axis" }, legend: { data: ["day", "7-day total"] }, grid: { left: 60, right: 20, top: 30, bottom: 30 },
+          tooltip: { trigger: "axis" }, legend: { top: 0, data: ["day", "7-day total"] }, grid: { left: 60, right: 20, top: 36, bottom: 30 },
           xAxis: { type: "category", data: days }, yAxis: { type: "value", axisLabel: { formatter: "${value}" } },
           series: [
-            { name: "day", type: "bar", data: usd, itemStyle: { color: "#3b6ea8" } },
+            { name: "day", type: "bar", data: usd, barMaxWidth: 36, itemStyle: { color: "#3b6ea8" } },
             { name: "7-day total", type: "line", data: rolling, markLine: budget === null ? undefined : { symbol: "none", data: [{ yAxis: budget, name: "weekly budget" }], label: { formatter: `weekly budget ${fmtUsd(budget)}` }, lineStyle: { color: "#c0392b" } } }
           ]
         }} />

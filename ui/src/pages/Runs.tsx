@@ -51,7 +51,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
       return {
         name: n.name, x: n.level * 240, y: (i - (row.length - 1) / 2) * 48, symbol: "roundRect", symbolSize: [160, 38],
         itemStyle: { color: COLORS[st?.status ?? ""] ?? "#e8edf3", borderColor: "#456", borderWidth: 1 },
-        label: { show: true, color: st ? "#fff" : "#223", fontSize: 11, lineHeight: 14, formatter: `${n.name}${st?.rows_out !== undefined ? `\n${fmtInt(st.rows_out)} rows` : st ? `\n${st.status}` : ""}` },
+        label: { show: true, color: st && st.status !== "pending" ? "#fff" : "#223", fontSize: 11, lineHeight: 14, formatter: `${n.name}${st?.rows_out !== undefined ? `\n${fmtInt(st.rows_out)} rows` : st ? `\n${st.status}` : ""}` },
         tooltip: { formatter: `${n.name} (${n.role} ${n.kind})<br/>${st ? `${st.status} · in ${fmtInt(st.rows_in)} · out ${fmtInt(st.rows_out)}${st.error ? `<br/>${st.error}` : ""}` : "not in this run"}` }
       }
     })
@@ -77,9 +77,9 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
           <option value="">Backfill source…</option>
           {dag?.sources.map((s) => <option key={s} value={s}>{s}</option>)}
         </select>
-        <input type="date" value={backfill.since} onInput={(e) => setBackfill({ ...backfill, since: (e.target as HTMLInputElement).value })} aria-label="since" />
+        <input type="date" value={backfill.since} onInput={(e) => setBackfill({ ...backfill, since: (e.target as HTMLInputElement).value })} aria-label="since" data-testid="backfill-since" />
         <input type="date" value={backfill.until} onInput={(e) => setBackfill({ ...backfill, until: (e.target as HTMLInputElement).value })} aria-label="until" />
-        <button disabled={running || !backfill.node || !backfill.since} onClick={() => start({ mode: "backfill", node: backfill.node, since: backfill.since, until: backfill.until || undefined }, `a backfill of ${backfill.node} since ${backfill.since}`)}>Start backfill…</button>
+        <button disabled={running || !backfill.node || !backfill.since} data-testid="start-backfill" onClick={() => start({ mode: "backfill", node: backfill.node, since: backfill.since, until: backfill.until || undefined }, `a backfill of ${backfill.node} since ${backfill.since}`)}>Start backfill…</button>
       </div>
       {err && <p class="error">{err}</p>}
       <section class="card">
