@@ -11,6 +11,17 @@ const label = (item: unknown, index: number) => {
   return `record #${index}`
 }
 
+// One decoder per schema, built once: the per-board cost stays the per-record parse.
+const decoders = new WeakMap<object, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
+const decoderFor = <A, I>(schema: Schema.Schema<A, I>) => {
+  let d = decoders.get(schema)
+  if (!d) {
+    d = Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" }) as (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
+    decoders.set(schema, d)
+  }
+  return d as (u: unknown) => Either.Either<A, ParseResult.ParseError>
+}
+
 /**
  * Decodes each record on its own: a record of the wrong shape is counted through `ctx.skip`
  * with the unit, its position and the offending field, and the others go on.
@@ -22,7 +33,7 @@ export const decodeEach = <A, I>(
   ctx: Pick<SourceContext, "skip">
 ): Effect.Effect<ReadonlyArray<A>> =>
   Effect.gen(function* () {
-    const decode = Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" })
+    const decode = decoderFor(schema)
     const out: A[] = []
     for (let i = 0; i < items.length; i++) {
       const r = decode(items[i])

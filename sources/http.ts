@@ -63,6 +63,10 @@ const parseRetryAfter = (value: string | null, nowMs: number): number | undefine
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
 }
 
+class RequestTimedOut extends Error {}
+
+const utf8 = new TextDecoder()
+
 const where = (req: HttpRequest) => (req.unit ? `${req.unit}: ` : "") + `${req.method ?? "GET"} ${req.url}`
 
 export const classifyStatus = (
@@ -100,16 +104,16 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
   }
 
   // Reserve the next slot for this host so requests are spaced by 1/perSecond, then wait for it.
-  const pace = (host: string) =>
-    Effect.gen(function* () {
-      const perSecond = (limits.get(host) ?? defaults).perSecond
-      if (!perSecond) return
+  const pace = (host: string) => {
+    const perSecond = (limits.get(host) ?? defaults).perSecond
+    return !perSecond ? Effect.void : Effect.gen(function* () {
       const g = gate(host)
       const now = yield* Clock.currentTimeMillis
       const at = Math.max(now, g.nextAt)
       g.nextAt = at + 1000 / perSecond
       if (at > now) yield* Effect.sleep(Duration.millis(at - now))
     })
+  }
 
   const once = (req: HttpRequest) =>
     Effect.gen(function* () {
@@ -130,20 +134,30 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
             headers["content-type"] ??= "application/json"
           }
           const timeoutMs = req.timeoutMs ?? config.timeoutMs ?? 30_000
+          // The timeout is a timer on the request's own abort controller rather than Effect.timeout:
+          // racing a sleeping fiber per request cost more than the request (bench/ats-throughput).
           const res = yield* Effect.tryPromise({
             try: async (signal) => {
-              const r = await fetch(req.url, { method: req.method ?? "GET", headers, body, signal, redirect: "follow" })
-              const bytes = new Uint8Array(await r.arrayBuffer())
-              return { status: r.status, headers: r.headers, text: new TextDecoder().decode(bytes), url: r.url, bytes } satisfies HttpResponse
+              const ctrl = new AbortController()
+              const interrupt = () => ctrl.abort(signal.reason)
+              signal.addEventListener("abort", interrupt, { once: true })
+              const timer = setTimeout(() => ctrl.abort(new RequestTimedOut()), Math.min(timeoutMs, 2_147_483_647))
+              try {
+                const r = await fetch(req.url, { method: req.method ?? "GET", headers, body, signal: ctrl.signal, redirect: "follow" })
+                const bytes = new Uint8Array(await r.arrayBuffer())
+                return { status: r.status, headers: r.headers, text: utf8.decode(bytes), url: r.url, bytes } satisfies HttpResponse
+              } catch (e) {
+                throw ctrl.signal.reason instanceof RequestTimedOut ? ctrl.signal.reason : e
+              } finally {
+                clearTimeout(timer)
+                signal.removeEventListener("abort", interrupt)
+              }
             },
             catch: (e) =>
-              new Retriable({ reason: "Transport", message: `${where(req)} failed: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}` })
-          }).pipe(
-            Effect.timeoutFail({
-              duration: Duration.millis(timeoutMs),
-              onTimeout: () => new Retriable({ reason: "Timeout", message: `${where(req)} timed out after ${timeoutMs} ms` })
-            })
-          )
+              e instanceof RequestTimedOut
+                ? new Retriable({ reason: "Timeout", message: `${where(req)} timed out after ${timeoutMs} ms` })
+                : new Retriable({ reason: "Transport", message: `${where(req)} failed: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}` })
+          })
           const now = yield* Clock.currentTimeMillis
           const err = classifyStatus(req, res, now)
           if (err) return yield* Effect.fail(err)

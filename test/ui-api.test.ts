@@ -9,7 +9,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadDag } from "../pipelines/load.ts"
 import { checkBind, refuse } from "../pipelines/serve/auth.ts"
-import { rescoreRunner } from "../pipelines/serve/rescore.ts"
+import { layersRunner } from "../pipelines/serve/job-ops.ts"
 import { startServer } from "../pipelines/serve/server.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { dagFrom, tempDir, testLayer } from "./support/harness.ts"
@@ -45,7 +45,7 @@ describe("dashboard API", () => {
     const dag = loadDag("dag.yaml")
     const distDir = tempDir("jobsignal-ui-dist-") // no front end built: the API alone is under test
     const start = (token?: string, d = dag) =>
-      Effect.runPromise(startServer({ port: 0, host: "127.0.0.1", token: token ? Redacted.make(token) : undefined, dag: d, ops: rescoreRunner, distDir }).pipe(Effect.provide(ctx), Scope.extend(scope)))
+      Effect.runPromise(startServer({ port: 0, host: "127.0.0.1", token: token ? Redacted.make(token) : undefined, dag: d, ops: layersRunner, distDir }).pipe(Effect.provide(ctx), Scope.extend(scope)))
     open = (await start()).url
     locked = (await start(TOKEN)).url
     const dir = tempDir("jobsignal-ui-dag-")
@@ -99,7 +99,7 @@ describe("dashboard API", () => {
     expect((await call(`${locked}/api/health`, { headers: { authorization: "Bearer wrong" } })).status).toBe(401)
     const ok = await call(`${locked}/api/health`, { headers: { authorization: `Bearer ${TOKEN}` } })
     expect(ok.status).toBe(200)
-    expect(ok.json.opsRunner).toBe("rescore")
+    expect(ok.json.opsRunner).toBe("layers")
     // The token also admits a non-loopback Host (that is what exposing the server is for).
     expect((await call(`${locked}/api/jobs`, { headers: { authorization: `Bearer ${TOKEN}`, host: "jobs.lan:8787" } })).status).toBe(200)
     expect(JSON.stringify(ok.json)).not.toContain(TOKEN)

@@ -9,7 +9,7 @@ import { join } from "node:path"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadDag } from "../pipelines/load.ts"
-import { loadJobOpsRunner } from "../pipelines/serve/job-ops.ts"
+import { layersRunner } from "../pipelines/serve/job-ops.ts"
 import { startServer } from "../pipelines/serve/server.ts"
 import { ensureUiBuilt } from "../pipelines/serve/ui-build.ts"
 import { sources } from "../sources/index.ts"
@@ -45,7 +45,7 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     const byKind = new Map(sources.map((s) => [s.kind, s]))
     const db = join(tempDir("jobsignal-ui-"), "ui.duckdb")
     const ctx = await Effect.runPromise(Layer.buildWithScope(testLayer(db), scope))
-    const ops = await loadJobOpsRunner()
+    const ops = layersRunner
     const started = await Effect.runPromise(
       startServer({
         port: 0, host: "127.0.0.1", dag: loadDag("dag.yaml"), ops,

@@ -23,7 +23,15 @@ export const dedupeJobs = Effect.fn("dedupeJobs")(function* (ctx: Pick<NodeConte
   const w = yield* Warehouse
   const input = inputPredicate(ctx, "source")
   for (const m of DEDUPE_MACROS) yield* w.exec(m)
-  return yield* w.transaction((tx) =>
+  // No statement here relies on row order (every pick is ordered explicitly), and keeping insertion
+  // order makes DuckDB buffer whole results at 1M rows; the caller's setting is restored afterwards.
+  const [{ keep }] = yield* w.query<{ keep: boolean }>("select current_setting('preserve_insertion_order') as keep")
+  yield* w.exec("set preserve_insertion_order = false")
+  return yield* Effect.ensuring(pass(w, input), w.exec(`set preserve_insertion_order = ${keep ? "true" : "false"}`).pipe(Effect.orDie))
+})
+
+const pass = (w: Warehouse["Type"], input: ReturnType<typeof inputPredicate>) =>
+  w.transaction((tx) =>
     Effect.gen(function* () {
       const [{ staged }] = yield* tx.query<{ staged: number }>(`select count(*)::int as staged from stg_jobs where ${input.sql}`, input.params)
       const step = (sql: string, params: ReadonlyArray<unknown> = []) =>
@@ -63,7 +71,6 @@ export const dedupeJobs = Effect.fn("dedupeJobs")(function* (ctx: Pick<NodeConte
       }
     })
   )
-})
 
 export const dedupe: NodeKind<typeof DedupeOptions.Type> = {
   role: "transform",

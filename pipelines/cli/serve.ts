@@ -3,7 +3,7 @@ import { Config, Effect, Option } from "effect"
 import { sources } from "../../sources/index.ts"
 import { startReplayServer } from "../../sources/replay.ts"
 import { checkBind } from "../serve/auth.ts"
-import { loadJobOpsRunner } from "../serve/job-ops.ts"
+import { layersRunner } from "../serve/job-ops.ts"
 import { startServer } from "../serve/server.ts"
 import { ensureUiBuilt } from "../serve/ui-build.ts"
 import { dagOption, dbOption, fail, loadDagEffect, printErr, runtimeLayer } from "./shared.ts"
@@ -26,7 +26,7 @@ export const serveCommand = Command.make(
       if (refused) return yield* refused
       const d = yield* loadDagEffect(dag)
       yield* Effect.promise(() => ensureUiBuilt((s) => process.stderr.write(`${s}\n`)))
-      const ops = yield* Effect.promise(loadJobOpsRunner)
+      const ops = layersRunner
       let sourceOverrides: ((kind: string) => Record<string, unknown> | undefined) | undefined
       if (replay) {
         const server = yield* Effect.acquireRelease(Effect.promise(() => startReplayServer(sources)), (s) => Effect.promise(() => s.close()))

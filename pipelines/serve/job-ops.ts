@@ -1,6 +1,5 @@
 import type { Effect, Scope } from "effect"
-import { existsSync } from "node:fs"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { estimateJobOps, runJobOps, type JobOp } from "../../transforms/layers/ops.ts"
 import type { LoadedDag } from "../load.ts"
 import type { Warehouse } from "../../sinks/warehouse.ts"
 import type { Http } from "../../sources/http.ts"
@@ -23,12 +22,9 @@ export interface OpsEstimate {
   readonly usd: number
 }
 
-/**
- * What the dashboard needs from whatever runs per-job operations: the layers' `runJobOps` /
- * `estimateJobOps` when they exist, else a relevance + fit re-score (rescore.ts).
- */
+/** What the dashboard needs to run per-job operations: a seam so tests can count or script what runs. */
 export interface JobOpsRunner {
-  readonly name: "layers" | "rescore"
+  readonly name: string
   readonly ops: ReadonlyArray<string>
   readonly run: (
     jobId: string,
@@ -41,23 +37,10 @@ export interface JobOpsRunner {
 /** The layers' operation names, in the order a full run does them. */
 export const LAYER_OPS = ["extract", "pain", "research", "fit", "outreach", "cv", "dossier"] as const
 
-const layersModule = fileURLToPath(new URL("../../transforms/layers/ops.ts", import.meta.url))
-
-/**
- * The layers' runner when transforms/layers/ops.ts is present (loaded by path so this module does not
- * depend on it at type level), else the re-score runner.
- */
-export const loadJobOpsRunner = async (): Promise<JobOpsRunner> => {
-  if (existsSync(layersModule)) {
-    const m = (await import(pathToFileURL(layersModule).href)) as Record<string, unknown>
-    if (typeof m.runJobOps === "function" && typeof m.estimateJobOps === "function")
-      return {
-        name: "layers",
-        ops: LAYER_OPS,
-        run: (jobId, ops, o) => (m.runJobOps as Function)(jobId, ops, o),
-        estimate: (ids, ops, tier, dag) => (m.estimateJobOps as Function)(ids, ops, tier, dag)
-      }
-  }
-  const { rescoreRunner } = await import("./rescore.ts")
-  return rescoreRunner
+/** The intelligence layers (transforms/layers/ops.ts) as the dashboard's runner. */
+export const layersRunner: JobOpsRunner = {
+  name: "layers",
+  ops: LAYER_OPS,
+  run: (jobId, ops, o) => runJobOps(jobId, ops as ReadonlyArray<JobOp>, o),
+  estimate: (ids, ops, tier, dag) => estimateJobOps(ids, ops as ReadonlyArray<JobOp>, tier, dag)
 }
