@@ -57,8 +57,10 @@ nodes:
   gh: { source: greenhouse, with: ${JSON.stringify({ ...common, base_url: replay.baseUrlFor("greenhouse"), boards: tokens(0), details: false })} }
   lv: { source: lever, with: ${JSON.stringify({ ...common, base_url: replay.baseUrlFor("lever"), boards: tokens(half) })} }
 `)
-    let peakRss = process.memoryUsage().rss
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage().rss) }, 20)
+    // memoryUsage.rss() alone: the full memoryUsage() walks the heap spaces, on the engine's thread.
+    const rssBefore = process.memoryUsage.rss()
+    let peakRss = rssBefore
+    const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()) }, 20)
     try {
       const t0Run = Date.now()
       const summary = await Effect.runPromise(
@@ -91,6 +93,7 @@ nodes:
         "raw fetch baseline, s (same requests, no engine)": baselineMs / 1000,
         "ratio baseline/engine (engine overhead)": baselineMs / fetchMs,
         "peak RSS, MB": peakRss / 1024 / 1024,
+        "RSS before the run (modules, server link), MB": rssBefore / 1024 / 1024,
         "whole DAG run incl. warehouse setup, s": runMs / 1000,
         "load average (1 min) at end": loadavg()[0]
       }

@@ -1,4 +1,4 @@
-import { Effect, Ref, Stream } from "effect"
+import { type Chunk, Effect, Option, Ref, Stream } from "effect"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { Http } from "../sources/http.ts"
 import type { Source, SourceContext, SourceUnit } from "../sources/source.ts"
@@ -20,6 +20,24 @@ export const stagingDdl = (src: Pick<Source, "output">) => {
 }
 
 const BATCH = 500
+
+/**
+ * Runs a stream chunk by chunk until `f` answers false. Pulling by hand costs a third less per
+ * run than the Stream.run* sinks, which counts when a unit is one small board.
+ */
+const forEachChunkWhile = <A, E, R, E2>(stream: Stream.Stream<A, E, R>, f: (chunk: Chunk.Chunk<A>) => Effect.Effect<boolean, E2>) =>
+  Effect.scoped(
+    Effect.flatMap(Stream.toPull(stream), (pull) => {
+      const loop = (): Effect.Effect<void, E | E2, R> =>
+        pull.pipe(
+          Effect.matchEffect({
+            onFailure: (e) => (Option.isNone(e) ? Effect.void : Effect.fail(e.value)),
+            onSuccess: (chunk) => Effect.flatMap(f(chunk), (more) => (more ? loop() : Effect.void))
+          })
+        )
+      return loop()
+    })
+  )
 
 const inWindow = (value: string | null | undefined, w: NodeContext["window"]) => {
   if (!value || (!w.since && !w.until)) return true
@@ -112,8 +130,7 @@ export const sourceNode = (src: Source): NodeKind => ({
         return src.fetch(unit, opts, { ...sctx, skip: (e: Skippable) => Ref.update(skipped, (n) => n + 1).pipe(Effect.zipRight(record(unit.key, e))) }).pipe(
           // Whole chunks at a time (a page or a board's records), not one stream step per record:
           // per-record stream operators cost more than decoding the record (bench/ats-throughput).
-          Stream.chunks,
-          Stream.runForEachWhile((chunk) =>
+          (stream) => forEachChunkWhile(stream, (chunk) =>
             Effect.suspend(() => {
               for (const r of chunk) {
                 if (remaining <= 0) break

@@ -111,7 +111,8 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
       const now = yield* Clock.currentTimeMillis
       const at = Math.max(now, g.nextAt)
       g.nextAt = at + 1000 / perSecond
-      if (at > now) yield* Effect.sleep(Duration.millis(at - now))
+      // Timers cannot wait under a millisecond; a sub-millisecond gap (a lifted per_second) is no wait.
+      if (at - now >= 1) yield* Effect.sleep(Duration.millis(at - now))
     })
   }
 

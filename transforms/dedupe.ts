@@ -52,7 +52,10 @@ const pass = (w: Warehouse["Type"], input: ReturnType<typeof inputPredicate>) =>
                 (select count(*) from _dd_best where not existing)::int as new_jobs`
       )
       yield* tx.exec("drop table _dd_assign")
-      for (const sql of rest) yield* step(sql)
+      // The updates touch only jobs that existed before this pass; on a first load there are none,
+      // and an update joined against 1M new rows still scans them all.
+      const [agg, insert, ...updates] = rest
+      for (const sql of c.jobs_touched > c.new_jobs ? [agg, insert, ...updates] : [agg, insert]) yield* step(sql)
       const [{ jobs_changed }] = yield* tx.query<{ jobs_changed: number }>(
         "select count(*)::int as jobs_changed from jobs j join _dd_before b using (id) where j.content_hash is distinct from b.content_hash"
       )
