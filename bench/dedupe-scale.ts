@@ -13,7 +13,7 @@ import { loadEvalSet } from "./dedupe-evalset.ts"
 import type { BenchCase } from "./index.ts"
 import { tmpdir } from "node:os"
 
-const MEMORY_LIMIT = "768MB"
+const MEMORY_LIMIT = "640MB"
 
 export const runScale = async (rows = Number(process.env.DEDUPE_SCALE_ROWS ?? 1_000_000)) => {
   const distinct = Math.round(rows * 0.8)

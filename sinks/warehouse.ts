@@ -34,6 +34,16 @@ export class Warehouse extends Context.Tag("jobsignal/Warehouse")<Warehouse, War
     Layer.scoped(Warehouse, openWarehouse(config))
 }
 
+const bigintSafe = (_k: string, v: unknown) => (typeof v === "bigint" ? Number(v) : v)
+/** One NDJSON line; the replacer (slow: a call per field) only for the rare row holding a bigint. */
+const toJsonLine = (r: Row): string => {
+  try {
+    return JSON.stringify(r)
+  } catch {
+    return JSON.stringify(r, bigintSafe)
+  }
+}
+
 const shortSql = (sql: string) => sql.replace(/\s+/g, " ").trim().slice(0, 160)
 
 const columnTypes = (conn: DuckDBConnection, table: string) =>
@@ -62,7 +72,7 @@ const makeQueries = (conn: DuckDBConnection, lock: <A, E, R>(e: Effect.Effect<A,
             if (types.length === 0) throw new Error(`table ${table} does not exist`)
             const present = types.filter((t) => t.column_name in rows[0])
             const file = join(tmpdir(), `jobsignal-${randomUUID()}.ndjson`)
-            writeFileSync(file, rows.map((r) => JSON.stringify(r, (_k, v) => (typeof v === "bigint" ? Number(v) : v))).join("\n"))
+            writeFileSync(file, rows.map(toJsonLine).join("\n"))
             try {
               const cols = present.map((t) => `'${t.column_name}': '${t.data_type.replace(/'/g, "''")}'`).join(", ")
               const names = present.map((t) => `"${t.column_name}"`).join(", ")
