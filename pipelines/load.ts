@@ -2,7 +2,7 @@ import { Either, ParseResult, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from "yaml"
+import { isMap, LineCounter, parseDocument, type Document } from "yaml"
 import cron from "node-cron"
 import { DagSpec, roleOf, type NodeSpec } from "./spec.ts"
 import { findKind, kindsOf } from "./registry.ts"
@@ -135,4 +135,3 @@ export const loadDag = (file: string): LoadedDag => {
   return { path, dir, spec, hash: createHash("sha256").update(text).digest("hex").slice(0, 12), resolvePath: (p) => resolve(dir, p) }
 }
 
-export { isSeq }

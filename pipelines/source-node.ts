@@ -1,6 +1,6 @@
 import { type Chunk, Effect, Option, Ref, Stream } from "effect"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { Http } from "../sources/http.ts"
+import { countRequests, Http } from "../sources/http.ts"
 import type { Source, SourceContext, SourceUnit } from "../sources/source.ts"
 import { describe, Fatal, Skippable, type SourceError } from "./errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
@@ -161,7 +161,7 @@ export const sourceNode = (src: Source): NodeKind => ({
         )
       }
 
-      yield* Effect.forEach(units, runUnit, { concurrency: limits.concurrency, discard: true })
+      const [, requests] = yield* countRequests(Effect.forEach(units, runUnit, { concurrency: limits.concurrency, discard: true }))
       yield* flush
       if (errorRows.length > 0) yield* w.insertRows("source_errors", errorRows)
 
@@ -185,7 +185,7 @@ export const sourceNode = (src: Source): NodeKind => ({
           skipped_records: skippedCount,
           out_of_window: outOfWindow,
           rows_per_unit: perUnit,
-          requests: http.stats.requests
+          requests
         }
       }
       return outcome

@@ -1,5 +1,6 @@
-import { Effect, Either, ParseResult, Schema } from "effect"
-import { Skippable } from "../pipelines/errors.ts"
+import { Effect, Either, ParseResult, Schema, Stream } from "effect"
+import { type Fatal, type Retriable, Skippable } from "../pipelines/errors.ts"
+import { fetchJson, type Http, type HttpRequest } from "./http.ts"
 import type { SourceContext } from "./source.ts"
 
 const label = (item: unknown, index: number) => {
@@ -47,3 +48,23 @@ export const decodeEach = <A, I>(
     }
     return out
   })
+
+/**
+ * One request whose body holds a list of records (a board, a feed page): the body is decoded with
+ * `body`, the list it holds record by record (a bad record is counted, not fatal), then normalized.
+ */
+export const fetchRecords = <B, BI, A, AI, O>(spec: {
+  readonly req: HttpRequest & { readonly unit: string }
+  readonly body: Schema.Schema<B, BI>
+  readonly list: (body: B) => ReadonlyArray<unknown>
+  readonly record: Schema.Schema<A, AI>
+  readonly normalize: (record: A, body: B) => O
+  readonly ctx: Pick<SourceContext, "skip">
+}): Stream.Stream<O, Retriable | Skippable | Fatal, Http> =>
+  Stream.fromIterableEffect(
+    Effect.gen(function* () {
+      const body = yield* fetchJson(spec.req, spec.body)
+      const records = yield* decodeEach(spec.record, spec.list(body), spec.req.unit, spec.ctx)
+      return records.map((r) => spec.normalize(r, body))
+    })
+  )

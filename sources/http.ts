@@ -1,4 +1,4 @@
-import { Clock, Context, Duration, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Duration, Effect, FiberRef, Layer, Schema } from "effect"
 import { Fatal, Retriable, Skippable } from "../pipelines/errors.ts"
 
 /** Politeness per host: how many requests at once and how many per second at most. */
@@ -35,6 +35,18 @@ export interface RetryPolicy {
 }
 
 export const defaultRetry: RetryPolicy = { times: 4, baseMs: 500, capMs: 30_000 }
+
+/**
+ * Requests made by the fibers under `countRequests`: the Http service is shared by every node of a run,
+ * so a node's own count cannot be read off the service's totals while other nodes run beside it.
+ */
+const requestCounter = FiberRef.unsafeMake<{ n: number } | null>(null)
+
+export const countRequests = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.suspend(() => {
+    const counter = { n: 0 }
+    return Effect.locally(effect, requestCounter, counter).pipe(Effect.map((a) => [a, counter.n] as const))
+  })
 
 export interface HttpStats {
   requests: number
@@ -124,6 +136,8 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
         Effect.gen(function* () {
           yield* pace(host)
           stats.requests++
+          const counter = yield* FiberRef.get(requestCounter)
+          if (counter) counter.n++
           const headers: Record<string, string> = {
             "user-agent": config.userAgent ?? "jobsignal/0.1 (+https://github.com/jobsignal)",
             accept: "application/json, text/html;q=0.9, */*;q=0.8",

@@ -10,7 +10,7 @@ import { IntelOptions, runIntel } from "../transforms/layers/node.ts"
 import { annotationSignal, blendFit } from "../transforms/layers/fit.ts"
 import { loadCandidate } from "../transforms/layers/candidate.ts"
 import { recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
-import { installLayerAnswers, type LayerFaults } from "./support/fake-layers.ts"
+import { installLayerAnswers } from "./support/fake-layers.ts"
 import { dagFrom, tempDir, withDb } from "./support/harness.ts"
 
 let fake: FakeLlm

@@ -1,6 +1,5 @@
-import { Effect, Schema, Stream } from "effect"
-import { fetchJson } from "../http.ts"
-import { decodeEach } from "../decode.ts"
+import { Schema } from "effect"
+import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
@@ -60,13 +59,7 @@ export const ashby: JobSource<AshbyOptions> = {
   fetch: (unit, _opts, ctx) => {
     const board = unit as BoardUnit
     const req = { url: `${ctx.baseUrl}/posting-api/job-board/${encodeURIComponent(board.token)}?includeCompensation=true`, unit: `ashby board ${board.token}` }
-    return Stream.fromIterableEffect(
-      Effect.gen(function* () {
-        const body = yield* fetchJson(req, AshbyBoardResponse)
-        const jobs = yield* decodeEach(AshbyJob, body.jobs, req.unit, ctx)
-        return jobs.map((j) => normalizeAshbyJob(board, j))
-      })
-    )
+    return fetchRecords({ req, body: AshbyBoardResponse, list: (b) => b.jobs, record: AshbyJob, normalize: (j) => normalizeAshbyJob(board, j), ctx })
   },
   fixtures: ashbyFixtures,
   replayOptions: { boards: ["ramp", "wealth-com", "notion"] }

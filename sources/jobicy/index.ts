@@ -1,7 +1,6 @@
 import { decodeHTML } from "entities"
-import { Effect, Schema, Stream } from "effect"
-import { fetchJson } from "../http.ts"
-import { decodeEach } from "../decode.ts"
+import { Effect, Schema } from "effect"
+import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
@@ -81,13 +80,7 @@ export const jobicy: JobSource<JobicyOptions> = {
     if (opts.industry) q.set("industry", opts.industry)
     if (unit.tag) q.set("tag", String(unit.tag))
     const req = { url: `${ctx.baseUrl}/api/v2/remote-jobs?${q}`, unit: `jobicy ${unit.key}` }
-    return Stream.fromIterableEffect(
-      Effect.gen(function* () {
-        const body = yield* fetchJson(req, Envelope)
-        const jobs = yield* decodeEach(JobicyJob, body.jobs, req.unit, ctx)
-        return jobs.map(normalizeJobicyJob)
-      })
-    )
+    return fetchRecords({ req, body: Envelope, list: (b) => b.jobs, record: JobicyJob, normalize: normalizeJobicyJob, ctx })
   },
   fixtures: [{ path: "/api/v2/remote-jobs", file: "jobicy/jobsearchaggregator-remote-jobs.json" }],
   replayOptions: {}

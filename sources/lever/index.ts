@@ -1,4 +1,4 @@
-import { Effect, Schema, Stream } from "effect"
+import { Effect, Schema } from "effect"
 import { fetchJson } from "../http.ts"
 import { decodeEach } from "../decode.ts"
 import { baseSourceOptions, BoardList } from "../options.ts"

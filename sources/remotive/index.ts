@@ -1,6 +1,5 @@
-import { Effect, Schema, Stream } from "effect"
-import { fetchJson } from "../http.ts"
-import { decodeEach } from "../decode.ts"
+import { Effect, Schema } from "effect"
+import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
@@ -76,13 +75,7 @@ export const remotive: JobSource<RemotiveOptions> = {
     if (opts.limit) q.set("limit", String(opts.limit))
     const qs = q.toString()
     const req = { url: `${ctx.baseUrl}/api/remote-jobs${qs ? "?" + qs : ""}`, unit: `remotive ${unit.key}` }
-    return Stream.fromIterableEffect(
-      Effect.gen(function* () {
-        const body = yield* fetchJson(req, Envelope)
-        const jobs = yield* decodeEach(RemotiveJob, body.jobs, req.unit, ctx)
-        return jobs.map(normalizeRemotiveJob)
-      })
-    )
+    return fetchRecords({ req, body: Envelope, list: (b) => b.jobs, record: RemotiveJob, normalize: normalizeRemotiveJob, ctx })
   },
   fixtures: [{ path: "/api/remote-jobs", file: "remotive/jobsearchaggregator-remote-jobs.json" }],
   replayOptions: {}

@@ -1,6 +1,5 @@
-import { Effect, Schema, Stream } from "effect"
-import { fetchJson } from "../http.ts"
-import { decodeEach } from "../decode.ts"
+import { Schema } from "effect"
+import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
@@ -52,13 +51,7 @@ export const workable: JobSource<WorkableOptions> = {
   fetch: (unit, _opts, ctx) => {
     const board = unit as BoardUnit
     const req = { url: `${ctx.baseUrl}/api/v1/widget/accounts/${encodeURIComponent(board.token)}?details=true`, unit: `workable account ${board.token}` }
-    return Stream.fromIterableEffect(
-      Effect.gen(function* () {
-        const body = yield* fetchJson(req, WorkableAccount)
-        const jobs = yield* decodeEach(WorkableJob, body.jobs, req.unit, ctx)
-        return jobs.map((j) => normalizeWorkableJob(board, body.name ?? null, j))
-      })
-    )
+    return fetchRecords({ req, body: WorkableAccount, list: (b) => b.jobs, record: WorkableJob, normalize: (j, b) => normalizeWorkableJob(board, b.name ?? null, j), ctx })
   },
   fixtures: [{ path: "/api/v1/widget/accounts/crewai", file: "workable/candidatezero-crewai-account.json" }],
   replayOptions: { boards: ["crewai"] }

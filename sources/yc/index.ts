@@ -1,9 +1,11 @@
-import { Effect, Schema, Stream } from "effect"
+import { Effect, Schema } from "effect"
 import { Fatal } from "../../pipelines/errors.ts"
-import { fetchJson } from "../http.ts"
-import { decodeEach } from "../decode.ts"
+import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions } from "../options.ts"
 import type { FixtureRoute, Source, StagingOutput } from "../source.ts"
+
+/** Without `with.lists`: the user's industries. */
+const DEFAULT_LISTS = ["industries/healthcare-it", "industries/fintech"]
 
 /** One company in the yc-oss API (https://yc-oss.github.io/api): fields we read. */
 export const YcCompany = Schema.Struct({
@@ -88,17 +90,12 @@ export const yc: Source<YcOptions, YcRecord> = {
   output: ycStaging,
   timeDimension: "none",
   units: (opts) =>
-    (opts.lists ?? ["industries/healthcare-it", "industries/fintech"]).length > 0
-      ? Effect.succeed((opts.lists ?? ["industries/healthcare-it", "industries/fintech"]).map((l) => ({ key: l.replace(/\.json$/, "") })))
+    (opts.lists ?? DEFAULT_LISTS).length > 0
+      ? Effect.succeed((opts.lists ?? DEFAULT_LISTS).map((l) => ({ key: l.replace(/\.json$/, "") })))
       : Effect.fail(new Fatal({ reason: "Config", message: "yc needs with.lists: yc-oss list paths such as [companies/all] or [industries/healthcare-it]" })),
   fetch: (unit, _opts, ctx) => {
     const req = { url: `${ctx.baseUrl}/${unit.key}.json`, unit: `yc list ${unit.key}` }
-    return Stream.fromIterableEffect(
-      fetchJson(req, Schema.Array(Schema.Unknown)).pipe(
-        Effect.flatMap((items) => decodeEach(YcCompany, items, req.unit, ctx)),
-        Effect.map((cs) => cs.map((c) => toYcRecord(String(unit.key), c)))
-      )
-    )
+    return fetchRecords({ req, body: Schema.Array(Schema.Unknown), list: (items) => items, record: YcCompany, normalize: (c) => toYcRecord(String(unit.key), c), ctx })
   },
   fixtures,
   replayOptions: { lists: ["batches/fall-2025", "industries/healthcare-it"] }

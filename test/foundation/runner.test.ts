@@ -62,6 +62,9 @@ nodes:
     expect(by.d2.status).toBe("success")
     const errs = await withDb(db, q("select node, unit, reason from source_errors"))
     expect(errs).toEqual([{ node: "dead", unit: "no-such-board", reason: "NotFound" }])
+    // A node counts its own requests only, though both sources ran at once on one HTTP service.
+    const reqs = await withDb(db, q("select (details->>'requests')::int as requests from node_runs where node = 'live'"))
+    expect(reqs).toEqual([{ requests: 1 }])
   })
 
   it("a dead board among live ones is recorded, the node is partial and the run succeeds", async () => {

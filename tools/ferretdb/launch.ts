@@ -10,7 +10,6 @@ import { homedir, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 
 const moduleDir = resolve(import.meta.dirname)
-const root = resolve(moduleDir, "../..")
 
 /**
  * `~/.cache/jobsignal/ferretdb/<sha of go.sum, go.mod and main.go>/ferretdb` ($JOBSIGNAL_CACHE_DIR overrides the root):

@@ -3,7 +3,7 @@ import type { LlmTask } from "../llm/batching.ts"
 import { makeItem, untrustedDataRules } from "../llm/prompt.ts"
 import { ask, LayerFailed } from "./ask.ts"
 import { painGist } from "./context.ts"
-import { oneCall, type JobView, type LayerDef } from "./layer.ts"
+import type { JobView, LayerDef } from "./layer.ts"
 import type { ContactRow } from "./store.ts"
 import { OutreachAnswer, jsonProps, type CompanyResearch, type ContactType } from "./schemas.ts"
 
