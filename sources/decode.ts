@@ -1,4 +1,4 @@
-import { Effect, Either, ParseResult, Schema, Stream } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
 import { type Fatal, type Retriable, Skippable } from "../pipelines/errors.ts"
 import { fetchJson, type Http, type HttpRequest } from "./http.ts"
 import type { SourceContext } from "./source.ts"
@@ -60,11 +60,9 @@ export const fetchRecords = <B, BI, A, AI, O>(spec: {
   readonly record: Schema.Schema<A, AI>
   readonly normalize: (record: A, body: B) => O
   readonly ctx: Pick<SourceContext, "skip">
-}): Stream.Stream<O, Retriable | Skippable | Fatal, Http> =>
-  Stream.fromIterableEffect(
-    Effect.gen(function* () {
-      const body = yield* fetchJson(spec.req, spec.body)
-      const records = yield* decodeEach(spec.record, spec.list(body), spec.req.unit, spec.ctx)
-      return records.map((r) => spec.normalize(r, body))
-    })
-  )
+}): Effect.Effect<ReadonlyArray<O>, Retriable | Skippable | Fatal, Http> =>
+  Effect.gen(function* () {
+    const body = yield* fetchJson(spec.req, spec.body)
+    const records = yield* decodeEach(spec.record, spec.list(body), spec.req.unit, spec.ctx)
+    return records.map((r) => spec.normalize(r, body))
+  })

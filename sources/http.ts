@@ -1,5 +1,6 @@
 import { Clock, Context, Duration, Effect, FiberRef, Layer, Schema } from "effect"
 import { Fatal, Retriable, Skippable } from "../pipelines/errors.ts"
+import { type ResponseHeaders, send } from "./transport.ts"
 
 /** Politeness per host: how many requests at once and how many per second at most. */
 export interface HostLimits {
@@ -21,7 +22,7 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   readonly status: number
-  readonly headers: Headers
+  readonly headers: ResponseHeaders
   readonly text: string
   readonly url: string
   /** The body as received, for sources that decode a declared charset themselves (ISO-8859-1 feeds). */
@@ -158,9 +159,8 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
               signal.addEventListener("abort", interrupt, { once: true })
               const timer = setTimeout(() => ctrl.abort(new RequestTimedOut()), Math.min(timeoutMs, 2_147_483_647))
               try {
-                const r = await fetch(req.url, { method: req.method ?? "GET", headers, body, signal: ctrl.signal, redirect: "follow" })
-                const bytes = new Uint8Array(await r.arrayBuffer())
-                return { status: r.status, headers: r.headers, text: utf8.decode(bytes), url: r.url, bytes } satisfies HttpResponse
+                const r = await send(req.url, { method: req.method ?? "GET", headers, body, signal: ctrl.signal })
+                return { status: r.status, headers: r.headers, text: utf8.decode(r.bytes), url: r.url, bytes: r.bytes } satisfies HttpResponse
               } catch (e) {
                 throw ctrl.signal.reason instanceof RequestTimedOut ? ctrl.signal.reason : e
               } finally {

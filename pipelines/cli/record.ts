@@ -4,7 +4,7 @@ import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import { sources } from "../../sources/index.ts"
 import { Http, type HttpRequest, type HttpResponse } from "../../sources/http.ts"
-import type { Source, SourceContext } from "../../sources/source.ts"
+import { type Source, type SourceContext, unitStream } from "../../sources/source.ts"
 import { loadTargets } from "../../targets/universe.ts"
 import { describe, Fatal } from "../errors.ts"
 import type { LoadedDag } from "../load.ts"
@@ -137,7 +137,7 @@ export const recordSource = (args: { dag: LoadedDag; kind: string; node?: string
       http.setHostLimits(new URL(baseUrl).host, { concurrency: 1, perSecond: opts.per_second ?? src.hostLimits?.perSecond ?? 1 })
       for (const unit of units) {
         if (records >= limit) break
-        const stream = src.fetch(unit, opts, ctx)
+        const stream = unitStream(src.fetch(unit, opts, ctx))
         const n = yield* (Number.isFinite(limit) ? Stream.take(stream, limit - records) : stream).pipe(
           Stream.runCount,
           Effect.catchAll((e) => e._tag === "Fatal" ? Effect.fail(e) : Effect.sync(() => { failedUnits.push({ unit: unit.key, error: scrub(describe(e), secrets) }); return 0 }))

@@ -5,7 +5,7 @@ import { dirname, resolve } from "node:path"
 import { parse } from "yaml"
 import { Http } from "../../sources/http.ts"
 import { sources as registeredSources } from "../../sources/index.ts"
-import type { Source, SourceContext } from "../../sources/source.ts"
+import { type Source, type SourceContext, unitStream } from "../../sources/source.ts"
 import { AtsProvider, loadTargets, type Target } from "../../targets/universe.ts"
 import { formatTable } from "../console.ts"
 import { describe, Fatal, type SourceError } from "../errors.ts"
@@ -77,7 +77,7 @@ const checkOne = (t: Target, src: Source, baseUrl: string, timeoutMs: number): E
     const units = yield* src.units(opts, ctx)
     if (units.length === 0) return row(t, "error", { detail: `the ${src.kind} connector made no unit for this board` })
     let jobs = 0
-    for (const unit of units) jobs += yield* Stream.runCount(src.fetch(unit, opts, ctx))
+    for (const unit of units) jobs += yield* Stream.runCount(unitStream(src.fetch(unit, opts, ctx)))
     return row(t, "answered", { jobs, skipped, detail: skipped > 0 ? `${skipped} record(s) skipped` : "" })
   }).pipe(
     Effect.timeoutFail({

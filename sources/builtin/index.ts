@@ -74,7 +74,7 @@ export const builtin: JobSource<BuiltInOptions> = {
   },
   fetch: (unit, opts, ctx) => {
     const one = (page: string) => jobPage("builtin", pageUrl(page, ctx.baseUrl), ctx, "builtin.com")
-    if (unit.page !== undefined) return Stream.fromIterableEffect(one(String(unit.page)))
+    if (unit.page !== undefined) return one(String(unit.page))
     const wanted = opts.results_wanted ?? 50
     // A dead job page among a listing's links is counted and the others go on.
     return listing(String(unit.term), opts, ctx).pipe(

@@ -1,4 +1,4 @@
-import { Effect, Either, Schema, Stream } from "effect"
+import { Effect, Either, Schema } from "effect"
 import { Fatal, Retriable, Skippable, type SourceError } from "../../pipelines/errors.ts"
 import { fetchJson, Http, type HttpRequest } from "../http.ts"
 import { decodeEach } from "../decode.ts"
@@ -244,7 +244,7 @@ export const edgar: Source<EdgarOptions, Filing> = {
       if (!hit) return yield* Effect.fail(new Skippable({ reason: "NotFound", unit: unit.key, message: `edgar: ticker ${unit.ticker} is not in SEC's company_tickers.json` }))
       return yield* submissions(hit.cik, String(unit.ticker), hosts, ua, forms, ctx)
     })
-    return Stream.fromIterableEffect(work)
+    return work
   },
   fixtures: edgarFixtures,
   replayOptions: {

@@ -1,4 +1,4 @@
-import { Effect, Schema, Stream } from "effect"
+import { Effect, Schema } from "effect"
 import { fetchJson } from "../http.ts"
 import { decodeEach } from "../decode.ts"
 import { detailOrNull } from "../detail.ts"
@@ -85,17 +85,15 @@ export const greenhouse: JobSource<GreenhouseOptions> = {
         : detailOrNull(fetchJson({ url: `${root}/${j.id}`, unit: label }, GreenhouseJob), `${label} job ${j.id}`, label, ctx).pipe(
             Effect.map((d) => (d ? { ...j, ...d } : j))
           )
-    return Stream.fromIterableEffect(
-      Effect.gen(function* () {
-        const body = yield* fetchJson({ url: `${root}?content=true`, unit: label }, GreenhouseBoardResponse)
-        const jobs = yield* decodeEach(GreenhouseJob, body.jobs, label, ctx)
-        // Concurrent detail fetches only when some are needed: forking per job costs more than a board's fetch.
-        const full = opts.details === false || jobs.every((j) => j.content != null)
-          ? jobs
-          : yield* Effect.forEach(jobs, withDetail, { concurrency: 4 })
-        return full.map((j) => normalizeGreenhouseJob(board, j))
-      })
-    )
+    return Effect.gen(function* () {
+      const body = yield* fetchJson({ url: `${root}?content=true`, unit: label }, GreenhouseBoardResponse)
+      const jobs = yield* decodeEach(GreenhouseJob, body.jobs, label, ctx)
+      // Concurrent detail fetches only when some are needed: forking per job costs more than a board's fetch.
+      const full = opts.details === false || jobs.every((j) => j.content != null)
+        ? jobs
+        : yield* Effect.forEach(jobs, withDetail, { concurrency: 4 })
+      return full.map((j) => normalizeGreenhouseJob(board, j))
+    })
   },
   fixtures: greenhouseFixtures,
   // The recorded single-job detail (stripe 8026689) is not in the recorded stripe listing, so replay reads listings only; test/ats-sources.test.ts covers the detail.

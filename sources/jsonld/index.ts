@@ -1,4 +1,4 @@
-import { Effect, Schema, Stream } from "effect"
+import { Effect, Schema } from "effect"
 import { Fatal, Skippable } from "../../pipelines/errors.ts"
 import { Http } from "../http.ts"
 import { baseSourceOptions } from "../options.ts"
@@ -62,7 +62,7 @@ export const jsonld: JobSource<JsonLdOptions> = {
   fetch: (unit, _opts, ctx) => {
     const url = pageUrl(String(unit.page), ctx.baseUrl)
     const host = hostOf(url) ?? undefined
-    return Stream.fromIterableEffect(jobPage("jsonld", url, ctx, host, host))
+    return jobPage("jsonld", url, ctx, host, host)
   },
   // The one recorded JSON-LD job page is BuiltIn's; the generic parser is exercised on it.
   fixtures: [{ path: "/job/3199-ai-software-development-engineer-ii/6872535", file: "builtin/builtin-job-6872535-innovaccer.html" }],

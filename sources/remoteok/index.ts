@@ -1,4 +1,4 @@
-import { Effect, Schema, Stream } from "effect"
+import { Effect, Schema } from "effect"
 import { fetchJson } from "../http.ts"
 import { decodeEach } from "../decode.ts"
 import { baseSourceOptions } from "../options.ts"
@@ -84,17 +84,15 @@ export const remoteok: JobSource<RemoteOkOptions> = {
     Effect.succeed(opts.tags && opts.tags.length > 0 ? opts.tags.map((tag) => ({ key: `tag:${tag}`, tag })) : [{ key: "all" }]),
   fetch: (unit, _opts, ctx) => {
     const req = { url: `${ctx.baseUrl}/api${unit.tag ? `?tag=${encodeURIComponent(String(unit.tag))}` : ""}`, unit: `remoteok ${unit.key}` }
-    return Stream.fromIterableEffect(
-      Effect.gen(function* () {
-        const body = yield* fetchJson(req, Schema.Array(Schema.Unknown))
-        const head = body[0] as { legal?: unknown } | undefined
-        const hasNotice = head !== undefined && typeof head === "object" && head !== null && typeof head.legal === "string"
-        if (!hasNotice) yield* ctx.log(`${req.unit}: element 0 is not the legal notice; using the known terms for attribution`)
-        const terms = hasNotice ? String(head!.legal) : REMOTEOK_TERMS_FALLBACK
-        const jobs = yield* decodeEach(RemoteOkJob, hasNotice ? body.slice(1) : body, req.unit, ctx)
-        return jobs.map((j) => normalizeRemoteOkJob(j, terms))
-      })
-    )
+    return Effect.gen(function* () {
+      const body = yield* fetchJson(req, Schema.Array(Schema.Unknown))
+      const head = body[0] as { legal?: unknown } | undefined
+      const hasNotice = head !== undefined && typeof head === "object" && head !== null && typeof head.legal === "string"
+      if (!hasNotice) yield* ctx.log(`${req.unit}: element 0 is not the legal notice; using the known terms for attribution`)
+      const terms = hasNotice ? String(head!.legal) : REMOTEOK_TERMS_FALLBACK
+      const jobs = yield* decodeEach(RemoteOkJob, hasNotice ? body.slice(1) : body, req.unit, ctx)
+      return jobs.map((j) => normalizeRemoteOkJob(j, terms))
+    })
   },
   fixtures: [{ path: "/api", file: "remoteok/breteai-remoteok-api.json" }],
   replayOptions: {}

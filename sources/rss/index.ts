@@ -1,4 +1,4 @@
-import { Effect, Schema, Stream } from "effect"
+import { Effect, Schema } from "effect"
 import Parser from "rss-parser"
 import { createHash } from "node:crypto"
 import { Skippable } from "../../pipelines/errors.ts"
@@ -135,24 +135,22 @@ export const rss: Source<RssOptions, NewsItem> = {
   fetch: (unit, opts, ctx) => {
     const feed = unit as unknown as FeedSpec
     const req: HttpRequest = { url: feedRequestUrl(feed.url, opts.base_url), unit: `feed ${feed.name}`, headers: { accept: "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8" } }
-    return Stream.fromIterableEffect(
-      Effect.gen(function* () {
-        const http = yield* Http
-        const res = yield* http.request(req)
-        const text = yield* Effect.try({
-          try: () => decodeBody(res).text,
-          catch: (e) => new Skippable({ reason: "BadBody", unit: feed.name, message: `feed ${feed.name} (${feed.url}) ${(e as Error).message}` })
-        })
-        const parsed = yield* Effect.tryPromise({
-          try: () => parser.parseString(text),
-          catch: (e) => new Skippable({
-            reason: "BadBody", unit: feed.name,
-            message: `feed ${feed.name} (${feed.url}) is not readable RSS/Atom: ${String((e as Error).message ?? e).split("\n")[0]} (${text.length} bytes, starts ${JSON.stringify(text.slice(0, 60))})`
-          })
-        })
-        return yield* itemsOfFeed(feed, parsed.items as ParsedItem[], opts.content_chars ?? 4000, ctx)
+    return Effect.gen(function* () {
+      const http = yield* Http
+      const res = yield* http.request(req)
+      const text = yield* Effect.try({
+        try: () => decodeBody(res).text,
+        catch: (e) => new Skippable({ reason: "BadBody", unit: feed.name, message: `feed ${feed.name} (${feed.url}) ${(e as Error).message}` })
       })
-    )
+      const parsed = yield* Effect.tryPromise({
+        try: () => parser.parseString(text),
+        catch: (e) => new Skippable({
+          reason: "BadBody", unit: feed.name,
+          message: `feed ${feed.name} (${feed.url}) is not readable RSS/Atom: ${String((e as Error).message ?? e).split("\n")[0]} (${text.length} bytes, starts ${JSON.stringify(text.slice(0, 60))})`
+        })
+      })
+      return yield* itemsOfFeed(feed, parsed.items as ParsedItem[], opts.content_chars ?? 4000, ctx)
+    })
   },
   fixtures: rssFixtures,
   replayOptions: {

@@ -1,7 +1,7 @@
 import { Chunk, Effect, Schema, Stream } from "effect"
 import { Http } from "../../sources/http.ts"
 import type { Skippable } from "../../pipelines/errors.ts"
-import type { Source, SourceContext } from "../../sources/source.ts"
+import { type Source, type SourceContext, unitStream } from "../../sources/source.ts"
 import type { Target } from "../../targets/universe.ts"
 
 /**
@@ -25,7 +25,7 @@ export const collect = <Rec>(src: Source<any, Rec>, rawOpts: Record<string, unkn
     }
     const units = yield* src.units(opts, ctx)
     const records: Rec[] = []
-    for (const u of units) records.push(...Chunk.toReadonlyArray(yield* Stream.runCollect(src.fetch(u, opts, ctx))))
+    for (const u of units) records.push(...Chunk.toReadonlyArray(yield* Stream.runCollect(unitStream(src.fetch(u, opts, ctx)))))
     return { records, skips, units }
   })
 

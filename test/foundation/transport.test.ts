@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Effect } from "effect"
+import { createServer, type Server } from "node:http"
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib"
+import { send } from "../../sources/transport.ts"
+import { Http } from "../../sources/http.ts"
+
+// The connector base no longer uses `fetch`, so what `fetch` did for free is tested here:
+// content-encodings and redirects, on a loopback server.
+const body = JSON.stringify({ jobs: [{ id: 1, title: "Nurse — São Paulo" }] })
+let server: Server
+let base = ""
+const seen: Array<{ method: string; url: string; body: string; contentType?: string }> = []
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let reqBody = ""
+    req.on("data", (c) => (reqBody += c))
+    req.on("end", () => {
+      seen.push({ method: req.method!, url: req.url!, body: reqBody, contentType: req.headers["content-type"] })
+      const accepts = String(req.headers["accept-encoding"] ?? "")
+      const send = (encoding: string, data: Buffer) => {
+        res.writeHead(200, { "content-type": "application/json", "content-encoding": encoding })
+        res.end(data)
+      }
+      switch (req.url) {
+        case "/gzip": return accepts.includes("gzip") ? send("gzip", gzipSync(body)) : res.end(body)
+        case "/br": return send("br", brotliCompressSync(body))
+        case "/deflate": return send("deflate", deflateSync(body))
+        case "/deflate-raw": return send("deflate", deflateRawSync(body))
+        case "/twice": return send("gzip, br", brotliCompressSync(gzipSync(body)))
+        case "/zstd-unknown": return send("compress", Buffer.from(body))
+        case "/moved": res.writeHead(301, { location: "/gzip" }); return res.end("moved")
+        case "/see-other": res.writeHead(303, { location: `${base}/plain` }); return res.end()
+        case "/keep-method": res.writeHead(307, { location: "/plain" }); return res.end()
+        case "/loop": res.writeHead(302, { location: "/loop" }); return res.end()
+        case "/slow": return setTimeout(() => res.end(body), 2_000)
+        default: res.writeHead(200, { "content-type": "application/json" }); return res.end(body)
+      }
+    })
+  })
+  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok))
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+})
+afterAll(() => { server.closeAllConnections(); server.close() })
+
+const text = async (path: string, init: Partial<Parameters<typeof send>[1]> = {}) => {
+  const r = await send(`${base}${path}`, { method: "GET", headers: {}, signal: new AbortController().signal, ...init })
+  return { ...r, text: new TextDecoder().decode(r.bytes) }
+}
+
+describe("HTTP transport", () => {
+  it("asks for compressed bodies and decodes gzip, br, deflate (zlib or raw) and stacked codings", async () => {
+    for (const path of ["/gzip", "/br", "/deflate", "/deflate-raw", "/twice"]) {
+      const r = await text(path)
+      expect({ path, status: r.status, text: r.text }).toEqual({ path, status: 200, text: body })
+    }
+  })
+
+  it("refuses a coding it cannot decode rather than returning garbage", async () => {
+    await expect(text("/zstd-unknown")).rejects.toThrow(/unsupported content-encoding compress/)
+  })
+
+  it("follows redirects and reports the final URL; 303 turns a POST into a GET without its body", async () => {
+    const moved = await text("/moved")
+    expect([moved.status, moved.url, moved.text]).toEqual([200, `${base}/gzip`, body])
+    seen.length = 0
+    const other = await text("/see-other", { method: "POST", body: '{"q":1}', headers: { "content-type": "application/json" } })
+    expect(other.url).toBe(`${base}/plain`)
+    expect(seen.map((s) => [s.method, s.url, s.body, s.contentType])).toEqual([
+      ["POST", "/see-other", '{"q":1}', "application/json"],
+      ["GET", "/plain", "", undefined]
+    ])
+    seen.length = 0
+    await text("/keep-method", { method: "POST", body: "x", headers: { "content-type": "text/plain" } })
+    expect(seen.map((s) => [s.method, s.body])).toEqual([["POST", "x"], ["POST", "x"]])
+  })
+
+  it("gives up on a redirect loop after 5 hops", async () => {
+    await expect(text("/loop")).rejects.toThrow(/more than 5 redirects/)
+  })
+
+  it("through the connector base: a slow server is a retriable Timeout naming the request", async () => {
+    const r = await Effect.runPromise(
+      Effect.flatMap(Http, (http) => http.request({ url: `${base}/slow`, unit: "board slow", timeoutMs: 200, retry: { times: 0, baseMs: 1, capMs: 1 } })).pipe(
+        Effect.flip,
+        Effect.provide(Http.layer())
+      )
+    )
+    expect(r).toMatchObject({ _tag: "Retriable", reason: "Timeout" })
+    expect(r.message).toBe(`board slow: GET ${base}/slow timed out after 200 ms`)
+  })
+})
