@@ -18,6 +18,9 @@ import { loadDag } from "../pipelines/load.ts"
 import { runDag } from "../pipelines/runner.ts"
 import { collectingEvents } from "../pipelines/events.ts"
 import { runtimeLayer } from "../pipelines/cli/shared.ts"
+import { send } from "../sources/transport.ts"
+
+const utf8 = new TextDecoder()
 
 const BOARDS = 1_000
 const LATENCY_MS = Number(process.env.ATS_BENCH_LATENCY_MS ?? 50)
@@ -63,18 +66,20 @@ nodes:
     const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()) }, 20)
     try {
       const t0Run = Date.now()
+      const cpu0 = process.cpuUsage()
       const summary = await Effect.runPromise(
         Effect.scoped(runDag({ dag: loadDag(join(dir, "dag.yaml")), events: collectingEvents() })).pipe(Effect.provide(runtimeLayer(join(dir, "w.duckdb"))))
       )
-      // The same 1,000 requests by plain fetch + JSON.parse, 16 at a time: what this machine allows
-      // right now (2 shared cores), so engine overhead can be told apart from a busy host.
       const runMs = Date.now() - t0Run
+      const cpu = process.cpuUsage(cpu0)
+      // The same 1,000 requests through the same transport + JSON.parse, 16 at a time, no engine: what
+      // this machine allows right now (2 shared cores), so engine overhead can be told apart from a busy host.
       const urls = [...tokens(0).map((t) => `${replay.baseUrlFor("greenhouse")}/v1/boards/${t}/jobs?content=true`), ...tokens(half).map((t) => `${replay.baseUrlFor("lever")}/v0/postings/${t}?mode=json`)]
       const servedByEngine = await askRequests(child)
       const t0 = Date.now()
       let next = 0
       await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        while (next < urls.length) JSON.parse(await (await fetch(urls[next++])).text())
+        while (next < urls.length) JSON.parse(utf8.decode((await send(urls[next++], { method: "GET", headers: {}, signal: new AbortController().signal })).bytes))
       }))
       const baselineMs = Date.now() - t0
       const bad = summary.nodes.filter((n) => n.status !== "success")
@@ -90,7 +95,9 @@ nodes:
         "boards/s": BOARDS / (fetchMs / 1000),
         "ideal time, s (boards × 50 ms / 16)": idealMs / 1000,
         "ratio ideal/actual (target ≥ 0.8)": idealMs / fetchMs,
-        "raw fetch baseline, s (same requests, no engine)": baselineMs / 1000,
+        ...Object.fromEntries(summary.nodes.map((n) => [`  ${n.node} node, s (500 boards)`, n.ms / 1000])),
+        "engine CPU per board, ms (all threads)": (cpu.user + cpu.system) / 1000 / BOARDS,
+        "raw transport baseline, s (same requests, no engine)": baselineMs / 1000,
         "ratio baseline/engine (engine overhead)": baselineMs / fetchMs,
         "peak RSS, MB": peakRss / 1024 / 1024,
         "RSS before the run (modules, server link), MB": rssBefore / 1024 / 1024,

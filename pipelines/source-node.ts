@@ -1,7 +1,8 @@
-import { Chunk, Effect, Option, Ref, Stream } from "effect"
-import { Warehouse, type WarehouseError } from "../sinks/warehouse.ts"
+import { Chunk, Effect, Fiber, Option, Queue, Ref, Stream } from "effect"
+import { toJsonLine, Warehouse, type WarehouseError, type WarehouseService } from "../sinks/warehouse.ts"
+import { availableParallelism } from "node:os"
 import { countRequests, Http } from "../sources/http.ts"
-import type { Source, SourceContext, SourceUnit } from "../sources/source.ts"
+import { isRecordArray, type Source, type SourceContext, type SourceUnit } from "../sources/source.ts"
 import { describe, Fatal, Skippable, type SourceError } from "./errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
 import { loadTargets, type Target } from "../targets/universe.ts"
@@ -19,7 +20,32 @@ export const stagingDdl = (src: Pick<Source, "output">) => {
   return `create table if not exists "${src.output.table}" (${Object.entries(cols).map(([c, t]) => `"${c}" ${t}`).join(", ")})`
 }
 
-const BATCH = 500
+const BATCH = 100
+
+/**
+ * While any source node fetches, DuckDB runs on all cores but one. Staging inserts are small and
+ * frequent; on every core they preempt the event loop that drives the fetches, and each response
+ * waits (bench/ats-throughput on 2 cores: ratio 0.79 with 2 DuckDB threads, 0.83 with 1). The
+ * analytical nodes that follow get every core back.
+ */
+const fetching = new WeakMap<WarehouseService, number>()
+const leaveACoreForFetching = (w: WarehouseService) => {
+  const cores = availableParallelism()
+  if (cores < 2) return Effect.void
+  return Effect.acquireRelease(
+    Effect.suspend(() => {
+      const n = (fetching.get(w) ?? 0) + 1
+      fetching.set(w, n)
+      return n === 1 ? w.exec(`set threads = ${cores - 1}`) : Effect.void
+    }),
+    () =>
+      Effect.suspend(() => {
+        const n = (fetching.get(w) ?? 1) - 1
+        fetching.set(w, n)
+        return n === 0 ? w.exec("reset threads").pipe(Effect.ignore) : Effect.void
+      })
+  )
+}
 
 /**
  * Runs a stream chunk by chunk until `f` answers false. Pulling by hand costs a third less per
@@ -68,6 +94,7 @@ export const sourceNode = (src: Source): NodeKind => ({
         perSecond: opts.per_second ?? src.hostLimits?.perSecond
       }
       http.setHostLimits(new URL(baseUrl).host, limits)
+      yield* leaveACoreForFetching(w)
       yield* w.exec(stagingDdl(src))
       // A retried or resumed node starts its staging afresh: no row is counted twice.
       yield* w.exec(`delete from "${src.output.table}" where run_id = $1 and node = $2`, [ctx.runId, ctx.node])
@@ -101,58 +128,74 @@ export const sourceNode = (src: Source): NodeKind => ({
       const failed: Array<{ unit: string; error: SourceError }> = []
       const perUnit: Record<string, number> = {}
 
-      // Rows of many small units (a board of 3 jobs) share one insert: an insert per unit
-      // serializes the fan-out on the warehouse lock (bench/ats-throughput: 12 → 22 boards/s, same loaded host).
-      let pending: Array<Record<string, unknown>> = []
-      const flush = Effect.suspend(() => {
-        if (pending.length === 0) return Effect.void
-        const batch = pending
+      // Staged rows are serialized as units end (spreading that cost) and inserted in batches by one
+      // writer fiber, so a unit never waits for the warehouse: an insert per unit, or a unit blocked
+      // on a batch insert, leaves fetch slots idle (bench/ats-throughput). The queue is unbounded:
+      // inserting is faster than fetching, so it holds at most a batch or two.
+      const batches = yield* Queue.unbounded<ReadonlyArray<string> | null>()
+      let columns: ReadonlyArray<string> = []
+      const writer = yield* Effect.fork(Effect.suspend(function drain(): Effect.Effect<void, WarehouseError> {
+        // Whatever queued up while the last insert ran goes in one insert: batches grow when the warehouse is slow.
+        return Effect.flatMap(Queue.takeBetween(batches, 1, Number.MAX_SAFE_INTEGER), (chunk) => {
+          const queued = Chunk.toReadonlyArray(chunk)
+          const lines = queued.flatMap((b) => b ?? [])
+          const insert = lines.length > 0 ? w.insertLines(src.output.table, columns, lines) : Effect.succeed(0)
+          return queued.includes(null) ? Effect.asVoid(insert) : Effect.zipRight(insert, drain())
+        })
+      }))
+      let pending: Array<string> = []
+      const flush = () => {
+        if (pending.length > 0) Queue.unsafeOffer(batches, pending)
         pending = []
-        if (process.env.NOINS) return Effect.void
-        return Effect.asVoid(w.insertRows(src.output.table, batch))
-      })
+      }
 
       // A unit's records reach `pending` in groups of up to BATCH, and only once the unit has
       // ended or a group is full: a unit that fails midway stages none of its last group.
-      const stage = (unit: SourceUnit, group: ReadonlyArray<unknown>) =>
-        Effect.suspend(() => {
-          if (group.length === 0) return Effect.void
-          for (const r of group) {
-            cursor = maxIso(cursor, src.output.cursorValue?.(r))
-            pending.push({ run_id: ctx.runId, node: ctx.node, unit: unit.key, record_key: src.output.key(r), fetched_at: now, ...src.output.toRow(r) })
-          }
-          rows += group.length
-          perUnit[unit.key] = (perUnit[unit.key] ?? 0) + group.length
-          return pending.length >= BATCH ? flush : Effect.void
-        })
+      const stage = (unit: SourceUnit, group: ReadonlyArray<unknown>) => {
+        if (group.length === 0) return
+        for (const r of group) {
+          cursor = maxIso(cursor, src.output.cursorValue?.(r))
+          const row = { run_id: ctx.runId, node: ctx.node, unit: unit.key, record_key: src.output.key(r), fetched_at: now, ...src.output.toRow(r) }
+          if (columns.length === 0) columns = Object.keys(row)
+          pending.push(toJsonLine(row))
+        }
+        rows += group.length
+        perUnit[unit.key] = (perUnit[unit.key] ?? 0) + group.length
+        if (pending.length >= BATCH) flush()
+      }
 
       const runUnit = (unit: SourceUnit) => {
         let group: Array<unknown> = []
         // Moves records into the unit's group while max_records allows, staging each full group.
-        const take = (records: ReadonlyArray<unknown>, from: number): Effect.Effect<void, WarehouseError> => {
-          let i = from
-          for (; i < records.length && remaining > 0 && group.length < BATCH; i++) {
-            const r = records[i]
-            if (!inWindow((src.output.timeValue ?? src.output.cursorValue)?.(r), ctx.window)) outOfWindow++
-            else {
-              remaining--
-              group.push(r)
+        const take = (records: Iterable<unknown>) => {
+          for (const r of records) {
+            if (remaining <= 0) break
+            if (!inWindow((src.output.timeValue ?? src.output.cursorValue)?.(r), ctx.window)) {
+              outOfWindow++
+              continue
+            }
+            remaining--
+            group.push(r)
+            if (group.length >= BATCH) {
+              stage(unit, group)
+              group = []
             }
           }
-          if (group.length < BATCH) return Effect.void
-          const full = group
-          group = []
-          return Effect.zipRight(stage(unit, full), Effect.suspend(() => take(records, i)))
         }
         const uctx: SourceContext = { ...sctx, skip: (e: Skippable) => Ref.update(skipped, (n) => n + 1).pipe(Effect.zipRight(record(unit.key, e))) }
         const out = src.fetch(unit, opts, uctx)
-        const drained: Effect.Effect<void, SourceError | WarehouseError, Http> = Effect.isEffect(out)
-          ? Effect.flatMap(out, (records) => take(records, 0))
-          : forEachChunkWhile(out, (chunk) => Effect.as(take(Chunk.toReadonlyArray(chunk), 0), remaining > 0))
+        const consume = (stream: Stream.Stream<unknown, SourceError, Http>) =>
+          forEachChunkWhile(stream, (chunk) => Effect.sync(() => {
+            take(chunk)
+            return remaining > 0
+          }))
+        const drained: Effect.Effect<void, SourceError, Http> = Effect.isEffect(out)
+          ? Effect.flatMap(out, (r) => (isRecordArray(r) ? Effect.sync(() => take(r)) : consume(r)))
+          : consume(out)
         return drained.pipe(
-          Effect.zipRight(Effect.suspend(() => stage(unit, group))),
+          Effect.zipRight(Effect.sync(() => stage(unit, group))),
           Effect.catchAll((e) =>
-            e._tag === "WarehouseError" || e._tag === "Fatal"
+            e._tag === "Fatal"
               ? Effect.fail(e)
               : Effect.sync(() => failed.push({ unit: unit.key, error: e })).pipe(Effect.zipRight(record(unit.key, e)))
           ),
@@ -163,8 +206,12 @@ export const sourceNode = (src: Source): NodeKind => ({
         )
       }
 
-      const [, requests] = yield* countRequests(Effect.forEach(units, runUnit, { concurrency: limits.concurrency, discard: true }))
-      yield* flush
+      const fetchAll = countRequests(Effect.forEach(units, runUnit, { concurrency: limits.concurrency, discard: true }))
+      // The writer ends only by failing until it is told to stop: a warehouse error stops the fetching at once.
+      const [, requests] = yield* Effect.raceFirst(fetchAll, Effect.zipRight(Fiber.join(writer), Effect.never))
+      flush()
+      Queue.unsafeOffer(batches, null)
+      yield* Fiber.join(writer)
       if (errorRows.length > 0) yield* w.insertRows("source_errors", errorRows)
 
       if (units.length > 0 && failed.length === units.length) {

@@ -1,6 +1,7 @@
 import { Context, Effect, Layer, Schema } from "effect"
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api"
-import { mkdirSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, rmSync } from "node:fs"
+import { writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { randomUUID } from "node:crypto"
@@ -20,6 +21,8 @@ export interface Queries {
   readonly exec: (sql: string, params?: ReadonlyArray<unknown>) => Effect.Effect<void, WarehouseError>
   /** Bulk insert by column name, through NDJSON and DuckDB's `read_json` (fast, typed by the table). */
   readonly insertRows: (table: string, rows: ReadonlyArray<Row>) => Effect.Effect<number, WarehouseError>
+  /** The same from rows already serialized with `toJsonLine`, all holding `columns`: a caller can spread that cost. */
+  readonly insertLines: (table: string, columns: ReadonlyArray<string>, lines: ReadonlyArray<string>) => Effect.Effect<number, WarehouseError>
 }
 
 export interface WarehouseService extends Queries {
@@ -36,7 +39,7 @@ export class Warehouse extends Context.Tag("jobsignal/Warehouse")<Warehouse, War
 
 const bigintSafe = (_k: string, v: unknown) => (typeof v === "bigint" ? Number(v) : v)
 /** One NDJSON line; the replacer (slow: a call per field) only for the rare row holding a bigint. */
-const toJsonLine = (r: Row): string => {
+export const toJsonLine = (r: Row): string => {
   try {
     return JSON.stringify(r)
   } catch {
@@ -63,31 +66,40 @@ const makeQueries = (conn: DuckDBConnection, lock: <A, E, R>(e: Effect.Effect<A,
       try: async () => { await conn.run(sql, params as never) },
       catch: (e) => new WarehouseError({ message: (e as Error).message, sql: shortSql(sql) })
     }))
-  const insertRows = (table: string, rows: ReadonlyArray<Row>) =>
-    rows.length === 0
+  const insertLines = (table: string, columns: ReadonlyArray<string>, lines: ReadonlyArray<string>) =>
+    lines.length === 0
       ? Effect.succeed(0)
-      : lock(Effect.tryPromise({
-          try: async () => {
-            const types = await columnTypes(conn, table)
-            if (types.length === 0) throw new Error(`table ${table} does not exist`)
-            const present = types.filter((t) => t.column_name in rows[0])
-            const file = join(tmpdir(), `jobsignal-${randomUUID()}.ndjson`)
-            writeFileSync(file, rows.map(toJsonLine).join("\n"))
-            try {
-              const cols = present.map((t) => `'${t.column_name}': '${t.data_type.replace(/'/g, "''")}'`).join(", ")
-              const names = present.map((t) => `"${t.column_name}"`).join(", ")
-              await conn.run(
-                `insert into "${table}" (${names}) select ${names} from read_json('${file}', format = 'newline_delimited', columns = {${cols}}, maximum_object_size = 67108864)`
-              )
-            } finally {
-              rmSync(file, { force: true })
-            }
-            killPoint(`insert:${table}`)
-            return rows.length
-          },
-          catch: (e) => new WarehouseError({ message: `insert into ${table}: ${(e as Error).message}` })
-        }))
-  return { query, exec, insertRows }
+      : Effect.acquireUseRelease(
+          // The file is written before taking the lock, and without blocking: other statements go on meanwhile.
+          Effect.tryPromise({
+            try: async () => {
+              const file = join(tmpdir(), `jobsignal-${randomUUID()}.ndjson`)
+              await writeFile(file, lines.join("\n"))
+              return file
+            },
+            catch: (e) => new WarehouseError({ message: `insert into ${table}: cannot write its NDJSON file: ${(e as Error).message}` })
+          }),
+          (file) =>
+            lock(Effect.tryPromise({
+              try: async () => {
+                const types = await columnTypes(conn, table)
+                if (types.length === 0) throw new Error(`table ${table} does not exist`)
+                const present = types.filter((t) => columns.includes(t.column_name))
+                const cols = present.map((t) => `'${t.column_name}': '${t.data_type.replace(/'/g, "''")}'`).join(", ")
+                const names = present.map((t) => `"${t.column_name}"`).join(", ")
+                await conn.run(
+                  `insert into "${table}" (${names}) select ${names} from read_json('${file}', format = 'newline_delimited', columns = {${cols}}, maximum_object_size = 67108864)`
+                )
+                killPoint(`insert:${table}`)
+                return lines.length
+              },
+              catch: (e) => new WarehouseError({ message: `insert into ${table}: ${(e as Error).message}` })
+            })),
+          (file) => Effect.sync(() => rmSync(file, { force: true }))
+        )
+  const insertRows = (table: string, rows: ReadonlyArray<Row>) =>
+    rows.length === 0 ? Effect.succeed(0) : insertLines(table, Object.keys(rows[0]), rows.map(toJsonLine))
+  return { query, exec, insertRows, insertLines }
 }
 
 const openWarehouse = (config: { path: string; migrations?: ReadonlyArray<Migration> }) =>

@@ -1,6 +1,6 @@
-import { Effect, Either, ParseResult, Schema } from "effect"
+import { Effect, Either, ParseResult, type Schema } from "effect"
 import { type Fatal, type Retriable, Skippable } from "../pipelines/errors.ts"
-import { fetchJson, type Http, type HttpRequest } from "./http.ts"
+import { decoderFor, fetchJson, type Http, type HttpRequest } from "./http.ts"
 import type { SourceContext } from "./source.ts"
 
 const label = (item: unknown, index: number) => {
@@ -10,17 +10,6 @@ const label = (item: unknown, index: number) => {
     if (name !== undefined) return `record #${index} (${JSON.stringify(String(name).slice(0, 60))})`
   }
   return `record #${index}`
-}
-
-// One decoder per schema, built once: the per-board cost stays the per-record parse.
-const decoders = new WeakMap<object, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
-const decoderFor = <A, I>(schema: Schema.Schema<A, I>) => {
-  let d = decoders.get(schema)
-  if (!d) {
-    d = Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" }) as (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
-    decoders.set(schema, d)
-  }
-  return d as (u: unknown) => Either.Either<A, ParseResult.ParseError>
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Clock, Context, Duration, Effect, FiberRef, Layer, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, FiberRef, Layer, ParseResult, Schema } from "effect"
 import { Fatal, Retriable, Skippable } from "../pipelines/errors.ts"
 import { type ResponseHeaders, send } from "./transport.ts"
 
@@ -76,8 +76,6 @@ const parseRetryAfter = (value: string | null, nowMs: number): number | undefine
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
 }
 
-class RequestTimedOut extends Error {}
-
 const utf8 = new TextDecoder()
 
 const where = (req: HttpRequest) => (req.unit ? `${req.unit}: ` : "") + `${req.method ?? "GET"} ${req.url}`
@@ -100,11 +98,20 @@ export const classifyStatus = (
   return new Skippable({ reason: "BadRequest", message: msg, unit: req.unit })
 }
 
+const TIMED_OUT = Symbol("timed out")
+
+/** Why a request failed on the wire, as a retriable error naming the request. */
+const transportError = (req: HttpRequest, e: unknown, timeoutMs: number) =>
+  e === TIMED_OUT
+    ? new Retriable({ reason: "Timeout", message: `${where(req)} timed out after ${timeoutMs} ms` })
+    : new Retriable({ reason: "Transport", message: `${where(req)} failed: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}` })
+
 const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimits?: HostLimits }) => {
   const limits = new Map<string, HostLimits>()
   const gates = new Map<string, { sem: Effect.Semaphore; nextAt: number }>()
   const stats: HttpStats = { requests: 0, retries: 0, errors: {} }
   const defaults = config.defaultLimits ?? { concurrency: 8 }
+  const userAgent = config.userAgent ?? "jobsignal/0.1 (+https://github.com/jobsignal)"
 
   const gate = (host: string) => {
     let g = gates.get(host)
@@ -116,81 +123,88 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
     return g
   }
 
-  // Reserve the next slot for this host so requests are spaced by 1/perSecond, then wait for it.
-  const pace = (host: string) => {
+  // `new URL` per request shows in the fan-out profile; the host of a URL prefix is looked up once.
+  const hosts = new Map<string, string>()
+  const hostOf = (url: string) => {
+    const end = url.indexOf("/", url.indexOf("//") + 2)
+    const origin = end === -1 ? url : url.slice(0, end)
+    let host = hosts.get(origin)
+    if (host === undefined) {
+      host = new URL(url).host
+      if (hosts.size < 10_000) hosts.set(origin, host)
+    }
+    return host
+  }
+
+  const countError = (e: Retriable | Skippable | Fatal) => {
+    const k = `${e._tag}/${e.reason}`
+    stats.errors[k] = (stats.errors[k] ?? 0) + 1
+    return e
+  }
+
+  /**
+   * One exchange, failing with the error its status calls for. The timeout is a timer on the
+   * request's own abort controller, and the whole exchange one async step: racing a sleeping
+   * fiber per request, or a chain of steps, cost more than the request (bench/ats-throughput).
+   */
+  const exchange = (req: HttpRequest, counter: { n: number } | null) =>
+    Effect.async<HttpResponse, Retriable | Skippable | Fatal>((resume) => {
+      stats.requests++
+      if (counter) counter.n++
+      const headers: Record<string, string> = { "user-agent": userAgent, accept: "application/json, text/html;q=0.9, */*;q=0.8", ...req.headers }
+      let body: string | undefined
+      if (req.body !== undefined) {
+        body = typeof req.body === "string" ? req.body : JSON.stringify(req.body)
+        headers["content-type"] ??= "application/json"
+      }
+      const timeoutMs = req.timeoutMs ?? config.timeoutMs ?? 30_000
+      const ctrl = new AbortController()
+      const timer = setTimeout(() => ctrl.abort(TIMED_OUT), Math.min(timeoutMs, 2_147_483_647))
+      send(req.url, { method: req.method ?? "GET", headers, body, signal: ctrl.signal }).then(
+        (r) => {
+          clearTimeout(timer)
+          const res: HttpResponse = { status: r.status, headers: r.headers, text: utf8.decode(r.bytes), url: r.url, bytes: r.bytes }
+          const err = classifyStatus(req, res, Date.now())
+          resume(err ? Effect.fail(countError(err)) : Effect.succeed(res))
+        },
+        (e) => {
+          clearTimeout(timer)
+          resume(Effect.fail(countError(transportError(req, ctrl.signal.aborted && ctrl.signal.reason === TIMED_OUT ? TIMED_OUT : e, timeoutMs))))
+        }
+      )
+      return Effect.sync(() => {
+        clearTimeout(timer)
+        ctrl.abort()
+      })
+    })
+
+  // Requests are spaced by 1/perSecond per host: each reserves the next slot, then waits for it.
+  const paced = (host: string, req: HttpRequest) => {
     const perSecond = (limits.get(host) ?? defaults).perSecond
-    return !perSecond ? Effect.void : Effect.gen(function* () {
+    const go = Effect.withFiberRuntime<HttpResponse, Retriable | Skippable | Fatal>((fiber) => exchange(req, fiber.getFiberRef(requestCounter)))
+    if (!perSecond) return go
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const g = gate(host)
-      const now = yield* Clock.currentTimeMillis
       const at = Math.max(now, g.nextAt)
       g.nextAt = at + 1000 / perSecond
       // Timers cannot wait under a millisecond; a sub-millisecond gap (a lifted per_second) is no wait.
-      if (at - now >= 1) yield* Effect.sleep(Duration.millis(at - now))
+      return at - now >= 1 ? Effect.zipRight(Effect.sleep(Duration.millis(at - now)), go) : go
     })
   }
 
   const once = (req: HttpRequest) =>
-    Effect.gen(function* () {
-      const host = new URL(req.url).host
-      const g = gate(host)
-      return yield* g.sem.withPermits(1)(
-        Effect.gen(function* () {
-          yield* pace(host)
-          stats.requests++
-          const counter = yield* FiberRef.get(requestCounter)
-          if (counter) counter.n++
-          const headers: Record<string, string> = {
-            "user-agent": config.userAgent ?? "jobsignal/0.1 (+https://github.com/jobsignal)",
-            accept: "application/json, text/html;q=0.9, */*;q=0.8",
-            ...req.headers
-          }
-          let body: string | undefined
-          if (req.body !== undefined) {
-            body = typeof req.body === "string" ? req.body : JSON.stringify(req.body)
-            headers["content-type"] ??= "application/json"
-          }
-          const timeoutMs = req.timeoutMs ?? config.timeoutMs ?? 30_000
-          // The timeout is a timer on the request's own abort controller rather than Effect.timeout:
-          // racing a sleeping fiber per request cost more than the request (bench/ats-throughput).
-          const res = yield* Effect.tryPromise({
-            try: async (signal) => {
-              const ctrl = new AbortController()
-              const interrupt = () => ctrl.abort(signal.reason)
-              signal.addEventListener("abort", interrupt, { once: true })
-              const timer = setTimeout(() => ctrl.abort(new RequestTimedOut()), Math.min(timeoutMs, 2_147_483_647))
-              try {
-                const r = await send(req.url, { method: req.method ?? "GET", headers, body, signal: ctrl.signal })
-                return { status: r.status, headers: r.headers, text: utf8.decode(r.bytes), url: r.url, bytes: r.bytes } satisfies HttpResponse
-              } catch (e) {
-                throw ctrl.signal.reason instanceof RequestTimedOut ? ctrl.signal.reason : e
-              } finally {
-                clearTimeout(timer)
-                signal.removeEventListener("abort", interrupt)
-              }
-            },
-            catch: (e) =>
-              e instanceof RequestTimedOut
-                ? new Retriable({ reason: "Timeout", message: `${where(req)} timed out after ${timeoutMs} ms` })
-                : new Retriable({ reason: "Transport", message: `${where(req)} failed: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}` })
-          })
-          const now = yield* Clock.currentTimeMillis
-          const err = classifyStatus(req, res, now)
-          if (err) return yield* Effect.fail(err)
-          return res
-        })
-      )
-    }).pipe(
-      Effect.tapError((e) => Effect.sync(() => {
-        const k = `${e._tag}/${e.reason}`
-        stats.errors[k] = (stats.errors[k] ?? 0) + 1
-      }))
-    )
+    Effect.suspend(() => {
+      const host = hostOf(req.url)
+      return gate(host).sem.withPermits(1)(paced(host, req))
+    })
 
   return {
     request: (req: HttpRequest) => withRetry(once(req), req.retry ?? defaultRetry, () => { stats.retries++ }),
     setHostLimits: (host: string, l: HostLimits) => {
       limits.set(host, l)
-      gates.delete(host)
+      // Resized, not replaced: requests of another node already waiting on this host keep one gate.
+      const g = gates.get(host)
+      if (g) Effect.runSync(g.sem.resize(l.concurrency))
     },
     stats
   }
@@ -239,13 +253,26 @@ export const parseJson = (req: HttpRequest, res: HttpResponse): Effect.Effect<un
     }
   })
 
+// One synchronous decoder per schema, built once: the Effect decoder costs more per board than the board.
+const decoders = new WeakMap<object, (u: unknown) => Either.Either<unknown, ParseResult.ParseError>>()
+export const decoderFor = <A, I>(schema: Schema.Schema<A, I>) => {
+  let d = decoders.get(schema)
+  if (!d) {
+    d = Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" }) as (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
+    decoders.set(schema, d)
+  }
+  return d as (u: unknown) => Either.Either<A, ParseResult.ParseError>
+}
+
 /** GET/POST and decode with a schema: a body of the wrong shape is skippable, named by unit and field. */
-export const fetchJson = <A, I>(req: HttpRequest, schema: Schema.Schema<A, I>) =>
-  Effect.gen(function* () {
-    const http = yield* Http
-    const res = yield* http.request(req)
-    const json = yield* parseJson(req, res)
-    return yield* Schema.decodeUnknown(schema)(json, { onExcessProperty: "ignore" }).pipe(
-      Effect.mapError((e) => new Skippable({ reason: "BadBody", unit: req.unit, message: `${where(req)}: unexpected response shape: ${e.message}` }))
+export const fetchJson = <A, I>(req: HttpRequest, schema: Schema.Schema<A, I>): Effect.Effect<A, Retriable | Skippable | Fatal, Http> =>
+  Effect.flatMap(Http, (http) =>
+    Effect.flatMap(http.request(req), (res) =>
+      Effect.flatMap(parseJson(req, res), (json) => {
+        const r = decoderFor(schema)(json)
+        return Either.isRight(r)
+          ? Effect.succeed(r.right)
+          : Effect.fail(new Skippable({ reason: "BadBody", unit: req.unit, message: `${where(req)}: unexpected response shape: ${ParseResult.TreeFormatter.formatErrorSync(r.left)}` }))
+      })
     )
-  })
+  )

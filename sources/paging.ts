@@ -19,6 +19,9 @@ interface State { readonly offset: number; readonly page: number; readonly total
  * stops at an empty or short page, at the total the first page reported (Workday sends it only
  * there), when a page repeats the previous one, or after `maxPages` — the last two counted as
  * skips naming the unit, so a runaway listing is visible rather than endless.
+ *
+ * The first page decides the form: a listing that fits in it is an array (most boards: no Stream
+ * to run, see `UnitRecords`), a longer one a Stream that goes on from the second page.
  */
 export const offsetPaged = <A, E, R>(args: {
   readonly pageSize: number
@@ -26,8 +29,8 @@ export const offsetPaged = <A, E, R>(args: {
   readonly unit: string
   readonly ctx: Pick<SourceContext, "skip">
   readonly fetchPage: (offset: number) => Effect.Effect<Page<A>, E, R>
-}): Stream.Stream<A, E, R> =>
-  Stream.paginateChunkEffect<State, A, E, R>({ offset: 0, page: 0, total: null, firstKey: null }, (s) =>
+}): Effect.Effect<ReadonlyArray<A> | Stream.Stream<A, E, R>, E, R> => {
+  const step = (s: State) =>
     Effect.gen(function* () {
       const p = yield* args.fetchPage(s.offset)
       if (s.page > 0 && p.firstKey != null && p.firstKey === s.firstKey) {
@@ -44,4 +47,9 @@ export const offsetPaged = <A, E, R>(args: {
       const chunk = Chunk.fromIterable(p.items)
       return [chunk, more ? Option.some<State>({ offset: next, page: s.page + 1, total, firstKey: p.firstKey ?? null }) : Option.none<State>()] as const
     })
+  return Effect.map(step({ offset: 0, page: 0, total: null, firstKey: null }), ([chunk, next]) =>
+    Option.isNone(next)
+      ? Chunk.toReadonlyArray(chunk)
+      : Stream.concat(Stream.fromChunk(chunk), Stream.paginateChunkEffect<State, A, E, R>(next.value, step))
   )
+}

@@ -55,17 +55,20 @@ export interface FixtureRoute {
 }
 
 /**
- * What one unit yields: all of its records from one request (an Effect), or a Stream when it
- * pages or fans out. Running a Stream costs about 0.3 ms more per unit than an Effect
- * (bench/ats-throughput), which is more than decoding a 3-job board.
+ * What one unit yields: a Stream, or an Effect of all its records — or of a Stream for the rest,
+ * when its first response shows there is more (a paged listing). Running a Stream costs about
+ * 0.3 ms more per unit than an Effect (bench/ats-throughput), more than decoding a 3-job board.
  */
 export type UnitRecords<Rec> =
-  | Effect.Effect<ReadonlyArray<Rec>, SourceError, Http>
   | Stream.Stream<Rec, SourceError, Http>
+  | Effect.Effect<ReadonlyArray<Rec> | Stream.Stream<Rec, SourceError, Http>, SourceError, Http>
+
+/** The records of an Effect-form unit: an array, or the Stream the rest of it comes in. */
+export const isRecordArray = <Rec>(r: ReadonlyArray<Rec> | Stream.Stream<Rec, SourceError, Http>): r is ReadonlyArray<Rec> => Array.isArray(r)
 
 /** A unit's records as a Stream, whichever form the source gave them in. */
 export const unitStream = <Rec>(records: UnitRecords<Rec>): Stream.Stream<Rec, SourceError, Http> =>
-  Effect.isEffect(records) ? Stream.fromIterableEffect(records) : records
+  Effect.isEffect(records) ? Stream.unwrap(Effect.map(records, (r) => (isRecordArray(r) ? Stream.fromIterable(r) : r))) : records
 
 /**
  * A source connector: what it takes (options schema), how its work splits (units), how one unit

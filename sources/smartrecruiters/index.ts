@@ -8,7 +8,7 @@ import { htmlToText, isoDate } from "../text.ts"
 import { tokenBoards, type BoardUnit } from "../boards.ts"
 import { offsetPaged } from "../paging.ts"
 import { employmentType, remoteMode, salary } from "../normalize.ts"
-import type { JobSource, Posting } from "../source.ts"
+import { type JobSource, type Posting, unitStream } from "../source.ts"
 import { SmartRecruitersDetail, SmartRecruitersPage, SmartRecruitersPosting } from "./schema.ts"
 import { smartRecruitersFixtures } from "./fixtures.ts"
 
@@ -76,7 +76,7 @@ export const smartrecruiters: JobSource<SmartRecruitersOptions> = {
     const label = `smartrecruiters company ${board.token}`
     const company = `${ctx.baseUrl}/v1/companies/${encodeURIComponent(board.token)}/postings`
     const limit = opts.page_size ?? 100
-    const listed = offsetPaged({
+    const listed = unitStream(offsetPaged({
       pageSize: limit,
       maxPages: opts.max_pages ?? 50,
       unit: label,
@@ -88,7 +88,7 @@ export const smartrecruiters: JobSource<SmartRecruitersOptions> = {
           const first = page.content[0] as { id?: unknown } | undefined
           return { items, served: page.content.length, total: page.totalFound ?? null, firstKey: first?.id != null ? String(first.id) : null }
         })
-    })
+    }))
     if (opts.details === false) return listed.pipe(Stream.map((p) => normalizeSmartRecruitersPosting(board, p, null)))
     return listed.pipe(
       Stream.mapEffect((p) =>

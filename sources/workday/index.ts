@@ -9,7 +9,7 @@ import { htmlToText } from "../text.ts"
 import { universeTargets } from "../boards.ts"
 import { offsetPaged } from "../paging.ts"
 import { employmentType, remoteMode } from "../normalize.ts"
-import type { JobSource, Posting, SourceContext, SourceUnit } from "../source.ts"
+import { type JobSource, type Posting, type SourceContext, type SourceUnit, unitStream } from "../source.ts"
 import { WorkdayBoard } from "../../targets/universe.ts"
 import { WorkdayDetail, WorkdayListing, WorkdayPage } from "./schema.ts"
 import { workdayPosted } from "./posted.ts"
@@ -98,7 +98,7 @@ export const workday: JobSource<WorkdayOptions> = {
     const limit = opts.page_size ?? 20
     return Stream.unwrap(Effect.gen(function* () {
       const fetchedAt = yield* Clock.currentTimeMillis
-      const listed = offsetPaged({
+      const listed = unitStream(offsetPaged({
         pageSize: limit,
         maxPages: opts.max_pages ?? 100,
         unit: label,
@@ -111,7 +111,7 @@ export const workday: JobSource<WorkdayOptions> = {
             const first = raw[0] as { externalPath?: unknown } | undefined
             return { items, served: raw.length, total: page.total ?? null, firstKey: first?.externalPath != null ? String(first.externalPath) : null }
           })
-      })
+      }))
       if (opts.details === false) return listed.pipe(Stream.map((j) => normalizeWorkdayPosting(u, j, null, fetchedAt)))
       return listed.pipe(
         Stream.mapEffect((j) =>

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Effect } from "effect"
+import { Effect, Fiber } from "effect"
+import { availableParallelism } from "node:os"
 import { join } from "node:path"
 import { greenhouse, normalizeGreenhouseJob } from "../../sources/greenhouse/index.ts"
 import { startReplayServer, type ReplayServer } from "../../sources/replay.ts"
@@ -36,6 +37,21 @@ describe("greenhouse source", () => {
       source: "greenhouse", source_id: "gitlab:8503792002", title: "Account Executive - Italy", company: "GitLab",
       remote: "remote", posted_at: "2026-04-17T09:58:03.000Z", updated_at: "2026-08-10T20:52:46.000Z", department: "EMEA - Commercial"
     })
+  })
+
+  it("DuckDB leaves a core to the fetching while the node runs, and gets it back after", async () => {
+    const cores = availableParallelism()
+    replay.script("/greenhouse/v1/boards/slow-board/", [{ status: 200, delayMs: 400, body: JSON.stringify({ jobs: [] }) }])
+    const db = join(tempDir(), "w.duckdb")
+    const threads = q<{ t: string }>("select current_setting('threads')::varchar t").pipe(Effect.map((r) => Number(r[0].t)))
+    const [during, after] = await withDb(db, Effect.gen(function* () {
+      const running = yield* Effect.fork(run({ dag: dagFor(["slow-board"]) }))
+      yield* Effect.sleep("200 millis")
+      const during = yield* threads
+      yield* Fiber.join(running)
+      return [during, yield* threads]
+    }))
+    expect({ during, after }).toEqual({ during: Math.max(1, cores - 1), after: cores })
   })
 
   it("counts a record missing its id as skipped, naming the board and record, and keeps the others", async () => {
