@@ -2,7 +2,8 @@
  * ATS fan-out throughput: 1,000 boards (the recorded Greenhouse and Lever boards served under 1,000
  * distinct tokens) through the real source nodes and runner, against the replay server with 50 ms
  * injected latency, at concurrency 16. Ideal time is boards × latency / concurrency; the ratio
- * ideal/actual says how busy the engine keeps its 16 slots (target ≥ 0.8).
+ * ideal/actual says how busy the engine keeps its 16 slots (target ≥ 0.8). The DAG runs 3 times
+ * (a fresh warehouse each) and the median run is reported, with the fastest and slowest.
  *
  * `per_second` is lifted for the run: the politeness cap (20/s for these hosts) would otherwise be
  * the bound measured, not the engine's fan-out. The replay server runs in a child process
@@ -25,6 +26,7 @@ const utf8 = new TextDecoder()
 const BOARDS = 1_000
 const LATENCY_MS = Number(process.env.ATS_BENCH_LATENCY_MS ?? 50)
 const CONCURRENCY = 16
+const RUNS = 3
 
 /** Starts bench/_ats-replay.ts in its own process and waits for its URL. */
 const startChildReplay = () =>
@@ -65,43 +67,57 @@ nodes:
     let peakRss = rssBefore
     const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()) }, 20)
     try {
-      const t0Run = Date.now()
-      const cpu0 = process.cpuUsage()
-      const summary = await Effect.runPromise(
-        Effect.scoped(runDag({ dag: loadDag(join(dir, "dag.yaml")), events: collectingEvents() })).pipe(Effect.provide(runtimeLayer(join(dir, "w.duckdb"))))
-      )
-      const runMs = Date.now() - t0Run
-      const cpu = process.cpuUsage(cpu0)
+      const idealMs = (BOARDS * LATENCY_MS) / CONCURRENCY
+      const runs: Array<{ nodeMs: number; runMs: number; cpuMs: number; rows: number; perNode: Record<string, number> }> = []
+      for (let r = 0; r < RUNS; r++) {
+        const t0Run = Date.now()
+        const cpu0 = process.cpuUsage()
+        const summary = await Effect.runPromise(
+          Effect.scoped(runDag({ dag: loadDag(join(dir, "dag.yaml")), events: collectingEvents() })).pipe(Effect.provide(runtimeLayer(join(dir, `w${r}.duckdb`))))
+        )
+        const cpu = process.cpuUsage(cpu0)
+        const bad = summary.nodes.filter((n) => n.status !== "success")
+        if (bad.length > 0) throw new Error(`bench run not clean: ${bad.map((n) => `${n.node} ${n.status} ${n.error ?? ""}`).join("; ")}`)
+        runs.push({
+          nodeMs: summary.nodes.reduce((s, n) => s + n.ms, 0),
+          runMs: Date.now() - t0Run,
+          cpuMs: (cpu.user + cpu.system) / 1000,
+          rows: summary.nodes.reduce((s, n) => s + n.rowsOut, 0),
+          perNode: Object.fromEntries(summary.nodes.map((n) => [n.node, n.ms]))
+        })
+      }
+      const requests = await askRequests(child)
       // The same 1,000 requests through the same transport + JSON.parse, 16 at a time, no engine: what
       // this machine allows right now (2 shared cores), so engine overhead can be told apart from a busy host.
       const urls = [...tokens(0).map((t) => `${replay.baseUrlFor("greenhouse")}/v1/boards/${t}/jobs?content=true`), ...tokens(half).map((t) => `${replay.baseUrlFor("lever")}/v0/postings/${t}?mode=json`)]
-      const servedByEngine = await askRequests(child)
       const t0 = Date.now()
       let next = 0
       await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
         while (next < urls.length) JSON.parse(utf8.decode((await send(urls[next++], { method: "GET", headers: {}, signal: new AbortController().signal })).bytes))
       }))
       const baselineMs = Date.now() - t0
-      const bad = summary.nodes.filter((n) => n.status !== "success")
-      if (bad.length > 0) throw new Error(`bench run not clean: ${bad.map((n) => `${n.node} ${n.status} ${n.error ?? ""}`).join("; ")}`)
-      const fetchMs = summary.nodes.reduce((s, n) => s + n.ms, 0)
-      const idealMs = (BOARDS * LATENCY_MS) / CONCURRENCY
-      const requests = servedByEngine
+      // The median run: a 2-core VM's neighbours move single runs by ±0.05. Later runs are warm, as
+      // `jobsignal schedule` runs are (one long-lived process); the first, cold run is shown too.
+      const byTime = [...runs].sort((x, y) => x.nodeMs - y.nodeMs)
+      const median = byTime[Math.floor(RUNS / 2)]
       return {
         boards: BOARDS,
-        requests,
-        "rows staged": summary.nodes.reduce((s, n) => s + n.rowsOut, 0),
-        "node time, s (both nodes)": fetchMs / 1000,
-        "boards/s": BOARDS / (fetchMs / 1000),
+        "runs (median reported)": RUNS,
+        "requests (all runs)": requests,
+        "rows staged": median.rows,
+        "node time, s (both nodes)": median.nodeMs / 1000,
+        "boards/s": BOARDS / (median.nodeMs / 1000),
         "ideal time, s (boards × 50 ms / 16)": idealMs / 1000,
-        "ratio ideal/actual (target ≥ 0.8)": idealMs / fetchMs,
-        ...Object.fromEntries(summary.nodes.map((n) => [`  ${n.node} node, s (500 boards)`, n.ms / 1000])),
-        "engine CPU per board, ms (all threads)": (cpu.user + cpu.system) / 1000 / BOARDS,
+        "ratio ideal/actual (target ≥ 0.8)": idealMs / median.nodeMs,
+        "ratio, fastest and slowest run": `${(idealMs / byTime[0].nodeMs).toFixed(3)} … ${(idealMs / byTime[RUNS - 1].nodeMs).toFixed(3)}`,
+        "ratio of the first run (cold, as a one-off CLI run)": idealMs / runs[0].nodeMs,
+        ...Object.fromEntries(Object.entries(median.perNode).map(([node, ms]) => [`  ${node} node, s (500 boards)`, ms / 1000])),
+        "engine CPU per board, ms (all threads)": median.cpuMs / BOARDS,
         "raw transport baseline, s (same requests, no engine)": baselineMs / 1000,
-        "ratio baseline/engine (engine overhead)": baselineMs / fetchMs,
+        "ratio baseline/engine (engine overhead)": baselineMs / median.nodeMs,
         "peak RSS, MB": peakRss / 1024 / 1024,
-        "RSS before the run (modules, server link), MB": rssBefore / 1024 / 1024,
-        "whole DAG run incl. warehouse setup, s": runMs / 1000,
+        "RSS before the runs (modules, server link), MB": rssBefore / 1024 / 1024,
+        "whole DAG run incl. warehouse setup, s": median.runMs / 1000,
         "load average (1 min) at end": loadavg()[0]
       }
     } finally {

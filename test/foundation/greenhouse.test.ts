@@ -27,6 +27,16 @@ describe("greenhouse source", () => {
     expect(text).toBe("Who we are\n\nFast & kind\n\n• One\n• Two")
   })
 
+  it("HTML to text: scripts and styles go with their content, list items keep bullets, stray < stays", () => {
+    expect(htmlToText("<p>a</p><script>x<p>y</p></script><P>b</P>")).toBe("a\n\nb")
+    expect(htmlToText("<style type=x>.a{}</style>c<LI>d</LI><li>e</li foo>")).toBe("c\n• d\n• e")
+    expect(htmlToText("a <> b < c")).toBe("a <> b < c")
+    expect(htmlToText("<br/>x<br />y<!-- c -->z")).toBe("x\nyz")
+    expect(htmlToText("<script>never closed<p>q")).toBe("never closed\nq")
+    expect(htmlToText("x<pre>y</pre><param>z<p-x>w")).toBe("x\ny\nz\nw")
+    expect(htmlToText("&lt;p&gt;5 &amp;lt; 6 &amp;amp; &quot;ok&quot; &#39;&lt;/p&gt;&lt;p&gt;caf&eacute;&lt;/p&gt;")).toBe("5 < 6 & \"ok\" '\n\ncafé")
+  })
+
   it("normalizes a recorded job: ids, company, remote mode, dates in UTC, department", () => {
     const p = normalizeGreenhouseJob("gitlab", {
       id: 8503792002, title: "Account Executive - Italy ", absolute_url: "https://job-boards.greenhouse.io/gitlab/jobs/8503792002",
