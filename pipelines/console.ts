@@ -7,6 +7,7 @@ const time = () => new Date().toISOString().slice(11, 19)
 export const consoleEvents = (format: "text" | "json", out: NodeJS.WriteStream = process.stderr): Events => {
   const tty = format === "text" && out.isTTY === true
   let live = false
+  let drawnAt = 0
   const clearLive = () => {
     if (live) out.write("\r\x1b[2K")
     live = false
@@ -23,12 +24,16 @@ export const consoleEvents = (format: "text" | "json", out: NodeJS.WriteStream =
           return line(`run ${e.runId} (${e.mode}): ${e.nodes.join(", ")}`)
         case "node_started":
           return line(`▶ ${e.node}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}`)
-        case "node_progress":
-          if (!tty) return
+        case "node_progress": {
+          // Redrawn at most 10 times a second: a terminal write is synchronous, and a fan-out ends a unit every few ms.
+          const now = Date.now()
+          if (!tty || (now - drawnAt < 100 && e.done !== e.total)) return
+          drawnAt = now
           clearLive()
           out.write(`  … ${e.node}: ${e.done}${e.total !== undefined ? `/${e.total}` : ""} units${e.rows !== undefined ? `, ${e.rows} rows` : ""}`)
           live = true
           return
+        }
         case "node_retry":
           return line(`↻ ${e.node}: retry ${e.attempt} in ${fmtMs(e.delayMs)} after ${e.error}`)
         case "node_finished": {

@@ -5,6 +5,7 @@ import { greenhouse } from "../../sources/greenhouse/index.ts"
 import { startReplayServer, type ReplayServer } from "../../sources/replay.ts"
 import { cli } from "../support/cli.ts"
 import { tempDir } from "../support/harness.ts"
+import { consoleEvents } from "../../pipelines/console.ts"
 
 let replay: ReplayServer
 let dir: string
@@ -70,5 +71,18 @@ describe("jobsignal CLI", { timeout: 240_000 }, () => {
     const bf = await cli(["backfill", "gh", "--since", "last week", "--dag", writeDag("b.yaml", ["gitlab"]), "--db", join(dir, "b.duckdb")])
     expect(bf.code).not.toBe(0)
     expect(bf.stderr).toContain("--since must be a date like 2026-01-31")
+  })
+})
+
+describe("terminal progress", () => {
+  it("redraws a fan-out's progress line at most 10 times a second, and always its last unit", () => {
+    const writes: string[] = []
+    const tty = { isTTY: true, write: (s: string) => void writes.push(s) } as unknown as NodeJS.WriteStream
+    const events = consoleEvents("text", tty)
+    for (let done = 1; done <= 500; done++) events.emit({ type: "node_progress", node: "greenhouse", done, total: 500, rows: done * 3 })
+    const drawn = writes.filter((w) => w.includes("units"))
+    expect(drawn.length).toBeLessThanOrEqual(3)
+    expect(drawn[0]).toContain("greenhouse: 1/500 units")
+    expect(drawn.at(-1)).toContain("greenhouse: 500/500 units, 1500 rows")
   })
 })
