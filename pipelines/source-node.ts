@@ -192,18 +192,22 @@ export const sourceNode = (src: Source): NodeKind => ({
         const drained: Effect.Effect<void, SourceError, Http> = Effect.isEffect(out)
           ? Effect.flatMap(out, (r) => (isRecordArray(r) ? Effect.sync(() => take(r)) : consume(r)))
           : consume(out)
-        return drained.pipe(
-          Effect.zipRight(Effect.sync(() => stage(unit, group))),
-          Effect.catchAll((e) =>
-            e._tag === "Fatal"
-              ? Effect.fail(e)
-              : Effect.sync(() => failed.push({ unit: unit.key, error: e })).pipe(Effect.zipRight(record(unit.key, e)))
-          ),
-          Effect.ensuring(Effect.sync(() => {
-            done++
-            ctx.events.emit({ type: "node_progress", node: ctx.node, done, total: units.length, rows })
-          }))
-        )
+        const progress = () => {
+          done++
+          ctx.events.emit({ type: "node_progress", node: ctx.node, done, total: units.length, rows })
+        }
+        // One match rather than stage-then-catch-then-ensure: three steps per unit showed in the fan-out profile.
+        return Effect.matchEffect(drained, {
+          onSuccess: () => Effect.sync(() => {
+            stage(unit, group)
+            progress()
+          }),
+          onFailure: (e) => {
+            if (e._tag === "Fatal") return Effect.fail(e)
+            failed.push({ unit: unit.key, error: e })
+            return Effect.zipRight(record(unit.key, e), Effect.sync(progress))
+          }
+        })
       }
 
       const fetchAll = countRequests(Effect.forEach(units, runUnit, { concurrency: limits.concurrency, discard: true }))

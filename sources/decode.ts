@@ -22,20 +22,21 @@ export const decodeEach = <A, I>(
   unit: string,
   ctx: Pick<SourceContext, "skip">
 ): Effect.Effect<ReadonlyArray<A>> =>
-  Effect.gen(function* () {
+  Effect.suspend(() => {
     const decode = decoderFor(schema)
     const out: A[] = []
+    const skips: Skippable[] = []
     for (let i = 0; i < items.length; i++) {
       const r = decode(items[i])
       if (Either.isRight(r)) out.push(r.right)
       else
-        yield* ctx.skip(new Skippable({
+        skips.push(new Skippable({
           reason: "InvalidRecord",
           unit,
           message: `${unit}: ${label(items[i], i)} skipped: ${ParseResult.TreeFormatter.formatErrorSync(r.left).replace(/\n\s*/g, " ")}`
         }))
     }
-    return out
+    return skips.length === 0 ? Effect.succeed(out) : Effect.as(Effect.forEach(skips, ctx.skip, { discard: true }), out)
   })
 
 /**
