@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { greenhouse, normalizeGreenhouseJob } from "../../sources/greenhouse/index.ts"
 import { startReplayServer, type ReplayServer } from "../../sources/replay.ts"
 import { Warehouse } from "../../sinks/warehouse.ts"
+import { stagingDdl } from "../../pipelines/source-node.ts"
 import { htmlToText } from "../../sources/text.ts"
 import { dagFrom, run, tempDir, withDb } from "../support/harness.ts"
 
@@ -62,6 +63,20 @@ describe("greenhouse source", () => {
       return [during, yield* threads]
     }))
     expect({ during, after }).toEqual({ during: Math.max(1, cores - 1), after: cores })
+  })
+
+  it("a warehouse error while staging fails the node, naming the table, and commits no cursor", async () => {
+    const db = join(tempDir(), "w.duckdb")
+    // A unique index and a row already holding one of the board's keys: the node's insert breaks it.
+    await withDb(db, Effect.flatMap(Warehouse, (w) => Effect.all([
+      w.exec(stagingDdl(greenhouse)),
+      w.exec("create unique index stg_key on stg_jobs (record_key)"),
+      w.exec("insert into stg_jobs (run_id, node, record_key, fetched_at, source, source_id) values ('earlier', 'gh', 'gitlab:8503792002', now(), 'greenhouse', 'gitlab:8503792002')")
+    ], { discard: true })))
+    const { summary } = await withDb(db, run({ dag: dagFor(["gitlab", "stripe"]) }))
+    expect(summary.nodes[0]).toMatchObject({ node: "gh", status: "failed" })
+    expect(summary.nodes[0].error).toMatch(/WarehouseError.*insert into stg_jobs/)
+    expect(await withDb(db, q("select count(*)::int n from cursors where node = 'gh'"))).toEqual([{ n: 0 }])
   })
 
   it("counts a record missing its id as skipped, naming the board and record, and keeps the others", async () => {
