@@ -133,14 +133,13 @@ export const sourceNode = (src: Source): NodeKind => ({
       // on a batch insert, leaves fetch slots idle (bench/ats-throughput). The queue is unbounded:
       // inserting is faster than fetching, so it holds at most a batch or two.
       const batches = yield* Queue.unbounded<ReadonlyArray<string> | null>()
-      let columns: ReadonlyArray<string> = []
+      const insert = w.lineInserter(src.output.table, [...Object.keys(ENGINE_COLUMNS), ...Object.keys(src.output.columns)])
       const writer = yield* Effect.fork(Effect.suspend(function drain(): Effect.Effect<void, WarehouseError> {
         // Whatever queued up while the last insert ran goes in one insert: batches grow when the warehouse is slow.
         return Effect.flatMap(Queue.takeBetween(batches, 1, Number.MAX_SAFE_INTEGER), (chunk) => {
           const queued = Chunk.toReadonlyArray(chunk)
           const lines = queued.flatMap((b) => b ?? [])
-          const insert = lines.length > 0 ? w.insertLines(src.output.table, columns, lines) : Effect.succeed(0)
-          return queued.includes(null) ? Effect.asVoid(insert) : Effect.zipRight(insert, drain())
+          return queued.includes(null) ? Effect.asVoid(insert(lines)) : Effect.zipRight(insert(lines), drain())
         })
       }))
       let pending: Array<string> = []
@@ -156,7 +155,6 @@ export const sourceNode = (src: Source): NodeKind => ({
         for (const r of group) {
           cursor = maxIso(cursor, src.output.cursorValue?.(r))
           const row = { run_id: ctx.runId, node: ctx.node, unit: unit.key, record_key: src.output.key(r), fetched_at: now, ...src.output.toRow(r) }
-          if (columns.length === 0) columns = Object.keys(row)
           pending.push(toJsonLine(row))
         }
         rows += group.length

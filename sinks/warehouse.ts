@@ -21,8 +21,11 @@ export interface Queries {
   readonly exec: (sql: string, params?: ReadonlyArray<unknown>) => Effect.Effect<void, WarehouseError>
   /** Bulk insert by column name, through NDJSON and DuckDB's `read_json` (fast, typed by the table). */
   readonly insertRows: (table: string, rows: ReadonlyArray<Row>) => Effect.Effect<number, WarehouseError>
-  /** The same from rows already serialized with `toJsonLine`, all holding `columns`: a caller can spread that cost. */
-  readonly insertLines: (table: string, columns: ReadonlyArray<string>, lines: ReadonlyArray<string>) => Effect.Effect<number, WarehouseError>
+  /**
+   * The same for many batches of rows already serialized with `toJsonLine`, all holding `columns`: a caller
+   * can spread the serializing, and the table's columns are looked up once.
+   */
+  readonly lineInserter: (table: string, columns: ReadonlyArray<string>) => (lines: ReadonlyArray<string>) => Effect.Effect<number, WarehouseError>
 }
 
 export interface WarehouseService extends Queries {
@@ -66,40 +69,50 @@ const makeQueries = (conn: DuckDBConnection, lock: <A, E, R>(e: Effect.Effect<A,
       try: async () => { await conn.run(sql, params as never) },
       catch: (e) => new WarehouseError({ message: (e as Error).message, sql: shortSql(sql) })
     }))
-  const insertLines = (table: string, columns: ReadonlyArray<string>, lines: ReadonlyArray<string>) =>
-    lines.length === 0
-      ? Effect.succeed(0)
-      : Effect.acquireUseRelease(
-          // The file is written before taking the lock, and without blocking: other statements go on meanwhile.
-          Effect.tryPromise({
-            try: async () => {
-              const file = join(tmpdir(), `jobsignal-${randomUUID()}.ndjson`)
-              await writeFile(file, lines.join("\n"))
-              return file
-            },
-            catch: (e) => new WarehouseError({ message: `insert into ${table}: cannot write its NDJSON file: ${(e as Error).message}` })
-          }),
-          (file) =>
-            lock(Effect.tryPromise({
+  const lineInserter = (table: string, columns: ReadonlyArray<string>) => {
+    // The column list and types, looked up at the first insert and kept: a source node inserts a batch
+    // every hundred rows, and each lookup would hold the lock for a catalog query.
+    let columnSpec: { names: string; types: string } | undefined
+    return (lines: ReadonlyArray<string>) =>
+      lines.length === 0
+        ? Effect.succeed(0)
+        : Effect.acquireUseRelease(
+            // The file is written before taking the lock, and without blocking: other statements go on meanwhile.
+            Effect.tryPromise({
               try: async () => {
-                const types = await columnTypes(conn, table)
-                if (types.length === 0) throw new Error(`table ${table} does not exist`)
-                const present = types.filter((t) => columns.includes(t.column_name))
-                const cols = present.map((t) => `'${t.column_name}': '${t.data_type.replace(/'/g, "''")}'`).join(", ")
-                const names = present.map((t) => `"${t.column_name}"`).join(", ")
-                await conn.run(
-                  `insert into "${table}" (${names}) select ${names} from read_json('${file}', format = 'newline_delimited', columns = {${cols}}, maximum_object_size = 67108864)`
-                )
-                killPoint(`insert:${table}`)
-                return lines.length
+                const file = join(tmpdir(), `jobsignal-${randomUUID()}.ndjson`)
+                await writeFile(file, lines.join("\n"))
+                return file
               },
-              catch: (e) => new WarehouseError({ message: `insert into ${table}: ${(e as Error).message}` })
-            })),
-          (file) => Effect.sync(() => rmSync(file, { force: true }))
-        )
+              catch: (e) => new WarehouseError({ message: `insert into ${table}: cannot write its NDJSON file: ${(e as Error).message}` })
+            }),
+            (file) =>
+              lock(Effect.tryPromise({
+                try: async () => {
+                  if (!columnSpec) {
+                    const types = await columnTypes(conn, table)
+                    if (types.length === 0) throw new Error(`table ${table} does not exist`)
+                    const present = types.filter((t) => columns.includes(t.column_name))
+                    columnSpec = {
+                      names: present.map((t) => `"${t.column_name}"`).join(", "),
+                      types: present.map((t) => `'${t.column_name}': '${t.data_type.replace(/'/g, "''")}'`).join(", ")
+                    }
+                  }
+                  const { names, types } = columnSpec
+                  await conn.run(
+                    `insert into "${table}" (${names}) select ${names} from read_json('${file}', format = 'newline_delimited', columns = {${types}}, maximum_object_size = 67108864)`
+                  )
+                  killPoint(`insert:${table}`)
+                  return lines.length
+                },
+                catch: (e) => new WarehouseError({ message: `insert into ${table}: ${(e as Error).message}` })
+              })),
+            (file) => Effect.sync(() => rmSync(file, { force: true }))
+          )
+  }
   const insertRows = (table: string, rows: ReadonlyArray<Row>) =>
-    rows.length === 0 ? Effect.succeed(0) : insertLines(table, Object.keys(rows[0]), rows.map(toJsonLine))
-  return { query, exec, insertRows, insertLines }
+    rows.length === 0 ? Effect.succeed(0) : lineInserter(table, Object.keys(rows[0]))(rows.map(toJsonLine))
+  return { query, exec, insertRows, lineInserter }
 }
 
 const openWarehouse = (config: { path: string; migrations?: ReadonlyArray<Migration> }) =>

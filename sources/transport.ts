@@ -21,12 +21,15 @@ const MAX_REDIRECTS = 5
 // `fetch` also decoded gzip and followed redirects; both are done here instead.
 const pool = new Agent({ keepAliveTimeout: 4_000 })
 
+const gunzipAsync = promisify(gunzip)
+const inflateAsync = promisify(inflate)
+const inflateRawAsync = promisify(inflateRaw)
 const decoders: Record<string, (b: Buffer) => Promise<Buffer>> = {
-  gzip: promisify(gunzip),
-  "x-gzip": promisify(gunzip),
+  gzip: gunzipAsync,
+  "x-gzip": gunzipAsync,
   br: promisify(brotliDecompress),
   // "deflate" is meant to be zlib-wrapped, but some servers send it raw (as browsers tolerate).
-  deflate: (b) => promisify(inflate)(b).catch(() => promisify(inflateRaw)(b))
+  deflate: (b) => inflateAsync(b).catch(() => inflateRawAsync(b))
 }
 
 /** Undoes each content-coding, last applied first; an unknown coding is an error, not garbage text. */

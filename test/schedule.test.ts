@@ -36,6 +36,20 @@ nodes:
 `
 
 /** A pid that certainly belongs to no process: one that has just exited. */
+/** Two Greenhouse sources on one schedule (and whatever nodes `more` adds). */
+const twoBoards = (cron: string, more = "") => `
+version: 1
+nodes:
+  boards_a:
+    source: greenhouse
+    schedule: "${cron}"
+    with: { boards: [gitlab], base_url: "${replay.baseUrlFor("greenhouse")}" }
+  boards_b:
+    source: greenhouse
+    schedule: "${cron}"
+    with: { boards: [stripe], base_url: "${replay.baseUrlFor("greenhouse")}" }
+${more}`
+
 const deadPid = () => spawnSync(process.execPath, ["-e", "0"]).pid!
 
 describe("triggers", () => {
@@ -143,18 +157,7 @@ describe("scheduler (in process)", () => {
 
   it("runs fires that share no node at the same time, over one open warehouse", async () => {
     const db = join(tempDir(), "two.duckdb")
-    const dag = dagFrom(`
-version: 1
-nodes:
-  boards_a:
-    source: greenhouse
-    schedule: "0 6 * * *"
-    with: { boards: [gitlab], base_url: "${replay.baseUrlFor("greenhouse")}" }
-  boards_b:
-    source: greenhouse
-    schedule: "0 6 * * *"
-    with: { boards: [stripe], base_url: "${replay.baseUrlFor("greenhouse")}" }
-`)
+    const dag = dagFrom(twoBoards("0 6 * * *"))
     const s = makeScheduler({ dag, db, layer: testLayer(db), events: collectingEvents(), log: () => {} })
     const [a, b] = await Promise.all([s.fire("boards_a"), s.fire("boards_b")])
     expect([a.status, b.status]).toEqual(["ran", "ran"])
@@ -165,21 +168,11 @@ nodes:
 
   it("triggers due at the same moment make one run: both sources, then dedupe once", async () => {
     const db = join(tempDir(), "batch.duckdb")
-    const dag = dagFrom(`
-version: 1
-nodes:
-  boards_a:
-    source: greenhouse
-    schedule: "* * * * * *"
-    with: { boards: [gitlab], base_url: "${replay.baseUrlFor("greenhouse")}" }
-  boards_b:
-    source: greenhouse
-    schedule: "* * * * * *"
-    with: { boards: [stripe], base_url: "${replay.baseUrlFor("greenhouse")}" }
+    const dag = dagFrom(twoBoards("* * * * * *", `
   dedupe:
     transform: dedupe
     needs: [boards_a, boards_b]
-`)
+`))
     const lines: string[] = []
     const s = makeScheduler({ dag, db, layer: testLayer(db), events: collectingEvents(), log: (l) => void lines.push(l) })
     await s.start()

@@ -56,8 +56,10 @@ describe("greenhouse source", () => {
     const db = join(tempDir(), "w.duckdb")
     const threads = q<{ t: string }>("select current_setting('threads')::varchar t").pipe(Effect.map((r) => Number(r[0].t)))
     const [during, after] = await withDb(db, Effect.gen(function* () {
+      const asked = replay.requests.length
       const running = yield* Effect.fork(run({ dag: dagFor(["slow-board"]) }))
-      yield* Effect.sleep("200 millis")
+      // The board answers 400 ms after it is asked: once it is asked, the node is fetching.
+      while (!replay.requests.slice(asked).some((r) => r.path.includes("slow-board"))) yield* Effect.sleep("10 millis")
       const during = yield* threads
       yield* Fiber.join(running)
       return [during, yield* threads]
