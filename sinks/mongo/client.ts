@@ -4,7 +4,7 @@
  */
 import { Context, Effect, Layer, Redacted } from "effect"
 import { createHash } from "node:crypto"
-import { MongoClient, type AnyBulkWriteOperation, type Db, type Document } from "mongodb"
+import { MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type BulkWriteResult, type Db, type Document } from "mongodb"
 import { Fatal, Retriable } from "../../pipelines/errors.ts"
 import type { CollectionDef } from "./collections.ts"
 import type { DocStore, WriteResult } from "./store.ts"
@@ -13,6 +13,8 @@ export interface MongoConfig {
   readonly uri: Redacted.Redacted<string>
   readonly database: string
   readonly timeoutMs?: number
+  /** How long one command may wait for the server's answer (socketTimeoutMS); a hung server ends as Retriable/Transport. */
+  readonly writeTimeoutMs?: number
 }
 
 export interface MongoService {
@@ -56,7 +58,9 @@ const connect = (config: MongoConfig) =>
     Effect.tryPromise({
       try: async () => {
         const timeout = config.timeoutMs ?? 10_000
-        const client = new MongoClient(Redacted.value(config.uri), { serverSelectionTimeoutMS: timeout, connectTimeoutMS: timeout })
+        const client = new MongoClient(Redacted.value(config.uri), {
+          serverSelectionTimeoutMS: timeout, connectTimeoutMS: timeout, socketTimeoutMS: config.writeTimeoutMs ?? 60_000
+        })
         await client.connect()
         const info = await client.db("admin").command({ buildInfo: 1 }).catch(() => ({}))
         return { client, ferret: typeof (info as { ferretdbVersion?: unknown }).ferretdbVersion === "string" }
@@ -121,38 +125,41 @@ export const mongoStore = (m: MongoService, uri?: Redacted.Redacted<string>): Do
         },
         catch: (e) => mongoError(e, `createIndexes on ${def.name}`, uri)
       }), { discard: true }).pipe(Effect.zipLeft(ensureCompanyCacheIndex(m.db))),
+  maxBatch: m.maxBatch,
   upsert: (def, docs) =>
     Effect.tryPromise({
-      try: async (): Promise<WriteResult> => {
-        const total = { upserted: 0, matched: 0, modified: 0, delivered: [] as string[], failed: [] as Array<{ id: string; error: string }> }
-        for (let i = 0; i < docs.length; i += m.maxBatch) {
-          const r = await bulkUpsert(m, def, docs.slice(i, i + m.maxBatch))
-          total.upserted += r.upserted
-          total.matched += r.matched
-          total.modified += r.modified
-          total.delivered.push(...r.delivered)
-          total.failed.push(...r.failed)
-        }
-        return total
-      },
-      catch: (e) => mongoError(e, `bulkWrite to ${def.name}`, uri)
+      try: () => bulkUpsert(m, def, docs),
+      catch: (e) => mongoError(e, `bulkWrite of ${docs.length} documents to ${def.name}`, uri)
     })
 })
 
+/**
+ * One bulkWrite, and which of its documents the server acknowledged. The driver reports a network
+ * error, a timeout or a write-concern failure as a MongoBulkWriteError too, with no write errors:
+ * those batches are unacknowledged as a whole and rethrown, so none of their documents counts as delivered.
+ */
 const bulkUpsert = async (m: MongoService, def: CollectionDef, docs: ReadonlyArray<{ id: string; doc: Record<string, unknown> }>): Promise<WriteResult> => {
+  let r: BulkWriteResult
   try {
-    const r = await m.db.collection(def.name).bulkWrite(upsertOps(def, docs), { ordered: false })
-    return { upserted: r.upsertedCount, matched: r.matchedCount, modified: r.modifiedCount, delivered: docs.map((d) => d.id), failed: [] }
+    r = await m.db.collection(def.name).bulkWrite(upsertOps(def, docs), { ordered: false })
   } catch (e) {
-    const bulk = e as { name?: string; writeErrors?: unknown; result?: { upsertedCount: number; matchedCount: number; modifiedCount: number } }
-    if (bulk.name !== "MongoBulkWriteError" || !bulk.result) throw e
-    // Some documents were refused, the rest were written: keep the refused ones pending.
-    const errs = (Array.isArray(bulk.writeErrors) ? bulk.writeErrors : [bulk.writeErrors]) as Array<{ index: number; errmsg?: string; message?: string }>
-    const bad = new Map(errs.map((w) => [w.index, w.errmsg ?? w.message ?? "write error"]))
+    if (!(e instanceof MongoBulkWriteError)) throw e
+    const cause = (e as { errorResponse?: unknown }).errorResponse
+    if (cause instanceof Error) throw cause
+    const concern = e.result?.getWriteConcernError()
+    if (concern) throw new Error(`write concern not satisfied (${concern.errmsg ?? `code ${concern.code}`}): the batch is unacknowledged`)
+    const errs = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]
+    if (errs.length === 0 || !e.result) throw e
+    // Some documents were refused one by one, the rest were acknowledged: keep the refused ones pending.
+    const bad = new Map(errs.map((w) => [w.index, `${w.code === 11000 ? "duplicate key: " : ""}${w.errmsg ?? "write error"}`]))
     return {
-      upserted: bulk.result.upsertedCount, matched: bulk.result.matchedCount, modified: bulk.result.modifiedCount,
+      upserted: e.result.upsertedCount, matched: e.result.matchedCount, modified: e.result.modifiedCount,
       delivered: docs.filter((_, i) => !bad.has(i)).map((d) => d.id),
       failed: [...bad].map(([i, error]) => ({ id: docs[i].id, error }))
     }
   }
+  // Every upsert either matches or inserts; fewer means the server did not apply all of them.
+  if (r.upsertedCount + r.matchedCount < docs.length)
+    throw new Error(`the server acknowledged ${r.upsertedCount + r.matchedCount} of ${docs.length} upserts: the batch is unacknowledged`)
+  return { upserted: r.upsertedCount, matched: r.matchedCount, modified: r.modifiedCount, delivered: docs.map((d) => d.id), failed: [] }
 }

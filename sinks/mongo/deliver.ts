@@ -16,7 +16,8 @@ export interface CollectionDelivery {
 /**
  * Sends every pending outbox document of these collections to the store, batch by batch; each
  * acknowledged batch is marked delivered at once, so a failure part-way loses nothing and repeats
- * nothing already acknowledged.
+ * nothing already acknowledged. An unacknowledged batch fails the whole delivery (its documents stay
+ * pending); documents the server refused one by one stay pending and are counted in `failed`.
  */
 export const deliverPending = (q: Queries, store: DocStore, defs: ReadonlyArray<CollectionDef>, batchSize: number) =>
   Effect.gen(function* () {
@@ -25,7 +26,7 @@ export const deliverPending = (q: Queries, store: DocStore, defs: ReadonlyArray<
       const acc = { upserted: 0, matched: 0, modified: 0, delivered: 0, failed: 0 }
       let after = ""
       for (;;) {
-        const batch = yield* pendingDocs(q, store.target, def.name, batchSize, after)
+        const batch = yield* pendingDocs(q, store.target, def.name, Math.min(batchSize, store.maxBatch), after)
         if (batch.length === 0) break
         after = batch[batch.length - 1].id
         const r = yield* store.upsert(def, batch)

@@ -8,13 +8,13 @@ import { Config, Effect, Option, Redacted, Schema } from "effect"
 import { applySeverities, parkDocs, recordResults, supersede, type GateOutcome } from "../../dq/gate.ts"
 import { checkDocs } from "../../dq/check.ts"
 import { decodeRules, type Rule } from "../../dq/rules.ts"
-import { Fatal } from "../../pipelines/errors.ts"
+import { Fatal, Skippable } from "../../pipelines/errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "../../pipelines/node.ts"
 import { DurationString, parseDuration } from "../../pipelines/spec.ts"
 import { Warehouse, type Queries } from "../warehouse.ts"
 import { Mongo, mongoStore, mongoTarget } from "./client.ts"
 import { COLLECTIONS, collectionNamed, type Candidate, type CollectionDef } from "./collections.ts"
-import { deliverPending, withOutboxNote } from "./deliver.ts"
+import { deliverPending, withOutboxNote, type CollectionDelivery } from "./deliver.ts"
 import { enqueue } from "./outbox.ts"
 import { EMBEDDED_TARGET, embeddedStore, type DocStore } from "./store.ts"
 
@@ -22,7 +22,8 @@ export const MongoSinkOptions = Schema.Struct({
   database: Schema.optional(Schema.String.pipe(Schema.pattern(/^[^/\\. "$]{1,63}$/))).annotations({ description: "Database name (default jobsignal)." }),
   collections: Schema.optional(Schema.Array(Schema.Literal(...COLLECTIONS.map((c) => c.name) as [string, ...string[]]))).annotations({ description: "Which collections to write (default all: level-2, companies, signals)." }),
   batch_size: Schema.optional(Schema.Int.pipe(Schema.between(1, 100_000))).annotations({ description: "Documents per bulkWrite (default 1000)." }),
-  connect_timeout: Schema.optional(DurationString).annotations({ description: "How long to wait for the server (default 10s)." })
+  connect_timeout: Schema.optional(DurationString).annotations({ description: "How long to wait for the server (default 10s)." }),
+  write_timeout: Schema.optional(DurationString).annotations({ description: "How long one write may wait for the server's answer before its batch counts as unacknowledged (default 60s)." })
 })
 export type MongoSinkOptions = typeof MongoSinkOptions.Type
 
@@ -39,7 +40,10 @@ export const openStore = (q: Queries, opts: MongoSinkOptions) =>
   Effect.gen(function* () {
     const uri = yield* mongoUri
     if (Option.isNone(uri)) return embeddedStore(q)
-    const m = yield* Mongo.make({ uri: uri.value, database: opts.database ?? DEFAULT_DATABASE, timeoutMs: parseDuration(opts.connect_timeout ?? "10s") })
+    const m = yield* Mongo.make({
+      uri: uri.value, database: opts.database ?? DEFAULT_DATABASE,
+      timeoutMs: parseDuration(opts.connect_timeout ?? "10s"), writeTimeoutMs: parseDuration(opts.write_timeout ?? "60s")
+    })
     return mongoStore(m, uri.value)
   })
 
@@ -96,6 +100,21 @@ export const gateAndQueue = (w: Queries & { transaction: (typeof Warehouse.Servi
     return gated
   })
 
+const refusedError = (q: Queries, store: DocStore, delivery: Record<string, CollectionDelivery>) =>
+  Effect.gen(function* () {
+    const [{ n }] = yield* q.query<{ n: number }>("select count(*)::int as n from mongo_outbox where target = $1 and status = 'pending'", [store.target])
+    const samples = yield* q.query<{ collection: string; doc_id: string; last_error: string }>(
+      `select collection, doc_id, last_error from mongo_outbox where target = $1 and status = 'pending' and last_error is not null
+       order by collection, doc_id limit 3`, [store.target])
+    const counts = Object.entries(delivery).filter(([, d]) => d.failed > 0).map(([c, d]) => `${c} ${d.failed} refused, ${d.delivered} delivered`).join("; ")
+    return yield* Effect.fail(new Skippable({
+      reason: "InvalidRecord",
+      unit: samples[0] ? `${samples[0].collection}/${samples[0].doc_id}` : undefined,
+      message: `${store.label} refused documents (${counts}), e.g. ${samples.map((r) => `${r.collection}/${r.doc_id}: ${r.last_error}`).join(" | ")}; ` +
+        `${n} documents stay pending in the warehouse outbox (mongo_outbox, see last_error) and the next run retries them`
+    }))
+  })
+
 export const runMongoSink = (opts: MongoSinkOptions, ctx: NodeContext) =>
   Effect.gen(function* () {
     const w = yield* Warehouse
@@ -115,11 +134,11 @@ export const runMongoSink = (opts: MongoSinkOptions, ctx: NodeContext) =>
       notes.push(`no MONGODB_URI: documents went to the embedded warehouse (${defs.map((d) => d.table).join(", ")}); set MONGODB_URI to write to MongoDB`)
     notes.push(...gated.flatMap((g) => summarize(g.gate)))
     const failedWrites = Object.values(delivery).reduce((n, d) => n + d.failed, 0)
-    if (failedWrites > 0) notes.push(`${failedWrites} documents were refused by ${store.label}; they stay pending in mongo_outbox (see last_error)`)
+    // Refused documents are undelivered: the node fails (the run does not exit 0) though the rest went through.
+    if (failedWrites > 0) return yield* refusedError(w, store, delivery)
     return {
       rowsIn: gated.reduce((n, g) => n + g.candidates.length, 0),
       rowsOut: Object.values(delivery).reduce((n, d) => n + d.delivered, 0),
-      partial: failedWrites > 0,
       notes,
       details: {
         destination: store.label,

@@ -29,6 +29,8 @@ export interface DocStore {
   /** For messages: never contains credentials. */
   readonly label: string
   readonly embedded: boolean
+  /** Documents per write this destination takes; each write is acknowledged (and marked delivered) on its own. */
+  readonly maxBatch: number
   readonly ensureIndexes: (defs: ReadonlyArray<CollectionDef>) => Effect.Effect<void, StoreError>
   readonly upsert: (def: CollectionDef, docs: ReadonlyArray<PendingDoc>) => Effect.Effect<WriteResult, StoreError>
 }
@@ -45,6 +47,7 @@ export const embeddedStore = (q: Queries): DocStore => ({
   target: EMBEDDED_TARGET,
   label: "the embedded warehouse",
   embedded: true,
+  maxBatch: 100_000,
   ensureIndexes: () => Effect.void,
   upsert: (def, docs) =>
     Effect.gen(function* () {

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from "node:crypto"
 import { MongoClient } from "mongodb"
-import { startFerretDB } from "../../tools/ferretdb/launch.ts"
+import { startFerretDB, type RunningFerretDB } from "../../tools/ferretdb/launch.ts"
 
 export interface TestMongo {
   readonly uri: string
@@ -41,3 +41,21 @@ export const startTestMongo = async (): Promise<TestMongo> => {
     }
   }
 }
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** SIGKILL, as a crash would; resolves once the process is gone (polled, not slept on). */
+export const killFerretDB = async (server: RunningFerretDB) => {
+  process.kill(server.pid, "SIGKILL")
+  while (alive(server.pid)) await new Promise((r) => setTimeout(r, 10))
+}
+
+/** The same server again after a crash: same port, same SQLite files. */
+export const restartFerretDB = (server: RunningFerretDB) => startFerretDB({ port: server.port, dataDir: server.dataDir, keepData: true })
