@@ -64,7 +64,7 @@ const idsIn = async (uri: string, database: string) => {
 
 const warehouseIds = async (db: string) => (await sql<{ id: string }>(db, "select id from jobs order by id")).map((r) => r.id)
 
-describe("mongo sink delivery when FerretDB is killed mid-store", () => {
+describe("mongo sink delivery when the server misbehaves mid-store", () => {
   let server: RunningFerretDB
   let proxy: WireProxy
   beforeAll(async () => {
@@ -131,4 +131,91 @@ describe("mongo sink delivery when FerretDB is killed mid-store", () => {
     expect(ids).toEqual(await warehouseIds(db))
     expect((await outbox(db)).delivered).toEqual(ids)
   }, 10 * 60_000)
+  it("a server that applies a batch and closes the socket before answering: that batch stays pending and is sent again, each document once", async () => {
+    const db = await seeded(300)
+    const database = "closes"
+    proxy.reset()
+    proxy.hooks = { onReply: (e) => (e.command === "update" && e.n === 2 ? "close" : "forward") }
+    const r = await runStore(db, storeDag(database), proxy.uri)
+    expect(r.summary.status).toBe("failed")
+    expect(r.node.error).toMatch(/^Retriable\/Transport: MongoDB unreachable during bulkWrite of 50 documents to level-2/)
+    expect(r.node.error).toMatch(/250 documents stay pending/)
+    expect((await outbox(db)).delivered).toHaveLength(50)
+    // The server did apply the unanswered batch.
+    expect(await idsIn(proxy.uri, database)).toHaveLength(100)
+
+    proxy.reset()
+    const again = await runStore(db, storeDag(database), proxy.uri)
+    expect(again.summary.status).toBe("success")
+    expect(again.details.collections["level-2"]).toMatchObject({ delivered: 250, matched: 50, upserted: 200 })
+    expect(await idsIn(proxy.uri, database)).toEqual(await warehouseIds(db))
+  }, 120_000)
+
+  it("a server that never answers a batch: the node ends at write_timeout as Retriable/Transport, the batch pending", async () => {
+    const db = await seeded(200)
+    const database = "hangs"
+    proxy.reset()
+    proxy.hooks = { onReply: (e) => (e.command === "update" && e.n === 3 ? "hang" : "forward") }
+    const r = await runStore(db, storeDag(database, "2s"), proxy.uri)
+    expect(r.summary.status).toBe("failed")
+    expect(r.node.error).toMatch(/^Retriable\/Transport: MongoDB unreachable during bulkWrite of 50 documents to level-2: .*timed out/)
+    expect(r.node.error).toMatch(/100 documents stay pending/)
+    expect((await outbox(db)).delivered).toHaveLength(100)
+
+    proxy.reset()
+    expect((await runStore(db, storeDag(database, "2s"), proxy.uri)).summary.status).toBe("success")
+    expect(await idsIn(proxy.uri, database)).toEqual(await warehouseIds(db))
+  }, 120_000)
+
+  it("a writeConcernError: the batch counts as unacknowledged, the node fails as retriable, the next run re-sends it", async () => {
+    const db = await seeded(150)
+    const database = "concern"
+    proxy.reset()
+    proxy.hooks = {
+      onReply: (e) => e.command === "update" && e.n === 2
+        ? { rewrite: { ...e.reply, writeConcernError: { code: 64, codeName: "WriteConcernFailed", errmsg: "waiting for replication timed out" } } }
+        : "forward"
+    }
+    const r = await runStore(db, storeDag(database), proxy.uri)
+    expect(r.summary.status).toBe("failed")
+    expect(r.node.error).toMatch(/^Retriable\/ServerError: MongoDB did not acknowledge bulkWrite of 50 documents to level-2: write concern not satisfied \(waiting for replication timed out\)/)
+    expect(r.node.error).toMatch(/100 documents stay pending/)
+    expect((await outbox(db)).delivered).toHaveLength(50)
+
+    proxy.reset()
+    const again = await runStore(db, storeDag(database), proxy.uri)
+    expect(again.details.collections["level-2"]).toMatchObject({ delivered: 100, matched: 50, upserted: 50 })
+    expect(await idsIn(proxy.uri, database)).toEqual(await warehouseIds(db))
+  }, 120_000)
+
+  it("a duplicate key on one document: the others are delivered, the run fails naming it, and it goes once the clash is gone", async () => {
+    const db = await seeded(120)
+    const database = "dupkey"
+    proxy.reset()
+    const first = await runStore(db, storeDag(database), proxy.uri)
+    expect(first.summary.status).toBe("success")
+    // Another writer holds `id` job0105 under a different _id; the unique id index refuses ours (mid-batch: FerretDB stops there).
+    const c = new MongoClient(proxy.uri)
+    const col = c.db(database).collection<{ _id: string; id: string }>("level-2")
+    try {
+      await col.deleteOne({ _id: "job0105" })
+      await col.insertOne({ _id: "other-writer", id: "job0105" })
+      await withDb(db, Effect.gen(function* () { yield* (yield* Warehouse).exec("update jobs set title = title || ' (v2)', content_hash = content_hash || 'b'") }))
+
+      const r = await runStore(db, storeDag(database), proxy.uri)
+      expect(r.summary.status).toBe("failed")
+      expect(r.node.error).toMatch(/^Skippable\/InvalidRecord: MongoDB database dupkey refused documents \(level-2 1 refused, 119 delivered\), e\.g\. level-2\/job0105: duplicate key: .*E11000/)
+      expect(r.node.error).toMatch(/1 documents stay pending/)
+      expect(await outbox(db)).toMatchObject({ pending: 1 })
+      expect(await col.countDocuments({ title: / \(v2\)$/ })).toBe(119)
+
+      await col.deleteOne({ _id: "other-writer" })
+      const fixed = await runStore(db, storeDag(database), proxy.uri)
+      expect(fixed.summary.status).toBe("success")
+      expect(fixed.details.collections["level-2"]).toMatchObject({ delivered: 1, upserted: 1 })
+      expect(await idsIn(proxy.uri, database)).toEqual(await warehouseIds(db))
+    } finally {
+      await c.close()
+    }
+  }, 120_000)
 })

@@ -45,6 +45,7 @@ export const mongoError = (e: unknown, what: string, uri?: Redacted.Redacted<str
   msg = msg.replace(/mongodb(\+srv)?:\/\/[^@\s/]+@/g, "mongodb$1://<credentials>@")
   if (typeof err?.code === "number" && AUTH_CODES.has(err.code))
     return new Fatal({ reason: "Auth", message: `MongoDB refused ${what}: ${msg} (check the credentials in MONGODB_URI)` })
+  if (err?.name === "UnacknowledgedBatch") return new Retriable({ reason: "ServerError", message: `MongoDB did not acknowledge ${what}: ${msg}` })
   if (NETWORK.has(err?.name ?? "") || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|timed out/i.test(msg))
     return new Retriable({ reason: "Transport", message: `MongoDB unreachable during ${what}: ${msg}` })
   return new Retriable({ reason: "ServerError", message: `MongoDB failed during ${what}: ${msg}` })
@@ -133,12 +134,20 @@ export const mongoStore = (m: MongoService, uri?: Redacted.Redacted<string>): Do
     })
 })
 
+/** A batch whose fate the server did not confirm: none of its documents counts as delivered. */
+class UnacknowledgedBatch extends Error {
+  override readonly name = "UnacknowledgedBatch"
+}
+
+type Docs = ReadonlyArray<{ id: string; doc: Record<string, unknown> }>
+
 /**
  * One bulkWrite, and which of its documents the server acknowledged. The driver reports a network
  * error, a timeout or a write-concern failure as a MongoBulkWriteError too, with no write errors:
- * those batches are unacknowledged as a whole and rethrown, so none of their documents counts as delivered.
+ * those batches are unacknowledged as a whole and rethrown. An answer whose counts do not add up
+ * is "inconsistent": it cannot say which documents went through.
  */
-const bulkUpsert = async (m: MongoService, def: CollectionDef, docs: ReadonlyArray<{ id: string; doc: Record<string, unknown> }>): Promise<WriteResult> => {
+const attempt = async (m: MongoService, def: CollectionDef, docs: Docs): Promise<WriteResult | "inconsistent"> => {
   let r: BulkWriteResult
   try {
     r = await m.db.collection(def.name).bulkWrite(upsertOps(def, docs), { ordered: false })
@@ -147,11 +156,13 @@ const bulkUpsert = async (m: MongoService, def: CollectionDef, docs: ReadonlyArr
     const cause = (e as { errorResponse?: unknown }).errorResponse
     if (cause instanceof Error) throw cause
     const concern = e.result?.getWriteConcernError()
-    if (concern) throw new Error(`write concern not satisfied (${concern.errmsg ?? `code ${concern.code}`}): the batch is unacknowledged`)
+    if (concern) throw new UnacknowledgedBatch(`write concern not satisfied (${concern.errmsg ?? `code ${concern.code}`}): the batch is unacknowledged`)
     const errs = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]
     if (errs.length === 0 || !e.result) throw e
-    // Some documents were refused one by one, the rest were acknowledged: keep the refused ones pending.
     const bad = new Map(errs.map((w) => [w.index, `${w.code === 11000 ? "duplicate key: " : ""}${w.errmsg ?? "write error"}`]))
+    const indexesValid = bad.size === errs.length && [...bad.keys()].every((i) => Number.isInteger(i) && i >= 0 && i < docs.length)
+    if (!indexesValid || e.result.upsertedCount + e.result.matchedCount !== docs.length - bad.size) return "inconsistent"
+    // Some documents were refused one by one, the rest were acknowledged: keep the refused ones pending.
     return {
       upserted: e.result.upsertedCount, matched: e.result.matchedCount, modified: e.result.modifiedCount,
       delivered: docs.filter((_, i) => !bad.has(i)).map((d) => d.id),
@@ -159,7 +170,26 @@ const bulkUpsert = async (m: MongoService, def: CollectionDef, docs: ReadonlyArr
     }
   }
   // Every upsert either matches or inserts; fewer means the server did not apply all of them.
-  if (r.upsertedCount + r.matchedCount < docs.length)
-    throw new Error(`the server acknowledged ${r.upsertedCount + r.matchedCount} of ${docs.length} upserts: the batch is unacknowledged`)
+  if (r.upsertedCount + r.matchedCount !== docs.length) return "inconsistent"
   return { upserted: r.upsertedCount, matched: r.matchedCount, modified: r.modifiedCount, delivered: docs.map((d) => d.id), failed: [] }
+}
+
+/**
+ * FerretDB 1.24 stops an unordered batch at the first refused document, reports it at index 0 and
+ * counts nothing: such a batch is written again one document at a time, so each is known.
+ */
+const bulkUpsert = async (m: MongoService, def: CollectionDef, docs: Docs): Promise<WriteResult> => {
+  const r = await attempt(m, def, docs)
+  if (r !== "inconsistent") return r
+  const total = { upserted: 0, matched: 0, modified: 0, delivered: [] as string[], failed: [] as Array<{ id: string; error: string }> }
+  for (const d of docs) {
+    const one = await attempt(m, def, [d])
+    if (one === "inconsistent") throw new UnacknowledgedBatch(`the server's answer for document ${d.id} does not add up: the batch is unacknowledged`)
+    total.upserted += one.upserted
+    total.matched += one.matched
+    total.modified += one.modified
+    total.delivered.push(...one.delivered)
+    total.failed.push(...one.failed)
+  }
+  return total
 }

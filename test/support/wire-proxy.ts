@@ -36,7 +36,7 @@ export interface WireProxy {
 
 /** Splits a byte stream into wire-protocol messages (int32 length prefix). */
 const framer = (onFrame: (f: Buffer) => void) => {
-  let buf = Buffer.alloc(0)
+  let buf: Buffer = Buffer.alloc(0)
   return (chunk: Buffer) => {
     buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk])
     while (buf.length >= 4 && buf.length >= buf.readInt32LE(0)) {
