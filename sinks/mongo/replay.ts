@@ -111,6 +111,8 @@ export const replayQuarantine = (args: { readonly dag: LoadedDag; readonly rule?
         })
       ).pipe(withOutboxNote(w, target))
       delivered += Object.values(report).reduce((n, d) => n + d.delivered, 0)
+      const refused = Object.values(report).reduce((n, d) => n + d.failed, 0)
+      if (refused > 0) problems.push(`${refused} documents of node ${node} were refused by ${destination}; they stay pending in mongo_outbox (see last_error)`)
     }
     return { runId, checked: rows.length, released, stillParked: rows.length - released, delivered, destination, problems } satisfies ReplayReport
   })
