@@ -41,8 +41,8 @@ const stripTags = (s: string): string | undefined => {
     const gt = s.indexOf(">", lt + 1)
     const c = s.charCodeAt(lt + 1)
     const closing = c === 47 // "/"
-    // A tag cut off by the end of the text ("…</p") is the parser's to drop; a lone "<" is text.
-    if (gt === -1) { if (isAsciiLetter(c) || closing) return undefined; break }
+    // A tag or comment cut off by the end of the text ("…</p", "<!-- …") is the parser's to drop; a lone "<" is text.
+    if (gt === -1) { if (isAsciiLetter(c) || closing || c === 33) return undefined; break }
     if (!(isAsciiLetter(c) || (closing && isAsciiLetter(s.charCodeAt(lt + 2))) || (c === 33 /* ! */ && !s.startsWith("--", lt + 2)))) return undefined
     if (dq !== -1 && dq < lt) dq = s.indexOf('"', lt)
     if (sq !== -1 && sq < lt) sq = s.indexOf("'", lt)

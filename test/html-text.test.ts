@@ -6,6 +6,7 @@ describe("htmlToText on hostile markup", () => {
   it("comments are dropped with everything inside them, tags and '>' included", () => {
     expect(htmlToText("<p>Apply now</p><!-- internal: band 3 > band 2, <b>do not publish</b> --><p>Thanks</p>")).toBe("Apply now\n\nThanks")
     expect(htmlToText("<p>a<!-- never closed <p>b")).toBe("a")
+    expect(htmlToText("x<!-- never closed, no tag after it")).toBe("x")
   })
 
   it("attributes never leak, even with '>' inside a quoted value", () => {
