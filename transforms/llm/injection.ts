@@ -26,6 +26,8 @@ const leetL = leet("l")
  */
 export const foldForDetection = (text: string) =>
   text
+    // Unicode tag characters spell ASCII invisibly ("ASCII smuggling") and some models read them: read them too.
+    .replace(/[\u{e0020}-\u{e007e}]/gu, (c) => String.fromCharCode(c.codePointAt(0)! - 0xe0000))
     .normalize("NFKC")
     .toLowerCase()
     .normalize("NFD")
@@ -46,6 +48,8 @@ const ITEMS = "(?:postings?|jobs?|items?|listings?|openings?|companies|candidate
 const PATTERNS: ReadonlyArray<readonly [string, RegExp]> = [
   ["override", new RegExp(`\\b(?:ignore|disregard|override|bypass|overrule|do not follow|don'?t follow|stop following)\\b(?: \\S+){0,4}? (?:all|any|previous|prior|above|earlier|preceding|original|your|system|existing|initial|former)\\b(?: \\S+){0,3}? ${NOUN}`)],
   ["override", /\b(?:ignore|disregard|forget)\b (?:all |any |the |your )*(?:previous|prior|above|earlier|preceding|original)\b/],
+  // The same in the other languages postings here come in (es, fr, de, it, pt).
+  ["override", /\b(?:ignor(?:a|ez|er|ieren?|iere|are|ar)|olvida|oublie[zr]?|vergiss|vergessen sie|dimentica|esque[cç]a)\b[^.]{0,40}?\b(?:instrucciones|instructions|anweisungen|istruzioni|instru[cç][oõ]es|consignes|vorgaben|regeln|reglas|r[eè]gles|regole|regras)\b/],
   ["override", /\b(?:ignore|disregard|forget) (?:everything|anything|all) (?:above|before|said|prior|previously|you were told)\b/],
   // Not "prompt injection", "jailbreak" or "system prompt" alone: AI-security and LLM postings name them as topics.
   ["override", /\bnew (?:instructions?|rules|system prompt|task)\s*:|\b(?:enter|enable|activate|switch to|(?:you are|you're) (?:now )?in) (?:developer|god|dan|jailbreak|unrestricted) mode\b|\b(?:reveal|print|repeat|output|show) (?:me )?(?:your |the )?system prompt\b/],
