@@ -19,12 +19,7 @@ const leet = (one: "i" | "l") => {
 const leetI = leet("i")
 const leetL = leet("l")
 
-/**
- * Lower case, NFKC (full-width and styled letters to ASCII), marks and format characters (Unicode
- * Cf: zero-width, soft hyphen, bidi controls) gone, look-alike letters folded, spaced-out letters
- * joined, every run of blank space (line breaks too) one space.
- */
-export const foldForDetection = (text: string) =>
+const foldUnicode = (text: string) =>
   text
     // Unicode tag characters spell ASCII invisibly ("ASCII smuggling") and some models read them: read them too.
     .replace(/[\u{e0020}-\u{e007e}]/gu, (c) => String.fromCharCode(c.codePointAt(0)! - 0xe0000))
@@ -33,6 +28,15 @@ export const foldForDetection = (text: string) =>
     .normalize("NFD")
     .replace(/[\p{Cf}\p{Mn}]/gu, "")
     .replace(HOMOGLYPH, (c) => HOMOGLYPHS[c])
+
+/**
+ * Lower case, NFKC (full-width and styled letters to ASCII), marks and format characters (Unicode
+ * Cf: zero-width, soft hyphen, bidi controls) gone, look-alike letters folded, spaced-out letters
+ * joined, every run of blank space (line breaks too) one space.
+ */
+export const foldForDetection = (text: string) =>
+  // Plain ASCII has nothing to normalize, and most postings are: skip the Unicode passes for it.
+  (/[^\x00-\x7f]/.test(text) ? foldUnicode(text) : text.toLowerCase())
     // "i g n o r e", "i.g.n.o.r.e", "i-g-n-o-r-e": single letters spaced out are joined back.
     .replace(/\b(?:[a-z][ \t\n._*-]){3,}[a-z]\b/g, (run) => run.replace(/[ \t\n._*-]/g, ""))
     .replace(/\s+/g, " ")
