@@ -70,8 +70,8 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
     const w = yield* Warehouse
     const { profile, hash: profileHash } = yield* loadProfile(ctx.dag)
     const runIds = inputRunIds(ctx)
-    const jobs = yield* w.query<JobText & { v: string | null; h: string | null; injection_suspected: boolean | null }>(
-      `select ${JOB_COLUMNS}, s.prompt_version as v, s.input_hash as h, s.injection_suspected from jobs j join job_scores s on s.job_id = j.id
+    const jobs = yield* w.query<JobText & { v: string | null; h: string | null; injection_suspected: boolean | null; prior_score: number | null }>(
+      `select ${JOB_COLUMNS}, s.prompt_version as v, s.input_hash as h, s.injection_suspected, s.fit_score as prior_score from jobs j join job_scores s on s.job_id = j.id
        where s.relevant and s.relevance_run_id in (${placeholders(runIds.length)}) order by j.id`, runIds)
     const firstTier: Tier = opts.tier === "auto" ? "fast" : opts.tier
     const rt = opts.use_llm ? yield* llmRuntime(ctx, firstTier) : { available: false as const, note: `${ctx.node}: use_llm is false; the lexical scorer scored every job (scored_by = 'lexical')` }
@@ -80,7 +80,9 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
     const items = jobs.map((j) => ({ job: j, item: makeItem(j.id, renderJob(j, opts.description_chars)), lexical: lexicalScore(profile, j) }))
     // Flagged by relevance (on its snippet) or by the signs in this node's longer text.
     const suspected = (x: (typeof items)[number]) => x.job.injection_suspected === true || x.item.injection.length > 0
-    const todo = items.filter((x) => !(x.job.v === version && x.job.h === x.item.hash))
+    // A flagged job scored above the lexical scorer (before that was capped) is scored again; the result cache answers it.
+    const uncapped = (x: (typeof items)[number]) => suspected(x) && (x.job.prior_score ?? 0) > x.lexical.score
+    const todo = items.filter((x) => !(x.job.v === version && x.job.h === x.item.hash) || uncapped(x))
     const now = new Date().toISOString()
     const rows: FitRow[] = []
     const row = (x: (typeof items)[number], score: number | null, r: Partial<FitRow>): FitRow => ({

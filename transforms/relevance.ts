@@ -68,15 +68,18 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
     const version = rt.available ? task.promptVersion : `${RELEVANCE_PROMPT}-lexical:${profileHash}:${opts.min_lexical_score}`
     const items = jobs.map((j) => ({ job: j, item: makeItem(j.id, renderJob(j, opts.snippet_chars)) }))
 
-    const prior = new Map<string, { v: string | null; h: string | null }>()
+    const prior = new Map<string, { v: string | null; h: string | null; relevant: boolean | null; lexical: number | null }>()
     for (let i = 0; i < jobs.length; i += 1000) {
       const ids = jobs.slice(i, i + 1000).map((j) => j.id)
-      const rows = yield* w.query<{ job_id: string; v: string | null; h: string | null }>(
-        `select job_id, relevance_prompt_version as v, relevance_input_hash as h from job_scores where job_id in (${placeholders(ids.length)})`, ids)
+      const rows = yield* w.query<{ job_id: string; v: string | null; h: string | null; relevant: boolean | null; lexical: number | null }>(
+        `select job_id, relevance_prompt_version as v, relevance_input_hash as h, relevant, lexical_score as lexical from job_scores where job_id in (${placeholders(ids.length)})`, ids)
       for (const r of rows) prior.set(r.job_id, r)
     }
     const now = new Date().toISOString()
-    const unchanged = items.filter((x) => prior.get(x.job.id)?.v === version && prior.get(x.job.id)?.h === x.item.hash)
+    // A flagged job judged relevant above its lexical judgement (before that was capped) is judged again; the result cache answers it.
+    const uncapped = (p: { relevant: boolean | null; lexical: number | null }, x: (typeof items)[number]) =>
+      rt.available && x.item.injection.length > 0 && p.relevant === true && (p.lexical ?? 0) < opts.min_lexical_score
+    const unchanged = items.filter((x) => { const p = prior.get(x.job.id); return p?.v === version && p.h === x.item.hash && !uncapped(p, x) })
     const todo = items.filter((x) => !unchanged.includes(x))
     const rows: RelevanceRow[] = []
     const row = (x: (typeof items)[number], r: Partial<RelevanceRow>): RelevanceRow => ({
