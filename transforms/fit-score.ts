@@ -2,7 +2,7 @@ import { Effect, Schema } from "effect"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { everyCallFailed, fitCategoryOf, fitTierOf, llmRuntime, modelFor, resolveTier, runBatched, TierChoice, type BatchReport, type LlmTask, type Tier } from "./llm/index.ts"
-import { describeSigns, makeItem, untrustedDataRules } from "./llm/prompt.ts"
+import { describeSigns, makeItem, untrustedDataRules, type BatchItem } from "./llm/prompt.ts"
 import { inputRunIds, JOB_COLUMNS, placeholders, renderJob, renderProfile } from "./job-prompt.ts"
 import { lexicalScore, norm, type JobText } from "./lexical.ts"
 import { loadProfile, type Profile } from "./profile.ts"
@@ -77,9 +77,8 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
     const rt = opts.use_llm ? yield* llmRuntime(ctx, firstTier) : { available: false as const, note: `${ctx.node}: use_llm is false; the lexical scorer scored every job (scored_by = 'lexical')` }
     const task = fitTask(profile, profileHash)
     const version = rt.available ? task.promptVersion : `${FIT_PROMPT}-lexical:${profileHash}`
-    const items = jobs.map((j) => ({ job: j, item: makeItem(j.id, renderJob(j, opts.description_chars)), lexical: lexicalScore(profile, j) }))
-    // Flagged by relevance (on its snippet) or by the signs in this node's longer text.
-    const suspected = (x: (typeof items)[number]) => x.job.injection_suspected === true || x.item.injection.length > 0
+    const items = jobs.map((j) => ({ job: j, item: flaggedByRelevance(j, makeItem(j.id, renderJob(j, opts.description_chars))), lexical: lexicalScore(profile, j) }))
+    const suspected = (x: (typeof items)[number]) => x.item.injection.length > 0
     // A flagged job scored above the lexical scorer (before that was capped) is scored again; the result cache answers it.
     const uncapped = (x: (typeof items)[number]) => suspected(x) && (x.job.prior_score ?? 0) > x.lexical.score
     const todo = items.filter((x) => !(x.job.v === version && x.job.h === x.item.hash) || uncapped(x))
@@ -138,11 +137,15 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
  * A posting that talks to the model may have been obeyed: its answer can lower the lexical score,
  * never raise it (score and tier), and the row says so.
  */
-const capped = (rationale: string, llmScore: number, x: { lexical: { score: number }; item: { injection: Parameters<typeof describeSigns>[0] } }) => {
-  const why = x.item.injection.length > 0 ? describeSigns(x.item.injection) : "flagged by relevance"
+const capped = (rationale: string, llmScore: number, x: { lexical: { score: number }; item: BatchItem }) => {
+  const why = describeSigns(x.item.injection)
   const cap = llmScore > x.lexical.score ? `the model's ${llmScore} was capped at the lexical score ${x.lexical.score}` : `the model's ${llmScore} is at or below the lexical score ${x.lexical.score}`
   return `${rationale} [prompt injection suspected (${why}): ${cap}]`
 }
+
+/** A job relevance flagged (an earlier run, or signs that its snippet shows) is treated as flagged here too: sent alone, capped. */
+const flaggedByRelevance = (job: { injection_suspected: boolean | null }, item: BatchItem): BatchItem =>
+  job.injection_suspected === true && item.injection.length === 0 ? { ...item, injection: [{ kind: "flagged_by_relevance", match: "" }] } : item
 
 const writeFit = (rows: ReadonlyArray<FitRow>) =>
   Effect.gen(function* () {
