@@ -201,8 +201,9 @@ export const sourceNode = (src: Source): NodeKind => ({
           try {
             key = src.output.key(r)
             const row = { run_id: ctx.runId, node: ctx.node, unit: unit.key, record_key: key, fetched_at: now, ...src.output.toRow(r) }
+            const cursorValue = src.output.cursorValue?.(r)
             pending.push(toJsonLine(row, onRepair))
-            cursor = maxIso(cursor, src.output.cursorValue?.(r))
+            cursor = maxIso(cursor, cursorValue)
             staged++
           } catch (e) {
             const why = e instanceof UnserializableRow ? e.message : `cannot be staged (${safeMessage(e)})`
