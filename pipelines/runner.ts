@@ -126,8 +126,17 @@ export const runDag = (req: RunRequest) =>
       "insert into runs (run_id, started_at, status, mode, dag_path, dag_hash, args, resumed_from, pid) values ($1, now(), 'running', $2, $3, $4, $5, $6, $7)",
       [runId, mode, req.dag.path, req.dag.hash, JSON.stringify({ only: req.only ?? null, backfill: req.backfill ?? null }), req.resume ?? null, process.pid]
     )
-    for (const n of order)
-      yield* w.exec("insert into node_runs (run_id, node, kind, status, details) values ($1, $2, $3, 'pending', $4)", [runId, n, roleOf(nodes[n])!.kind, JSON.stringify({ role: roleOf(nodes[n])!.role })])
+    // Whatever ends the run (an interrupt, a defect, the ledger failing), the run and its open nodes get a
+    // status: a `running` row left by a live process (the scheduler) would never be marked crashed.
+    const closeLedger = (status: "failed" | "interrupted") =>
+      Effect.gen(function* () {
+        yield* w.exec(`update node_runs set status = $2, ended_at = now() where run_id = $1 and status in ('running', 'pending')`, [runId, status])
+        yield* w.exec("update runs set status = $2, ended_at = coalesce(ended_at, now()) where run_id = $1 and status = 'running'", [runId, status])
+      }).pipe(Effect.ignore)
+    const closeOnExit = <A, E, R>(e: Effect.Effect<A, E, R>) =>
+      Effect.onExit(e, (exit) => (Exit.isSuccess(exit) ? Effect.void : closeLedger(Exit.isInterrupted(exit) ? "interrupted" : "failed")))
+    yield* closeOnExit(Effect.forEach(order, (n) =>
+      w.exec("insert into node_runs (run_id, node, kind, status, details) values ($1, $2, $3, 'pending', $4)", [runId, n, roleOf(nodes[n])!.kind, JSON.stringify({ role: roleOf(nodes[n])!.role })]), { discard: true }))
     req.events.emit({ type: "run_started", runId, nodes: order, mode })
 
     const results = new Map<string, NodeResult>()
@@ -240,18 +249,11 @@ export const runDag = (req: RunRequest) =>
       yield* w.exec("update runs set status = 'interrupted', ended_at = now() where run_id = $1", [runId])
     }).pipe(Effect.orDie)
 
-    // Whatever ends the run (an interrupt, a defect, the ledger failing), the run and its open nodes get a
-    // status: a `running` row left by a live process (the scheduler) would never be marked crashed.
-    const closeLedger = (status: "failed" | "interrupted") =>
-      Effect.gen(function* () {
-        yield* w.exec(`update node_runs set status = $2, ended_at = now() where run_id = $1 and status in ('running', 'pending')`, [runId, status])
-        yield* w.exec("update runs set status = $2, ended_at = coalesce(ended_at, now()) where run_id = $1 and status = 'running'", [runId, status])
-      }).pipe(Effect.ignore)
     const list = yield* Effect.forEach(order, runNode, { concurrency: "unbounded", discard: true }).pipe(
       Effect.onInterrupt(() => markInterrupted),
       Effect.map(() => order.map((n) => results.get(n)!)),
       Effect.tap((list) => w.exec("update runs set status = $2, ended_at = now() where run_id = $1", [runId, runStatus(list)])),
-      Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : closeLedger(Exit.isInterrupted(exit) ? "interrupted" : "failed")))
+      closeOnExit
     )
     const status = runStatus(list)
     const ms = Date.now() - started

@@ -279,7 +279,7 @@ export const sourceNode = (src: Source): NodeKind => ({
       const [finished, requests] = yield* Effect.raceFirst(fetchAll, Effect.zipRight(Fiber.join(writer), Effect.never))
       const unfinished = Option.isNone(finished) ? units.filter((u) => !ended.has(u.key)) : []
       for (const u of unfinished)
-        recordNow(u.key, new Retriable({ reason: "Timeout", message: `${src.kind} ${ctx.node} unit ${u.key}: did not finish within the node timeout (${ctx.spec.timeout ?? ctx.dag.spec.defaults?.timeout ?? "30m"}); its records were not staged` }))
+        recordNow(u.key, new Retriable({ reason: "Timeout", message: `${src.kind} ${ctx.node} unit ${u.key}: did not finish within the node timeout (${ctx.spec.timeout ?? ctx.dag.spec.defaults?.timeout ?? "30m"}); what it had not staged is missing` }))
       flush()
       Queue.unsafeOffer(batches, null)
       yield* Fiber.join(writer)
