@@ -34,8 +34,11 @@ beforeAll(async () => {
         case "/see-other": res.writeHead(303, { location: `${base}/plain` }); return res.end()
         case "/keep-method": res.writeHead(307, { location: "/plain" }); return res.end()
         case "/loop": res.writeHead(302, { location: "/loop" }); return res.end()
+        case "/hop/6": res.writeHead(200, { "content-type": "application/json" }); return res.end(body)
         case "/slow": return setTimeout(() => res.end(body), 2_000)
-        default: res.writeHead(200, { "content-type": "application/json" }); return res.end(body)
+        default:
+          if (req.url!.startsWith("/hop/")) { res.writeHead(302, { location: `/hop/${Number(req.url!.slice(5)) + 1}` }); return res.end() }
+          res.writeHead(200, { "content-type": "application/json" }); return res.end(body)
       }
     })
   })
@@ -76,8 +79,11 @@ describe("HTTP transport", () => {
     expect(seen.map((s) => [s.method, s.body])).toEqual([["POST", "x"], ["POST", "x"]])
   })
 
-  it("gives up on a redirect loop after 5 hops", async () => {
-    await expect(text("/loop")).rejects.toThrow(/more than 5 redirects/)
+  it("ends a redirect loop, and a chain of more than 5 hops, with a RedirectRefused", async () => {
+    await expect(text("/loop")).rejects.toMatchObject({ why: "Loop", message: expect.stringMatching(/redirect loop/) })
+    await expect(text("/hop/0")).rejects.toMatchObject({ why: "TooMany", message: expect.stringMatching(/more than 5 redirects/) })
+    const five = await text("/hop/1")
+    expect([five.status, five.url]).toEqual([200, `${base}/hop/6`])
   })
 
   it("through the connector base: a slow server is a retriable Timeout naming the request", async () => {
