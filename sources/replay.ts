@@ -13,6 +13,10 @@ export interface ScriptedResponse {
   readonly delayMs?: number
   /** Close the socket without answering (transport error). */
   readonly destroy?: boolean
+  /** Body bytes as given (a compressed body with its content-encoding header, invalid UTF-8); wins over `body`. */
+  readonly bytes?: Uint8Array
+  /** Hostile servers: `endless` sends chunks of the body until the client goes; `silent` accepts and never answers. */
+  readonly hostile?: "endless" | "silent"
 }
 
 export interface ReplayServer {
@@ -85,8 +89,15 @@ export const startReplayServer = async (
       const r = scripted.queue.shift()!
       if (r.delayMs) await new Promise((ok) => setTimeout(ok, r.delayMs))
       if (r.destroy) return void req.socket.destroy()
+      if (r.hostile === "silent") return
       res.writeHead(r.status, { "content-type": "application/json", ...r.headers })
-      return void res.end(r.body ?? "")
+      if (r.hostile === "endless") {
+        const chunk = Buffer.alloc(64 * 1024, r.body ?? " ")
+        const more = () => { while (!res.destroyed && res.write(chunk)); }
+        res.on("drain", more)
+        return more()
+      }
+      return void res.end(r.bytes ?? r.body ?? "")
     }
 
     const [, kind, ...rest] = url.pathname.split("/")
