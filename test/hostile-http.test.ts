@@ -259,7 +259,7 @@ nodes:
   gh: { source: greenhouse, with: ${JSON.stringify({ base_url: replay.baseUrlFor("greenhouse"), boards, details: false, max_body_mb: 16, max_decoded_mb: 16 })} }
 `)
     const db = join(tempDir(), "w.duckdb")
-    const layer = Layer.mergeAll(Warehouse.layer({ path: db }), Http.layer({ timeoutMs: 500, retry: { times: 1, baseMs: 10, capMs: 10 } }))
+    const layer = Layer.mergeAll(Warehouse.layer({ path: db }), Http.layer({ timeoutMs: 2_000, retry: { times: 1, baseMs: 10, capMs: 10 } }))
     try {
       const out = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
         const { summary } = yield* run({ dag })
