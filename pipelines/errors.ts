@@ -11,7 +11,7 @@ export class Retriable extends Schema.TaggedError<Retriable>()("Retriable", {
 }) {}
 
 export class Skippable extends Schema.TaggedError<Skippable>()("Skippable", {
-  reason: Schema.Literal("NotFound", "Blocked", "BadBody", "InvalidRecord", "BadRequest", "Exhausted"),
+  reason: Schema.Literal("NotFound", "Blocked", "BadBody", "InvalidRecord", "BadRequest", "Exhausted", "BodyTooLarge", "BadRedirect"),
   message: Schema.String,
   unit: Schema.optional(Schema.String)
 }) {}

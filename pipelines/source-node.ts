@@ -1,7 +1,7 @@
 import { Cause, Chunk, Effect, Fiber, Option, Queue, Stream } from "effect"
 import { toJsonLine, UnserializableRow, Warehouse, type WarehouseError, type WarehouseService } from "../sinks/warehouse.ts"
 import { availableParallelism } from "node:os"
-import { countRequests, Http } from "../sources/http.ts"
+import { countRequests, Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
 import { isRecordArray, type Source, type SourceContext, type SourceUnit } from "../sources/source.ts"
 import { describe, Fatal, Retriable, Skippable, type SourceError } from "./errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
@@ -117,13 +117,13 @@ export const sourceNode = (src: Source): NodeKind => ({
   run: (opts: Record<string, any>, ctx) =>
     Effect.gen(function* () {
       const w = yield* Warehouse
-      const http = yield* Http
       const baseUrl = String(opts.base_url ?? src.defaultBaseUrl).replace(/\/+$/, "")
       const limits = {
         concurrency: opts.concurrency ?? src.hostLimits?.concurrency ?? 8,
         perSecond: opts.per_second ?? src.hostLimits?.perSecond
       }
-      http.setHostLimits(new URL(baseUrl).host, limits)
+      // Limits, body caps and the Retry-After cap go with every request of this node, to whichever host it reaches.
+      yield* Effect.locallyScoped(requestPolicy, sourcePolicy(src, opts))
       yield* leaveACoreForFetching(w)
       yield* w.exec(stagingDdl(src))
       yield* checkStagingColumns(w, src, ctx.node)

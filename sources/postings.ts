@@ -1,6 +1,16 @@
 import type { Posting } from "../model/posting.ts"
 import type { StagingOutput } from "./source.ts"
 
+/**
+ * Longest description staged, in characters. Real postings run to 5–30k characters; a 10 MB
+ * description is a broken or hostile page, and every later stage (dedupe similarity, LLM prompts,
+ * MongoDB documents) would carry it. Cut ones end with a note saying how long they were.
+ */
+export const MAX_DESCRIPTION_CHARS = 100_000
+
+const capDescription = (text: string | null | undefined) =>
+  text == null ? null : text.length <= MAX_DESCRIPTION_CHARS ? text : `${text.slice(0, MAX_DESCRIPTION_CHARS)}\n[description truncated: ${text.length} characters, kept ${MAX_DESCRIPTION_CHARS}]`
+
 /** Every job source stages into `stg_jobs`; `dedupe` reads it from there. */
 export const postingsStaging: StagingOutput<Posting> = {
   table: "stg_jobs",
@@ -44,7 +54,7 @@ export const postingsStaging: StagingOutput<Posting> = {
     posted_after: p.posted_after ?? null,
     posted_before: p.posted_before ?? null,
     updated_at: p.updated_at ?? null,
-    description_text: p.description_text ?? null,
+    description_text: capDescription(p.description_text),
     salary_min: p.salary_min ?? null,
     salary_max: p.salary_max ?? null,
     salary_currency: p.salary_currency ?? null,
