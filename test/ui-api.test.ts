@@ -13,6 +13,8 @@ import { checkBind, refuse } from "../pipelines/serve/auth.ts"
 import { layersRunner, type JobOpsRunner } from "../pipelines/serve/job-ops.ts"
 import { startServer } from "../pipelines/serve/server.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
+import { postingsStaging } from "../sources/postings.ts"
+import { safeHref } from "../ui/src/links.ts"
 import { dagFrom, tempDir, testLayer } from "./support/harness.ts"
 
 const TOKEN = "s3cret-token-for-test"
@@ -234,5 +236,27 @@ describe("dashboard API", () => {
     expect(checkBind({ host: "::1" })).toBeUndefined()
     expect(refuse({ host: "127.0.0.1" }, { method: "GET", headers: { host: "localhost:8787" } })).toBeUndefined()
     expect(refuse({ host: "127.0.0.1" }, { method: "GET", headers: { host: "[::1]:8787" } })).toBeUndefined()
+  })
+})
+
+describe("untrusted links from postings", () => {
+  const posting = { source: "greenhouse", source_id: "1", title: "Engineer", company: "Acme", remote: "unknown" as const }
+  const hostile = ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "/jobs/1", "//evil.example/x", "file:///etc/passwd"]
+
+  it("normalization keeps only http(s) job and apply URLs and notes which it dropped", () => {
+    for (const bad of hostile) {
+      const row = postingsStaging.toRow({ ...posting, url: bad, apply_url: bad, raw: { id: 1 } })
+      expect([bad, row.url, row.apply_url]).toEqual([bad, null, null])
+      expect(row.raw).toEqual({ id: 1, refused_urls: ["url", "apply_url"] })
+    }
+    const ok = postingsStaging.toRow({ ...posting, url: "https://boards.greenhouse.io/acme/jobs/1", apply_url: "http://acme.example/apply?id=1", raw: { id: 1 } })
+    expect([ok.url, ok.apply_url, ok.raw]).toEqual(["https://boards.greenhouse.io/acme/jobs/1", "http://acme.example/apply?id=1", { id: 1 }])
+    expect(postingsStaging.toRow({ ...posting, url: "https://a.example/1", apply_url: null }).raw).toBeNull()
+  })
+
+  it("the dashboard makes an href only from an http(s) URL", () => {
+    for (const bad of [...hostile, "", null, 42, "https://"]) expect([bad, safeHref(bad)]).toEqual([bad, undefined])
+    expect(safeHref("https://boards.greenhouse.io/acme/jobs/1")).toBe("https://boards.greenhouse.io/acme/jobs/1")
+    expect(safeHref(" http://acme.example/apply ")).toBe("http://acme.example/apply")
   })
 })
