@@ -236,12 +236,19 @@ describe("dashboard API", () => {
     expect(checkBind({ host: "::1" })).toBeUndefined()
     expect(refuse({ host: "127.0.0.1" }, { method: "GET", headers: { host: "localhost:8787" } })).toBeUndefined()
     expect(refuse({ host: "127.0.0.1" }, { method: "GET", headers: { host: "[::1]:8787" } })).toBeUndefined()
+    // Exact origin, IPv6 included: the port the request arrived on must be the one in Host and Origin.
+    const post = (origin: string, host: string, localPort: number) =>
+      refuse({ host: "::1" }, { method: "POST", headers: { host, origin, "content-type": "application/json", "x-jobsignal-token": "t" }, localPort }, "t")?.status
+    expect(post("http://[::1]:8787", "[::1]:8787", 8787)).toBeUndefined()
+    expect(post("http://[::1]:9999", "[::1]:8787", 8787)).toBe(403)
+    expect(post("http://[::1]:9999", "[::1]:9999", 8787)).toBe(403)
+    expect(post("http://localhost:8787", "127.0.0.1:8787", 8787)).toBe(403)
   })
 })
 
 describe("untrusted links from postings", () => {
   const posting = { source: "greenhouse", source_id: "1", title: "Engineer", company: "Acme", remote: "unknown" as const }
-  const hostile = ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "/jobs/1", "//evil.example/x", "file:///etc/passwd"]
+  const hostile = ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "java\nscript:alert(1)", "\u0001javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "/jobs/1", "//evil.example/x", "file:///etc/passwd"]
 
   it("normalization keeps only http(s) job and apply URLs and notes which it dropped", () => {
     for (const bad of hostile) {
