@@ -129,27 +129,34 @@ describe("secrets stay out of logs, the warehouse, the report and the dashboard"
   })
 
   it("no dashboard GET endpoint answers with a secret", async () => {
-    // The warehouse stays open for the server's life (the test's scope), as `jobsignal serve` holds it.
-    const ctx = await Effect.runPromise(Layer.buildWithScope(testLayer(db), scope))
-    const { url } = await Effect.runPromise(startServer({
-      port: 0, host: "127.0.0.1", token: Redacted.make(SECRETS.JOBSIGNAL_UI_TOKEN), dag: loadDag(dagFile), ops: layersRunner, distDir: tempDir("jobsignal-secrets-dist-")
-    }).pipe(Effect.provide(ctx), Scope.extend(scope)))
-    const get = async (path: string) => {
-      const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRETS.JOBSIGNAL_UI_TOKEN}` } })
-      return { path, status: res.status, text: await res.text() }
+    // The server runs in this process: give it the same environment the runs had.
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]))
+    Object.assign(process.env, env)
+    try {
+      // The warehouse stays open for the server's life (the test's scope), as `jobsignal serve` holds it.
+      const ctx = await Effect.runPromise(Layer.buildWithScope(testLayer(db), scope))
+      const { url } = await Effect.runPromise(startServer({
+        port: 0, host: "127.0.0.1", token: Redacted.make(SECRETS.JOBSIGNAL_UI_TOKEN), dag: loadDag(dagFile), ops: layersRunner, distDir: tempDir("jobsignal-secrets-dist-")
+      }).pipe(Effect.provide(ctx), Scope.extend(scope)))
+      const get = async (path: string) => {
+        const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRETS.JOBSIGNAL_UI_TOKEN}` } })
+        return { path, status: res.status, text: await res.text() }
+      }
+      const pages = await Promise.all(["/api/health", "/api/session", "/api/jobs?limit=1000", "/api/facets", "/api/dag", "/api/runs", "/api/signals", "/api/cost", "/api/tasks"].map(get))
+      expect(pages.map((p) => [p.path, p.status])).toEqual(pages.map((p) => [p.path, 200]))
+      const jobs = JSON.parse(pages[2].text).rows as Array<{ id: string }>
+      const runList = JSON.parse(pages[5].text).runs as Array<{ run_id: string }>
+      expect(jobs.length).toBeGreaterThan(0)
+      expect(runList.length).toBe(2)
+      const details = [
+        ...(await Promise.all(runList.map((r) => get(`/api/runs/${encodeURIComponent(r.run_id)}`)))),
+        ...(await Promise.all(jobs.slice(0, 60).map((j) => get(`/api/jobs/${encodeURIComponent(j.id)}`)))),
+        ...(await Promise.all(jobs.slice(0, 60).map((j) => get(`/api/jobs/${encodeURIComponent(j.id)}/dossier`))))
+      ]
+      expect(details.filter((d) => d.path.startsWith("/api/runs/")).map((d) => d.status)).toEqual([200, 200])
+      expect([...pages, ...details].flatMap((p) => leaks(`GET ${p.path}`, p.text))).toEqual([])
+    } finally {
+      for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v)
     }
-    const pages = await Promise.all(["/api/health", "/api/session", "/api/jobs?limit=1000", "/api/facets", "/api/dag", "/api/runs", "/api/signals", "/api/cost", "/api/tasks"].map(get))
-    expect(pages.map((p) => [p.path, p.status])).toEqual(pages.map((p) => [p.path, 200]))
-    const jobs = JSON.parse(pages[2].text).rows as Array<{ id: string }>
-    const runList = JSON.parse(pages[5].text).runs as Array<{ run_id: string }>
-    expect(jobs.length).toBeGreaterThan(0)
-    expect(runList.length).toBe(2)
-    const details = [
-      ...(await Promise.all(runList.map((r) => get(`/api/runs/${encodeURIComponent(r.run_id)}`)))),
-      ...(await Promise.all(jobs.slice(0, 60).map((j) => get(`/api/jobs/${encodeURIComponent(j.id)}`)))),
-      ...(await Promise.all(jobs.slice(0, 60).map((j) => get(`/api/jobs/${encodeURIComponent(j.id)}/dossier`))))
-    ]
-    expect(details.filter((d) => d.path.startsWith("/api/runs/")).map((d) => d.status)).toEqual([200, 200])
-    expect([...pages, ...details].flatMap((p) => leaks(`GET ${p.path}`, p.text))).toEqual([])
   })
 })
