@@ -1,4 +1,5 @@
 import type { Posting } from "../model/posting.ts"
+import { httpUrl, refusedUrlFields } from "../model/url.ts"
 import type { StagingOutput } from "./source.ts"
 
 /**
@@ -39,12 +40,18 @@ export const postingsStaging: StagingOutput<Posting> = {
     tags: "VARCHAR[]",
     raw: "JSON"
   },
-  toRow: (p) => ({
+  toRow: (p) => {
+    // A non-http(s) link (javascript:, data:, relative) is dropped here, the one path every job source stages through;
+    // the row keeps which fields were dropped (not their values) in `raw.refused_urls`.
+    const refused = refusedUrlFields({ url: p.url, apply_url: p.apply_url })
+    const raw = refused.length === 0 ? p.raw ?? null
+      : p.raw && typeof p.raw === "object" && !Array.isArray(p.raw) ? { ...p.raw, refused_urls: refused } : { source_raw: p.raw ?? null, refused_urls: refused }
+    return {
     source: p.source,
     source_id: p.source_id,
     board: p.board ?? null,
-    url: p.url,
-    apply_url: p.apply_url ?? null,
+    url: httpUrl(p.url),
+    apply_url: httpUrl(p.apply_url),
     title: p.title,
     company: p.company,
     company_domain: p.company_domain ?? null,
@@ -62,8 +69,8 @@ export const postingsStaging: StagingOutput<Posting> = {
     employment_type: p.employment_type ?? null,
     department: p.department ?? null,
     tags: p.tags ?? [],
-    raw: p.raw ?? null
-  }),
+    raw
+  }},
   key: (p) => p.source_id,
   cursorValue: (p) => p.updated_at ?? p.posted_at ?? null,
   timeValue: (p) => p.posted_at ?? p.posted_before ?? null
