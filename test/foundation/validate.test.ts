@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { loadDag, validateDagText } from "../../pipelines/load.ts"
 import { formatProblem, preflight } from "../../pipelines/preflight.ts"
+import { loadTargets } from "../../targets/universe.ts"
 import { tempDir } from "../support/harness.ts"
 
 const problems = (text: string) => validateDagText(text, "dag.yaml").problems
@@ -180,5 +181,18 @@ nodes:
     const dag = loadDag("dag.yaml")
     expect(preflight(dag, { env: { SEC_USER_AGENT: "jobsignal me@example.com" } }).problems).toEqual([])
     expect(preflight(dag, { env: {} }).problems.map((p) => p.path)).toEqual(["nodes.edgar.with.user_agent"])
+  })
+})
+
+describe("targets file at run time", () => {
+  it("loadTargets names the file, line and field of a bad entry, and an empty file as empty", () => {
+    const dir = tempDir()
+    const bad = join(dir, "bad.yaml")
+    writeFileSync(bad, "companies:\n  - name: Acme\n    ats: taleo\n")
+    expect(() => loadTargets(bad)).toThrow(new RegExp(`^${bad}:3  companies\\[0\\]\\.ats: `))
+    const empty = join(dir, "empty.yaml")
+    writeFileSync(empty, "")
+    expect(() => loadTargets(empty)).toThrow(`${empty}:1  (root): the file is empty`)
+    expect(() => loadTargets(dir)).toThrow("is a directory, not a file")
   })
 })
