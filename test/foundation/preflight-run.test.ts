@@ -15,7 +15,8 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()))
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 })
-afterAll(() => new Promise<void>((r) => server.close(() => r())))
+// Keep-alive connections (old code fetched) would hold close() open.
+afterAll(() => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections() }))
 
 const runFails = (dag: ReturnType<typeof dagFrom>) =>
   Effect.runPromise(Effect.scoped(run({ dag }).pipe(Effect.flip, Effect.provide(testLayer(join(tempDir(), "w.duckdb"))))))
