@@ -21,6 +21,7 @@ const ASSIGNMENT = /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=/
 const malformedLines = (text: string): number[] => {
   const bad: number[] = []
   let open: string | undefined
+  let openedAt = 0
   text.split(/\r?\n/).forEach((line, i) => {
     if (open) {
       // Inside a quoted multi-line value: only its closing quote matters.
@@ -31,9 +32,14 @@ const malformedLines = (text: string): number[] => {
     if (!ASSIGNMENT.test(line)) return void bad.push(i + 1)
     const value = line.slice(line.indexOf("=") + 1).trimStart()
     const q = value[0]
-    if ((q === '"' || q === "'" || q === "`") && value.indexOf(q, 1) === -1) open = q
+    if ((q === '"' || q === "'" || q === "`") && value.indexOf(q, 1) === -1) {
+      open = q
+      openedAt = i + 1
+    }
   })
-  return bad
+  // A quote never closed: Node would keep it as a literal character of a one-line value.
+  if (open) bad.push(openedAt)
+  return bad.sort((a, b) => a - b)
 }
 
 /**
@@ -46,7 +52,8 @@ export const loadDotEnv = (cwd: string, env: Record<string, string | undefined> 
   if (!existsSync(file)) return { set: [], kept: [] }
   let text: string
   try {
-    text = readFileSync(file, "utf8")
+    // An editor's byte-order mark would otherwise make line 1 look malformed.
+    text = readFileSync(file, "utf8").replace(/^\uFEFF/, "")
   } catch (e) {
     throw new Fatal({ reason: "Config", message: `${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? "error"})` })
   }

@@ -41,6 +41,14 @@ describe(".env", () => {
     expect(env).toEqual({})
   })
 
+  it("an unclosed quote is reported at the line it opens; a byte-order mark is not a malformed line", () => {
+    const dir = dotEnv("A=1\nK='never closed\nL=2\n")
+    expect(() => loadDotEnv(dir, {})).toThrow(`${join(dir, ".env")}:2: not a NAME=value line`)
+    const env: Record<string, string | undefined> = {}
+    loadDotEnv(dotEnv("\uFEFFA=1\r\nB=\"two\"\r\n"), env)
+    expect(env).toEqual({ A: "1", B: "two" })
+  })
+
   it("${VAR} in options is replaced from the environment; a string naming an unset one is dropped", () => {
     expect(expandEnv({ ua: "${UA}", nested: [{ k: "x-${UA}" }], key: "${NOPE}", n: 3 }, { UA: "me@example.com" }))
       .toEqual({ ua: "me@example.com", nested: [{ k: "x-me@example.com" }], n: 3 })
