@@ -4,7 +4,9 @@ import { readFileSync } from "node:fs"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import { formatTable, toCsv } from "../console.ts"
 import { recentRuns } from "../ledger.ts"
-import { validateDagText } from "../load.ts"
+import { loadDag, validateDagText, type Problem } from "../load.ts"
+import { loadDotEnv } from "../env.ts"
+import { formatProblem, preflight } from "../preflight.ts"
 import { enabledNodes, levels } from "../plan.ts"
 import { roleOf } from "../spec.ts"
 import { dagOption, dbOption, fail, loadDagEffect, print, printErr } from "./shared.ts"
@@ -13,13 +15,19 @@ export const validateCommand = Command.make("validate", { dag: dagOption }, ({ d
   Effect.gen(function* () {
     const text = yield* Effect.try(() => readFileSync(dag, "utf8")).pipe(Effect.orElseSucceed(() => undefined))
     if (text === undefined) return yield* printErr(`${dag}: cannot read the file`).pipe(Effect.zipRight(fail(2)))
-    const { problems } = validateDagText(text, dag)
+    const env = yield* Effect.try({ try: () => loadDotEnv(process.cwd()), catch: (e) => (e as Error).message ?? String(e) }).pipe(Effect.either)
+    if (env._tag === "Left") return yield* printErr(env.left).pipe(Effect.zipRight(fail(2)))
+    let { problems } = validateDagText(text, dag) as { problems: ReadonlyArray<Problem> }
+    let notices: ReadonlyArray<Problem> = []
+    // The files and variables the DAG depends on, once the DAG itself is sound.
+    if (problems.length === 0) ({ problems, notices } = preflight(loadDag(dag)))
+    for (const p of notices) yield* printErr(`notice: ${formatProblem(p, dag)}`)
     if (problems.length === 0) return yield* print(`${dag}: valid`)
     yield* printErr(`${dag}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`)
-    for (const p of problems) yield* printErr(`  ${dag}:${p.line ?? "?"}  ${p.path}: ${p.message}`)
+    for (const p of problems) yield* printErr(`  ${formatProblem(p, dag)}`)
     yield* fail(1)
   })
-).pipe(Command.withDescription("Check a DAG file; list every problem with its YAML path and line."))
+).pipe(Command.withDescription("Check a DAG file and the files and environment variables it needs (profile, targets, ${VAR}); list every problem with its file, YAML path and line."))
 
 export const planCommand = Command.make("plan", { dag: dagOption }, ({ dag }) =>
   Effect.gen(function* () {

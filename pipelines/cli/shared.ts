@@ -4,6 +4,7 @@ import { Warehouse } from "../../sinks/warehouse.ts"
 import { Http } from "../../sources/http.ts"
 import { DagInvalid, loadDag } from "../load.ts"
 import { Fatal } from "../errors.ts"
+import { loadDotEnv } from "../env.ts"
 
 export const dagOption = Options.text("dag").pipe(
   Options.withDefault("dag.yaml"),
@@ -24,11 +25,14 @@ export const logFormatOption = Options.choice("log-format", ["text", "json"]).pi
 export const runtimeLayer = (db: string) =>
   Layer.mergeAll(Warehouse.layer({ path: db }), Http.layer({ timeoutMs: 30_000 }))
 
-/** Loads and validates the DAG; an invalid file is a config error listing every problem. */
+/**
+ * Loads `.env` from the working directory (never over the real environment), then loads and validates the
+ * DAG; a malformed .env or an invalid DAG is a config error listing every problem.
+ */
 export const loadDagEffect = (file: string) =>
   Effect.try({
-    try: () => loadDag(file),
-    catch: (e) => new Fatal({ reason: "Config", message: e instanceof DagInvalid ? e.message : String(e) })
+    try: () => (loadDotEnv(process.cwd()), loadDag(file)),
+    catch: (e) => e instanceof Fatal ? e : new Fatal({ reason: "Config", message: e instanceof DagInvalid ? e.message : String(e) })
   })
 
 export const optionalList = (o: Option.Option<string>) =>

@@ -41,7 +41,11 @@ describe("jobsignal CLI", { timeout: 240_000 }, () => {
     expect(r.stderr).toContain("2 problems")
     expect(r.stderr).toContain(`${bad}:3  nodes.a.source: unknown source kind "nope"`)
     expect(r.stderr).toContain(`${bad}:4  nodes.b.needs[0]`)
-    const ok = await cli(["validate", "--dag", "dag.yaml"])
+    // edgar's user_agent is "${SEC_USER_AGENT}": unset, the shipped DAG names that field; set, it is valid.
+    const noUa = await cli(["validate", "--dag", "dag.yaml"], { SEC_USER_AGENT: "" })
+    expect(noUa.code).toBe(1)
+    expect(noUa.stderr).toMatch(/dag\.yaml:\d+  nodes\.edgar\.with\.user_agent: \$\{SEC_USER_AGENT\} is not set/)
+    const ok = await cli(["validate", "--dag", "dag.yaml"], { SEC_USER_AGENT: "jobsignal test@example.com" })
     expect(ok.code).toBe(0)
   })
 
