@@ -2,8 +2,8 @@
 // `sql` no MongoDB or LLM SDK. Each command module is imported when named (its own chunk in dist/).
 const COMMANDS = {
   run: () => import("./run.ts").then((m) => m.runCommand),
-  plan: () => import("./inspect.ts").then((m) => m.planCommand),
-  validate: () => import("./inspect.ts").then((m) => m.validateCommand),
+  plan: () => import("./validate.ts").then((m) => m.planCommand),
+  validate: () => import("./validate.ts").then((m) => m.validateCommand),
   backfill: () => import("./run.ts").then((m) => m.backfillCommand),
   sql: () => import("./inspect.ts").then((m) => m.sqlCommand),
   runs: () => import("./inspect.ts").then((m) => m.runsCommand),
@@ -39,7 +39,8 @@ else if (wantsHelp || !(name in COMMANDS)) {
     import("@effect/cli"), import("@effect/platform-node"), import("effect"), COMMANDS[name as keyof typeof COMMANDS]() as Promise<any>
   ])
   const root = Command.make("jobsignal").pipe(Command.withSubcommands([command]))
-  Command.run(root, { name: "jobsignal", version: "0.1.0" })(process.argv).pipe(
+  const cli: (argv: ReadonlyArray<string>) => import("effect").Effect.Effect<void, unknown, never> = Command.run(root, { name: "jobsignal", version: "0.1.0" }) as never
+  cli(process.argv).pipe(
     Effect.provide(NodeContext.layer),
     NodeRuntime.runMain({ disableErrorReporting: false })
   )

@@ -1,7 +1,5 @@
 import { Options } from "@effect/cli"
-import { Config, Effect, Layer, Option } from "effect"
-import { Warehouse } from "../../sinks/warehouse.ts"
-import { Http } from "../../sources/http.ts"
+import { Config, Effect, Option } from "effect"
 import { DagInvalid, loadDag } from "../load.ts"
 import { Fatal } from "../errors.ts"
 
@@ -20,9 +18,6 @@ export const logFormatOption = Options.choice("log-format", ["text", "json"]).pi
   Options.withDefault("text" as const),
   Options.withDescription("text: readable lines and a live progress line on a terminal; json: one JSON event a line")
 )
-
-export const runtimeLayer = (db: string) =>
-  Layer.mergeAll(Warehouse.layer({ path: db }), Http.layer({ timeoutMs: 30_000 }))
 
 /** Loads and validates the DAG; an invalid file is a config error listing every problem. */
 export const loadDagEffect = (file: string) =>
