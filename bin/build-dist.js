@@ -4,10 +4,10 @@
 // each command's `import()` becomes its own chunk and a command loads only the code it runs. Effect
 // and the other pure-JS libraries are bundled too: Node 20 pays ~1 ms per ESM file it loads, and the
 // `effect` barrel alone is ~300 files. Native, large or optional-at-run-time packages stay external.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
-import { newestSource, root } from "./freshness.js"
+import { distState, newestSource, root } from "./freshness.js"
 
 const EXTERNAL = ["@duckdb/*", "mongodb", "openai", "@anthropic-ai/sdk", "vite", "echarts", "preact", "preact/*", "playwright-core", "node-cron"]
 
@@ -58,9 +58,31 @@ export const buildDist = async () => {
   rmSync(old, { recursive: true, force: true })
 }
 
+/**
+ * Builds dist/ unless it is fresh; concurrent callers (test workers) wait for one build. A lock
+ * older than a minute is a crashed builder's and is taken over.
+ */
+export const ensureDist = async () => {
+  const lock = join(root, "dist.lock")
+  for (;;) {
+    if (distState() === "fresh") return
+    try {
+      mkdirSync(lock)
+    } catch {
+      try { if (Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { recursive: true, force: true }) } catch { /* gone meanwhile */ }
+      await new Promise((r) => setTimeout(r, 100))
+      continue
+    }
+    try {
+      if (distState() !== "fresh") await buildDist()
+    } finally {
+      rmSync(lock, { recursive: true, force: true })
+    }
+  }
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const t0 = Date.now()
-  mkdirSync(root, { recursive: true })
   await buildDist()
   process.stderr.write(`jobsignal: built dist/ in ${Date.now() - t0} ms\n`)
 }

@@ -58,9 +58,10 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     examples: ["jobsignal sql \"select company, count(*) as n from jobs group by 1 order by n desc\"", "jobsignal sql \"select * from runs\" --format json"]
   },
   {
-    name: "runs", summary: "List recent runs: status, nodes succeeded and failed, timings.",
-    options: [{ flag: "--limit N", text: "How many runs, newest first (default 20)" }, format(), db, dag],
-    examples: ["jobsignal runs", "jobsignal runs --limit 5 --format csv"]
+    name: "runs", args: "[RUN_ID]", summary: "List recent runs, or show one run node by node: status, timings, rows, errors.",
+    options: [{ flag: "RUN_ID", text: "Show this run: each node's status, attempts, seconds, rows in and out, error; then its source errors" },
+      { flag: "--limit N", text: "How many runs to list, newest first (default 20)" }, format(), db, dag],
+    examples: ["jobsignal runs --limit 5", "jobsignal runs run-20260131-0600-ab12"]
   },
   {
     name: "schedule", summary: "Run each node on its dag.yaml schedule until SIGINT/SIGTERM.",
@@ -182,7 +183,7 @@ export const renderHelp = (path: ReadonlyArray<string>, color: boolean): string 
   }
   const group = COMMANDS.filter((c) => (name ? c.name.startsWith(`${name} `) : true))
   return [
-    name ? `${h(`jobsignal ${name}`)}: subcommands` : `${h("jobsignal")} 0.1.0: job discovery and company signals, a YAML DAG of sources, transforms and sinks over a DuckDB warehouse.`,
+    name ? `${h(`jobsignal ${name}`)}: subcommands` : `${h("jobsignal")} 0.1.0: job discovery and company signals (a YAML DAG over a DuckDB warehouse)`,
     "",
     `Usage:  jobsignal ${name ? `${name} ` : ""}COMMAND [OPTIONS]     (jobsignal ${name ? `${name} ` : ""}COMMAND --help for its options)`, "",
     h("Commands:"), ...table(group.map((c) => [c.name, c.summary])), "",

@@ -5,7 +5,8 @@ import type { Events } from "../events.ts"
 import { runDag, type RunRequest, type RunSummary } from "../runner.ts"
 import { withKillPoints } from "../killpoints.ts"
 import { backfillDryRun } from "./backfill-dry-run.ts"
-import { dagOption, dbOption, fail, loadDagEffect, logFormatOption, optionalList, print, printErr } from "./shared.ts"
+import { dagOption, dbOption, fail, logFormatOption, optionalList, print, printErr } from "./shared.ts"
+import { loadDagEffect } from "./load-dag.ts"
 import { runtimeLayer } from "./runtime.ts"
 
 export const printSummary = (s: RunSummary, db: string) =>

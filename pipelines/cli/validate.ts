@@ -5,7 +5,8 @@ import { formatTable } from "../console.ts"
 import { validateDagText } from "../load.ts"
 import { enabledNodes, levels } from "../plan.ts"
 import { roleOf } from "../spec.ts"
-import { dagOption, fail, loadDagEffect, print, printErr } from "./shared.ts"
+import { dagOption, fail, print, printErr } from "./shared.ts"
+import { loadDagEffect } from "./load-dag.ts"
 
 export const validateCommand = Command.make("validate", { dag: dagOption }, ({ dag }) =>
   Effect.gen(function* () {

@@ -1,8 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect } from "effect"
-import { Warehouse } from "../../sinks/warehouse.ts"
 import { formatTable, toCsv } from "../console.ts"
-import { recentRuns } from "../ledger.ts"
 import { dagOption, dbOption, fail, print, printErr } from "./shared.ts"
 import { runSql } from "./sql.ts"
 
@@ -24,19 +22,3 @@ export const sqlCommand = Command.make(
       Effect.catchAll((e) => printErr(`error: ${e.message}`).pipe(Effect.zipRight(fail(1))))
     )
 ).pipe(Command.withDescription("Run DuckDB SQL on the warehouse and print the result."))
-
-export const runsCommand = Command.make(
-  "runs",
-  {
-    limit: Options.integer("limit").pipe(Options.withDefault(20)),
-    format: Options.choice("format", ["table", "csv", "json"]).pipe(Options.withDefault("table" as const), Options.withDescription("How to print the rows (default table)")),
-    db: dbOption,
-    dag: dagOption
-  },
-  ({ limit, format, db }) =>
-    recentRuns(limit).pipe(
-      Effect.flatMap((rows) => print(render(rows, format))),
-      Effect.provide(Warehouse.layer({ path: db })),
-      Effect.catchAll((e) => printErr(`error: ${e.message}`).pipe(Effect.zipRight(fail(1))))
-    )
-).pipe(Command.withDescription("List recent runs with their status and row counts."))
