@@ -185,7 +185,8 @@ export const renderHelp = (path: ReadonlyArray<string>, color: boolean): string 
   return [
     name ? `${h(`jobsignal ${name}`)}: subcommands` : `${h("jobsignal")} 0.1.0: job discovery and company signals (a YAML DAG over a DuckDB warehouse)`,
     "",
-    `Usage:  jobsignal ${name ? `${name} ` : ""}COMMAND [OPTIONS]     (jobsignal ${name ? `${name} ` : ""}COMMAND --help for its options)`, "",
+    `Usage:  jobsignal ${name ? `${name} ` : ""}COMMAND [OPTIONS]`,
+    `        jobsignal ${name ? `${name} ` : ""}COMMAND --help shows a command's options and examples`, "",
     h("Commands:"), ...table(group.map((c) => [c.name, c.summary])), "",
     h("Examples:"), ...(name ? group.slice(0, 2).map((c) => `  ${c.examples[0]}`) : ["  jobsignal validate", "  jobsignal run --dry-run", "  jobsignal sql \"select count(*) from jobs\""]), ""
   ].join("\n")

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { spawn } from "node:child_process"
 import { readdirSync, readFileSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { basename, join } from "node:path"
 import { CliConfig, Command, CommandDescriptor, HelpDoc } from "@effect/cli"
 import { HashMap, Option } from "effect"
 import { greenhouse } from "../../sources/greenhouse/index.ts"
@@ -91,22 +91,24 @@ describe("terminal progress", () => {
   })
 })
 
-/** The packages a built chunk loads when it is imported: its static imports, followed through dist/. */
+const distDir = join(import.meta.dirname, "..", "..", "dist")
+/** The packages a built chunk loads when it is imported: its static imports (and requires), followed through dist/. */
 const loadedPackages = (chunk: string, seen = new Set<string>(), out = new Set<string>()) => {
   if (seen.has(chunk)) return out
   seen.add(chunk)
-  const text = readFileSync(join(distDir, chunk), "utf8")
-  for (const m of text.matchAll(/^(?:import|export)\s[^;]*?["']([^"']+)["']/gm)) {
-    const spec = m[1]
-    if (spec.startsWith("./")) loadedPackages(spec.slice(2), seen, out)
-    else out.add(spec)
+  const meta = JSON.parse(readFileSync(join(distDir, "meta.json"), "utf8")) as Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }> }>
+  const entry = Object.entries(meta).find(([k]) => basename(k) === chunk)
+  if (!entry) throw new Error(`${chunk} is not in dist/meta.json`)
+  for (const i of entry[1].imports) {
+    if (i.kind === "dynamic-import") continue
+    if (i.external) out.add(i.path)
+    else loadedPackages(basename(i.path), seen, out)
   }
   return out
 }
-const distDir = join(import.meta.dirname, "..", "..", "dist")
 /** The chunk `jobsignal NAME` imports, read from the entry's command table. */
 const commandChunk = (name: string) => {
-  const m = readFileSync(join(distDir, "main.js"), "utf8").match(new RegExp(`\\b${name}: \\(\\) => import\\("\\./([^"]+)"\\)`))
+  const m = readFileSync(join(distDir, "main.js"), "utf8").match(new RegExp(`\\b${name}:\\s*\\(\\)\\s*=>\\s*import\\("\\./([^"]+)"\\)`))
   if (!m) throw new Error(`no chunk for ${name} in dist/main.js`)
   return m[1]
 }
@@ -133,7 +135,7 @@ describe("the built CLI", { timeout: 240_000 }, () => {
 
   it("help and validate load no DuckDB, MongoDB, LLM SDK or Vite; sql loads DuckDB only", () => {
     const entry = loadedPackages("main.js")
-    expect([...entry].filter((p) => !p.startsWith("node:"))).toEqual([])
+    expect([...entry].filter((p) => !p.startsWith("node:") && !/^[a-z_]+$/.test(p))).toEqual([])
     // DuckDB and MongoDB still load through the node registry (each node kind's module imports its
     // runtime); the LLM SDKs and the front-end toolchain no longer do.
     for (const c of ["validate", "plan"]) expect([...loadedPackages(commandChunk(c))].filter((p) => ["openai", "@anthropic-ai/sdk", "vite", "echarts"].includes(p))).toEqual([])
@@ -230,5 +232,19 @@ describe("the built CLI", { timeout: 240_000 }, () => {
     const none = await cli(["runs", "no-such-run", "--db", db])
     expect(none.code).toBe(1)
     expect(none.stderr).toContain("no run no-such-run")
+  })
+
+  it("run --dry-run prints units, requests against rate limits, LLM cost and what is missing, not a table of zeros", async () => {
+    const db = join(dir, "dry.duckdb")
+    const r = await cli(["run", "--dry-run", "--dag", writeDag("dry.yaml", ["gitlab", "stripe"]), "--db", db])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("dry run, nothing fetched or written")
+    expect(r.stdout).toContain("would run: gh, dedupe")
+    expect(r.stdout).toMatch(/gh\s+greenhouse\s+2\s+2\s+\S+\/s, \d+ at once/)
+    expect(r.stdout).toContain("2 requests in all")
+    expect(r.stdout).toContain("no node of this run calls an LLM")
+    expect(r.stdout).not.toMatch(/rows_in/)
+    const runs = await cli(["sql", "select count(*) as n from runs", "--db", db, "--format", "json"])
+    expect(JSON.parse(runs.stdout)).toEqual([{ n: 0 }])
   })
 })
