@@ -127,6 +127,21 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     examples: ["jobsignal serve", "jobsignal serve --replay --port 0"]
   },
   {
+    name: "jobs", summary: "List jobs, best fit first, with the ids jobsignal job takes.",
+    options: [
+      { flag: "--tier TIERS", text: "Only these fit tiers, comma-separated (e.g. A,B)" },
+      { flag: "--relevant", text: "Only jobs the relevance filter kept" },
+      { flag: "--since YYYY-MM-DD", text: "Only jobs posted (or first seen) on or after that day" },
+      { flag: "--company NAME", text: "Only companies whose name contains NAME (any case)" },
+      { flag: "--limit N", text: "At most N rows (default 50)" }, format(), db],
+    examples: ["jobsignal jobs --tier A,B --relevant", "jobsignal jobs --company stripe --since 2026-01-01 --format csv"]
+  },
+  {
+    name: "leads", summary: "List companies with a fresh signal and open relevant roles, strongest first.",
+    options: [{ flag: "--limit N", text: "At most N rows (default 50)" }, format(), db],
+    examples: ["jobsignal leads", "jobsignal leads --limit 10 --format json"]
+  },
+  {
     name: "job", args: "JOB_ID", summary: "Run the per-job intelligence layers for one job; per-phase progress on stderr.",
     options: [
       { flag: "JOB_ID", text: "The job to run the layers for (jobs.id)" },

@@ -13,7 +13,9 @@ const COMMANDS = {
   record: () => import("./record.ts").then((m) => m.recordCommand),
   quarantine: () => import("./quarantine.ts").then((m) => m.quarantineCommand),
   serve: () => import("./serve.ts").then((m) => m.serveCommand),
-  job: () => import("./job.ts").then((m) => m.jobCommand)
+  job: () => import("./job.ts").then((m) => m.jobCommand),
+  jobs: () => import("./jobs.ts").then((m) => m.jobsCommand),
+  leads: () => import("./jobs.ts").then((m) => m.leadsCommand)
 } as const
 
 const argv = process.argv.slice(2)

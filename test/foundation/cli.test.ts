@@ -179,7 +179,9 @@ describe("the built CLI", { timeout: 240_000 }, () => {
       record: (await import("../../pipelines/cli/record.ts")).recordCommand,
       quarantine: (await import("../../pipelines/cli/quarantine.ts")).quarantineCommand,
       serve: (await import("../../pipelines/cli/serve.ts")).serveCommand,
-      job: (await import("../../pipelines/cli/job.ts")).jobCommand
+      job: (await import("../../pipelines/cli/job.ts")).jobCommand,
+      jobs: (await import("../../pipelines/cli/jobs.ts")).jobsCommand,
+      leads: (await import("../../pipelines/cli/jobs.ts")).leadsCommand
     }
     const BUILTIN = new Set(["--completions", "--log-level", "--help", "--wizard", "--version"])
     for (const c of COMMANDS) {
@@ -246,5 +248,26 @@ describe("the built CLI", { timeout: 240_000 }, () => {
     expect(r.stdout).not.toMatch(/rows_in/)
     const runs = await cli(["sql", "select count(*) as n from runs", "--db", db, "--format", "json"])
     expect(JSON.parse(runs.stdout)).toEqual([{ n: 0 }])
+  })
+
+  it("jobs lists what a person looks at, with the ids job takes; filters and leads answer on the same warehouse", async () => {
+    const db = join(dir, "jobs.duckdb")
+    expect((await cli(["run", "--dag", writeDag("jobs.yaml", ["gitlab", "stripe"]), "--db", db])).code).toBe(0)
+    const all = JSON.parse((await cli(["jobs", "--db", db, "--format", "json"])).stdout) as Array<Record<string, unknown>>
+    expect(all).toHaveLength(6)
+    const ids = JSON.parse((await cli(["sql", "select id from jobs order by id", "--db", db, "--format", "json"])).stdout).map((r: { id: string }) => r.id)
+    expect(all.map((j) => j.id).sort()).toEqual(ids)
+    const gitlab = JSON.parse((await cli(["jobs", "--company", "gitl", "--db", db, "--format", "json"])).stdout) as Array<Record<string, unknown>>
+    expect(gitlab.map((j) => j.company)).toEqual(["GitLab", "GitLab", "GitLab"])
+    // Nothing is scored in this DAG: a tier or relevance filter leaves nothing.
+    expect(JSON.parse((await cli(["jobs", "--tier", "A,B", "--db", db, "--format", "json"])).stdout)).toEqual([])
+    expect(JSON.parse((await cli(["jobs", "--relevant", "--db", db, "--format", "json"])).stdout)).toEqual([])
+    expect(JSON.parse((await cli(["jobs", "--since", "2999-01-01", "--db", db, "--format", "json"])).stdout)).toEqual([])
+    const bad = await cli(["jobs", "--since", "yesterday", "--db", db])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("--since must be a date like 2026-01-31")
+    const leads = await cli(["leads", "--db", db, "--format", "json"])
+    expect(leads.code).toBe(0)
+    expect(JSON.parse(leads.stdout)).toEqual([])
   })
 })
