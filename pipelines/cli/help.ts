@@ -190,7 +190,7 @@ export const renderHelp = (path: ReadonlyArray<string>, color: boolean): string 
   const exact = COMMANDS.find((c) => c.name === name)
   if (exact) {
     return [
-      `${h(`jobsignal ${exact.name}`)}: ${exact.summary}`, "",
+      ...wrap(`jobsignal ${exact.name}: ${exact.summary}`, WIDTH).map((l, i) => (i === 0 ? l.replace(`jobsignal ${exact.name}:`, `${h(`jobsignal ${exact.name}`)}:`) : `  ${l}`)), "",
       ...usageOf(exact), "",
       h("Options:"), ...table(exact.options.map((o) => [o.flag, o.text])), "",
       h("Examples:"), ...exact.examples.map((e) => `  ${e}`), ""

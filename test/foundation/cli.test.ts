@@ -163,6 +163,10 @@ describe("the built CLI", { timeout: 240_000 }, () => {
     const unknown = await cli(["bogus"])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('unknown command "bogus"')
+    const badValue = await cli(["sql", "select 1", "--format", "nope"])
+    expect(badValue.code).toBe(2)
+    expect(badValue.stderr).toContain("Expected one of the following cases: table, csv, json")
+    expect(badValue.stderr).not.toContain("ERROR (#")
   })
 
   it("help describes every option each command parses, and nothing it does not", async () => {
