@@ -11,7 +11,7 @@ import { consoleEvents } from "../pipelines/console.ts"
 import { loadDag } from "../pipelines/load.ts"
 import { runDag } from "../pipelines/runner.ts"
 import { printSummary } from "../pipelines/cli/run.ts"
-import { runtimeLayer } from "../pipelines/cli/shared.ts"
+import { runtimeLayer } from "../pipelines/cli/runtime.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { formatTable } from "../pipelines/console.ts"
 

@@ -1,22 +1,18 @@
-import { Args, Command, Options } from "@effect/cli"
+import { Command } from "@effect/cli"
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
-import { Warehouse } from "../../sinks/warehouse.ts"
-import { formatTable, toCsv } from "../console.ts"
-import { recentRuns } from "../ledger.ts"
+import { formatTable } from "../console.ts"
 import { loadDag, validateDagText, type Problem } from "../load.ts"
-import { loadDotEnv } from "../env.ts"
 import { formatProblem, preflight } from "../preflight.ts"
 import { enabledNodes, levels } from "../plan.ts"
 import { roleOf } from "../spec.ts"
-import { dagOption, dbOption, fail, loadDagEffect, print, printErr } from "./shared.ts"
+import { dagOption, fail, print, printErr } from "./shared.ts"
+import { loadDagEffect } from "./load-dag.ts"
 
 export const validateCommand = Command.make("validate", { dag: dagOption }, ({ dag }) =>
   Effect.gen(function* () {
     const text = yield* Effect.try(() => readFileSync(dag, "utf8")).pipe(Effect.orElseSucceed(() => undefined))
     if (text === undefined) return yield* printErr(`${dag}: cannot read the file`).pipe(Effect.zipRight(fail(2)))
-    const env = yield* Effect.try({ try: () => loadDotEnv(process.cwd()), catch: (e) => (e as Error).message ?? String(e) }).pipe(Effect.either)
-    if (env._tag === "Left") return yield* printErr(env.left).pipe(Effect.zipRight(fail(2)))
     let { problems } = validateDagText(text, dag) as { problems: ReadonlyArray<Problem> }
     let notices: ReadonlyArray<Problem> = []
     // The files and variables the DAG depends on, once the DAG itself is sound.
@@ -54,41 +50,3 @@ export const planCommand = Command.make("plan", { dag: dagOption }, ({ dag }) =>
     if (b) yield* print(`\nLLM budget: ${b.per_run_usd !== undefined ? `$${b.per_run_usd} per run` : "no per-run cap"}, ${b.per_week_usd !== undefined ? `$${b.per_week_usd} per rolling week` : "no weekly cap"}`)
   }).pipe(Effect.catchAll((e) => printErr(e.message).pipe(Effect.zipRight(fail(2)))))
 ).pipe(Command.withDescription("Print the run order, the levels that run in parallel, schedules and budgets."))
-
-const render = (rows: ReadonlyArray<Record<string, unknown>>, format: "table" | "csv" | "json") =>
-  format === "json" ? JSON.stringify(rows, null, 2) : format === "csv" ? toCsv(rows) : formatTable(rows)
-
-export const sqlCommand = Command.make(
-  "sql",
-  {
-    query: Args.text({ name: "QUERY" }).pipe(Args.withDescription("DuckDB SQL, e.g. \"select company, count(*) from jobs group by 1\"")),
-    format: Options.choice("format", ["table", "csv", "json"]).pipe(Options.withDefault("table" as const)),
-    db: dbOption,
-    dag: dagOption
-  },
-  ({ query, format, db }) =>
-    Effect.gen(function* () {
-      const w = yield* Warehouse
-      const rows = yield* w.query(query)
-      yield* print(render(rows, format))
-    }).pipe(
-      Effect.provide(Warehouse.layer({ path: db })),
-      Effect.catchAll((e) => printErr(`error: ${e.message}`).pipe(Effect.zipRight(fail(1))))
-    )
-).pipe(Command.withDescription("Run DuckDB SQL on the warehouse and print the result."))
-
-export const runsCommand = Command.make(
-  "runs",
-  {
-    limit: Options.integer("limit").pipe(Options.withDefault(20)),
-    format: Options.choice("format", ["table", "csv", "json"]).pipe(Options.withDefault("table" as const)),
-    db: dbOption,
-    dag: dagOption
-  },
-  ({ limit, format, db }) =>
-    recentRuns(limit).pipe(
-      Effect.flatMap((rows) => print(render(rows, format))),
-      Effect.provide(Warehouse.layer({ path: db })),
-      Effect.catchAll((e) => printErr(`error: ${e.message}`).pipe(Effect.zipRight(fail(1))))
-    )
-).pipe(Command.withDescription("List recent runs with their status and row counts."))
