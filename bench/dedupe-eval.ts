@@ -9,6 +9,7 @@ import { dedupeJobs } from "../transforms/dedupe.ts"
 import { normalizeCompanyName } from "../model/company.ts"
 import { loadEvalSet, type EvalPosting } from "./dedupe-evalset.ts"
 import type { BenchCase } from "./index.ts"
+import { migrations } from "../app/index.ts"
 
 export interface EvalResult {
   readonly postings: number
@@ -54,7 +55,7 @@ export const evaluateDedupe = (postings: ReadonlyArray<EvalPosting> = loadEvalSe
   })
 
 export const runEvaluation = () =>
-  Effect.runPromise(Effect.scoped(evaluateDedupe().pipe(Effect.provide(Warehouse.layer({ path: ":memory:" })))))
+  Effect.runPromise(Effect.scoped(evaluateDedupe().pipe(Effect.provide(Warehouse.layer({ path: ":memory:", migrations })))))
 
 export const bench: BenchCase = {
   name: "dedupe-eval",

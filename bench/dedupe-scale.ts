@@ -12,6 +12,7 @@ import { dedupeJobs } from "../transforms/dedupe.ts"
 import { loadEvalSet } from "./dedupe-evalset.ts"
 import type { BenchCase } from "./index.ts"
 import { tmpdir } from "node:os"
+import { migrations } from "../app/index.ts"
 
 const MEMORY_LIMIT = "640MB"
 
@@ -69,7 +70,7 @@ export const runScale = async (rows = Number(process.env.DEDUPE_SCALE_ROWS ?? 1_
         "duckdb memory_limit": MEMORY_LIMIT,
         "merged sightings": Number(out.details?.merged_sightings ?? 0)
       }
-    }).pipe(Effect.provide(Warehouse.layer({ path: join(dir, "scale.duckdb") })))))
+    }).pipe(Effect.provide(Warehouse.layer({ path: join(dir, "scale.duckdb"), migrations })))))
   } finally {
     clearInterval(sample)
     rmSync(dir, { recursive: true, force: true })

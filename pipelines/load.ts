@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { isMap, LineCounter, parseDocument, type Document } from "yaml"
 import cron from "node-cron"
-import { DagSpec, roleOf, type NodeSpec } from "./spec.ts"
+import { DagSpec, roleOf, type KindDeclaration, type NodeSpec } from "./spec.ts"
 import { findKind, kindsOf } from "./registry.ts"
 import { dqProblems } from "../dq/rules.ts"
 
@@ -20,6 +20,8 @@ export interface LoadedDag {
   readonly dir: string
   readonly spec: DagSpec
   readonly hash: string
+  /** The node kinds this DAG was checked against; the runner resolves nodes in them. */
+  readonly kinds: ReadonlyArray<KindDeclaration>
   /** Resolves a path written in dag.yaml relative to the file. */
   readonly resolvePath: (p: string) => string
 }
@@ -88,7 +90,7 @@ export const findCycle = (nodes: Record<string, NodeSpec>): string[] | undefined
 }
 
 /** Every problem in a dag.yaml text: YAML syntax, schema, kinds, options, needs, cycles, schedules. */
-export const validateDagText = (text: string, file: string): { spec?: DagSpec; problems: Problem[] } => {
+export const validateDagText = (text: string, file: string, kinds: ReadonlyArray<KindDeclaration>): { spec?: DagSpec; problems: Problem[] } => {
   const lc = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
   if (doc.errors.length > 0)
@@ -106,9 +108,9 @@ export const validateDagText = (text: string, file: string): { spec?: DagSpec; p
       continue
     }
     const { role, kind } = roleOf(node)!
-    const nodeKind = findKind(role, kind)
+    const nodeKind = findKind(kinds, role, kind)
     if (!nodeKind) {
-      at(["nodes", name, role], `unknown ${role} kind ${JSON.stringify(kind)}; known: ${kindsOf(role).join(", ")}`)
+      at(["nodes", name, role], `unknown ${role} kind ${JSON.stringify(kind)}; known: ${kindsOf(kinds, role).join(", ")}`)
     } else {
       const opts = Schema.decodeUnknownEither(nodeKind.options, { errors: "all", onExcessProperty: "error" })(node.with ?? {})
       if (Either.isLeft(opts)) problems.push(...schemaProblems(opts.left, ["nodes", name, "with"], doc, lc).map((p) => ({ ...p, message: `${p.message} (for ${role} ${kind})` })))
@@ -125,13 +127,13 @@ export const validateDagText = (text: string, file: string): { spec?: DagSpec; p
   return { spec, problems }
 }
 
-export const loadDag = (file: string): LoadedDag => {
+export const loadDag = (file: string, kinds: ReadonlyArray<KindDeclaration>): LoadedDag => {
   const path = resolve(file)
   if (!existsSync(path)) throw new DagInvalid(file, [{ path: "(file)", message: `${file} does not exist` }])
   const text = readFileSync(path, "utf8")
-  const { spec, problems } = validateDagText(text, file)
+  const { spec, problems } = validateDagText(text, file, kinds)
   if (!spec || problems.length > 0) throw new DagInvalid(file, problems)
   const dir = dirname(path)
-  return { path, dir, spec, hash: createHash("sha256").update(text).digest("hex").slice(0, 12), resolvePath: (p) => resolve(dir, p) }
+  return { path, dir, spec, hash: createHash("sha256").update(text).digest("hex").slice(0, 12), kinds, resolvePath: (p) => resolve(dir, p) }
 }
 

@@ -72,3 +72,14 @@ export const roleOf = (n: NodeSpec): { role: Role; kind: string } | undefined =>
   : n.transform !== undefined ? { role: "transform", kind: n.transform }
   : n.sink !== undefined ? { role: "sink", kind: n.sink }
   : undefined
+
+/**
+ * What the loader needs of a node kind: its name and its options Schema. `NodeKind` (node.ts) adds `run`;
+ * kept apart so load.ts and node.ts do not import each other.
+ */
+export interface KindDeclaration {
+  readonly role: Role
+  readonly kind: string
+  readonly description: string
+  readonly options: Schema.Schema<any, any, never>
+}

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { join } from "node:path"
-import { sources } from "../sources/index.ts"
+import { sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { sightingId } from "../model/posting.ts"
 import { Warehouse } from "../sinks/warehouse.ts"

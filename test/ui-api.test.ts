@@ -13,6 +13,7 @@ import { layersRunner } from "../pipelines/serve/job-ops.ts"
 import { startServer } from "../pipelines/serve/server.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { dagFrom, tempDir, testLayer } from "./support/harness.ts"
+import { kinds } from "../app/index.ts"
 
 const TOKEN = "s3cret-token-for-test"
 
@@ -42,7 +43,7 @@ describe("dashboard API", () => {
 
   beforeAll(async () => {
     ctx = await Effect.runPromise(Layer.buildWithScope(testLayer(join(tempDir("jobsignal-ui-api-"), "api.duckdb")), scope))
-    const dag = loadDag("dag.yaml")
+    const dag = loadDag("dag.yaml", kinds)
     const distDir = tempDir("jobsignal-ui-dist-") // no front end built: the API alone is under test
     const start = (token?: string, d = dag) =>
       Effect.runPromise(startServer({ port: 0, host: "127.0.0.1", token: token ? Redacted.make(token) : undefined, dag: d, ops: layersRunner, distDir }).pipe(Effect.provide(ctx), Scope.extend(scope)))

@@ -8,12 +8,13 @@ import { validateDagText } from "../load.ts"
 import { enabledNodes, levels } from "../plan.ts"
 import { roleOf } from "../spec.ts"
 import { dagOption, dbOption, fail, loadDagEffect, print, printErr } from "./shared.ts"
+import { kinds, migrations } from "../../app/index.ts"
 
 export const validateCommand = Command.make("validate", { dag: dagOption }, ({ dag }) =>
   Effect.gen(function* () {
     const text = yield* Effect.try(() => readFileSync(dag, "utf8")).pipe(Effect.orElseSucceed(() => undefined))
     if (text === undefined) return yield* printErr(`${dag}: cannot read the file`).pipe(Effect.zipRight(fail(2)))
-    const { problems } = validateDagText(text, dag)
+    const { problems } = validateDagText(text, dag, kinds)
     if (problems.length === 0) return yield* print(`${dag}: valid`)
     yield* printErr(`${dag}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`)
     for (const p of problems) yield* printErr(`  ${dag}:${p.line ?? "?"}  ${p.path}: ${p.message}`)
@@ -64,7 +65,7 @@ export const sqlCommand = Command.make(
       const rows = yield* w.query(query)
       yield* print(render(rows, format))
     }).pipe(
-      Effect.provide(Warehouse.layer({ path: db })),
+      Effect.provide(Warehouse.layer({ path: db, migrations })),
       Effect.catchAll((e) => printErr(`error: ${e.message}`).pipe(Effect.zipRight(fail(1))))
     )
 ).pipe(Command.withDescription("Run DuckDB SQL on the warehouse and print the result."))
@@ -80,7 +81,7 @@ export const runsCommand = Command.make(
   ({ limit, format, db }) =>
     recentRuns(limit).pipe(
       Effect.flatMap((rows) => print(render(rows, format))),
-      Effect.provide(Warehouse.layer({ path: db })),
+      Effect.provide(Warehouse.layer({ path: db, migrations })),
       Effect.catchAll((e) => printErr(`error: ${e.message}`).pipe(Effect.zipRight(fail(1))))
     )
 ).pipe(Command.withDescription("List recent runs with their status and row counts."))

@@ -4,6 +4,7 @@ import { Warehouse } from "../../sinks/warehouse.ts"
 import { replayQuarantine } from "../../sinks/mongo/replay.ts"
 import { formatTable, toCsv } from "../console.ts"
 import { dagOption, dbOption, fail, loadDagEffect, print, printErr } from "./shared.ts"
+import { migrations } from "../../app/index.ts"
 
 const format = Options.choice("format", ["table", "csv", "json"]).pipe(Options.withDefault("table" as const))
 const ruleOption = Options.text("rule").pipe(Options.optional, Options.withDescription("Only rows parked by this rule (its name in dq_results)"))
@@ -40,7 +41,7 @@ const listCommand = Command.make(
         params
       )
       yield* print(render(rows, format))
-    }).pipe(Effect.provide(Warehouse.layer({ path: db })), Effect.catchAll(onError))
+    }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })), Effect.catchAll(onError))
 ).pipe(Command.withDescription("List quarantined rows (parked by default): rule, reason, record, run."))
 
 const showCommand = Command.make(
@@ -55,7 +56,7 @@ const showCommand = Command.make(
       yield* print(formatTable(Object.entries(meta).map(([field, value]) => ({ field, value: value ?? "" }))))
       yield* print(`\nreason: ${String(reason)}`)
       yield* print(`\nrecord:\n${JSON.stringify(JSON.parse(String(record)), null, 2)}`)
-    }).pipe(Effect.provide(Warehouse.layer({ path: db })), Effect.catchAll(onError))
+    }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })), Effect.catchAll(onError))
 ).pipe(Command.withDescription("Show one quarantined row with its full record."))
 
 const replayCommand = Command.make(
@@ -71,7 +72,7 @@ const replayCommand = Command.make(
           (r.destination ? `, ${r.delivered} delivered to ${r.destination}` : "") +
           `; ${r.stillParked} still parked (jobsignal quarantine list)`
       )
-    }).pipe(Effect.provide(Warehouse.layer({ path: db })), Effect.catchAll(onError))
+    }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })), Effect.catchAll(onError))
 ).pipe(Command.withDescription("Check parked rows again against the rules in dag.yaml now; write those that pass."))
 
 export const quarantineCommand = Command.make("quarantine").pipe(

@@ -4,6 +4,7 @@ import { Warehouse } from "../../sinks/warehouse.ts"
 import { Http } from "../../sources/http.ts"
 import { DagInvalid, loadDag } from "../load.ts"
 import { Fatal } from "../errors.ts"
+import { kinds, migrations } from "../../app/index.ts"
 
 export const dagOption = Options.text("dag").pipe(
   Options.withDefault("dag.yaml"),
@@ -22,12 +23,12 @@ export const logFormatOption = Options.choice("log-format", ["text", "json"]).pi
 )
 
 export const runtimeLayer = (db: string) =>
-  Layer.mergeAll(Warehouse.layer({ path: db }), Http.layer({ timeoutMs: 30_000 }))
+  Layer.mergeAll(Warehouse.layer({ path: db, migrations }), Http.layer({ timeoutMs: 30_000 }))
 
 /** Loads and validates the DAG; an invalid file is a config error listing every problem. */
 export const loadDagEffect = (file: string) =>
   Effect.try({
-    try: () => loadDag(file),
+    try: () => loadDag(file, kinds),
     catch: (e) => new Fatal({ reason: "Config", message: e instanceof DagInvalid ? e.message : String(e) })
   })
 

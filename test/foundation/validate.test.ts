@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
 import { validateDagText } from "../../pipelines/load.ts"
+import { kinds } from "../../app/index.ts"
 
-const problems = (text: string) => validateDagText(text, "dag.yaml").problems
+const problems = (text: string) => validateDagText(text, "dag.yaml", kinds).problems
 
 describe("dag.yaml validation", () => {
   it("accepts the default dag.yaml", () => {

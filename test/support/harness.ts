@@ -7,6 +7,7 @@ import { Http } from "../../sources/http.ts"
 import { loadDag, type LoadedDag } from "../../pipelines/load.ts"
 import { runDag, type RunRequest } from "../../pipelines/runner.ts"
 import { collectingEvents } from "../../pipelines/events.ts"
+import { kinds, migrations } from "../../app/index.ts"
 
 export const tempDir = (prefix = "jobsignal-test-") => mkdtempSync(join(tmpdir(), prefix))
 
@@ -14,12 +15,12 @@ export const tempDir = (prefix = "jobsignal-test-") => mkdtempSync(join(tmpdir()
 export const dagFrom = (yamlText: string, dir = tempDir()): LoadedDag => {
   const file = join(dir, "dag.yaml")
   writeFileSync(file, yamlText)
-  return loadDag(file)
+  return loadDag(file, kinds)
 }
 
 /** Warehouse on a fresh file + real HTTP client: what the CLI runs with. */
 export const testLayer = (dbPath = join(tempDir(), "test.duckdb")) =>
-  Layer.mergeAll(Warehouse.layer({ path: dbPath }), Http.layer({ timeoutMs: 5_000 }))
+  Layer.mergeAll(Warehouse.layer({ path: dbPath, migrations }), Http.layer({ timeoutMs: 5_000 }))
 
 export const run = (req: Omit<RunRequest, "events"> & { events?: RunRequest["events"] }) => {
   const events = req.events ?? collectingEvents()
