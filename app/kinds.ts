@@ -7,13 +7,12 @@ import { relevance } from "../transforms/relevance.ts"
 import { fitScore } from "../transforms/fit-score.ts"
 import { intel } from "../transforms/layers/node.ts"
 import { mongoSink } from "../sinks/mongo/node.ts"
-import { sources } from "./sources.ts"
 
 export const transforms: ReadonlyArray<NodeKind> = [dedupe, signals, relevance, fitScore, intel]
 export const sinks: ReadonlyArray<NodeKind> = [mongoSink]
 
-/** Every node kind dag.yaml can name, built from a list of sources (tests add a fixture connector to it). */
-export const kindsWith = (registered: ReadonlyArray<Source>): ReadonlyArray<NodeKind> => [...registered.map(sourceNode), ...transforms, ...sinks]
+/** A source's node kind, carrying what other nodes read off it: its staging table and its ATS job-URL pattern. */
+const sourceKind = (s: Source): NodeKind => ({ ...sourceNode(s), stages: s.output.table, ...(s.ats ? { jobUrl: s.ats.jobUrl } : {}) })
 
-/** The node kinds of the production DAG: what `loadDag` checks a dag.yaml against and the runner runs. */
-export const kinds: ReadonlyArray<NodeKind> = kindsWith(sources)
+/** Every node kind dag.yaml can name, for a list of sources (tests add a fixture connector to it). */
+export const kindsWith = (registered: ReadonlyArray<Source>): ReadonlyArray<NodeKind> => [...registered.map(sourceKind), ...transforms, ...sinks]

@@ -100,6 +100,10 @@ export const validateDagText = (text: string, file: string, kinds: ReadonlyArray
   if (Either.isLeft(decoded)) return { problems: schemaProblems(decoded.left, [], doc, lc) }
   const spec = decoded.right
   const problems: Problem[] = []
+  const declared = (node: NodeSpec) => {
+    const r = roleOf(node)
+    return r ? findKind(kinds, r.role, r.kind) : undefined
+  }
   const at = (path: PropertyKey[], message: string) => problems.push({ path: pathString(path), line: lineOf(doc, lc, path), message })
   for (const [name, node] of Object.entries(spec.nodes)) {
     const roles = (["source", "transform", "sink"] as const).filter((r) => node[r] !== undefined)
@@ -116,15 +120,43 @@ export const validateDagText = (text: string, file: string, kinds: ReadonlyArray
       if (Either.isLeft(opts)) problems.push(...schemaProblems(opts.left, ["nodes", name, "with"], doc, lc).map((p) => ({ ...p, message: `${p.message} (for ${role} ${kind})` })))
     }
     ;(node.needs ?? []).forEach((need, i) => {
+      if (need === SOURCES_WILDCARD) return
       if (!(need in spec.nodes)) at(["nodes", name, "needs", i], `needs ${JSON.stringify(need)}, which is not a node in this file`)
       if (need === name) at(["nodes", name, "needs", i], "a node cannot need itself")
     })
     if (node.dq !== undefined) for (const p of dqProblems(node.dq, role)) at(["nodes", name, "dq", ...p.path], p.message)
     if (node.schedule !== undefined && !cron.validate(node.schedule)) at(["nodes", name, "schedule"], `not a valid cron expression: ${JSON.stringify(node.schedule)}`)
   }
-  const cycle = findCycle(spec.nodes as Record<string, NodeSpec>)
+  const expanded = expandSourcesWildcard(spec, declared)
+  const cycle = findCycle(expanded.nodes as Record<string, NodeSpec>)
   if (cycle && cycle.length > 2) at(["nodes", cycle[0], "needs"], `cycle: ${cycle.join(" → ")}`)
-  return { spec, problems }
+  return { spec: expanded, problems }
+}
+
+/** `needs: [sources.*]`: every enabled source node, so a newly registered and declared source is read without editing the list. */
+export const SOURCES_WILDCARD = "sources.*"
+
+/**
+ * Replaces `sources.*` in each node's needs by the enabled source nodes of the file — those staging into the
+ * table the needing kind `reads`, when it declares one (dedupe reads postings, not filings) — keeping the
+ * explicit needs and their order, each once. Everything after the loader sees plain node names.
+ */
+const expandSourcesWildcard = (spec: DagSpec, declared: (node: NodeSpec) => KindDeclaration | undefined): DagSpec => {
+  const entries = Object.entries(spec.nodes) as Array<[string, NodeSpec]>
+  if (!entries.some(([, n]) => n.needs?.includes(SOURCES_WILDCARD))) return spec
+  const nodes = Object.fromEntries(
+    entries.map(([name, node]) => {
+      if (!node.needs?.includes(SOURCES_WILDCARD)) return [name, node]
+      const reads = declared(node)?.reads
+      const sourceNodes = entries
+        .filter(([other, n]) => other !== name && n.enabled !== false && roleOf(n)?.role === "source")
+        .filter(([, n]) => reads === undefined || declared(n)?.stages === reads)
+        .map(([other]) => other)
+      const needs = [...new Set(node.needs.flatMap((m) => (m === SOURCES_WILDCARD ? sourceNodes : [m])))]
+      return [name, { ...node, needs }]
+    })
+  )
+  return { ...spec, nodes } as DagSpec
 }
 
 export const loadDag = (file: string, kinds: ReadonlyArray<KindDeclaration>): LoadedDag => {

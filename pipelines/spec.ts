@@ -82,4 +82,10 @@ export interface KindDeclaration {
   readonly kind: string
   readonly description: string
   readonly options: Schema.Schema<any, any, never>
+  /** A source kind: the staging table its records land in (`stg_jobs` for job postings). */
+  readonly stages?: string
+  /** The staging table this kind reads: `needs: [sources.*]` means the enabled source nodes that stage into it. */
+  readonly reads?: string
+  /** A source kind's job-posting URLs (a regex on the lower-cased URL): the same URL on two boards is one job. */
+  readonly jobUrl?: string
 }

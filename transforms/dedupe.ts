@@ -2,7 +2,7 @@ import { Duration, Effect, Schema } from "effect"
 import { Warehouse } from "../sinks/warehouse.ts"
 import type { NodeContext, NodeKind } from "../pipelines/node.ts"
 import { inputPredicate } from "./inputs.ts"
-import { DEDUPE_MACROS } from "./dedupe/sql.ts"
+import { atsUrlKeyMacro, DEDUPE_MACROS } from "./dedupe/sql.ts"
 import { linkNew, stageInput, TEMP_TABLES, writeJobs, writeSightings } from "./dedupe/match.ts"
 
 export const DedupeOptions = Schema.Struct({})
@@ -19,10 +19,10 @@ export { SIGHTING_ID_SQL } from "./dedupe/match.ts"
  * tracking URLs or a repost id, is one job keeping every sighting in `job_sightings` and `sources`.
  * A sighting once attached never moves, so canonical ids are stable and a rerun changes nothing.
  */
-export const dedupeJobs = Effect.fn("dedupeJobs")(function* (ctx: Pick<NodeContext, "inputs">) {
+export const dedupeJobs = Effect.fn("dedupeJobs")(function* (ctx: Pick<NodeContext, "inputs"> & { readonly jobUrls: ReadonlyArray<string> }) {
   const w = yield* Warehouse
   const input = inputPredicate(ctx, "source")
-  for (const m of DEDUPE_MACROS) yield* w.exec(m)
+  for (const m of [...DEDUPE_MACROS, atsUrlKeyMacro(ctx.jobUrls)]) yield* w.exec(m)
   // No statement here relies on row order (every pick is ordered explicitly), and keeping insertion
   // order makes DuckDB buffer whole results at 1M rows; the caller's setting is restored afterwards.
   const [{ keep }] = yield* w.query<{ keep: boolean }>("select current_setting('preserve_insertion_order') as keep")
@@ -80,5 +80,7 @@ export const dedupe: NodeKind<typeof DedupeOptions.Type> = {
   kind: "dedupe",
   description: "Merge staged postings into canonical jobs: same source id, and the same job across boards and ATSs",
   options: DedupeOptions,
-  run: (_opts, ctx) => dedupeJobs(ctx)
+  // `needs: [sources.*]` is every source node that stages postings.
+  reads: "stg_jobs",
+  run: (_opts, ctx) => dedupeJobs({ inputs: ctx.inputs, jobUrls: ctx.dag.kinds.flatMap((k) => (k.jobUrl ? [k.jobUrl] : [])) })
 }

@@ -12,10 +12,10 @@ import { kinds, migrations } from "../../app/index.ts"
 export const tempDir = (prefix = "jobsignal-test-") => mkdtempSync(join(tmpdir(), prefix))
 
 /** A DAG written to a temp dir (so relative paths in it resolve there) and loaded. */
-export const dagFrom = (yamlText: string, dir = tempDir()): LoadedDag => {
+export const dagFrom = (yamlText: string, dir = tempDir(), nodeKinds: LoadedDag["kinds"] = kinds): LoadedDag => {
   const file = join(dir, "dag.yaml")
   writeFileSync(file, yamlText)
-  return loadDag(file, kinds)
+  return loadDag(file, nodeKinds)
 }
 
 /** Warehouse on a fresh file + real HTTP client: what the CLI runs with. */

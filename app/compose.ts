@@ -1,0 +1,25 @@
+import { Schema } from "effect"
+import type { NodeKind } from "../pipelines/node.ts"
+import type { Source } from "../sources/source.ts"
+import { kindsWith } from "./kinds.ts"
+
+export interface Composition {
+  readonly sources: ReadonlyArray<Source>
+  /** What `loadDag(file, kinds)` checks a DAG against and the runner runs. */
+  readonly kinds: ReadonlyArray<NodeKind>
+  /** The target universe's providers: "unknown" and every registered source that declares `ats`. */
+  readonly AtsProvider: Schema.Literal<[string, ...string[]]>
+  /** Each ATS source's job-URL pattern, for dedupe's `ats_url_key`. */
+  readonly jobUrls: ReadonlyArray<string>
+}
+
+/** Everything derived from one list of sources; the production app is `compose(sources)`, a test adds to the list. */
+export const compose = (sources: ReadonlyArray<Source>): Composition => {
+  const ats = sources.filter((s) => s.ats !== undefined)
+  return {
+    sources,
+    kinds: kindsWith(sources),
+    AtsProvider: Schema.Literal("unknown", ...ats.map((s) => s.kind)),
+    jobUrls: ats.map((s) => s.ats!.jobUrl)
+  }
+}
