@@ -42,7 +42,7 @@ export interface NodeOutcome {
 export type NodeError = Retriable | Skippable | Fatal | WarehouseError
 export type NodeServices = Warehouse | Http | Scope.Scope
 
-/** A node kind as dag.yaml names it (`source: greenhouse`), resolved through the registry. */
+/** A node kind as dag.yaml names it (`source: greenhouse`), resolved in the kinds app/kinds.ts hands to `loadDag`. */
 export interface NodeKind<Opts = any> extends KindDeclaration {
   readonly role: Role
   readonly kind: string
