@@ -15,6 +15,12 @@ export interface Composition {
 
 /** Everything derived from one list of sources; the production app is `compose(sources)`, a test adds to the list. */
 export const compose = (sources: ReadonlyArray<Source>): Composition => {
+  const kindsSeen = new Set<string>()
+  for (const s of sources) {
+    // Two connectors under one name: the loader would silently run the first.
+    if (kindsSeen.has(s.kind)) throw new Error(`source kind ${s.kind} is registered twice`)
+    kindsSeen.add(s.kind)
+  }
   const ats = sources.filter((s) => s.ats !== undefined)
   return {
     sources,

@@ -24,6 +24,10 @@ describe("a connector registered in one place", () => {
     expect(testApp.AtsProvider.literals).toEqual([...app.AtsProvider.literals, "sampleats"])
   })
 
+  it("is refused when its kind is already registered", () => {
+    expect(() => compose([...sources, sampleAts, { ...sampleAts, description: "again" }])).toThrow(/source kind sampleats is registered twice/)
+  })
+
   it("gets its dedupe URL key from its declared pattern, and the other ATS keep theirs", async () => {
     const keyOf = (jobUrls: ReadonlyArray<string>, url: string) =>
       withDb(join(tempDir(), "k.duckdb"), Effect.gen(function* () {
@@ -35,6 +39,9 @@ describe("a connector registered in one place", () => {
     expect(await keyOf(testApp.jobUrls, sample)).toBe("jobs.sampleats.example/acme/jobs/100203")
     expect(await keyOf(app.jobUrls, sample)).toBeNull()
     expect(await keyOf(testApp.jobUrls, "https://boards.greenhouse.io/stripe/jobs/6042172?gh_src=x")).toBe("boards.greenhouse.io/stripe/jobs/6042172")
+    // No ATS at all: nothing is an ATS URL, not even a missing one; a quote in a pattern stays inside the SQL string.
+    expect(await keyOf([], "")).toBeNull()
+    expect(await keyOf(["it's\\.example/[0-9]+"], "https://it's.example/42")).toBe("it's.example/42")
   })
 
   describe("runs in a DAG: boards from the universe, read by dedupe through needs: [sources.*]", () => {

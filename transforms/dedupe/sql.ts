@@ -128,8 +128,9 @@ export const DEDUPE_MACROS: ReadonlyArray<string> = [
  * else null. Built from the declarations, so a new ATS connector gets its URL key by being registered.
  */
 export const atsUrlKeyMacro = (jobUrls: ReadonlyArray<string>): string => {
-  // No ATS registered: a pattern that matches nothing keeps the macro's type and callers the same.
-  const pattern = jobUrls.length === 0 ? "$^" : jobUrls.map((p) => `(?:${p})`).join("|")
+  // No ATS registered: no URL is an ATS job page (a pattern like `$^` would match the empty string).
+  if (jobUrls.length === 0) return "create or replace temp macro ats_url_key(u) as null::varchar"
+  const pattern = jobUrls.map((p) => `(?:${p})`).join("|")
   return `create or replace temp macro ats_url_key(u) as
      case when regexp_matches(lower(coalesce(u, '')), '${pattern.replaceAll("'", "''")}') then url_norm(u) end`
 }
