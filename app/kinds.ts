@@ -1,11 +1,11 @@
 import type { NodeKind } from "../pipelines/node.ts"
 import { sourceNode } from "../pipelines/source-node.ts"
 import type { Source } from "../sources/source.ts"
-import { dedupe } from "../transforms/dedupe.ts"
+import { dedupe } from "../transforms/dedupe/node.ts"
 import { signals } from "../transforms/signals/index.ts"
 import { relevance } from "../transforms/relevance.ts"
 import { fitScore } from "../transforms/fit-score.ts"
-import { intel } from "../transforms/layers/node.ts"
+import { intel } from "../transforms/intel/node.ts"
 import { mongoSink } from "../sinks/mongo/node.ts"
 
 export const transforms: ReadonlyArray<NodeKind> = [dedupe, signals, relevance, fitScore, intel]

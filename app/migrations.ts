@@ -5,7 +5,7 @@ import { dqMigration } from "../dq/gate.ts"
 import { dedupeMigration } from "../transforms/dedupe/migration.ts"
 import { llmMigration } from "../transforms/llm/migration.ts"
 import { signalsMigration } from "../transforms/signals/migration.ts"
-import { layersMigration } from "../transforms/layers/migration.ts"
+import { layersMigration } from "../transforms/intel/migration.ts"
 
 /**
  * Every area's schema changes, in the order they apply (sorted by id; a duplicate id throws at start-up).

@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { dedupeJobs } from "../transforms/dedupe.ts"
+import { dedupeJobs } from "../transforms/dedupe/node.ts"
 import { normalizeCompanyName } from "../model/company.ts"
 import { loadEvalSet, type EvalPosting } from "./dedupe-evalset.ts"
 import type { BenchCase } from "./index.ts"

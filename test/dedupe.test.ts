@@ -101,7 +101,7 @@ describe("dedupe through the runner", () => {
       run_id: "later", node: "third_board", unit: "x", record_key: "x", fetched_at: new Date().toISOString(), source: "remotive", source_id: "77",
       url: "https://remotive.example/77?utm_source=rss", title: "Account Executive - AI Sales (Grower)", company: "Stripe Inc", location: "San Francisco, CA", remote: "unknown"
     }])))
-    const { dedupeJobs } = await import("../transforms/dedupe.ts")
+    const { dedupeJobs } = await import("../transforms/dedupe/node.ts")
     await withDb(db, dedupeJobs({ inputs: [{ node: "third_board", runId: "later", role: "source", kind: "remotive" }] , jobUrls }))
     expect(await jobOf("77")).toBe(grower)
     const [{ n }] = await q<{ n: number }>("select json_array_length(sources)::int as n from jobs where id = $1", [grower])

@@ -1,6 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
-import { JOB_OPS, runJobOps, type JobOp, type OpProgress } from "../../transforms/layers/ops.ts"
+import { JOB_OPS, runJobOps, type JobOp, type OpProgress } from "../../transforms/intel/ops.ts"
 import { dagOption, dbOption, fail, loadDagEffect, print, printErr, runtimeLayer } from "./shared.ts"
 
 const TIERS = ["fast", "balanced", "quality", "auto"] as const

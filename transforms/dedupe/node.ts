@@ -1,16 +1,16 @@
 import { Duration, Effect, Schema } from "effect"
-import { Warehouse } from "../sinks/warehouse.ts"
-import type { NodeContext, NodeKind } from "../pipelines/node.ts"
-import { inputPredicate } from "./inputs.ts"
-import { atsUrlKeyMacro, DEDUPE_MACROS } from "./dedupe/sql.ts"
-import { linkNew, stageInput, TEMP_TABLES, writeJobs, writeSightings } from "./dedupe/match.ts"
+import { Warehouse } from "../../sinks/warehouse.ts"
+import type { NodeContext, NodeKind } from "../../pipelines/node.ts"
+import { inputPredicate } from "../inputs.ts"
+import { atsUrlKeyMacro, DEDUPE_MACROS } from "./sql.ts"
+import { linkNew, stageInput, TEMP_TABLES, writeJobs, writeSightings } from "./match.ts"
 
 export const DedupeOptions = Schema.Struct({})
 
 /** `JOBSIGNAL_DEDUPE_PROFILE=1` prints each dedupe statement's time to stderr (for tuning at scale). */
 const profile = process.env.JOBSIGNAL_DEDUPE_PROFILE === "1"
 
-export { SIGHTING_ID_SQL } from "./dedupe/match.ts"
+export { SIGHTING_ID_SQL } from "./match.ts"
 
 /**
  * Folds the staged postings of this run's sources into canonical `jobs`, all in DuckDB SQL
