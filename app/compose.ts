@@ -1,6 +1,7 @@
 import { Schema } from "effect"
 import type { NodeKind } from "../pipelines/node.ts"
 import type { Source } from "../sources/source.ts"
+import type { AtsSource } from "../transforms/dedupe/sql.ts"
 import { kindsWith } from "./kinds.ts"
 
 export interface Composition {
@@ -9,8 +10,8 @@ export interface Composition {
   readonly kinds: ReadonlyArray<NodeKind>
   /** The target universe's providers: "unknown" and every registered source that declares `ats`. */
   readonly AtsProvider: Schema.Literal<[string, ...string[]]>
-  /** Each ATS source's job-URL pattern, for dedupe's `ats_url_key`. */
-  readonly jobUrls: ReadonlyArray<string>
+  /** The ATS sources and their job-URL patterns, for dedupe (`ats_url_key`, and which sighting gives the apply URL). */
+  readonly ats: ReadonlyArray<AtsSource>
 }
 
 /** Everything derived from one list of sources; the production app is `compose(sources)`, a test adds to the list. */
@@ -26,6 +27,6 @@ export const compose = (sources: ReadonlyArray<Source>): Composition => {
     sources,
     kinds: kindsWith(sources),
     AtsProvider: Schema.Literal("unknown", ...ats.map((s) => s.kind)),
-    jobUrls: ats.map((s) => s.ats!.jobUrl)
+    ats: ats.map((s) => ({ kind: s.kind, jobUrl: s.ats!.jobUrl }))
   }
 }

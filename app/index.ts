@@ -9,7 +9,7 @@ import { compose } from "./compose.ts"
 import { sources } from "./sources.ts"
 
 export const app = compose(sources)
-export const { kinds, AtsProvider, jobUrls } = app
+export const { kinds, AtsProvider, ats } = app
 
 export { boardSources, sources } from "./sources.ts"
 export { compose, type Composition } from "./compose.ts"

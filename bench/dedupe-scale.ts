@@ -12,7 +12,7 @@ import { dedupeJobs } from "../transforms/dedupe/node.ts"
 import { loadEvalSet } from "./dedupe-evalset.ts"
 import type { BenchCase } from "./index.ts"
 import { tmpdir } from "node:os"
-import { jobUrls, migrations } from "../app/index.ts"
+import { ats, migrations } from "../app/index.ts"
 
 const MEMORY_LIMIT = "640MB"
 
@@ -53,7 +53,7 @@ export const runScale = async (rows = Number(process.env.DEDUPE_SCALE_ROWS ?? 1_
       )
       const generateS = (Date.now() - t0) / 1000
       const t1 = Date.now()
-      const out = yield* dedupeJobs({ inputs: [{ node: "scale", runId: "scale", role: "source", kind: "scale" }] , jobUrls })
+      const out = yield* dedupeJobs({ inputs: [{ node: "scale", runId: "scale", role: "source", kind: "scale" }], ats })
       const dedupeS = (Date.now() - t1) / 1000
       const [{ jobs, expected }] = yield* w.query<{ jobs: number; expected: number }>(
         `select (select count(*) from jobs)::int as jobs, ${distinct}::int as expected`

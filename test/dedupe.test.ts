@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { join } from "node:path"
-import { jobUrls, sources } from "../app/index.ts"
+import { ats, sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { dagFrom, run, tempDir, withDb } from "./support/harness.ts"
@@ -102,7 +102,7 @@ describe("dedupe through the runner", () => {
       url: "https://remotive.example/77?utm_source=rss", title: "Account Executive - AI Sales (Grower)", company: "Stripe Inc", location: "San Francisco, CA", remote: "unknown"
     }])))
     const { dedupeJobs } = await import("../transforms/dedupe/node.ts")
-    await withDb(db, dedupeJobs({ inputs: [{ node: "third_board", runId: "later", role: "source", kind: "remotive" }] , jobUrls }))
+    await withDb(db, dedupeJobs({ inputs: [{ node: "third_board", runId: "later", role: "source", kind: "remotive" }], ats }))
     expect(await jobOf("77")).toBe(grower)
     const [{ n }] = await q<{ n: number }>("select json_array_length(sources)::int as n from jobs where id = $1", [grower])
     expect(n).toBe(3)

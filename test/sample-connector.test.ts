@@ -22,6 +22,8 @@ describe("a connector registered in one place", () => {
     expect(Either.isRight(Schema.decodeUnknownEither(testApp.AtsProvider)("sampleats"))).toBe(true)
     expect(Either.isLeft(Schema.decodeUnknownEither(app.AtsProvider)("sampleats"))).toBe(true)
     expect(testApp.AtsProvider.literals).toEqual([...app.AtsProvider.literals, "sampleats"])
+    // Dedupe ranks its sightings as the employer's own (their URL is where one applies).
+    expect(testApp.ats.map((a) => a.kind)).toEqual([...app.ats.map((a) => a.kind), "sampleats"])
   })
 
   it("is refused when its kind is already registered", () => {
@@ -36,9 +38,9 @@ describe("a connector registered in one place", () => {
         return (yield* w.query<{ k: string | null }>("select ats_url_key($1) as k", [url]))[0].k
       }))
     const sample = "https://jobs.sampleats.example/acme/jobs/100203?utm_source=feed"
-    expect(await keyOf(testApp.jobUrls, sample)).toBe("jobs.sampleats.example/acme/jobs/100203")
-    expect(await keyOf(app.jobUrls, sample)).toBeNull()
-    expect(await keyOf(testApp.jobUrls, "https://boards.greenhouse.io/stripe/jobs/6042172?gh_src=x")).toBe("boards.greenhouse.io/stripe/jobs/6042172")
+    expect(await keyOf(testApp.ats.map((a) => a.jobUrl), sample)).toBe("jobs.sampleats.example/acme/jobs/100203")
+    expect(await keyOf(app.ats.map((a) => a.jobUrl), sample)).toBeNull()
+    expect(await keyOf(testApp.ats.map((a) => a.jobUrl), "https://boards.greenhouse.io/stripe/jobs/6042172?gh_src=x")).toBe("boards.greenhouse.io/stripe/jobs/6042172")
     // No ATS at all: nothing is an ATS URL, not even a missing one; a quote in a pattern stays inside the SQL string.
     expect(await keyOf([], "")).toBeNull()
     expect(await keyOf(["it's\\.example/[0-9]+"], "https://it's.example/42")).toBe("it's.example/42")

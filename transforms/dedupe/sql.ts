@@ -5,8 +5,14 @@ import { LEGAL_SUFFIXES, TLD_SUFFIX_PATTERN } from "../../model/company.ts"
  * rows. They are temp macros (per connection), created at the start of every dedupe run.
  */
 
-/** Sources that are the employer's own applicant tracking system: their URL is where one applies. */
-export const ATS_SOURCES = ["greenhouse", "lever", "ashby", "workday", "smartrecruiters", "workable", "recruitee", "bamboohr", "jobvite", "icims", "teamtailor", "personio"]
+/**
+ * A registered source that is an employer's own applicant tracking system (it declares `ats`): its URL is where
+ * one applies, and `jobUrl` matches its job pages. Dedupe is handed the list; it keeps none of its own.
+ */
+export interface AtsSource {
+  readonly kind: string
+  readonly jobUrl: string
+}
 
 /** Words that say how or where one works, not what the job is. */
 const NOISE = [
