@@ -6,6 +6,7 @@ import { isMap, LineCounter, parseDocument, type Document } from "yaml"
 import cron from "node-cron"
 import { DagSpec, roleOf, type KindDeclaration, type NodeSpec } from "./spec.ts"
 import { findKind, kindsOf } from "./registry.ts"
+import { expandSourcesWildcard, SOURCES_WILDCARD } from "./needs.ts"
 import { dqProblems } from "../dq/rules.ts"
 
 /** One thing wrong with a dag.yaml, located by YAML path and line. */
@@ -100,10 +101,6 @@ export const validateDagText = (text: string, file: string, kinds: ReadonlyArray
   if (Either.isLeft(decoded)) return { problems: schemaProblems(decoded.left, [], doc, lc) }
   const spec = decoded.right
   const problems: Problem[] = []
-  const declared = (node: NodeSpec) => {
-    const r = roleOf(node)
-    return r ? findKind(kinds, r.role, r.kind) : undefined
-  }
   const at = (path: PropertyKey[], message: string) => problems.push({ path: pathString(path), line: lineOf(doc, lc, path), message })
   for (const [name, node] of Object.entries(spec.nodes)) {
     const roles = (["source", "transform", "sink"] as const).filter((r) => node[r] !== undefined)
@@ -127,36 +124,10 @@ export const validateDagText = (text: string, file: string, kinds: ReadonlyArray
     if (node.dq !== undefined) for (const p of dqProblems(node.dq, role)) at(["nodes", name, "dq", ...p.path], p.message)
     if (node.schedule !== undefined && !cron.validate(node.schedule)) at(["nodes", name, "schedule"], `not a valid cron expression: ${JSON.stringify(node.schedule)}`)
   }
-  const expanded = expandSourcesWildcard(spec, declared)
+  const expanded = expandSourcesWildcard(spec, kinds)
   const cycle = findCycle(expanded.nodes as Record<string, NodeSpec>)
   if (cycle && cycle.length > 2) at(["nodes", cycle[0], "needs"], `cycle: ${cycle.join(" → ")}`)
   return { spec: expanded, problems }
-}
-
-/** `needs: [sources.*]`: every enabled source node, so a newly registered and declared source is read without editing the list. */
-export const SOURCES_WILDCARD = "sources.*"
-
-/**
- * Replaces `sources.*` in each node's needs by the enabled source nodes of the file — those staging into the
- * table the needing kind `reads`, when it declares one (dedupe reads postings, not filings) — keeping the
- * explicit needs and their order, each once. Everything after the loader sees plain node names.
- */
-const expandSourcesWildcard = (spec: DagSpec, declared: (node: NodeSpec) => KindDeclaration | undefined): DagSpec => {
-  const entries = Object.entries(spec.nodes) as Array<[string, NodeSpec]>
-  if (!entries.some(([, n]) => n.needs?.includes(SOURCES_WILDCARD))) return spec
-  const nodes = Object.fromEntries(
-    entries.map(([name, node]) => {
-      if (!node.needs?.includes(SOURCES_WILDCARD)) return [name, node]
-      const reads = declared(node)?.reads
-      const sourceNodes = entries
-        .filter(([other, n]) => other !== name && n.enabled !== false && roleOf(n)?.role === "source")
-        .filter(([, n]) => reads === undefined || declared(n)?.stages === reads)
-        .map(([other]) => other)
-      const needs = [...new Set(node.needs.flatMap((m) => (m === SOURCES_WILDCARD ? sourceNodes : [m])))]
-      return [name, { ...node, needs }]
-    })
-  )
-  return { ...spec, nodes } as DagSpec
 }
 
 export const loadDag = (file: string, kinds: ReadonlyArray<KindDeclaration>): LoadedDag => {
