@@ -1,5 +1,6 @@
 import { Cause, Chunk, Effect, Fiber, Option, Queue, Stream } from "effect"
 import { toJsonLine, UnserializableRow, Warehouse, type WarehouseError, type WarehouseService } from "../sinks/warehouse.ts"
+import { columnNames, createTableSql, missingColumns } from "../sinks/table.ts"
 import { availableParallelism } from "node:os"
 import { countRequests, Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
 import { isRecordArray, type Source, type SourceContext, type SourceUnit } from "../sources/source.ts"
@@ -7,18 +8,8 @@ import { describe, Fatal, Retriable, Skippable, type SourceError } from "./error
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
 import { loadTargets, type Target } from "../targets/universe.ts"
 
-const ENGINE_COLUMNS: Record<string, string> = {
-  run_id: "VARCHAR NOT NULL",
-  node: "VARCHAR NOT NULL",
-  unit: "VARCHAR",
-  record_key: "VARCHAR NOT NULL",
-  fetched_at: "TIMESTAMPTZ NOT NULL"
-}
-
-export const stagingDdl = (src: Pick<Source, "output">) => {
-  const cols = { ...ENGINE_COLUMNS, ...src.output.columns }
-  return `create table if not exists "${src.output.table}" (${Object.entries(cols).map(([c, t]) => `"${c}" ${t}`).join(", ")})`
-}
+/** The DDL of a source's staging table, from its declaration (the same its migration runs). */
+export const stagingDdl = (src: Pick<Source, "output">) => createTableSql(src.output.table)
 
 const BATCH = 100
 
@@ -38,15 +29,14 @@ const safeMessage = (e: unknown): string => {
  */
 const checkStagingColumns = (w: WarehouseService, src: Pick<Source, "kind" | "output">, node: string) =>
   Effect.flatMap(
-    w.query<{ column_name: string }>("select column_name from information_schema.columns where table_name = $1", [src.output.table]),
+    w.query<{ column_name: string }>("select column_name from information_schema.columns where table_name = $1", [src.output.table.name]),
     (have) => {
-      const names = new Set(have.map((c) => c.column_name))
-      const missing = [...Object.keys(ENGINE_COLUMNS), ...Object.keys(src.output.columns)].filter((c) => !names.has(c))
+      const missing = missingColumns(src.output.table, have.map((c) => c.column_name))
       return missing.length === 0
         ? Effect.void
         : Effect.fail(new Fatal({
             reason: "Config",
-            message: `${node} (source: ${src.kind}): staging table ${src.output.table} has no column ${missing.map((c) => `"${c}"`).join(", ")}: add a migration that creates it`
+            message: `${node} (source: ${src.kind}): staging table ${src.output.table.name} has no column ${missing.map((c) => `"${c}"`).join(", ")}: add a migration that creates it`
           }))
     }
   )
@@ -125,10 +115,11 @@ export const sourceNode = (src: Source): NodeKind => ({
       // Limits, body caps and the Retry-After cap go with every request of this node, to whichever host it reaches.
       yield* Effect.locallyScoped(requestPolicy, sourcePolicy(src, opts))
       yield* leaveACoreForFetching(w)
+      // Its migration made it; a connector registered without one (a test's) still gets its table.
       yield* w.exec(stagingDdl(src))
       yield* checkStagingColumns(w, src, ctx.node)
       // A retried or resumed node starts its staging afresh: no row is counted twice.
-      yield* w.exec(`delete from "${src.output.table}" where run_id = $1 and node = $2`, [ctx.runId, ctx.node])
+      yield* w.exec(`delete from "${src.output.table.name}" where run_id = $1 and node = $2`, [ctx.runId, ctx.node])
 
       const now = new Date().toISOString()
       let universe: ReadonlyArray<Target> | undefined
@@ -173,7 +164,7 @@ export const sourceNode = (src: Source): NodeKind => ({
       // on a batch insert, leaves fetch slots idle (bench/ats-throughput). The queue is unbounded:
       // inserting is faster than fetching, so it holds at most a batch or two.
       const batches = yield* Queue.unbounded<ReadonlyArray<string> | null>()
-      const insert = w.lineInserter(src.output.table, [...Object.keys(ENGINE_COLUMNS), ...Object.keys(src.output.columns)])
+      const insert = w.lineInserter(src.output.table.name, columnNames(src.output.table))
       const writer = yield* Effect.fork(Effect.suspend(function drain(): Effect.Effect<void, WarehouseError> {
         // Whatever queued up while the last insert ran goes in one insert: batches grow when the warehouse is slow.
         return Effect.flatMap(Queue.takeBetween(batches, 1, Number.MAX_SAFE_INTEGER), (chunk) => {

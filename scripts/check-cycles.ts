@@ -181,7 +181,8 @@ export const knownFolderEdges: Readonly<Record<string, string>> = {
   "dq -> pipelines": "dq rules fail with pipelines/errors.ts and parse durations with pipelines/spec.ts",
   "pipelines -> dq": "the loader checks a node's dq: rules (dq/rules.ts)",
   "sinks -> pipelines": "the warehouse honours the kill points of the crash tests (pipelines/killpoints.ts)",
-  "pipelines -> sinks": "the ledger, runner and source node read and write the Warehouse"
+  "pipelines -> sinks": "the ledger, runner and source node read and write the Warehouse",
+  "sources -> sinks": "connectors declare their staging tables with sinks/table.ts (a layer below them: in the knot only while sinks -> pipelines is)"
 }
 
 export interface FolderCycle extends Cycle {

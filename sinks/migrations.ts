@@ -1,9 +1,13 @@
+import { stgJobs } from "./stg-jobs.ts"
+import { createTableSql } from "./table.ts"
+
 /** An ordered schema change. Ids sort in the order they apply; never edit one that has shipped. */
 export interface Migration {
   readonly id: string
   readonly sql: string
 }
 
+/** The ledger, cursors, stg_jobs (declared in stg-jobs.ts; its DDL is derived, the same table as when it was written out here) and jobs. */
 export const core: Migration = {
   id: "0001_core",
   sql: `
@@ -49,37 +53,7 @@ create table source_errors (
   message varchar not null,
   occurred_at timestamptz not null
 );
-create table stg_jobs (
-  run_id varchar not null,
-  node varchar not null,
-  unit varchar,
-  record_key varchar not null,
-  fetched_at timestamptz not null,
-  source varchar not null,
-  source_id varchar not null,
-  board varchar,
-  url varchar,
-  apply_url varchar,
-  title varchar,
-  company varchar,
-  company_domain varchar,
-  location varchar,
-  remote varchar,
-  posted_at timestamptz,
-  posted_after timestamptz,
-  posted_before timestamptz,
-  updated_at timestamptz,
-  description_text varchar,
-  salary_min double,
-  salary_max double,
-  salary_currency varchar,
-  salary_period varchar,
-  employment_type varchar,
-  department varchar,
-  tags varchar[],
-  raw json
-);
-create index stg_jobs_run on stg_jobs (run_id, node);
+${createTableSql(stgJobs)};
 create table jobs (
   id varchar primary key,
   source varchar not null,
