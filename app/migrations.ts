@@ -1,4 +1,4 @@
-import { core, orderMigrations, shared, type Migration } from "../sinks/migrations.ts"
+import { core, coreTables, orderMigrations, shared, type Migration } from "../sinks/migrations.ts"
 import { analyticsViews, scheduleState } from "../sinks/views.ts"
 import { mongoMigration } from "../sinks/mongo/outbox.ts"
 import { dqMigration } from "../dq/gate.ts"
@@ -11,9 +11,9 @@ import { sources } from "./sources.ts"
 
 /**
  * Every area's schema changes, in the order they apply (sorted by id; a duplicate id throws at start-up), plus
- * those derived from the registered sources' staging tables (their creation and added columns).
+ * those derived from the declared tables: the core ones and the registered sources' staging tables (their creation and added columns).
  * Hand this to `Warehouse.layer({ path, migrations })`.
  */
 export const migrations: ReadonlyArray<Migration> = orderMigrations(withTableMigrations([
   core, shared, dedupeMigration, llmMigration, signalsMigration, layersMigration, scheduleState, analyticsViews, dqMigration, mongoMigration
-], sources.map((s) => s.output.table)))
+], [...coreTables, ...sources.map((s) => s.output.table)]))

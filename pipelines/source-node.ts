@@ -1,6 +1,7 @@
 import { Cause, Chunk, Effect, Fiber, Option, Queue, Stream } from "effect"
 import { toJsonLine, UnserializableRow, Warehouse, type WarehouseError, type WarehouseService } from "../sinks/warehouse.ts"
-import { columnNames, createTableSql, missingColumns } from "../sinks/table.ts"
+import { columnNames, createTableSql, missingColumns, type TableRow } from "../sinks/table.ts"
+import { sourceErrors } from "../sinks/source-errors.ts"
 import { availableParallelism } from "node:os"
 import { countRequests, Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
 import { isRecordArray, type Source, type SourceContext, type SourceUnit } from "../sources/source.ts"
@@ -125,7 +126,7 @@ export const sourceNode = (src: Source): NodeKind => ({
       let universe: ReadonlyArray<Target> | undefined
       let skipped = 0
       let repaired = 0
-      const errorRows: Array<Record<string, unknown>> = []
+      const errorRows: Array<TableRow<typeof sourceErrors>> = []
       // Messages can carry text from a hostile response: kept to a length a log line and the ledger can hold.
       const recordNow = (unit: string | undefined, e: SourceError) => {
         const message = clip(e.message)
@@ -274,7 +275,7 @@ export const sourceNode = (src: Source): NodeKind => ({
       flush()
       Queue.unsafeOffer(batches, null)
       yield* Fiber.join(writer)
-      if (errorRows.length > 0) yield* w.insertRows("source_errors", errorRows)
+      if (errorRows.length > 0) yield* w.insertRows(sourceErrors.name, errorRows)
 
       if (units.length > 0 && failed.length + unfinished.length === units.length && rows === 0 && unfinished.length > 0)
         return yield* Effect.fail(new Retriable({ reason: "Timeout", message: `${ctx.node}: no unit finished within the node timeout (${unfinished.length} unfinished)` }))

@@ -1,3 +1,4 @@
+import { sourceErrors } from "./source-errors.ts"
 import { stgJobs } from "./stg-jobs.ts"
 import { createTableSql } from "./table.ts"
 
@@ -7,7 +8,10 @@ export interface Migration {
   readonly sql: string
 }
 
-/** The ledger, cursors, stg_jobs (declared in stg-jobs.ts; its DDL is derived, the same table as when it was written out here) and jobs. */
+/**
+ * The ledger, cursors, source_errors and stg_jobs (declared in source-errors.ts and stg-jobs.ts: their DDL is
+ * derived, the same tables as when it was written out here), jobs and sightings.
+ */
 export const core: Migration = {
   id: "0001_core",
   sql: `
@@ -44,15 +48,7 @@ create table cursors (
   run_id varchar not null,
   updated_at timestamptz not null
 );
-create table source_errors (
-  run_id varchar not null,
-  node varchar not null,
-  unit varchar,
-  error_tag varchar not null,
-  reason varchar not null,
-  message varchar not null,
-  occurred_at timestamptz not null
-);
+${createTableSql(sourceErrors)};
 ${createTableSql(stgJobs)};
 create table jobs (
   id varchar primary key,
@@ -95,6 +91,9 @@ create table job_sightings (
 create index job_sightings_job on job_sightings (job_id)
 `
 }
+
+/** The tables 0001_core creates from a declaration, for `withTableMigrations` (their later columns). */
+export const coreTables = [stgJobs, sourceErrors]
 
 /**
  * Tables several areas share, fixed here so each can build against them: scores (LLM transforms),

@@ -99,5 +99,8 @@ export type StagingEngineColumn = keyof typeof stagingEngineColumns
 export const stagingTable = <const C extends Readonly<Record<string, ColumnDecl>>>(t: Table<C>): Table<typeof stagingEngineColumns & C> =>
   ({ ...t, columns: { ...stagingEngineColumns, ...t.columns } })
 
+/** A row of `t`: every column, nothing else. */
+export type TableRow<T extends Table> = { readonly [K in keyof T["columns"]]: unknown }
+
 /** A staged row as a connector's `toRow` gives it: every record column of the table, nothing else. */
 export type RecordRow<T extends Table> = { readonly [K in Exclude<keyof T["columns"], StagingEngineColumn>]: unknown }

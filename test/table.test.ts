@@ -10,6 +10,7 @@ import { join } from "node:path"
 import { kinds, migrations } from "../app/index.ts"
 import { orderMigrations, type Migration } from "../sinks/migrations.ts"
 import { stgJobs } from "../sinks/stg-jobs.ts"
+import { sourceErrors } from "../sinks/source-errors.ts"
 import { addedColumnMigrations, createTableSql, stagingTable, withTableMigrations } from "../sinks/table.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { Http } from "../sources/http.ts"
@@ -86,10 +87,11 @@ describe("DDL derived from a table declaration", () => {
     expect(() => createTableSql({ ...t, indexes: { bad: ["nope"] } })).toThrow("table stg_things: its key or an index names column nope, which it does not declare")
   })
 
-  it("every staging table of a registered source is created by a migration of the composition root's list", () => {
+  it("every declared table (the core ones, each registered source's staging table) is created by a migration of the composition root's list", () => {
     const ids = migrations.map((m) => m.id)
     expect(ids).toEqual(expect.arrayContaining(["0001_core", "0450_stg_filings", "0451_stg_news", "0452_stg_yc_companies"]))
     expect(migrations.find((m) => m.id === "0001_core")!.sql).toContain(createTableSql(stgJobs))
+    expect(migrations.find((m) => m.id === "0001_core")!.sql).toContain(createTableSql(sourceErrors))
   })
 })
 
