@@ -185,6 +185,19 @@ export const sourceNode = (src: Source): NodeKind => ({
       // A record that cannot be staged (too deep, not JSON, a connector throwing on it) is skipped and
       // counted by unit and record id; the rest of its unit goes on.
       const onRepair = () => { repaired++ }
+      // A column toRow gives that the table does not declare would be left out of the insert without a word:
+      // that is the connector's bug, not a bad record, so the node stops at its first such row.
+      const declared = new Set(columnNames(src.output.table))
+      let undeclared: Fatal | undefined
+      const checkDeclared = (row: object) => {
+        const extra = Object.keys(row).filter((c) => !declared.has(c))
+        if (extra.length > 0)
+          undeclared ??= new Fatal({
+            reason: "Config",
+            message: `${ctx.node} (source: ${src.kind}): toRow gives column ${extra.map((c) => `"${c}"`).join(", ")} that staging table ${src.output.table.name} does not declare: declare it there (a new column with since: a new migration id)`
+          })
+        return extra.length === 0
+      }
       const stage = (unit: SourceUnit, group: ReadonlyArray<unknown>) => {
         if (group.length === 0) return
         let staged = 0
@@ -192,7 +205,9 @@ export const sourceNode = (src: Source): NodeKind => ({
           let key: string | undefined
           try {
             key = src.output.key(r)
-            const row = { run_id: ctx.runId, node: ctx.node, unit: unit.key, record_key: key, fetched_at: now, ...src.output.toRow(r) }
+            const fields = src.output.toRow(r)
+            if (!checkDeclared(fields)) return
+            const row = { run_id: ctx.runId, node: ctx.node, unit: unit.key, record_key: key, fetched_at: now, ...fields }
             const cursorValue = src.output.cursorValue?.(r)
             pending.push(toJsonLine(row, onRepair))
             cursor = maxIso(cursor, cursorValue)
@@ -212,7 +227,7 @@ export const sourceNode = (src: Source): NodeKind => ({
         // Moves records into the unit's group while max_records allows, staging each full group.
         const take = (records: Iterable<unknown>) => {
           for (const r of records) {
-            if (remaining <= 0) break
+            if (remaining <= 0 || undeclared) break
             if (!inWindow((src.output.timeValue ?? src.output.cursorValue)?.(r), ctx.window)) {
               outOfWindow++
               continue
@@ -230,7 +245,7 @@ export const sourceNode = (src: Source): NodeKind => ({
         const consume = (stream: Stream.Stream<unknown, SourceError, Http>) =>
           forEachChunkWhile(stream, (chunk) => Effect.sync(() => {
             take(chunk)
-            return remaining > 0
+            return remaining > 0 && !undeclared
           }))
         const drained: Effect.Effect<void, SourceError, Http> = Effect.isEffect(out)
           ? Effect.flatMap(out, (r) => (isRecordArray(r) ? Effect.sync(() => take(r)) : consume(r)))
@@ -247,7 +262,7 @@ export const sourceNode = (src: Source): NodeKind => ({
         // One match rather than stage-then-catch-then-ensure: three steps per unit showed in the fan-out profile.
         // A defect in one unit (a stack overflow formatting a 100k-deep body) is that unit's bad body, not the node's.
         return Effect.matchCauseEffect(drained, {
-          onSuccess: () => Effect.sync(() => {
+          onSuccess: () => undeclared ? Effect.fail(undeclared) : Effect.sync(() => {
             ended.add(unit.key)
             stage(unit, group)
             progress()
@@ -270,6 +285,8 @@ export const sourceNode = (src: Source): NodeKind => ({
       // The writer ends only by failing until it is told to stop: a warehouse error stops the fetching at once.
       const [finished, requests] = yield* Effect.raceFirst(fetchAll, Effect.zipRight(Fiber.join(writer), Effect.never))
       const unfinished = Option.isNone(finished) ? units.filter((u) => !ended.has(u.key)) : []
+      // The last group of a unit is staged as it ends: a row found then has not stopped the fan-out yet.
+      if (undeclared) return yield* Effect.fail(undeclared)
       for (const u of unfinished)
         recordNow(u.key, new Retriable({ reason: "Timeout", message: `${src.kind} ${ctx.node} unit ${u.key}: did not finish within the node timeout (${ctx.spec.timeout ?? ctx.dag.spec.defaults?.timeout ?? "30m"}); what it had not staged is missing` }))
       flush()

@@ -17,6 +17,7 @@ import { Http } from "../sources/http.ts"
 import { greenhouse } from "../sources/greenhouse/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { sourceNode } from "../pipelines/source-node.ts"
+import type { StagingOutput } from "../sources/source.ts"
 import { dagFrom, run, tempDir } from "./support/harness.ts"
 
 /** The schema as commit 58a2037 made it: its migrations, then what source nodes created at start. */
@@ -87,11 +88,34 @@ describe("DDL derived from a table declaration", () => {
     expect(() => createTableSql({ ...t, indexes: { bad: ["nope"] } })).toThrow("table stg_things: its key or an index names column nope, which it does not declare")
   })
 
+  it("a connector's toRow is typed by the table: one that leaves a column out does not compile (an extra column fails the node: see below)", () => {
+    type Thing = { name: string }
+    const ok: StagingOutput<Thing, typeof t> = { table: t, key: (r) => r.name, toRow: (r) => ({ thing: r.name, size: 1, colour: null, weight: null }) }
+    // @ts-expect-error: "weight" is left out
+    const missing: StagingOutput<Thing, typeof t> = { table: t, key: (r) => r.name, toRow: (r) => ({ thing: r.name, size: 1, colour: null }) }
+    expect(Object.keys(ok.toRow({ name: "a" })).sort()).toEqual(["colour", "size", "thing", "weight"])
+    expect(missing.table).toBe(t)
+  })
+
   it("every declared table (the core ones, each registered source's staging table) is created by a migration of the composition root's list", () => {
     const ids = migrations.map((m) => m.id)
     expect(ids).toEqual(expect.arrayContaining(["0001_core", "0450_stg_filings", "0451_stg_news", "0452_stg_yc_companies"]))
     expect(migrations.find((m) => m.id === "0001_core")!.sql).toContain(createTableSql(stgJobs))
     expect(migrations.find((m) => m.id === "0001_core")!.sql).toContain(createTableSql(sourceErrors))
+  })
+})
+
+describe("a row the table does not declare", () => {
+  it("a toRow giving a column its table lacks fails the node naming source, table and column, instead of the insert dropping it", async () => {
+    const sneaky = sourceNode({ ...greenhouse, kind: "test_greenhouse_undeclared", output: { ...greenhouse.output, toRow: (r) => ({ ...greenhouse.output.toRow(r), seniority: "senior" }) } })
+    const dag = dagFrom(`version: 1
+defaults: { retry: { times: 0 } }
+nodes:
+  gh: { source: test_greenhouse_undeclared, with: { base_url: "${replay.baseUrlFor("greenhouse")}", boards: [gitlab], details: false } }
+`, tempDir(), [...kinds, sneaky])
+    const { summary } = await open(join(tempDir(), "w.duckdb"), migrations, run({ dag }))
+    expect(summary.nodes.map((n) => [n.node, n.status])).toEqual([["gh", "failed"]])
+    expect(summary.nodes[0].error).toBe(`Fatal/Config: gh (source: test_greenhouse_undeclared): toRow gives column "seniority" that staging table stg_jobs does not declare: declare it there (a new column with since: a new migration id)`)
   })
 })
 
