@@ -5,7 +5,7 @@ import { sourceErrors } from "../sinks/source-errors.ts"
 import { availableParallelism } from "node:os"
 import { countRequests, Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
 import { isRecordArray, type Source, type SourceContext, type SourceUnit } from "../sources/source.ts"
-import { describe, Fatal, Retriable, Skippable, type SourceError } from "./errors.ts"
+import { describe, Fatal, Retriable, Skippable, type SourceError } from "../core/errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
 import { loadTargets, type Target } from "../targets/universe.ts"
 

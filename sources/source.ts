@@ -1,6 +1,6 @@
 import { Effect, Stream } from "effect"
 import type { Schema } from "effect"
-import type { Fatal, Skippable, SourceError } from "../pipelines/errors.ts"
+import type { Fatal, Skippable, SourceError } from "../core/errors.ts"
 import type { Posting } from "../model/posting.ts"
 import type { HostLimits, Http } from "./http.ts"
 import type { Target } from "../targets/universe.ts"

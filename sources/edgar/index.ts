@@ -1,5 +1,5 @@
 import { Effect, Either, Schema } from "effect"
-import { Fatal, Retriable, Skippable, type SourceError } from "../../pipelines/errors.ts"
+import { Fatal, Retriable, Skippable, type SourceError } from "../../core/errors.ts"
 import { fetchJson, Http, type HttpRequest } from "../http.ts"
 import { decodeEach } from "../decode.ts"
 import { baseSourceOptions } from "../options.ts"

@@ -1,7 +1,7 @@
 import { Effect, Schema } from "effect"
 import Parser from "rss-parser"
 import { createHash } from "node:crypto"
-import { Skippable } from "../../pipelines/errors.ts"
+import { Skippable } from "../../core/errors.ts"
 import { Http, type HttpRequest } from "../http.ts"
 import { baseSourceOptions } from "../options.ts"
 import { htmlToText, isoDate } from "../text.ts"

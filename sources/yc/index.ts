@@ -1,5 +1,5 @@
 import { Effect, Schema } from "effect"
-import { Fatal } from "../../pipelines/errors.ts"
+import { Fatal } from "../../core/errors.ts"
 import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions } from "../options.ts"
 import type { FixtureRoute, Source, StagingOutput } from "../source.ts"
