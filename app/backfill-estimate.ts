@@ -5,11 +5,11 @@ import type { SourceContext } from "../sources/source.ts"
 import { loadTargets } from "../targets/universe.ts"
 import { builtinPrices, costUsd, priceOf, type ModelPrice } from "../transforms/llm/prices.ts"
 import { defaultTiers } from "../transforms/llm/config.ts"
-import { Fatal } from "../pipelines/errors.ts"
+import { Fatal } from "../core/errors.ts"
 import type { LoadedDag } from "../pipelines/load.ts"
 import { downstreamOf, enabledNodes } from "../pipelines/plan.ts"
 import { findKind } from "../pipelines/registry.ts"
-import { roleOf } from "../pipelines/spec.ts"
+import { roleOf } from "../core/spec.ts"
 
 /**
  * What `jobsignal backfill NODE --dry-run` prints before anything is fetched: per source, its units

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import type { DagSpec, FileRead } from "../pipelines/spec.ts"
+import type { DagSpec, FileRead } from "../core/spec.ts"
 import { Profile } from "../transforms/profile.ts"
 import { Annotation, MasterCv, StarRecord } from "../transforms/intel/candidate.ts"
 import { TargetsFile } from "../targets/universe.ts"

@@ -1,4 +1,4 @@
-import { core, orderMigrations, shared, type Migration } from "../sinks/migrations.ts"
+import { core, coreTables, orderMigrations, shared, type Migration } from "../sinks/migrations.ts"
 import { analyticsViews, scheduleState } from "../sinks/views.ts"
 import { mongoMigration } from "../sinks/mongo/outbox.ts"
 import { dqMigration } from "../dq/gate.ts"
@@ -6,11 +6,14 @@ import { dedupeMigration } from "../transforms/dedupe/migration.ts"
 import { llmMigration } from "../transforms/llm/migration.ts"
 import { signalsMigration } from "../transforms/signals/migration.ts"
 import { layersMigration } from "../transforms/intel/migration.ts"
+import { withTableMigrations } from "../sinks/table.ts"
+import { sources } from "./sources.ts"
 
 /**
- * Every area's schema changes, in the order they apply (sorted by id; a duplicate id throws at start-up).
+ * Every area's schema changes, in the order they apply (sorted by id; a duplicate id throws at start-up), plus
+ * those derived from the declared tables: the core ones and the registered sources' staging tables (their creation and added columns).
  * Hand this to `Warehouse.layer({ path, migrations })`.
  */
-export const migrations: ReadonlyArray<Migration> = orderMigrations([
+export const migrations: ReadonlyArray<Migration> = orderMigrations(withTableMigrations([
   core, shared, dedupeMigration, llmMigration, signalsMigration, layersMigration, scheduleState, analyticsViews, dqMigration, mongoMigration
-])
+], [...coreTables, ...sources.map((s) => s.output.table)]))

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..")
-const SOURCE_DIRS = ["model", "pipelines", "sources", "transforms", "sinks", "dq", "targets"]
+const SOURCE_DIRS = ["app", "core", "model", "pipelines", "sources", "transforms", "sinks", "dq", "targets"]
 
 const newestIn = (dir) => {
   let m = 0

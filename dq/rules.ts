@@ -4,7 +4,7 @@
  * `warn` only counts them) and the collection it guards (default `level-2`).
  */
 import { Either, ParseResult, Schema } from "effect"
-import { parseDuration } from "../pipelines/spec.ts"
+import { parseDuration } from "../core/spec.ts"
 
 export const Severity = Schema.Literal("block", "quarantine", "warn")
 export type Severity = typeof Severity.Type

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { parseEnv } from "node:util"
-import { Fatal } from "./errors.ts"
+import { Fatal } from "../core/errors.ts"
 
 export interface DotEnvResult {
   /** The .env file read, or undefined when there is none. */

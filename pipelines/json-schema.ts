@@ -1,6 +1,6 @@
 import { JSONSchema } from "effect"
-import { DagSpec } from "./spec.ts"
-import type { KindDeclaration } from "./spec.ts"
+import { DagSpec } from "../core/spec.ts"
+import type { KindDeclaration } from "../core/spec.ts"
 
 const optionsSchema = (schema: Parameters<typeof JSONSchema.make>[0]): object => {
   try {

@@ -1,4 +1,4 @@
-import { roleOf, type DagSpec, type KindDeclaration, type NodeSpec } from "./spec.ts"
+import { roleOf, type DagSpec, type KindDeclaration, type NodeSpec } from "../core/spec.ts"
 import { findKind } from "./registry.ts"
 
 /** `needs: [sources.*]`: the file's source nodes, so a newly registered source is read without editing a list. */

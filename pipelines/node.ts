@@ -1,8 +1,8 @@
 import type { Effect, Schema, Scope } from "effect"
-import type { Fatal, Retriable, Skippable } from "./errors.ts"
+import type { Fatal, Retriable, Skippable } from "../core/errors.ts"
 import type { Warehouse, WarehouseError } from "../sinks/warehouse.ts"
 import type { Http } from "../sources/http.ts"
-import type { KindDeclaration, NodeSpec, Role } from "./spec.ts"
+import type { KindDeclaration, NodeSpec, Role } from "../core/spec.ts"
 import type { LoadedDag } from "./load.ts"
 import type { Events } from "./events.ts"
 

@@ -1,4 +1,4 @@
-import type { DagSpec, NodeSpec } from "./spec.ts"
+import type { DagSpec, NodeSpec } from "../core/spec.ts"
 
 /** Nodes in levels: every node's needs are in earlier levels, so one level can run in parallel. */
 export const levels = (nodes: Record<string, NodeSpec>, selected?: ReadonlySet<string>): string[][] => {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from "node:fs"
 import type { LoadedDag } from "./load.ts"
 import { enabledNodes } from "./plan.ts"
 import { findKind } from "./registry.ts"
-import { roleOf, type FileRead, type NodeSpec } from "./spec.ts"
+import { roleOf, type FileRead, type NodeSpec } from "../core/spec.ts"
 import { lineOf, parseYaml, pathString, decodeYamlFile, type Problem } from "../model/yaml-problems.ts"
 import { placeholdersIn } from "./env.ts"
 

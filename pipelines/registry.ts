@@ -1,4 +1,4 @@
-import type { KindDeclaration, Role } from "./spec.ts"
+import type { KindDeclaration, Role } from "../core/spec.ts"
 
 /**
  * Looking kinds up in a list the composition root (app/kinds.ts) hands over. The engine knows no kind itself:

@@ -2,7 +2,7 @@ import { Cause, Deferred, Duration, Effect, Exit, Schema } from "effect"
 import { randomUUID } from "node:crypto"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { withRetry, type RetryPolicy } from "../sources/http.ts"
-import { describe, Fatal, Retriable } from "./errors.ts"
+import { describe, Fatal, Retriable } from "../core/errors.ts"
 import type { Events } from "./events.ts"
 import { lastCommitted, markCrashedRuns, readCursor } from "./ledger.ts"
 import type { LoadedDag } from "./load.ts"
@@ -11,7 +11,7 @@ import { downstreamOf, enabledNodes, levels } from "./plan.ts"
 import { formatProblem, preflight } from "./preflight.ts"
 import { expandEnv } from "./env.ts"
 import { findKind } from "./registry.ts"
-import { parseDuration, roleOf, type NodeSpec } from "./spec.ts"
+import { parseDuration, roleOf, type NodeSpec } from "../core/spec.ts"
 
 export interface RunRequest {
   readonly dag: LoadedDag

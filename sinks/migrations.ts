@@ -1,9 +1,17 @@
+import { sourceErrors } from "./source-errors.ts"
+import { stgJobs } from "./stg-jobs.ts"
+import { createTableSql } from "./table.ts"
+
 /** An ordered schema change. Ids sort in the order they apply; never edit one that has shipped. */
 export interface Migration {
   readonly id: string
   readonly sql: string
 }
 
+/**
+ * The ledger, cursors, source_errors and stg_jobs (declared in source-errors.ts and stg-jobs.ts: their DDL is
+ * derived, the same tables as when it was written out here), jobs and sightings.
+ */
 export const core: Migration = {
   id: "0001_core",
   sql: `
@@ -40,46 +48,8 @@ create table cursors (
   run_id varchar not null,
   updated_at timestamptz not null
 );
-create table source_errors (
-  run_id varchar not null,
-  node varchar not null,
-  unit varchar,
-  error_tag varchar not null,
-  reason varchar not null,
-  message varchar not null,
-  occurred_at timestamptz not null
-);
-create table stg_jobs (
-  run_id varchar not null,
-  node varchar not null,
-  unit varchar,
-  record_key varchar not null,
-  fetched_at timestamptz not null,
-  source varchar not null,
-  source_id varchar not null,
-  board varchar,
-  url varchar,
-  apply_url varchar,
-  title varchar,
-  company varchar,
-  company_domain varchar,
-  location varchar,
-  remote varchar,
-  posted_at timestamptz,
-  posted_after timestamptz,
-  posted_before timestamptz,
-  updated_at timestamptz,
-  description_text varchar,
-  salary_min double,
-  salary_max double,
-  salary_currency varchar,
-  salary_period varchar,
-  employment_type varchar,
-  department varchar,
-  tags varchar[],
-  raw json
-);
-create index stg_jobs_run on stg_jobs (run_id, node);
+${createTableSql(sourceErrors)};
+${createTableSql(stgJobs)};
 create table jobs (
   id varchar primary key,
   source varchar not null,
@@ -121,6 +91,9 @@ create table job_sightings (
 create index job_sightings_job on job_sightings (job_id)
 `
 }
+
+/** The tables 0001_core creates from a declaration, for `withTableMigrations` (their later columns). */
+export const coreTables = [stgJobs, sourceErrors]
 
 /**
  * Tables several areas share, fixed here so each can build against them: scores (LLM transforms),

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { randomUUID } from "node:crypto"
 import type { Migration } from "./migrations.ts"
-import { killPoint } from "../pipelines/killpoints.ts"
+import { killPoint } from "../core/killpoints.ts"
 import { toJsonLine } from "./json-line.ts"
 
 export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", {

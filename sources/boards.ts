@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Fatal } from "../pipelines/errors.ts"
+import { Fatal } from "../core/errors.ts"
 import type { AtsProvider, Target } from "../targets/universe.ts"
 import type { SourceContext, SourceUnit } from "./source.ts"
 

@@ -1,5 +1,5 @@
 import { Effect, Either, ParseResult, type Schema } from "effect"
-import { type Fatal, type Retriable, Skippable } from "../pipelines/errors.ts"
+import { type Fatal, type Retriable, Skippable } from "../core/errors.ts"
 import { decoderFor, fetchJson, type Http, type HttpRequest } from "./http.ts"
 import type { SourceContext } from "./source.ts"
 

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Fatal, Skippable, type SourceError } from "../pipelines/errors.ts"
+import { Fatal, Skippable, type SourceError } from "../core/errors.ts"
 import type { SourceContext } from "./source.ts"
 
 /**

@@ -1,5 +1,5 @@
 import { Clock, Context, Duration, Effect, Either, FiberRef, Layer, ParseResult, Random, Schema } from "effect"
-import { Fatal, Retriable, Skippable } from "../pipelines/errors.ts"
+import { Fatal, Retriable, Skippable } from "../core/errors.ts"
 import { BadEncoding, type BodyLimits, BodyTooLarge, defaultBodyLimits, RedirectRefused, type ResponseHeaders, send } from "./transport.ts"
 
 /**

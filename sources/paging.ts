@@ -1,5 +1,5 @@
 import { Chunk, Effect, Option, Stream } from "effect"
-import { Skippable } from "../pipelines/errors.ts"
+import { Skippable } from "../core/errors.ts"
 import type { SourceContext } from "./source.ts"
 
 export interface Page<A> {

@@ -1,5 +1,6 @@
 import type { Posting } from "../model/posting.ts"
 import { httpUrl, refusedUrlFields } from "../model/url.ts"
+import { stgJobs } from "../sinks/stg-jobs.ts"
 import type { StagingOutput } from "./source.ts"
 
 /**
@@ -12,34 +13,9 @@ export const MAX_DESCRIPTION_CHARS = 100_000
 const capDescription = (text: string | null | undefined) =>
   text == null ? null : text.length <= MAX_DESCRIPTION_CHARS ? text : `${text.slice(0, MAX_DESCRIPTION_CHARS)}\n[description truncated: ${text.length} characters, kept ${MAX_DESCRIPTION_CHARS}]`
 
-/** Every job source stages into `stg_jobs`; `dedupe` reads it from there. */
-export const postingsStaging: StagingOutput<Posting> = {
-  table: "stg_jobs",
-  columns: {
-    source: "VARCHAR",
-    source_id: "VARCHAR",
-    board: "VARCHAR",
-    url: "VARCHAR",
-    apply_url: "VARCHAR",
-    title: "VARCHAR",
-    company: "VARCHAR",
-    company_domain: "VARCHAR",
-    location: "VARCHAR",
-    remote: "VARCHAR",
-    posted_at: "TIMESTAMPTZ",
-    posted_after: "TIMESTAMPTZ",
-    posted_before: "TIMESTAMPTZ",
-    updated_at: "TIMESTAMPTZ",
-    description_text: "VARCHAR",
-    salary_min: "DOUBLE",
-    salary_max: "DOUBLE",
-    salary_currency: "VARCHAR",
-    salary_period: "VARCHAR",
-    employment_type: "VARCHAR",
-    department: "VARCHAR",
-    tags: "VARCHAR[]",
-    raw: "JSON"
-  },
+/** Every job source stages into `stg_jobs` (sinks/stg-jobs.ts); `dedupe` reads it from there. */
+export const postingsStaging: StagingOutput<Posting, typeof stgJobs> = {
+  table: stgJobs,
   toRow: (p) => {
     // A non-http(s) link (javascript:, data:, relative) is dropped here, the one path every job source stages through;
     // the row keeps which fields were dropped (not their values) in `raw.refused_urls`.

@@ -1,9 +1,10 @@
 import { Effect, Stream } from "effect"
 import type { Schema } from "effect"
-import type { Fatal, Skippable, SourceError } from "../pipelines/errors.ts"
+import type { Fatal, Skippable, SourceError } from "../core/errors.ts"
 import type { Posting } from "../model/posting.ts"
 import type { HostLimits, Http } from "./http.ts"
 import type { Target } from "../targets/universe.ts"
+import type { RecordRow, Table } from "../sinks/table.ts"
 
 /** One fan-out task of a source: a board, a search, a feed. Plain data, so any executor can run it. */
 export interface SourceUnit {
@@ -27,12 +28,14 @@ export interface SourceContext {
   readonly targets: () => ReadonlyArray<Target>
 }
 
-/** Where a source's records land: one staging table, tagged by the engine with run, node and unit. */
-export interface StagingOutput<Rec> {
-  readonly table: string
-  /** Column name → DuckDB type. The engine adds run_id, node, unit, record_key, fetched_at. */
-  readonly columns: Readonly<Record<string, string>>
-  readonly toRow: (r: Rec) => Record<string, unknown>
+/**
+ * Where a source's records land: one staging table (declared once with `stagingTable`; its migrations and the
+ * columns the node inserts and checks come from it), tagged by the engine with run, node and unit.
+ */
+export interface StagingOutput<Rec, T extends Table = Table> {
+  readonly table: T
+  /** The record as a row of `table`: every record column (the engine adds run_id, node, unit, record_key, fetched_at). */
+  readonly toRow: (r: Rec) => RecordRow<T>
   /** Primary key of the record within its source (unique per run). */
   readonly key: (r: Rec) => string
   /** The value an incremental cursor tracks (ISO date), if the record has one. */

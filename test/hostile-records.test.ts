@@ -11,6 +11,7 @@ import { join } from "node:path"
 import { greenhouse } from "../sources/greenhouse/index.ts"
 import { fixturesDir, startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
+import { stgJobs } from "../sinks/stg-jobs.ts"
 import { toJsonLine, UnserializableRow } from "../sinks/json-line.ts"
 import { kinds } from "../app/index.ts"
 import type { NodeKind } from "../pipelines/node.ts"
@@ -123,7 +124,7 @@ describe("staging schema", () => {
   const widened: NodeKind = sourceNode({
     ...greenhouse,
     kind: "test_greenhouse_new_column",
-    output: { ...greenhouse.output, columns: { ...greenhouse.output.columns, seniority: "VARCHAR" }, toRow: (r) => ({ ...greenhouse.output.toRow(r), seniority: "senior" }) }
+    output: { ...greenhouse.output, table: { ...stgJobs, columns: { ...stgJobs.columns, seniority: "VARCHAR" } }, toRow: (r) => ({ ...greenhouse.output.toRow(r), seniority: "senior" }) }
   })
 
   it("a staging column the table lacks stops the node before any request, naming table and column", async () => {

@@ -1,7 +1,7 @@
 import { Effect, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
-import { Fatal } from "../pipelines/errors.ts"
+import { Fatal } from "../core/errors.ts"
 import type { LoadedDag } from "../pipelines/load.ts"
 import { decodeYamlFile } from "../model/yaml-problems.ts"
 

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Fatal } from "../errors.ts"
+import { Fatal } from "../../core/errors.ts"
 import { DagInvalid, loadDag } from "../load.ts"
 import { kinds } from "../../app/index.ts"
 

@@ -9,7 +9,7 @@ import { type Source, type SourceContext, unitStream } from "../../sources/sourc
 import { loadTargets, type Target } from "../../targets/universe.ts"
 import { AtsProvider } from "../../app/index.ts"
 import { formatTable } from "../console.ts"
-import { describe, Fatal, type SourceError } from "../errors.ts"
+import { describe, Fatal, type SourceError } from "../../core/errors.ts"
 import { fail, print, printErr } from "./shared.ts"
 
 /**

@@ -1,6 +1,6 @@
 import { Redacted } from "effect"
 import { randomBytes, timingSafeEqual } from "node:crypto"
-import { Fatal } from "../errors.ts"
+import { Fatal } from "../../core/errors.ts"
 
 /**
  * Who may use the API. On loopback without a token: only requests addressed to a loopback name

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import type { LoadedDag } from "../load.ts"
 import { enabledNodes, levels } from "../plan.ts"
-import { roleOf } from "../spec.ts"
+import { roleOf } from "../../core/spec.ts"
 
 /**
  * What the dashboard pages read. Base tables only (jobs, job_scores, job_sightings, signals,

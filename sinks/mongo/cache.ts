@@ -9,7 +9,7 @@ import type { Queries, WarehouseError } from "../warehouse.ts"
 import { COMPANY_CACHE, mongoError } from "./client.ts"
 
 export { COMPANY_CACHE, ensureCompanyCacheIndex } from "./client.ts"
-import type { Fatal, Retriable } from "../../pipelines/errors.ts"
+import type { Fatal, Retriable } from "../../core/errors.ts"
 
 export const COMPANY_CACHE_TTL_MS = 7 * 24 * 3_600_000
 

@@ -5,7 +5,7 @@
 import { Context, Effect, Layer, Redacted } from "effect"
 import { createHash } from "node:crypto"
 import { MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type BulkWriteResult, type Db, type Document } from "mongodb"
-import { Fatal, Retriable } from "../../pipelines/errors.ts"
+import { Fatal, Retriable } from "../../core/errors.ts"
 import type { CollectionDef } from "./collections.ts"
 import type { DocStore, WriteResult } from "./store.ts"
 

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Retriable } from "../../pipelines/errors.ts"
+import { Retriable } from "../../core/errors.ts"
 import type { Queries } from "../warehouse.ts"
 import type { CollectionDef } from "./collections.ts"
 import { countPending, markDelivered, markFailed, pendingDocs } from "./outbox.ts"

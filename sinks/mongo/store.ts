@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import { randomUUID } from "node:crypto"
-import type { Fatal, Retriable } from "../../pipelines/errors.ts"
+import type { Fatal, Retriable } from "../../core/errors.ts"
 import type { Queries, WarehouseError } from "../warehouse.ts"
 import type { CollectionDef } from "./collections.ts"
 import type { PendingDoc } from "./outbox.ts"

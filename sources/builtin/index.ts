@@ -1,5 +1,5 @@
 import { Chunk, Effect, Option, Schema, Stream } from "effect"
-import { Fatal } from "../../pipelines/errors.ts"
+import { Fatal } from "../../core/errors.ts"
 import { Http } from "../http.ts"
 import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"

@@ -1,9 +1,10 @@
 import { Effect, Either, Schema } from "effect"
-import { Fatal, Retriable, Skippable, type SourceError } from "../../pipelines/errors.ts"
+import { Fatal, Retriable, Skippable, type SourceError } from "../../core/errors.ts"
 import { fetchJson, Http, type HttpRequest } from "../http.ts"
 import { decodeEach } from "../decode.ts"
 import { baseSourceOptions } from "../options.ts"
 import type { Source, SourceContext, SourceUnit, StagingOutput } from "../source.ts"
+import { stagingTable } from "../../sinks/table.ts"
 import { decodeBody } from "../rss/charset.ts"
 import { isMaintenancePage, parseCurrentFeed } from "./current.ts"
 import { edgarFixtures } from "./fixtures.ts"
@@ -43,12 +44,18 @@ export const resolveUserAgent = (opts: Pick<EdgarOptions, "user_agent">, env: No
   return Either.right(value.trim())
 }
 
-export const filingsStaging: StagingOutput<Filing> = {
-  table: "stg_filings",
+/** Filings as `transform: signals` reads them. Source nodes created it at start until migration 0450 did. */
+export const stgFilings = stagingTable({
+  name: "stg_filings",
+  createdBy: "0450_stg_filings",
   columns: {
     origin: "VARCHAR", accession: "VARCHAR", cik: "VARCHAR", company: "VARCHAR", ticker: "VARCHAR", form: "VARCHAR",
     filed_at: "DATE", report_date: "DATE", items: "VARCHAR[]", item_text: "VARCHAR", url: "VARCHAR", document_url: "VARCHAR", website: "VARCHAR"
-  },
+  }
+})
+
+export const filingsStaging: StagingOutput<Filing, typeof stgFilings> = {
+  table: stgFilings,
   toRow: (f) => ({ ...f, items: [...f.items], report_date: f.report_date || null }),
   key: (f) => `${f.origin}:${f.accession}:${f.cik}`,
   cursorValue: (f) => f.filed_at

@@ -1,6 +1,6 @@
 import { Effect, Redacted } from "effect"
 import type { Posting } from "../../model/posting.ts"
-import { Skippable, type SourceError } from "../../pipelines/errors.ts"
+import { Skippable, type SourceError } from "../../core/errors.ts"
 import { Http, type HttpRequest } from "../http.ts"
 
 /** Job-board helpers shared by the free job APIs, the JSON-LD pages and the search fan-out. */

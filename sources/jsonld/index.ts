@@ -1,5 +1,5 @@
 import { Effect, Schema } from "effect"
-import { Fatal, Skippable } from "../../pipelines/errors.ts"
+import { Fatal, Skippable } from "../../core/errors.ts"
 import { Http } from "../http.ts"
 import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"

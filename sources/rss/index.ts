@@ -1,11 +1,12 @@
 import { Effect, Schema } from "effect"
 import Parser from "rss-parser"
 import { createHash } from "node:crypto"
-import { Skippable } from "../../pipelines/errors.ts"
+import { Skippable } from "../../core/errors.ts"
 import { Http, type HttpRequest } from "../http.ts"
 import { baseSourceOptions } from "../options.ts"
 import { htmlToText, isoDate } from "../text.ts"
 import type { Source, SourceContext, SourceUnit, StagingOutput } from "../source.ts"
+import { stagingTable } from "../../sinks/table.ts"
 import { decodeBody } from "./charset.ts"
 import { defaultFeeds, googleNewsFeeds, type FeedSpec } from "./feeds.ts"
 import { rssFixtures } from "./fixtures.ts"
@@ -46,12 +47,18 @@ export interface NewsItem {
   readonly company_hint: string | null
 }
 
-export const newsStaging: StagingOutput<NewsItem> = {
-  table: "stg_news",
+/** News items as `transform: signals` reads them. Source nodes created it at start until migration 0451 did. */
+export const stgNews = stagingTable({
+  name: "stg_news",
+  createdBy: "0451_stg_news",
   columns: {
     feed: "VARCHAR", feed_url: "VARCHAR", guid: "VARCHAR", title: "VARCHAR", link: "VARCHAR", published_at: "TIMESTAMPTZ",
     summary: "VARCHAR", content: "VARCHAR", categories: "VARCHAR[]", author: "VARCHAR", company_hint: "VARCHAR"
-  },
+  }
+})
+
+export const newsStaging: StagingOutput<NewsItem, typeof stgNews> = {
+  table: stgNews,
   toRow: (n) => ({ ...n, categories: [...n.categories] }),
   key: (n) => `${n.feed}:${n.guid}`,
   cursorValue: (n) => n.published_at

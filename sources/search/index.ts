@@ -1,5 +1,5 @@
 import { Effect, Schema, Stream } from "effect"
-import { Fatal } from "../../pipelines/errors.ts"
+import { Fatal } from "../../core/errors.ts"
 import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import type { JobSource } from "../source.ts"

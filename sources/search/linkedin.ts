@@ -1,6 +1,6 @@
 import * as cheerio from "cheerio"
 import { Chunk, Effect, Option, Stream } from "effect"
-import { Skippable } from "../../pipelines/errors.ts"
+import { Skippable } from "../../core/errors.ts"
 import type { Posting } from "../source.ts"
 import { htmlToText, isoDate, remoteFromText } from "../text.ts"
 import type { SiteEnv, SiteScraper } from "./site.ts"

@@ -1,5 +1,5 @@
 import { Clock, Duration, Effect, Schema, type Stream } from "effect"
-import type { SourceError } from "../../pipelines/errors.ts"
+import type { SourceError } from "../../core/errors.ts"
 import { Http, type HttpRequest, type HttpResponse } from "../http.ts"
 import type { Posting, SourceContext } from "../source.ts"
 

@@ -1,5 +1,5 @@
 import { Chunk, Effect, Option, Schema, Stream } from "effect"
-import { Skippable } from "../../pipelines/errors.ts"
+import { Skippable } from "../../core/errors.ts"
 import { parseJson } from "../http.ts"
 import type { Posting } from "../source.ts"
 import { htmlToText, isoDate, remoteFromText } from "../text.ts"

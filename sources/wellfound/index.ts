@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Chunk, Effect, Option, Schema, Stream } from "effect"
-import { Fatal, Skippable } from "../../pipelines/errors.ts"
+import { Fatal, Skippable } from "../../core/errors.ts"
 import { Http } from "../http.ts"
 import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"

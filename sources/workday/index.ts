@@ -1,5 +1,5 @@
 import { Clock, Effect, Schema, Stream } from "effect"
-import { Fatal } from "../../pipelines/errors.ts"
+import { Fatal } from "../../core/errors.ts"
 import { fetchJson, hostRouted } from "../http.ts"
 import { decodeEach } from "../decode.ts"
 import { detailOrNull } from "../detail.ts"

@@ -1,8 +1,9 @@
 import { Effect, Schema } from "effect"
-import { Fatal } from "../../pipelines/errors.ts"
+import { Fatal } from "../../core/errors.ts"
 import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions } from "../options.ts"
 import type { FixtureRoute, Source, StagingOutput } from "../source.ts"
+import { stagingTable } from "../../sinks/table.ts"
 
 /** Without `with.lists`: the user's industries. */
 const DEFAULT_LISTS = ["industries/healthcare-it", "industries/fintech"]
@@ -49,13 +50,19 @@ export interface YcRecord {
   readonly url: string | null
 }
 
-export const ycStaging: StagingOutput<YcRecord> = {
-  table: "stg_yc_companies",
+/** YC companies as `transform: signals` reads them. Source nodes created it at start until migration 0452 did. */
+export const stgYcCompanies = stagingTable({
+  name: "stg_yc_companies",
+  createdBy: "0452_stg_yc_companies",
   columns: {
     list: "VARCHAR", yc_id: "BIGINT", name: "VARCHAR", slug: "VARCHAR", former_names: "VARCHAR[]", website: "VARCHAR", one_liner: "VARCHAR",
     team_size: "INTEGER", industry: "VARCHAR", subindustry: "VARCHAR", tags: "VARCHAR[]", is_hiring: "BOOLEAN", batch: "VARCHAR",
     status: "VARCHAR", stage: "VARCHAR", locations: "VARCHAR", url: "VARCHAR"
-  },
+  }
+})
+
+export const ycStaging: StagingOutput<YcRecord, typeof stgYcCompanies> = {
+  table: stgYcCompanies,
   toRow: (r) => ({ ...r, former_names: [...r.former_names], tags: [...r.tags] }),
   key: (r) => `${r.list}:${r.yc_id}`
 }

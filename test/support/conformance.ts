@@ -49,7 +49,7 @@ nodes:
       const w = yield* Warehouse
       const node = summary.nodes.find((n) => n.node === "subject")!
       const keys = node.status === "failed" ? [] : (yield* w.query<{ k: string }>(
-        `select record_key as k from "${src.output.table}" where run_id = $1 and node = 'subject'`, [summary.runId]
+        `select record_key as k from "${src.output.table.name}" where run_id = $1 and node = 'subject'`, [summary.runId]
       )).map((r) => r.k)
       const nr = yield* w.query<{ details: string | null }>("select details from node_runs where run_id = $1 and node = 'subject'", [summary.runId])
       const cur = yield* w.query<{ value: string }>("select value from cursors where node = 'subject'")

@@ -1,6 +1,6 @@
 import { Chunk, Effect, Schema, Stream } from "effect"
 import { Http } from "../../sources/http.ts"
-import type { Skippable } from "../../pipelines/errors.ts"
+import type { Skippable } from "../../core/errors.ts"
 import { type Source, type SourceContext, unitStream } from "../../sources/source.ts"
 import type { Target } from "../../targets/universe.ts"
 

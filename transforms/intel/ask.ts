@@ -1,5 +1,5 @@
 import { Effect, Layer, Schema } from "effect"
-import type { Fatal } from "../../pipelines/errors.ts"
+import type { Fatal } from "../../core/errors.ts"
 import type { Warehouse, WarehouseError } from "../../sinks/warehouse.ts"
 import { runBatched, type ItemResult, type LlmTask } from "../llm/batching.ts"
 import type { LlmBudget } from "../llm/budget.ts"

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Fatal } from "../../pipelines/errors.ts"
+import { Fatal } from "../../core/errors.ts"
 import type { JobView, LayerDef } from "./layer.ts"
 import type { AnalysisItem, CompanyResearch } from "./schemas.ts"
 

@@ -1,5 +1,5 @@
 import type { Effect } from "effect"
-import type { Fatal } from "../../pipelines/errors.ts"
+import type { Fatal } from "../../core/errors.ts"
 import type { LoadedDag } from "../../pipelines/load.ts"
 import type { Warehouse, WarehouseError } from "../../sinks/warehouse.ts"
 import type { LayerFailed, LlmCtx } from "./ask.ts"

@@ -6,7 +6,7 @@
 import { Effect, Either, Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import { existsSync } from "node:fs"
-import { Fatal } from "../../pipelines/errors.ts"
+import { Fatal } from "../../core/errors.ts"
 import type { LoadedDag } from "../../pipelines/load.ts"
 import { Warehouse, type WarehouseError } from "../../sinks/warehouse.ts"
 import type { Http } from "../../sources/http.ts"

@@ -1,5 +1,5 @@
 import { Duration, Effect, Either, Schema } from "effect"
-import { Fatal, Retriable } from "../../pipelines/errors.ts"
+import { Fatal, Retriable } from "../../core/errors.ts"
 import { backoffMs } from "../../sources/http.ts"
 import type { Warehouse, WarehouseError } from "../../sinks/warehouse.ts"
 import type { BudgetExceeded, LlmBudget, Reservation } from "./budget.ts"

@@ -1,6 +1,6 @@
 import { Effect, ParseResult, Redacted, Schema } from "effect"
-import { Fatal } from "../../pipelines/errors.ts"
-import { DurationString, parseDuration } from "../../pipelines/spec.ts"
+import { Fatal } from "../../core/errors.ts"
+import { DurationString, parseDuration } from "../../core/spec.ts"
 import type { LoadedDag } from "../../pipelines/load.ts"
 import { builtinPrices, type PriceTable } from "./prices.ts"
 import type { Tier } from "./tiers.ts"

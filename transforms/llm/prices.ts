@@ -1,4 +1,4 @@
-import { Fatal } from "../../pipelines/errors.ts"
+import { Fatal } from "../../core/errors.ts"
 
 /** USD per million tokens. `cached_input` is the price of prompt-cache reads, when the provider has one. */
 export interface ModelPrice {

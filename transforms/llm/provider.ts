@@ -1,5 +1,5 @@
 import { Context, Effect, Layer } from "effect"
-import { Fatal, Retriable } from "../../pipelines/errors.ts"
+import { Fatal, Retriable } from "../../core/errors.ts"
 import type { Usage } from "./prices.ts"
 import type { LlmSettings, ResolvedProvider } from "./config.ts"
 

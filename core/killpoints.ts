@@ -1,4 +1,4 @@
-import type { Events } from "./events.ts"
+import type { Events } from "../pipelines/events.ts"
 
 /**
  * Fault injection for the crash-recovery test (test/killpoints.test.ts): with
