@@ -11,7 +11,7 @@ export class Retriable extends Schema.TaggedError<Retriable>()("Retriable", {
 }) {}
 
 export class Skippable extends Schema.TaggedError<Skippable>()("Skippable", {
-  reason: Schema.Literal("NotFound", "Blocked", "BadBody", "InvalidRecord", "BadRequest", "Exhausted"),
+  reason: Schema.Literal("NotFound", "Blocked", "BadBody", "InvalidRecord", "BadRequest", "Exhausted", "BodyTooLarge", "BadRedirect"),
   message: Schema.String,
   unit: Schema.optional(Schema.String)
 }) {}
@@ -23,10 +23,23 @@ export class Fatal extends Schema.TaggedError<Fatal>()("Fatal", {
 
 export type SourceError = Retriable | Skippable | Fatal
 
+const clip = (s: string, n = 2000) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s)
+
+/**
+ * One line for a ledger row or a log. Never formats a value it does not know (a defect may be a
+ * 100k-deep array: String() of it overflows the stack) and never prints more than a few KB.
+ */
 export const describe = (e: unknown): string => {
-  if (e && typeof e === "object" && "_tag" in e && "message" in e) {
-    const r = "reason" in e ? `/${String((e as { reason: unknown }).reason)}` : ""
-    return `${String((e as { _tag: unknown })._tag)}${r}: ${String((e as { message: unknown }).message)}`
+  try {
+    if (e && typeof e === "object" && "_tag" in e && "message" in e) {
+      const r = "reason" in e ? `/${String((e as { reason: unknown }).reason)}` : ""
+      const m = (e as { message: unknown }).message
+      return clip(`${String((e as { _tag: unknown })._tag)}${r}: ${typeof m === "string" ? m : "(unprintable message)"}`)
+    }
+    if (e instanceof Error) return clip(e.message)
+    if (Array.isArray(e)) return `a defect: an array of ${e.length}`
+    return clip(String(e))
+  } catch {
+    return "a defect that cannot be printed"
   }
-  return e instanceof Error ? e.message : String(e)
 }

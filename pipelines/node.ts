@@ -25,6 +25,8 @@ export interface NodeContext {
   /** Last committed cursor of this node. */
   readonly cursor: string | null
   readonly events: Events
+  /** The node's timeout, given to kinds that end themselves at it (`ownsTimeout`). */
+  readonly timeoutMs?: number
 }
 
 export interface NodeOutcome {
@@ -48,5 +50,10 @@ export interface NodeKind<Opts = any> {
   readonly kind: string
   readonly description: string
   readonly options: Schema.Schema<Opts, any, never>
+  /**
+   * The node stops its own work at `ctx.timeoutMs` and commits what finished (a source keeps the boards
+   * that answered); the runner's timeout then only backs it up, `OWN_TIMEOUT_GRACE_MS` later.
+   */
+  readonly ownsTimeout?: boolean
   readonly run: (opts: Opts, ctx: NodeContext) => Effect.Effect<NodeOutcome, NodeError, NodeServices>
 }

@@ -1,4 +1,4 @@
-import { Deferred, Duration, Effect, Exit, Schema } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Schema } from "effect"
 import { randomUUID } from "node:crypto"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { withRetry, type RetryPolicy } from "../sources/http.ts"
@@ -41,6 +41,11 @@ export interface RunSummary {
 }
 
 const ok = (s: string) => s === "success" || s === "partial"
+const runStatus = (list: ReadonlyArray<NodeResult>): RunSummary["status"] =>
+  list.every((r) => ok(r.status)) ? "success" : list.some((r) => r.status === "interrupted") ? "interrupted" : "failed"
+
+/** How long after its own deadline a node that owns its timeout gets to commit what finished. */
+export const OWN_TIMEOUT_GRACE_MS = 30_000
 
 const retryPolicy = (dag: LoadedDag, spec: NodeSpec): RetryPolicy => {
   const r = spec.retry ?? dag.spec.defaults?.retry
@@ -121,8 +126,17 @@ export const runDag = (req: RunRequest) =>
       "insert into runs (run_id, started_at, status, mode, dag_path, dag_hash, args, resumed_from, pid) values ($1, now(), 'running', $2, $3, $4, $5, $6, $7)",
       [runId, mode, req.dag.path, req.dag.hash, JSON.stringify({ only: req.only ?? null, backfill: req.backfill ?? null }), req.resume ?? null, process.pid]
     )
-    for (const n of order)
-      yield* w.exec("insert into node_runs (run_id, node, kind, status, details) values ($1, $2, $3, 'pending', $4)", [runId, n, roleOf(nodes[n])!.kind, JSON.stringify({ role: roleOf(nodes[n])!.role })])
+    // Whatever ends the run (an interrupt, a defect, the ledger failing), the run and its open nodes get a
+    // status: a `running` row left by a live process (the scheduler) would never be marked crashed.
+    const closeLedger = (status: "failed" | "interrupted") =>
+      Effect.gen(function* () {
+        yield* w.exec(`update node_runs set status = $2, ended_at = now() where run_id = $1 and status in ('running', 'pending')`, [runId, status])
+        yield* w.exec("update runs set status = $2, ended_at = coalesce(ended_at, now()) where run_id = $1 and status = 'running'", [runId, status])
+      }).pipe(Effect.ignore)
+    const closeOnExit = <A, E, R>(e: Effect.Effect<A, E, R>) =>
+      Effect.onExit(e, (exit) => (Exit.isSuccess(exit) ? Effect.void : closeLedger(Exit.isInterrupted(exit) ? "interrupted" : "failed")))
+    yield* closeOnExit(Effect.forEach(order, (n) =>
+      w.exec("insert into node_runs (run_id, node, kind, status, details) values ($1, $2, $3, 'pending', $4)", [runId, n, roleOf(nodes[n])!.kind, JSON.stringify({ role: roleOf(nodes[n])!.role })]), { discard: true }))
     req.events.emit({ type: "run_started", runId, nodes: order, mode })
 
     const results = new Map<string, NodeResult>()
@@ -169,7 +183,11 @@ export const runDag = (req: RunRequest) =>
           const opts = yield* Schema.decodeUnknown(nodeKind.options)(raw).pipe(
             Effect.mapError((e) => new Fatal({ reason: "Config", message: `nodes.${node}.with: ${e.message}` }))
           )
-          const ctx: NodeContext = { runId, node, spec, dag: req.dag, mode, window, inputs, cursor: yield* readCursor(node), events: req.events }
+          const timeoutMs = parseDuration(spec.timeout ?? req.dag.spec.defaults?.timeout ?? "30m")!
+          const ctx: NodeContext = {
+            runId, node, spec, dag: req.dag, mode, window, inputs, cursor: yield* readCursor(node), events: req.events,
+            timeoutMs: nodeKind.ownsTimeout ? timeoutMs : undefined
+          }
           let attempt = 0
           const once = Effect.suspend(() => {
             attempt++
@@ -178,9 +196,9 @@ export const runDag = (req: RunRequest) =>
               Effect.zipRight(Effect.scoped(nodeKind.run(opts, ctx)))
             )
           })
-          const timeoutMs = parseDuration(spec.timeout ?? req.dag.spec.defaults?.timeout ?? "30m")!
+          const hardTimeoutMs = nodeKind.ownsTimeout ? timeoutMs + OWN_TIMEOUT_GRACE_MS : timeoutMs
           const exit = yield* withRetry(
-            once.pipe(Effect.timeoutFail({ duration: Duration.millis(timeoutMs), onTimeout: () => new Retriable({ reason: "Timeout", message: `${node} did not finish within ${spec.timeout ?? "30m"}` }) })),
+            once.pipe(Effect.timeoutFail({ duration: Duration.millis(hardTimeoutMs), onTimeout: () => new Retriable({ reason: "Timeout", message: `${node} did not finish within ${spec.timeout ?? "30m"}` }) })),
             retryPolicy(req.dag, spec),
             (e, n, delayMs) => req.events.emit({ type: "node_retry", node, attempt: n, delayMs, error: describe(e) })
           ).pipe(Effect.exit)
@@ -215,7 +233,15 @@ export const runDag = (req: RunRequest) =>
           return yield* finish(node, kind, { status: interrupted ? "interrupted" : "failed", rowsIn: 0, rowsOut: 0, ms, error: describe(err) })
         }))
       }).pipe(
-        Effect.catchAll((e) => finish(node, roleOf(nodes[node])!.kind, { status: "failed", rowsIn: 0, rowsOut: 0, ms: 0, error: describe(e) }).pipe(Effect.orDie))
+        // Any failure or defect outside the node's own program (the ledger, a describe, a missing kind) still
+        // ends the node with a status and releases its downstream; only an interrupt passes through.
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause)
+            ? Effect.failCause(cause)
+            : results.has(node)
+              ? Deferred.succeed(finished.get(node)!, "failed") // its ledger row failed to update: release the downstream anyway
+              : finish(node, roleOf(nodes[node])!.kind, { status: "failed", rowsIn: 0, rowsOut: 0, ms: 0, error: describe(Cause.squash(cause)) }).pipe(Effect.orDie)
+        )
       )
 
     const markInterrupted = Effect.gen(function* () {
@@ -223,10 +249,13 @@ export const runDag = (req: RunRequest) =>
       yield* w.exec("update runs set status = 'interrupted', ended_at = now() where run_id = $1", [runId])
     }).pipe(Effect.orDie)
 
-    yield* Effect.forEach(order, runNode, { concurrency: "unbounded", discard: true }).pipe(Effect.onInterrupt(() => markInterrupted))
-    const list = order.map((n) => results.get(n)!)
-    const status: RunSummary["status"] = list.every((r) => ok(r.status)) ? "success" : list.some((r) => r.status === "interrupted") ? "interrupted" : "failed"
-    yield* w.exec("update runs set status = $2, ended_at = now() where run_id = $1", [runId, status])
+    const list = yield* Effect.forEach(order, runNode, { concurrency: "unbounded", discard: true }).pipe(
+      Effect.onInterrupt(() => markInterrupted),
+      Effect.map(() => order.map((n) => results.get(n)!)),
+      Effect.tap((list) => w.exec("update runs set status = $2, ended_at = now() where run_id = $1", [runId, runStatus(list)])),
+      closeOnExit
+    )
+    const status = runStatus(list)
     const ms = Date.now() - started
     req.events.emit({ type: "run_finished", runId, status, ms })
     return { runId, status, nodes: list, ms } satisfies RunSummary

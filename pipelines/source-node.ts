@@ -1,9 +1,9 @@
-import { Chunk, Effect, Fiber, Option, Queue, Ref, Stream } from "effect"
-import { toJsonLine, Warehouse, type WarehouseError, type WarehouseService } from "../sinks/warehouse.ts"
+import { Cause, Chunk, Effect, Fiber, Option, Queue, Stream } from "effect"
+import { toJsonLine, UnserializableRow, Warehouse, type WarehouseError, type WarehouseService } from "../sinks/warehouse.ts"
 import { availableParallelism } from "node:os"
-import { countRequests, Http } from "../sources/http.ts"
+import { countRequests, Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
 import { isRecordArray, type Source, type SourceContext, type SourceUnit } from "../sources/source.ts"
-import { describe, Fatal, Skippable, type SourceError } from "./errors.ts"
+import { describe, Fatal, Retriable, Skippable, type SourceError } from "./errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
 import { loadTargets, type Target } from "../targets/universe.ts"
 
@@ -21,6 +21,35 @@ export const stagingDdl = (src: Pick<Source, "output">) => {
 }
 
 const BATCH = 100
+
+/** At most `n` characters of a message: text from a hostile response must not fill the ledger. */
+const clip = (s: string, n = 4000) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s)
+
+/** A defect or thrown value as a short line, never formatting the value itself (it may be 100k levels deep). */
+const safeMessage = (e: unknown): string => {
+  if (e instanceof Error) return clip(`${e.name}: ${e.message}`, 300)
+  if (typeof e === "string") return clip(e, 300)
+  return Array.isArray(e) ? "a thrown array" : typeof e
+}
+
+/**
+ * The staging table must hold every column the source declares: a table created by a migration
+ * that lacks one would have the insert drop that column's data. Checked before any request is made.
+ */
+const checkStagingColumns = (w: WarehouseService, src: Pick<Source, "kind" | "output">, node: string) =>
+  Effect.flatMap(
+    w.query<{ column_name: string }>("select column_name from information_schema.columns where table_name = $1", [src.output.table]),
+    (have) => {
+      const names = new Set(have.map((c) => c.column_name))
+      const missing = [...Object.keys(ENGINE_COLUMNS), ...Object.keys(src.output.columns)].filter((c) => !names.has(c))
+      return missing.length === 0
+        ? Effect.void
+        : Effect.fail(new Fatal({
+            reason: "Config",
+            message: `${node} (source: ${src.kind}): staging table ${src.output.table} has no column ${missing.map((c) => `"${c}"`).join(", ")}: add a migration that creates it`
+          }))
+    }
+  )
 
 /**
  * While any source node fetches, DuckDB runs on all cores but one. Staging inserts are small and
@@ -82,39 +111,48 @@ const maxIso = (a: string | null, b: string | null | undefined) =>
 export const sourceNode = (src: Source): NodeKind => ({
   role: "source",
   kind: src.kind,
+  ownsTimeout: true,
   description: src.description,
   options: src.options,
   run: (opts: Record<string, any>, ctx) =>
     Effect.gen(function* () {
       const w = yield* Warehouse
-      const http = yield* Http
       const baseUrl = String(opts.base_url ?? src.defaultBaseUrl).replace(/\/+$/, "")
       const limits = {
         concurrency: opts.concurrency ?? src.hostLimits?.concurrency ?? 8,
         perSecond: opts.per_second ?? src.hostLimits?.perSecond
       }
-      http.setHostLimits(new URL(baseUrl).host, limits)
+      // Limits, body caps and the Retry-After cap go with every request of this node, to whichever host it reaches.
+      yield* Effect.locallyScoped(requestPolicy, sourcePolicy(src, opts))
       yield* leaveACoreForFetching(w)
       yield* w.exec(stagingDdl(src))
+      yield* checkStagingColumns(w, src, ctx.node)
       // A retried or resumed node starts its staging afresh: no row is counted twice.
       yield* w.exec(`delete from "${src.output.table}" where run_id = $1 and node = $2`, [ctx.runId, ctx.node])
 
       const now = new Date().toISOString()
       let universe: ReadonlyArray<Target> | undefined
-      const skipped = yield* Ref.make(0)
+      let skipped = 0
+      let repaired = 0
       const errorRows: Array<Record<string, unknown>> = []
-      const record = (unit: string | undefined, e: SourceError) =>
-        Effect.sync(() => {
-          errorRows.push({ run_id: ctx.runId, node: ctx.node, unit: unit ?? null, error_tag: e._tag, reason: e.reason, message: e.message, occurred_at: new Date().toISOString() })
-          ctx.events.emit({ type: "warning", node: ctx.node, message: e.message })
-        })
+      // Messages can carry text from a hostile response: kept to a length a log line and the ledger can hold.
+      const recordNow = (unit: string | undefined, e: SourceError) => {
+        const message = clip(e.message)
+        errorRows.push({ run_id: ctx.runId, node: ctx.node, unit: unit ?? null, error_tag: e._tag, reason: e.reason, message, occurred_at: new Date().toISOString() })
+        ctx.events.emit({ type: "warning", node: ctx.node, message })
+      }
+      const record = (unit: string | undefined, e: SourceError) => Effect.sync(() => recordNow(unit, e))
+      const skipNow = (unit: string | undefined, e: Skippable) => {
+        skipped++
+        recordNow(unit, e)
+      }
       const sctx: SourceContext = {
         node: ctx.node,
         runId: ctx.runId,
         baseUrl,
         window: ctx.window,
         cursor: ctx.cursor,
-        skip: (e: Skippable) => Ref.update(skipped, (n) => n + 1).pipe(Effect.zipRight(record(e.unit, e))),
+        skip: (e: Skippable) => Effect.sync(() => skipNow(e.unit, e)),
         log: (message) => Effect.sync(() => ctx.events.emit({ type: "info", node: ctx.node, message })),
         targets: () => (universe ??= loadTargets(ctx.dag.resolvePath(ctx.dag.spec.targets ?? "targets/companies.yaml")))
       }
@@ -125,6 +163,8 @@ export const sourceNode = (src: Source): NodeKind => ({
       let outOfWindow = 0
       let cursor: string | null = null
       let done = 0
+      // Units that ended (staged or failed); at a node timeout the others are the ones that did not finish.
+      const ended = new Set<string>()
       const failed: Array<{ unit: string; error: SourceError }> = []
       const perUnit: Record<string, number> = {}
 
@@ -150,15 +190,28 @@ export const sourceNode = (src: Source): NodeKind => ({
 
       // A unit's records reach `pending` in groups of up to BATCH, and only once the unit has
       // ended or a group is full: a unit that fails midway stages none of its last group.
+      // A record that cannot be staged (too deep, not JSON, a connector throwing on it) is skipped and
+      // counted by unit and record id; the rest of its unit goes on.
+      const onRepair = () => { repaired++ }
       const stage = (unit: SourceUnit, group: ReadonlyArray<unknown>) => {
         if (group.length === 0) return
+        let staged = 0
         for (const r of group) {
-          cursor = maxIso(cursor, src.output.cursorValue?.(r))
-          const row = { run_id: ctx.runId, node: ctx.node, unit: unit.key, record_key: src.output.key(r), fetched_at: now, ...src.output.toRow(r) }
-          pending.push(toJsonLine(row))
+          let key: string | undefined
+          try {
+            key = src.output.key(r)
+            const row = { run_id: ctx.runId, node: ctx.node, unit: unit.key, record_key: key, fetched_at: now, ...src.output.toRow(r) }
+            const cursorValue = src.output.cursorValue?.(r)
+            pending.push(toJsonLine(row, onRepair))
+            cursor = maxIso(cursor, cursorValue)
+            staged++
+          } catch (e) {
+            const why = e instanceof UnserializableRow ? e.message : `cannot be staged (${safeMessage(e)})`
+            skipNow(unit.key, new Skippable({ reason: "InvalidRecord", unit: unit.key, message: `${src.kind} ${ctx.node} unit ${unit.key}: record ${key === undefined ? "(no id)" : clip(key, 120)} skipped: ${why}` }))
+          }
         }
-        rows += group.length
-        perUnit[unit.key] = (perUnit[unit.key] ?? 0) + group.length
+        rows += staged
+        perUnit[unit.key] = (perUnit[unit.key] ?? 0) + staged
         if (pending.length >= BATCH) flush()
       }
 
@@ -180,7 +233,7 @@ export const sourceNode = (src: Source): NodeKind => ({
             }
           }
         }
-        const uctx: SourceContext = { ...sctx, skip: (e: Skippable) => Ref.update(skipped, (n) => n + 1).pipe(Effect.zipRight(record(unit.key, e))) }
+        const uctx: SourceContext = { ...sctx, skip: (e: Skippable) => Effect.sync(() => skipNow(unit.key, e)) }
         const out = src.fetch(unit, opts, uctx)
         const consume = (stream: Stream.Stream<unknown, SourceError, Http>) =>
           forEachChunkWhile(stream, (chunk) => Effect.sync(() => {
@@ -194,28 +247,46 @@ export const sourceNode = (src: Source): NodeKind => ({
           done++
           ctx.events.emit({ type: "node_progress", node: ctx.node, done, total: units.length, rows })
         }
+        const unitFailed = (e: Retriable | Skippable) => {
+          ended.add(unit.key)
+          failed.push({ unit: unit.key, error: e })
+          return Effect.zipRight(record(unit.key, e), Effect.sync(progress))
+        }
         // One match rather than stage-then-catch-then-ensure: three steps per unit showed in the fan-out profile.
-        return Effect.matchEffect(drained, {
+        // A defect in one unit (a stack overflow formatting a 100k-deep body) is that unit's bad body, not the node's.
+        return Effect.matchCauseEffect(drained, {
           onSuccess: () => Effect.sync(() => {
+            ended.add(unit.key)
             stage(unit, group)
             progress()
           }),
-          onFailure: (e) => {
-            if (e._tag === "Fatal") return Effect.fail(e)
-            failed.push({ unit: unit.key, error: e })
-            return Effect.zipRight(record(unit.key, e), Effect.sync(progress))
+          onFailure: (cause) => {
+            const f = Cause.failureOption(cause)
+            if (Option.isSome(f)) return f.value._tag === "Fatal" ? Effect.fail(f.value) : unitFailed(f.value)
+            const d = Cause.dieOption(cause)
+            if (Option.isSome(d))
+              return unitFailed(new Skippable({ reason: "BadBody", unit: unit.key, message: `${src.kind} ${ctx.node} unit ${unit.key}: its response could not be processed (${safeMessage(d.value)})` }))
+            return Effect.failCause(cause as Cause.Cause<never>)
           }
         })
       }
 
-      const fetchAll = countRequests(Effect.forEach(units, runUnit, { concurrency: limits.concurrency, discard: true }))
+      // At the node's deadline the units still going are interrupted and what ended is committed: the
+      // runner's own timeout (later, see `ownsTimeout`) would throw every healthy board away with them.
+      const fanOut = Effect.forEach(units, runUnit, { concurrency: limits.concurrency, discard: true })
+      const fetchAll = countRequests(ctx.timeoutMs === undefined ? Effect.asSome(fanOut) : Effect.timeout(fanOut, ctx.timeoutMs).pipe(Effect.option))
       // The writer ends only by failing until it is told to stop: a warehouse error stops the fetching at once.
-      const [, requests] = yield* Effect.raceFirst(fetchAll, Effect.zipRight(Fiber.join(writer), Effect.never))
+      const [finished, requests] = yield* Effect.raceFirst(fetchAll, Effect.zipRight(Fiber.join(writer), Effect.never))
+      const unfinished = Option.isNone(finished) ? units.filter((u) => !ended.has(u.key)) : []
+      for (const u of unfinished)
+        recordNow(u.key, new Retriable({ reason: "Timeout", message: `${src.kind} ${ctx.node} unit ${u.key}: did not finish within the node timeout (${ctx.spec.timeout ?? ctx.dag.spec.defaults?.timeout ?? "30m"}); what it had not staged is missing` }))
       flush()
       Queue.unsafeOffer(batches, null)
       yield* Fiber.join(writer)
       if (errorRows.length > 0) yield* w.insertRows("source_errors", errorRows)
 
+      if (units.length > 0 && failed.length + unfinished.length === units.length && rows === 0 && unfinished.length > 0)
+        return yield* Effect.fail(new Retriable({ reason: "Timeout", message: `${ctx.node}: no unit finished within the node timeout (${unfinished.length} unfinished)` }))
       if (units.length > 0 && failed.length === units.length) {
         const first = failed[0].error
         return yield* Effect.fail(
@@ -224,15 +295,22 @@ export const sourceNode = (src: Source): NodeKind => ({
             : new Skippable({ reason: first._tag === "Skippable" ? first.reason : "Exhausted", message: `every unit of ${ctx.node} failed (${failed.length}); first: ${describe(first)}` })
         )
       }
-      const skippedCount = yield* Ref.get(skipped)
+      const skippedCount = skipped
+      // The cursor is one high-water mark over all units: moving it past a unit that may still deliver
+      // older records (timed out, or failed in a way that can succeed later) would lose them.
+      const held = unfinished.length > 0 || failed.some((f) => f.error._tag === "Retriable")
       const outcome: NodeOutcome = {
         rowsIn: rows + skippedCount,
         rowsOut: rows,
-        cursor,
-        partial: failed.length > 0 || skippedCount > 0,
+        cursor: held ? null : cursor,
+        partial: failed.length > 0 || skippedCount > 0 || unfinished.length > 0,
+        notes: repaired > 0 ? [`${repaired} record(s) held lone UTF-16 surrogates, replaced by U+FFFD`] : undefined,
         details: {
           units: units.length,
           failed_units: failed.map((f) => ({ unit: f.unit, error: describe(f.error) })),
+          unfinished_units: unfinished.map((u) => u.key),
+          cursor_held: held,
+          repaired_records: repaired,
           skipped_records: skippedCount,
           out_of_window: outOfWindow,
           rows_per_unit: perUnit,
@@ -241,6 +319,6 @@ export const sourceNode = (src: Source): NodeKind => ({
       }
       return outcome
     }).pipe(
-      Effect.catchAllDefect((d) => Effect.fail(new Fatal({ reason: "Internal", message: `${ctx.node}: ${d instanceof Error ? d.stack ?? d.message : String(d)}` })))
+      Effect.catchAllDefect((d) => Effect.fail(new Fatal({ reason: "Internal", message: `${ctx.node}: ${d instanceof Error ? clip(d.stack ?? d.message, 2000) : safeMessage(d)}` })))
     )
 })

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path"
 import { randomUUID } from "node:crypto"
 import { migrations as allMigrations, type Migration } from "./migrations.ts"
 import { killPoint } from "../pipelines/killpoints.ts"
+import { toJsonLine } from "./json-line.ts"
 
 export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", {
   message: Schema.String,
@@ -40,15 +41,7 @@ export class Warehouse extends Context.Tag("jobsignal/Warehouse")<Warehouse, War
     Layer.scoped(Warehouse, openWarehouse(config))
 }
 
-const bigintSafe = (_k: string, v: unknown) => (typeof v === "bigint" ? Number(v) : v)
-/** One NDJSON line; the replacer (slow: a call per field) only for the rare row holding a bigint. */
-export const toJsonLine = (r: Row): string => {
-  try {
-    return JSON.stringify(r)
-  } catch {
-    return JSON.stringify(r, bigintSafe)
-  }
-}
+export { toJsonLine, UnserializableRow, MAX_ROW_DEPTH } from "./json-line.ts"
 
 const shortSql = (sql: string) => sql.replace(/\s+/g, " ").trim().slice(0, 160)
 
@@ -92,6 +85,10 @@ const makeQueries = (conn: DuckDBConnection, lock: <A, E, R>(e: Effect.Effect<A,
                   if (!columnSpec) {
                     const types = await columnTypes(conn, table)
                     if (types.length === 0) throw new Error(`table ${table} does not exist`)
+                    // A column the caller writes and the table lacks would be dropped by the select below:
+                    // that is a missing migration, and its data would be lost without a word.
+                    const missing = columns.filter((c) => !types.some((t) => t.column_name === c))
+                    if (missing.length > 0) throw new Error(`table ${table} has no column ${missing.map((c) => `"${c}"`).join(", ")} (add a migration)`)
                     const present = types.filter((t) => columns.includes(t.column_name))
                     columnSpec = {
                       names: present.map((t) => `"${t.column_name}"`).join(", "),
@@ -111,7 +108,12 @@ const makeQueries = (conn: DuckDBConnection, lock: <A, E, R>(e: Effect.Effect<A,
           )
   }
   const insertRows = (table: string, rows: ReadonlyArray<Row>) =>
-    rows.length === 0 ? Effect.succeed(0) : lineInserter(table, Object.keys(rows[0]))(rows.map(toJsonLine))
+    rows.length === 0
+      ? Effect.succeed(0)
+      : Effect.flatMap(
+          Effect.try({ try: () => rows.map((r) => toJsonLine(r)), catch: (e) => new WarehouseError({ message: `insert into ${table}: ${(e as Error).message}` }) }),
+          lineInserter(table, Object.keys(rows[0]))
+        )
   return { query, exec, insertRows, lineInserter }
 }
 

@@ -7,9 +7,23 @@ const label = (item: unknown, index: number) => {
   if (item && typeof item === "object") {
     const o = item as Record<string, unknown>
     const name = o.title ?? o.name ?? o.text ?? o.id
-    if (name !== undefined) return `record #${index} (${JSON.stringify(String(name).slice(0, 60))})`
+    // Only a string or number is printed: String() of a hostile 100k-deep array overflows the stack.
+    if (typeof name === "string" || typeof name === "number") return `record #${index} (${JSON.stringify(String(name).slice(0, 60))})`
   }
   return `record #${index}`
+}
+
+/**
+ * The schema's complaint, at most 4,000 characters. Formatting prints the offending value,
+ * which for a 100k-deep one overflows the stack: then only that the value was too deep to print.
+ */
+export const describeParseError = (e: ParseResult.ParseError) => {
+  try {
+    const text = ParseResult.TreeFormatter.formatErrorSync(e).replace(/\n\s*/g, " ")
+    return text.length > 4000 ? `${text.slice(0, 4000)}…` : text
+  } catch {
+    return "does not match the schema (the value is too deeply nested to print)"
+  }
 }
 
 /**
@@ -33,7 +47,7 @@ export const decodeEach = <A, I>(
         skips.push(new Skippable({
           reason: "InvalidRecord",
           unit,
-          message: `${unit}: ${label(items[i], i)} skipped: ${ParseResult.TreeFormatter.formatErrorSync(r.left).replace(/\n\s*/g, " ")}`
+          message: `${unit}: ${label(items[i], i)} skipped: ${describeParseError(r.left)}`
         }))
     }
     return skips.length === 0 ? Effect.succeed(out) : Effect.as(Effect.forEach(skips, ctx.skip, { discard: true }), out)

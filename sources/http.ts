@@ -1,6 +1,16 @@
-import { Clock, Context, Duration, Effect, Either, FiberRef, Layer, ParseResult, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Either, FiberRef, Layer, ParseResult, Random, Schema } from "effect"
 import { Fatal, Retriable, Skippable } from "../pipelines/errors.ts"
-import { type ResponseHeaders, send } from "./transport.ts"
+import { BadEncoding, type BodyLimits, BodyTooLarge, defaultBodyLimits, RedirectRefused, type ResponseHeaders, send } from "./transport.ts"
+
+/**
+ * A per-company host (a Workday tenant) under `with.base_url` (a proxy or the replay server):
+ * `{origin}/_host/{host}{base path}`, so politeness still keys on the real host and the server
+ * knows which host the request stands for.
+ */
+export const hostRouted = (baseUrl: string, host: string) => {
+  const u = new URL(baseUrl)
+  return `${u.origin}/_host/${host}${u.pathname.replace(/\/+$/, "")}`
+}
 
 /** Politeness per host: how many requests at once and how many per second at most. */
 export interface HostLimits {
@@ -33,9 +43,52 @@ export interface RetryPolicy {
   readonly times: number
   readonly baseMs: number
   readonly capMs: number
+  /** A `Retry-After` longer than this is not waited for: the request gives up (Skippable/Exhausted). */
+  readonly maxRetryAfterMs?: number
 }
 
 export const defaultRetry: RetryPolicy = { times: 4, baseMs: 500, capMs: 30_000 }
+
+/**
+ * Longest `Retry-After` honoured. Rate limits that clear within two minutes are worth waiting for; a
+ * server asking for hours (or a date in 2100) would park a unit until the node's timeout.
+ */
+export const DEFAULT_MAX_RETRY_AFTER_MS = 120_000
+
+/** In flight per real host when the source declares nothing lower (DESIGN.md: 20 made boards look dead). */
+export const DEFAULT_HOST_CONCURRENCY = 6
+
+/**
+ * What one source node asks of every request it makes, whatever host it goes to: its politeness
+ * (declared limits, capped at the per-host default; the user's `with.concurrency`/`per_second` win),
+ * its body caps and its Retry-After cap. Set for a node's fibers with `Effect.locallyScoped(requestPolicy, …)`.
+ */
+export interface RequestPolicy {
+  readonly source: string
+  readonly declared?: HostLimits
+  readonly override?: Partial<HostLimits>
+  readonly body?: Partial<BodyLimits>
+  readonly maxRetryAfterMs?: number
+}
+
+export const requestPolicy = FiberRef.unsafeMake<RequestPolicy | null>(null)
+
+const MB = 1024 * 1024
+
+/** The policy of a source node from its declared limits and its `with.` options. */
+export const sourcePolicy = (
+  src: { readonly kind: string; readonly hostLimits?: HostLimits },
+  opts: { concurrency?: number; per_second?: number; max_body_mb?: number; max_decoded_mb?: number; max_retry_after_s?: number }
+): RequestPolicy => ({
+  source: src.kind,
+  declared: src.hostLimits,
+  override: { concurrency: opts.concurrency, perSecond: opts.per_second },
+  body: {
+    maxBodyBytes: opts.max_body_mb !== undefined ? opts.max_body_mb * MB : undefined,
+    maxDecodedBytes: opts.max_decoded_mb !== undefined ? opts.max_decoded_mb * MB : undefined
+  },
+  maxRetryAfterMs: opts.max_retry_after_s !== undefined ? opts.max_retry_after_s * 1000 : undefined
+})
 
 /**
  * Requests made by the fibers under `countRequests`: the Http service is shared by every node of a run,
@@ -64,8 +117,18 @@ export class Http extends Context.Tag("jobsignal/Http")<Http, {
   readonly setHostLimits: (host: string, limits: HostLimits) => void
   readonly stats: HttpStats
 }>() {
-  static layer = (config: { userAgent?: string; timeoutMs?: number; defaultLimits?: HostLimits } = {}) =>
+  static layer = (config: HttpConfig = {}) =>
     Layer.sync(Http, () => makeHttp(config))
+}
+
+export interface HttpConfig {
+  readonly userAgent?: string
+  readonly timeoutMs?: number
+  /** Per real host, for requests of no source node or a source that declares nothing lower. */
+  readonly defaultLimits?: HostLimits
+  readonly body?: Partial<BodyLimits>
+  readonly retry?: RetryPolicy
+  readonly maxRetryAfterMs?: number
 }
 
 const parseRetryAfter = (value: string | null, nowMs: number): number | undefined => {
@@ -106,26 +169,64 @@ const transportError = (req: HttpRequest, e: unknown, timeoutMs: number) =>
     ? new Retriable({ reason: "Timeout", message: `${where(req)} timed out after ${timeoutMs} ms` })
     : new Retriable({ reason: "Transport", message: `${where(req)} failed: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}` })
 
-const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimits?: HostLimits }) => {
+/** The source's name before a message, unless the unit's own label already starts with it. */
+const sourcePrefix = (req: HttpRequest, policy: RequestPolicy | null) =>
+  policy && !(req.unit ?? "").toLowerCase().startsWith(policy.source.toLowerCase()) ? `${policy.source}: ` : ""
+
+/** Why a body or a redirect was refused: retrying gets the same answer, so the unit is skipped. */
+const refusal = (req: HttpRequest, e: BodyTooLarge | RedirectRefused | BadEncoding, policy: RequestPolicy | null) =>
+  e instanceof BodyTooLarge
+    ? new Skippable({
+        reason: "BodyTooLarge",
+        unit: req.unit,
+        message: `${sourcePrefix(req, policy)}${where(req)}: ${e.message}; raise with.${e.which === "body" ? "max_body_mb" : "max_decoded_mb"} if the source is really that big`
+      })
+    : e instanceof RedirectRefused
+      ? new Skippable({ reason: "BadRedirect", unit: req.unit, message: `${sourcePrefix(req, policy)}${where(req)}: ${e.message}` })
+      : new Skippable({ reason: "BadBody", unit: req.unit, message: `${sourcePrefix(req, policy)}${where(req)}: ${e.message}` })
+
+interface Gate {
+  readonly sem: Effect.Semaphore
+  readonly limits: HostLimits
+  nextAt: number
+}
+
+const makeHttp = (config: HttpConfig) => {
   const limits = new Map<string, HostLimits>()
-  const gates = new Map<string, { sem: Effect.Semaphore; nextAt: number }>()
+  const gates = new Map<string, Gate>()
   const stats: HttpStats = { requests: 0, retries: 0, errors: {} }
-  const defaults = config.defaultLimits ?? { concurrency: 8 }
+  const defaults = config.defaultLimits ?? { concurrency: DEFAULT_HOST_CONCURRENCY }
   const userAgent = config.userAgent ?? "jobsignal/0.1 (+https://github.com/jobsignal)"
 
-  const gate = (host: string) => {
-    let g = gates.get(host)
+  const limitsOf = (p: RequestPolicy): HostLimits => ({
+    concurrency: p.override?.concurrency ?? Math.min(p.declared?.concurrency ?? defaults.concurrency, defaults.concurrency),
+    perSecond: p.override?.perSecond ?? p.declared?.perSecond ?? defaults.perSecond
+  })
+
+  // One gate per real host and source: the source's limits follow each request to the host it goes
+  // to (every Workday tenant host gets Workday's 4 at once / 5 a second). Two sources on one host
+  // (the replay server) keep their own limits; `setHostLimits` makes one gate for every source.
+  const gate = (host: string, policy: RequestPolicy | null): Gate => {
+    const explicit = limits.get(host)
+    const key = explicit || !policy ? host : `${policy.source} ${host}`
+    let g = gates.get(key)
     if (!g) {
-      const l = limits.get(host) ?? defaults
-      g = { sem: Effect.unsafeMakeSemaphore(l.concurrency), nextAt: 0 }
-      gates.set(host, g)
+      const l = explicit ?? (policy ? limitsOf(policy) : defaults)
+      g = { sem: Effect.unsafeMakeSemaphore(l.concurrency), limits: l, nextAt: 0 }
+      gates.set(key, g)
     }
     return g
   }
 
   // `new URL` per request shows in the fan-out profile; the host of a URL prefix is looked up once.
+  // Under a proxy or the replay server, `/_host/{host}/` in the path names the real host.
   const hosts = new Map<string, string>()
   const hostOf = (url: string) => {
+    const marked = url.indexOf("/_host/")
+    if (marked !== -1) {
+      const end = url.indexOf("/", marked + 7)
+      return url.slice(marked + 7, end === -1 ? undefined : end)
+    }
     const end = url.indexOf("/", url.indexOf("//") + 2)
     const origin = end === -1 ? url : url.slice(0, end)
     let host = hosts.get(origin)
@@ -147,7 +248,7 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
    * request's own abort controller, and the whole exchange one async step: racing a sleeping
    * fiber per request, or a chain of steps, cost more than the request (bench/ats-throughput).
    */
-  const exchange = (req: HttpRequest, counter: { n: number } | null) =>
+  const exchange = (req: HttpRequest, counter: { n: number } | null, policy: RequestPolicy | null) =>
     Effect.async<HttpResponse, Retriable | Skippable | Fatal>((resume) => {
       stats.requests++
       if (counter) counter.n++
@@ -160,7 +261,11 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
       const timeoutMs = req.timeoutMs ?? config.timeoutMs ?? 30_000
       const ctrl = new AbortController()
       const timer = setTimeout(() => ctrl.abort(TIMED_OUT), Math.min(timeoutMs, 2_147_483_647))
-      send(req.url, { method: req.method ?? "GET", headers, body, signal: ctrl.signal }).then(
+      const limits: BodyLimits = {
+        maxBodyBytes: policy?.body?.maxBodyBytes ?? config.body?.maxBodyBytes ?? defaultBodyLimits.maxBodyBytes,
+        maxDecodedBytes: policy?.body?.maxDecodedBytes ?? config.body?.maxDecodedBytes ?? defaultBodyLimits.maxDecodedBytes
+      }
+      send(req.url, { method: req.method ?? "GET", headers, body, signal: ctrl.signal, limits }).then(
         (r) => {
           clearTimeout(timer)
           const res: HttpResponse = { status: r.status, headers: r.headers, text: utf8.decode(r.bytes), url: r.url, bytes: r.bytes }
@@ -169,7 +274,9 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
         },
         (e) => {
           clearTimeout(timer)
-          resume(Effect.fail(countError(transportError(req, ctrl.signal.aborted && ctrl.signal.reason === TIMED_OUT ? TIMED_OUT : e, timeoutMs))))
+          const timedOut = ctrl.signal.aborted && ctrl.signal.reason === TIMED_OUT
+          const refused = !timedOut && (e instanceof BodyTooLarge || e instanceof RedirectRefused || e instanceof BadEncoding)
+          resume(Effect.fail(countError(refused ? refusal(req, e, policy) : transportError(req, timedOut ? TIMED_OUT : e, timeoutMs))))
         }
       )
       return Effect.sync(() => {
@@ -179,12 +286,11 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
     })
 
   // Requests are spaced by 1/perSecond per host: each reserves the next slot, then waits for it.
-  const paced = (host: string, req: HttpRequest) => {
-    const perSecond = (limits.get(host) ?? defaults).perSecond
-    const go = Effect.withFiberRuntime<HttpResponse, Retriable | Skippable | Fatal>((fiber) => exchange(req, fiber.getFiberRef(requestCounter)))
+  const paced = (g: Gate, req: HttpRequest, policy: RequestPolicy | null) => {
+    const perSecond = g.limits.perSecond
+    const go = Effect.withFiberRuntime<HttpResponse, Retriable | Skippable | Fatal>((fiber) => exchange(req, fiber.getFiberRef(requestCounter), policy))
     if (!perSecond) return go
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const g = gate(host)
       const at = Math.max(now, g.nextAt)
       g.nextAt = at + 1000 / perSecond
       // Timers cannot wait under a millisecond; a sub-millisecond gap (a lifted per_second) is no wait.
@@ -192,43 +298,76 @@ const makeHttp = (config: { userAgent?: string; timeoutMs?: number; defaultLimit
     })
   }
 
-  const once = (req: HttpRequest) =>
+  const once = (req: HttpRequest, policy: RequestPolicy | null) =>
     Effect.suspend(() => {
-      const host = hostOf(req.url)
-      return gate(host).sem.withPermits(1)(paced(host, req))
+      const g = gate(hostOf(req.url), policy)
+      return g.sem.withPermits(1)(paced(g, req, policy))
     })
 
   return {
-    request: (req: HttpRequest) => withRetry(once(req), req.retry ?? defaultRetry, () => { stats.retries++ }),
+    request: (req: HttpRequest) =>
+      FiberRef.getWith(requestPolicy, (policy) => {
+        const retry = req.retry ?? config.retry ?? defaultRetry
+        const maxRetryAfterMs = policy?.maxRetryAfterMs ?? retry.maxRetryAfterMs ?? config.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
+        return withRetry(once(req, policy), { ...retry, maxRetryAfterMs }, () => { stats.retries++ }).pipe(
+          Effect.mapError((e) =>
+            e._tag === "Skippable" && e.reason === "Exhausted" && e.unit === undefined
+              ? countError(new Skippable({ reason: e.reason, unit: req.unit, message: `${sourcePrefix(req, policy)}${e.message}` }))
+              : e
+          )
+        )
+      }),
     setHostLimits: (host: string, l: HostLimits) => {
       limits.set(host, l)
       // Resized, not replaced: requests of another node already waiting on this host keep one gate.
       const g = gates.get(host)
-      if (g) Effect.runSync(g.sem.resize(l.concurrency))
+      if (g) {
+        Effect.runSync(g.sem.resize(l.concurrency))
+        ;(g as { limits: HostLimits }).limits = l
+      }
     },
     stats
   }
 }
 
-/** Exponential backoff with a cap; a server's `Retry-After` wins when it asks for longer. */
-export const backoffMs = (policy: RetryPolicy, attempt: number, retryAfterMs?: number) =>
-  Math.max(Math.min(policy.capMs, policy.baseMs * 2 ** attempt), retryAfterMs ?? 0)
+/**
+ * Exponential backoff with a cap; a server's `Retry-After` wins when it asks for longer. With `jitter`
+ * (0..1) the exponential part is spread over its upper half, so units that failed together do not
+ * come back together.
+ */
+export const backoffMs = (policy: RetryPolicy, attempt: number, retryAfterMs?: number, jitter?: number) => {
+  const exp = Math.min(policy.capMs, policy.baseMs * 2 ** attempt)
+  return Math.max(jitter === undefined ? exp : exp / 2 + (exp / 2) * jitter, retryAfterMs ?? 0)
+}
 
-/** Retries only `Retriable` failures; everything else passes straight through. */
+/**
+ * Retries only `Retriable` failures; everything else passes straight through. A `Retry-After` over
+ * `policy.maxRetryAfterMs` is not waited for: it ends as Skippable/Exhausted, so the unit is given
+ * up and counted while the rest goes on.
+ */
 export const withRetry = <A, E extends { readonly _tag: string }, R>(
   effect: Effect.Effect<A, E, R>,
   policy: RetryPolicy,
   onRetry: (e: Retriable, attempt: number, delayMs: number) => void = () => {}
-): Effect.Effect<A, E, R> => {
-  const loop = (attempt: number): Effect.Effect<A, E, R> =>
+): Effect.Effect<A, E | Skippable, R> => {
+  const loop = (attempt: number): Effect.Effect<A, E | Skippable, R> =>
     effect.pipe(
       Effect.catchIf(
-        (e): e is E => (e as { _tag: string })._tag === "Retriable" && attempt < policy.times,
-        (e) => {
+        (e): e is E => (e as { _tag: string })._tag === "Retriable",
+        (e): Effect.Effect<A, E | Skippable, R> => {
           const r = e as unknown as Retriable
-          const delay = backoffMs(policy, attempt, r.retryAfterMs)
-          onRetry(r, attempt + 1, delay)
-          return Effect.sleep(Duration.millis(delay)).pipe(Effect.zipRight(loop(attempt + 1)))
+          const cap = policy.maxRetryAfterMs
+          if (cap !== undefined && r.retryAfterMs !== undefined && r.retryAfterMs > cap)
+            return Effect.fail(new Skippable({
+              reason: "Exhausted",
+              message: `${r.message}; it asked to wait ${Math.round(r.retryAfterMs / 1000)} s (Retry-After), over the ${Math.round(cap / 1000)} s cap (with.max_retry_after_s): gave up`
+            }))
+          if (attempt >= policy.times) return Effect.fail(e)
+          return Effect.flatMap(Random.next, (jitter) => {
+            const delay = backoffMs(policy, attempt, r.retryAfterMs, jitter)
+            onRetry(r, attempt + 1, delay)
+            return Effect.sleep(Duration.millis(delay)).pipe(Effect.zipRight(loop(attempt + 1)))
+          })
         }
       )
     )

@@ -13,6 +13,10 @@ export interface ScriptedResponse {
   readonly delayMs?: number
   /** Close the socket without answering (transport error). */
   readonly destroy?: boolean
+  /** Body bytes as given (a compressed body with its content-encoding header, invalid UTF-8); wins over `body`. */
+  readonly bytes?: Uint8Array
+  /** Hostile servers: `endless` sends chunks of the body until the client goes; `silent` accepts and never answers. */
+  readonly hostile?: "endless" | "silent"
 }
 
 export interface ReplayServer {
@@ -21,7 +25,10 @@ export interface ReplayServer {
   readonly baseUrlFor: (kind: string) => string
   /** Responses served (in order) for requests whose path starts with `pathPrefix`, before the fixtures. */
   readonly script: (pathPrefix: string, responses: ReadonlyArray<ScriptedResponse>) => void
-  readonly requests: Array<{ method: string; path: string; at: number }>
+  /** `host` is the real host a `/_host/{host}/…` request stood for (see `hostRouted`). */
+  readonly requests: Array<{ method: string; path: string; at: number; host?: string }>
+  /** Most requests seen in flight at once, per real host (`""` for requests with no `/_host/` prefix). */
+  readonly maxInFlight: () => Record<string, number>
   readonly setLatency: (ms: number) => void
   readonly close: () => Promise<void>
 }
@@ -58,13 +65,23 @@ export const startReplayServer = async (
   const scripts: Array<{ prefix: string; queue: ScriptedResponse[] }> = []
   const requests: ReplayServer["requests"] = []
 
+  const inFlight = new Map<string, number>()
+  const maxInFlight = new Map<string, number>()
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    // `/_host/{host}/rest` stands for `https://{host}/rest` behind a proxy: served as `/rest`, counted per host.
+    const marked = /^\/_host\/([^/]+)(\/.*)?$/.exec(req.url ?? "/")
+    const host = marked?.[1]
+    const n = (inFlight.get(host ?? "") ?? 0) + 1
+    inFlight.set(host ?? "", n)
+    maxInFlight.set(host ?? "", Math.max(n, maxInFlight.get(host ?? "") ?? 0))
+    res.on("close", () => inFlight.set(host ?? "", (inFlight.get(host ?? "") ?? 1) - 1))
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     const body = Buffer.concat(chunks).toString("utf8")
-    const url = new URL(req.url ?? "/", "http://replay")
+    const url = new URL(marked ? marked[2] ?? "/" : req.url ?? "/", "http://replay")
     const method = req.method ?? "GET"
-    requests.push({ method, path: url.pathname + url.search, at: Date.now() })
+    requests.push({ method, path: url.pathname + url.search, at: Date.now(), ...(host ? { host } : {}) })
     if (latency > 0) await new Promise((r) => setTimeout(r, latency))
 
     const scripted = scripts.find((s) => url.pathname.startsWith(s.prefix) && s.queue.length > 0)
@@ -72,8 +89,15 @@ export const startReplayServer = async (
       const r = scripted.queue.shift()!
       if (r.delayMs) await new Promise((ok) => setTimeout(ok, r.delayMs))
       if (r.destroy) return void req.socket.destroy()
+      if (r.hostile === "silent") return
       res.writeHead(r.status, { "content-type": "application/json", ...r.headers })
-      return void res.end(r.body ?? "")
+      if (r.hostile === "endless") {
+        const chunk = Buffer.alloc(64 * 1024, r.body ?? " ")
+        const more = () => { while (!res.destroyed && res.write(chunk)); }
+        res.on("drain", more)
+        return more()
+      }
+      return void res.end(r.bytes ?? r.body ?? "")
     }
 
     const [, kind, ...rest] = url.pathname.split("/")
@@ -113,6 +137,7 @@ export const startReplayServer = async (
     baseUrlFor: (kind) => `${url}/${kind}`,
     script: (prefix, responses) => scripts.push({ prefix, queue: [...responses] }),
     requests,
+    maxInFlight: () => Object.fromEntries(maxInFlight),
     setLatency: (ms) => { latency = ms },
     close: () =>
       new Promise<void>((ok) => {

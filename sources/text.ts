@@ -1,39 +1,87 @@
 import { decodeHTML } from "entities"
+import { Parser } from "htmlparser2"
 
 const BLOCK = new Set(["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section", "article", "blockquote", "pre"])
 const TAG_NAME = /\/?(\w+)/y
+/** Markup the one-scan fast path cannot read right; any of it sends the whole string to the parser. */
+const TABLE = new Set(["table", "tr", "td", "th", "thead", "tbody", "tfoot", "caption"])
 
 /** Past the closing tag of a `<script>` or `<style>` whose opening tag ends at `gt`; `gt + 1` when it has none. */
 const afterScript = (s: string, name: string, gt: number) => {
-  const close = new RegExp(`</${name}>`, "gi")
+  const close = new RegExp(`</${name}\\b[^>]*>`, "gi")
   close.lastIndex = gt + 1
   return close.exec(s) ? close.lastIndex : gt + 1
 }
 
+/** A quote opened inside `s[lt..gt]` and not closed: the `>` at `gt` is inside an attribute value. */
+const quoteOpen = (s: string, lt: number, gt: number) => {
+  let q = 0
+  for (let i = lt + 1; i < gt; i++) {
+    const c = s.charCodeAt(i)
+    if (q === 0 ? c === 34 || c === 39 : c === q) q = q === 0 ? c : 0
+  }
+  return q !== 0
+}
+
+const isAsciiLetter = (c: number) => (c | 32) >= 97 && (c | 32) <= 122
+
 /**
  * Every tag replaced in one scan from "<" to "<", as five regex passes did (they showed in the
  * fan-out profile): script and style dropped with their content, `</li>` dropped, `<li>` a
- * bullet, block tags a line break, any other tag nothing.
+ * bullet, block tags a line break, any other tag nothing. `undefined` when the markup is more
+ * than this scan can read (a comment, a table, a "<" that starts no tag, a ">" inside quotes).
  */
-const stripTags = (s: string) => {
+const stripTags = (s: string): string | undefined => {
   let out = ""
   let from = 0
+  // The next quote of each kind, moved on only when passed: tags without quotes cost no scan.
+  let dq = s.indexOf('"')
+  let sq = s.indexOf("'")
   for (let lt = s.indexOf("<"); lt !== -1; lt = s.indexOf("<", from)) {
     const gt = s.indexOf(">", lt + 1)
-    if (gt === -1) break
-    // "<>" is no tag (a tag holds at least one character); the text goes on after the "<".
-    if (gt === lt + 1) {
-      out += s.slice(from, gt)
-      from = gt
-      continue
-    }
+    const c = s.charCodeAt(lt + 1)
+    const closing = c === 47 // "/"
+    // A tag or comment cut off by the end of the text ("…</p", "<!-- …") is the parser's to drop; a lone "<" is text.
+    if (gt === -1) { if (isAsciiLetter(c) || closing || c === 33) return undefined; break }
+    if (!(isAsciiLetter(c) || (closing && isAsciiLetter(s.charCodeAt(lt + 2))) || (c === 33 /* ! */ && !s.startsWith("--", lt + 2)))) return undefined
+    if (dq !== -1 && dq < lt) dq = s.indexOf('"', lt)
+    if (sq !== -1 && sq < lt) sq = s.indexOf("'", lt)
+    if (((dq !== -1 && dq < gt) || (sq !== -1 && sq < gt)) && quoteOpen(s, lt, gt)) return undefined
     TAG_NAME.lastIndex = lt + 1
     const name = TAG_NAME.exec(s)?.[1].toLowerCase() ?? ""
-    const closing = s.charCodeAt(lt + 1) === 47 // "/"
+    if (TABLE.has(name)) return undefined
     out += s.slice(from, lt) + (name === "li" ? (!closing ? "\n• " : gt === lt + 4 ? "" : "\n") : BLOCK.has(name) ? "\n" : "")
     from = !closing && (name === "script" || name === "style") ? afterScript(s, name, gt) : gt + 1
   }
   return out + s.slice(from)
+}
+
+/**
+ * The same text as `stripTags` gives, read by a real HTML parser: comments and attributes never
+ * reach the text, a "<" that starts no tag stays text, table cells are kept apart (" | "), rows
+ * are lines. Entities come out decoded.
+ */
+const parseTags = (s: string) => {
+  let out = ""
+  let hidden = 0
+  let cells = 0
+  const parser = new Parser({
+    onopentag: (name) => {
+      if (name === "script" || name === "style") hidden++
+      else if (name === "li") out += "\n• "
+      else if (name === "td" || name === "th") out += cells++ > 0 ? " | " : ""
+      else if (name === "tr") { cells = 0; out += "\n" }
+      else if (BLOCK.has(name)) out += "\n"
+    },
+    onclosetag: (name) => {
+      if (name === "script" || name === "style") hidden = Math.max(0, hidden - 1)
+      else if (name !== "li" && name !== "br" && name !== "tr" && BLOCK.has(name)) out += "\n"
+    },
+    ontext: (t) => { if (hidden === 0) out += t }
+  }, { decodeEntities: true, lowerCaseTags: true })
+  parser.write(s)
+  parser.end()
+  return out
 }
 
 // The five basic entities, by the character after "&": [name and ";", what it stands for].
@@ -72,9 +120,11 @@ export const htmlToText = (html: string | null | undefined): string | null => {
   let s = html
   // Escaped HTML ("&lt;p&gt;") is decoded once so the tags can be seen and stripped.
   if (/&lt;\/?[a-z]/i.test(s) && !/<\/?[a-z][^>]*>/i.test(s)) s = decodeEscaped(s)
-  s = stripTags(s)
+  const fast = stripTags(s)
+  // The parser decodes entities itself; decoding its text again would turn "&amp;lt;" into "<".
+  s = fast === undefined ? parseTags(s) : fast.includes("&") ? decodeHTML(fast) : fast
   // Only runs that change are matched: a pattern matching every single space costs more than the rest.
-  s = (s.includes("&") ? decodeHTML(s) : s)
+  s = s
     .replace(/\u00a0/g, " ")
     .replace(/[ \t]{2,}|\t/g, " ")
     .replace(/ +\n *|\n +/g, "\n")

@@ -93,7 +93,7 @@ describe("workday", () => {
   it("puts the tenant host into the path under a base_url, and uses the real host without one", () => {
     const b = { tenant: "synchronyfinancial", site: "University", instance: "wd5" }
     expect(cxsRoot(b, undefined)).toBe("https://synchronyfinancial.wd5.myworkdayjobs.com/wday/cxs/synchronyfinancial/University")
-    expect(cxsRoot(b, "http://127.0.0.1:9/workday/")).toBe("http://127.0.0.1:9/workday/synchronyfinancial.wd5.myworkdayjobs.com/wday/cxs/synchronyfinancial/University")
+    expect(cxsRoot(b, "http://127.0.0.1:9/workday/")).toBe("http://127.0.0.1:9/_host/synchronyfinancial.wd5.myworkdayjobs.com/workday/synchronyfinancial.wd5.myworkdayjobs.com/wday/cxs/synchronyfinancial/University")
   })
 
   it("pages by offset (POST body) until a page comes back empty, and maps remoteType", async () => {

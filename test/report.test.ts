@@ -74,10 +74,24 @@ describe("HTML report", () => {
   })
 
   it("escapes text that came from the warehouse", () => {
-    const evil = renderReportHtml({ ...data, since: "<img src=x onerror=alert(1)>", leads: [{ company: "</script><b>x", signals_90d: 1, ab_jobs: 1, relevant_jobs: 1, lead_score: 3, best_job_title: null }] })
+    const evil = renderReportHtml({ ...data, since: "<img src=x onerror=alert(1)>", leads: [{ company: "</script><b>x", signals_90d: 1, ab_jobs: 1, relevant_jobs: 1, lead_score: 3, best_job_title: null, best_job_url: null }] })
     expect(evil).not.toContain("<img src=x")
     expect(evil).not.toContain("</script><b>x")
     expect(embedded(evil).leads[0].company).toBe("</script><b>x")
+  })
+
+  it("links a lead's best job only when its URL is http(s)", () => {
+    const lead = { company: "Acme", signals_90d: 1, ab_jobs: 1, relevant_jobs: 1, lead_score: 3 }
+    const out = renderReportHtml({ ...data, leads: [
+      { ...lead, best_job_title: "Good job", best_job_url: "https://boards.example/jobs/1" },
+      { ...lead, best_job_title: "Evil job", best_job_url: "javascript:alert(document.cookie)" },
+      { ...lead, best_job_title: "Sneaky job", best_job_url: " JaVaScRiPt:alert(1)" },
+      { ...lead, best_job_title: "Data job", best_job_url: "data:text/html,<script>alert(1)</script>" }
+    ] })
+    const hrefs = [...out.matchAll(/<a href="([^"]*)"/g)].map((m) => m[1])
+    expect(hrefs).toEqual(["https://boards.example/jobs/1"])
+    expect(out).toContain(">Evil job</td>")
+    expect(out).toContain(">Sneaky job</td>")
   })
 
   it("prints a terminal summary with the funnel and the budget share", () => {

@@ -1,6 +1,7 @@
 /**
  * The dashboard's JSON API without a browser: every page's endpoint answers on an empty warehouse,
- * access rules (token, loopback host names, cross-origin writes), and confirmation before mutation.
+ * access rules (token, loopback host names, cross-origin writes, the per-server request token),
+ * query-parameter validation, no database text in errors, and confirmation before mutation.
  */
 import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -9,18 +10,20 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadDag } from "../pipelines/load.ts"
 import { checkBind, refuse } from "../pipelines/serve/auth.ts"
-import { layersRunner } from "../pipelines/serve/job-ops.ts"
+import { layersRunner, type JobOpsRunner } from "../pipelines/serve/job-ops.ts"
 import { startServer } from "../pipelines/serve/server.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
+import { postingsStaging } from "../sources/postings.ts"
+import { safeHref } from "../ui/src/links.ts"
 import { dagFrom, tempDir, testLayer } from "./support/harness.ts"
 
 const TOKEN = "s3cret-token-for-test"
 
 /** node:http, so the Host and Origin headers can be set as a browser on another site would. */
-const call = (url: string, opts: { method?: string; headers?: Record<string, string>; body?: unknown } = {}) =>
+const call = (url: string, opts: { method?: string; headers?: Record<string, string>; body?: unknown; raw?: string } = {}) =>
   new Promise<{ status: number; json: any; type: string }>((resolve, reject) => {
-    const body = opts.body === undefined ? undefined : JSON.stringify(opts.body)
-    const req = request(url, { method: opts.method ?? "GET", headers: { ...(body ? { "content-type": "application/json" } : {}), ...opts.headers } }, (res) => {
+    const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body))
+    const req = request(url, { method: opts.method ?? "GET", headers: { ...(opts.body !== undefined ? { "content-type": "application/json" } : {}), ...opts.headers } }, (res) => {
       let raw = ""
       res.setEncoding("utf8")
       res.on("data", (c) => (raw += c))
@@ -34,9 +37,22 @@ const call = (url: string, opts: { method?: string; headers?: Record<string, str
     req.end(body)
   })
 
+/** What the dashboard page does: read the request token from /api/session, then POST JSON from its own origin. */
+const pagePost = async (base: string, path: string, body: unknown, headers: Record<string, string> = {}) => {
+  const session = await call(`${base}/api/session`, { headers })
+  return call(`${base}${path}`, { method: "POST", body, headers: { origin: base, [session.json.header]: session.json.requestToken, ...headers } })
+}
+
 describe("dashboard API", () => {
   const scope = Effect.runSync(Scope.make())
-  let open = "", locked = "", small = ""
+  let open = "", locked = "", small = "", counted = ""
+  const opsRan: string[] = []
+  // The ops seam, counting: a refused request must not reach it.
+  const countingRunner: JobOpsRunner = {
+    name: "counting", ops: ["fit"],
+    run: (jobId) => Effect.sync(() => { opsRan.push(jobId); return { jobId, results: {}, usd: 0 } }),
+    estimate: () => Effect.succeed({ calls: 0, inputTokens: 0, outputTokens: 0, usd: 0 })
+  }
   let dossierDir = ""
   let ctx: Context.Context<any>
 
@@ -44,9 +60,10 @@ describe("dashboard API", () => {
     ctx = await Effect.runPromise(Layer.buildWithScope(testLayer(join(tempDir("jobsignal-ui-api-"), "api.duckdb")), scope))
     const dag = loadDag("dag.yaml")
     const distDir = tempDir("jobsignal-ui-dist-") // no front end built: the API alone is under test
-    const start = (token?: string, d = dag) =>
-      Effect.runPromise(startServer({ port: 0, host: "127.0.0.1", token: token ? Redacted.make(token) : undefined, dag: d, ops: layersRunner, distDir }).pipe(Effect.provide(ctx), Scope.extend(scope)))
+    const start = (token?: string, d = dag, ops: JobOpsRunner = layersRunner) =>
+      Effect.runPromise(startServer({ port: 0, host: "127.0.0.1", token: token ? Redacted.make(token) : undefined, dag: d, ops, distDir }).pipe(Effect.provide(ctx), Scope.extend(scope)))
     open = (await start()).url
+    counted = (await start(undefined, dag, countingRunner)).url
     locked = (await start(TOKEN)).url
     const dir = tempDir("jobsignal-ui-dag-")
     dossierDir = join(dir, "dossiers")
@@ -73,17 +90,17 @@ describe("dashboard API", () => {
   })
 
   it("changes nothing without confirm: true", async () => {
-    const run = await call(`${open}/api/runs`, { method: "POST", body: { mode: "run" } })
+    const run = await pagePost(open, "/api/runs", { mode: "run" })
     expect(run.status).toBe(400)
     expect(run.json.error).toMatch(/confirm: true/)
-    const ops = await call(`${open}/api/ops`, { method: "POST", body: { jobIds: ["a"], ops: ["fit"], tier: "fast" } })
+    const ops = await pagePost(open, "/api/ops", { jobIds: ["a"], ops: ["fit"], tier: "fast" })
     expect(ops.status).toBe(400)
     expect((await call(`${open}/api/runs`)).json.runs).toEqual([])
-    const bad = await call(`${open}/api/ops`, { method: "POST", body: { jobIds: ["a"], ops: ["fit"], tier: "gold", confirm: true } })
+    const bad = await pagePost(open, "/api/ops", { jobIds: ["a"], ops: ["fit"], tier: "gold", confirm: true })
     expect(bad.status).toBe(400)
-    const unknownOp = await call(`${open}/api/ops`, { method: "POST", body: { jobIds: ["a"], ops: ["teleport"], tier: "fast", confirm: true } })
+    const unknownOp = await pagePost(open, "/api/ops", { jobIds: ["a"], ops: ["teleport"], tier: "fast", confirm: true })
     expect(unknownOp.json.error).toMatch(/unknown operation/)
-    const backfill = await call(`${open}/api/runs`, { method: "POST", body: { mode: "backfill", confirm: true } })
+    const backfill = await pagePost(open, "/api/runs", { mode: "backfill", confirm: true })
     expect(backfill.json.error).toMatch(/needs node and since/)
   })
 
@@ -120,6 +137,98 @@ describe("dashboard API", () => {
     expect((await call(`${small}/api/jobs/j3/dossier`)).status).toBe(404)
   })
 
+  it("refuses every cross-site request shape with 403 and starts nothing", async () => {
+    const port = new URL(counted).port
+    const runBody = JSON.stringify({ mode: "run", confirm: true })
+    const opsBody = { jobIds: ["j-1"], ops: ["fit"], tier: "fast", confirm: true }
+    const { json: session } = await call(`${counted}/api/session`)
+    const shapes: Array<[string, string, Parameters<typeof call>[1]]> = [
+      // A plain HTML form on another local port: text/plain needs no preflight, and the old check ignored the port.
+      ["text/plain form POST from another port", "/api/runs", { method: "POST", raw: runBody, headers: { origin: "http://127.0.0.1:9999", "content-type": "text/plain" } }],
+      ["text/plain form POST to ops", "/api/ops", { method: "POST", raw: JSON.stringify(opsBody), headers: { origin: "http://127.0.0.1:9999", "content-type": "text/plain" } }],
+      ["JSON from another port, even with the token", "/api/ops", { method: "POST", body: opsBody, headers: { origin: "http://127.0.0.1:9999", [session.header]: session.requestToken } }],
+      ["JSON from localhost on another port", "/api/ops", { method: "POST", body: opsBody, headers: { origin: `http://localhost:${Number(port) + 1}` } }],
+      ["https origin on our host and port", "/api/ops", { method: "POST", body: opsBody, headers: { origin: `https://127.0.0.1:${port}`, [session.header]: session.requestToken } }],
+      ["no origin and no token", "/api/ops", { method: "POST", body: opsBody }],
+      ["no origin and no token, runs", "/api/runs", { method: "POST", body: { mode: "run", confirm: true } }],
+      ["our origin without the token", "/api/ops", { method: "POST", body: opsBody, headers: { origin: counted } }],
+      ["our origin with a wrong token", "/api/ops", { method: "POST", body: opsBody, headers: { origin: counted, [session.header]: "guessed" } }],
+      ["null origin (sandboxed frame, file:)", "/api/ops", { method: "POST", body: opsBody, headers: { origin: "null", [session.header]: session.requestToken } }],
+      ["a same-site page per sec-fetch-site", "/api/ops", { method: "POST", body: opsBody, headers: { "sec-fetch-site": "same-site", [session.header]: session.requestToken } }],
+      ["cancel from another port", "/api/tasks/t1/cancel", { method: "POST", body: { confirm: true }, headers: { origin: "http://127.0.0.1:9999" } }]
+    ]
+    for (const [name, path, opts] of shapes) {
+      const r = await call(`${counted}${path}`, opts)
+      expect([name, r.status]).toEqual([name, 403])
+    }
+    // Another origin cannot read the token either: the session endpoint refuses it.
+    expect((await call(`${counted}/api/session`, { headers: { origin: "http://127.0.0.1:9999" } })).status).toBe(403)
+    expect(opsRan).toEqual([])
+    expect((await call(`${counted}/api/tasks`)).json.tasks).toEqual([])
+    expect((await call(`${counted}/api/runs`)).json.runs).toEqual([])
+  })
+
+  it("the page's own request (own origin, request token, JSON) starts the operation", async () => {
+    const r = await pagePost(counted, "/api/ops", { jobIds: ["j-1"], ops: ["fit"], tier: "fast", confirm: true })
+    expect(r.status).toBe(202)
+    let task = r.json
+    while (task.status === "running") task = (await call(`${counted}/api/tasks/${r.json.id}`)).json
+    expect(opsRan).toEqual(["j-1"])
+    // Same origin and token but a text/plain body is still not a mutation this server takes.
+    const { json: session } = await call(`${counted}/api/session`)
+    const plain = await call(`${counted}/api/ops`, { method: "POST", raw: "{}", headers: { origin: counted, "content-type": "text/plain", [session.header]: session.requestToken } })
+    expect(plain.status).toBe(415)
+    // Each server has its own token: another server's does not work here.
+    const other = (await call(`${open}/api/session`)).json.requestToken
+    expect(other).not.toBe(session.requestToken)
+    const wrongServer = await call(`${counted}/api/ops`, { method: "POST", body: { jobIds: ["j-2"], ops: ["fit"], tier: "fast", confirm: true }, headers: { origin: counted, [session.header]: other } })
+    expect(wrongServer.status).toBe(403)
+    expect(opsRan).toEqual(["j-1"])
+  })
+
+  it("with JOBSIGNAL_UI_TOKEN, mutations need both the bearer token and the request token", async () => {
+    const auth = { authorization: `Bearer ${TOKEN}` }
+    expect((await call(`${locked}/api/session`)).status).toBe(401)
+    const noRequestToken = await call(`${locked}/api/runs`, { method: "POST", body: { mode: "run" }, headers: { ...auth, origin: locked } })
+    expect(noRequestToken.status).toBe(403)
+    const page = await pagePost(locked, "/api/runs", { mode: "run" }, auth)
+    expect([page.status, page.json.error]).toEqual([400, expect.stringMatching(/confirm: true/)])
+  })
+
+  it("answers 400 naming the parameter for every bad query parameter", async () => {
+    const bad: Array<[string, string]> = [
+      ["sort=salary;drop table jobs", "sort"], ["sort=bogus", "sort"], ["dir=sideways", "dir"], ["dir=asc nulls first", "dir"],
+      ["limit=abc", "limit"], ["limit=1.5", "limit"], ["limit=0", "limit"], ["limit=100000", "limit"], ["limit=-1", "limit"], ["limit=1e3", "limit"],
+      ["offset=-5", "offset"], ["offset=x", "offset"], ["offset=99999999999999999999", "offset"],
+      ["minFit=abc", "minFit"], ["minFit=101", "minFit"], ["minFit=-1", "minFit"], ["minFit=NaN", "minFit"],
+      ["tier=Z", "tier"], ["relevant=maybe", "relevant"], ["remote=mars", "remote"],
+      [`q=${"x".repeat(300)}`, "q"], ["q=a%00b", "q"], ["posted_since=2026-01-01", "posted_since"]
+    ]
+    for (const [qs, name] of bad) {
+      const r = await call(`${open}/api/jobs?${qs}`)
+      expect([qs, r.status]).toEqual([qs, 400])
+      expect([qs, r.json.error]).toEqual([qs, expect.stringContaining(name)])
+    }
+    const good = await call(`${open}/api/jobs?sort=posted&dir=asc&limit=5&offset=0&minFit=70.5&tier=none&relevant=unscored&remote=hybrid&q=eng`)
+    expect([good.status, good.json]).toEqual([200, { total: 0, rows: [] }])
+  })
+
+  it("never sends database error text to the client: a generic 500 with an id", async () => {
+    const rename = (from: string, to: string) => Effect.runPromise(Effect.gen(function* () {
+      const w = yield* Warehouse
+      yield* w.exec(`alter table ${from} rename to ${to}`)
+    }).pipe(Effect.provide(ctx)))
+    await rename("llm_calls", "llm_calls_hidden")
+    try {
+      const r = await call(`${open}/api/cost`)
+      expect(r.status).toBe(500)
+      expect(r.json.error).toMatch(/^internal error [0-9a-f]{8} /)
+      expect(JSON.stringify(r.json)).not.toMatch(/llm_calls|Catalog|Binder|Parser|duckdb|select/i)
+    } finally {
+      await rename("llm_calls_hidden", "llm_calls")
+    }
+  })
+
   it("will not bind beyond loopback without JOBSIGNAL_UI_TOKEN", () => {
     expect(checkBind({ host: "0.0.0.0" })?.message).toMatch(/JOBSIGNAL_UI_TOKEN/)
     expect(checkBind({ host: "0.0.0.0", token: Redacted.make("t") })).toBeUndefined()
@@ -127,5 +236,34 @@ describe("dashboard API", () => {
     expect(checkBind({ host: "::1" })).toBeUndefined()
     expect(refuse({ host: "127.0.0.1" }, { method: "GET", headers: { host: "localhost:8787" } })).toBeUndefined()
     expect(refuse({ host: "127.0.0.1" }, { method: "GET", headers: { host: "[::1]:8787" } })).toBeUndefined()
+    // Exact origin, IPv6 included: the port the request arrived on must be the one in Host and Origin.
+    const post = (origin: string, host: string, localPort: number) =>
+      refuse({ host: "::1" }, { method: "POST", headers: { host, origin, "content-type": "application/json", "x-jobsignal-token": "t" }, localPort }, "t")?.status
+    expect(post("http://[::1]:8787", "[::1]:8787", 8787)).toBeUndefined()
+    expect(post("http://[::1]:9999", "[::1]:8787", 8787)).toBe(403)
+    expect(post("http://[::1]:9999", "[::1]:9999", 8787)).toBe(403)
+    expect(post("http://localhost:8787", "127.0.0.1:8787", 8787)).toBe(403)
+  })
+})
+
+describe("untrusted links from postings", () => {
+  const posting = { source: "greenhouse", source_id: "1", title: "Engineer", company: "Acme", remote: "unknown" as const }
+  const hostile = ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "java\nscript:alert(1)", "\u0001javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "/jobs/1", "//evil.example/x", "file:///etc/passwd"]
+
+  it("normalization keeps only http(s) job and apply URLs and notes which it dropped", () => {
+    for (const bad of hostile) {
+      const row = postingsStaging.toRow({ ...posting, url: bad, apply_url: bad, raw: { id: 1 } })
+      expect([bad, row.url, row.apply_url]).toEqual([bad, null, null])
+      expect(row.raw).toEqual({ id: 1, refused_urls: ["url", "apply_url"] })
+    }
+    const ok = postingsStaging.toRow({ ...posting, url: "https://boards.greenhouse.io/acme/jobs/1", apply_url: "http://acme.example/apply?id=1", raw: { id: 1 } })
+    expect([ok.url, ok.apply_url, ok.raw]).toEqual(["https://boards.greenhouse.io/acme/jobs/1", "http://acme.example/apply?id=1", { id: 1 }])
+    expect(postingsStaging.toRow({ ...posting, url: "https://a.example/1", apply_url: null }).raw).toBeNull()
+  })
+
+  it("the dashboard makes an href only from an http(s) URL", () => {
+    for (const bad of [...hostile, "", null, 42, "https://"]) expect([bad, safeHref(bad)]).toEqual([bad, undefined])
+    expect(safeHref("https://boards.greenhouse.io/acme/jobs/1")).toBe("https://boards.greenhouse.io/acme/jobs/1")
+    expect(safeHref(" http://acme.example/apply ")).toBe("http://acme.example/apply")
   })
 })

@@ -1,8 +1,8 @@
 import { Effect, Schema } from "effect"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { runBatched, llmRuntime, TierChoice, resolveTier, type LlmTask } from "./llm/index.ts"
-import { makeItem, untrustedDataRules } from "./llm/prompt.ts"
+import { everyCallFailed, runBatched, llmRuntime, TierChoice, resolveTier, type LlmTask } from "./llm/index.ts"
+import { describeSigns, makeItem, untrustedDataRules } from "./llm/prompt.ts"
 import { inputRunIds, jobsTouchedBy, placeholders, renderJob, renderProfile } from "./job-prompt.ts"
 import { lexicalScore, prefilter } from "./lexical.ts"
 import { loadProfile, type Profile } from "./profile.ts"
@@ -68,21 +68,24 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
     const version = rt.available ? task.promptVersion : `${RELEVANCE_PROMPT}-lexical:${profileHash}:${opts.min_lexical_score}`
     const items = jobs.map((j) => ({ job: j, item: makeItem(j.id, renderJob(j, opts.snippet_chars)) }))
 
-    const prior = new Map<string, { v: string | null; h: string | null }>()
+    const prior = new Map<string, { v: string | null; h: string | null; relevant: boolean | null; lexical: number | null }>()
     for (let i = 0; i < jobs.length; i += 1000) {
       const ids = jobs.slice(i, i + 1000).map((j) => j.id)
-      const rows = yield* w.query<{ job_id: string; v: string | null; h: string | null }>(
-        `select job_id, relevance_prompt_version as v, relevance_input_hash as h from job_scores where job_id in (${placeholders(ids.length)})`, ids)
+      const rows = yield* w.query<{ job_id: string; v: string | null; h: string | null; relevant: boolean | null; lexical: number | null }>(
+        `select job_id, relevance_prompt_version as v, relevance_input_hash as h, relevant, lexical_score as lexical from job_scores where job_id in (${placeholders(ids.length)})`, ids)
       for (const r of rows) prior.set(r.job_id, r)
     }
     const now = new Date().toISOString()
-    const unchanged = items.filter((x) => prior.get(x.job.id)?.v === version && prior.get(x.job.id)?.h === x.item.hash)
+    // A flagged job judged relevant above its lexical judgement (before that was capped) is judged again; the result cache answers it.
+    const uncapped = (p: { relevant: boolean | null; lexical: number | null }, x: (typeof items)[number]) =>
+      rt.available && x.item.injection.length > 0 && p.relevant === true && (p.lexical ?? 0) < opts.min_lexical_score
+    const unchanged = items.filter((x) => { const p = prior.get(x.job.id); return p?.v === version && p.h === x.item.hash && !uncapped(p, x) })
     const todo = items.filter((x) => !unchanged.includes(x))
     const rows: RelevanceRow[] = []
     const row = (x: (typeof items)[number], r: Partial<RelevanceRow>): RelevanceRow => ({
       job_id: x.job.id, relevant: null, relevance_reason: "", relevance_by: null, relevance_model: null, relevance_prompt_version: null,
       relevance_input_hash: x.item.hash, relevance_run_id: ctx.runId, relevance_at: now, lexical_score: lexicalScore(profile, x.job).score,
-      injection_suspected: false, ...r
+      injection_suspected: x.item.injection.length > 0, ...r
     })
     const survivors: typeof items = []
     for (const x of todo) {
@@ -107,12 +110,20 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
       }).pipe(Effect.provide(rt.layer))
       for (const x of survivors) {
         const r = report.results.get(x.job.id)
-        if (r) rows.push(row(x, { relevant: r.out.relevant, relevance_reason: r.out.reason, relevance_by: "llm", relevance_model: r.model, relevance_prompt_version: version, injection_suspected: r.injectionSuspected }))
+        if (r && x.item.injection.length > 0) {
+          // The model may have been obeyed: it can turn the lexical judgement down, never up.
+          const ls = lexicalScore(profile, x.job)
+          const lexical = ls.score >= opts.min_lexical_score
+          const reason = `${r.out.reason} [prompt injection suspected (${describeSigns(x.item.injection)}): ${r.out.relevant && !lexical ? `the model's "relevant" was overruled by the lexical score ${ls.score} < ${opts.min_lexical_score}` : "the model's answer stands, at or below the lexical judgement"}]`
+          rows.push(row(x, { relevant: r.out.relevant && lexical, relevance_reason: reason, relevance_by: "llm", relevance_model: r.model, relevance_prompt_version: version }))
+        } else if (r) rows.push(row(x, { relevant: r.out.relevant, relevance_reason: r.out.reason, relevance_by: "llm", relevance_model: r.model, relevance_prompt_version: version }))
         else rows.push(row(x, { relevance_reason: report.failed.get(x.job.id) ?? "not judged: the LLM budget stopped this run" }))
       }
+      const outage = everyCallFailed(ctx.node, [report])
+      if (outage) return yield* outage
       if (report.budgetExceeded) { partial = true; notes.push(`BudgetExceeded: ${report.budgetExceeded.message}; ${report.unscored.length} job(s) left for the next run`) }
       if (report.failed.size > 0) { partial = true; notes.push(`${report.failed.size} job(s) could not be judged (see job_scores.relevance_reason)`) }
-      details = { ...details, outcome: report.budgetExceeded ? "BudgetExceeded" : "ok", ...report.stats, retryLog: undefined, failed: report.failed.size, unscored: report.unscored.length, final_tier: report.finalTier }
+      details = { ...details, outcome: report.budgetExceeded ? "BudgetExceeded" : "ok", ...report.stats, retryLog: undefined, flagged: survivors.filter((x) => x.item.injection.length > 0).length, failed: report.failed.size, unscored: report.unscored.length, final_tier: report.finalTier }
     }
     yield* writeRelevance(rows, unchanged.map((x) => x.job.id), ctx.runId)
     const relevant = rows.filter((r) => r.relevant === true).length

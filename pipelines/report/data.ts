@@ -14,7 +14,7 @@ export interface ReportData {
   readonly signalsPerType: ReadonlyArray<{ type: string; signals: number; companies: number }>
   readonly sourceErrors: ReadonlyArray<{ node: string; retriable: number; skippable: number; fatal: number; runs: number; rows: number; failed_runs: number }>
   readonly dq: ReadonlyArray<{ node: string; rule: string; checked: number; passed: number; quarantined: number; open_quarantine: number }>
-  readonly leads: ReadonlyArray<{ company: string; signals_90d: number; ab_jobs: number; relevant_jobs: number; lead_score: number; best_job_title: string | null }>
+  readonly leads: ReadonlyArray<{ company: string; signals_90d: number; ab_jobs: number; relevant_jobs: number; lead_score: number; best_job_title: string | null; best_job_url: string | null }>
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v))
@@ -49,7 +49,7 @@ export const readReport = (since: string, budget: ReportData["budget"] = {}) =>
        from dq_results d left join v_dq v on v.node = d.node and v.rule = d.rule
        where d.checked_at >= $1::date group by 1, 2 order by 1, 2`, p), ["checked", "passed", "quarantined", "open_quarantine"])
     const leads = nums(yield* w.query<ReportData["leads"][number]>(
-      `select company, signals_90d, ab_jobs, relevant_jobs, lead_score, best_job_title from v_leads order by lead_score desc, company limit 15`), ["signals_90d", "ab_jobs", "relevant_jobs", "lead_score"])
+      `select company, signals_90d, ab_jobs, relevant_jobs, lead_score, best_job_title, best_job_url from v_leads order by lead_score desc, company limit 15`), ["signals_90d", "ab_jobs", "relevant_jobs", "lead_score"])
     const [t] = yield* w.query<Record<string, unknown>>(
       `select (select count(*) from jobs) as jobs,
               (select count(*) from jobs where first_seen >= $1::date) as new_jobs,

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
+import { httpUrl } from "../../model/url.ts"
 import type { ReportData } from "./data.ts"
 
 /** The charts the report draws, by element id; the test and the screenshot script check these. */
@@ -29,11 +30,17 @@ const esc = (s: unknown) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "
 const jsonForScript = (v: unknown) => JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029")
 const usd = (n: number) => `$${n.toFixed(n < 10 ? 2 : 0)}`
 
-const table = (rows: ReadonlyArray<Record<string, unknown>>, empty: string) => {
+/** `links` names, per column, the column holding its URL: the cell is a link only when that URL is http(s). */
+const table = (rows: ReadonlyArray<Record<string, unknown>>, empty: string, links: Record<string, string> = {}) => {
   if (rows.length === 0) return `<p class="empty">${esc(empty)}</p>`
-  const cols = Object.keys(rows[0])
+  const urlCols = new Set(Object.values(links))
+  const cols = Object.keys(rows[0]).filter((c) => !urlCols.has(c))
+  const cell = (r: Record<string, unknown>, c: string) => {
+    const href = links[c] ? httpUrl(r[links[c]]) : undefined
+    return href ? `<a href="${esc(href)}" rel="noreferrer">${esc(r[c])}</a>` : esc(r[c])
+  }
   return `<table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${cols.map((c) => `<td${typeof r[c] === "number" ? ' class="n"' : ""}>${esc(r[c])}</td>`).join("")}</tr>`)
+    .map((r) => `<tr>${cols.map((c) => `<td${typeof r[c] === "number" ? ' class="n"' : ""}>${cell(r, c)}</td>`).join("")}</tr>`)
     .join("")}</tbody></table>`
 }
 
@@ -124,7 +131,7 @@ table{border-collapse:collapse;width:100%;font-size:12px}th,td{border-bottom:1px
 <div class="cards">${cards.map(([k, v]) => `<div class="card"><b>${esc(v)}</b><span>${esc(k)}</span></div>`).join("")}</div>
 <div class="grid">
 ${Object.entries(CHARTS).map(([id, title]) => `<div class="panel"><h2>${esc(title)}</h2><div class="chart" id="${id}" data-chart="${id}"></div></div>`).join("\n")}
-<div class="panel"><h2>Top leads (signals + A/B jobs)</h2>${table(d.leads, "no leads yet")}</div>
+<div class="panel"><h2>Top leads (signals + A/B jobs)</h2>${table(d.leads, "no leads yet", { best_job_title: "best_job_url" })}</div>
 <div class="panel"><h2>Runs</h2>${table(d.funnelRuns.slice(-12), "no runs in this period")}</div>
 <div class="panel"><h2>Data quality</h2>${table(d.dq, "no data-quality results in this period")}</div>
 </div>

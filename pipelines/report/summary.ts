@@ -20,6 +20,6 @@ export const renderSummary = (d: ReportData): string => {
   if (noisy.length > 0) out.push("", "source errors:", formatTable(noisy))
   const dqBad = d.dq.filter((r) => r.passed < r.checked)
   if (dqBad.length > 0) out.push("", "data-quality rules with failures:", formatTable(dqBad))
-  if (d.leads.length > 0) out.push("", "top leads:", formatTable(d.leads.slice(0, 8)))
+  if (d.leads.length > 0) out.push("", "top leads:", formatTable(d.leads.slice(0, 8).map(({ best_job_url: _, ...l }) => l)))
   return out.join("\n")
 }

@@ -22,7 +22,8 @@ export interface JobFilter {
   readonly offset?: number
 }
 
-const SORTS: Record<string, string> = {
+/** Sort keys the API accepts, each to its SQL expression (the only way a sort reaches SQL). */
+export const JOB_SORTS: Record<string, string> = {
   fit: "s.fit_score", tier: "s.tier", relevance: "s.relevant", source: "j.source", company: "j.company", title: "j.title",
   posted: "coalesce(j.posted_at, j.first_seen)", remote: "j.remote", salary: "coalesce(j.salary_max, j.salary_min)", seen: "j.last_seen"
 }
@@ -45,7 +46,7 @@ export const listJobs = (f: JobFilter) =>
     if (f.relevant === "no") where.push("s.relevant = false")
     if (f.relevant === "unscored") where.push("s.relevant is null")
     if (f.minFit !== undefined && Number.isFinite(f.minFit)) where.push(`s.fit_score >= ${p(f.minFit)}`)
-    const sort = SORTS[f.sort ?? "fit"] ?? SORTS.fit
+    const sort = JOB_SORTS[f.sort ?? "fit"] ?? JOB_SORTS.fit
     const dir = f.dir === "asc" ? "asc" : "desc"
     const limit = Math.min(Math.max(1, f.limit ?? 200), 1000)
     const offset = Math.max(0, f.offset ?? 0)

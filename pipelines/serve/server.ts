@@ -1,6 +1,7 @@
 import { HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer } from "@effect/platform-node"
+import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
 import { Context, Effect, Layer, Schema, Stream } from "effect"
+import { randomUUID } from "node:crypto"
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { createServer } from "node:http"
 import { join, normalize, resolve, sep } from "node:path"
@@ -9,8 +10,9 @@ import { Http } from "../../sources/http.ts"
 import { TierChoice } from "../../transforms/llm/index.ts"
 import type { LoadedDag } from "../load.ts"
 import { runDag, type RunRequest } from "../runner.ts"
-import { refuse, type Access } from "./auth.ts"
+import { newRequestToken, refuse, REQUEST_TOKEN_HEADER, type Access } from "./auth.ts"
 import type { JobOpsRunner } from "./job-ops.ts"
+import { jobFilterFrom } from "./params.ts"
 import { costPage, dagGraph, jobDetail, jobFacets, listJobs, listRuns, runNodes, signalsPage } from "./queries.ts"
 import { makeTasks, type Tasks } from "./tasks.ts"
 import { uiDist } from "./ui-build.ts"
@@ -64,20 +66,31 @@ const sse = (events: Stream.Stream<{ readonly seq: number }>) =>
     { contentType: "text/event-stream", headers: { "cache-control": "no-cache", "x-accel-buffering": "no" } }
   )
 
-const api = (cfg: ServeConfig, tasks: Tasks) =>
+/**
+ * A failure the client did not cause: logged with an id, answered with the id only, so database
+ * error text (SQL, file paths, values) never reaches the page.
+ */
+const internalError = (e: unknown) =>
+  Effect.gen(function* () {
+    const id = randomUUID().slice(0, 8)
+    const err = e as { _tag?: string; message?: string }
+    yield* Effect.logError(`dashboard API error ${id}: ${err._tag ?? "Error"}: ${err.message ?? String(e)}`)
+    return yield* HttpServerResponse.json({ error: `internal error ${id} (details in the server log)`, id }, { status: 500 })
+  })
+
+const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
   HttpRouter.empty.pipe(
+    // The page's request token: readable only by a same-origin page (no CORS), sent back on every mutation.
+    HttpRouter.get("/api/session", HttpServerResponse.json({ requestToken, header: REQUEST_TOKEN_HEADER }, { headers: { "cache-control": "no-store" } })),
     HttpRouter.get("/api/health", Effect.gen(function* () {
       const w = yield* Warehouse
       return yield* HttpServerResponse.json({ ok: true, warehouse: w.path, dag: cfg.dag.path, opsRunner: cfg.ops.name, ops: cfg.ops.ops, tiers: ["fast", "balanced", "quality", "auto"] })
     })),
     HttpRouter.get("/api/jobs", Effect.gen(function* () {
       const q = yield* search
-      const num = (k: string) => (q(k) === undefined ? undefined : Number(q(k)))
-      const result = yield* listJobs({
-        q: q("q"), source: q("source"), remote: q("remote"), tier: q("tier"), relevant: q("relevant") as "yes" | "no" | "unscored" | undefined,
-        minFit: num("minFit"), sort: q("sort"), dir: q("dir") as "asc" | "desc" | undefined, limit: num("limit"), offset: num("offset")
-      })
-      return yield* HttpServerResponse.json(result)
+      const filter = jobFilterFrom(q, Object.keys(yield* HttpServerRequest.ParsedSearchParams))
+      if (filter._tag === "Left") return yield* new BadRequest({ status: 400, message: filter.left })
+      return yield* HttpServerResponse.json(yield* listJobs(filter.right))
     })),
     HttpRouter.get("/api/facets", Effect.flatMap(jobFacets, (f) => HttpServerResponse.json(f))),
     HttpRouter.get("/api/jobs/:id", Effect.gen(function* () {
@@ -169,9 +182,12 @@ const api = (cfg: ServeConfig, tasks: Tasks) =>
     HttpRouter.get("/api/cost", Effect.flatMap(costPage(cfg.dag), (d) => HttpServerResponse.json(d))),
     HttpRouter.catchAll((e) => {
       const err = e as { _tag?: string; status?: number; message?: string }
-      const status = err._tag === "BadRequest" ? err.status! : err._tag === "RouteNotFound" ? 404 : 500
-      return HttpServerResponse.json({ error: err.message ?? String(e), tag: err._tag ?? "Error" }, { status }).pipe(Effect.orDie)
-    })
+      if (err._tag === "BadRequest") return HttpServerResponse.json({ error: err.message, tag: err._tag }, { status: err.status! }).pipe(Effect.orDie)
+      if (err._tag === "RouteNotFound") return HttpServerResponse.json({ error: "no such API endpoint", tag: err._tag }, { status: 404 }).pipe(Effect.orDie)
+      return internalError(e).pipe(Effect.orDie)
+    }),
+    // Defects (a throw inside a query helper) get the same treatment as failures.
+    HttpRouter.catchAllCause((cause) => internalError(cause).pipe(Effect.orDie))
   )
 
 const MIME: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json", ".png": "image/png" }
@@ -189,11 +205,11 @@ const staticFiles = (dist: string) =>
   }).pipe(Effect.orDie)
 
 /** Refuses API requests the access rules do not allow (auth.ts); static files carry no data. */
-const guard = (access: Access) =>
+const guard = (access: Access, requestToken: string) =>
   HttpMiddleware.make((app) =>
     Effect.gen(function* () {
       const req = yield* HttpServerRequest.HttpServerRequest
-      const r = refuse(access, { method: req.method, headers: req.headers })
+      const r = refuse(access, { method: req.method, headers: req.headers, localPort: NodeHttpServerRequest.toIncomingMessage(req).socket.localPort }, requestToken)
       if (r && (req.url.startsWith("/api/") || r.status === 403)) return yield* HttpServerResponse.json({ error: r.message }, { status: r.status }).pipe(Effect.orDie)
       return yield* app
     })
@@ -201,8 +217,9 @@ const guard = (access: Access) =>
 
 export const makeApp = (cfg: ServeConfig) => {
   const tasks = makeTasks()
-  const router = api(cfg, tasks).pipe(HttpRouter.get("*", staticFiles(cfg.distDir ?? uiDist)))
-  return { app: guard(cfg)(router), tasks }
+  const requestToken = newRequestToken()
+  const router = api(cfg, tasks, requestToken).pipe(HttpRouter.get("*", staticFiles(cfg.distDir ?? uiDist)))
+  return { app: guard(cfg, requestToken)(router), tasks }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Clock, Effect, Schema, Stream } from "effect"
 import { Fatal } from "../../pipelines/errors.ts"
-import { fetchJson } from "../http.ts"
+import { fetchJson, hostRouted } from "../http.ts"
 import { decodeEach } from "../decode.ts"
 import { detailOrNull } from "../detail.ts"
 import { baseSourceOptions } from "../options.ts"
@@ -35,10 +35,11 @@ export const workdayHost = (b: WorkdayBoard) => `${b.tenant}.${b.instance}.mywor
 
 /**
  * The CXS API root of one board. Each tenant has its own host, so under `with.base_url` (a proxy
- * or the replay server) the host moves into the path: `{base_url}/{tenant}.{instance}.myworkdayjobs.com/wday/cxs/{tenant}/{site}`.
+ * or the replay server) the host moves into the path: `{base_url}/{tenant}.{instance}.myworkdayjobs.com/wday/cxs/{tenant}/{site}`,
+ * behind a `/_host/{host}` prefix so per-host limits apply to each tenant (see `hostRouted`).
  */
 export const cxsRoot = (b: WorkdayBoard, baseUrl: string | undefined) =>
-  `${baseUrl ? `${baseUrl.replace(/\/+$/, "")}/${workdayHost(b)}` : `https://${workdayHost(b)}`}/wday/cxs/${encodeURIComponent(b.tenant)}/${encodeURIComponent(b.site)}`
+  `${baseUrl ? `${hostRouted(baseUrl, workdayHost(b))}/${workdayHost(b)}` : `https://${workdayHost(b)}`}/wday/cxs/${encodeURIComponent(b.tenant)}/${encodeURIComponent(b.site)}`
 
 const unitOf = (board: WorkdayBoard, company: string | null, domain: string | null): WorkdayUnit =>
   ({ key: `${board.tenant}.${board.instance}/${board.site}`, board, company, domain })

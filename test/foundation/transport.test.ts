@@ -1,13 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { createServer, type Server } from "node:http"
-import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from "node:zlib"
+import { brotliCompressSync, constants, deflateRawSync, deflateSync, gzipSync } from "node:zlib"
+import { randomBytes } from "node:crypto"
 import { send } from "../../sources/transport.ts"
 import { Http } from "../../sources/http.ts"
 
 // The connector base no longer uses `fetch`, so what `fetch` did for free is tested here:
 // content-encodings and redirects, on a loopback server.
 const body = JSON.stringify({ jobs: [{ id: 1, title: "Nurse — São Paulo" }] })
+// Over 256 KB even compressed, so it takes the streaming decoders rather than the one-call ones.
+const big = JSON.stringify({ jobs: [{ id: 2, content: randomBytes(400 * 1024).toString("base64") }] })
 let server: Server
 let base = ""
 const seen: Array<{ method: string; url: string; body: string; contentType?: string }> = []
@@ -28,14 +31,22 @@ beforeAll(async () => {
         case "/br": return send("br", brotliCompressSync(body))
         case "/deflate": return send("deflate", deflateSync(body))
         case "/deflate-raw": return send("deflate", deflateRawSync(body))
+        case "/big/gzip": return send("gzip", gzipSync(big))
+        case "/big/br": return send("br", brotliCompressSync(big, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }))
+        case "/big/deflate": return send("deflate", deflateSync(big))
+        case "/big/deflate-raw": return send("deflate", deflateRawSync(big))
+        case "/big/twice": return send("gzip, br", brotliCompressSync(gzipSync(big), { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }))
         case "/twice": return send("gzip, br", brotliCompressSync(gzipSync(body)))
         case "/zstd-unknown": return send("compress", Buffer.from(body))
         case "/moved": res.writeHead(301, { location: "/gzip" }); return res.end("moved")
         case "/see-other": res.writeHead(303, { location: `${base}/plain` }); return res.end()
         case "/keep-method": res.writeHead(307, { location: "/plain" }); return res.end()
         case "/loop": res.writeHead(302, { location: "/loop" }); return res.end()
+        case "/hop/6": res.writeHead(200, { "content-type": "application/json" }); return res.end(body)
         case "/slow": return setTimeout(() => res.end(body), 2_000)
-        default: res.writeHead(200, { "content-type": "application/json" }); return res.end(body)
+        default:
+          if (req.url!.startsWith("/hop/")) { res.writeHead(302, { location: `/hop/${Number(req.url!.slice(5)) + 1}` }); return res.end() }
+          res.writeHead(200, { "content-type": "application/json" }); return res.end(body)
       }
     })
   })
@@ -54,6 +65,13 @@ describe("HTTP transport", () => {
     for (const path of ["/gzip", "/br", "/deflate", "/deflate-raw", "/twice"]) {
       const r = await text(path)
       expect({ path, status: r.status, text: r.text }).toEqual({ path, status: 200, text: body })
+    }
+  })
+
+  it("decodes bodies over 256 KB on the wire as they stream, in every coding", async () => {
+    for (const path of ["/big/gzip", "/big/br", "/big/deflate", "/big/deflate-raw", "/big/twice"]) {
+      const r = await text(path)
+      expect({ path, status: r.status, same: r.text === big }).toEqual({ path, status: 200, same: true })
     }
   })
 
@@ -76,8 +94,11 @@ describe("HTTP transport", () => {
     expect(seen.map((s) => [s.method, s.body])).toEqual([["POST", "x"], ["POST", "x"]])
   })
 
-  it("gives up on a redirect loop after 5 hops", async () => {
-    await expect(text("/loop")).rejects.toThrow(/more than 5 redirects/)
+  it("ends a redirect loop, and a chain of more than 5 hops, with a RedirectRefused", async () => {
+    await expect(text("/loop")).rejects.toMatchObject({ why: "Loop", message: expect.stringMatching(/redirect loop/) })
+    await expect(text("/hop/0")).rejects.toMatchObject({ why: "TooMany", message: expect.stringMatching(/more than 5 redirects/) })
+    const five = await text("/hop/1")
+    expect([five.status, five.url]).toEqual([200, `${base}/hop/6`])
   })
 
   it("through the connector base: a slow server is a retriable Timeout naming the request", async () => {

@@ -1,5 +1,5 @@
 import { Duration, Effect, Either, Schema } from "effect"
-import { Fatal, type Retriable } from "../../pipelines/errors.ts"
+import { Fatal, Retriable } from "../../pipelines/errors.ts"
 import { backoffMs } from "../../sources/http.ts"
 import type { Warehouse, WarehouseError } from "../../sinks/warehouse.ts"
 import type { BudgetExceeded, LlmBudget, Reservation } from "./budget.ts"
@@ -7,7 +7,7 @@ import { cachedResults, storeResults } from "./cache.ts"
 import { modelFor, type LlmSettings, type ModelChoice } from "./config.ts"
 import { recordCall } from "./ledger.ts"
 import { costUsd, priceOf, type ModelPrice } from "./prices.ts"
-import { estimateTokens, looksLikeInjection, renderItems, resultsJsonSchema, shortId, type BatchItem } from "./prompt.ts"
+import { estimateTokens, renderItems, resultsJsonSchema, shortId, type BatchItem } from "./prompt.ts"
 import { LlmProviders, type Completion } from "./provider.ts"
 import { cheaperTier, type Tier } from "./tiers.ts"
 
@@ -71,6 +71,12 @@ export interface BatchReport<Out> {
   readonly budgetExceeded?: BudgetExceeded
   readonly finalTier: Tier
   readonly stats: BatchStats
+  /** Items sent to a model this run (not served from the cache). */
+  readonly attempted: number
+  /** Items a model answered this run (not served from the cache). */
+  readonly answered: number
+  /** The last error a call gave up on after its retries. */
+  readonly lastError?: Retriable
 }
 
 const Answer = Schema.Struct({ results: Schema.Array(Schema.Unknown) })
@@ -99,10 +105,10 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
     const failed = new Map<string, string>()
     const unscored: string[] = []
     const stats: BatchStats = { calls: 0, retries: 0, splits: 0, reasks: 0, cacheHits: 0, downgrades: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, usd: 0, retryLog: [] }
-    const state = { tier: opts.tier, stopped: undefined as BudgetExceeded | undefined }
+    const state = { tier: opts.tier, stopped: undefined as BudgetExceeded | undefined, answered: 0, lastError: undefined as Retriable | undefined }
     const decodeOut = Schema.decodeUnknownEither(task.itemSchema)
     const jsonSchema = resultsJsonSchema(task.itemJsonProps)
-    const suspicious = new Set(items.filter((i) => looksLikeInjection(i.text)).map((i) => i.key))
+    const suspicious = new Set(items.filter((i) => i.injection.length > 0).map((i) => i.key))
 
     const choose = (): Effect.Effect<{ choice: ModelChoice; price: ModelPrice }, Fatal> => {
       const choice = modelFor(settings, state.tier)
@@ -180,6 +186,7 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
           }
           if (attempt > settings.retry.times) {
             yield* budget.settle(reservation, 0)
+            state.lastError = err
             giveUp(batch, `${err.reason} after ${attempt} attempts: ${err.message}`)
             return
           }
@@ -240,6 +247,7 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
         }
         yield* ledger(bad.length === 0 ? "ok" : "incomplete", completion, usd, meta.latencyMs, meta.attempt,
           bad.length === 0 ? undefined : bad.slice(0, 5).map((b) => b.why).join("; "))
+        state.answered += good.length
         for (const g of good)
           results.set(g.item.key, { out: g.out, provider: choice.provider, model: choice.model, tier, cached: false, injectionSuspected: suspicious.has(g.item.key) })
         // Cached only under the model that answered; a downgraded answer does not pose as the better model's.
@@ -261,5 +269,23 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
     yield* Effect.forEach(chunks, (chunk) =>
       call(chunk, false).pipe(Effect.tap(() => Effect.sync(() => opts.onProgress?.((done += chunk.length), todo.length)))),
       { concurrency: settings.concurrency, discard: true })
-    return { results, failed, unscored, budgetExceeded: state.stopped, finalTier: state.tier, stats } satisfies BatchReport<Out>
+    return { results, failed, unscored, budgetExceeded: state.stopped, finalTier: state.tier, stats, attempted: todo.length, answered: state.answered, lastError: state.lastError } satisfies BatchReport<Out>
   })
+
+/**
+ * The node's typed failure when it had items for a model and no call brought back one usable answer
+ * (a provider down, every key rate limited, a model answering garbage): its rows would all be empty,
+ * so the node fails instead of passing as a success. Retriable when the calls failed on retriable
+ * errors (retry later, or `--resume`); Fatal when the model answered but nothing it said was usable.
+ */
+export const everyCallFailed = (node: string, reports: ReadonlyArray<BatchReport<unknown>>): Retriable | Fatal | undefined => {
+  const attempted = reports.reduce((n, r) => n + r.attempted, 0)
+  const answered = reports.reduce((n, r) => n + r.answered, 0)
+  const failed = reports.reduce((n, r) => n + r.failed.size, 0)
+  if (attempted === 0 || answered > 0 || failed === 0) return undefined
+  const calls = reports.reduce((n, r) => n + r.stats.calls, 0)
+  const last = reports.map((r) => r.lastError).find((e) => e !== undefined)
+  const example = reports.flatMap((r) => [...r.failed.values()])[0]
+  const message = `${node}: every LLM call failed: ${failed} of ${attempted} item(s) unanswered after ${calls} call(s), none scored; e.g. ${example}`
+  return last ? new Retriable({ reason: last.reason, message, retryAfterMs: last.retryAfterMs }) : new Fatal({ reason: "Internal", message })
+}

@@ -30,8 +30,14 @@ const handle = async <T>(res: Response): Promise<T> => {
 
 export const get = <T = any>(path: string) => fetch(path, { headers: headers() }).then((r) => handle<T>(r))
 
-export const post = <T = any>(path: string, body: unknown) =>
-  fetch(path, { method: "POST", headers: headers({ "content-type": "application/json" }), body: JSON.stringify(body) }).then((r) => handle<T>(r))
+// Mutations carry the server's per-start request token, which only a page on the server's own origin can read.
+let session: Promise<{ requestToken: string; header: string }> | undefined
+const requestToken = () => (session ??= get<{ requestToken: string; header: string }>("/api/session").catch((e) => { session = undefined; throw e }))
+
+export const post = async <T = any>(path: string, body: unknown) => {
+  const s = await requestToken()
+  return fetch(path, { method: "POST", headers: headers({ "content-type": "application/json", [s.header]: s.requestToken }), body: JSON.stringify(body) }).then((r) => handle<T>(r))
+}
 
 export interface TaskEvent { seq: number; at: string; type: string; [k: string]: any }
 
@@ -76,3 +82,5 @@ export const salary = (j: { salary_min?: number | null; salary_max?: number | nu
   const range = j.salary_min != null && j.salary_max != null && j.salary_min !== j.salary_max ? `${k(j.salary_min)}–${k(j.salary_max)}` : k((j.salary_max ?? j.salary_min)!)
   return `${j.salary_currency ?? ""} ${range}`.trim()
 }
+
+export { safeHref } from "./links"

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks"
-import { get, post, fmtInt, fmtUsd, salary } from "../api"
+import { get, post, fmtInt, fmtUsd, safeHref, salary } from "../api"
 import { TaskPanel, useTask } from "../components/TaskPanel"
 import type { AskConfirm, Health } from "../main"
 
@@ -16,7 +16,7 @@ const parseJson = (v: string) => { try { return JSON.parse(v) } catch { return u
 const Value = ({ v }: { v: unknown }): any => {
   if (v === null || v === undefined || v === "") return <span class="muted">—</span>
   if (typeof v === "string") {
-    if (/^(https?:\/\/)/.test(v) && !v.includes(" ")) return <a href={v} target="_blank" rel="noreferrer">{v}</a>
+    if (/^(https?:\/\/)/.test(v) && !v.includes(" ") && safeHref(v)) return <a href={safeHref(v)} target="_blank" rel="noreferrer">{v}</a>
     const parsed = /^[[{]/.test(v.trim()) ? parseJson(v) : undefined
     return parsed !== undefined ? <Value v={parsed} /> : <span class="prewrap">{v}</span>
   }
@@ -113,7 +113,7 @@ export const JobDetailPage = ({ id, health, askConfirm }: { id: string; health: 
       <p><a href="#/jobs">← Jobs</a></p>
       <h1 data-testid="job-title">{j.title}</h1>
       <p class="lead">{j.company} · {j.location ?? "location not stated"} · {j.remote ?? "unknown"} {salary(j) && `· ${salary(j)}`} · first seen {String(j.first_seen).slice(0, 10)}
-        {j.url && <> · <a href={j.url} target="_blank" rel="noreferrer">posting</a></>}{j.apply_url && <> · <a href={j.apply_url} target="_blank" rel="noreferrer">apply</a></>}
+        {safeHref(j.url) && <> · <a href={safeHref(j.url)} target="_blank" rel="noreferrer">posting</a></>}{safeHref(j.apply_url) && <> · <a href={safeHref(j.apply_url)} target="_blank" rel="noreferrer">apply</a></>}
       </p>
       <div class="opsbar" data-testid="job-ops">
         <span>Run:</span>
@@ -142,7 +142,7 @@ export const JobDetailPage = ({ id, health, askConfirm }: { id: string; health: 
           <h2>Sightings ({d.sightings.length})</h2>
           <table class="grid compact" data-testid="sightings">
             <thead><tr><th>Source</th><th>Node</th><th>First seen</th><th>Last seen</th></tr></thead>
-            <tbody>{d.sightings.map((x: any) => <tr key={`${x.source}-${x.source_id}`}><td>{x.url ? <a href={x.url} target="_blank" rel="noreferrer">{x.source}</a> : x.source}</td><td>{x.node}</td><td>{x.first_seen}</td><td>{x.last_seen}</td></tr>)}</tbody>
+            <tbody>{d.sightings.map((x: any) => <tr key={`${x.source}-${x.source_id}`}><td>{safeHref(x.url) ? <a href={safeHref(x.url)} target="_blank" rel="noreferrer">{x.source}</a> : x.source}</td><td>{x.node}</td><td>{x.first_seen}</td><td>{x.last_seen}</td></tr>)}</tbody>
           </table>
         </section>
       </div>
@@ -161,7 +161,7 @@ export const JobDetailPage = ({ id, health, askConfirm }: { id: string; health: 
         {d.signals.length === 0 ? <p class="muted">No signals for this company.</p> : (
           <table class="grid compact" data-testid="job-signals">
             <thead><tr><th>Date</th><th>Type</th><th>Signal</th><th>Why now</th></tr></thead>
-            <tbody>{d.signals.map((g: any, i: number) => <tr key={i}><td>{g.signal_date}</td><td>{g.type}</td><td>{g.source_url ? <a href={g.source_url} target="_blank" rel="noreferrer">{g.title}</a> : g.title}</td><td>{g.why_now}</td></tr>)}</tbody>
+            <tbody>{d.signals.map((g: any, i: number) => <tr key={i}><td>{g.signal_date}</td><td>{g.type}</td><td>{safeHref(g.source_url) ? <a href={safeHref(g.source_url)} target="_blank" rel="noreferrer">{g.title}</a> : g.title}</td><td>{g.why_now}</td></tr>)}</tbody>
           </table>
         )}
       </section>

@@ -1,5 +1,5 @@
 import { useEffect, useState } from "preact/hooks"
-import { get } from "../api"
+import { get, safeHref } from "../api"
 import { Chart } from "../components/Chart"
 
 export const SignalsPage = () => {
@@ -16,7 +16,7 @@ export const SignalsPage = () => {
             <thead><tr><th>Score</th><th>Company</th><th>Signal</th><th>Date</th><th>Why now</th><th>Open roles</th></tr></thead>
             <tbody>{d.leads.map((l: any) => (
               <tr key={l.company_key}><td class="num">{l.score}</td><td>{l.company}</td><td>{l.signal_type}</td><td>{String(l.signal_date ?? "").slice(0, 10)}</td>
-                <td>{l.source_url ? <a href={l.source_url} target="_blank" rel="noreferrer">{l.why_now}</a> : l.why_now}</td><td title={l.sample_titles}>{l.open_jobs}</td></tr>
+                <td>{safeHref(l.source_url) ? <a href={safeHref(l.source_url)} target="_blank" rel="noreferrer">{l.why_now}</a> : l.why_now}</td><td title={l.sample_titles}>{l.open_jobs}</td></tr>
             ))}</tbody>
           </table>
         )}
@@ -42,7 +42,7 @@ export const SignalsPage = () => {
         <h2>Recent signals</h2>
         <table class="grid compact" data-testid="recent-signals">
           <thead><tr><th>Date</th><th>Company</th><th>Type</th><th>Signal</th><th>Why now</th></tr></thead>
-          <tbody>{d.recent.map((g: any, i: number) => <tr key={i}><td>{g.signal_date}</td><td>{g.company}</td><td>{g.type}</td><td>{g.source_url ? <a href={g.source_url} target="_blank" rel="noreferrer">{g.title}</a> : g.title}</td><td>{g.why_now}</td></tr>)}</tbody>
+          <tbody>{d.recent.map((g: any, i: number) => <tr key={i}><td>{g.signal_date}</td><td>{g.company}</td><td>{g.type}</td><td>{safeHref(g.source_url) ? <a href={safeHref(g.source_url)} target="_blank" rel="noreferrer">{g.title}</a> : g.title}</td><td>{g.why_now}</td></tr>)}</tbody>
         </table>
       </section>
     </div>
