@@ -16,6 +16,9 @@ export interface JobText {
   readonly department: string | null
 }
 
+/** Part of the lexical judgements' version: a changed scorer re-judges every job once, as a changed prompt does. */
+export const LEXICAL_VERSION = "lexical-v2"
+
 const SYNONYMS: Array<[RegExp, string]> = [
   [/\bvice president\b/g, "vp"], [/\bsr\b/g, "senior"], [/\bgo to market\b/g, "gtm"], [/\brev ops\b/g, "revops"],
   [/\brevenue operations\b/g, "revops revenue operations"], [/\bchief revenue officer\b/g, "cro chief revenue officer"], [/\beng\b/g, "engineering"]
