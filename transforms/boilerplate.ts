@@ -21,7 +21,7 @@ const BOILERPLATE_SENTENCE = new RegExp(
   [
     String.raw`equal[\s-](employment[\s-])?opportunit`, String.raw`without regard to`, String.raw`race, (color|colour|religion)`, String.raw`reasonable accommodation`,
     String.raw`protected (veteran|characteristic)`, String.raw`medical, dental`, String.raw`dental,? (and|&) vision`, String.raw`health (insurance|benefits|coverage)`,
-    String.raw`healthcare (benefits|coverage|plans?)`, String.raw`\b401\s?\(?k\)?`, String.raw`paid time off|\bpto\b|parental leave|employee stock`, String.raw`benefits (may be|package|are subject|eligibility)|comprehensive benefits|competitive (pay|salary|compensation)( and|,) benefits`,
+    String.raw`healthcare (benefits|coverage|plans?)`, String.raw`\b401\s?\(?k\)?`, String.raw`paid time off|\bpto\b|parental leave|employee stock`, String.raw`benefits (may be|package|are subject|eligibility)|\b(competitive|comprehensive|generous|great|excellent|full) benefits\b|competitive (pay|salary|compensation)( and|,) benefits`,
     String.raw`(compensation|equity),? (and|&) benefits`, String.raw`applicants with (arrest|criminal)|fair chance`
   ].join("|"),
   "i"
