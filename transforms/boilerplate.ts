@@ -40,7 +40,8 @@ const headingOf = (line: string): { label: string; rest: string } | undefined =>
   return undefined
 }
 
-const isBoilerplateHeading = (label: string) => new RegExp(`^(?:${BOILERPLATE_HEADING.source})$`, "i").test(label.trim())
+const WHOLE_HEADING = new RegExp(`^(?:${BOILERPLATE_HEADING.source})$`, "i")
+const isBoilerplateHeading = (label: string) => WHOLE_HEADING.test(label.trim())
 
 /** Drops boilerplate sentences and "|"-separated fields (HN posts put "Unlimited PTO, healthcare, 401k" inline). */
 const keepSentences = (line: string) =>

@@ -31,7 +31,10 @@ export const norm = (s: string | null | undefined) => {
   return ` ${t.trim()} `
 }
 
-const has = (text: string, phrase: string) => text.includes(norm(phrase))
+// Profile phrases are few and asked about for every job: fold each once.
+const folded = new Map<string, string>()
+const normPhrase = (p: string) => { let f = folded.get(p); if (f === undefined) { f = norm(p); folded.set(p, f) } return f }
+const has = (text: string, phrase: string) => text.includes(normPhrase(phrase))
 const hits = (text: string, phrases: ReadonlyArray<string>) => phrases.filter((p) => has(text, p))
 
 const STOP = new Set(["of", "the", "and", "for", "a", "an", "to", "in"])
