@@ -6,7 +6,7 @@
 import { Effect } from "effect"
 import { loadProfile } from "../transforms/profile.ts"
 import { loadDag } from "../pipelines/load.ts"
-import { EVAL_DAG, loadRecordedJobs } from "../transforms/relevance-eval/postings.ts"
+import { EVAL_DAG, loadRecordedJobs } from "../pipelines/cli/eval-set.ts"
 import { joinLabels, loadLabels } from "../transforms/relevance-eval/labels.ts"
 import { measureLexical } from "../transforms/relevance-eval/measure.ts"
 import type { BenchCase } from "./index.ts"

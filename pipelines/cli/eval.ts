@@ -4,7 +4,7 @@ import { Warehouse } from "../../sinks/warehouse.ts"
 import { loadProfile } from "../../transforms/profile.ts"
 import { joinLabels, loadLabels, LABELS_FILE } from "../../transforms/relevance-eval/labels.ts"
 import { evaluateWithModel, FIT_POSITIVE, type EvalFigures } from "../../transforms/relevance-eval/model.ts"
-import { EVAL_DAG, loadRecordedJobs } from "../../transforms/relevance-eval/postings.ts"
+import { EVAL_DAG, loadRecordedJobs } from "./eval-set.ts"
 import { loadDag } from "../load.ts"
 import { dagOption, dbOption, fail, loadDagEffect, print, printErr } from "./shared.ts"
 

@@ -3,7 +3,7 @@ import { Effect, ParseResult, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Fatal } from "../../pipelines/errors.ts"
-import type { EvalJob } from "./postings.ts"
+import type { JobText } from "../lexical.ts"
 
 export const LABELS_FILE = join(import.meta.dirname, "..", "..", "fixtures", "relevance-eval", "labels.json")
 
@@ -35,6 +35,12 @@ export const loadLabels = (file = LABELS_FILE) =>
       Effect.mapError((e) => new Fatal({ reason: "Config", message: `${file}: ${ParseResult.TreeFormatter.formatErrorSync(e)}` }))
     )
   })
+
+/** A recorded posting as the scorers read it, with the (source, source id) its label names. */
+export interface EvalJob extends JobText {
+  readonly source: string
+  readonly source_id: string
+}
 
 export interface LabelledJob {
   readonly job: EvalJob

@@ -4,9 +4,8 @@ import type { LoadedDag } from "../../pipelines/load.ts"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import { JOB_COLUMNS } from "../job-prompt.ts"
 import { loadProfile } from "../profile.ts"
-import { joinLabels, loadLabels } from "./labels.ts"
+import { joinLabels, loadLabels, type EvalJob } from "./labels.ts"
 import { measureLexical } from "./measure.ts"
-import type { EvalJob } from "./postings.ts"
 
 export const relevanceEvalSummary = (dag: LoadedDag) =>
   Effect.gen(function* () {

@@ -1,27 +1,22 @@
 /**
- * The labelled relevance set's postings, rebuilt from the recordings: the job sources of the default
+ * The labelled relevance set's postings (fixtures/relevance-eval/), rebuilt from the recordings: the job sources of the default
  * DAG read fixtures/ through the replay server and dedupe folds them into canonical `jobs`, exactly as
  * `npm run demo` does. The labels file keeps only ids; the text always comes from the recordings.
  */
 import { Effect } from "effect"
 import { join } from "node:path"
-import { silentEvents } from "../../pipelines/events.ts"
-import { loadDag } from "../../pipelines/load.ts"
-import { runDag } from "../../pipelines/runner.ts"
+import { silentEvents } from "../events.ts"
+import { loadDag } from "../load.ts"
+import { runDag } from "../runner.ts"
 import { sources } from "../../sources/index.ts"
 import { startReplayServer } from "../../sources/replay.ts"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import { Http } from "../../sources/http.ts"
-import { JOB_COLUMNS } from "../job-prompt.ts"
-import type { JobText } from "../lexical.ts"
+import { JOB_COLUMNS } from "../../transforms/job-prompt.ts"
+import type { EvalJob } from "../../transforms/relevance-eval/labels.ts"
 
 /** The DAG whose source options the labels were taken from (the repo's default). */
 export const EVAL_DAG = join(import.meta.dirname, "..", "..", "dag.yaml")
-
-export interface EvalJob extends JobText {
-  readonly source: string
-  readonly source_id: string
-}
 
 /** Runs the default DAG's job sources + dedupe on the recordings into the warehouse in context; returns the jobs. */
 export const recordedJobs = () =>
