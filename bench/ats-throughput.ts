@@ -18,7 +18,7 @@ import type { BenchCase } from "./index.ts"
 import { loadDag } from "../pipelines/load.ts"
 import { runDag } from "../pipelines/runner.ts"
 import { collectingEvents } from "../pipelines/events.ts"
-import { runtimeLayer } from "../pipelines/cli/shared.ts"
+import { runtimeLayer } from "../pipelines/cli/runtime.ts"
 import { send } from "../sources/transport.ts"
 
 const utf8 = new TextDecoder()

@@ -1,19 +1,14 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Either, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
-import { isMap, LineCounter, parseDocument, type Document } from "yaml"
+import { type Problem, lineOf, parseYaml, pathString, schemaProblems } from "./yaml-problems.ts"
 import cron from "node-cron"
 import { DagSpec, roleOf, type NodeSpec } from "./spec.ts"
 import { findKind, kindsOf } from "./registry.ts"
 import { dqProblems } from "../dq/rules.ts"
 
-/** One thing wrong with a dag.yaml, located by YAML path and line. */
-export interface Problem {
-  readonly path: string
-  readonly line?: number
-  readonly message: string
-}
+export type { Problem }
 
 export interface LoadedDag {
   readonly path: string
@@ -29,38 +24,6 @@ export class DagInvalid extends Error {
     super(`${file} is not a valid DAG:\n` + problems.map((p) => `  ${p.path}${p.line ? ` (line ${p.line})` : ""}: ${p.message}`).join("\n"))
   }
 }
-
-const pathString = (path: ReadonlyArray<PropertyKey>) =>
-  path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? String(k) : `.${String(k)}`)).join("") || "(root)"
-
-const lineOf = (doc: Document, lc: LineCounter, path: ReadonlyArray<PropertyKey>): number | undefined => {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as Array<string | number>, true) as { range?: [number, number] } | undefined
-    // For a missing key, the closest existing parent is where the fix goes.
-    if (node && typeof node === "object" && node.range) return lc.linePos(node.range[0]).line
-    if (n > 0 && isMap(doc.getIn(path.slice(0, n - 1) as Array<string | number>, true))) {
-      const parent = doc.getIn(path.slice(0, n - 1) as Array<string | number>, true) as { items: Array<{ key: { value?: unknown; range?: [number, number] } }> }
-      const pair = parent.items.find((it) => it.key?.value === path[n - 1])
-      if (pair?.key?.range) return lc.linePos(pair.key.range[0]).line
-    }
-  }
-  return undefined
-}
-
-const schemaProblems = (
-  error: ParseResult.ParseError,
-  prefix: ReadonlyArray<PropertyKey>,
-  doc: Document,
-  lc: LineCounter
-): Problem[] =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    // An optional field that is present but wrong also fails its "or undefined" branch: noise.
-    .filter((issue) => !issue.message.startsWith("Expected undefined, actual"))
-    .map((issue) => {
-    const full = [...prefix, ...issue.path]
-    const message = issue._tag === "Missing" ? "is required" : issue._tag === "Unexpected" ? "is not a known field" : issue.message
-    return { path: pathString(full), line: lineOf(doc, lc, full), message }
-  })
 
 /** Finds one cycle among `needs`, as the list of nodes around it, or undefined. */
 export const findCycle = (nodes: Record<string, NodeSpec>): string[] | undefined => {
@@ -89,10 +52,8 @@ export const findCycle = (nodes: Record<string, NodeSpec>): string[] | undefined
 
 /** Every problem in a dag.yaml text: YAML syntax, schema, kinds, options, needs, cycles, schedules. */
 export const validateDagText = (text: string, file: string): { spec?: DagSpec; problems: Problem[] } => {
-  const lc = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
-  if (doc.errors.length > 0)
-    return { problems: doc.errors.map((e) => ({ path: "(yaml)", line: lc.linePos(e.pos[0]).line, message: e.message.split("\n")[0] })) }
+  const { doc, lc, problems: syntax } = parseYaml(text)
+  if (syntax.length > 0) return { problems: syntax }
   const json = doc.toJS()
   const decoded = Schema.decodeUnknownEither(DagSpec, { errors: "all", onExcessProperty: "error" })(json)
   if (Either.isLeft(decoded)) return { problems: schemaProblems(decoded.left, [], doc, lc) }

@@ -8,6 +8,8 @@ import { lastCommitted, markCrashedRuns, readCursor } from "./ledger.ts"
 import type { LoadedDag } from "./load.ts"
 import type { NodeContext, NodeInput, NodeOutcome } from "./node.ts"
 import { downstreamOf, enabledNodes, levels } from "./plan.ts"
+import { formatProblem, preflight } from "./preflight.ts"
+import { expandEnv } from "./env.ts"
 import { findKind } from "./registry.ts"
 import { parseDuration, roleOf, type NodeSpec } from "./spec.ts"
 
@@ -122,6 +124,13 @@ export const runDag = (req: RunRequest) =>
       return { runId: "(dry run)", status: "planned", nodes: results, ms: 0 } satisfies RunSummary
     }
 
+    // Bad config found now, not after the sources and dedupe have run.
+    const effectiveOptions = (n: string) => ({ ...(nodes[n].with ?? {}), ...(roleOf(nodes[n])!.role === "source" ? req.sourceOverrides?.(roleOf(nodes[n])!.kind) : undefined) })
+    const checked = preflight(req.dag, { nodes: order, options: effectiveOptions })
+    if (checked.problems.length > 0)
+      return yield* Effect.fail(new Fatal({ reason: "Config", message: `${req.dag.path}: ${checked.problems.length} problem${checked.problems.length === 1 ? "" : "s"} before the run:\n` + checked.problems.map((p) => "  " + formatProblem(p, req.dag.path)).join("\n") }))
+    for (const p of checked.notices) req.events.emit({ type: "info", message: formatProblem(p, req.dag.path) })
+
     yield* w.exec(
       "insert into runs (run_id, started_at, status, mode, dag_path, dag_hash, args, resumed_from, pid) values ($1, now(), 'running', $2, $3, $4, $5, $6, $7)",
       [runId, mode, req.dag.path, req.dag.hash, JSON.stringify({ only: req.only ?? null, backfill: req.backfill ?? null }), req.resume ?? null, process.pid]
@@ -178,8 +187,7 @@ export const runDag = (req: RunRequest) =>
         }
         return yield* gate.withPermits(1)(Effect.gen(function* () {
           const t0 = Date.now()
-          const override = role === "source" ? req.sourceOverrides?.(kind) : undefined
-          const raw = { ...(spec.with ?? {}), ...override }
+          const raw = expandEnv(effectiveOptions(node))
           const opts = yield* Schema.decodeUnknown(nodeKind.options)(raw).pipe(
             Effect.mapError((e) => new Fatal({ reason: "Config", message: `nodes.${node}.with: ${e.message}` }))
           )

@@ -298,7 +298,8 @@ export const sourceNode = (src: Source): NodeKind => ({
       const skippedCount = skipped
       // The cursor is one high-water mark over all units: moving it past a unit that may still deliver
       // older records (timed out, or failed in a way that can succeed later) would lose them.
-      const held = unfinished.length > 0 || failed.some((f) => f.error._tag === "Retriable")
+      // A unit that gave up on retries (Retriable, or Skippable/Exhausted past the Retry-After cap) has data still out there.
+      const held = unfinished.length > 0 || failed.some((f) => f.error._tag === "Retriable" || f.error.reason === "Exhausted")
       const outcome: NodeOutcome = {
         rowsIn: rows + skippedCount,
         rowsOut: rows,

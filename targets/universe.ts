@@ -1,6 +1,6 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Schema } from "effect"
 import { existsSync, readFileSync, statSync } from "node:fs"
-import { parse } from "yaml"
+import { decodeYamlFile } from "../pipelines/yaml-problems.ts"
 
 export const AtsProvider = Schema.Literal("greenhouse", "lever", "ashby", "workday", "smartrecruiters", "workable", "unknown")
 export type AtsProvider = typeof AtsProvider.Type
@@ -33,10 +33,17 @@ export const loadTargets = (path: string): ReadonlyArray<Target> => {
   const version = `${st.mtimeMs}:${st.ctimeMs}:${st.size}`
   const hit = parsed.get(path)
   if (hit?.version === version) return hit.companies
-  const r = Schema.decodeUnknownEither(TargetsFile)(parse(readFileSync(path, "utf8")))
-  if (Either.isLeft(r)) throw new Error(`${path}: ${ParseResult.TreeFormatter.formatErrorSync(r.left)}`)
-  parsed.set(path, { version, companies: r.right.companies })
-  return r.right.companies
+  if (st.isDirectory()) throw new Error(`targets file ${path} is a directory, not a file`)
+  let text: string
+  try {
+    text = readFileSync(path, "utf8")
+  } catch (e) {
+    throw new Error(`targets file ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`)
+  }
+  const r = decodeYamlFile(text, path, TargetsFile)
+  if (!r.value) throw new Error(r.problems.map((p) => `${path}:${p.line ?? "?"}  ${p.path}: ${p.message}`).join("\n"))
+  parsed.set(path, { version, companies: r.value.companies })
+  return r.value.companies
 }
 
 /** The boards of one provider in the universe, for a source node given no `with.boards`. */

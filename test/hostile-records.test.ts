@@ -107,7 +107,8 @@ describe("a node timeout keeps what finished", () => {
     const silent = errs.filter((e) => e.unit === "silent")
     expect(silent.map((e) => [e.error_tag, e.reason])).toEqual([["Retriable", "Timeout"]])
     expect(silent[0].message).toContain("greenhouse gh unit silent: did not finish within the node timeout (2s)")
-    expect(errs.filter((e) => e.unit === "parked").map((e) => e.error_tag)).toEqual(["Retriable"])
+    // Retry-After past the cap (120 s): given up at once, counted, never parked until the timeout.
+    expect(errs.filter((e) => e.unit === "parked").map((e) => [e.error_tag, e.reason])).toEqual([["Skippable", "Exhausted"]])
     expect(errs).toHaveLength(2)
     // The cursor is one mark over all boards: moved past the silent board, its older jobs would be lost.
     expect(await withDb(db, q("select * from cursors where node = 'gh'"))).toEqual([])

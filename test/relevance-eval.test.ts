@@ -16,6 +16,7 @@ import { evaluateWithModel, type EvalKind } from "../transforms/relevance-eval/m
 import { loadRecordedJobs } from "../pipelines/cli/eval-set.ts"
 import { startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
 import { dagFrom, tempDir } from "./support/harness.ts"
+import { cli } from "./support/cli.ts"
 import type { TierChoice } from "../transforms/llm/index.ts"
 
 let fake: FakeLlm
@@ -146,5 +147,35 @@ describe("jobsignal eval through the model path", { timeout: 120_000 }, () => {
     expect(f).toMatchObject({ scorer: "lexical", calls: 0, usd: 0, prediction: measureLexical(profile, set).relevance })
     expect(f.note).toMatch(/no LLM provider key.*measured the lexical scorer/)
     expect(fake.requests).toHaveLength(0)
+  })
+})
+
+describe("the jobsignal eval command (built binary)", { timeout: 180_000 }, () => {
+  it("eval fit --tier balanced prints precision, recall, calls, tokens and USD from the fake OpenAI API and names the ledger rows", async () => {
+    const s = setup()
+    const r = await cli(["eval", "fit", "--tier", "balanced", "--dag", s.dag.path, "--db", s.db], { ...keys(), ANTHROPIC_API_KEY: "" })
+    expect(r.stderr).not.toMatch(/error/)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toMatch(/^scorer\s+llm \(openai\/gpt-4o-mini\)$/m)
+    expect(r.stdout).toMatch(/^precision \(score >= 70\)\s+[\d.]+$/m)
+    expect(r.stdout).toMatch(/^recall \(score >= 70\)\s+[\d.]+$/m)
+    const calls = Number(/^calls\s+(\d+)$/m.exec(r.stdout)![1])
+    expect(calls).toBeGreaterThan(0)
+    expect(calls).toBe(fake.requests.length)
+    expect(r.stdout).toMatch(/^tokens in \/ out\s+[1-9]\d* \/ [1-9]\d*$/m)
+    expect(Number(/^usd\s+([\d.]+)$/m.exec(r.stdout)![1])).toBeGreaterThan(0)
+    expect(r.stdout).toMatch(/ledger: llm_calls rows with run_id = 'eval-/)
+  })
+
+  it("a profile other than the one labelled is named in a warning; a bad --tier exits 2", async () => {
+    const s = setup()
+    writeFileSync(join(s.dag.dir, "profile.yaml"), "summary: someone else\ntarget_titles: [Nurse Manager]\n")
+    const r = await cli(["eval", "relevance", "--dag", s.dag.path, "--db", s.db], { ANTHROPIC_API_KEY: "", OPENAI_API_KEY: "", DEEPSEEK_API_KEY: "", OPENROUTER_API_KEY: "" })
+    expect(r.code).toBe(0)
+    expect(r.stderr).toMatch(/warning: .*labels\.json was labelled for .*profile\.yaml; your profile .* differs/)
+    expect(r.stderr).toMatch(/no LLM provider key.*measured the lexical scorer instead/)
+    expect(r.stdout).toMatch(/^scorer\s+lexical \(no model\)$/m)
+    const bad = await cli(["eval", "relevance", "--tier", "turbo", "--db", s.db])
+    expect(bad.code).toBe(2)
   })
 })

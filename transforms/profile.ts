@@ -1,9 +1,9 @@
-import { Effect, ParseResult, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
-import { parse } from "yaml"
 import { Fatal } from "../pipelines/errors.ts"
 import type { LoadedDag } from "../pipelines/load.ts"
+import { decodeYamlFile } from "../pipelines/yaml-problems.ts"
 
 const Words = Schema.Array(Schema.String.pipe(Schema.minLength(1)))
 
@@ -48,11 +48,11 @@ export const loadProfile = (dag: Pick<LoadedDag, "spec" | "resolvePath">) =>
     const path = dag.resolvePath(dag.spec.profile ?? "profile.yaml")
     if (!existsSync(path))
       return yield* new Fatal({ reason: "Config", message: `profile ${path} does not exist: the relevance and fit_score nodes judge jobs against it (set profile: in dag.yaml)` })
-    const text = readFileSync(path, "utf8")
-    const json = yield* Effect.try({ try: () => parse(text) as unknown, catch: (e) => new Fatal({ reason: "Config", message: `${path}: not valid YAML: ${(e as Error).message}` }) })
-    const profile = yield* Schema.decodeUnknown(Profile, { onExcessProperty: "error", errors: "all" })(json).pipe(
-      Effect.mapError((e) => new Fatal({ reason: "Config", message: `${path}: ${ParseResult.TreeFormatter.formatErrorSync(e)}` }))
-    )
+    const text = yield* Effect.try({ try: () => readFileSync(path, "utf8"), catch: (e) => new Fatal({ reason: "Config", message: `profile ${path} cannot be read: ${(e as Error).message}` }) })
+    const decoded = decodeYamlFile(text, path, Profile)
+    if (!decoded.value)
+      return yield* new Fatal({ reason: "Config", message: decoded.problems.map((p) => `${path}:${p.line ?? "?"}  ${p.path}: ${p.message}`).join("\n") })
+    const profile = decoded.value
     const hash = createHash("sha256").update(JSON.stringify(profile)).digest("hex").slice(0, 8)
     return { path, profile, hash } satisfies LoadedProfile
   })

@@ -3,7 +3,8 @@ import { estimateBackfill } from "../backfill-estimate.ts"
 import { formatTable } from "../console.ts"
 import { silentEvents, type Events } from "../events.ts"
 import { runDag, type RunRequest } from "../runner.ts"
-import { fail, print, printErr, runtimeLayer } from "./shared.ts"
+import { fail, print, printErr } from "./shared.ts"
+import { runtimeLayer } from "./runtime.ts"
 
 /** `backfill --dry-run`: the plan, the fetch against rate limits, and the LLM tokens and USD; nothing is fetched or written. */
 export const backfillDryRun = (db: string, build: (events: Events) => Effect.Effect<RunRequest, unknown>) =>

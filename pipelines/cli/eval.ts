@@ -6,7 +6,8 @@ import { joinLabels, loadLabels, LABELS_FILE } from "../../transforms/relevance-
 import { evaluateWithModel, FIT_POSITIVE, type EvalFigures } from "../../transforms/relevance-eval/model.ts"
 import { EVAL_DAG, loadRecordedJobs } from "./eval-set.ts"
 import { loadDag } from "../load.ts"
-import { dagOption, dbOption, fail, loadDagEffect, print, printErr } from "./shared.ts"
+import { dagOption, dbOption, fail, print, printErr } from "./shared.ts"
+import { loadDagEffect } from "./load-dag.ts"
 
 const n = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4))
 

@@ -3,7 +3,8 @@ import { Effect, Option } from "effect"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import { replayQuarantine } from "../../sinks/mongo/replay.ts"
 import { formatTable, toCsv } from "../console.ts"
-import { dagOption, dbOption, fail, loadDagEffect, print, printErr } from "./shared.ts"
+import { dagOption, dbOption, fail, print, printErr } from "./shared.ts"
+import { loadDagEffect } from "./load-dag.ts"
 
 const format = Options.choice("format", ["table", "csv", "json"]).pipe(Options.withDefault("table" as const))
 const ruleOption = Options.text("rule").pipe(Options.optional, Options.withDescription("Only rows parked by this rule (its name in dq_results)"))

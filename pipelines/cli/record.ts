@@ -9,7 +9,8 @@ import { loadTargets } from "../../targets/universe.ts"
 import { describe, Fatal } from "../errors.ts"
 import type { LoadedDag } from "../load.ts"
 import { roleOf } from "../spec.ts"
-import { dagOption, fail, loadDagEffect, print, printErr } from "./shared.ts"
+import { dagOption, fail, print, printErr } from "./shared.ts"
+import { loadDagEffect } from "./load-dag.ts"
 
 /** Query parameters that carry credentials or sessions: dropped from every recorded URL. */
 const SECRET_PARAM = /^(app_id|app_key|api_?key|key|token|access_token|auth|authorization|signature|sig|session(id)?|sid|password|secret|client_secret|csrf|jsessionid)$/i

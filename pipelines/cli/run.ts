@@ -5,7 +5,10 @@ import type { Events } from "../events.ts"
 import { runDag, type RunRequest, type RunSummary } from "../runner.ts"
 import { withKillPoints } from "../killpoints.ts"
 import { backfillDryRun } from "./backfill-dry-run.ts"
-import { dagOption, dbOption, fail, loadDagEffect, logFormatOption, optionalList, print, printErr, runtimeLayer } from "./shared.ts"
+import { runDryRun } from "./run-dry-run.ts"
+import { dagOption, dbOption, fail, logFormatOption, optionalList, print, printErr } from "./shared.ts"
+import { loadDagEffect } from "./load-dag.ts"
+import { runtimeLayer } from "./runtime.ts"
 
 export const printSummary = (s: RunSummary, db: string) =>
   Effect.gen(function* () {
@@ -35,10 +38,10 @@ export const runCommand = Command.make(
     logFormat: logFormatOption,
     only: Options.text("only").pipe(Options.optional, Options.withDescription("Run only these nodes (comma-separated), plus what they need that has no committed output")),
     resume: Options.text("resume").pipe(Options.optional, Options.withDescription("Re-run only the nodes of RUN_ID that did not succeed")),
-    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Print what would run, run nothing"))
+    dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Print the nodes that would run and what they would fetch and cost; run nothing"))
   },
   ({ dag, db, logFormat, only, resume, dryRun }) =>
-    execute(db, logFormat, (events) =>
+    (dryRun ? runDryRun : (db: string, build: Parameters<typeof execute>[2]) => execute(db, logFormat, build))(db, (events) =>
       loadDagEffect(dag).pipe(Effect.map((d) => ({ dag: d, only: optionalList(only), resume: Option.getOrUndefined(resume), dryRun, events })))
     )
 ).pipe(Command.withDescription("Run the DAG once. Exit code 0 only if every node succeeded."))

@@ -5,7 +5,9 @@ import { consoleEvents, formatTable } from "../console.ts"
 import { makeScheduler } from "../schedule/scheduler.ts"
 import { nextFires, triggersOf } from "../schedule/triggers.ts"
 import { parseDuration } from "../spec.ts"
-import { dagOption, dbOption, fail, loadDagEffect, logFormatOption, print, printErr, runtimeLayer } from "./shared.ts"
+import { dagOption, dbOption, fail, logFormatOption, print, printErr } from "./shared.ts"
+import { loadDagEffect } from "./load-dag.ts"
+import { runtimeLayer } from "./runtime.ts"
 
 /** "2026-11-23 06:00" in the schedule's timezone (the system's when none is set). */
 const fmtFire = (d: Date, tz?: string) => d.toLocaleString("sv-SE", { timeZone: tz, hour12: false }).slice(0, 16)

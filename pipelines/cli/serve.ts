@@ -6,7 +6,9 @@ import { checkBind } from "../serve/auth.ts"
 import { layersRunner } from "../serve/job-ops.ts"
 import { startServer } from "../serve/server.ts"
 import { ensureUiBuilt } from "../serve/ui-build.ts"
-import { dagOption, dbOption, fail, loadDagEffect, printErr, runtimeLayer } from "./shared.ts"
+import { dagOption, dbOption, fail, printErr } from "./shared.ts"
+import { loadDagEffect } from "./load-dag.ts"
+import { runtimeLayer } from "./runtime.ts"
 
 const tokenConfig = Config.redacted("JOBSIGNAL_UI_TOKEN").pipe(Config.option)
 

@@ -1,9 +1,5 @@
 import { Options } from "@effect/cli"
-import { Config, Effect, Layer, Option } from "effect"
-import { Warehouse } from "../../sinks/warehouse.ts"
-import { Http } from "../../sources/http.ts"
-import { DagInvalid, loadDag } from "../load.ts"
-import { Fatal } from "../errors.ts"
+import { Config, Effect, Option } from "effect"
 
 export const dagOption = Options.text("dag").pipe(
   Options.withDefault("dag.yaml"),
@@ -20,16 +16,6 @@ export const logFormatOption = Options.choice("log-format", ["text", "json"]).pi
   Options.withDefault("text" as const),
   Options.withDescription("text: readable lines and a live progress line on a terminal; json: one JSON event a line")
 )
-
-export const runtimeLayer = (db: string) =>
-  Layer.mergeAll(Warehouse.layer({ path: db }), Http.layer({ timeoutMs: 30_000 }))
-
-/** Loads and validates the DAG; an invalid file is a config error listing every problem. */
-export const loadDagEffect = (file: string) =>
-  Effect.try({
-    try: () => loadDag(file),
-    catch: (e) => new Fatal({ reason: "Config", message: e instanceof DagInvalid ? e.message : String(e) })
-  })
 
 export const optionalList = (o: Option.Option<string>) =>
   Option.match(o, { onNone: () => undefined, onSome: (s) => s.split(",").map((x) => x.trim()).filter(Boolean) })

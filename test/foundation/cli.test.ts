@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { writeFileSync } from "node:fs"
-import { join } from "node:path"
+import { spawn } from "node:child_process"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { basename, join } from "node:path"
+import { CliConfig, Command, CommandDescriptor, HelpDoc } from "@effect/cli"
+import { HashMap, Option } from "effect"
 import { greenhouse } from "../../sources/greenhouse/index.ts"
 import { startReplayServer, type ReplayServer } from "../../sources/replay.ts"
-import { cli } from "../support/cli.ts"
+import { bin, cli, ensureBuilt } from "../support/cli.ts"
+import { COMMANDS } from "../../pipelines/cli/help.ts"
 import { tempDir } from "../support/harness.ts"
 import { consoleEvents } from "../../pipelines/console.ts"
 
@@ -15,12 +19,12 @@ beforeAll(async () => {
 })
 afterAll(() => replay.close())
 
-const writeDag = (name: string, boards: string[]) => {
+const writeDag = (name: string, boards: string[], schedule = "") => {
   const file = join(dir, name)
   writeFileSync(file, `version: 1
 defaults: { retry: { times: 0 } }
 nodes:
-  gh: { source: greenhouse, with: { base_url: "${replay.baseUrlFor("greenhouse")}", boards: [${boards.join(", ")}] } }
+  gh: { source: greenhouse, with: { base_url: "${replay.baseUrlFor("greenhouse")}", boards: [${boards.join(", ")}] }${schedule ? `, schedule: "${schedule}"` : ""} }
   dedupe: { transform: dedupe, needs: [gh] }
 `)
   return file
@@ -41,7 +45,11 @@ describe("jobsignal CLI", { timeout: 240_000 }, () => {
     expect(r.stderr).toContain("2 problems")
     expect(r.stderr).toContain(`${bad}:3  nodes.a.source: unknown source kind "nope"`)
     expect(r.stderr).toContain(`${bad}:4  nodes.b.needs[0]`)
-    const ok = await cli(["validate", "--dag", "dag.yaml"])
+    // edgar's user_agent is "${SEC_USER_AGENT}": unset, the shipped DAG names that field; set, it is valid.
+    const noUa = await cli(["validate", "--dag", "dag.yaml"], { SEC_USER_AGENT: "" })
+    expect(noUa.code).toBe(1)
+    expect(noUa.stderr).toMatch(/dag\.yaml:\d+  nodes\.edgar\.with\.user_agent: \$\{SEC_USER_AGENT\} is not set/)
+    const ok = await cli(["validate", "--dag", "dag.yaml"], { SEC_USER_AGENT: "jobsignal test@example.com" })
     expect(ok.code).toBe(0)
   })
 
@@ -84,5 +92,190 @@ describe("terminal progress", () => {
     expect(drawn.length).toBeLessThanOrEqual(3)
     expect(drawn[0]).toContain("greenhouse: 1/500 units")
     expect(drawn.at(-1)).toContain("greenhouse: 500/500 units, 1500 rows")
+  })
+})
+
+const distDir = join(import.meta.dirname, "..", "..", "dist")
+/** The packages a built chunk loads when it is imported: its static imports (and requires), followed through dist/. */
+const loadedPackages = (chunk: string, seen = new Set<string>(), out = new Set<string>()) => {
+  if (seen.has(chunk)) return out
+  seen.add(chunk)
+  const meta = JSON.parse(readFileSync(join(distDir, "meta.json"), "utf8")) as Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }> }>
+  const entry = Object.entries(meta).find(([k]) => basename(k) === chunk)
+  if (!entry) throw new Error(`${chunk} is not in dist/meta.json`)
+  for (const i of entry[1].imports) {
+    if (i.kind === "dynamic-import") continue
+    if (i.external) out.add(i.path)
+    else loadedPackages(basename(i.path), seen, out)
+  }
+  return out
+}
+/** The chunk `jobsignal NAME` imports, read from the entry's command table. */
+const commandChunk = (name: string) => {
+  const m = readFileSync(join(distDir, "main.js"), "utf8").match(new RegExp(`\\b${name}:\\s*\\(\\)\\s*=>\\s*import\\("\\./([^"]+)"\\)`))
+  if (!m) throw new Error(`no chunk for ${name} in dist/main.js`)
+  return m[1]
+}
+const HEAVY = ["@duckdb/node-api", "mongodb", "openai", "@anthropic-ai/sdk", "vite", "echarts"]
+
+describe("the built CLI", { timeout: 240_000 }, () => {
+  beforeAll(() => ensureBuilt())
+
+  it("runs in one process: no child, and a SIGTERM to it stops the scheduler cleanly", async () => {
+    const child = spawn(process.execPath, [bin, "schedule", "--dag", writeDag("sched.yaml", ["gitlab"], "0 6 * * *"), "--db", join(dir, "sched.duckdb")], { env: { ...process.env, NO_COLOR: "1" } })
+    let stderr = ""
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on("data", (d) => { stderr += String(d); if (stderr.includes("schedule: started")) resolve() })
+      child.on("exit", () => reject(new Error(`exited before starting: ${stderr}`)))
+    })
+    // The old bin/jobsignal.js ran the CLI as a child of the started process.
+    expect(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, "utf8").trim()).toBe("")
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    child.kill("SIGTERM")
+    await exited
+    expect(stderr).toContain("SIGTERM: no new runs; stopping")
+    expect(stderr).toContain("stopped; warehouse closed")
+  })
+
+  it("help and validate load no DuckDB, MongoDB, LLM SDK or Vite; sql loads DuckDB only", () => {
+    const entry = loadedPackages("main.js")
+    expect([...entry].filter((p) => !p.startsWith("node:") && !/^[a-z_]+$/.test(p))).toEqual([])
+    // DuckDB and MongoDB still load through the node registry (each node kind's module imports its
+    // runtime); the LLM SDKs and the front-end toolchain no longer do.
+    for (const c of ["validate", "plan"]) expect([...loadedPackages(commandChunk(c))].filter((p) => ["openai", "@anthropic-ai/sdk", "vite", "echarts"].includes(p))).toEqual([])
+    expect([...loadedPackages(commandChunk("sql"))].filter((p) => HEAVY.includes(p))).toEqual(["@duckdb/node-api"])
+    expect([...loadedPackages(commandChunk("runs"))].filter((p) => HEAVY.includes(p))).toEqual(["@duckdb/node-api"])
+    expect(readdirSync(distDir).some((f) => f.endsWith(".ts"))).toBe(false)
+  })
+
+  it("every command's --help: real descriptions, `jobsignal …` usage, examples, no ANSI off a terminal, ≤ 100 columns", async () => {
+    const paths = [[], ["quarantine"], ["targets"], ...COMMANDS.map((c) => c.name.split(" "))]
+    for (const path of paths) {
+      // NO_COLOR unset: stdout being a pipe alone must turn colour off.
+      const r = await cli([...path, "--help"], { NO_COLOR: "" })
+      const where = `jobsignal ${path.join(" ")} --help`
+      expect(r.code, where).toBe(0)
+      expect(r.stdout, where).not.toMatch(/\x1b\[/)
+      expect(r.stdout, where).not.toContain("A user-defined piece of text")
+      for (const line of r.stdout.split("\n")) expect(line.length, `${where}: ${line}`).toBeLessThanOrEqual(100)
+      expect(r.stdout, where).toContain(`Usage:  jobsignal ${path.length ? `${path.join(" ")} ` : ""}`)
+      const examples = r.stdout.split("Examples:\n")[1]?.split("\n").filter((l) => l.startsWith("  jobsignal ")) ?? []
+      expect(examples.length, where).toBeGreaterThanOrEqual(1)
+      if (path.length === 2 || (path.length === 1 && !["quarantine", "targets"].includes(path[0])))
+        for (const e of examples) expect(e, where).toContain(`jobsignal ${path.join(" ")}`)
+    }
+    const unknown = await cli(["bogus"])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('unknown command "bogus"')
+    const badValue = await cli(["sql", "select 1", "--format", "nope"])
+    expect(badValue.code).toBe(2)
+    expect(badValue.stderr).toContain("Expected one of the following cases: table, csv, json")
+    expect(badValue.stderr).not.toContain("ERROR (#")
+  })
+
+  it("help describes every option each command parses, and nothing it does not", async () => {
+    const modules = {
+      run: (await import("../../pipelines/cli/run.ts")).runCommand,
+      backfill: (await import("../../pipelines/cli/run.ts")).backfillCommand,
+      plan: (await import("../../pipelines/cli/validate.ts")).planCommand,
+      validate: (await import("../../pipelines/cli/validate.ts")).validateCommand,
+      sql: (await import("../../pipelines/cli/sql-command.ts")).sqlCommand,
+      runs: (await import("../../pipelines/cli/runs.ts")).runsCommand,
+      schedule: (await import("../../pipelines/cli/schedule.ts")).scheduleCommand,
+      report: (await import("../../pipelines/cli/report.ts")).reportCommand,
+      targets: (await import("../../pipelines/cli/targets.ts")).targetsCommand,
+      record: (await import("../../pipelines/cli/record.ts")).recordCommand,
+      quarantine: (await import("../../pipelines/cli/quarantine.ts")).quarantineCommand,
+      serve: (await import("../../pipelines/cli/serve.ts")).serveCommand,
+      job: (await import("../../pipelines/cli/job.ts")).jobCommand,
+      jobs: (await import("../../pipelines/cli/jobs.ts")).jobsCommand,
+      leads: (await import("../../pipelines/cli/jobs.ts")).leadsCommand
+    }
+    const BUILTIN = new Set(["--completions", "--log-level", "--help", "--wizard", "--version"])
+    for (const c of COMMANDS) {
+      const [top, sub] = c.name.split(" ")
+      const parent = modules[top as keyof typeof modules] as Command.Command<string, never, unknown, unknown>
+      const doc = sub
+        ? CommandDescriptor.getHelp(Option.getOrThrow(HashMap.get(Command.getSubcommands(parent), sub)), CliConfig.defaultConfig)
+        : Command.getHelp(parent, CliConfig.defaultConfig)
+      const text = HelpDoc.toAnsiText(doc).replace(/\x1b\[[0-9;]*m/g, "")
+      // Each option heads its own paragraph of the OPTIONS section: "--name value".
+      const parsed = new Set(text.split("\n").map((l) => l.match(/^--[a-z][a-z-]*/)?.[0]).filter((f): f is string => !!f && !BUILTIN.has(f)))
+      const described = new Set(c.options.map((o) => o.flag.split(" ")[0]).filter((f) => f.startsWith("--")))
+      expect([...described].sort(), c.name).toEqual([...parsed].sort())
+    }
+  })
+
+  it("sql is read-only unless --write, and prints BIGINT as numbers (past 2^53 as strings)", async () => {
+    const db = join(dir, "sql.duckdb")
+    const created = await cli(["sql", "create table t as select range::bigint as id from range(3)", "--db", db, "--write"])
+    expect(created.code).toBe(0)
+    const refused = await cli(["sql", "delete from t", "--db", db])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain("read-only; pass --write")
+    const json = await cli(["sql", "select count(*) as n, max(id) as top, 9007199254740993::bigint as big from t", "--format", "json", "--db", db])
+    expect(JSON.parse(json.stdout)).toEqual([{ n: 3, top: 2, big: "9007199254740993" }])
+    expect((await cli(["sql", "delete from t where id = 0", "--db", db, "--write"])).code).toBe(0)
+    expect(JSON.parse((await cli(["sql", "select count(*) as n from t", "--format", "json", "--db", db])).stdout)).toEqual([{ n: 2 }])
+    const missing = await cli(["sql", "select 1", "--db", join(dir, "nope.duckdb")])
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toContain(`cannot open warehouse ${join(dir, "nope.duckdb")}: no such file`)
+  })
+
+  it("runs RUN_ID shows each node's status, rows and error, then the source errors; the list sums no rows", async () => {
+    const db = join(dir, "runs.duckdb")
+    const r = await cli(["run", "--dag", writeDag("runs.yaml", ["gitlab", "nope"]), "--db", db])
+    const runId = r.stdout.match(/run (\S+):/)![1]
+    const show = await cli(["runs", runId, "--db", db])
+    expect(show.code).toBe(0)
+    expect(show.stdout).toContain(`run ${runId}: `)
+    expect(show.stdout).toMatch(/gh\s+greenhouse\s+(partial|success|failed)/)
+    expect(show.stdout).toMatch(/dedupe\s+dedupe\s+\w+/)
+    expect(show.stdout).toMatch(/1 source error:?/)
+    expect(show.stdout).toContain("nope")
+    const json = JSON.parse((await cli(["runs", runId, "--db", db, "--format", "json"])).stdout)
+    expect(json.nodes.map((n: { node: string }) => n.node).sort()).toEqual(["dedupe", "gh"])
+    expect(json.nodes.find((n: { node: string }) => n.node === "gh").rows_out).toBe(3)
+    expect(json.source_errors[0]).toMatchObject({ node: "gh", unit: expect.stringContaining("nope") })
+    const list = await cli(["runs", "--db", db, "--format", "csv"])
+    expect(list.stdout.split("\n")[0]).not.toContain("rows")
+    const none = await cli(["runs", "no-such-run", "--db", db])
+    expect(none.code).toBe(1)
+    expect(none.stderr).toContain("no run no-such-run")
+  })
+
+  it("run --dry-run prints units, requests against rate limits, LLM cost and what is missing, not a table of zeros", async () => {
+    const db = join(dir, "dry.duckdb")
+    const r = await cli(["run", "--dry-run", "--dag", writeDag("dry.yaml", ["gitlab", "stripe"]), "--db", db])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("dry run, nothing fetched or written")
+    expect(r.stdout).toContain("would run: gh, dedupe")
+    expect(r.stdout).toMatch(/gh\s+greenhouse\s+2\s+2\s+\S+\/s, \d+ at once/)
+    expect(r.stdout).toContain("2 requests in all")
+    expect(r.stdout).toContain("no node of this run calls an LLM")
+    expect(r.stdout).not.toMatch(/rows_in/)
+    const runs = await cli(["sql", "select count(*) as n from runs", "--db", db, "--format", "json"])
+    expect(JSON.parse(runs.stdout)).toEqual([{ n: 0 }])
+  })
+
+  it("jobs lists what a person looks at, with the ids job takes; filters and leads answer on the same warehouse", async () => {
+    const db = join(dir, "jobs.duckdb")
+    expect((await cli(["run", "--dag", writeDag("jobs.yaml", ["gitlab", "stripe"]), "--db", db])).code).toBe(0)
+    const all = JSON.parse((await cli(["jobs", "--db", db, "--format", "json"])).stdout) as Array<Record<string, unknown>>
+    expect(all).toHaveLength(6)
+    const ids = JSON.parse((await cli(["sql", "select id from jobs order by id", "--db", db, "--format", "json"])).stdout).map((r: { id: string }) => r.id)
+    expect(all.map((j) => j.id).sort()).toEqual(ids)
+    const gitlab = JSON.parse((await cli(["jobs", "--company", "gitl", "--db", db, "--format", "json"])).stdout) as Array<Record<string, unknown>>
+    expect(gitlab.map((j) => j.company)).toEqual(["GitLab", "GitLab", "GitLab"])
+    // Nothing is scored in this DAG: a tier or relevance filter leaves nothing.
+    expect(JSON.parse((await cli(["jobs", "--tier", "A,B", "--db", db, "--format", "json"])).stdout)).toEqual([])
+    expect(JSON.parse((await cli(["jobs", "--relevant", "--db", db, "--format", "json"])).stdout)).toEqual([])
+    expect(JSON.parse((await cli(["jobs", "--since", "2999-01-01", "--db", db, "--format", "json"])).stdout)).toEqual([])
+    const bad = await cli(["jobs", "--since", "yesterday", "--db", db])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain("--since must be a date like 2026-01-31")
+    const leads = await cli(["leads", "--db", db, "--format", "json"])
+    expect(leads.code).toBe(0)
+    expect(JSON.parse(leads.stdout)).toEqual([])
   })
 })

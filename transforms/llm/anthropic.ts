@@ -1,4 +1,4 @@
-import Anthropic from "@anthropic-ai/sdk"
+import type Anthropic from "@anthropic-ai/sdk"
 import { Effect, Layer, Redacted } from "effect"
 import type { ResolvedProvider } from "./config.ts"
 import { classifySdkError, LlmProviders, type Completion, type CompletionRequest, type LlmClient } from "./provider.ts"
@@ -9,7 +9,9 @@ import { classifySdkError, LlmProviders, type Completion, type CompletionRequest
  * `output_config.format` (`json_schema`), or instructions only (`prompt`).
  */
 export const anthropicClient = (p: ResolvedProvider, timeoutMs: number): LlmClient => {
-  const sdk = new Anthropic({ apiKey: Redacted.value(p.apiKey), baseURL: p.baseURL, maxRetries: 0, timeout: timeoutMs })
+  // The SDK loads on the first call, so commands that call no model (validate, sql, report) never load it.
+  let sdkLoad: Promise<Anthropic> | undefined
+  const sdkOnce = () => (sdkLoad ??= import("@anthropic-ai/sdk").then((m) => new m.default({ apiKey: Redacted.value(p.apiKey), baseURL: p.baseURL, maxRetries: 0, timeout: timeoutMs })))
   const complete = (req: CompletionRequest) =>
     Effect.tryPromise({
       try: async (signal): Promise<Completion> => {
@@ -25,7 +27,7 @@ export const anthropicClient = (p: ResolvedProvider, timeoutMs: number): LlmClie
             : p.structured === "json_schema"
               ? { ...base, output_config: { format: { type: "json_schema" as const, schema: req.jsonSchema } } }
               : base
-        const res = await sdk.messages.create(body, { signal })
+        const res = await (await sdkOnce()).messages.create(body, { signal })
         const tool = res.content.find((b): b is Anthropic.ToolUseBlock => b.type === "tool_use")
         const text = tool ? JSON.stringify(tool.input) : res.content.filter((b): b is Anthropic.TextBlock => b.type === "text").map((b) => b.text).join("")
         const u = res.usage

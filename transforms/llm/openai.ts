@@ -1,4 +1,4 @@
-import OpenAI from "openai"
+import type OpenAI from "openai"
 import { Effect, Layer, Redacted } from "effect"
 import type { ResolvedProvider } from "./config.ts"
 import { classifySdkError, LlmProviders, type Completion, type CompletionRequest, type LlmClient } from "./provider.ts"
@@ -9,7 +9,9 @@ import { classifySdkError, LlmProviders, type Completion, type CompletionRequest
  * mostly offer only JSON mode (`json_object`).
  */
 export const openaiClient = (p: ResolvedProvider, timeoutMs: number): LlmClient => {
-  const sdk = new OpenAI({ apiKey: Redacted.value(p.apiKey), baseURL: p.baseURL, maxRetries: 0, timeout: timeoutMs })
+  // The SDK loads on the first call, so commands that call no model (validate, sql, report) never load it.
+  let sdkLoad: Promise<OpenAI> | undefined
+  const sdkOnce = () => (sdkLoad ??= import("openai").then((m) => new m.default({ apiKey: Redacted.value(p.apiKey), baseURL: p.baseURL, maxRetries: 0, timeout: timeoutMs })))
   const complete = (req: CompletionRequest) =>
     Effect.tryPromise({
       try: async (signal): Promise<Completion> => {
@@ -17,6 +19,7 @@ export const openaiClient = (p: ResolvedProvider, timeoutMs: number): LlmClient 
           p.structured === "json_schema"
             ? { type: "json_schema" as const, json_schema: { name: req.schemaName, schema: req.jsonSchema, strict: true } }
             : p.structured === "json_object" ? { type: "json_object" as const } : undefined
+        const sdk = await sdkOnce()
         const res = await sdk.chat.completions.create(
           {
             model: req.model,

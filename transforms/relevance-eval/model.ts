@@ -91,10 +91,11 @@ export const evaluateWithModel = (req: EvalRequest) =>
       const lex = measureLexical(profile, set, rel.min_lexical_score)
       const scored = survivors.map((x) => ({ x, score: lexical.get(x)! }))
       return {
-        ...base, scorer: "lexical", note: `${rt.note}; measured the lexical scorer instead`, tiers: [firstTier], models: [],
+        // The runtime's note speaks of node rows; here nothing is written, only measured.
+        ...base, scorer: "lexical", note: `${rt.note.replace(/: eval_\w+ used the lexical scorer.*$/, "")}: measured the lexical scorer instead`, tiers: [firstTier], models: [],
         prediction: kind === "relevance" ? lex.relevance : confusion(set, (x) => survivors.includes(x) && lexical.get(x)! >= FIT_POSITIVE),
         ...(kind === "fit" ? { precision_at_20: precisionAtN(scored, 20).precision } : {}),
-        misses: lex.prefilter_dropped
+        misses: set.filter((x) => x.label.relevant && !(survivors.includes(x) && lexical.get(x)! >= (kind === "relevance" ? rel.min_lexical_score : FIT_POSITIVE))).map(describe)
       } satisfies EvalFigures as EvalFigures
     }
     const relTask = relevanceTask(profile, req.profileHash), fitTaskFor = fitTask(profile, req.profileHash)

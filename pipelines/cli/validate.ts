@@ -1,0 +1,52 @@
+import { Command } from "@effect/cli"
+import { Effect } from "effect"
+import { readFileSync } from "node:fs"
+import { formatTable } from "../console.ts"
+import { loadDag, validateDagText, type Problem } from "../load.ts"
+import { formatProblem, preflight } from "../preflight.ts"
+import { enabledNodes, levels } from "../plan.ts"
+import { roleOf } from "../spec.ts"
+import { dagOption, fail, print, printErr } from "./shared.ts"
+import { loadDagEffect } from "./load-dag.ts"
+
+export const validateCommand = Command.make("validate", { dag: dagOption }, ({ dag }) =>
+  Effect.gen(function* () {
+    const text = yield* Effect.try(() => readFileSync(dag, "utf8")).pipe(Effect.orElseSucceed(() => undefined))
+    if (text === undefined) return yield* printErr(`${dag}: cannot read the file`).pipe(Effect.zipRight(fail(2)))
+    let { problems } = validateDagText(text, dag) as { problems: ReadonlyArray<Problem> }
+    let notices: ReadonlyArray<Problem> = []
+    // The files and variables the DAG depends on, once the DAG itself is sound.
+    if (problems.length === 0) ({ problems, notices } = preflight(loadDag(dag)))
+    for (const p of notices) yield* printErr(`notice: ${formatProblem(p, dag)}`)
+    if (problems.length === 0) return yield* print(`${dag}: valid`)
+    yield* printErr(`${dag}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`)
+    for (const p of problems) yield* printErr(`  ${formatProblem(p, dag)}`)
+    yield* fail(1)
+  })
+).pipe(Command.withDescription("Check a DAG file and the files and environment variables it needs (profile, targets, ${VAR}); list every problem with its file, YAML path and line."))
+
+export const planCommand = Command.make("plan", { dag: dagOption }, ({ dag }) =>
+  Effect.gen(function* () {
+    const d = yield* loadDagEffect(dag)
+    const nodes = enabledNodes(d.spec)
+    const lv = levels(nodes)
+    yield* print(`${d.path} (${Object.keys(nodes).length} nodes, ${lv.length} levels)\n`)
+    lv.forEach((level, i) => void process.stdout.write(`level ${i + 1} (parallel): ${level.join(", ")}\n`))
+    yield* print("")
+    yield* print(formatTable(lv.flat().map((n) => {
+      const s = nodes[n]
+      const r = roleOf(s)!
+      return {
+        node: n,
+        role: r.role,
+        kind: r.kind,
+        needs: (s.needs ?? []).join(", "),
+        schedule: s.schedule ?? "",
+        retry: s.retry ? `${s.retry.times}×` : d.spec.defaults?.retry ? `${d.spec.defaults.retry.times}× (default)` : "",
+        timeout: s.timeout ?? d.spec.defaults?.timeout ?? "30m"
+      }
+    })))
+    const b = d.spec.budgets?.llm
+    if (b) yield* print(`\nLLM budget: ${b.per_run_usd !== undefined ? `$${b.per_run_usd} per run` : "no per-run cap"}, ${b.per_week_usd !== undefined ? `$${b.per_week_usd} per rolling week` : "no weekly cap"}`)
+  }).pipe(Effect.catchAll((e) => printErr(e.message).pipe(Effect.zipRight(fail(2)))))
+).pipe(Command.withDescription("Print the run order, the levels that run in parallel, schedules and budgets."))

@@ -1,0 +1,144 @@
+import { Schema } from "effect"
+import { existsSync, readFileSync, statSync } from "node:fs"
+import { join } from "node:path"
+import type { LoadedDag } from "./load.ts"
+import { enabledNodes } from "./plan.ts"
+import { findKind } from "./registry.ts"
+import { roleOf, type NodeSpec } from "./spec.ts"
+import { lineOf, parseYaml, pathString, decodeYamlFile, type Problem } from "./yaml-problems.ts"
+import { placeholdersIn } from "./env.ts"
+import { Profile } from "../transforms/profile.ts"
+import { Annotation, MasterCv, StarRecord } from "../transforms/layers/candidate.ts"
+import { TargetsFile } from "../targets/universe.ts"
+
+/** What a run would trip over in the files and environment a DAG depends on; notices do not stop it. */
+export interface Preflight {
+  readonly problems: ReadonlyArray<Problem>
+  readonly notices: ReadonlyArray<Problem>
+}
+
+export interface PreflightOptions {
+  /** The nodes that will run (default: every enabled node). A disabled node is never checked. */
+  readonly nodes?: Iterable<string>
+  /** A node's effective options (default its `with:`), e.g. with the demo's replay overrides. */
+  readonly options?: (node: string) => Record<string, unknown>
+  readonly env?: Record<string, string | undefined>
+}
+
+// Kinds that read the candidate: relevance/fit_score the profile file, intel the profile/ folder.
+const PROFILE_KINDS = new Set(["relevance", "fit_score"])
+const CANDIDATE_KINDS = new Set(["intel"])
+// A `with:` field with one of these names is a path relative to dag.yaml.
+const PATH_FIELD = /(^|_)(file|path|dir)$/
+
+/** Top-level option fields whose schema is a `Redacted` secret: an unset one means an optional feature is off. */
+const secretFields = (schema: Schema.Schema.Any): Set<string> => {
+  const out = new Set<string>()
+  let ast = schema.ast
+  if (ast._tag === "Transformation") ast = ast.from
+  if (ast._tag === "TypeLiteral")
+    for (const ps of ast.propertySignatures) if (String(ps.type).includes("Redacted(")) out.add(String(ps.name))
+  return out
+}
+
+/** Strings in an options value with the YAML path below `with`. */
+const stringsIn = (v: unknown, path: PropertyKey[] = []): Array<{ path: PropertyKey[]; value: string }> =>
+  typeof v === "string" ? [{ path, value: v }]
+  : Array.isArray(v) ? v.flatMap((x, i) => stringsIn(x, [...path, i]))
+  : v && typeof v === "object" ? Object.entries(v).flatMap(([k, x]) => stringsIn(x, [...path, k]))
+  : []
+
+const readable = (path: string): string | undefined => {
+  try {
+    if (statSync(path).isDirectory()) return "is a directory, not a file"
+    readFileSync(path)
+    return undefined
+  } catch (e) {
+    return `cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`
+  }
+}
+
+/**
+ * Checks what `validate` and the start of a run must both refuse: the profile, profile/ and targets files
+ * the DAG names (present, readable, valid YAML of the right shape, not empty), `${VAR}` placeholders in the
+ * options of the nodes that will run, and path options naming missing files.
+ */
+export const preflight = (dag: LoadedDag, opts: PreflightOptions = {}): Preflight => {
+  const env = opts.env ?? process.env
+  const problems: Problem[] = []
+  const notices: Problem[] = []
+  const dagFile = dag.path
+  let locate: (path: PropertyKey[]) => number | undefined = () => undefined
+  try {
+    const { doc, lc } = parseYaml(readFileSync(dagFile, "utf8"))
+    locate = (path) => lineOf(doc, lc, path)
+  } catch {
+    // A DAG built in memory (tests) has no file to point into: problems carry no line.
+  }
+  const at = (list: Problem[], path: PropertyKey[], message: string) => list.push({ path: pathString(path), line: locate(path), message })
+
+  const enabled = enabledNodes(dag.spec)
+  const nodes = [...(opts.nodes ?? Object.keys(enabled))].filter((n) => n in enabled)
+  const kinds = (set: Set<string>) => nodes.filter((n) => set.has(roleOf(enabled[n])?.kind ?? ""))
+
+  /** A named YAML file: missing or unreadable is a problem at the dag.yaml field; its content at its own lines. */
+  const checkFile = <A, I>(field: PropertyKey[], named: string, schema: Schema.Schema<A, I>, why: string): A | undefined => {
+    const file = dag.resolvePath(named)
+    if (!existsSync(file)) return void at(problems, field, `${file} does not exist: ${why}`)
+    const unreadable = readable(file)
+    if (unreadable) return void at(problems, field, `${file} ${unreadable}: ${why}`)
+    const r = decodeYamlFile(readFileSync(file, "utf8"), file, schema)
+    problems.push(...r.problems)
+    return r.value
+  }
+
+  // validate checks every file the DAG names; a run (`nodes` given) only those its nodes read.
+  const whole = opts.nodes === undefined
+  const profileUsers = kinds(PROFILE_KINDS)
+  if ((whole && dag.spec.profile !== undefined) || profileUsers.length > 0)
+    checkFile(dag.spec.profile !== undefined ? ["profile"] : ["nodes", profileUsers[0], "transform"], dag.spec.profile ?? "profile.yaml",
+      Profile, `the candidate profile${profileUsers.length ? ` ${profileUsers.join(" and ")} judge${profileUsers.length === 1 ? "s" : ""} jobs against` : ""} (profile: in dag.yaml)`)
+
+  for (const n of kinds(CANDIDATE_KINDS)) {
+    const dir = "profile"
+    const why = `${n} reads the candidate from ${dir}/ (see profile/README.md)`
+    checkFile(["nodes", n, "transform"], join(dir, "master-cv.yaml"), MasterCv, why)
+    for (const [f, s] of [["star-records.yaml", Schema.Array(StarRecord)], ["annotations.yaml", Schema.Array(Annotation)]] as const)
+      if (existsSync(dag.resolvePath(join(dir, f)))) checkFile(["nodes", n, "transform"], join(dir, f), s as Schema.Schema<unknown, unknown>, why)
+  }
+
+  const defaultTargets = "targets/companies.yaml"
+  const targetUsers = nodes.filter((n) => { const r = roleOf(enabled[n]); return r?.role === "source" || r?.kind === "signals" })
+  if ((whole || targetUsers.length > 0) && (dag.spec.targets !== undefined || existsSync(dag.resolvePath(defaultTargets)))) {
+    const file = dag.resolvePath(dag.spec.targets ?? defaultTargets)
+    const t = checkFile(dag.spec.targets !== undefined ? ["targets"] : ["(root)"], dag.spec.targets ?? defaultTargets, TargetsFile,
+      "the target-company universe ATS nodes without with.boards fan out over (targets: in dag.yaml)")
+    if (t && t.companies.length === 0)
+      problems.push({ file, path: "companies", line: 1, message: "lists no companies: ATS nodes without with.boards would fetch nothing (add companies, or give each node with.boards)" })
+  }
+
+  for (const n of nodes) {
+    const spec: NodeSpec = enabled[n]
+    const r = roleOf(spec)
+    const kind = r && findKind(r.role, r.kind)
+    if (!r || !kind) continue
+    const secrets = secretFields(kind.options)
+    const options = opts.options?.(n) ?? spec.with ?? {}
+    for (const { path, value } of stringsIn(options)) {
+      const full = ["nodes", n, "with", ...path]
+      for (const name of placeholdersIn(value)) {
+        if (env[name] !== undefined && env[name] !== "") continue
+        if (secrets.has(String(path[0])))
+          at(notices, full, `\${${name}} is not set: ${r.kind} runs without this optional credential (set it in the environment or .env)`)
+        else at(problems, full, `\${${name}} is not set: ${r.role} ${r.kind} needs it (set it in the environment or .env, or disable the node with enabled: false)`)
+      }
+      const key = path[path.length - 1]
+      if (typeof key === "string" && PATH_FIELD.test(key) && placeholdersIn(value).length === 0 && !existsSync(dag.resolvePath(value)))
+        at(problems, full, `${dag.resolvePath(value)} does not exist`)
+    }
+  }
+  return { problems, notices }
+}
+
+/** `file:line  yaml.path: message`, the form `validate` prints. */
+export const formatProblem = (p: Problem, dagFile: string) => `${p.file ?? dagFile}:${p.line ?? "?"}  ${p.path}: ${p.message}`
