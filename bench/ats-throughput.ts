@@ -20,6 +20,7 @@ import { runDag } from "../pipelines/runner.ts"
 import { collectingEvents } from "../pipelines/events.ts"
 import { runtimeLayer } from "../pipelines/cli/runtime.ts"
 import { send } from "../sources/transport.ts"
+import { kinds } from "../app/index.ts"
 
 const utf8 = new TextDecoder()
 
@@ -73,7 +74,7 @@ nodes:
         const t0Run = Date.now()
         const cpu0 = process.cpuUsage()
         const summary = await Effect.runPromise(
-          Effect.scoped(runDag({ dag: loadDag(join(dir, "dag.yaml")), events: collectingEvents() })).pipe(Effect.provide(runtimeLayer(join(dir, `w${r}.duckdb`))))
+          Effect.scoped(runDag({ dag: loadDag(join(dir, "dag.yaml"), kinds), events: collectingEvents() })).pipe(Effect.provide(runtimeLayer(join(dir, `w${r}.duckdb`))))
         )
         const cpu = process.cpuUsage(cpu0)
         const bad = summary.nodes.filter((n) => n.status !== "success")

@@ -5,10 +5,11 @@
  */
 import { Effect } from "effect"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { dedupeJobs } from "../transforms/dedupe.ts"
+import { dedupeJobs } from "../transforms/dedupe/node.ts"
 import { normalizeCompanyName } from "../model/company.ts"
 import { loadEvalSet, type EvalPosting } from "./dedupe-evalset.ts"
 import type { BenchCase } from "./index.ts"
+import { ats, migrations } from "../app/index.ts"
 
 export interface EvalResult {
   readonly postings: number
@@ -30,7 +31,7 @@ export const evaluateDedupe = (postings: ReadonlyArray<EvalPosting> = loadEvalSe
       source: p.source, source_id: p.source_id, url: p.url, apply_url: p.apply_url, title: p.title, company: p.company,
       location: p.location, description_text: p.description_text, posted_at: new Date(Date.parse(fetched) - i * 60_000).toISOString()
     })))
-    yield* dedupeJobs({ inputs: [{ node: "eval", runId: "eval", role: "source", kind: "eval" }] })
+    yield* dedupeJobs({ inputs: [{ node: "eval", runId: "eval", role: "source", kind: "eval" }], ats })
     const rows = yield* w.query<{ source: string; source_id: string; job_id: string }>("select source, source_id, job_id from job_sightings")
     const jobOf = new Map(rows.map((r) => [`${r.source}:${r.source_id}`, r.job_id]))
     let tp = 0, fp = 0, fn = 0, pairs = 0
@@ -54,7 +55,7 @@ export const evaluateDedupe = (postings: ReadonlyArray<EvalPosting> = loadEvalSe
   })
 
 export const runEvaluation = () =>
-  Effect.runPromise(Effect.scoped(evaluateDedupe().pipe(Effect.provide(Warehouse.layer({ path: ":memory:" })))))
+  Effect.runPromise(Effect.scoped(evaluateDedupe().pipe(Effect.provide(Warehouse.layer({ path: ":memory:", migrations })))))
 
 export const bench: BenchCase = {
   name: "dedupe-eval",

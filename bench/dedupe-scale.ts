@@ -8,10 +8,11 @@ import { Effect } from "effect"
 import { rmSync } from "node:fs"
 import { join } from "node:path"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { dedupeJobs } from "../transforms/dedupe.ts"
+import { dedupeJobs } from "../transforms/dedupe/node.ts"
 import { loadEvalSet } from "./dedupe-evalset.ts"
 import type { BenchCase } from "./index.ts"
 import { tmpdir } from "node:os"
+import { ats, migrations } from "../app/index.ts"
 
 const MEMORY_LIMIT = "640MB"
 
@@ -52,7 +53,7 @@ export const runScale = async (rows = Number(process.env.DEDUPE_SCALE_ROWS ?? 1_
       )
       const generateS = (Date.now() - t0) / 1000
       const t1 = Date.now()
-      const out = yield* dedupeJobs({ inputs: [{ node: "scale", runId: "scale", role: "source", kind: "scale" }] })
+      const out = yield* dedupeJobs({ inputs: [{ node: "scale", runId: "scale", role: "source", kind: "scale" }], ats })
       const dedupeS = (Date.now() - t1) / 1000
       const [{ jobs, expected }] = yield* w.query<{ jobs: number; expected: number }>(
         `select (select count(*) from jobs)::int as jobs, ${distinct}::int as expected`
@@ -69,7 +70,7 @@ export const runScale = async (rows = Number(process.env.DEDUPE_SCALE_ROWS ?? 1_
         "duckdb memory_limit": MEMORY_LIMIT,
         "merged sightings": Number(out.details?.merged_sightings ?? 0)
       }
-    }).pipe(Effect.provide(Warehouse.layer({ path: join(dir, "scale.duckdb") })))))
+    }).pipe(Effect.provide(Warehouse.layer({ path: join(dir, "scale.duckdb"), migrations })))))
   } finally {
     clearInterval(sample)
     rmSync(dir, { recursive: true, force: true })

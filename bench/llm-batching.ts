@@ -19,6 +19,7 @@ import { fitTask } from "../transforms/fit-score.ts"
 import { renderJob } from "../transforms/job-prompt.ts"
 import type { JobText } from "../transforms/lexical.ts"
 import { startFakeLlm } from "../test/support/fake-llm.ts"
+import { kinds, migrations } from "../app/index.ts"
 
 const strip = (s: string) => s.replace(/<[^>]*>/g, " ").replace(/&[a-z#0-9]+;/gi, " ").replace(/\s+/g, " ").trim()
 
@@ -67,7 +68,7 @@ export const bench: BenchCase = {
   run: async () => {
     const fake = await startFakeLlm()
     try {
-      const dag = loadDag("dag.yaml")
+      const dag = loadDag("dag.yaml", kinds)
       const env = { DEEPSEEK_API_KEY: "bench", DEEPSEEK_BASE_URL: fake.openaiUrl }
       const jobs = corpus(10_000)
       const program = Effect.gen(function* () {
@@ -80,7 +81,7 @@ export const bench: BenchCase = {
               .pipe(Effect.provide(providersLayer(settings)))
             if (r.results.size !== items.length) throw new Error(`${task.name}: ${items.length - r.results.size} items without a result`)
             return { calls: r.stats.calls, input: r.stats.inputTokens, output: r.stats.outputTokens, items: items.length } satisfies Measured
-          }).pipe(Effect.provide(Layer.fresh(Warehouse.layer({ path: ":memory:" }))))
+          }).pipe(Effect.provide(Layer.fresh(Warehouse.layer({ path: ":memory:", migrations }))))
         const rel = relevanceTask(profile, hash), fit = fitTask(profile, hash)
         const relItems = jobs.map((j) => makeItem(j.id, renderJob(j, 400)))
         const fitItems = jobs.map((j) => makeItem(j.id, renderJob(j, 3000)))

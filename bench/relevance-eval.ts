@@ -6,6 +6,7 @@
 import { Effect } from "effect"
 import { loadProfile } from "../transforms/profile.ts"
 import { loadDag } from "../pipelines/load.ts"
+import { kinds } from "../app/index.ts"
 import { EVAL_DAG, loadRecordedJobs } from "../pipelines/cli/eval-set.ts"
 import { joinLabels, loadLabels } from "../transforms/relevance-eval/labels.ts"
 import { measureLexical } from "../transforms/relevance-eval/measure.ts"
@@ -16,7 +17,7 @@ export const bench: BenchCase = {
   run: async () => {
     const jobs = await Effect.runPromise(loadRecordedJobs())
     const { set, unlabelled } = await Effect.runPromise(Effect.flatMap(loadLabels(), (labels) => joinLabels(jobs, labels)))
-    const { profile } = await Effect.runPromise(loadProfile(loadDag(EVAL_DAG)))
+    const { profile } = await Effect.runPromise(loadProfile(loadDag(EVAL_DAG, kinds)))
     const f = measureLexical(profile, set)
     for (const d of f.prefilter_dropped) process.stdout.write(`  dropped by the prefilter: ${d}\n`)
     for (const t of f.fit_top_20) process.stdout.write(`  fit top 20: ${t}\n`)

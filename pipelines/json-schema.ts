@@ -1,6 +1,6 @@
 import { JSONSchema } from "effect"
 import { DagSpec } from "./spec.ts"
-import { allKinds } from "./registry.ts"
+import type { KindDeclaration } from "./spec.ts"
 
 const optionsSchema = (schema: Parameters<typeof JSONSchema.make>[0]): object => {
   try {
@@ -15,9 +15,9 @@ const optionsSchema = (schema: Parameters<typeof JSONSchema.make>[0]): object =>
  * The JSON Schema of dag.yaml for editors, from the same effect Schemas that decode it: the
  * file's shape, plus each kind's `with` options selected by the node's `source`/`transform`/`sink`.
  */
-export const dagJsonSchema = (): object => {
+export const dagJsonSchema = (kinds: ReadonlyArray<KindDeclaration>): object => {
   const base = JSONSchema.make(DagSpec) as Record<string, any>
-  const perKind = allKinds().map((k) => ({
+  const perKind = kinds.map((k) => ({
     if: { properties: { [k.role]: { const: k.kind } }, required: [k.role] },
     then: { properties: { with: optionsSchema(k.options) } }
   }))
@@ -26,4 +26,4 @@ export const dagJsonSchema = (): object => {
   return { ...base, $defs: defs }
 }
 
-export const dagJsonSchemaText = () => JSON.stringify(dagJsonSchema(), null, 2) + "\n"
+export const dagJsonSchemaText = (kinds: ReadonlyArray<KindDeclaration>) => JSON.stringify(dagJsonSchema(kinds), null, 2) + "\n"

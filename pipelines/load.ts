@@ -2,10 +2,11 @@ import { Either, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
-import { type Problem, lineOf, parseYaml, pathString, schemaProblems } from "./yaml-problems.ts"
+import { type Problem, lineOf, parseYaml, pathString, schemaProblems } from "../model/yaml-problems.ts"
 import cron from "node-cron"
-import { DagSpec, roleOf, type NodeSpec } from "./spec.ts"
+import { DagSpec, roleOf, type KindDeclaration, type NodeSpec } from "./spec.ts"
 import { findKind, kindsOf } from "./registry.ts"
+import { expandSourcesWildcard, SOURCES_WILDCARD } from "./needs.ts"
 import { dqProblems } from "../dq/rules.ts"
 
 export type { Problem }
@@ -15,6 +16,8 @@ export interface LoadedDag {
   readonly dir: string
   readonly spec: DagSpec
   readonly hash: string
+  /** The node kinds this DAG was checked against; the runner resolves nodes in them. */
+  readonly kinds: ReadonlyArray<KindDeclaration>
   /** Resolves a path written in dag.yaml relative to the file. */
   readonly resolvePath: (p: string) => string
 }
@@ -51,7 +54,7 @@ export const findCycle = (nodes: Record<string, NodeSpec>): string[] | undefined
 }
 
 /** Every problem in a dag.yaml text: YAML syntax, schema, kinds, options, needs, cycles, schedules. */
-export const validateDagText = (text: string, file: string): { spec?: DagSpec; problems: Problem[] } => {
+export const validateDagText = (text: string, file: string, kinds: ReadonlyArray<KindDeclaration>): { spec?: DagSpec; problems: Problem[] } => {
   const { doc, lc, problems: syntax } = parseYaml(text)
   if (syntax.length > 0) return { problems: syntax }
   const json = doc.toJS()
@@ -67,32 +70,34 @@ export const validateDagText = (text: string, file: string): { spec?: DagSpec; p
       continue
     }
     const { role, kind } = roleOf(node)!
-    const nodeKind = findKind(role, kind)
+    const nodeKind = findKind(kinds, role, kind)
     if (!nodeKind) {
-      at(["nodes", name, role], `unknown ${role} kind ${JSON.stringify(kind)}; known: ${kindsOf(role).join(", ")}`)
+      at(["nodes", name, role], `unknown ${role} kind ${JSON.stringify(kind)}; known: ${kindsOf(kinds, role).join(", ")}`)
     } else {
       const opts = Schema.decodeUnknownEither(nodeKind.options, { errors: "all", onExcessProperty: "error" })(node.with ?? {})
       if (Either.isLeft(opts)) problems.push(...schemaProblems(opts.left, ["nodes", name, "with"], doc, lc).map((p) => ({ ...p, message: `${p.message} (for ${role} ${kind})` })))
     }
     ;(node.needs ?? []).forEach((need, i) => {
+      if (need === SOURCES_WILDCARD) return
       if (!(need in spec.nodes)) at(["nodes", name, "needs", i], `needs ${JSON.stringify(need)}, which is not a node in this file`)
       if (need === name) at(["nodes", name, "needs", i], "a node cannot need itself")
     })
     if (node.dq !== undefined) for (const p of dqProblems(node.dq, role)) at(["nodes", name, "dq", ...p.path], p.message)
     if (node.schedule !== undefined && !cron.validate(node.schedule)) at(["nodes", name, "schedule"], `not a valid cron expression: ${JSON.stringify(node.schedule)}`)
   }
-  const cycle = findCycle(spec.nodes as Record<string, NodeSpec>)
+  const expanded = expandSourcesWildcard(spec, kinds)
+  const cycle = findCycle(expanded.nodes as Record<string, NodeSpec>)
   if (cycle && cycle.length > 2) at(["nodes", cycle[0], "needs"], `cycle: ${cycle.join(" → ")}`)
-  return { spec, problems }
+  return { spec: expanded, problems }
 }
 
-export const loadDag = (file: string): LoadedDag => {
+export const loadDag = (file: string, kinds: ReadonlyArray<KindDeclaration>): LoadedDag => {
   const path = resolve(file)
   if (!existsSync(path)) throw new DagInvalid(file, [{ path: "(file)", message: `${file} does not exist` }])
   const text = readFileSync(path, "utf8")
-  const { spec, problems } = validateDagText(text, file)
+  const { spec, problems } = validateDagText(text, file, kinds)
   if (!spec || problems.length > 0) throw new DagInvalid(file, problems)
   const dir = dirname(path)
-  return { path, dir, spec, hash: createHash("sha256").update(text).digest("hex").slice(0, 12), resolvePath: (p) => resolve(dir, p) }
+  return { path, dir, spec, hash: createHash("sha256").update(text).digest("hex").slice(0, 12), kinds, resolvePath: (p) => resolve(dir, p) }
 }
 

@@ -2,7 +2,7 @@ import type { Effect, Schema, Scope } from "effect"
 import type { Fatal, Retriable, Skippable } from "./errors.ts"
 import type { Warehouse, WarehouseError } from "../sinks/warehouse.ts"
 import type { Http } from "../sources/http.ts"
-import type { NodeSpec, Role } from "./spec.ts"
+import type { KindDeclaration, NodeSpec, Role } from "./spec.ts"
 import type { LoadedDag } from "./load.ts"
 import type { Events } from "./events.ts"
 
@@ -44,8 +44,8 @@ export interface NodeOutcome {
 export type NodeError = Retriable | Skippable | Fatal | WarehouseError
 export type NodeServices = Warehouse | Http | Scope.Scope
 
-/** A node kind as dag.yaml names it (`source: greenhouse`), resolved through the registry. */
-export interface NodeKind<Opts = any> {
+/** A node kind as dag.yaml names it (`source: greenhouse`), resolved in the kinds app/kinds.ts hands to `loadDag`. */
+export interface NodeKind<Opts = any> extends KindDeclaration {
   readonly role: Role
   readonly kind: string
   readonly description: string

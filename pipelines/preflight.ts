@@ -1,15 +1,11 @@
 import { Schema } from "effect"
 import { existsSync, readFileSync, statSync } from "node:fs"
-import { join } from "node:path"
 import type { LoadedDag } from "./load.ts"
 import { enabledNodes } from "./plan.ts"
 import { findKind } from "./registry.ts"
-import { roleOf, type NodeSpec } from "./spec.ts"
-import { lineOf, parseYaml, pathString, decodeYamlFile, type Problem } from "./yaml-problems.ts"
+import { roleOf, type FileRead, type NodeSpec } from "./spec.ts"
+import { lineOf, parseYaml, pathString, decodeYamlFile, type Problem } from "../model/yaml-problems.ts"
 import { placeholdersIn } from "./env.ts"
-import { Profile } from "../transforms/profile.ts"
-import { Annotation, MasterCv, StarRecord } from "../transforms/layers/candidate.ts"
-import { TargetsFile } from "../targets/universe.ts"
 
 /** What a run would trip over in the files and environment a DAG depends on; notices do not stop it. */
 export interface Preflight {
@@ -25,9 +21,6 @@ export interface PreflightOptions {
   readonly env?: Record<string, string | undefined>
 }
 
-// Kinds that read the candidate: relevance/fit_score the profile file, intel the profile/ folder.
-const PROFILE_KINDS = new Set(["relevance", "fit_score"])
-const CANDIDATE_KINDS = new Set(["intel"])
 // A `with:` field with one of these names is a path relative to dag.yaml.
 const PATH_FIELD = /(^|_)(file|path|dir)$/
 
@@ -79,7 +72,6 @@ export const preflight = (dag: LoadedDag, opts: PreflightOptions = {}): Prefligh
 
   const enabled = enabledNodes(dag.spec)
   const nodes = [...(opts.nodes ?? Object.keys(enabled))].filter((n) => n in enabled)
-  const kinds = (set: Set<string>) => nodes.filter((n) => set.has(roleOf(enabled[n])?.kind ?? ""))
 
   /** A named YAML file: missing or unreadable is a problem at the dag.yaml field; its content at its own lines. */
   const checkFile = <A, I>(field: PropertyKey[], named: string, schema: Schema.Schema<A, I>, why: string): A | undefined => {
@@ -92,35 +84,27 @@ export const preflight = (dag: LoadedDag, opts: PreflightOptions = {}): Prefligh
     return r.value
   }
 
-  // validate checks every file the DAG names; a run (`nodes` given) only those its nodes read.
-  const whole = opts.nodes === undefined
-  const profileUsers = kinds(PROFILE_KINDS)
-  if ((whole && dag.spec.profile !== undefined) || profileUsers.length > 0)
-    checkFile(dag.spec.profile !== undefined ? ["profile"] : ["nodes", profileUsers[0], "transform"], dag.spec.profile ?? "profile.yaml",
-      Profile, `the candidate profile${profileUsers.length ? ` ${profileUsers.join(" and ")} judge${profileUsers.length === 1 ? "s" : ""} jobs against` : ""} (profile: in dag.yaml)`)
-
-  for (const n of kinds(CANDIDATE_KINDS)) {
-    const dir = "profile"
-    const why = `${n} reads the candidate from ${dir}/ (see profile/README.md)`
-    checkFile(["nodes", n, "transform"], join(dir, "master-cv.yaml"), MasterCv, why)
-    for (const [f, s] of [["star-records.yaml", Schema.Array(StarRecord)], ["annotations.yaml", Schema.Array(Annotation)]] as const)
-      if (existsSync(dag.resolvePath(join(dir, f)))) checkFile(["nodes", n, "transform"], join(dir, f), s as Schema.Schema<unknown, unknown>, why)
+  // The files the nodes that will run read (validate: every enabled node), each once, checked in full.
+  const reads = new Map<string, { read: FileRead; users: string[] }>()
+  for (const n of nodes) {
+    const r = roleOf(enabled[n])
+    for (const read of (r && findKind(dag.kinds, r.role, r.kind)?.files?.(dag.spec, n)) ?? []) {
+      const seen = reads.get(read.file)
+      if (seen) seen.users.push(n)
+      else reads.set(read.file, { read, users: [n] })
+    }
   }
-
-  const defaultTargets = "targets/companies.yaml"
-  const targetUsers = nodes.filter((n) => { const r = roleOf(enabled[n]); return r?.role === "source" || r?.kind === "signals" })
-  if ((whole || targetUsers.length > 0) && (dag.spec.targets !== undefined || existsSync(dag.resolvePath(defaultTargets)))) {
-    const file = dag.resolvePath(dag.spec.targets ?? defaultTargets)
-    const t = checkFile(dag.spec.targets !== undefined ? ["targets"] : ["(root)"], dag.spec.targets ?? defaultTargets, TargetsFile,
-      "the target-company universe ATS nodes without with.boards fan out over (targets: in dag.yaml)")
-    if (t && t.companies.length === 0)
-      problems.push({ file, path: "companies", line: 1, message: "lists no companies: ATS nodes without with.boards would fetch nothing (add companies, or give each node with.boards)" })
+  for (const { read, users } of reads.values()) {
+    if (read.optional && !existsSync(dag.resolvePath(read.file))) continue
+    const value = checkFile([...read.field], read.file, read.schema, `${users.join(" and ")} ${users.length === 1 ? "reads" : "read"} ${read.why}`)
+    const wrong = value !== undefined ? read.check?.(value) : undefined
+    if (wrong) problems.push({ file: dag.resolvePath(read.file), path: "(file)", line: 1, message: wrong })
   }
 
   for (const n of nodes) {
     const spec: NodeSpec = enabled[n]
     const r = roleOf(spec)
-    const kind = r && findKind(r.role, r.kind)
+    const kind = r && findKind(dag.kinds, r.role, r.kind)
     if (!r || !kind) continue
     const secrets = secretFields(kind.options)
     const options = opts.options?.(n) ?? spec.with ?? {}

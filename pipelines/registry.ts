@@ -1,14 +1,11 @@
-import type { NodeKind } from "./node.ts"
-import type { Role } from "./spec.ts"
-import { sources } from "../sources/index.ts"
-import { sourceNode } from "./source-node.ts"
-import { transforms } from "../transforms/index.ts"
-import { sinks } from "../sinks/index.ts"
+import type { KindDeclaration, Role } from "./spec.ts"
 
-const all: ReadonlyArray<NodeKind> = [...sources.map(sourceNode), ...transforms, ...sinks]
+/**
+ * Looking kinds up in a list the composition root (app/kinds.ts) hands over. The engine knows no kind itself:
+ * that list is the only place that imports the domains.
+ */
+export const findKind = <K extends KindDeclaration>(kinds: ReadonlyArray<K>, role: Role, kind: string): K | undefined =>
+  kinds.find((k) => k.role === role && k.kind === kind)
 
-export const findKind = (role: Role, kind: string): NodeKind | undefined => all.find((k) => k.role === role && k.kind === kind)
-
-export const kindsOf = (role: Role): string[] => all.filter((k) => k.role === role).map((k) => k.kind).sort()
-
-export const allKinds = (): ReadonlyArray<NodeKind> => all
+export const kindsOf = (kinds: ReadonlyArray<KindDeclaration>, role: Role): string[] =>
+  kinds.filter((k) => k.role === role).map((k) => k.kind).sort()

@@ -6,7 +6,7 @@ import { describe, Fatal, Retriable } from "./errors.ts"
 import type { Events } from "./events.ts"
 import { lastCommitted, markCrashedRuns, readCursor } from "./ledger.ts"
 import type { LoadedDag } from "./load.ts"
-import type { NodeContext, NodeInput, NodeOutcome } from "./node.ts"
+import type { NodeContext, NodeInput, NodeKind, NodeOutcome } from "./node.ts"
 import { downstreamOf, enabledNodes, levels } from "./plan.ts"
 import { formatProblem, preflight } from "./preflight.ts"
 import { expandEnv } from "./env.ts"
@@ -169,7 +169,8 @@ export const runDag = (req: RunRequest) =>
       Effect.gen(function* () {
         const spec = nodes[node]
         const { role, kind } = roleOf(spec)!
-        const nodeKind = findKind(role, kind)!
+        // loadDag is handed NodeKinds (app/kinds.ts); LoadedDag types them by what the loader reads.
+        const nodeKind = findKind(req.dag.kinds, role, kind) as NodeKind
         const needs = spec.needs ?? []
         // Wait for the needs that run now; the others stand on committed output.
         const inputs: NodeInput[] = []

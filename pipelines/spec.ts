@@ -72,3 +72,36 @@ export const roleOf = (n: NodeSpec): { role: Role; kind: string } | undefined =>
   : n.transform !== undefined ? { role: "transform", kind: n.transform }
   : n.sink !== undefined ? { role: "sink", kind: n.sink }
   : undefined
+
+/**
+ * What the loader needs of a node kind: its name and its options Schema. `NodeKind` (node.ts) adds `run`;
+ * kept apart so load.ts and node.ts do not import each other.
+ */
+export interface KindDeclaration {
+  readonly role: Role
+  readonly kind: string
+  readonly description: string
+  readonly options: Schema.Schema<any, any, never>
+  /** A source kind: the staging table its records land in (`stg_jobs` for job postings). */
+  readonly stages?: string
+  /** The staging table this kind reads: `needs: [sources.*]` means the enabled source nodes that stage into it. */
+  readonly reads?: string
+  /** A source kind's job-posting URLs (a regex on the lower-cased URL): the same URL on two boards is one job. */
+  readonly jobUrl?: string
+  /** Files a node of this kind reads besides dag.yaml (the profile, the targets): `validate` and a run's start check them. */
+  readonly files?: (dag: DagSpec, node: string) => ReadonlyArray<FileRead>
+}
+
+/** One file a kind reads, named relative to dag.yaml, and what it must decode as. */
+export interface FileRead {
+  /** The dag.yaml field that names it (where a missing file is reported). */
+  readonly field: ReadonlyArray<PropertyKey>
+  readonly file: string
+  readonly schema: Schema.Schema<any, any, never>
+  /** Why the node needs it, for the message. */
+  readonly why: string
+  /** An optional file: checked only when present. */
+  readonly optional?: boolean
+  /** A problem with the decoded content beyond its shape (e.g. an empty list), or undefined. */
+  readonly check?: (value: any) => string | undefined
+}

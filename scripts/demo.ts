@@ -5,7 +5,6 @@
  */
 import { Effect } from "effect"
 import { resolve } from "node:path"
-import { sources } from "../sources/index.ts"
 import { startReplayServer } from "../sources/replay.ts"
 import { consoleEvents } from "../pipelines/console.ts"
 import { loadDag } from "../pipelines/load.ts"
@@ -14,10 +13,11 @@ import { printSummary } from "../pipelines/cli/run.ts"
 import { runtimeLayer } from "../pipelines/cli/runtime.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { formatTable } from "../pipelines/console.ts"
+import { kinds, sources } from "../app/index.ts"
 import { relevanceEvalSummary } from "../transforms/relevance-eval/summary.ts"
 
 const db = resolve(process.env.JOBSIGNAL_DB ?? "data/jobsignal.duckdb")
-const dag = loadDag(process.argv[2] ?? "dag.yaml")
+const dag = loadDag(process.argv[2] ?? "dag.yaml", kinds)
 const replay = await startReplayServer(sources)
 const byKind = new Map(sources.map((s) => [s.kind, s]))
 console.error(`demo: replaying recorded responses from fixtures/ on ${replay.url}`)

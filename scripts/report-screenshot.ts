@@ -13,7 +13,7 @@ import { parseArgs } from "node:util"
 import { chromium } from "playwright-core"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { Http } from "../sources/http.ts"
-import { sources } from "../sources/index.ts"
+import { kinds, migrations, sources } from "../app/index.ts"
 import { startReplayServer } from "../sources/replay.ts"
 import { silentEvents } from "../pipelines/events.ts"
 import { loadDag } from "../pipelines/load.ts"
@@ -50,16 +50,16 @@ nodes:
     transform: dedupe
     needs: [greenhouse]
 `)
-  const layer = Layer.mergeAll(Warehouse.layer({ path: db }), Http.layer({ timeoutMs: 10_000 }))
+  const layer = Layer.mergeAll(Warehouse.layer({ path: db, migrations }), Http.layer({ timeoutMs: 10_000 }))
   await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
-    const s = yield* runDag({ dag: loadDag(dagFile), events: silentEvents })
+    const s = yield* runDag({ dag: loadDag(dagFile, kinds), events: silentEvents })
     yield* seedSyntheticAnalytics(s.runId)
   }).pipe(Effect.provide(layer)))).finally(() => replay.close())
   since = values.since ?? "2026-10-25"
   console.error(`sample warehouse ${db} (recorded Greenhouse boards + SYNTHETIC scores, LLM calls, signals, DQ rows)`)
 }
 
-const data = await Effect.runPromise(Effect.scoped(readReport(since, values.db ? {} : { perWeekUsd: 1.5 }).pipe(Effect.provide(Warehouse.layer({ path: db })))))
+const data = await Effect.runPromise(Effect.scoped(readReport(since, values.db ? {} : { perWeekUsd: 1.5 }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })))))
 console.log(renderSummary(data))
 const htmlFile = join(out, `jobsignal-report-${since}.html`)
 writeFileSync(htmlFile, renderReportHtml(data))

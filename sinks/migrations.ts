@@ -1,18 +1,10 @@
-import { analyticsViews, scheduleState } from "./views.ts"
-import { dedupeMigration } from "../transforms/dedupe/migration.ts"
-import { dqMigration } from "../dq/gate.ts"
-import { mongoMigration } from "./mongo/outbox.ts"
-import { signalsMigration } from "../transforms/signals/migration.ts"
-import { llmMigration } from "../transforms/llm/migration.ts"
-import { layersMigration } from "../transforms/layers/migration.ts"
-
 /** An ordered schema change. Ids sort in the order they apply; never edit one that has shipped. */
 export interface Migration {
   readonly id: string
   readonly sql: string
 }
 
-const core: Migration = {
+export const core: Migration = {
   id: "0001_core",
   sql: `
 create table runs (
@@ -134,7 +126,7 @@ create index job_sightings_job on job_sightings (job_id)
  * Tables several areas share, fixed here so each can build against them: scores (LLM transforms),
  * companies and signals (signal engine), the LLM call ledger. Areas add columns in migrations of their own.
  */
-const shared: Migration = {
+export const shared: Migration = {
   id: "0002_shared_tables",
   sql: `
 create table job_scores (
@@ -234,4 +226,25 @@ create table quarantine (
 `
 }
 
-export const migrations: ReadonlyArray<Migration> = [core, shared, scheduleState, analyticsViews, dedupeMigration, dqMigration, mongoMigration, signalsMigration, llmMigration, layersMigration]
+/**
+ * What is wrong with a list of migrations: ids must be unique and listed in the order they sort, because
+ * that order is the order they apply in on every warehouse, new or old. Empty when the list is fine.
+ */
+export const migrationOrderProblems = (list: ReadonlyArray<Migration>): string[] => {
+  const problems: string[] = []
+  const seen = new Set<string>()
+  list.forEach((m, i) => {
+    if (seen.has(m.id)) problems.push(`migration id ${m.id} is listed twice`)
+    seen.add(m.id)
+    if (i > 0 && list[i - 1].id > m.id) problems.push(`migration ${m.id} is listed after ${list[i - 1].id}: ids apply in sorted order`)
+  })
+  return problems
+}
+
+/** Sorts migrations gathered from several areas into the order they apply in; throws on a bad list. */
+export const orderMigrations = (list: ReadonlyArray<Migration>): ReadonlyArray<Migration> => {
+  const sorted = [...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const problems = migrationOrderProblems(sorted)
+  if (problems.length > 0) throw new Error(`bad migration list: ${problems.join("; ")}`)
+  return sorted
+}

@@ -5,7 +5,7 @@ import { writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { randomUUID } from "node:crypto"
-import { migrations as allMigrations, type Migration } from "./migrations.ts"
+import type { Migration } from "./migrations.ts"
 import { killPoint } from "../pipelines/killpoints.ts"
 import { toJsonLine } from "./json-line.ts"
 
@@ -37,7 +37,7 @@ export interface WarehouseService extends Queries {
 
 /** The embedded DuckDB warehouse: every stage's output, the run ledger, cursors and analytics views. */
 export class Warehouse extends Context.Tag("jobsignal/Warehouse")<Warehouse, WarehouseService>() {
-  static layer = (config: { path: string; migrations?: ReadonlyArray<Migration> }) =>
+  static layer = (config: { path: string; migrations: ReadonlyArray<Migration> }) =>
     Layer.scoped(Warehouse, openWarehouse(config))
 }
 
@@ -117,7 +117,7 @@ const makeQueries = (conn: DuckDBConnection, lock: <A, E, R>(e: Effect.Effect<A,
   return { query, exec, insertRows, lineInserter }
 }
 
-const openWarehouse = (config: { path: string; migrations?: ReadonlyArray<Migration> }) =>
+const openWarehouse = (config: { path: string; migrations: ReadonlyArray<Migration> }) =>
   Effect.gen(function* () {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true })
     const instance = yield* Effect.tryPromise({
@@ -146,7 +146,7 @@ const openWarehouse = (config: { path: string; migrations?: ReadonlyArray<Migrat
         )
       )
     const service: WarehouseService = { path: config.path, ...outer, transaction }
-    yield* migrate(service, config.migrations ?? allMigrations)
+    yield* migrate(service, config.migrations)
     return service
   })
 

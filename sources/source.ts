@@ -88,6 +88,12 @@ export interface Source<Opts = any, Rec = any> {
   readonly replayOptions: Record<string, unknown>
   /** Whether a backfill window means anything to this source. */
   readonly timeDimension?: "posted_at" | "filed_at" | "published_at" | "none"
+  /**
+   * Set on an applicant-tracking system: its kind becomes a provider of the target universe (`ats:` in
+   * companies.yaml), and `jobUrl` — a regex (RE2, on the lower-cased URL) of its job-posting URLs — makes the
+   * same URL seen on two boards one job in dedupe.
+   */
+  readonly ats?: { readonly jobUrl: string }
 }
 
 export type JobSource<Opts = any> = Source<Opts, Posting>

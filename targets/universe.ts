@@ -1,9 +1,13 @@
 import { Schema } from "effect"
 import { existsSync, readFileSync, statSync } from "node:fs"
-import { decodeYamlFile } from "../pipelines/yaml-problems.ts"
+import { decodeYamlFile } from "../model/yaml-problems.ts"
 
-export const AtsProvider = Schema.Literal("greenhouse", "lever", "ashby", "workday", "smartrecruiters", "workable", "unknown")
-export type AtsProvider = typeof AtsProvider.Type
+/**
+ * An ATS name: "unknown", or the kind of a registered source that declares `ats` — the list is not kept here but
+ * derived from the registered sources (app/compose.ts `AtsProvider`), so registering a connector is enough.
+ */
+export const AtsName = Schema.String.pipe(Schema.pattern(/^[a-z][a-z0-9_]*$/, { message: () => "an ATS name is a source kind (lower case), or unknown" }))
+export type AtsProvider = string
 
 export const WorkdayBoard = Schema.Struct({ tenant: Schema.String, site: Schema.String, instance: Schema.String })
 export type WorkdayBoard = typeof WorkdayBoard.Type
@@ -12,7 +16,7 @@ export type WorkdayBoard = typeof WorkdayBoard.Type
 export const Target = Schema.Struct({
   name: Schema.String,
   domain: Schema.optional(Schema.NullOr(Schema.String)),
-  ats: AtsProvider,
+  ats: AtsName,
   /** Board token (greenhouse/lever/ashby/smartrecruiters/workable) or {tenant, site, instance} (workday). */
   board: Schema.optional(Schema.NullOr(Schema.Union(Schema.String, WorkdayBoard))),
   tags: Schema.optional(Schema.Array(Schema.String)),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { boardSources } from "../sources/jobboards/index.ts"
+import { boardSources } from "../app/index.ts"
 import { fixturesDir, startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { parseHiringComment } from "../sources/hn/parse.ts"
 import { jobPostingNodes, jsonLdBlocks } from "../sources/jsonld/parse.ts"

@@ -4,9 +4,10 @@ import { Warehouse } from "../sinks/warehouse.ts"
 import { DEDUPE_MACROS } from "../transforms/dedupe/sql.ts"
 import { companyKey } from "../model/company.ts"
 import { runEvaluation } from "../bench/dedupe-eval.ts"
+import { migrations } from "../app/index.ts"
 
 const inMemory = <A, E>(eff: Effect.Effect<A, E, Warehouse>) =>
-  Effect.runPromise(Effect.scoped(eff.pipe(Effect.provide(Warehouse.layer({ path: ":memory:" })))) as Effect.Effect<A, E, never>)
+  Effect.runPromise(Effect.scoped(eff.pipe(Effect.provide(Warehouse.layer({ path: ":memory:", migrations })))) as Effect.Effect<A, E, never>)
 
 describe("dedupe quality gate", () => {
   it("reaches precision and recall >= 0.95 on the labelled evaluation set", async () => {

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { join } from "node:path"
-import { sources } from "../sources/index.ts"
+import { ats, sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { dagFrom, run, tempDir, withDb } from "./support/harness.ts"
@@ -101,8 +101,8 @@ describe("dedupe through the runner", () => {
       run_id: "later", node: "third_board", unit: "x", record_key: "x", fetched_at: new Date().toISOString(), source: "remotive", source_id: "77",
       url: "https://remotive.example/77?utm_source=rss", title: "Account Executive - AI Sales (Grower)", company: "Stripe Inc", location: "San Francisco, CA", remote: "unknown"
     }])))
-    const { dedupeJobs } = await import("../transforms/dedupe.ts")
-    await withDb(db, dedupeJobs({ inputs: [{ node: "third_board", runId: "later", role: "source", kind: "remotive" }] }))
+    const { dedupeJobs } = await import("../transforms/dedupe/node.ts")
+    await withDb(db, dedupeJobs({ inputs: [{ node: "third_board", runId: "later", role: "source", kind: "remotive" }], ats }))
     expect(await jobOf("77")).toBe(grower)
     const [{ n }] = await q<{ n: number }>("select json_array_length(sources)::int as n from jobs where id = $1", [grower])
     expect(n).toBe(3)

@@ -8,6 +8,7 @@ import { validateDagText } from "../pipelines/load.ts"
 import { collectionNamed } from "../sinks/mongo/collections.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { tempDir, withDb } from "./support/harness.ts"
+import { kinds } from "../app/index.ts"
 
 const levelTwo = collectionNamed("level-2")!
 const NOW = Date.parse("2026-11-01T00:00:00Z")
@@ -81,7 +82,7 @@ describe("dq rule declarations", () => {
       "      - rule: wat",
       "        severity: warn"
     ].join("\n")
-    const { problems } = validateDagText(text, "dag.yaml")
+    const { problems } = validateDagText(text, "dag.yaml", kinds)
     expect(problems).toEqual(expect.arrayContaining([
       expect.objectContaining({ path: "nodes.store.dq[1].severity", line: 11, message: 'expected one of "block", "quarantine", "warn"; got "loud"' }),
       expect.objectContaining({ path: "nodes.store.dq[2].rule", line: 12 })

@@ -19,6 +19,7 @@ import { fixturesDir, startReplayServer, type ReplayServer } from "../sources/re
 import { greenhouse } from "../sources/greenhouse/index.ts"
 import { workday } from "../sources/workday/index.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
+import { migrations } from "../app/index.ts"
 import { MAX_DESCRIPTION_CHARS } from "../sources/postings.ts"
 import { dagFrom, run, tempDir } from "./support/harness.ts"
 
@@ -205,7 +206,7 @@ nodes:
   wd: { source: workday, with: ${JSON.stringify({ base_url: replay.baseUrlFor("workday"), boards: tenants.map((t) => ({ tenant: t, site: "site", instance: "wd5" })), per_second: 1000 })} }
 `)
       const db = join(tempDir(), "w.duckdb")
-      const { summary } = await Effect.runPromise(Effect.scoped(run({ dag }).pipe(Effect.provide(Layer.mergeAll(Warehouse.layer({ path: db }), Http.layer({ timeoutMs: 10_000 }))))))
+      const { summary } = await Effect.runPromise(Effect.scoped(run({ dag }).pipe(Effect.provide(Layer.mergeAll(Warehouse.layer({ path: db, migrations }), Http.layer({ timeoutMs: 10_000 }))))))
       expect(summary.nodes[0]).toMatchObject({ status: "success", rowsOut: 36 })
       const max = replay.maxInFlight()
       expect(Object.keys(max).sort()).toEqual(tenants.map(host))
@@ -224,7 +225,7 @@ nodes:
 nodes:
   gh: { source: greenhouse, with: ${JSON.stringify({ base_url: replay.baseUrlFor("greenhouse"), boards, details: false, per_second: 1000 })} }
 `)
-      const { summary } = await Effect.runPromise(Effect.scoped(run({ dag }).pipe(Effect.provide(Layer.mergeAll(Warehouse.layer({ path: join(tempDir(), "w.duckdb") }), Http.layer({ timeoutMs: 10_000 }))))))
+      const { summary } = await Effect.runPromise(Effect.scoped(run({ dag }).pipe(Effect.provide(Layer.mergeAll(Warehouse.layer({ path: join(tempDir(), "w.duckdb"), migrations }), Http.layer({ timeoutMs: 10_000 }))))))
       expect(summary.nodes[0].status).toBe("success")
       expect(replay.maxInFlight()[""]).toBe(6)
     } finally {
@@ -259,7 +260,7 @@ nodes:
   gh: { source: greenhouse, with: ${JSON.stringify({ base_url: replay.baseUrlFor("greenhouse"), boards, details: false, max_body_mb: 16, max_decoded_mb: 16 })} }
 `)
     const db = join(tempDir(), "w.duckdb")
-    const layer = Layer.mergeAll(Warehouse.layer({ path: db }), Http.layer({ timeoutMs: 2_000, retry: { times: 1, baseMs: 10, capMs: 10 } }))
+    const layer = Layer.mergeAll(Warehouse.layer({ path: db, migrations }), Http.layer({ timeoutMs: 2_000, retry: { times: 1, baseMs: 10, capMs: 10 } }))
     try {
       const out = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
         const { summary } = yield* run({ dag })

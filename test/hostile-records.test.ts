@@ -12,7 +12,7 @@ import { greenhouse } from "../sources/greenhouse/index.ts"
 import { fixturesDir, startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { toJsonLine, UnserializableRow } from "../sinks/json-line.ts"
-import { allKinds } from "../pipelines/registry.ts"
+import { kinds } from "../app/index.ts"
 import type { NodeKind } from "../pipelines/node.ts"
 import { sourceNode } from "../pipelines/source-node.ts"
 import { dagFrom, run, tempDir, withDb } from "./support/harness.ts"
@@ -125,8 +125,6 @@ describe("staging schema", () => {
     kind: "test_greenhouse_new_column",
     output: { ...greenhouse.output, columns: { ...greenhouse.output.columns, seniority: "VARCHAR" }, toRow: (r) => ({ ...greenhouse.output.toRow(r), seniority: "senior" }) }
   })
-  beforeAll(() => { (allKinds() as NodeKind[]).push(widened) })
-  afterAll(() => { (allKinds() as NodeKind[]).splice((allKinds() as NodeKind[]).indexOf(widened), 1) })
 
   it("a staging column the table lacks stops the node before any request, naming table and column", async () => {
     const db = join(tempDir(), "w.duckdb")
@@ -134,7 +132,7 @@ describe("staging schema", () => {
 defaults: { retry: { times: 0 } }
 nodes:
   gh: { source: test_greenhouse_new_column, with: { base_url: "${replay.baseUrlFor("greenhouse")}", boards: [gitlab], details: false } }
-`)
+`, tempDir(), [...kinds, widened])
     const before = replay.requests.length
     const { summary } = await withDb(db, run({ dag }))
     expect(summary.nodes.map((n) => [n.node, n.status])).toEqual([["gh", "failed"]])
@@ -160,8 +158,6 @@ describe("the ledger is always closed", () => {
     options: Schema.Struct({}),
     run: () => Effect.die(deep(100_000))
   }
-  beforeAll(() => { (allKinds() as NodeKind[]).push(dying) })
-  afterAll(() => { (allKinds() as NodeKind[]).splice((allKinds() as NodeKind[]).indexOf(dying), 1) })
 
   it("a node dying with an unprintable defect ends failed, its downstream skipped, the run failed (not running)", async () => {
     const dag = dagFrom(`version: 1
@@ -169,7 +165,7 @@ defaults: { retry: { times: 0 } }
 nodes:
   boom: { transform: test_unprintable_defect }
   dd: { transform: dedupe, needs: [boom] }
-`)
+`, tempDir(), [...kinds, dying])
     const db = join(tempDir(), "w.duckdb")
     const { summary } = await withDb(db, run({ dag }))
     expect(summary.status).toBe("failed")

@@ -13,7 +13,7 @@ import { pathToFileURL } from "node:url"
 import { writeFileSync } from "node:fs"
 import { afterAll, beforeAll, expect, it } from "vitest"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { sources } from "../sources/index.ts"
+import { kinds, sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import type { FixtureRoute } from "../sources/source.ts"
 import { loadDag } from "../pipelines/load.ts"
@@ -117,7 +117,7 @@ const NAMED_POINTS = [
 
 it("survives SIGKILL at ≥ 20 points across nodes: nothing lost, nothing doubled, cursors behind commits", async () => {
   // Reference: one uninterrupted run, in process. It also migrates the file the children share.
-  const { summary } = await withDb(refDb, run({ dag: loadDag(dagFile) }))
+  const { summary } = await withDb(refDb, run({ dag: loadDag(dagFile, kinds) }))
   expect(summary.status).toBe("success")
   const reference = await snapshot(refDb)
   expect(reference.sightings.length).toBeGreaterThan(40)

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest"
 import { Either, Schema } from "effect"
-import { AnalysisItem, CompetencyWeights, OutreachAnswer, Bullet } from "../transforms/layers/schemas.ts"
-import { boilerplateIn, bulletProblem, deterministicJd, seniorityFromTitle, yearsRequired } from "../transforms/layers/rules.ts"
-import { annotationSignal, blendFit } from "../transforms/layers/fit.ts"
-import { contactTypeOf } from "../transforms/layers/outreach.ts"
+import { AnalysisItem, CompetencyWeights, OutreachAnswer, Bullet } from "../transforms/intel/schemas.ts"
+import { boilerplateIn, bulletProblem, deterministicJd, seniorityFromTitle, yearsRequired } from "../transforms/intel/rules.ts"
+import { annotationSignal, blendFit } from "../transforms/intel/fit.ts"
+import { contactTypeOf } from "../transforms/intel/outreach.ts"
 
 const ok = <A, I>(s: Schema.Schema<A, I>, v: unknown) => Either.isRight(Schema.decodeUnknownEither(s)(v))
 const words = (n: number) => Array.from({ length: n }, () => "word").join(" ")

@@ -14,6 +14,7 @@ import { stripBoilerplate } from "../transforms/boilerplate.ts"
 import { lexicalScore, listedRoles, prefilter, type JobText } from "../transforms/lexical.ts"
 import { loadProfile } from "../transforms/profile.ts"
 import { loadDag } from "../pipelines/load.ts"
+import { kinds } from "../app/index.ts"
 import { jobPostingNodes, jobPostingToPosting, jsonLdBlocks } from "../sources/jsonld/parse.ts"
 
 const fixture = (f: string) => JSON.parse(readFileSync(join("fixtures", f), "utf8"))
@@ -33,7 +34,7 @@ const notionPosting = (title: string) => {
   return text(normalizeAshbyJob({ key: "notion", token: "notion", company: null, domain: null }, j))
 }
 const jobicyPosting = (id: number) => text(normalizeJobicyJob(fixture("jobicy/jobsearchaggregator-remote-jobs.json").jobs.find((x: { id: number }) => x.id === id)))
-const profile = Effect.runSync(loadProfile(loadDag("dag.yaml"))).profile
+const profile = Effect.runSync(loadProfile(loadDag("dag.yaml", kinds))).profile
 const industryOf = (j: JobText) => /industry: ([^;]+)/.exec(lexicalScore(profile, j).reason)?.[1] ?? "none"
 
 describe("boilerplate is no industry evidence", () => {

@@ -13,6 +13,7 @@ import { embeddedCompanyCache, mongoCompanyCache, ensureCompanyCacheIndex } from
 import { dagFrom, run, tempDir, withDb } from "./support/harness.ts"
 import { startTestMongo, type TestMongo } from "./support/ferretdb.ts"
 import { startFerretDB } from "../tools/ferretdb/launch.ts"
+import { kinds } from "../app/index.ts"
 
 let mongo: TestMongo
 // The first use builds FerretDB (minutes on a cold Go cache; .ci/run builds it before the tests).
@@ -288,5 +289,5 @@ describe("embedded fallback and company cache", () => {
 it("a DAG with a bad dq rule does not load", () => {
   const dir = tempDir()
   writeFileSync(join(dir, "dag.yaml"), storeDag("x", "      - { rule: url, severity: block }"))
-  expect(() => loadDag(join(dir, "dag.yaml"))).toThrow(/nodes\.store\.dq\[0\]\.fields \(line 7\): is required/)
+  expect(() => loadDag(join(dir, "dag.yaml"), kinds)).toThrow(/nodes\.store\.dq\[0\]\.fields \(line 7\): is required/)
 })

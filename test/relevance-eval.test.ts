@@ -8,6 +8,7 @@ import { Effect, Exit } from "effect"
 import { copyFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Warehouse } from "../sinks/warehouse.ts"
+import { migrations } from "../app/index.ts"
 import { loadProfile } from "../transforms/profile.ts"
 import { prefilter } from "../transforms/lexical.ts"
 import { joinLabels, loadLabels, type EvalJob, type LabelledJob } from "../transforms/relevance-eval/labels.ts"
@@ -56,7 +57,7 @@ const evaluate = (s: ReturnType<typeof setup>, kind: EvalKind, env: Record<strin
       "select count(*)::int as calls, coalesce(sum(usd), 0)::double as usd, coalesce(sum(input_tokens + output_tokens), 0)::int as tokens from llm_calls where run_id = $1 and node = $2", [runId, `eval_${kind}`])
     return { figures, ledger }
   })
-const run = <A, E>(db: string, eff: Effect.Effect<A, E, Warehouse>) => Effect.runPromiseExit(Effect.scoped(eff.pipe(Effect.provide(Warehouse.layer({ path: db })))))
+const run = <A, E>(db: string, eff: Effect.Effect<A, E, Warehouse>) => Effect.runPromiseExit(Effect.scoped(eff.pipe(Effect.provide(Warehouse.layer({ path: db, migrations })))))
 const ok = <A, E>(e: Exit.Exit<A, E>) => { if (Exit.isFailure(e)) throw new Error(String(e.cause)); return e.value }
 
 describe("the labelled relevance set", { timeout: 120_000 }, () => {

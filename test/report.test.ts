@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { existsSync, readFileSync, readdirSync } from "node:fs"
 import { join } from "node:path"
-import { sources } from "../sources/index.ts"
+import { sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { readReport, type ReportData } from "../pipelines/report/data.ts"
 import { CHARTS, renderReportHtml } from "../pipelines/report/html.ts"

@@ -9,7 +9,7 @@ import { acquireNodeLocks, lockDirFor } from "../pipelines/schedule/lock.ts"
 import { makeScheduler } from "../pipelines/schedule/scheduler.ts"
 import { firesBetween, triggersOf } from "../pipelines/schedule/triggers.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { sources } from "../sources/index.ts"
+import { sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { dagFrom, tempDir, testLayer, withDb } from "./support/harness.ts"
 

@@ -16,7 +16,7 @@ import { loadDag } from "../pipelines/load.ts"
 import { layersRunner } from "../pipelines/serve/job-ops.ts"
 import { startServer } from "../pipelines/serve/server.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { sources } from "../sources/index.ts"
+import { kinds, sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { cli, type CliResult } from "./support/cli.ts"
 import { startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
@@ -136,7 +136,7 @@ describe("secrets stay out of logs, the warehouse, the report and the dashboard"
       // The warehouse stays open for the server's life (the test's scope), as `jobsignal serve` holds it.
       const ctx = await Effect.runPromise(Layer.buildWithScope(testLayer(db), scope))
       const { url } = await Effect.runPromise(startServer({
-        port: 0, host: "127.0.0.1", token: Redacted.make(SECRETS.JOBSIGNAL_UI_TOKEN), dag: loadDag(dagFile), ops: layersRunner, distDir: tempDir("jobsignal-secrets-dist-")
+        port: 0, host: "127.0.0.1", token: Redacted.make(SECRETS.JOBSIGNAL_UI_TOKEN), dag: loadDag(dagFile, kinds), ops: layersRunner, distDir: tempDir("jobsignal-secrets-dist-")
       }).pipe(Effect.provide(ctx), Scope.extend(scope)))
       const get = async (path: string) => {
         const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRETS.JOBSIGNAL_UI_TOKEN}` } })

@@ -16,6 +16,7 @@ import { Warehouse } from "../sinks/warehouse.ts"
 import { postingsStaging } from "../sources/postings.ts"
 import { safeHref } from "../ui/src/links.ts"
 import { dagFrom, tempDir, testLayer } from "./support/harness.ts"
+import { kinds } from "../app/index.ts"
 
 const TOKEN = "s3cret-token-for-test"
 
@@ -58,7 +59,7 @@ describe("dashboard API", () => {
 
   beforeAll(async () => {
     ctx = await Effect.runPromise(Layer.buildWithScope(testLayer(join(tempDir("jobsignal-ui-api-"), "api.duckdb")), scope))
-    const dag = loadDag("dag.yaml")
+    const dag = loadDag("dag.yaml", kinds)
     const distDir = tempDir("jobsignal-ui-dist-") // no front end built: the API alone is under test
     const start = (token?: string, d = dag, ops: JobOpsRunner = layersRunner) =>
       Effect.runPromise(startServer({ port: 0, host: "127.0.0.1", token: token ? Redacted.make(token) : undefined, dag: d, ops, distDir }).pipe(Effect.provide(ctx), Scope.extend(scope)))

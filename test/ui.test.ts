@@ -12,7 +12,7 @@ import { loadDag } from "../pipelines/load.ts"
 import { layersRunner } from "../pipelines/serve/job-ops.ts"
 import { startServer } from "../pipelines/serve/server.ts"
 import { ensureUiBuilt } from "../pipelines/serve/ui-build.ts"
-import { sources } from "../sources/index.ts"
+import { kinds, sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { hasChromium, launchBrowser, type Browser } from "./support/browser.ts"
 import { startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
@@ -48,7 +48,7 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     const ops = layersRunner
     const started = await Effect.runPromise(
       startServer({
-        port: 0, host: "127.0.0.1", dag: loadDag("dag.yaml"), ops,
+        port: 0, host: "127.0.0.1", dag: loadDag("dag.yaml", kinds), ops,
         sourceOverrides: (kind) => { const s = byKind.get(kind); return s ? { ...s.replayOptions, base_url: replay.baseUrlFor(kind) } : undefined }
       }).pipe(Effect.provide(ctx), Scope.extend(scope))
     )

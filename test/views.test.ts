@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { join } from "node:path"
-import { sources } from "../sources/index.ts"
+import { sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { seedSyntheticAnalytics } from "../scripts/synthetic-analytics.ts"

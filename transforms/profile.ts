@@ -3,7 +3,7 @@ import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { Fatal } from "../pipelines/errors.ts"
 import type { LoadedDag } from "../pipelines/load.ts"
-import { decodeYamlFile } from "../pipelines/yaml-problems.ts"
+import { decodeYamlFile } from "../model/yaml-problems.ts"
 
 const Words = Schema.Array(Schema.String.pipe(Schema.minLength(1)))
 

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { estimateBackfill } from "../backfill-estimate.ts"
+import { estimateBackfill } from "../../app/backfill-estimate.ts"
 import { formatTable } from "../console.ts"
 import { silentEvents, type Events } from "../events.ts"
 import { runDag, type RunRequest } from "../runner.ts"

@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { silentEvents } from "../events.ts"
 import { loadDag } from "../load.ts"
 import { runDag } from "../runner.ts"
-import { sources } from "../../sources/index.ts"
+import { kinds, migrations, sources } from "../../app/index.ts"
 import { startReplayServer } from "../../sources/replay.ts"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import { Http } from "../../sources/http.ts"
@@ -21,7 +21,7 @@ export const EVAL_DAG = join(import.meta.dirname, "..", "..", "dag.yaml")
 /** Runs the default DAG's job sources + dedupe on the recordings into the warehouse in context; returns the jobs. */
 export const recordedJobs = () =>
   Effect.gen(function* () {
-    const dag = loadDag(EVAL_DAG)
+    const dag = loadDag(EVAL_DAG, kinds)
     const replay = yield* Effect.acquireRelease(Effect.promise(() => startReplayServer(sources)), (r) => Effect.promise(() => r.close()))
     const byKind = new Map(sources.map((s) => [s.kind, s]))
     const summary = yield* runDag({
@@ -41,4 +41,4 @@ export const recordedJobs = () =>
 
 /** The recorded jobs in a throwaway in-memory warehouse. */
 export const loadRecordedJobs = () =>
-  Effect.scoped(recordedJobs()).pipe(Effect.provide(Warehouse.layer({ path: ":memory:" })), Effect.provide(Http.layer({ timeoutMs: 30_000 })))
+  Effect.scoped(recordedJobs()).pipe(Effect.provide(Warehouse.layer({ path: ":memory:", migrations })), Effect.provide(Http.layer({ timeoutMs: 30_000 })))

@@ -6,6 +6,7 @@ import { joinLabels, loadLabels, LABELS_FILE } from "../../transforms/relevance-
 import { evaluateWithModel, FIT_POSITIVE, type EvalFigures } from "../../transforms/relevance-eval/model.ts"
 import { EVAL_DAG, loadRecordedJobs } from "./eval-set.ts"
 import { loadDag } from "../load.ts"
+import { kinds, migrations } from "../../app/index.ts"
 import { dagOption, dbOption, fail, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
 
@@ -46,7 +47,7 @@ export const evalCommand = Command.make(
     Effect.gen(function* () {
       const loaded = yield* loadDagEffect(dag)
       const { profile, hash } = yield* loadProfile(loaded)
-      const labelledFor = yield* loadProfile(loadDag(EVAL_DAG))
+      const labelledFor = yield* loadProfile(loadDag(EVAL_DAG, kinds))
       if (labelledFor.hash !== hash)
         yield* printErr(`eval: warning: ${LABELS_FILE} was labelled for ${labelledFor.path}; your profile (${loaded.resolvePath(loaded.spec.profile ?? "profile.yaml")}) differs, so the figures say how well the scorer finds that candidate's jobs, not yours`)
       yield* printErr("eval: rebuilding the labelled postings from the recordings in fixtures/ (replay server, job sources, dedupe)")
@@ -55,7 +56,7 @@ export const evalCommand = Command.make(
       if (unlabelled > 0) yield* printErr(`eval: ${unlabelled} recorded posting(s) have no label and are left out`)
       const runId = `eval-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}`
       const f = yield* evaluateWithModel({ kind: what, dag: loaded, profile, profileHash: hash, set, tier: Option.getOrUndefined(tier), runId }).pipe(
-        Effect.provide(Warehouse.layer({ path: db }))
+        Effect.provide(Warehouse.layer({ path: db, migrations }))
       )
       if (f.note) yield* printErr(`eval: ${f.note}`)
       if (f.budget_stopped) yield* printErr(`eval: BudgetExceeded: ${f.budget_stopped}; the figures cover the answered postings only`)

@@ -1,6 +1,6 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
-import { JOB_OPS, runJobOps, type JobOp, type OpProgress } from "../../transforms/layers/ops.ts"
+import { JOB_OPS, runJobOps, type JobOp, type OpProgress } from "../../transforms/intel/ops.ts"
 import { dagOption, dbOption, fail, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { runtimeLayer } from "./runtime.ts"

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { Fatal } from "../errors.ts"
 import { DagInvalid, loadDag } from "../load.ts"
+import { kinds } from "../../app/index.ts"
 
 /**
  * Loads and validates the DAG; an invalid file is a config error listing every problem. Apart from
@@ -8,6 +9,6 @@ import { DagInvalid, loadDag } from "../load.ts"
  */
 export const loadDagEffect = (file: string) =>
   Effect.try({
-    try: () => loadDag(file),
+    try: () => loadDag(file, kinds),
     catch: (e) => e instanceof Fatal ? e : new Fatal({ reason: "Config", message: e instanceof DagInvalid ? e.message : String(e) })
   })

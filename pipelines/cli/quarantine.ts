@@ -5,6 +5,7 @@ import { replayQuarantine } from "../../sinks/mongo/replay.ts"
 import { formatTable, toCsv } from "../console.ts"
 import { dagOption, dbOption, fail, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
+import { migrations } from "../../app/migrations.ts"
 
 const format = Options.choice("format", ["table", "csv", "json"]).pipe(Options.withDefault("table" as const))
 const ruleOption = Options.text("rule").pipe(Options.optional, Options.withDescription("Only rows parked by this rule (its name in dq_results)"))
@@ -41,7 +42,7 @@ const listCommand = Command.make(
         params
       )
       yield* print(render(rows, format))
-    }).pipe(Effect.provide(Warehouse.layer({ path: db })), Effect.catchAll(onError))
+    }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })), Effect.catchAll(onError))
 ).pipe(Command.withDescription("List quarantined rows (parked by default): rule, reason, record, run."))
 
 const showCommand = Command.make(
@@ -56,7 +57,7 @@ const showCommand = Command.make(
       yield* print(formatTable(Object.entries(meta).map(([field, value]) => ({ field, value: value ?? "" }))))
       yield* print(`\nreason: ${String(reason)}`)
       yield* print(`\nrecord:\n${JSON.stringify(JSON.parse(String(record)), null, 2)}`)
-    }).pipe(Effect.provide(Warehouse.layer({ path: db })), Effect.catchAll(onError))
+    }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })), Effect.catchAll(onError))
 ).pipe(Command.withDescription("Show one quarantined row with its full record."))
 
 const replayCommand = Command.make(
@@ -72,7 +73,7 @@ const replayCommand = Command.make(
           (r.destination ? `, ${r.delivered} delivered to ${r.destination}` : "") +
           `; ${r.stillParked} still parked (jobsignal quarantine list)`
       )
-    }).pipe(Effect.provide(Warehouse.layer({ path: db })), Effect.catchAll(onError))
+    }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })), Effect.catchAll(onError))
 ).pipe(Command.withDescription("Check parked rows again against the rules in dag.yaml now; write those that pass."))
 
 export const quarantineCommand = Command.make("quarantine").pipe(

@@ -8,6 +8,7 @@ import { readReport, type ReportData } from "../report/data.ts"
 import { renderReportHtml } from "../report/html.ts"
 import { renderSummary } from "../report/summary.ts"
 import { dagOption, dbOption, fail, print, printErr } from "./shared.ts"
+import { kinds, migrations } from "../../app/index.ts"
 
 const isoDay = /^\d{4}-\d{2}-\d{2}$/
 
@@ -15,7 +16,7 @@ const isoDay = /^\d{4}-\d{2}-\d{2}$/
 const budgetOf = (dag: string): ReportData["budget"] => {
   if (!existsSync(dag)) return {}
   try {
-    const b = loadDag(dag).spec.budgets?.llm
+    const b = loadDag(dag, kinds).spec.budgets?.llm
     return { perRunUsd: b?.per_run_usd, perWeekUsd: b?.per_week_usd }
   } catch {
     return {}
@@ -42,7 +43,7 @@ export const reportCommand = Command.make(
       writeFileSync(file, renderReportHtml(data))
       yield* print(`\nHTML report: ${file}`)
     }).pipe(
-      Effect.provide(Warehouse.layer({ path: db })),
+      Effect.provide(Warehouse.layer({ path: db, migrations })),
       Effect.catchAll((e) => printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(1))))
     )
 ).pipe(Command.withDescription("Print a summary of the warehouse since a day and write an HTML report with charts (opens offline)."))

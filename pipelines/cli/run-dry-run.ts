@@ -1,5 +1,5 @@
 import { Effect, Either, Schema } from "effect"
-import { estimateBackfill, type LlmEstimate } from "../backfill-estimate.ts"
+import { estimateBackfill, type LlmEstimate } from "../../app/backfill-estimate.ts"
 import { formatTable } from "../console.ts"
 import { describe } from "../errors.ts"
 import { silentEvents, type Events } from "../events.ts"

@@ -8,6 +8,7 @@ import { parseDuration } from "../spec.ts"
 import { dagOption, dbOption, fail, logFormatOption, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { runtimeLayer } from "./runtime.ts"
+import { migrations } from "../../app/migrations.ts"
 
 /** "2026-11-23 06:00" in the schedule's timezone (the system's when none is set). */
 const fmtFire = (d: Date, tz?: string) => d.toLocaleString("sv-SE", { timeZone: tz, hour12: false }).slice(0, 16)
@@ -18,7 +19,7 @@ const lastFires = (db: string) =>
   Effect.flatMap(Warehouse, (w) => w.query<{ trigger: string; last_fire_at: string; last_status: string | null }>(
     "select trigger, strftime(last_fire_at, '%Y-%m-%d %H:%M:%S%z') as last_fire_at, last_status from schedule_state"
   )).pipe(
-    Effect.provide(Warehouse.layer({ path: db })),
+    Effect.provide(Warehouse.layer({ path: db, migrations })),
     Effect.scoped,
     // Busy (another process writes it, e.g. a running scheduler): the list shows no last fires.
     Effect.orElseSucceed(() => undefined)

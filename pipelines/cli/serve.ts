@@ -1,6 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { Config, Effect, Option } from "effect"
-import { sources } from "../../sources/index.ts"
+import { sources } from "../../app/index.ts"
 import { startReplayServer } from "../../sources/replay.ts"
 import { checkBind } from "../serve/auth.ts"
 import { layersRunner } from "../serve/job-ops.ts"

@@ -8,15 +8,16 @@ import { enabledNodes, levels } from "../plan.ts"
 import { roleOf } from "../spec.ts"
 import { dagOption, fail, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
+import { kinds } from "../../app/index.ts"
 
 export const validateCommand = Command.make("validate", { dag: dagOption }, ({ dag }) =>
   Effect.gen(function* () {
     const text = yield* Effect.try(() => readFileSync(dag, "utf8")).pipe(Effect.orElseSucceed(() => undefined))
     if (text === undefined) return yield* printErr(`${dag}: cannot read the file`).pipe(Effect.zipRight(fail(2)))
-    let { problems } = validateDagText(text, dag) as { problems: ReadonlyArray<Problem> }
+    let { problems } = validateDagText(text, dag, kinds) as { problems: ReadonlyArray<Problem> }
     let notices: ReadonlyArray<Problem> = []
     // The files and variables the DAG depends on, once the DAG itself is sound.
-    if (problems.length === 0) ({ problems, notices } = preflight(loadDag(dag)))
+    if (problems.length === 0) ({ problems, notices } = preflight(loadDag(dag, kinds)))
     for (const p of notices) yield* printErr(`notice: ${formatProblem(p, dag)}`)
     if (problems.length === 0) return yield* print(`${dag}: valid`)
     yield* printErr(`${dag}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`)

@@ -1,11 +1,11 @@
 import type { Effect, Scope } from "effect"
-import { estimateJobOps, runJobOps, type JobOp } from "../../transforms/layers/ops.ts"
+import { estimateJobOps, runJobOps, type JobOp } from "../../transforms/intel/ops.ts"
 import type { LoadedDag } from "../load.ts"
 import type { Warehouse } from "../../sinks/warehouse.ts"
 import type { Http } from "../../sources/http.ts"
 import type { TierChoice } from "../../transforms/llm/index.ts"
 
-/** One step of a per-job operation, as the intelligence layers (transforms/layers/ops.ts) report it. */
+/** One step of a per-job operation, as the intelligence layers (transforms/intel/ops.ts) report it. */
 export interface OpProgress {
   readonly jobId: string
   readonly op: string
@@ -37,7 +37,7 @@ export interface JobOpsRunner {
 /** The layers' operation names, in the order a full run does them. */
 export const LAYER_OPS = ["extract", "pain", "research", "fit", "outreach", "cv", "dossier"] as const
 
-/** The intelligence layers (transforms/layers/ops.ts) as the dashboard's runner. */
+/** The intelligence layers (transforms/intel/ops.ts) as the dashboard's runner. */
 export const layersRunner: JobOpsRunner = {
   name: "layers",
   ops: LAYER_OPS,

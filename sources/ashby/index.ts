@@ -49,6 +49,7 @@ export const normalizeAshbyJob = (board: BoardUnit, j: AshbyJob): Posting => {
 /** Ashby job board API: `GET /posting-api/job-board/{name}?includeCompensation=true`, one board per unit. */
 export const ashby: JobSource<AshbyOptions> = {
   kind: "ashby",
+  ats: { jobUrl: "ashbyhq\\.com/[^/]+/[0-9a-f-]{20,}" },
   description: "Ashby job boards (public posting API, with compensation)",
   defaultBaseUrl: "https://api.ashbyhq.com",
   options: AshbyOptions,

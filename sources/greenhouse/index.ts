@@ -68,6 +68,7 @@ export const normalizeGreenhouseJob = (board: BoardUnit | string, j: GreenhouseJ
  */
 export const greenhouse: JobSource<GreenhouseOptions> = {
   kind: "greenhouse",
+  ats: { jobUrl: "greenhouse\\.io/.+/jobs/[0-9]+|gh_jid=[0-9]+" },
   description: "Greenhouse job boards (public board API, with departments, offices, metadata, detail)",
   defaultBaseUrl: "https://boards-api.greenhouse.io",
   options: GreenhouseOptions,

@@ -64,6 +64,7 @@ export const normalizeLeverPosting = (board: BoardUnit, p: LeverPosting): Postin
 /** Lever postings API: `GET /v0/postings/{site}?mode=json`, skip/limit paged, one site per unit. */
 export const lever: JobSource<LeverOptions> = {
   kind: "lever",
+  ats: { jobUrl: "lever\\.co/[^/]+/[0-9a-f-]{20,}" },
   description: "Lever job sites (public postings API; with.region: eu for api.eu.lever.co)",
   defaultBaseUrl: "https://api.lever.co",
   options: LeverOptions,

@@ -64,6 +64,7 @@ export const normalizeSmartRecruitersPosting = (board: BoardUnit, p: SmartRecrui
 /** SmartRecruiters posting API: `GET /v1/companies/{id}/postings` (offset/limit) + each posting's detail. */
 export const smartrecruiters: JobSource<SmartRecruitersOptions> = {
   kind: "smartrecruiters",
+  ats: { jobUrl: "smartrecruiters\\.com/[^/]+/[0-9]{6,}" },
   description: "SmartRecruiters companies (public posting API, with posting detail)",
   defaultBaseUrl: "https://api.smartrecruiters.com",
   options: SmartRecruitersOptions,

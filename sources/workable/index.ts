@@ -41,6 +41,7 @@ export const normalizeWorkableJob = (board: BoardUnit, accountName: string | nul
 /** Workable widget API: `GET /api/v1/widget/accounts/{account}?details=true`, one account per unit. */
 export const workable: JobSource<WorkableOptions> = {
   kind: "workable",
+  ats: { jobUrl: "workable\\.com/(j|.+/j)/[0-9a-z]{6,}" },
   description: "Workable accounts (public widget API)",
   defaultBaseUrl: "https://apply.workable.com",
   options: WorkableOptions,

@@ -85,6 +85,7 @@ export const normalizeWorkdayPosting = (u: WorkdayUnit, j: WorkdayListing, d: Wo
 /** Workday CXS: `POST /wday/cxs/{tenant}/{site}/jobs` (offset paged, 20 a page) + `GET …{externalPath}` per posting. */
 export const workday: JobSource<WorkdayOptions> = {
   kind: "workday",
+  ats: { jobUrl: "myworkdayjobs\\.com/.+/job/" },
   description: "Workday career sites (CXS JSON API: listing + posting detail)",
   defaultBaseUrl: "https://myworkdayjobs.com",
   options: WorkdayOptions,

@@ -5,8 +5,9 @@ import { loadDag, validateDagText } from "../../pipelines/load.ts"
 import { formatProblem, preflight } from "../../pipelines/preflight.ts"
 import { loadTargets } from "../../targets/universe.ts"
 import { tempDir } from "../support/harness.ts"
+import { kinds } from "../../app/index.ts"
 
-const problems = (text: string) => validateDagText(text, "dag.yaml").problems
+const problems = (text: string) => validateDagText(text, "dag.yaml", kinds).problems
 
 describe("dag.yaml validation", () => {
   it("accepts the default dag.yaml", () => {
@@ -85,7 +86,7 @@ describe("dag.yaml validation: files and variables it depends on", () => {
       writeFileSync(join(dir, name), text)
     }
     writeFileSync(join(dir, "dag.yaml"), dagText)
-    return { dir, dag: loadDag(join(dir, "dag.yaml")) }
+    return { dir, dag: loadDag(join(dir, "dag.yaml"), kinds) }
   }
   const scoring = (extra = "") => `version: 1
 ${extra}nodes:
@@ -178,7 +179,7 @@ nodes:
   })
 
   it("the default dag.yaml passes once SEC_USER_AGENT is set, and names edgar's field when it is not", () => {
-    const dag = loadDag("dag.yaml")
+    const dag = loadDag("dag.yaml", kinds)
     expect(preflight(dag, { env: { SEC_USER_AGENT: "jobsignal me@example.com" } }).problems).toEqual([])
     expect(preflight(dag, { env: {} }).problems.map((p) => p.path)).toEqual(["nodes.edgar.with.user_agent"])
   })

@@ -7,19 +7,20 @@ import { Http } from "../../sources/http.ts"
 import { loadDag, type LoadedDag } from "../../pipelines/load.ts"
 import { runDag, type RunRequest } from "../../pipelines/runner.ts"
 import { collectingEvents } from "../../pipelines/events.ts"
+import { kinds, migrations } from "../../app/index.ts"
 
 export const tempDir = (prefix = "jobsignal-test-") => mkdtempSync(join(tmpdir(), prefix))
 
 /** A DAG written to a temp dir (so relative paths in it resolve there) and loaded. */
-export const dagFrom = (yamlText: string, dir = tempDir()): LoadedDag => {
+export const dagFrom = (yamlText: string, dir = tempDir(), nodeKinds: LoadedDag["kinds"] = kinds): LoadedDag => {
   const file = join(dir, "dag.yaml")
   writeFileSync(file, yamlText)
-  return loadDag(file)
+  return loadDag(file, nodeKinds)
 }
 
 /** Warehouse on a fresh file + real HTTP client: what the CLI runs with. */
 export const testLayer = (dbPath = join(tempDir(), "test.duckdb")) =>
-  Layer.mergeAll(Warehouse.layer({ path: dbPath }), Http.layer({ timeoutMs: 5_000 }))
+  Layer.mergeAll(Warehouse.layer({ path: dbPath, migrations }), Http.layer({ timeoutMs: 5_000 }))
 
 export const run = (req: Omit<RunRequest, "events"> & { events?: RunRequest["events"] }) => {
   const events = req.events ?? collectingEvents()

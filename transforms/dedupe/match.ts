@@ -1,4 +1,4 @@
-import { ATS_SOURCES, MIN_SAMPLED_PAIRS } from "./sql.ts"
+import { MIN_SAMPLED_PAIRS, type AtsSource } from "./sql.ts"
 
 /**
  * The dedupe pass as ordered SQL statements over the staged rows selected by `input` ($n params).
@@ -20,7 +20,6 @@ export const URL_TITLE_OVERLAP = 0.6
 
 /** Same expression as `sightingId` in model/posting.ts, so SQL and TypeScript agree on ids. */
 export const SIGHTING_ID_SQL = "substr(sha256(source || ':' || source_id), 1, 20)"
-const ats = ATS_SOURCES.map((s) => `'${s}'`).join(", ")
 const compatible = (x: string, y: string) => `
   not (${x}.dom is not null and ${y}.dom is not null and ${x}.dom <> ${y}.dom)
   and places_compatible(${x}.sp, ${x}.wp, ${y}.sp, ${y}.wp)`
@@ -30,7 +29,10 @@ export const CONTENT_COLUMNS = [
   "description_text", "salary_min", "salary_max", "salary_currency", "salary_period", "employment_type", "department"
 ] as const
 
-export const stageInput = (inputSql: string) => [
+/** SQL list of the ATS kinds; `null` when there are none, so `source in (null)` is never true. */
+const atsList = (ats: ReadonlyArray<AtsSource>) => (ats.length === 0 ? "null" : ats.map((a) => `'${a.kind.replaceAll("'", "''")}'`).join(", "))
+
+export const stageInput = (inputSql: string, ats: ReadonlyArray<AtsSource>) => [
   `create or replace temp table _dd_raw as
    select rowid as srow, source, source_id, url, apply_url, company, company_domain, posted_at, fetched_at,
           coalesce(title, '') as tkey_in, coalesce(location, '') as lkey_in
@@ -69,7 +71,7 @@ export const stageInput = (inputSql: string) => [
    select ckey_in, company_name_key(ckey_in) as ck from (select distinct coalesce(company, '') as ckey_in from _dd_raw)`,
   `create or replace temp table _dd_in as
    select r.srow, ${SIGHTING_ID_SQL} as sighting_id, r.posted_at, r.fetched_at,
-          case when r.source in (${ats}) then 0 else 1 end as rank,
+          case when r.source in (${atsList(ats)}) then 0 else 1 end as rank,
           c.ck || '|' || t.tkey as dedupe_key,
           domain_key(r.company_domain) as dom,
           coalesce(ats_url_key(r.apply_url), ats_url_key(r.url)) as url_key,

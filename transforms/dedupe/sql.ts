@@ -5,8 +5,14 @@ import { LEGAL_SUFFIXES, TLD_SUFFIX_PATTERN } from "../../model/company.ts"
  * rows. They are temp macros (per connection), created at the start of every dedupe run.
  */
 
-/** Sources that are the employer's own applicant tracking system: their URL is where one applies. */
-export const ATS_SOURCES = ["greenhouse", "lever", "ashby", "workday", "smartrecruiters", "workable", "recruitee", "bamboohr", "jobvite", "icims", "teamtailor", "personio"]
+/**
+ * A registered source that is an employer's own applicant tracking system (it declares `ats`): its URL is where
+ * one applies, and `jobUrl` matches its job pages. Dedupe is handed the list; it keeps none of its own.
+ */
+export interface AtsSource {
+  readonly kind: string
+  readonly jobUrl: string
+}
 
 /** Words that say how or where one works, not what the job is. */
 const NOISE = [
@@ -108,9 +114,6 @@ export const DEDUPE_MACROS: ReadonlyArray<string> = [
   `create or replace temp macro url_norm(u) as
      regexp_replace(rtrim(regexp_replace(regexp_replace(lower(regexp_extract(coalesce(u, ''), '^([^?#]*)', 1)), '^https?://(www\\.)?', ''), '^job-boards\\.', 'boards.'), '/'), '/apply$', '')
      || case when url_query(u) <> '' then '?' || lower(url_query(u)) else '' end`,
-  `create or replace temp macro ats_url_key(u) as
-     case when regexp_matches(lower(coalesce(u, '')), '(greenhouse\\.io/.+/jobs/[0-9]+|gh_jid=[0-9]+|lever\\.co/[^/]+/[0-9a-f-]{20,}|ashbyhq\\.com/[^/]+/[0-9a-f-]{20,}|myworkdayjobs\\.com/.+/job/|smartrecruiters\\.com/[^/]+/[0-9]{6,}|workable\\.com/(j|.+/j)/[0-9a-z]{6,})')
-          then url_norm(u) end`,
   // Share of the shorter title's words found in the other (keys are "company|sorted title words").
   `create or replace temp macro title_overlap(k1, k2) as
      len(list_intersect(string_split(split_part(k1, '|', 2), ' '), string_split(split_part(k2, '|', 2), ' ')))
@@ -125,3 +128,15 @@ export const DEDUPE_MACROS: ReadonlyArray<string> = [
   `create or replace temp macro desc_containment(a, b) as
      case when least(len(a), len(b)) < ${MIN_SAMPLED_PAIRS} then null else len(list_intersect(a, b)) / least(len(a), len(b)) end`
 ]
+
+/**
+ * `ats_url_key(u)`: the normalized URL when it is a job page of a registered ATS (each source's `ats.jobUrl`),
+ * else null. Built from the declarations, so a new ATS connector gets its URL key by being registered.
+ */
+export const atsUrlKeyMacro = (jobUrls: ReadonlyArray<string>): string => {
+  // No ATS registered: no URL is an ATS job page (a pattern like `$^` would match the empty string).
+  if (jobUrls.length === 0) return "create or replace temp macro ats_url_key(u) as null::varchar"
+  const pattern = jobUrls.map((p) => `(?:${p})`).join("|")
+  return `create or replace temp macro ats_url_key(u) as
+     case when regexp_matches(lower(coalesce(u, '')), '${pattern.replaceAll("'", "''")}') then url_norm(u) end`
+}

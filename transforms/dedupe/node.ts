@@ -1,16 +1,16 @@
 import { Duration, Effect, Schema } from "effect"
-import { Warehouse } from "../sinks/warehouse.ts"
-import type { NodeContext, NodeKind } from "../pipelines/node.ts"
-import { inputPredicate } from "./inputs.ts"
-import { DEDUPE_MACROS } from "./dedupe/sql.ts"
-import { linkNew, stageInput, TEMP_TABLES, writeJobs, writeSightings } from "./dedupe/match.ts"
+import { Warehouse } from "../../sinks/warehouse.ts"
+import type { NodeContext, NodeKind } from "../../pipelines/node.ts"
+import { inputPredicate } from "../inputs.ts"
+import { atsUrlKeyMacro, DEDUPE_MACROS, type AtsSource } from "./sql.ts"
+import { linkNew, stageInput, TEMP_TABLES, writeJobs, writeSightings } from "./match.ts"
 
 export const DedupeOptions = Schema.Struct({})
 
 /** `JOBSIGNAL_DEDUPE_PROFILE=1` prints each dedupe statement's time to stderr (for tuning at scale). */
 const profile = process.env.JOBSIGNAL_DEDUPE_PROFILE === "1"
 
-export { SIGHTING_ID_SQL } from "./dedupe/match.ts"
+export { SIGHTING_ID_SQL } from "./match.ts"
 
 /**
  * Folds the staged postings of this run's sources into canonical `jobs`, all in DuckDB SQL
@@ -19,24 +19,24 @@ export { SIGHTING_ID_SQL } from "./dedupe/match.ts"
  * tracking URLs or a repost id, is one job keeping every sighting in `job_sightings` and `sources`.
  * A sighting once attached never moves, so canonical ids are stable and a rerun changes nothing.
  */
-export const dedupeJobs = Effect.fn("dedupeJobs")(function* (ctx: Pick<NodeContext, "inputs">) {
+export const dedupeJobs = Effect.fn("dedupeJobs")(function* (ctx: Pick<NodeContext, "inputs"> & { readonly ats: ReadonlyArray<AtsSource> }) {
   const w = yield* Warehouse
   const input = inputPredicate(ctx, "source")
-  for (const m of DEDUPE_MACROS) yield* w.exec(m)
+  for (const m of [...DEDUPE_MACROS, atsUrlKeyMacro(ctx.ats.map((a) => a.jobUrl))]) yield* w.exec(m)
   // No statement here relies on row order (every pick is ordered explicitly), and keeping insertion
   // order makes DuckDB buffer whole results at 1M rows; the caller's setting is restored afterwards.
   const [{ keep }] = yield* w.query<{ keep: boolean }>("select current_setting('preserve_insertion_order') as keep")
   yield* w.exec("set preserve_insertion_order = false")
-  return yield* Effect.ensuring(pass(w, input), w.exec(`set preserve_insertion_order = ${keep ? "true" : "false"}`).pipe(Effect.orDie))
+  return yield* Effect.ensuring(pass(w, input, ctx.ats), w.exec(`set preserve_insertion_order = ${keep ? "true" : "false"}`).pipe(Effect.orDie))
 })
 
-const pass = (w: Warehouse["Type"], input: ReturnType<typeof inputPredicate>) =>
+const pass = (w: Warehouse["Type"], input: ReturnType<typeof inputPredicate>, ats: ReadonlyArray<AtsSource>) =>
   w.transaction((tx) =>
     Effect.gen(function* () {
       const [{ staged }] = yield* tx.query<{ staged: number }>(`select count(*)::int as staged from stg_jobs where ${input.sql}`, input.params)
       const step = (sql: string, params: ReadonlyArray<unknown> = []) =>
         profile ? Effect.timed(tx.exec(sql, params)).pipe(Effect.map(([d]) => console.error(`dedupe ${Duration.toMillis(d).toFixed(0).padStart(7)} ms  ${sql.replace(/\s+/g, " ").slice(0, 80)}`))) : tx.exec(sql, params)
-      for (const sql of stageInput(input.sql)) yield* step(sql, sql.includes("stg_jobs where") ? input.params : [])
+      for (const sql of stageInput(input.sql, ats)) yield* step(sql, sql.includes("stg_jobs where") ? input.params : [])
       for (const sql of linkNew) yield* step(sql)
       yield* tx.exec(
         `create or replace temp table _dd_before as
@@ -80,5 +80,7 @@ export const dedupe: NodeKind<typeof DedupeOptions.Type> = {
   kind: "dedupe",
   description: "Merge staged postings into canonical jobs: same source id, and the same job across boards and ATSs",
   options: DedupeOptions,
-  run: (_opts, ctx) => dedupeJobs(ctx)
+  // `needs: [sources.*]` is every source node that stages postings.
+  reads: "stg_jobs",
+  run: (_opts, ctx) => dedupeJobs({ inputs: ctx.inputs, ats: ctx.dag.kinds.flatMap((k) => (k.role === "source" && k.jobUrl ? [{ kind: k.kind, jobUrl: k.jobUrl }] : [])) })
 }

@@ -1,15 +1,15 @@
 import { Effect, Schema } from "effect"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { sources } from "../sources/index.ts"
+import { sources } from "./sources.ts"
 import type { SourceContext } from "../sources/source.ts"
 import { loadTargets } from "../targets/universe.ts"
 import { builtinPrices, costUsd, priceOf, type ModelPrice } from "../transforms/llm/prices.ts"
 import { defaultTiers } from "../transforms/llm/config.ts"
-import { Fatal } from "./errors.ts"
-import type { LoadedDag } from "./load.ts"
-import { downstreamOf, enabledNodes } from "./plan.ts"
-import { findKind } from "./registry.ts"
-import { roleOf } from "./spec.ts"
+import { Fatal } from "../pipelines/errors.ts"
+import type { LoadedDag } from "../pipelines/load.ts"
+import { downstreamOf, enabledNodes } from "../pipelines/plan.ts"
+import { findKind } from "../pipelines/registry.ts"
+import { roleOf } from "../pipelines/spec.ts"
 
 /**
  * What `jobsignal backfill NODE --dry-run` prints before anything is fetched: per source, its units
@@ -100,7 +100,7 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
     const llm: LlmEstimate[] = []
     for (const n of [...downstreamOf(nodes, backfill.node)].filter((n) => n !== backfill.node)) {
       const r = roleOf(nodes[n])!
-      const kind = findKind(r.role, r.kind)
+      const kind = findKind(dag.kinds, r.role, r.kind)
       if (!kind) continue
       const o = yield* Schema.decodeUnknown(kind.options)(nodes[n].with ?? {}).pipe(Effect.orElseSucceed(() => ({}) as Record<string, unknown>))
       const tierChoice = (o as { tier?: string }).tier

@@ -1,0 +1,36 @@
+import { Schema } from "effect"
+import type { DagSpec, FileRead } from "../pipelines/spec.ts"
+import { Profile } from "../transforms/profile.ts"
+import { Annotation, MasterCv, StarRecord } from "../transforms/intel/candidate.ts"
+import { TargetsFile } from "../targets/universe.ts"
+
+/** The candidate profile relevance and fit_score judge jobs against. */
+export const profileFile = (dag: DagSpec, node: string): ReadonlyArray<FileRead> => [{
+  field: dag.profile !== undefined ? ["profile"] : ["nodes", node, "transform"],
+  file: dag.profile ?? "profile.yaml",
+  schema: Profile,
+  why: "the candidate profile it judges jobs against (profile: in dag.yaml)"
+}]
+
+/** The candidate's CV, STAR records and annotations the per-job layers write from (profile/README.md). */
+export const candidateFiles = (_dag: DagSpec, node: string): ReadonlyArray<FileRead> => {
+  const why = "the candidate from profile/ (see profile/README.md)"
+  const field = ["nodes", node, "transform"]
+  return [
+    { field, file: "profile/master-cv.yaml", schema: MasterCv, why },
+    { field, file: "profile/star-records.yaml", schema: Schema.Array(StarRecord), why, optional: true },
+    { field, file: "profile/annotations.yaml", schema: Schema.Array(Annotation), why, optional: true }
+  ]
+}
+
+/** The target universe ATS nodes without with.boards fan out over; optional while dag.yaml names none. */
+export const targetsFile = (dag: DagSpec): ReadonlyArray<FileRead> => [{
+  field: dag.targets !== undefined ? ["targets"] : ["(root)"],
+  file: dag.targets ?? "targets/companies.yaml",
+  schema: TargetsFile,
+  why: "the target-company universe ATS nodes without with.boards fan out over (targets: in dag.yaml)",
+  optional: dag.targets === undefined,
+  check: (t: { companies: ReadonlyArray<unknown> }) => t.companies.length === 0
+    ? "lists no companies: ATS nodes without with.boards would fetch nothing (add companies, or give each node with.boards)"
+    : undefined
+}]

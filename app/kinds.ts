@@ -1,0 +1,25 @@
+import type { NodeKind } from "../pipelines/node.ts"
+import { sourceNode } from "../pipelines/source-node.ts"
+import type { Source } from "../sources/source.ts"
+import { dedupe } from "../transforms/dedupe/node.ts"
+import { signals } from "../transforms/signals/index.ts"
+import { relevance } from "../transforms/relevance.ts"
+import { fitScore } from "../transforms/fit-score.ts"
+import { intel } from "../transforms/intel/node.ts"
+import { mongoSink } from "../sinks/mongo/node.ts"
+import { candidateFiles, profileFile, targetsFile } from "./files.ts"
+
+export const transforms: ReadonlyArray<NodeKind> = [
+  dedupe,
+  { ...signals, files: targetsFile },
+  { ...relevance, files: profileFile },
+  { ...fitScore, files: profileFile },
+  { ...intel, files: candidateFiles }
+]
+export const sinks: ReadonlyArray<NodeKind> = [mongoSink]
+
+/** A source's node kind, carrying what other nodes read off it: its staging table and its ATS job-URL pattern. */
+const sourceKind = (s: Source): NodeKind => ({ ...sourceNode(s), stages: s.output.table, files: targetsFile, ...(s.ats ? { jobUrl: s.ats.jobUrl } : {}) })
+
+/** Every node kind dag.yaml can name, for a list of sources (tests add a fixture connector to it). */
+export const kindsWith = (registered: ReadonlyArray<Source>): ReadonlyArray<NodeKind> => [...registered.map(sourceKind), ...transforms, ...sinks]
