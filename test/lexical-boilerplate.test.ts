@@ -76,6 +76,16 @@ describe("boilerplate is no industry evidence", () => {
   })
 })
 
+describe("boilerplate: what stays", () => {
+  it("synthetic lines: a payer-domain 'pharmacy benefit' sentence and 'About the team' / 'About you' sections stay; 'About Acme' goes", () => {
+    const text = ["About Acme", "Acme makes widgets for retailers.", "About the team", "We sell to pharmacy benefit managers and health plans.", "About you", "You have led sales teams."].join("\n")
+    const out = stripBoilerplate(text)
+    expect(out).not.toMatch(/widgets/)
+    expect(out).toMatch(/pharmacy benefit managers and health plans/)
+    expect(out).toMatch(/You have led sales teams/)
+  })
+})
+
 describe("multi-role posts", () => {
   it("a post titled 'Multiple Engineering Roles' passes the prefilter; its listed 'Technical Lead' makes it senior", () => {
     const solace = hnPosting("47975870")
