@@ -109,7 +109,8 @@ export const lexicalScore = (p: Profile, j: JobText): { score: number; reason: s
   // Benefits, EEO and about-us text says "healthcare" at every employer: no evidence of the domain.
   const text = stripBoilerplate(j.description_text)
   const roles = namesNoSingleRole(j.title) ? listedRoles(text) : []
-  const tm = Math.max(titleMatch(j.title, p.target_titles), ...roles.map((r) => titleMatch(r, p.target_titles)))
+  const own = titleMatch(j.title, p.target_titles)
+  const tm = Math.max(own, ...roles.map((r) => titleMatch(r, p.target_titles)))
   // A multi-role post is as senior and as close to a target title as its best listed role.
   const title = norm([j.title, ...roles].join(" "))
   const senior = p.seniority.length === 0 || hits(title, p.seniority).length > 0
@@ -118,7 +119,7 @@ export const lexicalScore = (p: Profile, j: JobText): { score: number; reason: s
   const remote = j.remote === "remote" ? 5 : j.remote === "unknown" || j.remote === null ? 2 : p.remote === "any" ? 5 : 0
   const score = Math.round(tm * 30 + (senior ? 15 : 0) + (Math.min(3, must.length) / 3) * 15 + (Math.min(3, ind.length) / 3) * 30 + (Math.min(4, nice.length) / 4) * 5 + remote)
   const parts = [
-    `title matches ${Math.round(tm * 100)}% of a target title`,
+    tm > own ? `a listed role matches ${Math.round(tm * 100)}% of a target title` : `title matches ${Math.round(tm * 100)}% of a target title`,
     senior ? "senior title" : "no seniority word",
     must.length ? `keywords: ${must.slice(0, 3).join(", ")}` : "no must-have keywords",
     ind.length ? `industry: ${ind.slice(0, 3).join(", ")}` : "no industry match",
