@@ -9,9 +9,9 @@ import { intel } from "../transforms/intel/node.ts"
 import { mongoSink } from "../sinks/mongo/node.ts"
 import { candidateFiles, profileFile, targetsFile } from "./files.ts"
 
-export const transforms: ReadonlyArray<NodeKind> = [
+const transformsReading = (targets: NodeKind["files"]): ReadonlyArray<NodeKind> => [
   dedupe,
-  { ...signals, files: targetsFile },
+  { ...signals, files: targets },
   { ...relevance, files: profileFile },
   { ...fitScore, files: profileFile },
   { ...intel, files: candidateFiles }
@@ -19,7 +19,10 @@ export const transforms: ReadonlyArray<NodeKind> = [
 export const sinks: ReadonlyArray<NodeKind> = [mongoSink]
 
 /** A source's node kind, carrying what other nodes read off it: its staging table and its ATS job-URL pattern. */
-const sourceKind = (s: Source): NodeKind => ({ ...sourceNode(s), stages: s.output.table, files: targetsFile, ...(s.ats ? { jobUrl: s.ats.jobUrl } : {}) })
+const sourceKind = (s: Source, targets: NodeKind["files"]): NodeKind => ({ ...sourceNode(s), stages: s.output.table, files: targets, ...(s.ats ? { jobUrl: s.ats.jobUrl } : {}) })
 
 /** Every node kind dag.yaml can name, for a list of sources (tests add a fixture connector to it). */
-export const kindsWith = (registered: ReadonlyArray<Source>): ReadonlyArray<NodeKind> => [...registered.map(sourceKind), ...transforms, ...sinks]
+export const kindsWith = (registered: ReadonlyArray<Source>): ReadonlyArray<NodeKind> => {
+  const targets = targetsFile(registered.filter((s) => s.ats !== undefined).map((s) => s.kind))
+  return [...registered.map((s) => sourceKind(s, targets)), ...transformsReading(targets), ...sinks]
+}

@@ -96,9 +96,13 @@ export const preflight = (dag: LoadedDag, opts: PreflightOptions = {}): Prefligh
   }
   for (const { read, users } of reads.values()) {
     if (read.optional && !existsSync(dag.resolvePath(read.file))) continue
-    const value = checkFile([...read.field], read.file, read.schema, `${users.join(" and ")} ${users.length === 1 ? "reads" : "read"} ${read.why}`)
+    const value = checkFile([...read.field], read.file, read.schema, read.why(users))
     const wrong = value !== undefined ? read.check?.(value) : undefined
-    if (wrong) problems.push({ file: dag.resolvePath(read.file), path: "(file)", line: 1, message: wrong })
+    if (wrong) {
+      const file = dag.resolvePath(read.file)
+      const { doc, lc } = parseYaml(readFileSync(file, "utf8"))
+      problems.push({ file, path: pathString([...wrong.path]), line: lineOf(doc, lc, [...wrong.path]) ?? 1, message: wrong.message })
+    }
   }
 
   for (const n of nodes) {

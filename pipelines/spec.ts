@@ -98,10 +98,10 @@ export interface FileRead {
   readonly field: ReadonlyArray<PropertyKey>
   readonly file: string
   readonly schema: Schema.Schema<any, any, never>
-  /** Why the node needs it, for the message. */
-  readonly why: string
+  /** Why the nodes that read it need it, for the message. */
+  readonly why: (nodes: ReadonlyArray<string>) => string
   /** An optional file: checked only when present. */
   readonly optional?: boolean
-  /** A problem with the decoded content beyond its shape (e.g. an empty list), or undefined. */
-  readonly check?: (value: any) => string | undefined
+  /** A problem with the decoded content beyond its shape (e.g. an empty list) at a path in the file, or undefined. */
+  readonly check?: (value: any) => { readonly path: ReadonlyArray<PropertyKey>; readonly message: string } | undefined
 }

@@ -189,7 +189,8 @@ describe("targets file at run time", () => {
   it("loadTargets names the file, line and field of a bad entry, and an empty file as empty", () => {
     const dir = tempDir()
     const bad = join(dir, "bad.yaml")
-    writeFileSync(bad, "companies:\n  - name: Acme\n    ats: taleo\n")
+    // Any lower-case kind is an ATS name here (the registered ones are the composition root's); this one is no name at all.
+    writeFileSync(bad, "companies:\n  - name: Acme\n    ats: Taleo ATS\n")
     expect(() => loadTargets(bad)).toThrow(new RegExp(`^${bad}:3  companies\\[0\\]\\.ats: `))
     const empty = join(dir, "empty.yaml")
     writeFileSync(empty, "")
