@@ -83,6 +83,15 @@ describe("the labelled relevance set", { timeout: 120_000 }, () => {
     expect(String((exit as { cause: { error: { message: string } } }).cause.error.message)).toMatch(new RegExp(`${file}[\\s\\S]*relevant`))
   })
 
+  it("a posting labelled twice is a config error naming it (it would count twice)", async () => {
+    const labels = await Effect.runPromise(loadLabels())
+    const file = join(tempDir(), "labels.json")
+    writeFileSync(file, JSON.stringify({ ...labels, postings: [...labels.postings, { ...labels.postings[5], relevant: !labels.postings[5].relevant }] }))
+    const exit = await Effect.runPromiseExit(loadLabels(file))
+    expect(exit).toMatchObject({ _tag: "Failure", cause: { error: { _tag: "Fatal", reason: "Config" } } })
+    expect(String((exit as { cause: { error: { message: string } } }).cause.error.message)).toContain(`labelled more than once: ${labels.postings[5].source}:${labels.postings[5].source_id}`)
+  })
+
   it("the lexical prefilter keeps every job the person wants (recall >= 0.98) and passes at most 35%", async () => {
     const { profile } = await Effect.runPromise(loadProfile(setup().dag))
     const f = measureLexical(profile, set)

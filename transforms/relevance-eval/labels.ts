@@ -27,13 +27,20 @@ export const LabelsFile = Schema.Struct({
 })
 export type LabelsFile = typeof LabelsFile.Type
 
+const key = (source: string, id: string) => `${source}:${id}`
+
 /** The labels file, decoded; a missing or malformed file is a config error naming the file and field. */
 export const loadLabels = (file = LABELS_FILE) =>
   Effect.gen(function* () {
     const json = yield* Effect.try({ try: () => JSON.parse(readFileSync(file, "utf8")) as unknown, catch: (e) => new Fatal({ reason: "Config", message: `${file}: ${(e as Error).message}` }) })
-    return yield* Schema.decodeUnknown(LabelsFile, { onExcessProperty: "error", errors: "all" })(json).pipe(
+    const labels = yield* Schema.decodeUnknown(LabelsFile, { onExcessProperty: "error", errors: "all" })(json).pipe(
       Effect.mapError((e) => new Fatal({ reason: "Config", message: `${file}: ${ParseResult.TreeFormatter.formatErrorSync(e)}` }))
     )
+    // A posting labelled twice would count twice in every figure.
+    const seen = new Set<string>()
+    const twice = labels.postings.map((l) => key(l.source, l.source_id)).filter((k) => seen.has(k) || !seen.add(k))
+    if (twice.length > 0) return yield* new Fatal({ reason: "Config", message: `${file}: postings labelled more than once: ${twice.slice(0, 3).join(", ")}` })
+    return labels
   })
 
 /** A recorded posting as the scorers read it, with the (source, source id) its label names. */
@@ -49,8 +56,6 @@ export interface LabelledJob {
 
 /** A label whose posting the recordings no longer produce: the set and the fixtures disagree. */
 export class LabelsOutOfDate extends Schema.TaggedError<LabelsOutOfDate>()("LabelsOutOfDate", { missing: Schema.Array(Schema.String), message: Schema.String }) {}
-
-const key = (source: string, id: string) => `${source}:${id}`
 
 /** Every label joined to its recorded posting; postings nobody labelled are left out and counted. */
 export const joinLabels = (jobs: ReadonlyArray<EvalJob>, labels: LabelsFile, file = LABELS_FILE) => Effect.suspend(() => {
