@@ -14,6 +14,7 @@ import { runtimeLayer } from "../pipelines/cli/runtime.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { formatTable } from "../pipelines/console.ts"
 import { kinds, sources } from "../app/index.ts"
+import { relevanceEvalSummary } from "../transforms/relevance-eval/summary.ts"
 
 const db = resolve(process.env.JOBSIGNAL_DB ?? "data/jobsignal.duckdb")
 const dag = loadDag(process.argv[2] ?? "dag.yaml", kinds)
@@ -34,6 +35,7 @@ const program = Effect.gen(function* () {
   const w = yield* Warehouse
   const top = yield* w.query("select company, count(*)::int as jobs, count(*) filter (where remote = 'remote')::int as remote from jobs group by 1 order by 2 desc limit 10")
   process.stdout.write(`\njobs by company:\n${formatTable(top)}\n`)
+  process.stdout.write(`\n${yield* relevanceEvalSummary(dag)}\n`)
   process.stdout.write(`\nwarehouse: ${db}\ntry: npx jobsignal sql "select title, company, location from jobs limit 10" --db ${db}\n`)
   return summary
 })

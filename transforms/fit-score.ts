@@ -4,7 +4,7 @@ import { Warehouse } from "../sinks/warehouse.ts"
 import { everyCallFailed, fitCategoryOf, fitTierOf, llmRuntime, modelFor, resolveTier, runBatched, TierChoice, type BatchReport, type LlmTask, type Tier } from "./llm/index.ts"
 import { describeSigns, makeItem, untrustedDataRules, type BatchItem } from "./llm/prompt.ts"
 import { inputRunIds, JOB_COLUMNS, placeholders, renderJob, renderProfile } from "./job-prompt.ts"
-import { lexicalScore, norm, type JobText } from "./lexical.ts"
+import { LEXICAL_VERSION, lexicalScore, norm, type JobText } from "./lexical.ts"
 import { loadProfile, type Profile } from "./profile.ts"
 
 export const FitScoreOptions = Schema.Struct({
@@ -76,7 +76,7 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
     const firstTier: Tier = opts.tier === "auto" ? "fast" : opts.tier
     const rt = opts.use_llm ? yield* llmRuntime(ctx, firstTier) : { available: false as const, note: `${ctx.node}: use_llm is false; the lexical scorer scored every job (scored_by = 'lexical')` }
     const task = fitTask(profile, profileHash)
-    const version = rt.available ? task.promptVersion : `${FIT_PROMPT}-lexical:${profileHash}`
+    const version = rt.available ? task.promptVersion : `${FIT_PROMPT}-${LEXICAL_VERSION}:${profileHash}`
     const items = jobs.map((j) => ({ job: j, item: flaggedByRelevance(j, makeItem(j.id, renderJob(j, opts.description_chars))), lexical: lexicalScore(profile, j) }))
     const suspected = (x: (typeof items)[number]) => x.item.injection.length > 0
     // A flagged job scored above the lexical scorer (before that was capped) is scored again; the result cache answers it.

@@ -4,7 +4,7 @@ import { Warehouse } from "../sinks/warehouse.ts"
 import { everyCallFailed, runBatched, llmRuntime, TierChoice, resolveTier, type LlmTask } from "./llm/index.ts"
 import { describeSigns, makeItem, untrustedDataRules } from "./llm/prompt.ts"
 import { inputRunIds, jobsTouchedBy, placeholders, renderJob, renderProfile } from "./job-prompt.ts"
-import { lexicalScore, prefilter } from "./lexical.ts"
+import { LEXICAL_VERSION, lexicalScore, prefilter } from "./lexical.ts"
 import { loadProfile, type Profile } from "./profile.ts"
 
 export const RelevanceOptions = Schema.Struct({
@@ -65,7 +65,7 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
     const tier = resolveTier(opts.tier)
     const rt = opts.use_llm ? yield* llmRuntime(ctx, tier) : { available: false as const, note: `${ctx.node}: use_llm is false; the lexical scorer judged every job (scored_by = 'lexical')` }
     const task = relevanceTask(profile, profileHash)
-    const version = rt.available ? task.promptVersion : `${RELEVANCE_PROMPT}-lexical:${profileHash}:${opts.min_lexical_score}`
+    const version = rt.available ? task.promptVersion : `${RELEVANCE_PROMPT}-${LEXICAL_VERSION}:${profileHash}:${opts.min_lexical_score}`
     const items = jobs.map((j) => ({ job: j, item: makeItem(j.id, renderJob(j, opts.snippet_chars)) }))
 
     const prior = new Map<string, { v: string | null; h: string | null; relevant: boolean | null; lexical: number | null }>()

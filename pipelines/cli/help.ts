@@ -150,6 +150,14 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
       dag, db,
       { flag: "--run-id ID", text: "Ledger run id for the LLM calls (default job-<time>)" }],
     examples: ["jobsignal job 3f2a9c", "jobsignal job 3f2a9c --ops score --tier fast"]
+  },
+  {
+    name: "eval", args: "relevance|fit", summary: "Measure the relevance or fit scorer on the hand-labelled set: precision, recall, calls, tokens, USD.",
+    options: [
+      { flag: "relevance|fit", text: "relevance: the yes/no pass on the prefilter's survivors; fit: scores >= 70 count as 'look at this'" },
+      { flag: "--tier fast|balanced|quality|auto", text: "Model tier (default: the node's tier in the DAG); without a key, the lexical scorer" },
+      dag, db],
+    examples: ["jobsignal eval relevance", "jobsignal eval fit --tier quality"]
   }
 ]
 

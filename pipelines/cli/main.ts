@@ -15,7 +15,8 @@ const COMMANDS = {
   serve: () => import("./serve.ts").then((m) => m.serveCommand),
   job: () => import("./job.ts").then((m) => m.jobCommand),
   jobs: () => import("./jobs.ts").then((m) => m.jobsCommand),
-  leads: () => import("./jobs.ts").then((m) => m.leadsCommand)
+  leads: () => import("./jobs.ts").then((m) => m.leadsCommand),
+  eval: () => import("./eval.ts").then((m) => m.evalCommand)
 } as const
 
 const argv = process.argv.slice(2)

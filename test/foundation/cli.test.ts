@@ -189,7 +189,8 @@ describe("the built CLI", { timeout: 240_000 }, () => {
       serve: (await import("../../pipelines/cli/serve.ts")).serveCommand,
       job: (await import("../../pipelines/cli/job.ts")).jobCommand,
       jobs: (await import("../../pipelines/cli/jobs.ts")).jobsCommand,
-      leads: (await import("../../pipelines/cli/jobs.ts")).leadsCommand
+      leads: (await import("../../pipelines/cli/jobs.ts")).leadsCommand,
+      eval: (await import("../../pipelines/cli/eval.ts")).evalCommand
     }
     const BUILTIN = new Set(["--completions", "--log-level", "--help", "--wizard", "--version"])
     for (const c of COMMANDS) {
