@@ -2,7 +2,7 @@
 import { Effect, ParseResult, Schema } from "effect"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { Fatal } from "../../pipelines/errors.ts"
+import { Fatal } from "../../core/errors.ts"
 import type { JobText } from "../lexical.ts"
 
 export const LABELS_FILE = join(import.meta.dirname, "..", "..", "fixtures", "relevance-eval", "labels.json")
