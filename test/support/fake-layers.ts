@@ -10,7 +10,7 @@ const words = (n: number, seed = "value") => Array.from({ length: n }, (_, i) =>
 const pad = (s: string, len: number) => (s + " " + "x".repeat(len)).slice(0, len)
 
 /** Sentences of the description, so evidence quotes are verbatim. */
-const sentences = (text: string) => line(text, "description").split(/(?<=\.)\s+/).map((s) => s.replace(/\.$/, "").trim()).filter((s) => s.split(" ").length >= 3)
+const sentences = (text: string) => line(text, "description").split(/(?<=\.)\s+/).map((s) => s.replace(/\.$/, "").trim()).filter((s) => s.split(" ").length >= 3).map((s) => s.slice(0, 300).trim())
 
 export interface LayerFaults {
   /** First extract answer: weights summing to 90. */
