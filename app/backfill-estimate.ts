@@ -34,10 +34,27 @@ export const ASSUME = {
 } as const
 
 export interface SourceEstimate {
-  node: string; kind: string; units: number; requests: number; limit: string; minutes: number; jobs: number; basis: string; timeDimension: string
+  node: string
+  kind: string
+  units: number
+  requests: number
+  limit: string
+  minutes: number
+  jobs: number
+  basis: string
+  timeDimension: string
 }
 export interface LlmEstimate {
-  node: string; kind: string; tier: string; model: string; jobs: number; batches: number; inputTokens: number; outputTokens: number; usd: number; basis: string
+  node: string
+  kind: string
+  tier: string
+  model: string
+  jobs: number
+  batches: number
+  inputTokens: number
+  outputTokens: number
+  usd: number
+  basis: string
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v))
@@ -55,12 +72,24 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
     const spec = nodes[backfill.node]
     const role = spec ? roleOf(spec) : undefined
     if (!spec || role?.role !== "source")
-      return yield* Effect.fail(new Fatal({ reason: "Config", message: `backfill takes a source node of ${dag.path}; ${backfill.node} is ${spec ? `a ${role?.role}` : "not a node"}` }))
+      return yield* Effect.fail(
+        new Fatal({
+          reason: "Config",
+          message: `backfill takes a source node of ${dag.path}; ${backfill.node} is ${spec ? `a ${role?.role}` : "not a node"}`
+        })
+      )
     const src = sources.find((s) => s.kind === role.kind)!
-    const opts = yield* Schema.decodeUnknown(src.options)(spec.with ?? {}).pipe(Effect.mapError((e) => new Fatal({ reason: "Config", message: `nodes.${backfill.node}.with: ${e.message}` })))
+    const opts = yield* Schema.decodeUnknown(src.options)(spec.with ?? {}).pipe(
+      Effect.mapError((e) => new Fatal({ reason: "Config", message: `nodes.${backfill.node}.with: ${e.message}` }))
+    )
     const sctx: SourceContext = {
-      node: backfill.node, runId: "(dry run)", baseUrl: String(opts.base_url ?? src.defaultBaseUrl), window: backfill, cursor: null,
-      skip: () => Effect.void, log: () => Effect.void,
+      node: backfill.node,
+      runId: "(dry run)",
+      baseUrl: String(opts.base_url ?? src.defaultBaseUrl),
+      window: backfill,
+      cursor: null,
+      skip: () => Effect.void,
+      log: () => Effect.void,
       targets: () => loadTargets(dag.resolvePath(dag.spec.targets ?? "targets/companies.yaml"))
     }
     const units = (yield* src.units(opts, sctx)).length
@@ -71,12 +100,15 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
       `select count(*)::int as runs, sum(try_cast(json_extract_string(details, '$.requests') as double)) as requests,
               sum(try_cast(json_extract_string(details, '$.units') as double)) as units, sum(rows_out)::double as rows,
               sum(epoch(ended_at - started_at))::double as seconds
-       from (select * from node_runs where node = $1 and status in ('success', 'partial') order by ended_at desc limit 5)`, [backfill.node])
+       from (select * from node_runs where node = $1 and status in ('success', 'partial') order by ended_at desc limit 5)`,
+      [backfill.node]
+    )
     const hasHistory = num(h.runs) > 0 && num(h.units) > 0
     const [win] = yield* w.query<Record<string, unknown>>(
       `select count(*)::double as staged, count(*) filter (where coalesce(posted_at, updated_at) >= $2::date and coalesce(posted_at, updated_at) < $3::date + interval 1 day)::double as in_window
        from stg_jobs where node = $1 and run_id = (select run_id from node_runs where node = $1 and status in ('success', 'partial') order by ended_at desc limit 1)`,
-      [backfill.node, backfill.since, until])
+      [backfill.node, backfill.since, until]
+    )
     const share = num(win.staged) > 0 && src.timeDimension !== "none" ? num(win.in_window) / num(win.staged) : 1
     const requestsPerUnit = hasHistory && num(h.requests) > 0 ? num(h.requests) / num(h.units) : ASSUME.requestsPerUnit
     const jobsPerUnit = hasHistory ? num(h.rows) / num(h.units) : ASSUME.jobsPerUnit
@@ -86,32 +118,54 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
     const seconds = Math.max(perSecond ? requests / perSecond : 0, (requests * ASSUME.secondsPerRequest) / concurrency)
     const jobs = Math.round(units * jobsPerUnit * share)
     const source: SourceEstimate = {
-      node: backfill.node, kind: role.kind, units, requests,
+      node: backfill.node,
+      kind: role.kind,
+      units,
+      requests,
       limit: `${perSecond ? `${perSecond}/s` : "no rate limit"}, ${concurrency} at once`,
-      minutes: Math.round((seconds / 60) * 10) / 10, jobs,
-      basis: hasHistory ? `last ${num(h.runs)} run(s); ${Math.round(share * 100)}% of the last run's jobs fall in the window` : "no past run: assumed constants",
+      minutes: Math.round((seconds / 60) * 10) / 10,
+      jobs,
+      basis: hasHistory
+        ? `last ${num(h.runs)} run(s); ${Math.round(share * 100)}% of the last run's jobs fall in the window`
+        : "no past run: assumed constants",
       timeDimension: src.timeDimension ?? "none"
     }
 
     // Downstream nodes that call an LLM: their decoded options carry a `tier`.
-    const prices: Record<string, ModelPrice> = { ...builtinPrices, ...((dag.spec.llm as { prices?: Record<string, ModelPrice> } | undefined)?.prices ?? {}) }
-    const [rel] = yield* w.query<Record<string, unknown>>("select count(*) filter (where relevant)::double as kept, count(relevant)::double as judged from job_scores")
+    const prices: Record<string, ModelPrice> = {
+      ...builtinPrices,
+      ...((dag.spec.llm as { prices?: Record<string, ModelPrice> } | undefined)?.prices ?? {})
+    }
+    const [rel] = yield* w.query<Record<string, unknown>>(
+      "select count(*) filter (where relevant)::double as kept, count(relevant)::double as judged from job_scores"
+    )
     const relevantShare = num(rel.judged) > 0 ? num(rel.kept) / num(rel.judged) : ASSUME.relevantShare
     const llm: LlmEstimate[] = []
     for (const n of [...downstreamOf(nodes, backfill.node)].filter((n) => n !== backfill.node)) {
       const r = roleOf(nodes[n])!
       const kind = findKind(dag.kinds, r.role, r.kind)
       if (!kind) continue
-      const o = yield* Schema.decodeUnknown(kind.options)(nodes[n].with ?? {}).pipe(Effect.orElseSucceed(() => ({}) as Record<string, unknown>))
+      const o = yield* Schema.decodeUnknown(kind.options)(nodes[n].with ?? {}).pipe(
+        Effect.orElseSucceed(() => ({}) as Record<string, unknown>)
+      )
       const tierChoice = (o as { tier?: string }).tier
       if (typeof tierChoice !== "string" || (o as { use_llm?: boolean }).use_llm === false) continue
       const tier = tierChoice === "auto" ? "balanced" : tierChoice
       const model = firstModel(dag, tier)
-      const perKind = r.kind === "relevance" ? ASSUME.tokens.relevance : r.kind === "fit_score" ? ASSUME.tokens.fit_score : ASSUME.tokens.other
+      const perKind =
+        r.kind === "relevance"
+          ? ASSUME.tokens.relevance
+          : r.kind === "fit_score"
+            ? ASSUME.tokens.fit_score
+            : ASSUME.tokens.other
       const [past] = yield* w.query<Record<string, unknown>>(
-        "select sum(items)::double as items, sum(input_tokens)::double as input, sum(output_tokens)::double as output, count(*)::double as calls from llm_calls where node = $1 and outcome = 'ok'", [n])
+        "select sum(items)::double as items, sum(input_tokens)::double as input, sum(output_tokens)::double as output, count(*)::double as calls from llm_calls where node = $1 and outcome = 'ok'",
+        [n]
+      )
       const measured = num(past.items) > 0
-      const inPerJob = measured ? num(past.input) / num(past.items) : perKind.inPerJob + perKind.inPerBatch / Math.max(1, Number((o as { batch_size?: number }).batch_size ?? 50))
+      const inPerJob = measured
+        ? num(past.input) / num(past.items)
+        : perKind.inPerJob + perKind.inPerBatch / Math.max(1, Number((o as { batch_size?: number }).batch_size ?? 50))
       const outPerJob = measured ? num(past.output) / num(past.items) : perKind.outPerJob
       const jobsIn = Math.round(r.kind === "relevance" ? jobs : jobs * relevantShare)
       const batches = Math.ceil(jobsIn / Math.max(1, Number((o as { batch_size?: number }).batch_size ?? 50)))
@@ -119,9 +173,21 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
       const inputTokens = Math.round(jobsIn * inPerJob)
       const outputTokens = Math.round(jobsIn * outPerJob)
       llm.push({
-        node: n, kind: r.kind, tier: tierChoice === "auto" ? "auto (≈balanced)" : tier, model, jobs: jobsIn, batches, inputTokens, outputTokens,
-        usd: price instanceof Fatal ? Number.NaN : Math.round(costUsd(price, { inputTokens, cachedInputTokens: 0, outputTokens }) * 10_000) / 10_000,
-        basis: measured ? `llm_calls history (${num(past.calls)} calls)` : `assumed ${perKind.inPerJob}+${perKind.outPerJob} tokens/job${price instanceof Fatal ? "; no price for the model" : ""}`
+        node: n,
+        kind: r.kind,
+        tier: tierChoice === "auto" ? "auto (≈balanced)" : tier,
+        model,
+        jobs: jobsIn,
+        batches,
+        inputTokens,
+        outputTokens,
+        usd:
+          price instanceof Fatal
+            ? Number.NaN
+            : Math.round(costUsd(price, { inputTokens, cachedInputTokens: 0, outputTokens }) * 10_000) / 10_000,
+        basis: measured
+          ? `llm_calls history (${num(past.calls)} calls)`
+          : `assumed ${perKind.inPerJob}+${perKind.outPerJob} tokens/job${price instanceof Fatal ? "; no price for the model" : ""}`
       })
     }
     return { source, llm, window: { since: backfill.since, until }, perRunUsd: dag.spec.budgets?.llm?.per_run_usd }

@@ -19,7 +19,12 @@ const transformsReading = (targets: NodeKind["files"]): ReadonlyArray<NodeKind> 
 export const sinks: ReadonlyArray<NodeKind> = [mongoSink]
 
 /** A source's node kind, carrying what other nodes read off it: its staging table and its ATS job-URL pattern. */
-const sourceKind = (s: Source, targets: NodeKind["files"]): NodeKind => ({ ...sourceNode(s), stages: s.output.table.name, files: targets, ...(s.ats ? { jobUrl: s.ats.jobUrl } : {}) })
+const sourceKind = (s: Source, targets: NodeKind["files"]): NodeKind => ({
+  ...sourceNode(s),
+  stages: s.output.table.name,
+  files: targets,
+  ...(s.ats ? { jobUrl: s.ats.jobUrl } : {})
+})
 
 /** Every node kind dag.yaml can name, for a list of sources (tests add a fixture connector to it). */
 export const kindsWith = (registered: ReadonlyArray<Source>): ReadonlyArray<NodeKind> => {

@@ -14,6 +14,20 @@ import { sources } from "./sources.ts"
  * those derived from the declared tables: the core ones and the registered sources' staging tables (their creation and added columns).
  * Hand this to `Warehouse.layer({ path, migrations })`.
  */
-export const migrations: ReadonlyArray<Migration> = orderMigrations(withTableMigrations([
-  core, shared, dedupeMigration, llmMigration, signalsMigration, layersMigration, scheduleState, analyticsViews, dqMigration, mongoMigration
-], [...coreTables, ...sources.map((s) => s.output.table)]))
+export const migrations: ReadonlyArray<Migration> = orderMigrations(
+  withTableMigrations(
+    [
+      core,
+      shared,
+      dedupeMigration,
+      llmMigration,
+      signalsMigration,
+      layersMigration,
+      scheduleState,
+      analyticsViews,
+      dqMigration,
+      mongoMigration
+    ],
+    [...coreTables, ...sources.map((s) => s.output.table)]
+  )
+)

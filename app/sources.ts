@@ -21,7 +21,19 @@ import { rss } from "../sources/rss/index.ts"
 import { yc } from "../sources/yc/index.ts"
 
 /** Job boards and free job APIs: the sources that are not an ATS and not a company signal. */
-export const boardSources: ReadonlyArray<Source> = [remotive, remoteok, arbeitnow, himalayas, jobicy, hn, builtin, jsonld, wellfound, adzuna, search]
+export const boardSources: ReadonlyArray<Source> = [
+  remotive,
+  remoteok,
+  arbeitnow,
+  himalayas,
+  jobicy,
+  hn,
+  builtin,
+  jsonld,
+  wellfound,
+  adzuna,
+  search
+]
 
 /**
  * Every source connector. Registering one here is all it takes: it becomes a node kind (and its options part of
@@ -29,4 +41,15 @@ export const boardSources: ReadonlyArray<Source> = [remotive, remoteok, arbeitno
  * with `needs: [sources.*]` reads it, and an ATS source (one with `ats`) adds its provider to the target universe
  * and its job-URL pattern to dedupe's URL key.
  */
-export const sources: ReadonlyArray<Source> = [greenhouse, lever, ashby, workday, smartrecruiters, workable, ...boardSources, edgar, rss, yc]
+export const sources: ReadonlyArray<Source> = [
+  greenhouse,
+  lever,
+  ashby,
+  workday,
+  smartrecruiters,
+  workable,
+  ...boardSources,
+  edgar,
+  rss,
+  yc
+]

@@ -39,7 +39,9 @@ const startChildReplay = () =>
     })
     child.once("error", fail)
     child.once("exit", (code) => fail(new Error(`bench replay server exited (${code}) before listening`)))
-    child.once("message", (m: { url?: string }) => (m.url ? ok({ child, url: m.url }) : fail(new Error(`bench replay server: ${JSON.stringify(m)}`))))
+    child.once("message", (m: { url?: string }) =>
+      m.url ? ok({ child, url: m.url }) : fail(new Error(`bench replay server: ${JSON.stringify(m)}`))
+    )
   })
 
 const askRequests = (child: ChildProcess) =>
@@ -55,30 +57,45 @@ export const bench: BenchCase = {
     const replay = { baseUrlFor: (kind: string) => `${url}/${kind}` }
     const dir = mkdtempSync(join(tmpdir(), "jobsignal-bench-ats-"))
     const half = BOARDS / 2
-    const tokens = (from: number) => Array.from({ length: half }, (_, i) => `bench-${String(from + i).padStart(4, "0")}`)
+    const tokens = (from: number) =>
+      Array.from({ length: half }, (_, i) => `bench-${String(from + i).padStart(4, "0")}`)
     const common = { concurrency: CONCURRENCY, per_second: 100_000 }
-    writeFileSync(join(dir, "dag.yaml"), `version: 1
+    writeFileSync(
+      join(dir, "dag.yaml"),
+      `version: 1
 defaults: { retry: { times: 0 }, max_parallel_nodes: 1 }
 nodes:
   gh: { source: greenhouse, with: ${JSON.stringify({ ...common, base_url: replay.baseUrlFor("greenhouse"), boards: tokens(0), details: false })} }
   lv: { source: lever, with: ${JSON.stringify({ ...common, base_url: replay.baseUrlFor("lever"), boards: tokens(half) })} }
-`)
+`
+    )
     // memoryUsage.rss() alone: the full memoryUsage() walks the heap spaces, on the engine's thread.
     const rssBefore = process.memoryUsage.rss()
     let peakRss = rssBefore
-    const sampler = setInterval(() => { peakRss = Math.max(peakRss, process.memoryUsage.rss()) }, 20)
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage.rss())
+    }, 20)
     try {
       const idealMs = (BOARDS * LATENCY_MS) / CONCURRENCY
-      const runs: Array<{ nodeMs: number; runMs: number; cpuMs: number; rows: number; perNode: Record<string, number> }> = []
+      const runs: Array<{
+        nodeMs: number
+        runMs: number
+        cpuMs: number
+        rows: number
+        perNode: Record<string, number>
+      }> = []
       for (let r = 0; r < RUNS; r++) {
         const t0Run = Date.now()
         const cpu0 = process.cpuUsage()
         const summary = await Effect.runPromise(
-          Effect.scoped(runDag({ dag: loadDag(join(dir, "dag.yaml"), kinds), events: collectingEvents() })).pipe(Effect.provide(runtimeLayer(join(dir, `w${r}.duckdb`))))
+          Effect.scoped(runDag({ dag: loadDag(join(dir, "dag.yaml"), kinds), events: collectingEvents() })).pipe(
+            Effect.provide(runtimeLayer(join(dir, `w${r}.duckdb`)))
+          )
         )
         const cpu = process.cpuUsage(cpu0)
         const bad = summary.nodes.filter((n) => n.status !== "success")
-        if (bad.length > 0) throw new Error(`bench run not clean: ${bad.map((n) => `${n.node} ${n.status} ${n.error ?? ""}`).join("; ")}`)
+        if (bad.length > 0)
+          throw new Error(`bench run not clean: ${bad.map((n) => `${n.node} ${n.status} ${n.error ?? ""}`).join("; ")}`)
         runs.push({
           nodeMs: summary.nodes.reduce((s, n) => s + n.ms, 0),
           runMs: Date.now() - t0Run,
@@ -90,12 +107,22 @@ nodes:
       const requests = await askRequests(child)
       // The same 1,000 requests through the same transport + JSON.parse, 16 at a time, no engine: what
       // this machine allows right now (2 shared cores), so engine overhead can be told apart from a busy host.
-      const urls = [...tokens(0).map((t) => `${replay.baseUrlFor("greenhouse")}/v1/boards/${t}/jobs?content=true`), ...tokens(half).map((t) => `${replay.baseUrlFor("lever")}/v0/postings/${t}?mode=json`)]
+      const urls = [
+        ...tokens(0).map((t) => `${replay.baseUrlFor("greenhouse")}/v1/boards/${t}/jobs?content=true`),
+        ...tokens(half).map((t) => `${replay.baseUrlFor("lever")}/v0/postings/${t}?mode=json`)
+      ]
       const t0 = Date.now()
       let next = 0
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        while (next < urls.length) JSON.parse(utf8.decode((await send(urls[next++], { method: "GET", headers: {}, signal: new AbortController().signal })).bytes))
-      }))
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < urls.length)
+            JSON.parse(
+              utf8.decode(
+                (await send(urls[next++], { method: "GET", headers: {}, signal: new AbortController().signal })).bytes
+              )
+            )
+        })
+      )
       const baselineMs = Date.now() - t0
       // The median run: a 2-core VM's neighbours move single runs by ±0.05. Later runs are warm, as
       // `jobsignal schedule` runs are (one long-lived process); the first, cold run is shown too.
@@ -112,7 +139,9 @@ nodes:
         "ratio ideal/actual (target ≥ 0.8)": idealMs / median.nodeMs,
         "ratio, fastest and slowest run": `${(idealMs / byTime[0].nodeMs).toFixed(3)} … ${(idealMs / byTime[RUNS - 1].nodeMs).toFixed(3)}`,
         "ratio of the first run (cold, as a one-off CLI run)": idealMs / runs[0].nodeMs,
-        ...Object.fromEntries(Object.entries(median.perNode).map(([node, ms]) => [`  ${node} node, s (500 boards)`, ms / 1000])),
+        ...Object.fromEntries(
+          Object.entries(median.perNode).map(([node, ms]) => [`  ${node} node, s (500 boards)`, ms / 1000])
+        ),
         "engine CPU per board, ms (all threads)": median.cpuMs / BOARDS,
         "raw transport baseline, s (same requests, no engine)": baselineMs / 1000,
         "ratio baseline/engine (engine overhead)": baselineMs / median.nodeMs,

@@ -17,13 +17,21 @@ const rate = (n: number, f: () => number) => {
 export const bench: BenchCase = {
   name: "job-board parsers",
   run: async () => {
-    const hn = JSON.parse(readFileSync(join(fixturesDir, "hn/hn-algolia-search-comments-story_47975571.json"), "utf8")).hits
+    const hn = JSON.parse(
+      readFileSync(join(fixturesDir, "hn/hn-algolia-search-comments-story_47975571.json"), "utf8")
+    ).hits
     const li = readFileSync(join(fixturesDir, "linkedin/hunt-seeMoreJobPostings-kraken.html"), "utf8")
     const bi = readFileSync(join(fixturesDir, "builtin/builtin-job-6872535-innovaccer.html"), "utf8")
     return {
       "hn comments parsed / s": rate(20, () => hn.filter((h: any) => parseHiringComment(h).ok).length && hn.length),
       "linkedin cards parsed / s": rate(200, () => parseLinkedInCards(li).length),
-      "builtin JSON-LD pages parsed / s": rate(200, () => jobPostingNodes(jsonLdBlocks(bi).blocks).map((n) => jobPostingToPosting(n, { source: "builtin", pageUrl: "x" })).length)
+      "builtin JSON-LD pages parsed / s": rate(
+        200,
+        () =>
+          jobPostingNodes(jsonLdBlocks(bi).blocks).map((n) =>
+            jobPostingToPosting(n, { source: "builtin", pageUrl: "x" })
+          ).length
+      )
     }
   }
 }

@@ -17,7 +17,11 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 const timeOnce = (args: string[]) => {
   const t0 = process.hrtime.bigint()
-  execFileSync(process.execPath, args, { cwd: root, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, NO_COLOR: "1" } })
+  execFileSync(process.execPath, args, {
+    cwd: root,
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, NO_COLOR: "1" }
+  })
   return Number(process.hrtime.bigint() - t0) / 1e6
 }
 
@@ -27,15 +31,26 @@ export const bench: BenchCase = {
     execFileSync(process.execPath, [join(root, "bin", "build-dist.js")], { cwd: root, stdio: "ignore" })
     const dir = mkdtempSync(join(tmpdir(), "jobsignal-cli-startup-"))
     const db = join(dir, "w.duckdb")
-    execFileSync(process.execPath, [bin, "sql", "create table t as select 1 as x", "--db", db, "--write"], { stdio: "ignore" })
-    const cases = { node: ["-e", "0"], help: [bin, "--help"], sql: [bin, "sql", "select 1", "--db", db], validate: [bin, "validate", "--dag", join(root, "dag.yaml")] }
+    execFileSync(process.execPath, [bin, "sql", "create table t as select 1 as x", "--db", db, "--write"], {
+      stdio: "ignore"
+    })
+    const cases = {
+      node: ["-e", "0"],
+      help: [bin, "--help"],
+      sql: [bin, "sql", "select 1", "--db", db],
+      validate: [bin, "validate", "--dag", join(root, "dag.yaml")]
+    }
     const times: Record<string, number[]> = { node: [], help: [], sql: [], validate: [] }
     // Interleaved, so a burst of load from the other users of the machine hits every case alike.
     for (let i = 0; i < RUNS; i++) for (const [k, args] of Object.entries(cases)) times[k].push(timeOnce(args))
     rmSync(dir, { recursive: true, force: true })
     const base = median(times.node)
     const out: Record<string, number | string> = { "node -e 0 (ms, median of 10)": Math.round(base) }
-    for (const [k, limit] of [["help", 3], ["sql", 5], ["validate", 5]] as const) {
+    for (const [k, limit] of [
+      ["help", 3],
+      ["sql", 5],
+      ["validate", 5]
+    ] as const) {
       const m = median(times[k])
       out[`${k} (ms)`] = Math.round(m)
       out[`${k} ratio to node (target ≤ ${limit}×)`] = `${(m / base).toFixed(2)}×${m / base <= limit ? "" : "  OVER"}`

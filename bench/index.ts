@@ -12,7 +12,9 @@ export interface BenchCase {
 
 const only = process.argv.slice(2)
 const dir = import.meta.dirname
-const files = readdirSync(dir).filter((f) => f.endsWith(".ts") && f !== "index.ts" && !f.startsWith("_")).sort()
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".ts") && f !== "index.ts" && !f.startsWith("_"))
+  .sort()
 let failed = 0
 for (const f of files) {
   const mod = (await import(join(dir, f))) as { bench?: BenchCase }
@@ -22,7 +24,8 @@ for (const f of files) {
   const t0 = Date.now()
   try {
     const figures = await mod.bench.run()
-    for (const [k, v] of Object.entries(figures)) process.stdout.write(`  ${k.padEnd(44)} ${typeof v === "number" ? Number(v.toFixed(4)) : v}\n`)
+    for (const [k, v] of Object.entries(figures))
+      process.stdout.write(`  ${k.padEnd(44)} ${typeof v === "number" ? Number(v.toFixed(4)) : v}\n`)
     process.stdout.write(`  ${"(wall time, s)".padEnd(44)} ${((Date.now() - t0) / 1000).toFixed(1)}\n`)
   } catch (e) {
     failed++

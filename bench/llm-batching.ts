@@ -11,7 +11,16 @@ import { join } from "node:path"
 import type { BenchCase } from "./index.ts"
 import { loadDag } from "../pipelines/load.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { makeBudget, modelFor, providersLayer, resolveLlmSettings, runBatched, priceOf, costUsd, type LlmTask } from "../transforms/llm/index.ts"
+import {
+  makeBudget,
+  modelFor,
+  providersLayer,
+  resolveLlmSettings,
+  runBatched,
+  priceOf,
+  costUsd,
+  type LlmTask
+} from "../transforms/llm/index.ts"
 import { makeItem, type BatchItem } from "../transforms/llm/prompt.ts"
 import { loadProfile } from "../transforms/profile.ts"
 import { relevanceTask } from "../transforms/relevance.ts"
@@ -21,7 +30,12 @@ import type { JobText } from "../transforms/lexical.ts"
 import { startFakeLlm } from "../test/support/fake-llm.ts"
 import { kinds, migrations } from "../app/index.ts"
 
-const strip = (s: string) => s.replace(/<[^>]*>/g, " ").replace(/&[a-z#0-9]+;/gi, " ").replace(/\s+/g, " ").trim()
+const strip = (s: string) =>
+  s
+    .replace(/<[^>]*>/g, " ")
+    .replace(/&[a-z#0-9]+;/gi, " ")
+    .replace(/\s+/g, " ")
+    .trim()
 
 /** Every object in the fixture JSON files that looks like a job: a title and some description. */
 const fixtureJobs = (): Array<{ title: string; company: string; location: string; description: string }> => {
@@ -30,23 +44,52 @@ const fixtureJobs = (): Array<{ title: string; company: string; location: string
     if (Array.isArray(v)) return v.forEach((x) => walk(x, company))
     if (!v || typeof v !== "object") return
     const o = v as Record<string, unknown>
-    const desc = [o.content, o.descriptionPlain, o.description, o.descriptionHtml, o.text].find((x) => typeof x === "string" && x.length > 40) as string | undefined
-    const title = typeof o.title === "string" ? o.title : typeof o.text === "string" && desc !== o.text ? o.text : typeof o.position === "string" ? o.position : undefined
+    const desc = [o.content, o.descriptionPlain, o.description, o.descriptionHtml, o.text].find(
+      (x) => typeof x === "string" && x.length > 40
+    ) as string | undefined
+    const title =
+      typeof o.title === "string"
+        ? o.title
+        : typeof o.text === "string" && desc !== o.text
+          ? o.text
+          : typeof o.position === "string"
+            ? o.position
+            : undefined
     if (title && desc) {
       const loc = o.location
-      out.push({ title, company: String(o.company_name ?? o.company ?? company), location: typeof loc === "string" ? loc : String((loc as { name?: string })?.name ?? "Remote"), description: strip(desc) })
+      out.push({
+        title,
+        company: String(o.company_name ?? o.company ?? company),
+        location: typeof loc === "string" ? loc : String((loc as { name?: string })?.name ?? "Remote"),
+        description: strip(desc)
+      })
     }
     for (const x of Object.values(o)) if (x && typeof x === "object") walk(x, company)
   }
   const root = "fixtures"
   for (const dir of readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()))
     for (const f of readdirSync(join(root, dir.name)).filter((f) => f.endsWith(".json"))) {
-      try { walk(JSON.parse(readFileSync(join(root, dir.name, f), "utf8")), f.split("-")[1] ?? dir.name) } catch { /* not JSON: skipped */ }
+      try {
+        walk(JSON.parse(readFileSync(join(root, dir.name, f), "utf8")), f.split("-")[1] ?? dir.name)
+      } catch {
+        /* not JSON: skipped */
+      }
     }
   return out
 }
 
-const PREFIXES = ["", "Senior ", "VP, ", "Head of ", "Director, ", "Lead ", "Principal ", "Staff ", "Chief ", "Manager, "]
+const PREFIXES = [
+  "",
+  "Senior ",
+  "VP, ",
+  "Head of ",
+  "Director, ",
+  "Lead ",
+  "Principal ",
+  "Staff ",
+  "Chief ",
+  "Manager, "
+]
 
 const corpus = (n: number): JobText[] => {
   const base = fixtureJobs()
@@ -54,14 +97,27 @@ const corpus = (n: number): JobText[] => {
   return Array.from({ length: n }, (_, i) => {
     const b = base[i % base.length]
     return {
-      id: `bench-${i}`, title: `${PREFIXES[Math.floor(i / base.length) % PREFIXES.length]}${b.title}${i >= base.length * PREFIXES.length ? ` (${i})` : ""}`,
-      company: b.company, location: b.location, remote: "unknown", description_text: b.description,
-      salary_min: null, salary_max: null, salary_currency: null, salary_period: null, department: null
+      id: `bench-${i}`,
+      title: `${PREFIXES[Math.floor(i / base.length) % PREFIXES.length]}${b.title}${i >= base.length * PREFIXES.length ? ` (${i})` : ""}`,
+      company: b.company,
+      location: b.location,
+      remote: "unknown",
+      description_text: b.description,
+      salary_min: null,
+      salary_max: null,
+      salary_currency: null,
+      salary_period: null,
+      department: null
     }
   })
 }
 
-interface Measured { calls: number; input: number; output: number; items: number }
+interface Measured {
+  calls: number
+  input: number
+  output: number
+  items: number
+}
 
 export const bench: BenchCase = {
   name: "llm batching: relevance and fit_score, batched vs one call per job",
@@ -77,12 +133,25 @@ export const bench: BenchCase = {
         const measure = <O>(task: LlmTask<O>, items: BatchItem[], batchSize: number) =>
           Effect.gen(function* () {
             const budget = yield* makeBudget({ runId: `bench-${task.name}-${batchSize}` })
-            const r = yield* runBatched(task, items, { tier: task.name === "relevance" ? "fast" : "balanced", batchSize, settings, runId: `bench-${task.name}-${batchSize}`, node: task.name, budget })
-              .pipe(Effect.provide(providersLayer(settings)))
-            if (r.results.size !== items.length) throw new Error(`${task.name}: ${items.length - r.results.size} items without a result`)
-            return { calls: r.stats.calls, input: r.stats.inputTokens, output: r.stats.outputTokens, items: items.length } satisfies Measured
+            const r = yield* runBatched(task, items, {
+              tier: task.name === "relevance" ? "fast" : "balanced",
+              batchSize,
+              settings,
+              runId: `bench-${task.name}-${batchSize}`,
+              node: task.name,
+              budget
+            }).pipe(Effect.provide(providersLayer(settings)))
+            if (r.results.size !== items.length)
+              throw new Error(`${task.name}: ${items.length - r.results.size} items without a result`)
+            return {
+              calls: r.stats.calls,
+              input: r.stats.inputTokens,
+              output: r.stats.outputTokens,
+              items: items.length
+            } satisfies Measured
           }).pipe(Effect.provide(Layer.fresh(Warehouse.layer({ path: ":memory:", migrations }))))
-        const rel = relevanceTask(profile, hash), fit = fitTask(profile, hash)
+        const rel = relevanceTask(profile, hash),
+          fit = fitTask(profile, hash)
         const relItems = jobs.map((j) => makeItem(j.id, renderJob(j, 400)))
         const fitItems = jobs.map((j) => makeItem(j.id, renderJob(j, 3000)))
         return {
@@ -94,7 +163,8 @@ export const bench: BenchCase = {
         }
       })
       const m = await Effect.runPromise(Effect.scoped(program))
-      const fast = modelFor(m.settings, "fast")!, balanced = modelFor(m.settings, "balanced")!
+      const fast = modelFor(m.settings, "fast")!,
+        balanced = modelFor(m.settings, "balanced")!
       const usd = (model: string, x: Measured) => {
         const p = priceOf(m.settings.prices, model)
         if ("_tag" in p) throw new Error(p.message)
@@ -114,7 +184,8 @@ export const bench: BenchCase = {
         "relevance per-item: input tokens / job": per(m.relSingle, "input"),
         "relevance per-item: output tokens / job": per(m.relSingle, "output"),
         "relevance per-item: USD per 10k jobs": usd(fast.model, m.relSingle),
-        "relevance input tokens, batched / per-item (target <= 0.35)": per(m.relBatched, "input") / per(m.relSingle, "input"),
+        "relevance input tokens, batched / per-item (target <= 0.35)":
+          per(m.relBatched, "input") / per(m.relSingle, "input"),
         "fit_score batched: calls per 10k jobs": calls10k(m.fitBatched),
         "fit_score batched: input tokens / job": per(m.fitBatched, "input"),
         "fit_score batched: output tokens / job": per(m.fitBatched, "output"),

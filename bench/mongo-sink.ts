@@ -18,13 +18,24 @@ const ROUNDS = 2
 
 const syntheticJobs = (n: number) =>
   Array.from({ length: n }, (_, i) => ({
-    id: `bench${String(i).padStart(7, "0")}`, source: "greenhouse", source_id: String(i), url: `https://boards.greenhouse.io/co${i % 300}/jobs/${i}`,
+    id: `bench${String(i).padStart(7, "0")}`,
+    source: "greenhouse",
+    source_id: String(i),
+    url: `https://boards.greenhouse.io/co${i % 300}/jobs/${i}`,
     title: ["Data Engineer", "Staff Software Engineer", "Product Manager", "Registered Nurse"][i % 4] + ` ${i}`,
-    company: `Company ${i % 300}`, company_key: `company${i % 300}.com`, location: i % 3 ? "Remote, US" : "New York, NY",
-    remote: i % 3 ? "remote" : "onsite", posted_at: new Date(Date.UTC(2026, 9, 1) + (i % 30) * 86_400_000).toISOString(),
+    company: `Company ${i % 300}`,
+    company_key: `company${i % 300}.com`,
+    location: i % 3 ? "Remote, US" : "New York, NY",
+    remote: i % 3 ? "remote" : "onsite",
+    posted_at: new Date(Date.UTC(2026, 9, 1) + (i % 30) * 86_400_000).toISOString(),
     description_text: `Synthetic description ${i}: build data pipelines, own services, mentor engineers. `.repeat(8),
-    salary_min: 100_000 + (i % 50) * 1000, salary_max: 150_000 + (i % 50) * 1000, salary_currency: "USD", salary_period: "year",
-    first_seen: "2026-10-02T00:00:00Z", last_seen: "2026-10-02T00:00:00Z", content_hash: `c${i}`
+    salary_min: 100_000 + (i % 50) * 1000,
+    salary_max: 150_000 + (i % 50) * 1000,
+    salary_currency: "USD",
+    salary_period: "year",
+    first_seen: "2026-10-02T00:00:00Z",
+    last_seen: "2026-10-02T00:00:00Z",
+    content_hash: `c${i}`
   }))
 
 const DAG = (database: string) => `version: 1
@@ -48,8 +59,14 @@ export const bench: BenchCase = {
     const mongo = await startTestMongo()
     try {
       const db = join(tempDir(), "bench.duckdb")
-      await withDb(db, Effect.gen(function* () { yield* (yield* Warehouse).insertRows("jobs", syntheticJobs(N)) }))
-      const withUri = (uri?: string) => Effect.withConfigProvider(ConfigProvider.fromMap(new Map(uri ? [["MONGODB_URI", uri]] : [])))
+      await withDb(
+        db,
+        Effect.gen(function* () {
+          yield* (yield* Warehouse).insertRows("jobs", syntheticJobs(N))
+        })
+      )
+      const withUri = (uri?: string) =>
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map(uri ? [["MONGODB_URI", uri]] : [])))
 
       const def = collectionNamed("level-2")!
       const sinkOnce = async () => {
@@ -59,16 +76,24 @@ export const bench: BenchCase = {
         const { summary } = await withDb(db, run({ dag: dagFrom(DAG(database)) }).pipe(withUri(mongo.uri)))
         const ms = performance.now() - t
         const node = summary.nodes[0]
-        if (node.status !== "success" || node.rowsOut !== N) throw new Error(`sink run: ${node.status} ${node.rowsOut}/${N} ${node.error ?? ""}`)
+        if (node.status !== "success" || node.rowsOut !== N)
+          throw new Error(`sink run: ${node.status} ${node.rowsOut}/${N} ${node.error ?? ""}`)
         return { ms, database }
       }
       // The same documents, built by the same code, written by one plain bulkWrite (indexes made beforehand).
-      const docs = await withDb(db, Effect.gen(function* () { return yield* def.changed(yield* Warehouse, "bench-plain") }))
+      const docs = await withDb(
+        db,
+        Effect.gen(function* () {
+          return yield* def.changed(yield* Warehouse, "bench-plain")
+        })
+      )
       const c = new MongoClient(mongo.uri)
       await c.connect()
       const plainOnce = async () => {
         const col = c.db(mongo.freshDatabase("bench_plain")).collection(def.name)
-        await col.createIndexes(def.indexes.map((i) => ({ name: i.name, key: i.key, ...(i.unique ? { unique: true } : {}) })))
+        await col.createIndexes(
+          def.indexes.map((i) => ({ name: i.name, key: i.key, ...(i.unique ? { unique: true } : {}) }))
+        )
         const t = performance.now()
         const r = await col.bulkWrite(upsertOps(def, docs), { ordered: false })
         if (r.upsertedCount !== N) throw new Error(`plain bulkWrite upserted ${r.upsertedCount}/${N}`)
@@ -79,8 +104,17 @@ export const bench: BenchCase = {
       const plainMs: number[] = []
       let database = ""
       for (let round = 0; round < ROUNDS; round++) {
-        if (round % 2 === 0) { plainMs.push(await plainOnce()); const s = await sinkOnce(); sinkMs.push(s.ms); database = s.database }
-        else { const s = await sinkOnce(); sinkMs.push(s.ms); database = s.database; plainMs.push(await plainOnce()) }
+        if (round % 2 === 0) {
+          plainMs.push(await plainOnce())
+          const s = await sinkOnce()
+          sinkMs.push(s.ms)
+          database = s.database
+        } else {
+          const s = await sinkOnce()
+          sinkMs.push(s.ms)
+          database = s.database
+          plainMs.push(await plainOnce())
+        }
       }
       await c.close()
 
@@ -89,7 +123,12 @@ export const bench: BenchCase = {
       const rerunMs = performance.now() - t2
 
       const embDb = join(tempDir(), "bench-emb.duckdb")
-      await withDb(embDb, Effect.gen(function* () { yield* (yield* Warehouse).insertRows("jobs", syntheticJobs(N)) }))
+      await withDb(
+        embDb,
+        Effect.gen(function* () {
+          yield* (yield* Warehouse).insertRows("jobs", syntheticJobs(N))
+        })
+      )
       const t3 = performance.now()
       const emb = await withDb(embDb, run({ dag: dagFrom(DAG("jobsignal")) }).pipe(withUri(undefined)))
       const embMs = performance.now() - t3

@@ -16,7 +16,9 @@ export const bench: BenchCase = {
   name: "relevance-eval",
   run: async () => {
     const jobs = await Effect.runPromise(loadRecordedJobs())
-    const { set, unlabelled } = await Effect.runPromise(Effect.flatMap(loadLabels(), (labels) => joinLabels(jobs, labels)))
+    const { set, unlabelled } = await Effect.runPromise(
+      Effect.flatMap(loadLabels(), (labels) => joinLabels(jobs, labels))
+    )
     const { profile } = await Effect.runPromise(loadProfile(loadDag(EVAL_DAG, kinds)))
     const f = measureLexical(profile, set)
     for (const d of f.prefilter_dropped) process.stdout.write(`  dropped by the prefilter: ${d}\n`)

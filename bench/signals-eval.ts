@@ -18,7 +18,7 @@ export const bench: BenchCase = {
       "8-K filings labelled": filings.filings_labelled,
       "8-K typing precision": filings.typing_precision,
       "8-K typing recall": filings.typing_recall,
-      "misreads": [...news.errors, ...filings.errors].join(" | ") || "none"
+      misreads: [...news.errors, ...filings.errors].join(" | ") || "none"
     }
   }
 }

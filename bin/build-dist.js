@@ -9,7 +9,18 @@ import { dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 import { distState, newestSource, root } from "./freshness.js"
 
-const EXTERNAL = ["@duckdb/*", "mongodb", "openai", "@anthropic-ai/sdk", "vite", "echarts", "preact", "preact/*", "playwright-core", "node-cron"]
+const EXTERNAL = [
+  "@duckdb/*",
+  "mongodb",
+  "openai",
+  "@anthropic-ai/sdk",
+  "vite",
+  "echarts",
+  "preact",
+  "preact/*",
+  "playwright-core",
+  "node-cron"
+]
 
 /** Every chunk sits in dist/, one level below the root: `import.meta.dirname` is rewritten so a
  * module's paths (fixtures/, ui/, targets/) resolve as they do from its source file. */
@@ -37,8 +48,15 @@ const CJS_EXTERNAL = /^(@duckdb\/node-api|mongodb|node-cron)$/
 const cjsExternals = {
   name: "cjs-externals",
   setup(build) {
-    build.onResolve({ filter: CJS_EXTERNAL }, (args) => args.namespace === "cjs-external" ? { path: args.path, external: true } : { path: args.path, namespace: "cjs-external" })
-    build.onLoad({ filter: /.*/, namespace: "cjs-external" }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)})`, loader: "js" }))
+    build.onResolve({ filter: CJS_EXTERNAL }, (args) =>
+      args.namespace === "cjs-external"
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: "cjs-external" }
+    )
+    build.onLoad({ filter: /.*/, namespace: "cjs-external" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)})`,
+      loader: "js"
+    }))
   }
 }
 
@@ -87,7 +105,11 @@ export const ensureDist = async () => {
     try {
       mkdirSync(lock)
     } catch {
-      try { if (Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { recursive: true, force: true }) } catch { /* gone meanwhile */ }
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { recursive: true, force: true })
+      } catch {
+        /* gone meanwhile */
+      }
       await new Promise((r) => setTimeout(r, 100))
       continue
     }

@@ -17,7 +17,13 @@ const newestIn = (dir) => {
 }
 
 /** The newest mtime of a TypeScript source the CLI is built from. */
-export const newestSource = () => Math.max(0, ...SOURCE_DIRS.map((d) => join(root, d)).filter(existsSync).map(newestIn))
+export const newestSource = () =>
+  Math.max(
+    0,
+    ...SOURCE_DIRS.map((d) => join(root, d))
+      .filter(existsSync)
+      .map(newestIn)
+  )
 
 export const isDevCheckout = () => existsSync(join(root, ".git"))
 

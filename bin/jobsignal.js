@@ -14,7 +14,10 @@ setFlagsFromString("--max-semi-space-size=64")
 
 // `jobsignal sql … | head` closes the pipe early: that is the reader being done, not an error.
 for (const stream of [process.stdout, process.stderr])
-  stream.on("error", (e) => { if (e.code === "EPIPE") process.exit(0); throw e })
+  stream.on("error", (e) => {
+    if (e.code === "EPIPE") process.exit(0)
+    throw e
+  })
 
 const state = distState()
 if (state === "fresh") await import(pathToFileURL(join(root, "dist", "main.js")).href)
@@ -22,7 +25,9 @@ else {
   // A development checkout whose sources moved on since the last build: run the sources through
   // tsx's in-process loader (slower to start, always current) and say how to get the fast start back.
   // Rebuilding here instead would race the other CLIs a test suite starts at the same moment.
-  process.stderr.write(`jobsignal: dist/ is ${state === "missing" ? "missing" : "older than the sources"}; running the TypeScript through tsx (slow start). \`npm run build\` makes it fast again.\n`)
+  process.stderr.write(
+    `jobsignal: dist/ is ${state === "missing" ? "missing" : "older than the sources"}; running the TypeScript through tsx (slow start). \`npm run build\` makes it fast again.\n`
+  )
   const { register } = await import("tsx/esm/api")
   register()
   await import(pathToFileURL(join(root, "pipelines", "cli", "main.ts")).href)

@@ -11,7 +11,16 @@ export class Retriable extends Schema.TaggedError<Retriable>()("Retriable", {
 }) {}
 
 export class Skippable extends Schema.TaggedError<Skippable>()("Skippable", {
-  reason: Schema.Literal("NotFound", "Blocked", "BadBody", "InvalidRecord", "BadRequest", "Exhausted", "BodyTooLarge", "BadRedirect"),
+  reason: Schema.Literal(
+    "NotFound",
+    "Blocked",
+    "BadBody",
+    "InvalidRecord",
+    "BadRequest",
+    "Exhausted",
+    "BodyTooLarge",
+    "BadRedirect"
+  ),
   message: Schema.String,
   unit: Schema.optional(Schema.String)
 }) {}
@@ -34,7 +43,9 @@ export const describe = (e: unknown): string => {
     if (e && typeof e === "object" && "_tag" in e && "message" in e) {
       const r = "reason" in e ? `/${String((e as { reason: unknown }).reason)}` : ""
       const m = (e as { message: unknown }).message
-      return clip(`${String((e as { _tag: unknown })._tag)}${r}: ${typeof m === "string" ? m : "(unprintable message)"}`)
+      return clip(
+        `${String((e as { _tag: unknown })._tag)}${r}: ${typeof m === "string" ? m : "(unprintable message)"}`
+      )
     }
     if (e instanceof Error) return clip(e.message)
     if (Array.isArray(e)) return `a defect: an array of ${e.length}`

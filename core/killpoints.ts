@@ -21,7 +21,9 @@ export const killPoint = (point: string): void => {
   process.stderr.write(`JOBSIGNAL_KILL_AT: killing pid ${process.pid} at ${point}:${n}\n`)
   process.kill(process.pid, "SIGKILL")
   // SIGKILL to oneself lands at once; spin so no further statement of this run can execute first.
-  for (;;) { /* wait for the signal */ }
+  for (;;) {
+    /* wait for the signal */
+  }
 }
 
 /** Run events as kill points: `run_started`, `node_started:<node>`, `node_progress:<node>`, `node_finished:<node>`, `run_finished`. */

@@ -9,7 +9,9 @@ export const parseDuration = (s: string): number | undefined => {
 }
 
 export const DurationString = Schema.String.pipe(
-  Schema.filter((s) => parseDuration(s) !== undefined || `expected a duration like "30s", "10m" or "2h", got ${JSON.stringify(s)}`),
+  Schema.filter(
+    (s) => parseDuration(s) !== undefined || `expected a duration like "30s", "10m" or "2h", got ${JSON.stringify(s)}`
+  ),
   Schema.annotations({ identifier: "Duration", description: "A duration: 500ms, 30s, 10m, 2h, 1d" })
 )
 
@@ -17,7 +19,10 @@ export const RetrySpec = Schema.Struct({
   times: Schema.Int.pipe(Schema.between(0, 20)),
   base: Schema.optional(DurationString),
   cap: Schema.optional(DurationString)
-}).annotations({ identifier: "Retry", description: "Retries of a whole node on a retriable failure, with exponential backoff from base up to cap." })
+}).annotations({
+  identifier: "Retry",
+  description: "Retries of a whole node on a retriable failure, with exponential backoff from base up to cap."
+})
 export type RetrySpec = typeof RetrySpec.Type
 
 export const NodeSpec = Schema.Struct({
@@ -26,41 +31,61 @@ export const NodeSpec = Schema.Struct({
   sink: Schema.optional(Schema.String.annotations({ description: "A sink kind: mongo, ..." })),
   description: Schema.optional(Schema.String),
   needs: Schema.optional(Schema.Array(Schema.String)),
-  with: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({ description: "Options of the node's kind; see the kind's section in the README." })),
+  with: Schema.optional(
+    Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+      description: "Options of the node's kind; see the kind's section in the README."
+    })
+  ),
   schedule: Schema.optional(Schema.String.annotations({ description: "A cron expression (5 or 6 fields)." })),
   retry: Schema.optional(RetrySpec),
   timeout: Schema.optional(DurationString),
   concurrency: Schema.optional(Schema.Int.pipe(Schema.between(1, 256))),
   enabled: Schema.optional(Schema.Boolean),
-  dq: Schema.optional(Schema.Array(Schema.Unknown).annotations({ description: "Data-quality rules checked before a sink writes." }))
+  dq: Schema.optional(
+    Schema.Array(Schema.Unknown).annotations({ description: "Data-quality rules checked before a sink writes." })
+  )
 }).annotations({ identifier: "Node" })
 export type NodeSpec = typeof NodeSpec.Type
 
 export const Budgets = Schema.Struct({
-  llm: Schema.optional(Schema.Struct({
-    per_run_usd: Schema.optional(Schema.Number.pipe(Schema.nonNegative())),
-    per_week_usd: Schema.optional(Schema.Number.pipe(Schema.nonNegative()))
-  }))
+  llm: Schema.optional(
+    Schema.Struct({
+      per_run_usd: Schema.optional(Schema.Number.pipe(Schema.nonNegative())),
+      per_week_usd: Schema.optional(Schema.Number.pipe(Schema.nonNegative()))
+    })
+  )
 })
 
 export const DagSpec = Schema.Struct({
   version: Schema.Literal(1),
   description: Schema.optional(Schema.String),
-  profile: Schema.optional(Schema.String.annotations({ description: "Path of the candidate profile (YAML), relative to this file." })),
-  targets: Schema.optional(Schema.String.annotations({ description: "Path of the target-company universe (YAML), relative to this file." })),
-  defaults: Schema.optional(Schema.Struct({
-    retry: Schema.optional(RetrySpec),
-    timeout: Schema.optional(DurationString),
-    concurrency: Schema.optional(Schema.Int.pipe(Schema.between(1, 256))),
-    max_parallel_nodes: Schema.optional(Schema.Int.pipe(Schema.between(1, 64)))
-  })),
+  profile: Schema.optional(
+    Schema.String.annotations({ description: "Path of the candidate profile (YAML), relative to this file." })
+  ),
+  targets: Schema.optional(
+    Schema.String.annotations({ description: "Path of the target-company universe (YAML), relative to this file." })
+  ),
+  defaults: Schema.optional(
+    Schema.Struct({
+      retry: Schema.optional(RetrySpec),
+      timeout: Schema.optional(DurationString),
+      concurrency: Schema.optional(Schema.Int.pipe(Schema.between(1, 256))),
+      max_parallel_nodes: Schema.optional(Schema.Int.pipe(Schema.between(1, 64)))
+    })
+  ),
   budgets: Schema.optional(Budgets),
-  llm: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({ description: "LLM providers, models per tier and prices." })),
-  schedule: Schema.optional(Schema.Struct({
-    overlap: Schema.optional(Schema.Literal("skip", "queue")),
-    catch_up: Schema.optional(Schema.Literal("none", "one")),
-    timezone: Schema.optional(Schema.String)
-  })),
+  llm: Schema.optional(
+    Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({
+      description: "LLM providers, models per tier and prices."
+    })
+  ),
+  schedule: Schema.optional(
+    Schema.Struct({
+      overlap: Schema.optional(Schema.Literal("skip", "queue")),
+      catch_up: Schema.optional(Schema.Literal("none", "one")),
+      timezone: Schema.optional(Schema.String)
+    })
+  ),
   nodes: Schema.Record({ key: Schema.String, value: NodeSpec })
 }).annotations({ identifier: "Dag", title: "jobsignal dag.yaml" })
 export type DagSpec = typeof DagSpec.Type
@@ -68,10 +93,13 @@ export type DagSpec = typeof DagSpec.Type
 export type Role = "source" | "transform" | "sink"
 
 export const roleOf = (n: NodeSpec): { role: Role; kind: string } | undefined =>
-  n.source !== undefined ? { role: "source", kind: n.source }
-  : n.transform !== undefined ? { role: "transform", kind: n.transform }
-  : n.sink !== undefined ? { role: "sink", kind: n.sink }
-  : undefined
+  n.source !== undefined
+    ? { role: "source", kind: n.source }
+    : n.transform !== undefined
+      ? { role: "transform", kind: n.transform }
+      : n.sink !== undefined
+        ? { role: "sink", kind: n.sink }
+        : undefined
 
 /**
  * What the loader needs of a node kind: its name and its options Schema. `NodeKind` (node.ts) adds `run`;

@@ -51,7 +51,8 @@ const badUrl = (v: unknown): string | undefined => {
   try {
     const u = new URL(v)
     if (u.protocol !== "http:" && u.protocol !== "https:") return `${JSON.stringify(v)} is not http(s)`
-    if (!u.hostname.includes(".") && u.hostname !== "localhost" && !/^\d+\.\d+\.\d+\.\d+$/.test(u.hostname)) return `${JSON.stringify(v)} has no real host`
+    if (!u.hostname.includes(".") && u.hostname !== "localhost" && !/^\d+\.\d+\.\d+\.\d+$/.test(u.hostname))
+      return `${JSON.stringify(v)} has no real host`
     return undefined
   } catch {
     return `${JSON.stringify(v.length > 80 ? v.slice(0, 77) + "..." : v)} is not a well-formed URL`
@@ -96,15 +97,21 @@ const fieldCheck = (rule: Rule, doc: Doc, shape: DocShape | undefined, now: numb
     case "salary_range": {
       const [fMin, fMax] = [rule.min ?? "salary_min", rule.max ?? "salary_max"]
       const [lo, hi] = [doc[fMin], doc[fMax]]
-      for (const [f, v] of [[fMin, lo], [fMax, hi]] as const)
-        if (present(v) && (typeof v !== "number" || !Number.isFinite(v) || v < 0)) return `${f} ${JSON.stringify(v)} is not a non-negative number`
+      for (const [f, v] of [
+        [fMin, lo],
+        [fMax, hi]
+      ] as const)
+        if (present(v) && (typeof v !== "number" || !Number.isFinite(v) || v < 0))
+          return `${f} ${JSON.stringify(v)} is not a non-negative number`
       if (typeof lo === "number" && typeof hi === "number" && lo > hi) return `${fMin} ${lo} > ${fMax} ${hi}`
       return undefined
     }
     case "enum": {
       const v = doc[rule.field]
       if (!present(v)) return undefined
-      return rule.values.includes(v as never) ? undefined : `${rule.field} ${JSON.stringify(v)} is not one of ${rule.values.map((x) => JSON.stringify(x)).join(", ")}`
+      return rule.values.includes(v as never)
+        ? undefined
+        : `${rule.field} ${JSON.stringify(v)} is not one of ${rule.values.map((x) => JSON.stringify(x)).join(", ")}`
     }
     case "sql":
       return undefined
@@ -126,19 +133,31 @@ const sqlFailures = (
     const file = join(tmpdir(), `jobsignal-dq-${randomUUID()}.ndjson`)
     const cols = { _dq_id: "VARCHAR", ...shape.columns }
     writeFileSync(file, docs.map(({ id, doc }) => JSON.stringify({ ...doc, _dq_id: id })).join("\n"))
-    const spec = Object.entries(cols).map(([k, t]) => `'${k}': '${t}'`).join(", ")
+    const spec = Object.entries(cols)
+      .map(([k, t]) => `'${k}': '${t}'`)
+      .join(", ")
     yield* Effect.acquireUseRelease(
-      q.exec(`create temp table ${table} as select * from read_json('${file}', format = 'newline_delimited', columns = {${spec}}, maximum_object_size = 67108864)`),
+      q.exec(
+        `create temp table ${table} as select * from read_json('${file}', format = 'newline_delimited', columns = {${spec}}, maximum_object_size = 67108864)`
+      ),
       () =>
         Effect.forEach(rules, (rule) =>
           q.query<{ id: string }>(`select _dq_id as id from ${table} where not coalesce((${rule.expect}), false)`).pipe(
             Effect.catchTag("WarehouseError", (e) =>
-              Effect.fail(new Fatal({ reason: "Config", message: `nodes.${node}.dq rule ${JSON.stringify(rule.name)}: the expectation is not valid SQL over ${Object.keys(shape.columns).join(", ")}: ${e.message}` }))
+              Effect.fail(
+                new Fatal({
+                  reason: "Config",
+                  message: `nodes.${node}.dq rule ${JSON.stringify(rule.name)}: the expectation is not valid SQL over ${Object.keys(shape.columns).join(", ")}: ${e.message}`
+                })
+              )
             ),
             Effect.map((rows) => void out.set(rule.name, new Set(rows.map((r) => r.id))))
           )
         ),
-      () => q.exec(`drop table if exists ${table}`).pipe(Effect.orDie, Effect.zipRight(Effect.sync(() => rmSync(file, { force: true }))))
+      () =>
+        q
+          .exec(`drop table if exists ${table}`)
+          .pipe(Effect.orDie, Effect.zipRight(Effect.sync(() => rmSync(file, { force: true }))))
     )
     return out
   })
@@ -158,16 +177,24 @@ export const checkDocs = (args: {
     const now = args.now ?? Date.now()
     const sqlRules = rules.filter((r): r is Rule & { rule: "sql" } => r.rule === "sql")
     if (sqlRules.length > 0 && !args.shape)
-      return yield* Effect.fail(new Fatal({ reason: "Config", message: `nodes.${args.node}.dq: sql rules need a known collection; ${args.collection} has no columns` }))
+      return yield* Effect.fail(
+        new Fatal({
+          reason: "Config",
+          message: `nodes.${args.node}.dq: sql rules need a known collection; ${args.collection} has no columns`
+        })
+      )
     const bySql = yield* sqlFailures(args.q, sqlRules, args.docs, args.shape!, args.node)
     const failures = new Map<string, Failure[]>()
     const results = rules.map((rule): RuleResult => {
       let failed = 0
       const samples: string[] = []
       for (const { id, doc } of args.docs) {
-        const reason = rule.rule === "sql"
-          ? (bySql.get(rule.name)?.has(id) ? `expected ${rule.expect}` : undefined)
-          : fieldCheck(rule, doc, args.shape, now)
+        const reason =
+          rule.rule === "sql"
+            ? bySql.get(rule.name)?.has(id)
+              ? `expected ${rule.expect}`
+              : undefined
+            : fieldCheck(rule, doc, args.shape, now)
         if (reason === undefined) continue
         failed++
         if (samples.length < 3) samples.push(`${id}: ${reason}`)
@@ -175,7 +202,15 @@ export const checkDocs = (args: {
         list.push({ rule: rule.name, severity: rule.severity, reason })
         failures.set(id, list)
       }
-      return { rule: rule.name, severity: rule.severity, collection: args.collection, checked: args.docs.length, passed: args.docs.length - failed, failed, samples }
+      return {
+        rule: rule.name,
+        severity: rule.severity,
+        collection: args.collection,
+        checked: args.docs.length,
+        passed: args.docs.length - failed,
+        failed,
+        samples
+      }
     })
     return { results, failures }
   })

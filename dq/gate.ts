@@ -43,7 +43,10 @@ export const applySeverities = (docs: ReadonlyArray<{ id: string; doc: Doc }>, c
     if (f.some((x) => x.severity === "quarantine")) parked.push({ ...d, failures: f })
     else pass.push(d)
   }
-  const report = check.results.map((r) => ({ ...r, quarantined: blocked || r.severity !== "quarantine" ? 0 : r.failed }))
+  const report = check.results.map((r) => ({
+    ...r,
+    quarantined: blocked || r.severity !== "quarantine" ? 0 : r.failed
+  }))
   return { blocking, pass: blocked ? [] : pass, parked: blocked ? [] : parked, report }
 }
 
@@ -53,20 +56,22 @@ export const recordResults = (
   node: string,
   report: ReadonlyArray<RuleResult & { quarantined: number }>
 ): Effect.Effect<void, WarehouseError> =>
-  q.insertRows(
-    "dq_results",
-    report.map((r) => ({
-      run_id: runId,
-      node,
-      rule: r.collection === "level-2" ? r.rule : `${r.collection}:${r.rule}`,
-      severity: r.severity,
-      checked: r.checked,
-      passed: r.passed,
-      failed: r.failed,
-      quarantined: r.quarantined,
-      checked_at: new Date().toISOString()
-    }))
-  ).pipe(Effect.asVoid)
+  q
+    .insertRows(
+      "dq_results",
+      report.map((r) => ({
+        run_id: runId,
+        node,
+        rule: r.collection === "level-2" ? r.rule : `${r.collection}:${r.rule}`,
+        severity: r.severity,
+        checked: r.checked,
+        passed: r.passed,
+        failed: r.failed,
+        quarantined: r.quarantined,
+        checked_at: new Date().toISOString()
+      }))
+    )
+    .pipe(Effect.asVoid)
 
 /**
  * Parks documents in `quarantine` (one row per document, named by its first quarantine rule, the
@@ -81,12 +86,21 @@ export const parkDocs = (
 ): Effect.Effect<number, WarehouseError> =>
   Effect.gen(function* () {
     if (parked.length === 0) return 0
-    yield* supersede(q, node, collection, parked.map((p) => p.id), runId)
+    yield* supersede(
+      q,
+      node,
+      collection,
+      parked.map((p) => p.id),
+      runId
+    )
     const now = new Date().toISOString()
     return yield* q.insertRows(
       "quarantine",
       parked.map((p) => ({
-        quarantine_id: createHash("sha256").update(`${runId}\0${node}\0${collection}\0${p.id}`).digest("hex").slice(0, 16),
+        quarantine_id: createHash("sha256")
+          .update(`${runId}\0${node}\0${collection}\0${p.id}`)
+          .digest("hex")
+          .slice(0, 16),
         run_id: runId,
         node,
         collection,

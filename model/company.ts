@@ -7,9 +7,38 @@
  * `company_key`); test/dedupe-keys.test.ts checks that both agree.
  */
 export const LEGAL_SUFFIXES = [
-  "incorporated", "inc", "llc", "llp", "ltd", "limited", "corp", "corporation", "co", "company", "gmbh", "kg", "ag",
-  "sa", "sas", "sarl", "se", "nv", "plc", "pbc", "bv", "oy", "ab", "as", "srl", "spa", "pty", "pte", "kk",
-  "holding", "holdings", "group"
+  "incorporated",
+  "inc",
+  "llc",
+  "llp",
+  "ltd",
+  "limited",
+  "corp",
+  "corporation",
+  "co",
+  "company",
+  "gmbh",
+  "kg",
+  "ag",
+  "sa",
+  "sas",
+  "sarl",
+  "se",
+  "nv",
+  "plc",
+  "pbc",
+  "bv",
+  "oy",
+  "ab",
+  "as",
+  "srl",
+  "spa",
+  "pty",
+  "pte",
+  "kk",
+  "holding",
+  "holdings",
+  "group"
 ] as const
 
 const SUFFIX_RE = new RegExp(`\\b(${LEGAL_SUFFIXES.join("|")})\\b`, "g")

@@ -15,4 +15,6 @@ export const httpUrl = (v: unknown): string | null => {
 
 /** Fields whose non-empty value `httpUrl` refused, for the note a staged row keeps. */
 export const refusedUrlFields = (fields: Record<string, string | null | undefined>): string[] =>
-  Object.entries(fields).filter(([, v]) => v != null && v.trim() !== "" && httpUrl(v) === null).map(([k]) => k)
+  Object.entries(fields)
+    .filter(([, v]) => v != null && v.trim() !== "" && httpUrl(v) === null)
+    .map(([k]) => k)

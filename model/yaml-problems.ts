@@ -18,7 +18,9 @@ export const lineOf = (doc: Document, lc: LineCounter, path: ReadonlyArray<Prope
     // For a missing key, the closest existing parent is where the fix goes.
     if (node && typeof node === "object" && node.range) return lc.linePos(node.range[0]).line
     if (n > 0 && isMap(doc.getIn(path.slice(0, n - 1) as Array<string | number>, true))) {
-      const parent = doc.getIn(path.slice(0, n - 1) as Array<string | number>, true) as { items: Array<{ key: { value?: unknown; range?: [number, number] } }> }
+      const parent = doc.getIn(path.slice(0, n - 1) as Array<string | number>, true) as {
+        items: Array<{ key: { value?: unknown; range?: [number, number] } }>
+      }
       const pair = parent.items.find((it) => it.key?.value === path[n - 1])
       if (pair?.key?.range) return lc.linePos(pair.key.range[0]).line
     }
@@ -36,10 +38,11 @@ export const schemaProblems = (
     // An optional field that is present but wrong also fails its "or undefined" branch: noise.
     .filter((issue) => !issue.message.startsWith("Expected undefined, actual"))
     .map((issue) => {
-    const full = [...prefix, ...issue.path]
-    const message = issue._tag === "Missing" ? "is required" : issue._tag === "Unexpected" ? "is not a known field" : issue.message
-    return { path: pathString(full), line: lineOf(doc, lc, full), message }
-  })
+      const full = [...prefix, ...issue.path]
+      const message =
+        issue._tag === "Missing" ? "is required" : issue._tag === "Unexpected" ? "is not a known field" : issue.message
+      return { path: pathString(full), line: lineOf(doc, lc, full), message }
+    })
 
 export interface ParsedYaml {
   readonly doc: Document
@@ -51,15 +54,28 @@ export interface ParsedYaml {
 export const parseYaml = (text: string): ParsedYaml => {
   const lc = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true })
-  return { doc, lc, problems: doc.errors.map((e) => ({ path: "(yaml)", line: lc.linePos(e.pos[0]).line, message: e.message.split("\n")[0] })) }
+  return {
+    doc,
+    lc,
+    problems: doc.errors.map((e) => ({
+      path: "(yaml)",
+      line: lc.linePos(e.pos[0]).line,
+      message: e.message.split("\n")[0]
+    }))
+  }
 }
 
 /** Parses and decodes a YAML config file; every problem names `file`, the YAML path and the line. */
-export const decodeYamlFile = <A, I>(text: string, file: string, schema: Schema.Schema<A, I>): { value?: A; problems: Problem[] } => {
+export const decodeYamlFile = <A, I>(
+  text: string,
+  file: string,
+  schema: Schema.Schema<A, I>
+): { value?: A; problems: Problem[] } => {
   const { doc, lc, problems } = parseYaml(text)
   if (problems.length > 0) return { problems: problems.map((p) => ({ ...p, file })) }
   if (doc.contents === null) return { problems: [{ file, path: "(root)", line: 1, message: "the file is empty" }] }
   const decoded = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(doc.toJS())
-  if (Either.isLeft(decoded)) return { problems: schemaProblems(decoded.left, [], doc, lc).map((p) => ({ ...p, file })) }
+  if (Either.isLeft(decoded))
+    return { problems: schemaProblems(decoded.left, [], doc, lc).map((p) => ({ ...p, file })) }
   return { value: decoded.right, problems: [] }
 }

@@ -30,7 +30,9 @@ export const consoleEvents = (format: "text" | "json", out: NodeJS.WriteStream =
           if (!tty || (now - drawnAt < 100 && e.done !== e.total)) return
           drawnAt = now
           clearLive()
-          out.write(`  … ${e.node}: ${e.done}${e.total !== undefined ? `/${e.total}` : ""} units${e.rows !== undefined ? `, ${e.rows} rows` : ""}`)
+          out.write(
+            `  … ${e.node}: ${e.done}${e.total !== undefined ? `/${e.total}` : ""} units${e.rows !== undefined ? `, ${e.rows} rows` : ""}`
+          )
           live = true
           return
         }
@@ -38,7 +40,9 @@ export const consoleEvents = (format: "text" | "json", out: NodeJS.WriteStream =
           return line(`↻ ${e.node}: retry ${e.attempt} in ${fmtMs(e.delayMs)} after ${e.error}`)
         case "node_finished": {
           const mark = e.status === "success" ? "✓" : e.status === "partial" ? "◐" : e.status === "skipped" ? "○" : "✗"
-          return line(`${mark} ${e.node} ${e.status}: ${e.rowsIn} in → ${e.rowsOut} out, ${fmtMs(e.ms)}${e.error ? ` — ${e.error}` : ""}`)
+          return line(
+            `${mark} ${e.node} ${e.status}: ${e.rowsIn} in → ${e.rowsOut} out, ${fmtMs(e.ms)}${e.error ? ` — ${e.error}` : ""}`
+          )
         }
         case "warning":
           return line(`! ${e.node ? `${e.node}: ` : ""}${e.message}`)
@@ -60,8 +64,16 @@ export const formatTable = (rows: ReadonlyArray<Record<string, unknown>>, column
     return s.length > 60 ? s.slice(0, 57) + "..." : s.replace(/\n/g, " ")
   }
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)))
-  const fmt = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join("  ").trimEnd()
-  return [fmt([...cols]), fmt(widths.map((w) => "-".repeat(w))), ...rows.map((r) => fmt(cols.map((c) => cell(r[c]))))].join("\n")
+  const fmt = (vals: string[]) =>
+    vals
+      .map((v, i) => v.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd()
+  return [
+    fmt([...cols]),
+    fmt(widths.map((w) => "-".repeat(w))),
+    ...rows.map((r) => fmt(cols.map((c) => cell(r[c]))))
+  ].join("\n")
 }
 
 export const toCsv = (rows: ReadonlyArray<Record<string, unknown>>): string => {

@@ -55,11 +55,17 @@ export const loadDotEnv = (cwd: string, env: Record<string, string | undefined> 
     // An editor's byte-order mark would otherwise make line 1 look malformed.
     text = readFileSync(file, "utf8").replace(/^\uFEFF/, "")
   } catch (e) {
-    throw new Fatal({ reason: "Config", message: `${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? "error"})` })
+    throw new Fatal({
+      reason: "Config",
+      message: `${file}: cannot read the file (${(e as NodeJS.ErrnoException).code ?? "error"})`
+    })
   }
   const bad = malformedLines(text)
   if (bad.length > 0)
-    throw new Fatal({ reason: "Config", message: `${file}:${bad[0]}: not a NAME=value line${bad.length > 1 ? ` (also line${bad.length > 2 ? "s" : ""} ${bad.slice(1).join(", ")})` : ""}; fix or remove it (comments start with #)` })
+    throw new Fatal({
+      reason: "Config",
+      message: `${file}:${bad[0]}: not a NAME=value line${bad.length > 1 ? ` (also line${bad.length > 2 ? "s" : ""} ${bad.slice(1).join(", ")})` : ""}; fix or remove it (comments start with #)`
+    })
   const set: string[] = []
   const kept: string[] = []
   for (const [name, value] of Object.entries(parseEnv(text))) {

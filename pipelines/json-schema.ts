@@ -19,6 +19,7 @@ export const dagJsonSchema = (kinds: ReadonlyArray<KindDeclaration>): object => 
   const base = JSONSchema.make(DagSpec) as Record<string, any>
   const perKind = kinds.map((k) => ({
     if: { properties: { [k.role]: { const: k.kind } }, required: [k.role] },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, not a thenable
     then: { properties: { with: optionsSchema(k.options) } }
   }))
   const defs = base.$defs ?? {}
@@ -26,4 +27,5 @@ export const dagJsonSchema = (kinds: ReadonlyArray<KindDeclaration>): object => 
   return { ...base, $defs: defs }
 }
 
-export const dagJsonSchemaText = (kinds: ReadonlyArray<KindDeclaration>) => JSON.stringify(dagJsonSchema(kinds), null, 2) + "\n"
+export const dagJsonSchemaText = (kinds: ReadonlyArray<KindDeclaration>) =>
+  JSON.stringify(dagJsonSchema(kinds), null, 2) + "\n"

@@ -30,11 +30,18 @@ const pidAlive = (pid: number | null) => {
 /** Runs left `running` by a process that no longer exists were killed: say so in the ledger. */
 export const markCrashedRuns = Effect.gen(function* () {
   const w = yield* Warehouse
-  const open = yield* w.query<{ run_id: string; pid: number | null }>("select run_id, pid from runs where status = 'running'")
+  const open = yield* w.query<{ run_id: string; pid: number | null }>(
+    "select run_id, pid from runs where status = 'running'"
+  )
   for (const r of open) {
     if (r.pid === process.pid || pidAlive(r.pid)) continue
-    yield* w.exec("update runs set status = 'crashed', ended_at = coalesce(ended_at, now()) where run_id = $1", [r.run_id])
-    yield* w.exec("update node_runs set status = 'interrupted', ended_at = coalesce(ended_at, now()) where run_id = $1 and status in ('running', 'pending')", [r.run_id])
+    yield* w.exec("update runs set status = 'crashed', ended_at = coalesce(ended_at, now()) where run_id = $1", [
+      r.run_id
+    ])
+    yield* w.exec(
+      "update node_runs set status = 'interrupted', ended_at = coalesce(ended_at, now()) where run_id = $1 and status in ('running', 'pending')",
+      [r.run_id]
+    )
   }
 })
 

@@ -23,8 +23,14 @@ export interface LoadedDag {
 }
 
 export class DagInvalid extends Error {
-  constructor(readonly file: string, readonly problems: ReadonlyArray<Problem>) {
-    super(`${file} is not a valid DAG:\n` + problems.map((p) => `  ${p.path}${p.line ? ` (line ${p.line})` : ""}: ${p.message}`).join("\n"))
+  constructor(
+    readonly file: string,
+    readonly problems: ReadonlyArray<Problem>
+  ) {
+    super(
+      `${file} is not a valid DAG:\n` +
+        problems.map((p) => `  ${p.path}${p.line ? ` (line ${p.line})` : ""}: ${p.message}`).join("\n")
+    )
   }
 }
 
@@ -54,7 +60,11 @@ export const findCycle = (nodes: Record<string, NodeSpec>): string[] | undefined
 }
 
 /** Every problem in a dag.yaml text: YAML syntax, schema, kinds, options, needs, cycles, schedules. */
-export const validateDagText = (text: string, file: string, kinds: ReadonlyArray<KindDeclaration>): { spec?: DagSpec; problems: Problem[] } => {
+export const validateDagText = (
+  text: string,
+  _file: string,
+  kinds: ReadonlyArray<KindDeclaration>
+): { spec?: DagSpec; problems: Problem[] } => {
   const { doc, lc, problems: syntax } = parseYaml(text)
   if (syntax.length > 0) return { problems: syntax }
   const json = doc.toJS()
@@ -62,28 +72,48 @@ export const validateDagText = (text: string, file: string, kinds: ReadonlyArray
   if (Either.isLeft(decoded)) return { problems: schemaProblems(decoded.left, [], doc, lc) }
   const spec = decoded.right
   const problems: Problem[] = []
-  const at = (path: PropertyKey[], message: string) => problems.push({ path: pathString(path), line: lineOf(doc, lc, path), message })
+  const at = (path: PropertyKey[], message: string) =>
+    problems.push({ path: pathString(path), line: lineOf(doc, lc, path), message })
   for (const [name, node] of Object.entries(spec.nodes)) {
     const roles = (["source", "transform", "sink"] as const).filter((r) => node[r] !== undefined)
     if (roles.length !== 1) {
-      at(["nodes", name], roles.length === 0 ? "needs exactly one of source:, transform: or sink:" : `has ${roles.join(" and ")}: a node is exactly one of source, transform or sink`)
+      at(
+        ["nodes", name],
+        roles.length === 0
+          ? "needs exactly one of source:, transform: or sink:"
+          : `has ${roles.join(" and ")}: a node is exactly one of source, transform or sink`
+      )
       continue
     }
     const { role, kind } = roleOf(node)!
     const nodeKind = findKind(kinds, role, kind)
     if (!nodeKind) {
-      at(["nodes", name, role], `unknown ${role} kind ${JSON.stringify(kind)}; known: ${kindsOf(kinds, role).join(", ")}`)
+      at(
+        ["nodes", name, role],
+        `unknown ${role} kind ${JSON.stringify(kind)}; known: ${kindsOf(kinds, role).join(", ")}`
+      )
     } else {
-      const opts = Schema.decodeUnknownEither(nodeKind.options, { errors: "all", onExcessProperty: "error" })(node.with ?? {})
-      if (Either.isLeft(opts)) problems.push(...schemaProblems(opts.left, ["nodes", name, "with"], doc, lc).map((p) => ({ ...p, message: `${p.message} (for ${role} ${kind})` })))
+      const opts = Schema.decodeUnknownEither(nodeKind.options, { errors: "all", onExcessProperty: "error" })(
+        node.with ?? {}
+      )
+      if (Either.isLeft(opts))
+        problems.push(
+          ...schemaProblems(opts.left, ["nodes", name, "with"], doc, lc).map((p) => ({
+            ...p,
+            message: `${p.message} (for ${role} ${kind})`
+          }))
+        )
     }
     ;(node.needs ?? []).forEach((need, i) => {
       if (need === SOURCES_WILDCARD) return
-      if (!(need in spec.nodes)) at(["nodes", name, "needs", i], `needs ${JSON.stringify(need)}, which is not a node in this file`)
+      if (!(need in spec.nodes))
+        at(["nodes", name, "needs", i], `needs ${JSON.stringify(need)}, which is not a node in this file`)
       if (need === name) at(["nodes", name, "needs", i], "a node cannot need itself")
     })
-    if (node.dq !== undefined) for (const p of dqProblems(node.dq, role)) at(["nodes", name, "dq", ...p.path], p.message)
-    if (node.schedule !== undefined && !cron.validate(node.schedule)) at(["nodes", name, "schedule"], `not a valid cron expression: ${JSON.stringify(node.schedule)}`)
+    if (node.dq !== undefined)
+      for (const p of dqProblems(node.dq, role)) at(["nodes", name, "dq", ...p.path], p.message)
+    if (node.schedule !== undefined && !cron.validate(node.schedule))
+      at(["nodes", name, "schedule"], `not a valid cron expression: ${JSON.stringify(node.schedule)}`)
   }
   const expanded = expandSourcesWildcard(spec, kinds)
   const cycle = findCycle(expanded.nodes as Record<string, NodeSpec>)
@@ -98,6 +128,12 @@ export const loadDag = (file: string, kinds: ReadonlyArray<KindDeclaration>): Lo
   const { spec, problems } = validateDagText(text, file, kinds)
   if (!spec || problems.length > 0) throw new DagInvalid(file, problems)
   const dir = dirname(path)
-  return { path, dir, spec, hash: createHash("sha256").update(text).digest("hex").slice(0, 12), kinds, resolvePath: (p) => resolve(dir, p) }
+  return {
+    path,
+    dir,
+    spec,
+    hash: createHash("sha256").update(text).digest("hex").slice(0, 12),
+    kinds,
+    resolvePath: (p) => resolve(dir, p)
+  }
 }
-

@@ -36,7 +36,11 @@ export const downstreamOf = (nodes: Record<string, NodeSpec>, start: string): Se
 export const upstreamOf = (nodes: Record<string, NodeSpec>, start: string): Set<string> => {
   const out = new Set<string>()
   const walk = (n: string) => {
-    for (const m of nodes[n]?.needs ?? []) if (!out.has(m)) { out.add(m); walk(m) }
+    for (const m of nodes[n]?.needs ?? [])
+      if (!out.has(m)) {
+        out.add(m)
+        walk(m)
+      }
   }
   walk(start)
   return out

@@ -1,4 +1,4 @@
-import { Schema } from "effect"
+import type { Schema } from "effect"
 import { existsSync, readFileSync, statSync } from "node:fs"
 import type { LoadedDag } from "./load.ts"
 import { enabledNodes } from "./plan.ts"
@@ -36,10 +36,13 @@ const secretFields = (schema: Schema.Schema.Any): Set<string> => {
 
 /** Strings in an options value with the YAML path below `with`. */
 const stringsIn = (v: unknown, path: PropertyKey[] = []): Array<{ path: PropertyKey[]; value: string }> =>
-  typeof v === "string" ? [{ path, value: v }]
-  : Array.isArray(v) ? v.flatMap((x, i) => stringsIn(x, [...path, i]))
-  : v && typeof v === "object" ? Object.entries(v).flatMap(([k, x]) => stringsIn(x, [...path, k]))
-  : []
+  typeof v === "string"
+    ? [{ path, value: v }]
+    : Array.isArray(v)
+      ? v.flatMap((x, i) => stringsIn(x, [...path, i]))
+      : v && typeof v === "object"
+        ? Object.entries(v).flatMap(([k, x]) => stringsIn(x, [...path, k]))
+        : []
 
 const readable = (path: string): string | undefined => {
   try {
@@ -68,13 +71,19 @@ export const preflight = (dag: LoadedDag, opts: PreflightOptions = {}): Prefligh
   } catch {
     // A DAG built in memory (tests) has no file to point into: problems carry no line.
   }
-  const at = (list: Problem[], path: PropertyKey[], message: string) => list.push({ path: pathString(path), line: locate(path), message })
+  const at = (list: Problem[], path: PropertyKey[], message: string) =>
+    list.push({ path: pathString(path), line: locate(path), message })
 
   const enabled = enabledNodes(dag.spec)
   const nodes = [...(opts.nodes ?? Object.keys(enabled))].filter((n) => n in enabled)
 
   /** A named YAML file: missing or unreadable is a problem at the dag.yaml field; its content at its own lines. */
-  const checkFile = <A, I>(field: PropertyKey[], named: string, schema: Schema.Schema<A, I>, why: string): A | undefined => {
+  const checkFile = <A, I>(
+    field: PropertyKey[],
+    named: string,
+    schema: Schema.Schema<A, I>,
+    why: string
+  ): A | undefined => {
     const file = dag.resolvePath(named)
     if (!existsSync(file)) return void at(problems, field, `${file} does not exist: ${why}`)
     const unreadable = readable(file)
@@ -101,7 +110,12 @@ export const preflight = (dag: LoadedDag, opts: PreflightOptions = {}): Prefligh
     if (wrong) {
       const file = dag.resolvePath(read.file)
       const { doc, lc } = parseYaml(readFileSync(file, "utf8"))
-      problems.push({ file, path: pathString([...wrong.path]), line: lineOf(doc, lc, [...wrong.path]) ?? 1, message: wrong.message })
+      problems.push({
+        file,
+        path: pathString([...wrong.path]),
+        line: lineOf(doc, lc, [...wrong.path]) ?? 1,
+        message: wrong.message
+      })
     }
   }
 
@@ -117,11 +131,25 @@ export const preflight = (dag: LoadedDag, opts: PreflightOptions = {}): Prefligh
       for (const name of placeholdersIn(value)) {
         if (env[name] !== undefined && env[name] !== "") continue
         if (secrets.has(String(path[0])))
-          at(notices, full, `\${${name}} is not set: ${r.kind} runs without this optional credential (set it in the environment or .env)`)
-        else at(problems, full, `\${${name}} is not set: ${r.role} ${r.kind} needs it (set it in the environment or .env, or disable the node with enabled: false)`)
+          at(
+            notices,
+            full,
+            `\${${name}} is not set: ${r.kind} runs without this optional credential (set it in the environment or .env)`
+          )
+        else
+          at(
+            problems,
+            full,
+            `\${${name}} is not set: ${r.role} ${r.kind} needs it (set it in the environment or .env, or disable the node with enabled: false)`
+          )
       }
       const key = path[path.length - 1]
-      if (typeof key === "string" && PATH_FIELD.test(key) && placeholdersIn(value).length === 0 && !existsSync(dag.resolvePath(value)))
+      if (
+        typeof key === "string" &&
+        PATH_FIELD.test(key) &&
+        placeholdersIn(value).length === 0 &&
+        !existsSync(dag.resolvePath(value))
+      )
         at(problems, full, `${dag.resolvePath(value)} does not exist`)
     }
   }
@@ -129,4 +157,5 @@ export const preflight = (dag: LoadedDag, opts: PreflightOptions = {}): Prefligh
 }
 
 /** `file:line  yaml.path: message`, the form `validate` prints. */
-export const formatProblem = (p: Problem, dagFile: string) => `${p.file ?? dagFile}:${p.line ?? "?"}  ${p.path}: ${p.message}`
+export const formatProblem = (p: Problem, dagFile: string) =>
+  `${p.file ?? dagFile}:${p.line ?? "?"}  ${p.path}: ${p.message}`

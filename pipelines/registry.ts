@@ -8,4 +8,7 @@ export const findKind = <K extends KindDeclaration>(kinds: ReadonlyArray<K>, rol
   kinds.find((k) => k.role === role && k.kind === kind)
 
 export const kindsOf = (kinds: ReadonlyArray<KindDeclaration>, role: Role): string[] =>
-  kinds.filter((k) => k.role === role).map((k) => k.kind).sort()
+  kinds
+    .filter((k) => k.role === role)
+    .map((k) => k.kind)
+    .sort()

@@ -64,17 +64,29 @@ export const selectNodes = (req: RunRequest) =>
     const nodes = enabledNodes(req.dag.spec)
     const unknown = [...(req.only ?? []), ...(req.backfill ? [req.backfill.node] : [])].filter((n) => !(n in nodes))
     if (unknown.length > 0)
-      return yield* Effect.fail(new Fatal({ reason: "Config", message: `no such node in ${req.dag.path}: ${unknown.join(", ")} (nodes: ${Object.keys(nodes).join(", ")})` }))
+      return yield* Effect.fail(
+        new Fatal({
+          reason: "Config",
+          message: `no such node in ${req.dag.path}: ${unknown.join(", ")} (nodes: ${Object.keys(nodes).join(", ")})`
+        })
+      )
     const committed = new Map<string, string | undefined>()
     const committedRun = (n: string) =>
-      committed.has(n) ? Effect.succeed(committed.get(n)) : lastCommitted(n).pipe(Effect.tap((r) => Effect.sync(() => committed.set(n, r))))
+      committed.has(n)
+        ? Effect.succeed(committed.get(n))
+        : lastCommitted(n).pipe(Effect.tap((r) => Effect.sync(() => committed.set(n, r))))
 
     if (req.resume) {
       const w = yield* Warehouse
-      const prior = yield* w.query<{ node: string; status: string }>("select node, status from node_runs where run_id = $1", [req.resume])
+      const prior = yield* w.query<{ node: string; status: string }>(
+        "select node, status from node_runs where run_id = $1",
+        [req.resume]
+      )
       // A run with nothing left to do (a resume of a finished run) has no node rows but is still a run.
       if (prior.length === 0 && (yield* w.query("select 1 from runs where run_id = $1", [req.resume])).length === 0)
-        return yield* Effect.fail(new Fatal({ reason: "Config", message: `no run ${req.resume} in the ledger (see: jobsignal runs)` }))
+        return yield* Effect.fail(
+          new Fatal({ reason: "Config", message: `no run ${req.resume} in the ledger (see: jobsignal runs)` })
+        )
       for (const p of prior) if (ok(p.status)) committed.set(p.node, req.resume)
       const selected = new Set(prior.filter((p) => !ok(p.status) && p.node in nodes).map((p) => p.node))
       return { selected, committedRun }
@@ -82,7 +94,12 @@ export const selectNodes = (req: RunRequest) =>
     if (req.backfill) {
       const role = roleOf(nodes[req.backfill.node])
       if (role?.role !== "source")
-        return yield* Effect.fail(new Fatal({ reason: "Config", message: `backfill takes a source node; ${req.backfill.node} is a ${role?.role}` }))
+        return yield* Effect.fail(
+          new Fatal({
+            reason: "Config",
+            message: `backfill takes a source node; ${req.backfill.node} is a ${role?.role}`
+          })
+        )
       return { selected: downstreamOf(nodes, req.backfill.node), committedRun }
     }
     if (req.only && req.only.length > 0) {
@@ -120,32 +137,76 @@ export const runDag = (req: RunRequest) =>
     const window = req.backfill ? { since: req.backfill.since, until: req.backfill.until } : {}
 
     if (req.dryRun) {
-      const results: NodeResult[] = order.map((n) => ({ node: n, kind: roleOf(nodes[n])!.kind, status: "planned", rowsIn: 0, rowsOut: 0, ms: 0 }))
+      const results: NodeResult[] = order.map((n) => ({
+        node: n,
+        kind: roleOf(nodes[n])!.kind,
+        status: "planned",
+        rowsIn: 0,
+        rowsOut: 0,
+        ms: 0
+      }))
       return { runId: "(dry run)", status: "planned", nodes: results, ms: 0 } satisfies RunSummary
     }
 
     // Bad config found now, not after the sources and dedupe have run.
-    const effectiveOptions = (n: string) => ({ ...(nodes[n].with ?? {}), ...(roleOf(nodes[n])!.role === "source" ? req.sourceOverrides?.(roleOf(nodes[n])!.kind) : undefined) })
+    const effectiveOptions = (n: string) => ({
+      ...(nodes[n].with ?? {}),
+      ...(roleOf(nodes[n])!.role === "source" ? req.sourceOverrides?.(roleOf(nodes[n])!.kind) : undefined)
+    })
     const checked = preflight(req.dag, { nodes: order, options: effectiveOptions })
     if (checked.problems.length > 0)
-      return yield* Effect.fail(new Fatal({ reason: "Config", message: `${req.dag.path}: ${checked.problems.length} problem${checked.problems.length === 1 ? "" : "s"} before the run:\n` + checked.problems.map((p) => "  " + formatProblem(p, req.dag.path)).join("\n") }))
+      return yield* Effect.fail(
+        new Fatal({
+          reason: "Config",
+          message:
+            `${req.dag.path}: ${checked.problems.length} problem${checked.problems.length === 1 ? "" : "s"} before the run:\n` +
+            checked.problems.map((p) => "  " + formatProblem(p, req.dag.path)).join("\n")
+        })
+      )
     for (const p of checked.notices) req.events.emit({ type: "info", message: formatProblem(p, req.dag.path) })
 
     yield* w.exec(
       "insert into runs (run_id, started_at, status, mode, dag_path, dag_hash, args, resumed_from, pid) values ($1, now(), 'running', $2, $3, $4, $5, $6, $7)",
-      [runId, mode, req.dag.path, req.dag.hash, JSON.stringify({ only: req.only ?? null, backfill: req.backfill ?? null }), req.resume ?? null, process.pid]
+      [
+        runId,
+        mode,
+        req.dag.path,
+        req.dag.hash,
+        JSON.stringify({ only: req.only ?? null, backfill: req.backfill ?? null }),
+        req.resume ?? null,
+        process.pid
+      ]
     )
     // Whatever ends the run (an interrupt, a defect, the ledger failing), the run and its open nodes get a
     // status: a `running` row left by a live process (the scheduler) would never be marked crashed.
     const closeLedger = (status: "failed" | "interrupted") =>
       Effect.gen(function* () {
-        yield* w.exec(`update node_runs set status = $2, ended_at = now() where run_id = $1 and status in ('running', 'pending')`, [runId, status])
-        yield* w.exec("update runs set status = $2, ended_at = coalesce(ended_at, now()) where run_id = $1 and status = 'running'", [runId, status])
+        yield* w.exec(
+          `update node_runs set status = $2, ended_at = now() where run_id = $1 and status in ('running', 'pending')`,
+          [runId, status]
+        )
+        yield* w.exec(
+          "update runs set status = $2, ended_at = coalesce(ended_at, now()) where run_id = $1 and status = 'running'",
+          [runId, status]
+        )
       }).pipe(Effect.ignore)
     const closeOnExit = <A, E, R>(e: Effect.Effect<A, E, R>) =>
-      Effect.onExit(e, (exit) => (Exit.isSuccess(exit) ? Effect.void : closeLedger(Exit.isInterrupted(exit) ? "interrupted" : "failed")))
-    yield* closeOnExit(Effect.forEach(order, (n) =>
-      w.exec("insert into node_runs (run_id, node, kind, status, details) values ($1, $2, $3, 'pending', $4)", [runId, n, roleOf(nodes[n])!.kind, JSON.stringify({ role: roleOf(nodes[n])!.role })]), { discard: true }))
+      Effect.onExit(e, (exit) =>
+        Exit.isSuccess(exit) ? Effect.void : closeLedger(Exit.isInterrupted(exit) ? "interrupted" : "failed")
+      )
+    yield* closeOnExit(
+      Effect.forEach(
+        order,
+        (n) =>
+          w.exec("insert into node_runs (run_id, node, kind, status, details) values ($1, $2, $3, 'pending', $4)", [
+            runId,
+            n,
+            roleOf(nodes[n])!.kind,
+            JSON.stringify({ role: roleOf(nodes[n])!.role })
+          ]),
+        { discard: true }
+      )
+    )
     req.events.emit({ type: "run_started", runId, nodes: order, mode })
 
     const results = new Map<string, NodeResult>()
@@ -161,7 +222,16 @@ export const runDag = (req: RunRequest) =>
           "update node_runs set status = $3, ended_at = now(), error_message = $4, started_at = coalesce(started_at, now()) where run_id = $1 and node = $2",
           [runId, node, r.status, r.error ?? null]
         )
-        req.events.emit({ type: "node_finished", node, status: r.status, rowsIn: r.rowsIn, rowsOut: r.rowsOut, ms: r.ms, error: r.error, notes: r.notes })
+        req.events.emit({
+          type: "node_finished",
+          node,
+          status: r.status,
+          rowsIn: r.rowsIn,
+          rowsOut: r.rowsOut,
+          ms: r.ms,
+          error: r.error,
+          notes: r.notes
+        })
         yield* Deferred.succeed(finished.get(node)!, r.status)
       })
 
@@ -178,69 +248,126 @@ export const runDag = (req: RunRequest) =>
           const mr = roleOf(nodes[m] ?? {})
           if (selected.has(m)) {
             const st = yield* Deferred.await(finished.get(m)!)
-            if (!ok(st)) return yield* finish(node, kind, { status: "skipped", rowsIn: 0, rowsOut: 0, ms: 0, error: `upstream ${m} ${st}` })
+            if (!ok(st))
+              return yield* finish(node, kind, {
+                status: "skipped",
+                rowsIn: 0,
+                rowsOut: 0,
+                ms: 0,
+                error: `upstream ${m} ${st}`
+              })
             inputs.push({ node: m, role: mr!.role, kind: mr!.kind, runId })
           } else {
             const prior = yield* committedRun(m)
-            if (!prior) return yield* finish(node, kind, { status: "skipped", rowsIn: 0, rowsOut: 0, ms: 0, error: `needs ${m}, which has no committed output yet: run it first` })
+            if (!prior)
+              return yield* finish(node, kind, {
+                status: "skipped",
+                rowsIn: 0,
+                rowsOut: 0,
+                ms: 0,
+                error: `needs ${m}, which has no committed output yet: run it first`
+              })
             inputs.push({ node: m, role: mr!.role, kind: mr!.kind, runId: prior })
           }
         }
-        return yield* gate.withPermits(1)(Effect.gen(function* () {
-          const t0 = Date.now()
-          const raw = expandEnv(effectiveOptions(node))
-          const opts = yield* Schema.decodeUnknown(nodeKind.options)(raw).pipe(
-            Effect.mapError((e) => new Fatal({ reason: "Config", message: `nodes.${node}.with: ${e.message}` }))
-          )
-          const timeoutMs = parseDuration(spec.timeout ?? req.dag.spec.defaults?.timeout ?? "30m")!
-          const ctx: NodeContext = {
-            runId, node, spec, dag: req.dag, mode, window, inputs, cursor: yield* readCursor(node), events: req.events,
-            timeoutMs: nodeKind.ownsTimeout ? timeoutMs : undefined
-          }
-          let attempt = 0
-          const once = Effect.suspend(() => {
-            attempt++
-            req.events.emit({ type: "node_started", node, attempt })
-            return w.exec("update node_runs set status = 'running', started_at = coalesce(started_at, now()), attempts = $3 where run_id = $1 and node = $2", [runId, node, attempt]).pipe(
-              Effect.zipRight(Effect.scoped(nodeKind.run(opts, ctx)))
+        return yield* gate.withPermits(1)(
+          Effect.gen(function* () {
+            const t0 = Date.now()
+            const raw = expandEnv(effectiveOptions(node))
+            const opts = yield* Schema.decodeUnknown(nodeKind.options)(raw).pipe(
+              Effect.mapError((e) => new Fatal({ reason: "Config", message: `nodes.${node}.with: ${e.message}` }))
             )
-          })
-          const hardTimeoutMs = nodeKind.ownsTimeout ? timeoutMs + OWN_TIMEOUT_GRACE_MS : timeoutMs
-          const exit = yield* withRetry(
-            once.pipe(Effect.timeoutFail({ duration: Duration.millis(hardTimeoutMs), onTimeout: () => new Retriable({ reason: "Timeout", message: `${node} did not finish within ${spec.timeout ?? "30m"}` }) })),
-            retryPolicy(req.dag, spec),
-            (e, n, delayMs) => req.events.emit({ type: "node_retry", node, attempt: n, delayMs, error: describe(e) })
-          ).pipe(Effect.exit)
-          const ms = Date.now() - t0
-          if (Exit.isSuccess(exit)) {
-            const out: NodeOutcome = exit.value
-            const status = out.partial ? "partial" : "success"
-            yield* w.transaction((tx) =>
-              Effect.gen(function* () {
-                yield* tx.exec(
-                  "update node_runs set rows_in = $3, rows_out = $4, details = $5 where run_id = $1 and node = $2",
-                  [runId, node, out.rowsIn, out.rowsOut, JSON.stringify({ role, ...(out.details ?? {}), notes: out.notes ?? [] })]
+            const timeoutMs = parseDuration(spec.timeout ?? req.dag.spec.defaults?.timeout ?? "30m")!
+            const ctx: NodeContext = {
+              runId,
+              node,
+              spec,
+              dag: req.dag,
+              mode,
+              window,
+              inputs,
+              cursor: yield* readCursor(node),
+              events: req.events,
+              timeoutMs: nodeKind.ownsTimeout ? timeoutMs : undefined
+            }
+            let attempt = 0
+            const once = Effect.suspend(() => {
+              attempt++
+              req.events.emit({ type: "node_started", node, attempt })
+              return w
+                .exec(
+                  "update node_runs set status = 'running', started_at = coalesce(started_at, now()), attempts = $3 where run_id = $1 and node = $2",
+                  [runId, node, attempt]
                 )
-                // The cursor moves only with committed output, and only forwards.
-                if (out.cursor)
+                .pipe(Effect.zipRight(Effect.scoped(nodeKind.run(opts, ctx))))
+            })
+            const hardTimeoutMs = nodeKind.ownsTimeout ? timeoutMs + OWN_TIMEOUT_GRACE_MS : timeoutMs
+            const exit = yield* withRetry(
+              once.pipe(
+                Effect.timeoutFail({
+                  duration: Duration.millis(hardTimeoutMs),
+                  onTimeout: () =>
+                    new Retriable({
+                      reason: "Timeout",
+                      message: `${node} did not finish within ${spec.timeout ?? "30m"}`
+                    })
+                })
+              ),
+              retryPolicy(req.dag, spec),
+              (e, n, delayMs) => req.events.emit({ type: "node_retry", node, attempt: n, delayMs, error: describe(e) })
+            ).pipe(Effect.exit)
+            const ms = Date.now() - t0
+            if (Exit.isSuccess(exit)) {
+              const out: NodeOutcome = exit.value
+              const status = out.partial ? "partial" : "success"
+              yield* w.transaction((tx) =>
+                Effect.gen(function* () {
                   yield* tx.exec(
-                    `insert into cursors (node, value, run_id, updated_at) values ($1, $2, $3, now())
+                    "update node_runs set rows_in = $3, rows_out = $4, details = $5 where run_id = $1 and node = $2",
+                    [
+                      runId,
+                      node,
+                      out.rowsIn,
+                      out.rowsOut,
+                      JSON.stringify({ role, ...(out.details ?? {}), notes: out.notes ?? [] })
+                    ]
+                  )
+                  // The cursor moves only with committed output, and only forwards.
+                  if (out.cursor)
+                    yield* tx.exec(
+                      `insert into cursors (node, value, run_id, updated_at) values ($1, $2, $3, now())
                      on conflict (node) do update set value = excluded.value, run_id = excluded.run_id, updated_at = excluded.updated_at
                      where excluded.value::timestamptz > cursors.value::timestamptz`,
-                    [node, out.cursor, runId]
-                  )
+                      [node, out.cursor, runId]
+                    )
+                })
+              )
+              for (const note of out.notes ?? []) req.events.emit({ type: "info", node, message: note })
+              return yield* finish(node, kind, {
+                status,
+                rowsIn: out.rowsIn,
+                rowsOut: out.rowsOut,
+                ms,
+                notes: out.notes
               })
-            )
-            for (const note of out.notes ?? []) req.events.emit({ type: "info", node, message: note })
-            return yield* finish(node, kind, { status, rowsIn: out.rowsIn, rowsOut: out.rowsOut, ms, notes: out.notes })
-          }
-          const cause = exit.cause
-          const interrupted = cause._tag === "Interrupt" || (cause._tag !== "Fail" && cause._tag !== "Die" && String(cause).includes("Interrupt"))
-          const err = cause._tag === "Fail" ? cause.error : cause._tag === "Die" ? cause.defect : cause
-          const tag = err && typeof err === "object" && "_tag" in err ? String((err as { _tag: unknown })._tag) : "Defect"
-          yield* w.exec("update node_runs set error_tag = $3 where run_id = $1 and node = $2", [runId, node, tag])
-          return yield* finish(node, kind, { status: interrupted ? "interrupted" : "failed", rowsIn: 0, rowsOut: 0, ms, error: describe(err) })
-        }))
+            }
+            const cause = exit.cause
+            const interrupted =
+              cause._tag === "Interrupt" ||
+              (cause._tag !== "Fail" && cause._tag !== "Die" && String(cause).includes("Interrupt"))
+            const err = cause._tag === "Fail" ? cause.error : cause._tag === "Die" ? cause.defect : cause
+            const tag =
+              err && typeof err === "object" && "_tag" in err ? String((err as { _tag: unknown })._tag) : "Defect"
+            yield* w.exec("update node_runs set error_tag = $3 where run_id = $1 and node = $2", [runId, node, tag])
+            return yield* finish(node, kind, {
+              status: interrupted ? "interrupted" : "failed",
+              rowsIn: 0,
+              rowsOut: 0,
+              ms,
+              error: describe(err)
+            })
+          })
+        )
       }).pipe(
         // Any failure or defect outside the node's own program (the ledger, a describe, a missing kind) still
         // ends the node with a status and releases its downstream; only an interrupt passes through.
@@ -249,19 +376,30 @@ export const runDag = (req: RunRequest) =>
             ? Effect.failCause(cause)
             : results.has(node)
               ? Deferred.succeed(finished.get(node)!, "failed") // its ledger row failed to update: release the downstream anyway
-              : finish(node, roleOf(nodes[node])!.kind, { status: "failed", rowsIn: 0, rowsOut: 0, ms: 0, error: describe(Cause.squash(cause)) }).pipe(Effect.orDie)
+              : finish(node, roleOf(nodes[node])!.kind, {
+                  status: "failed",
+                  rowsIn: 0,
+                  rowsOut: 0,
+                  ms: 0,
+                  error: describe(Cause.squash(cause))
+                }).pipe(Effect.orDie)
         )
       )
 
     const markInterrupted = Effect.gen(function* () {
-      yield* w.exec("update node_runs set status = 'interrupted', ended_at = now() where run_id = $1 and status in ('running', 'pending')", [runId])
+      yield* w.exec(
+        "update node_runs set status = 'interrupted', ended_at = now() where run_id = $1 and status in ('running', 'pending')",
+        [runId]
+      )
       yield* w.exec("update runs set status = 'interrupted', ended_at = now() where run_id = $1", [runId])
     }).pipe(Effect.orDie)
 
     const list = yield* Effect.forEach(order, runNode, { concurrency: "unbounded", discard: true }).pipe(
       Effect.onInterrupt(() => markInterrupted),
       Effect.map(() => order.map((n) => results.get(n)!)),
-      Effect.tap((list) => w.exec("update runs set status = $2, ended_at = now() where run_id = $1", [runId, runStatus(list)])),
+      Effect.tap((list) =>
+        w.exec("update runs set status = $2, ended_at = now() where run_id = $1", [runId, runStatus(list)])
+      ),
       closeOnExit
     )
     const status = runStatus(list)

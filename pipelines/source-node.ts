@@ -1,9 +1,15 @@
 import { Cause, Chunk, Effect, Fiber, Option, Queue, Stream } from "effect"
-import { toJsonLine, UnserializableRow, Warehouse, type WarehouseError, type WarehouseService } from "../sinks/warehouse.ts"
+import {
+  toJsonLine,
+  UnserializableRow,
+  Warehouse,
+  type WarehouseError,
+  type WarehouseService
+} from "../sinks/warehouse.ts"
 import { columnNames, createTableSql, missingColumns, type TableRow } from "../sinks/table.ts"
 import { sourceErrors } from "../sinks/source-errors.ts"
 import { availableParallelism } from "node:os"
-import { countRequests, Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
+import { countRequests, type Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
 import { isRecordArray, type Source, type SourceContext, type SourceUnit } from "../sources/source.ts"
 import { describe, Fatal, Retriable, Skippable, type SourceError } from "../core/errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
@@ -30,15 +36,22 @@ const safeMessage = (e: unknown): string => {
  */
 const checkStagingColumns = (w: WarehouseService, src: Pick<Source, "kind" | "output">, node: string) =>
   Effect.flatMap(
-    w.query<{ column_name: string }>("select column_name from information_schema.columns where table_name = $1", [src.output.table.name]),
+    w.query<{ column_name: string }>("select column_name from information_schema.columns where table_name = $1", [
+      src.output.table.name
+    ]),
     (have) => {
-      const missing = missingColumns(src.output.table, have.map((c) => c.column_name))
+      const missing = missingColumns(
+        src.output.table,
+        have.map((c) => c.column_name)
+      )
       return missing.length === 0
         ? Effect.void
-        : Effect.fail(new Fatal({
-            reason: "Config",
-            message: `${node} (source: ${src.kind}): staging table ${src.output.table.name} has no column ${missing.map((c) => `"${c}"`).join(", ")}: add a migration that creates it`
-          }))
+        : Effect.fail(
+            new Fatal({
+              reason: "Config",
+              message: `${node} (source: ${src.kind}): staging table ${src.output.table.name} has no column ${missing.map((c) => `"${c}"`).join(", ")}: add a migration that creates it`
+            })
+          )
     }
   )
 
@@ -71,7 +84,10 @@ const leaveACoreForFetching = (w: WarehouseService) => {
  * Runs a stream chunk by chunk until `f` answers false. Pulling by hand costs a third less per
  * run than the Stream.run* sinks, which counts when a unit is one small board.
  */
-const forEachChunkWhile = <A, E, R, E2>(stream: Stream.Stream<A, E, R>, f: (chunk: Chunk.Chunk<A>) => Effect.Effect<boolean, E2>) =>
+const forEachChunkWhile = <A, E, R, E2>(
+  stream: Stream.Stream<A, E, R>,
+  f: (chunk: Chunk.Chunk<A>) => Effect.Effect<boolean, E2>
+) =>
   Effect.scoped(
     Effect.flatMap(Stream.toPull(stream), (pull) => {
       const loop = (): Effect.Effect<void, E | E2, R> =>
@@ -130,7 +146,15 @@ export const sourceNode = (src: Source): NodeKind => ({
       // Messages can carry text from a hostile response: kept to a length a log line and the ledger can hold.
       const recordNow = (unit: string | undefined, e: SourceError) => {
         const message = clip(e.message)
-        errorRows.push({ run_id: ctx.runId, node: ctx.node, unit: unit ?? null, error_tag: e._tag, reason: e.reason, message, occurred_at: new Date().toISOString() })
+        errorRows.push({
+          run_id: ctx.runId,
+          node: ctx.node,
+          unit: unit ?? null,
+          error_tag: e._tag,
+          reason: e.reason,
+          message,
+          occurred_at: new Date().toISOString()
+        })
         ctx.events.emit({ type: "warning", node: ctx.node, message })
       }
       const record = (unit: string | undefined, e: SourceError) => Effect.sync(() => recordNow(unit, e))
@@ -166,14 +190,16 @@ export const sourceNode = (src: Source): NodeKind => ({
       // inserting is faster than fetching, so it holds at most a batch or two.
       const batches = yield* Queue.unbounded<ReadonlyArray<string> | null>()
       const insert = w.lineInserter(src.output.table.name, columnNames(src.output.table))
-      const writer = yield* Effect.fork(Effect.suspend(function drain(): Effect.Effect<void, WarehouseError> {
-        // Whatever queued up while the last insert ran goes in one insert: batches grow when the warehouse is slow.
-        return Effect.flatMap(Queue.takeBetween(batches, 1, Number.MAX_SAFE_INTEGER), (chunk) => {
-          const queued = Chunk.toReadonlyArray(chunk)
-          const lines = queued.flatMap((b) => b ?? [])
-          return queued.includes(null) ? Effect.asVoid(insert(lines)) : Effect.zipRight(insert(lines), drain())
+      const writer = yield* Effect.fork(
+        Effect.suspend(function drain(): Effect.Effect<void, WarehouseError> {
+          // Whatever queued up while the last insert ran goes in one insert: batches grow when the warehouse is slow.
+          return Effect.flatMap(Queue.takeBetween(batches, 1, Number.MAX_SAFE_INTEGER), (chunk) => {
+            const queued = Chunk.toReadonlyArray(chunk)
+            const lines = queued.flatMap((b) => b ?? [])
+            return queued.includes(null) ? Effect.asVoid(insert(lines)) : Effect.zipRight(insert(lines), drain())
+          })
         })
-      }))
+      )
       let pending: Array<string> = []
       const flush = () => {
         if (pending.length > 0) Queue.unsafeOffer(batches, pending)
@@ -184,7 +210,9 @@ export const sourceNode = (src: Source): NodeKind => ({
       // ended or a group is full: a unit that fails midway stages none of its last group.
       // A record that cannot be staged (too deep, not JSON, a connector throwing on it) is skipped and
       // counted by unit and record id; the rest of its unit goes on.
-      const onRepair = () => { repaired++ }
+      const onRepair = () => {
+        repaired++
+      }
       // A column toRow gives that the table does not declare would be left out of the insert without a word:
       // that is the connector's bug, not a bad record, so the node stops at its first such row.
       const declared = new Set(columnNames(src.output.table))
@@ -207,14 +235,28 @@ export const sourceNode = (src: Source): NodeKind => ({
             key = src.output.key(r)
             const fields = src.output.toRow(r)
             if (!checkDeclared(fields)) return
-            const row = { run_id: ctx.runId, node: ctx.node, unit: unit.key, record_key: key, fetched_at: now, ...fields }
+            const row = {
+              run_id: ctx.runId,
+              node: ctx.node,
+              unit: unit.key,
+              record_key: key,
+              fetched_at: now,
+              ...fields
+            }
             const cursorValue = src.output.cursorValue?.(r)
             pending.push(toJsonLine(row, onRepair))
             cursor = maxIso(cursor, cursorValue)
             staged++
           } catch (e) {
             const why = e instanceof UnserializableRow ? e.message : `cannot be staged (${safeMessage(e)})`
-            skipNow(unit.key, new Skippable({ reason: "InvalidRecord", unit: unit.key, message: `${src.kind} ${ctx.node} unit ${unit.key}: record ${key === undefined ? "(no id)" : clip(key, 120)} skipped: ${why}` }))
+            skipNow(
+              unit.key,
+              new Skippable({
+                reason: "InvalidRecord",
+                unit: unit.key,
+                message: `${src.kind} ${ctx.node} unit ${unit.key}: record ${key === undefined ? "(no id)" : clip(key, 120)} skipped: ${why}`
+              })
+            )
           }
         }
         rows += staged
@@ -243,10 +285,12 @@ export const sourceNode = (src: Source): NodeKind => ({
         const uctx: SourceContext = { ...sctx, skip: (e: Skippable) => Effect.sync(() => skipNow(unit.key, e)) }
         const out = src.fetch(unit, opts, uctx)
         const consume = (stream: Stream.Stream<unknown, SourceError, Http>) =>
-          forEachChunkWhile(stream, (chunk) => Effect.sync(() => {
-            take(chunk)
-            return remaining > 0 && !undeclared
-          }))
+          forEachChunkWhile(stream, (chunk) =>
+            Effect.sync(() => {
+              take(chunk)
+              return remaining > 0 && !undeclared
+            })
+          )
         const drained: Effect.Effect<void, SourceError, Http> = Effect.isEffect(out)
           ? Effect.flatMap(out, (r) => (isRecordArray(r) ? Effect.sync(() => take(r)) : consume(r)))
           : consume(out)
@@ -262,17 +306,26 @@ export const sourceNode = (src: Source): NodeKind => ({
         // One match rather than stage-then-catch-then-ensure: three steps per unit showed in the fan-out profile.
         // A defect in one unit (a stack overflow formatting a 100k-deep body) is that unit's bad body, not the node's.
         return Effect.matchCauseEffect(drained, {
-          onSuccess: () => undeclared ? Effect.fail(undeclared) : Effect.sync(() => {
-            ended.add(unit.key)
-            stage(unit, group)
-            progress()
-          }),
+          onSuccess: () =>
+            undeclared
+              ? Effect.fail(undeclared)
+              : Effect.sync(() => {
+                  ended.add(unit.key)
+                  stage(unit, group)
+                  progress()
+                }),
           onFailure: (cause) => {
             const f = Cause.failureOption(cause)
             if (Option.isSome(f)) return f.value._tag === "Fatal" ? Effect.fail(f.value) : unitFailed(f.value)
             const d = Cause.dieOption(cause)
             if (Option.isSome(d))
-              return unitFailed(new Skippable({ reason: "BadBody", unit: unit.key, message: `${src.kind} ${ctx.node} unit ${unit.key}: its response could not be processed (${safeMessage(d.value)})` }))
+              return unitFailed(
+                new Skippable({
+                  reason: "BadBody",
+                  unit: unit.key,
+                  message: `${src.kind} ${ctx.node} unit ${unit.key}: its response could not be processed (${safeMessage(d.value)})`
+                })
+              )
             return Effect.failCause(cause as Cause.Cause<never>)
           }
         })
@@ -281,34 +334,51 @@ export const sourceNode = (src: Source): NodeKind => ({
       // At the node's deadline the units still going are interrupted and what ended is committed: the
       // runner's own timeout (later, see `ownsTimeout`) would throw every healthy board away with them.
       const fanOut = Effect.forEach(units, runUnit, { concurrency: limits.concurrency, discard: true })
-      const fetchAll = countRequests(ctx.timeoutMs === undefined ? Effect.asSome(fanOut) : Effect.timeout(fanOut, ctx.timeoutMs).pipe(Effect.option))
+      const fetchAll = countRequests(
+        ctx.timeoutMs === undefined ? Effect.asSome(fanOut) : Effect.timeout(fanOut, ctx.timeoutMs).pipe(Effect.option)
+      )
       // The writer ends only by failing until it is told to stop: a warehouse error stops the fetching at once.
       const [finished, requests] = yield* Effect.raceFirst(fetchAll, Effect.zipRight(Fiber.join(writer), Effect.never))
       const unfinished = Option.isNone(finished) ? units.filter((u) => !ended.has(u.key)) : []
       // The last group of a unit is staged as it ends: a row found then has not stopped the fan-out yet.
       if (undeclared) return yield* Effect.fail(undeclared)
       for (const u of unfinished)
-        recordNow(u.key, new Retriable({ reason: "Timeout", message: `${src.kind} ${ctx.node} unit ${u.key}: did not finish within the node timeout (${ctx.spec.timeout ?? ctx.dag.spec.defaults?.timeout ?? "30m"}); what it had not staged is missing` }))
+        recordNow(
+          u.key,
+          new Retriable({
+            reason: "Timeout",
+            message: `${src.kind} ${ctx.node} unit ${u.key}: did not finish within the node timeout (${ctx.spec.timeout ?? ctx.dag.spec.defaults?.timeout ?? "30m"}); what it had not staged is missing`
+          })
+        )
       flush()
       Queue.unsafeOffer(batches, null)
       yield* Fiber.join(writer)
       if (errorRows.length > 0) yield* w.insertRows(sourceErrors.name, errorRows)
 
       if (units.length > 0 && failed.length + unfinished.length === units.length && rows === 0 && unfinished.length > 0)
-        return yield* Effect.fail(new Retriable({ reason: "Timeout", message: `${ctx.node}: no unit finished within the node timeout (${unfinished.length} unfinished)` }))
+        return yield* Effect.fail(
+          new Retriable({
+            reason: "Timeout",
+            message: `${ctx.node}: no unit finished within the node timeout (${unfinished.length} unfinished)`
+          })
+        )
       if (units.length > 0 && failed.length === units.length) {
         const first = failed[0].error
         return yield* Effect.fail(
           first._tag === "Retriable"
             ? first
-            : new Skippable({ reason: first._tag === "Skippable" ? first.reason : "Exhausted", message: `every unit of ${ctx.node} failed (${failed.length}); first: ${describe(first)}` })
+            : new Skippable({
+                reason: first._tag === "Skippable" ? first.reason : "Exhausted",
+                message: `every unit of ${ctx.node} failed (${failed.length}); first: ${describe(first)}`
+              })
         )
       }
       const skippedCount = skipped
       // The cursor is one high-water mark over all units: moving it past a unit that may still deliver
       // older records (timed out, or failed in a way that can succeed later) would lose them.
       // A unit that gave up on retries (Retriable, or Skippable/Exhausted past the Retry-After cap) has data still out there.
-      const held = unfinished.length > 0 || failed.some((f) => f.error._tag === "Retriable" || f.error.reason === "Exhausted")
+      const held =
+        unfinished.length > 0 || failed.some((f) => f.error._tag === "Retriable" || f.error.reason === "Exhausted")
       const outcome: NodeOutcome = {
         rowsIn: rows + skippedCount,
         rowsOut: rows,
@@ -329,6 +399,13 @@ export const sourceNode = (src: Source): NodeKind => ({
       }
       return outcome
     }).pipe(
-      Effect.catchAllDefect((d) => Effect.fail(new Fatal({ reason: "Internal", message: `${ctx.node}: ${d instanceof Error ? clip(d.stack ?? d.message, 2000) : safeMessage(d)}` })))
+      Effect.catchAllDefect((d) =>
+        Effect.fail(
+          new Fatal({
+            reason: "Internal",
+            message: `${ctx.node}: ${d instanceof Error ? clip(d.stack ?? d.message, 2000) : safeMessage(d)}`
+          })
+        )
+      )
     )
 })

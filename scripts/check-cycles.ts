@@ -20,7 +20,21 @@ import ts from "typescript"
 
 export const root = path.resolve(import.meta.dirname, "..")
 /** Folders of code; ui/ is a separate bundle with its own tsconfig. */
-const codeRoots = ["app", "bench", "bin", "core", "dq", "model", "pipelines", "scripts", "sinks", "sources", "targets", "test", "transforms"]
+const codeRoots = [
+  "app",
+  "bench",
+  "bin",
+  "core",
+  "dq",
+  "model",
+  "pipelines",
+  "scripts",
+  "sinks",
+  "sources",
+  "targets",
+  "test",
+  "transforms"
+]
 
 export interface ImportEdge {
   /** Both paths relative to the project root, with `/`. */
@@ -54,7 +68,11 @@ const typeOnlyImport = (d: ts.ImportDeclaration): boolean => {
 }
 
 const typeOnlyExport = (d: ts.ExportDeclaration): boolean =>
-  d.isTypeOnly || (d.exportClause !== undefined && ts.isNamedExports(d.exportClause) && d.exportClause.elements.length > 0 && d.exportClause.elements.every((e) => e.isTypeOnly))
+  d.isTypeOnly ||
+  (d.exportClause !== undefined &&
+    ts.isNamedExports(d.exportClause) &&
+    d.exportClause.elements.length > 0 &&
+    d.exportClause.elements.every((e) => e.isTypeOnly))
 
 const resolve = (from: string, specifier: string): string | undefined => {
   const base = path.posix.normalize(path.posix.join(path.posix.dirname(from), specifier))
@@ -68,7 +86,12 @@ const resolve = (from: string, specifier: string): string | undefined => {
 export const importEdges = (): ImportEdge[] => {
   const edges: ImportEdge[] = []
   for (const file of codeRoots.flatMap(listTs)) {
-    const source = ts.createSourceFile(file, fs.readFileSync(path.join(root, file), "utf8"), ts.ScriptTarget.Latest, false)
+    const source = ts.createSourceFile(
+      file,
+      fs.readFileSync(path.join(root, file), "utf8"),
+      ts.ScriptTarget.Latest,
+      false
+    )
     for (const st of source.statements) {
       let specifier: string | undefined
       let typeOnly = false
@@ -121,14 +144,20 @@ export const cycles = (edges: ReadonlyArray<{ from: string; to: string }>): Cycl
   for (const start of [...next.keys()].sort()) {
     if (idx.has(start)) continue
     const work: Array<{ node: string; i: number }> = [{ node: start, i: 0 }]
-    idx.set(start, index); low.set(start, index++); stack.push(start); onStack.add(start)
+    idx.set(start, index)
+    low.set(start, index++)
+    stack.push(start)
+    onStack.add(start)
     while (work.length > 0) {
       const top = work[work.length - 1]
       const succ = next.get(top.node)!
       if (top.i < succ.length) {
         const w = succ[top.i++]
         if (!idx.has(w)) {
-          idx.set(w, index); low.set(w, index++); stack.push(w); onStack.add(w)
+          idx.set(w, index)
+          low.set(w, index++)
+          stack.push(w)
+          onStack.add(w)
           work.push({ node: w, i: 0 })
         } else if (onStack.has(w)) low.set(top.node, Math.min(low.get(top.node)!, idx.get(w)!))
       } else {
@@ -140,7 +169,11 @@ export const cycles = (edges: ReadonlyArray<{ from: string; to: string }>): Cycl
         if (low.get(top.node) === idx.get(top.node)) {
           const comp: string[] = []
           let w: string
-          do { w = stack.pop()!; onStack.delete(w); comp.push(w) } while (w !== top.node)
+          do {
+            w = stack.pop()!
+            onStack.delete(w)
+            comp.push(w)
+          } while (w !== top.node)
           if (comp.length > 1) components.push(comp.sort())
         }
       }
@@ -162,7 +195,11 @@ export const cycles = (edges: ReadonlyArray<{ from: string; to: string }>): Cycl
           while (loop[0] !== first) loop.unshift(prev.get(loop[0])!)
           return { size: comp.length, members: comp, path: [...loop, first] }
         }
-        if (!seen.has(w)) { seen.add(w); prev.set(w, n); queue.push(w) }
+        if (!seen.has(w)) {
+          seen.add(w)
+          prev.set(w, n)
+          queue.push(w)
+        }
       }
     }
     return { size: comp.length, members: comp, path: [first, first] }
@@ -204,7 +241,10 @@ export const checkCycles = (edges: ReadonlyArray<ImportEdge> = importEdges()): C
 }
 
 /** The cycles that fail the check. */
-export const failures = (report: CycleReport, strict = false): { files: ReadonlyArray<Cycle>; folders: ReadonlyArray<FolderCycle> } => ({
+export const failures = (
+  report: CycleReport,
+  strict = false
+): { files: ReadonlyArray<Cycle>; folders: ReadonlyArray<FolderCycle> } => ({
   files: report.files,
   folders: report.folders.filter((c) => strict || c.unknown.length > 0)
 })
@@ -215,10 +255,13 @@ if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith
   if (process.argv.includes("--json")) console.log(JSON.stringify(report))
   for (const c of report.folders) {
     console.log(`folder cycle (${c.size} folders: ${c.members.join(", ")}): ${c.path.join(" -> ")}`)
-    if (c.unknown.length === 0) console.log("  known: every edge of it is in knownFolderEdges (scripts/check-cycles.ts)")
+    if (c.unknown.length === 0)
+      console.log("  known: every edge of it is in knownFolderEdges (scripts/check-cycles.ts)")
     for (const u of c.unknown) console.log(`  new edge ${u.edge}: ${u.imports.join(", ")}`)
   }
   for (const c of report.files) console.log(`file cycle (${c.size} files): ${c.path.join(" -> ")}`)
-  console.log(`${report.folders.length} folder cycle(s) (${failed.folders.length} failing), ${report.files.length} file cycle(s)`)
+  console.log(
+    `${report.folders.length} folder cycle(s) (${failed.folders.length} failing), ${report.files.length} file cycle(s)`
+  )
   if (failed.files.length + failed.folders.length > 0) process.exit(1)
 }

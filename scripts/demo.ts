@@ -33,10 +33,14 @@ const program = Effect.gen(function* () {
   })
   yield* printSummary(summary, db)
   const w = yield* Warehouse
-  const top = yield* w.query("select company, count(*)::int as jobs, count(*) filter (where remote = 'remote')::int as remote from jobs group by 1 order by 2 desc limit 10")
+  const top = yield* w.query(
+    "select company, count(*)::int as jobs, count(*) filter (where remote = 'remote')::int as remote from jobs group by 1 order by 2 desc limit 10"
+  )
   process.stdout.write(`\njobs by company:\n${formatTable(top)}\n`)
   process.stdout.write(`\n${yield* relevanceEvalSummary(dag)}\n`)
-  process.stdout.write(`\nwarehouse: ${db}\ntry: npx jobsignal sql "select title, company, location from jobs limit 10" --db ${db}\n`)
+  process.stdout.write(
+    `\nwarehouse: ${db}\ntry: npx jobsignal sql "select title, company, location from jobs limit 10" --db ${db}\n`
+  )
   return summary
 })
 

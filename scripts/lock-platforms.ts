@@ -8,14 +8,30 @@
 import { readFileSync, writeFileSync } from "node:fs"
 
 const OS = ["darwin", "linux", "win32", "android", "freebsd", "openbsd", "openharmony", "netbsd", "sunos", "aix"]
-const CPU: Record<string, string> = { arm64: "arm64", x64: "x64", ia32: "ia32", arm: "arm", loong64: "loong64", ppc64: "ppc64", riscv64: "riscv64", s390x: "s390x" }
+const CPU: Record<string, string> = {
+  arm64: "arm64",
+  x64: "x64",
+  ia32: "ia32",
+  arm: "arm",
+  loong64: "loong64",
+  ppc64: "ppc64",
+  riscv64: "riscv64",
+  s390x: "s390x"
+}
 
 const platformOf = (name: string) => {
   const parts = name.split("/").pop()!.split("-")
   const os = parts.find((p) => OS.includes(p))
   const cpu = parts.map((p) => CPU[p]).find(Boolean)
   if (!os || !cpu) return undefined
-  const libc = os === "linux" ? (parts.some((p) => p.startsWith("musl")) ? "musl" : parts.some((p) => p.startsWith("gnu")) ? "glibc" : undefined) : undefined
+  const libc =
+    os === "linux"
+      ? parts.some((p) => p.startsWith("musl"))
+        ? "musl"
+        : parts.some((p) => p.startsWith("gnu"))
+          ? "glibc"
+          : undefined
+      : undefined
   return { os: [os], cpu: [cpu], ...(libc ? { libc: [libc] } : {}) }
 }
 
@@ -33,6 +49,8 @@ for (const [path, pkg] of Object.entries(lock.packages)) {
     added++
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b))))
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b)))
+)
 writeFileSync(file, JSON.stringify(lock, null, 2) + "\n")
 console.log(`added ${added} platform-specific optional package entries to ${file}`)

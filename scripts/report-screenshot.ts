@@ -24,7 +24,9 @@ import { renderSummary } from "../pipelines/report/summary.ts"
 import { seedSyntheticAnalytics } from "./synthetic-analytics.ts"
 import { Layer } from "effect"
 
-const { values } = parseArgs({ options: { db: { type: "string" }, since: { type: "string" }, out: { type: "string" }, chromium: { type: "string" } } })
+const { values } = parseArgs({
+  options: { db: { type: "string" }, since: { type: "string" }, out: { type: "string" }, chromium: { type: "string" } }
+})
 const browserPath = values.chromium ?? process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
 if (!existsSync(browserPath)) {
   console.error(`no Chromium at ${browserPath}: apt-get install -y chromium (or pass --chromium PATH)`)
@@ -40,7 +42,9 @@ if (!db) {
   db = join(dir, "sample.duckdb")
   const replay = await startReplayServer(sources)
   const dagFile = join(dir, "dag.yaml")
-  writeFileSync(dagFile, `version: 1
+  writeFileSync(
+    dagFile,
+    `version: 1
 budgets: { llm: { per_week_usd: 1.5 } }
 nodes:
   greenhouse:
@@ -49,24 +53,44 @@ nodes:
   dedupe:
     transform: dedupe
     needs: [greenhouse]
-`)
+`
+  )
   const layer = Layer.mergeAll(Warehouse.layer({ path: db, migrations }), Http.layer({ timeoutMs: 10_000 }))
-  await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
-    const s = yield* runDag({ dag: loadDag(dagFile, kinds), events: silentEvents })
-    yield* seedSyntheticAnalytics(s.runId)
-  }).pipe(Effect.provide(layer)))).finally(() => replay.close())
+  await Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const s = yield* runDag({ dag: loadDag(dagFile, kinds), events: silentEvents })
+        yield* seedSyntheticAnalytics(s.runId)
+      }).pipe(Effect.provide(layer))
+    )
+  ).finally(() => replay.close())
   since = values.since ?? "2026-10-25"
   console.error(`sample warehouse ${db} (recorded Greenhouse boards + SYNTHETIC scores, LLM calls, signals, DQ rows)`)
 }
 
-const data = await Effect.runPromise(Effect.scoped(readReport(since, values.db ? {} : { perWeekUsd: 1.5 }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })))))
+const data = await Effect.runPromise(
+  Effect.scoped(
+    readReport(since, values.db ? {} : { perWeekUsd: 1.5 }).pipe(
+      Effect.provide(Warehouse.layer({ path: db, migrations }))
+    )
+  )
+)
 console.log(renderSummary(data))
 const htmlFile = join(out, `jobsignal-report-${since}.html`)
 writeFileSync(htmlFile, renderReportHtml(data))
 
 const browser = await chromium.launch({
   executablePath: browserPath,
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync"
+  ]
 })
 try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } })
@@ -74,20 +98,33 @@ try {
   page.on("pageerror", (e) => errors.push(e.message))
   // Any request leaving the file would mean the report is not self-contained.
   const requests: string[] = []
-  page.on("request", (r) => { if (!r.url().startsWith("file:") && !r.url().startsWith("data:")) requests.push(r.url()) })
+  page.on("request", (r) => {
+    if (!r.url().startsWith("file:") && !r.url().startsWith("data:")) requests.push(r.url())
+  })
   await page.goto(`file://${htmlFile}`)
   await page.waitForSelector("body[data-ready=true]", { timeout: 30_000 })
-  const drawn = await page.evaluate((ids) => ids.map((id) => {
-    const el = document.getElementById(id)!
-    return { id, rendered: el.dataset.rendered === "true", canvas: el.querySelector("canvas") !== null, empty: el.classList.contains("nodata") }
-  }), Object.keys(CHARTS))
+  const drawn = await page.evaluate(
+    (ids) =>
+      ids.map((id) => {
+        const el = document.getElementById(id)!
+        return {
+          id,
+          rendered: el.dataset.rendered === "true",
+          canvas: el.querySelector("canvas") !== null,
+          empty: el.classList.contains("nodata")
+        }
+      }),
+    Object.keys(CHARTS)
+  )
   const png = join(out, "report-screenshot.png")
   await page.screenshot({ path: png, fullPage: true })
   console.log(`\n${htmlFile}\n${png}`)
-  for (const d of drawn) console.log(`  ${d.rendered && d.canvas ? "drawn" : d.empty ? "no data" : "NOT DRAWN"}  ${d.id}`)
+  for (const d of drawn)
+    console.log(`  ${d.rendered && d.canvas ? "drawn" : d.empty ? "no data" : "NOT DRAWN"}  ${d.id}`)
   if (errors.length > 0) console.log(`page errors:\n  ${errors.join("\n  ")}`)
   if (requests.length > 0) console.log(`network requests (should be none):\n  ${requests.join("\n  ")}`)
-  process.exitCode = errors.length > 0 || requests.length > 0 || drawn.some((d) => !d.empty && !(d.rendered && d.canvas)) ? 1 : 0
+  process.exitCode =
+    errors.length > 0 || requests.length > 0 || drawn.some((d) => !d.empty && !(d.rendered && d.canvas)) ? 1 : 0
 } finally {
   await browser.close()
 }

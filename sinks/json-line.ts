@@ -9,7 +9,11 @@ export const MAX_ROW_DEPTH = 64
 
 /** A row that cannot become a line; its message names the field and never prints the value. */
 export class UnserializableRow extends Error {
-  constructor(readonly field: string, readonly reason: "TooDeep" | "NotJson", detail: string) {
+  constructor(
+    readonly field: string,
+    readonly reason: "TooDeep" | "NotJson",
+    detail: string
+  ) {
     super(`field ${field}: ${detail}`)
   }
 }
@@ -26,7 +30,11 @@ const tooDeepAt = (v: unknown, limit: number, path: string): string | undefined 
     return undefined
   }
   for (const k in v) {
-    const p = tooDeepAt((v as Record<string, unknown>)[k], limit - 1, path.length > 200 ? path : `${path}.${k.slice(0, 40)}`)
+    const p = tooDeepAt(
+      (v as Record<string, unknown>)[k],
+      limit - 1,
+      path.length > 200 ? path : `${path}.${k.slice(0, 40)}`
+    )
     if (p !== undefined) return p
   }
   return undefined
@@ -46,7 +54,8 @@ const loneSurrogate = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/g
 export const toJsonLine = (r: Record<string, unknown>, onRepair?: () => void): string => {
   for (const k in r) {
     const at = tooDeepAt(r[k], MAX_ROW_DEPTH, k)
-    if (at !== undefined) throw new UnserializableRow(k, "TooDeep", `nested deeper than ${MAX_ROW_DEPTH} levels (at ${at.slice(0, 120)})`)
+    if (at !== undefined)
+      throw new UnserializableRow(k, "TooDeep", `nested deeper than ${MAX_ROW_DEPTH} levels (at ${at.slice(0, 120)})`)
   }
   let line: string
   try {
@@ -55,7 +64,11 @@ export const toJsonLine = (r: Record<string, unknown>, onRepair?: () => void): s
     try {
       line = JSON.stringify(r, bigintSafe)
     } catch (e) {
-      throw new UnserializableRow("(row)", "NotJson", `cannot be written as JSON (${e instanceof Error ? e.name : "error"})`)
+      throw new UnserializableRow(
+        "(row)",
+        "NotJson",
+        `cannot be written as JSON (${e instanceof Error ? e.name : "error"})`
+      )
     }
   }
   if (line.includes("\\ud")) {

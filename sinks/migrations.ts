@@ -209,7 +209,8 @@ export const migrationOrderProblems = (list: ReadonlyArray<Migration>): string[]
   list.forEach((m, i) => {
     if (seen.has(m.id)) problems.push(`migration id ${m.id} is listed twice`)
     seen.add(m.id)
-    if (i > 0 && list[i - 1].id > m.id) problems.push(`migration ${m.id} is listed after ${list[i - 1].id}: ids apply in sorted order`)
+    if (i > 0 && list[i - 1].id > m.id)
+      problems.push(`migration ${m.id} is listed after ${list[i - 1].id}: ids apply in sorted order`)
   })
   return problems
 }

@@ -36,10 +36,15 @@ export const columnNames = (t: Table): string[] => Object.keys(t.columns)
  */
 export const createTableSql = (t: Table): string => {
   for (const c of [...(t.primaryKey ?? []), ...Object.values(t.indexes ?? {}).flat()])
-    if (!(c in t.columns)) throw new Error(`table ${t.name}: its key or an index names column ${c}, which it does not declare`)
-  const cols = Object.entries(t.columns).filter(([, c]) => sinceOf(c) === undefined).map(([n, c]) => `${q(n)} ${typeOf(c)}`)
+    if (!(c in t.columns))
+      throw new Error(`table ${t.name}: its key or an index names column ${c}, which it does not declare`)
+  const cols = Object.entries(t.columns)
+    .filter(([, c]) => sinceOf(c) === undefined)
+    .map(([n, c]) => `${q(n)} ${typeOf(c)}`)
   if (t.primaryKey?.length) cols.push(`primary key (${t.primaryKey.map(q).join(", ")})`)
-  const indexes = Object.entries(t.indexes ?? {}).map(([name, on]) => `create index if not exists ${q(name)} on ${q(t.name)} (${on.map(q).join(", ")})`)
+  const indexes = Object.entries(t.indexes ?? {}).map(
+    ([name, on]) => `create index if not exists ${q(name)} on ${q(t.name)} (${on.map(q).join(", ")})`
+  )
   return [`create table if not exists ${q(t.name)} (${cols.join(", ")})`, ...indexes].join(";\n")
 }
 
@@ -49,8 +54,14 @@ export const addedColumnMigrations = (t: Table): Migration[] => {
   for (const [n, c] of Object.entries(t.columns)) {
     const since = sinceOf(c)
     if (since === undefined) continue
-    if (since <= t.createdBy) throw new Error(`table ${t.name}: column ${n} is added by migration ${since}, which does not sort after ${t.createdBy} that creates the table`)
-    byId.set(since, [...(byId.get(since) ?? []), `alter table ${q(t.name)} add column if not exists ${q(n)} ${typeOf(c)}`])
+    if (since <= t.createdBy)
+      throw new Error(
+        `table ${t.name}: column ${n} is added by migration ${since}, which does not sort after ${t.createdBy} that creates the table`
+      )
+    byId.set(since, [
+      ...(byId.get(since) ?? []),
+      `alter table ${q(t.name)} add column if not exists ${q(n)} ${typeOf(c)}`
+    ])
   }
   return [...byId].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, stmts]) => ({ id, sql: stmts.join(";\n") }))
 }
@@ -70,14 +81,17 @@ export const withTableMigrations = (list: ReadonlyArray<Migration>, tables: Read
   const byName = new Map<string, Table>()
   for (const t of tables) {
     const seen = byName.get(t.name)
-    if (seen !== undefined && seen !== t && JSON.stringify(seen) !== JSON.stringify(t)) throw new Error(`table ${t.name} is declared twice, differently`)
+    if (seen !== undefined && seen !== t && JSON.stringify(seen) !== JSON.stringify(t))
+      throw new Error(`table ${t.name} is declared twice, differently`)
     byName.set(t.name, t)
   }
   const out = [...list]
   for (const t of byName.values()) {
     const shared = list.find((m) => m.id === t.createdBy)
     if (shared !== undefined && !shared.sql.includes(createTableSql(t)))
-      throw new Error(`table ${t.name}: migration ${t.createdBy} is named as creating it but does not embed createTableSql(${t.name})`)
+      throw new Error(
+        `table ${t.name}: migration ${t.createdBy} is named as creating it but does not embed createTableSql(${t.name})`
+      )
     if (shared === undefined) out.push({ id: t.createdBy, sql: createTableSql(t) })
     out.push(...addedColumnMigrations(t))
   }
@@ -96,8 +110,9 @@ export const stagingEngineColumns = {
 export type StagingEngineColumn = keyof typeof stagingEngineColumns
 
 /** A staging table: the engine's columns first, then the record's. */
-export const stagingTable = <const C extends Readonly<Record<string, ColumnDecl>>>(t: Table<C>): Table<typeof stagingEngineColumns & C> =>
-  ({ ...t, columns: { ...stagingEngineColumns, ...t.columns } })
+export const stagingTable = <const C extends Readonly<Record<string, ColumnDecl>>>(
+  t: Table<C>
+): Table<typeof stagingEngineColumns & C> => ({ ...t, columns: { ...stagingEngineColumns, ...t.columns } })
 
 /** A row of `t`: every column, nothing else. */
 export type TableRow<T extends Table> = { readonly [K in keyof T["columns"]]: unknown }

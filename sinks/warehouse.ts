@@ -26,7 +26,10 @@ export interface Queries {
    * The same for many batches of rows already serialized with `toJsonLine`, all holding `columns`: a caller
    * can spread the serializing, and the table's columns are looked up once.
    */
-  readonly lineInserter: (table: string, columns: ReadonlyArray<string>) => (lines: ReadonlyArray<string>) => Effect.Effect<number, WarehouseError>
+  readonly lineInserter: (
+    table: string,
+    columns: ReadonlyArray<string>
+  ) => (lines: ReadonlyArray<string>) => Effect.Effect<number, WarehouseError>
 }
 
 export interface WarehouseService extends Queries {
@@ -46,22 +49,33 @@ export { toJsonLine, UnserializableRow, MAX_ROW_DEPTH } from "./json-line.ts"
 const shortSql = (sql: string) => sql.replace(/\s+/g, " ").trim().slice(0, 160)
 
 const columnTypes = (conn: DuckDBConnection, table: string) =>
-  conn.runAndReadAll(
-    "select column_name, data_type from information_schema.columns where table_name = $1 order by ordinal_position",
-    [table]
-  ).then((r) => r.getRowObjectsJson() as Array<{ column_name: string; data_type: string }>)
+  conn
+    .runAndReadAll(
+      "select column_name, data_type from information_schema.columns where table_name = $1 order by ordinal_position",
+      [table]
+    )
+    .then((r) => r.getRowObjectsJson() as Array<{ column_name: string; data_type: string }>)
 
-const makeQueries = (conn: DuckDBConnection, lock: <A, E, R>(e: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>): Queries => {
+const makeQueries = (
+  conn: DuckDBConnection,
+  lock: <A, E, R>(e: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+): Queries => {
   const query = <T = Row>(sql: string, params: ReadonlyArray<unknown> = []) =>
-    lock(Effect.tryPromise({
-      try: async () => (await conn.runAndReadAll(sql, params as never)).getRowObjectsJson() as T[],
-      catch: (e) => new WarehouseError({ message: (e as Error).message, sql: shortSql(sql) })
-    }))
+    lock(
+      Effect.tryPromise({
+        try: async () => (await conn.runAndReadAll(sql, params as never)).getRowObjectsJson() as T[],
+        catch: (e) => new WarehouseError({ message: (e as Error).message, sql: shortSql(sql) })
+      })
+    )
   const exec = (sql: string, params: ReadonlyArray<unknown> = []) =>
-    lock(Effect.tryPromise({
-      try: async () => { await conn.run(sql, params as never) },
-      catch: (e) => new WarehouseError({ message: (e as Error).message, sql: shortSql(sql) })
-    }))
+    lock(
+      Effect.tryPromise({
+        try: async () => {
+          await conn.run(sql, params as never)
+        },
+        catch: (e) => new WarehouseError({ message: (e as Error).message, sql: shortSql(sql) })
+      })
+    )
   const lineInserter = (table: string, columns: ReadonlyArray<string>) => {
     // The column list and types, looked up at the first insert and kept: a source node inserts a batch
     // every hundred rows, and each lookup would hold the lock for a catalog query.
@@ -77,33 +91,41 @@ const makeQueries = (conn: DuckDBConnection, lock: <A, E, R>(e: Effect.Effect<A,
                 await writeFile(file, lines.join("\n"))
                 return file
               },
-              catch: (e) => new WarehouseError({ message: `insert into ${table}: cannot write its NDJSON file: ${(e as Error).message}` })
+              catch: (e) =>
+                new WarehouseError({
+                  message: `insert into ${table}: cannot write its NDJSON file: ${(e as Error).message}`
+                })
             }),
             (file) =>
-              lock(Effect.tryPromise({
-                try: async () => {
-                  if (!columnSpec) {
-                    const types = await columnTypes(conn, table)
-                    if (types.length === 0) throw new Error(`table ${table} does not exist`)
-                    // A column the caller writes and the table lacks would be dropped by the select below:
-                    // that is a missing migration, and its data would be lost without a word.
-                    const missing = columns.filter((c) => !types.some((t) => t.column_name === c))
-                    if (missing.length > 0) throw new Error(`table ${table} has no column ${missing.map((c) => `"${c}"`).join(", ")} (add a migration)`)
-                    const present = types.filter((t) => columns.includes(t.column_name))
-                    columnSpec = {
-                      names: present.map((t) => `"${t.column_name}"`).join(", "),
-                      types: present.map((t) => `'${t.column_name}': '${t.data_type.replace(/'/g, "''")}'`).join(", ")
+              lock(
+                Effect.tryPromise({
+                  try: async () => {
+                    if (!columnSpec) {
+                      const types = await columnTypes(conn, table)
+                      if (types.length === 0) throw new Error(`table ${table} does not exist`)
+                      // A column the caller writes and the table lacks would be dropped by the select below:
+                      // that is a missing migration, and its data would be lost without a word.
+                      const missing = columns.filter((c) => !types.some((t) => t.column_name === c))
+                      if (missing.length > 0)
+                        throw new Error(
+                          `table ${table} has no column ${missing.map((c) => `"${c}"`).join(", ")} (add a migration)`
+                        )
+                      const present = types.filter((t) => columns.includes(t.column_name))
+                      columnSpec = {
+                        names: present.map((t) => `"${t.column_name}"`).join(", "),
+                        types: present.map((t) => `'${t.column_name}': '${t.data_type.replace(/'/g, "''")}'`).join(", ")
+                      }
                     }
-                  }
-                  const { names, types } = columnSpec
-                  await conn.run(
-                    `insert into "${table}" (${names}) select ${names} from read_json('${file}', format = 'newline_delimited', columns = {${types}}, maximum_object_size = 67108864)`
-                  )
-                  killPoint(`insert:${table}`)
-                  return lines.length
-                },
-                catch: (e) => new WarehouseError({ message: `insert into ${table}: ${(e as Error).message}` })
-              })),
+                    const { names, types } = columnSpec
+                    await conn.run(
+                      `insert into "${table}" (${names}) select ${names} from read_json('${file}', format = 'newline_delimited', columns = {${types}}, maximum_object_size = 67108864)`
+                    )
+                    killPoint(`insert:${table}`)
+                    return lines.length
+                  },
+                  catch: (e) => new WarehouseError({ message: `insert into ${table}: ${(e as Error).message}` })
+                })
+              ),
             (file) => Effect.sync(() => rmSync(file, { force: true }))
           )
   }
@@ -111,7 +133,10 @@ const makeQueries = (conn: DuckDBConnection, lock: <A, E, R>(e: Effect.Effect<A,
     rows.length === 0
       ? Effect.succeed(0)
       : Effect.flatMap(
-          Effect.try({ try: () => rows.map((r) => toJsonLine(r)), catch: (e) => new WarehouseError({ message: `insert into ${table}: ${(e as Error).message}` }) }),
+          Effect.try({
+            try: () => rows.map((r) => toJsonLine(r)),
+            catch: (e) => new WarehouseError({ message: `insert into ${table}: ${(e as Error).message}` })
+          }),
           lineInserter(table, Object.keys(rows[0]))
         )
   return { query, exec, insertRows, lineInserter }
@@ -127,8 +152,16 @@ const openWarehouse = (config: { path: string; migrations: ReadonlyArray<Migrati
     const conn = yield* Effect.promise(() => instance.connect())
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
-        try { conn.closeSync() } catch { /* already closed */ }
-        try { instance.closeSync() } catch { /* already closed */ }
+        try {
+          conn.closeSync()
+        } catch {
+          /* already closed */
+        }
+        try {
+          instance.closeSync()
+        } catch {
+          /* already closed */
+        }
       })
     )
     // One connection, one statement at a time: DuckDB transactions are per connection, so a
@@ -142,7 +175,11 @@ const openWarehouse = (config: { path: string; migrations: ReadonlyArray<Migrati
         Effect.acquireUseRelease(
           inner.exec("begin transaction"),
           () => f(inner),
-          (_, exit) => (exit._tag === "Success" ? Effect.sync(() => killPoint("tx_commit")).pipe(Effect.zipRight(inner.exec("commit"))) : inner.exec("rollback")).pipe(Effect.orDie)
+          (_, exit) =>
+            (exit._tag === "Success"
+              ? Effect.sync(() => killPoint("tx_commit")).pipe(Effect.zipRight(inner.exec("commit")))
+              : inner.exec("rollback")
+            ).pipe(Effect.orDie)
         )
       )
     const service: WarehouseService = { path: config.path, ...outer, transaction }
@@ -153,13 +190,19 @@ const openWarehouse = (config: { path: string; migrations: ReadonlyArray<Migrati
 /** Applies, in order, the migrations this warehouse has not seen; each in its own transaction. */
 export const migrate = (w: WarehouseService, list: ReadonlyArray<Migration>) =>
   Effect.gen(function* () {
-    yield* w.exec("create table if not exists schema_migrations (id varchar primary key, applied_at timestamptz default now())")
+    yield* w.exec(
+      "create table if not exists schema_migrations (id varchar primary key, applied_at timestamptz default now())"
+    )
     const done = new Set((yield* w.query<{ id: string }>("select id from schema_migrations")).map((r) => r.id))
     for (const m of list) {
       if (done.has(m.id)) continue
       yield* w.transaction((tx) =>
         Effect.gen(function* () {
-          for (const stmt of m.sql.split(/;\s*\n/).map((s) => s.trim()).filter(Boolean)) yield* tx.exec(stmt)
+          for (const stmt of m.sql
+            .split(/;\s*\n/)
+            .map((s) => s.trim())
+            .filter(Boolean))
+            yield* tx.exec(stmt)
           yield* tx.exec("insert into schema_migrations (id) values ($1)", [m.id])
         })
       )

@@ -15,13 +15,17 @@ export interface BoardUnit extends SourceUnit {
  * `with.boards`. A missing or invalid universe file stops the node: fetching nothing silently
  * would look like a board with no jobs.
  */
-export const universeTargets = (provider: AtsProvider, ctx: SourceContext): Effect.Effect<ReadonlyArray<Target>, Fatal> =>
+export const universeTargets = (
+  provider: AtsProvider,
+  ctx: SourceContext
+): Effect.Effect<ReadonlyArray<Target>, Fatal> =>
   Effect.try({
     try: () => ctx.targets().filter((t) => t.ats === provider && t.board != null),
     catch: (e) =>
       new Fatal({
         reason: "Config",
-        message: `${ctx.node}: no with.boards given, and the target universe could not be read (${e instanceof Error ? e.message : String(e)}). ` +
+        message:
+          `${ctx.node}: no with.boards given, and the target universe could not be read (${e instanceof Error ? e.message : String(e)}). ` +
           `Give with.boards, or create the file dag.yaml's targets: names (default targets/companies.yaml).`
       })
   })
@@ -46,9 +50,15 @@ export const tokenBoards = (
     }
     for (const t of yield* universeTargets(provider, ctx)) {
       if (typeof t.board !== "string")
-        return yield* Effect.fail(new Fatal({ reason: "Config", message: `targets: ${t.name} (${provider}) has a {tenant, site, instance} board; ${provider} boards are plain tokens` }))
+        return yield* Effect.fail(
+          new Fatal({
+            reason: "Config",
+            message: `targets: ${t.name} (${provider}) has a {tenant, site, instance} board; ${provider} boards are plain tokens`
+          })
+        )
       add(t.board, t.name, t.domain ?? null)
     }
-    if (out.length === 0) yield* ctx.log(`${ctx.node}: the target universe lists no ${provider} boards; nothing to fetch`)
+    if (out.length === 0)
+      yield* ctx.log(`${ctx.node}: the target universe lists no ${provider} boards; nothing to fetch`)
     return out
   })

@@ -8,7 +8,8 @@ const label = (item: unknown, index: number) => {
     const o = item as Record<string, unknown>
     const name = o.title ?? o.name ?? o.text ?? o.id
     // Only a string or number is printed: String() of a hostile 100k-deep array overflows the stack.
-    if (typeof name === "string" || typeof name === "number") return `record #${index} (${JSON.stringify(String(name).slice(0, 60))})`
+    if (typeof name === "string" || typeof name === "number")
+      return `record #${index} (${JSON.stringify(String(name).slice(0, 60))})`
   }
   return `record #${index}`
 }
@@ -44,11 +45,13 @@ export const decodeEach = <A, I>(
       const r = decode(items[i])
       if (Either.isRight(r)) out.push(r.right)
       else
-        skips.push(new Skippable({
-          reason: "InvalidRecord",
-          unit,
-          message: `${unit}: ${label(items[i], i)} skipped: ${describeParseError(r.left)}`
-        }))
+        skips.push(
+          new Skippable({
+            reason: "InvalidRecord",
+            unit,
+            message: `${unit}: ${label(items[i], i)} skipped: ${describeParseError(r.left)}`
+          })
+        )
     }
     return skips.length === 0 ? Effect.succeed(out) : Effect.as(Effect.forEach(skips, ctx.skip, { discard: true }), out)
   })

@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { Fatal, Skippable, type SourceError } from "../core/errors.ts"
+import { type Fatal, Skippable, type SourceError } from "../core/errors.ts"
 import type { SourceContext } from "./source.ts"
 
 /**
@@ -17,10 +17,14 @@ export const detailOrNull = <A, R>(
     Effect.catchAll((e) =>
       e._tag === "Fatal"
         ? Effect.fail(e)
-        : ctx.skip(new Skippable({
-            reason: e._tag === "Skippable" ? e.reason : "Exhausted",
-            unit,
-            message: `${label}: detail unavailable, posting kept without it: ${e.message}`
-          })).pipe(Effect.as(null))
+        : ctx
+            .skip(
+              new Skippable({
+                reason: e._tag === "Skippable" ? e.reason : "Exhausted",
+                unit,
+                message: `${label}: detail unavailable, posting kept without it: ${e.message}`
+              })
+            )
+            .pipe(Effect.as(null))
     )
   )

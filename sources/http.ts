@@ -1,6 +1,14 @@
 import { Clock, Context, Duration, Effect, Either, FiberRef, Layer, ParseResult, Random, Schema } from "effect"
 import { Fatal, Retriable, Skippable } from "../core/errors.ts"
-import { BadEncoding, type BodyLimits, BodyTooLarge, defaultBodyLimits, RedirectRefused, type ResponseHeaders, send } from "./transport.ts"
+import {
+  BadEncoding,
+  type BodyLimits,
+  BodyTooLarge,
+  defaultBodyLimits,
+  RedirectRefused,
+  type ResponseHeaders,
+  send
+} from "./transport.ts"
 
 /**
  * A per-company host (a Workday tenant) under `with.base_url` (a proxy or the replay server):
@@ -78,7 +86,13 @@ const MB = 1024 * 1024
 /** The policy of a source node from its declared limits and its `with.` options. */
 export const sourcePolicy = (
   src: { readonly kind: string; readonly hostLimits?: HostLimits },
-  opts: { concurrency?: number; per_second?: number; max_body_mb?: number; max_decoded_mb?: number; max_retry_after_s?: number }
+  opts: {
+    concurrency?: number
+    per_second?: number
+    max_body_mb?: number
+    max_decoded_mb?: number
+    max_retry_after_s?: number
+  }
 ): RequestPolicy => ({
   source: src.kind,
   declared: src.hostLimits,
@@ -112,13 +126,15 @@ export interface HttpStats {
  * The connector base every HTTP source uses: per-host concurrency and rate limits, timeouts,
  * `Retry-After`, and status codes turned into errors named by what to do about them.
  */
-export class Http extends Context.Tag("jobsignal/Http")<Http, {
-  readonly request: (req: HttpRequest) => Effect.Effect<HttpResponse, Retriable | Skippable | Fatal>
-  readonly setHostLimits: (host: string, limits: HostLimits) => void
-  readonly stats: HttpStats
-}>() {
-  static layer = (config: HttpConfig = {}) =>
-    Layer.sync(Http, () => makeHttp(config))
+export class Http extends Context.Tag("jobsignal/Http")<
+  Http,
+  {
+    readonly request: (req: HttpRequest) => Effect.Effect<HttpResponse, Retriable | Skippable | Fatal>
+    readonly setHostLimits: (host: string, limits: HostLimits) => void
+    readonly stats: HttpStats
+  }
+>() {
+  static layer = (config: HttpConfig = {}) => Layer.sync(Http, () => makeHttp(config))
 }
 
 export interface HttpConfig {
@@ -167,7 +183,10 @@ const TIMED_OUT = Symbol("timed out")
 const transportError = (req: HttpRequest, e: unknown, timeoutMs: number) =>
   e === TIMED_OUT
     ? new Retriable({ reason: "Timeout", message: `${where(req)} timed out after ${timeoutMs} ms` })
-    : new Retriable({ reason: "Transport", message: `${where(req)} failed: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}` })
+    : new Retriable({
+        reason: "Transport",
+        message: `${where(req)} failed: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`
+      })
 
 /** The source's name before a message, unless the unit's own label already starts with it. */
 const sourcePrefix = (req: HttpRequest, policy: RequestPolicy | null) =>
@@ -182,8 +201,16 @@ const refusal = (req: HttpRequest, e: BodyTooLarge | RedirectRefused | BadEncodi
         message: `${sourcePrefix(req, policy)}${where(req)}: ${e.message}; raise with.${e.which === "body" ? "max_body_mb" : "max_decoded_mb"} if the source is really that big`
       })
     : e instanceof RedirectRefused
-      ? new Skippable({ reason: "BadRedirect", unit: req.unit, message: `${sourcePrefix(req, policy)}${where(req)}: ${e.message}` })
-      : new Skippable({ reason: "BadBody", unit: req.unit, message: `${sourcePrefix(req, policy)}${where(req)}: ${e.message}` })
+      ? new Skippable({
+          reason: "BadRedirect",
+          unit: req.unit,
+          message: `${sourcePrefix(req, policy)}${where(req)}: ${e.message}`
+        })
+      : new Skippable({
+          reason: "BadBody",
+          unit: req.unit,
+          message: `${sourcePrefix(req, policy)}${where(req)}: ${e.message}`
+        })
 
 interface Gate {
   readonly sem: Effect.Semaphore
@@ -199,7 +226,8 @@ const makeHttp = (config: HttpConfig) => {
   const userAgent = config.userAgent ?? "jobsignal/0.1 (+https://github.com/jobsignal)"
 
   const limitsOf = (p: RequestPolicy): HostLimits => ({
-    concurrency: p.override?.concurrency ?? Math.min(p.declared?.concurrency ?? defaults.concurrency, defaults.concurrency),
+    concurrency:
+      p.override?.concurrency ?? Math.min(p.declared?.concurrency ?? defaults.concurrency, defaults.concurrency),
     perSecond: p.override?.perSecond ?? p.declared?.perSecond ?? defaults.perSecond
   })
 
@@ -252,7 +280,11 @@ const makeHttp = (config: HttpConfig) => {
     Effect.async<HttpResponse, Retriable | Skippable | Fatal>((resume) => {
       stats.requests++
       if (counter) counter.n++
-      const headers: Record<string, string> = { "user-agent": userAgent, accept: "application/json, text/html;q=0.9, */*;q=0.8", ...req.headers }
+      const headers: Record<string, string> = {
+        "user-agent": userAgent,
+        accept: "application/json, text/html;q=0.9, */*;q=0.8",
+        ...req.headers
+      }
       let body: string | undefined
       if (req.body !== undefined) {
         body = typeof req.body === "string" ? req.body : JSON.stringify(req.body)
@@ -263,20 +295,32 @@ const makeHttp = (config: HttpConfig) => {
       const timer = setTimeout(() => ctrl.abort(TIMED_OUT), Math.min(timeoutMs, 2_147_483_647))
       const limits: BodyLimits = {
         maxBodyBytes: policy?.body?.maxBodyBytes ?? config.body?.maxBodyBytes ?? defaultBodyLimits.maxBodyBytes,
-        maxDecodedBytes: policy?.body?.maxDecodedBytes ?? config.body?.maxDecodedBytes ?? defaultBodyLimits.maxDecodedBytes
+        maxDecodedBytes:
+          policy?.body?.maxDecodedBytes ?? config.body?.maxDecodedBytes ?? defaultBodyLimits.maxDecodedBytes
       }
       send(req.url, { method: req.method ?? "GET", headers, body, signal: ctrl.signal, limits }).then(
         (r) => {
           clearTimeout(timer)
-          const res: HttpResponse = { status: r.status, headers: r.headers, text: utf8.decode(r.bytes), url: r.url, bytes: r.bytes }
+          const res: HttpResponse = {
+            status: r.status,
+            headers: r.headers,
+            text: utf8.decode(r.bytes),
+            url: r.url,
+            bytes: r.bytes
+          }
           const err = classifyStatus(req, res, Date.now())
           resume(err ? Effect.fail(countError(err)) : Effect.succeed(res))
         },
         (e) => {
           clearTimeout(timer)
           const timedOut = ctrl.signal.aborted && ctrl.signal.reason === TIMED_OUT
-          const refused = !timedOut && (e instanceof BodyTooLarge || e instanceof RedirectRefused || e instanceof BadEncoding)
-          resume(Effect.fail(countError(refused ? refusal(req, e, policy) : transportError(req, timedOut ? TIMED_OUT : e, timeoutMs))))
+          const refused =
+            !timedOut && (e instanceof BodyTooLarge || e instanceof RedirectRefused || e instanceof BadEncoding)
+          resume(
+            Effect.fail(
+              countError(refused ? refusal(req, e, policy) : transportError(req, timedOut ? TIMED_OUT : e, timeoutMs))
+            )
+          )
         }
       )
       return Effect.sync(() => {
@@ -288,7 +332,9 @@ const makeHttp = (config: HttpConfig) => {
   // Requests are spaced by 1/perSecond per host: each reserves the next slot, then waits for it.
   const paced = (g: Gate, req: HttpRequest, policy: RequestPolicy | null) => {
     const perSecond = g.limits.perSecond
-    const go = Effect.withFiberRuntime<HttpResponse, Retriable | Skippable | Fatal>((fiber) => exchange(req, fiber.getFiberRef(requestCounter), policy))
+    const go = Effect.withFiberRuntime<HttpResponse, Retriable | Skippable | Fatal>((fiber) =>
+      exchange(req, fiber.getFiberRef(requestCounter), policy)
+    )
     if (!perSecond) return go
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const at = Math.max(now, g.nextAt)
@@ -308,11 +354,20 @@ const makeHttp = (config: HttpConfig) => {
     request: (req: HttpRequest) =>
       FiberRef.getWith(requestPolicy, (policy) => {
         const retry = req.retry ?? config.retry ?? defaultRetry
-        const maxRetryAfterMs = policy?.maxRetryAfterMs ?? retry.maxRetryAfterMs ?? config.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
-        return withRetry(once(req, policy), { ...retry, maxRetryAfterMs }, () => { stats.retries++ }).pipe(
+        const maxRetryAfterMs =
+          policy?.maxRetryAfterMs ?? retry.maxRetryAfterMs ?? config.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS
+        return withRetry(once(req, policy), { ...retry, maxRetryAfterMs }, () => {
+          stats.retries++
+        }).pipe(
           Effect.mapError((e) =>
             e._tag === "Skippable" && e.reason === "Exhausted" && e.unit === undefined
-              ? countError(new Skippable({ reason: e.reason, unit: req.unit, message: `${sourcePrefix(req, policy)}${e.message}` }))
+              ? countError(
+                  new Skippable({
+                    reason: e.reason,
+                    unit: req.unit,
+                    message: `${sourcePrefix(req, policy)}${e.message}`
+                  })
+                )
               : e
           )
         )
@@ -358,10 +413,12 @@ export const withRetry = <A, E extends { readonly _tag: string }, R>(
           const r = e as unknown as Retriable
           const cap = policy.maxRetryAfterMs
           if (cap !== undefined && r.retryAfterMs !== undefined && r.retryAfterMs > cap)
-            return Effect.fail(new Skippable({
-              reason: "Exhausted",
-              message: `${r.message}; it asked to wait ${Math.round(r.retryAfterMs / 1000)} s (Retry-After), over the ${Math.round(cap / 1000)} s cap (with.max_retry_after_s): gave up`
-            }))
+            return Effect.fail(
+              new Skippable({
+                reason: "Exhausted",
+                message: `${r.message}; it asked to wait ${Math.round(r.retryAfterMs / 1000)} s (Retry-After), over the ${Math.round(cap / 1000)} s cap (with.max_retry_after_s): gave up`
+              })
+            )
           if (attempt >= policy.times) return Effect.fail(e)
           return Effect.flatMap(Random.next, (jitter) => {
             const delay = backoffMs(policy, attempt, r.retryAfterMs, jitter)
@@ -397,21 +454,32 @@ const decoders = new WeakMap<object, (u: unknown) => Either.Either<unknown, Pars
 export const decoderFor = <A, I>(schema: Schema.Schema<A, I>) => {
   let d = decoders.get(schema)
   if (!d) {
-    d = Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" }) as (u: unknown) => Either.Either<unknown, ParseResult.ParseError>
+    d = Schema.decodeUnknownEither(schema, { onExcessProperty: "ignore" }) as (
+      u: unknown
+    ) => Either.Either<unknown, ParseResult.ParseError>
     decoders.set(schema, d)
   }
   return d as (u: unknown) => Either.Either<A, ParseResult.ParseError>
 }
 
 /** GET/POST and decode with a schema: a body of the wrong shape is skippable, named by unit and field. */
-export const fetchJson = <A, I>(req: HttpRequest, schema: Schema.Schema<A, I>): Effect.Effect<A, Retriable | Skippable | Fatal, Http> =>
+export const fetchJson = <A, I>(
+  req: HttpRequest,
+  schema: Schema.Schema<A, I>
+): Effect.Effect<A, Retriable | Skippable | Fatal, Http> =>
   Effect.flatMap(Http, (http) =>
     Effect.flatMap(http.request(req), (res) =>
       Effect.flatMap(parseJson(req, res), (json) => {
         const r = decoderFor(schema)(json)
         return Either.isRight(r)
           ? Effect.succeed(r.right)
-          : Effect.fail(new Skippable({ reason: "BadBody", unit: req.unit, message: `${where(req)}: unexpected response shape: ${ParseResult.TreeFormatter.formatErrorSync(r.left)}` }))
+          : Effect.fail(
+              new Skippable({
+                reason: "BadBody",
+                unit: req.unit,
+                message: `${where(req)}: unexpected response shape: ${ParseResult.TreeFormatter.formatErrorSync(r.left)}`
+              })
+            )
       })
     )
   )

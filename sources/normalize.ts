@@ -18,10 +18,20 @@ export const salaryPeriod = (interval: string | null | undefined): Period | null
 }
 
 /** Salary fields, or nothing when the source gave neither bound (never a 0 standing in for "unknown"). */
-export const salary = (min: number | null | undefined, max: number | null | undefined, currency: string | null | undefined, interval: string | null | undefined) =>
+export const salary = (
+  min: number | null | undefined,
+  max: number | null | undefined,
+  currency: string | null | undefined,
+  interval: string | null | undefined
+) =>
   min == null && max == null
     ? {}
-    : { salary_min: min ?? null, salary_max: max ?? null, salary_currency: currency ? currency.toUpperCase() : null, salary_period: salaryPeriod(interval) }
+    : {
+        salary_min: min ?? null,
+        salary_max: max ?? null,
+        salary_currency: currency ? currency.toUpperCase() : null,
+        salary_period: salaryPeriod(interval)
+      }
 
 /**
  * Employment type in one vocabulary: full_time, part_time, contract, internship, temporary,
@@ -39,7 +49,10 @@ export const employmentType = (label: string | null | undefined): string | null 
 }
 
 /** A workplace field (Lever "onsite", Ashby "OnSite", Workday "Flex") to our remote mode, falling back to free text. */
-export const remoteMode = (workplace: string | null | undefined, ...texts: ReadonlyArray<string | null | undefined>): Posting["remote"] => {
+export const remoteMode = (
+  workplace: string | null | undefined,
+  ...texts: ReadonlyArray<string | null | undefined>
+): Posting["remote"] => {
   const s = (workplace ?? "").toLowerCase().replace(/[\s_-]/g, "")
   if (s === "remote" || s === "fullyremote") return "remote"
   if (s === "hybrid" || s === "flex" || s === "flexible") return "hybrid"
@@ -49,7 +62,10 @@ export const remoteMode = (workplace: string | null | undefined, ...texts: Reado
 
 /** Location parts joined, empties dropped; null when nothing is left. */
 export const joinLocation = (...parts: ReadonlyArray<string | null | undefined>): string | null => {
-  const s = parts.map((p) => (p ?? "").trim()).filter(Boolean).join(", ")
+  const s = parts
+    .map((p) => (p ?? "").trim())
+    .filter(Boolean)
+    .join(", ")
   return s.length > 0 ? s : null
 }
 

@@ -12,7 +12,12 @@ export interface Page<A> {
   readonly firstKey?: string | null
 }
 
-interface State { readonly offset: number; readonly page: number; readonly total: number | null; readonly firstKey: string | null }
+interface State {
+  readonly offset: number
+  readonly page: number
+  readonly total: number | null
+  readonly firstKey: string | null
+}
 
 /**
  * Offset/limit paging (Lever skip/limit, SmartRecruiters offset/limit, Workday offset/limit):
@@ -34,18 +39,35 @@ export const offsetPaged = <A, E, R>(args: {
     Effect.gen(function* () {
       const p = yield* args.fetchPage(s.offset)
       if (s.page > 0 && p.firstKey != null && p.firstKey === s.firstKey) {
-        yield* args.ctx.skip(new Skippable({ reason: "Exhausted", unit: args.unit, message: `${args.unit}: page at offset ${s.offset} repeats the previous page (offset ignored by the server?); paging stopped` }))
+        yield* args.ctx.skip(
+          new Skippable({
+            reason: "Exhausted",
+            unit: args.unit,
+            message: `${args.unit}: page at offset ${s.offset} repeats the previous page (offset ignored by the server?); paging stopped`
+          })
+        )
         return [Chunk.empty<A>(), Option.none<State>()] as const
       }
       const total = s.total ?? (p.total != null && p.total > 0 ? p.total : null)
       const next = s.offset + p.served
       let more = p.served > 0 && p.served >= args.pageSize && (total == null || next < total)
       if (more && s.page + 1 >= args.maxPages) {
-        yield* args.ctx.skip(new Skippable({ reason: "Exhausted", unit: args.unit, message: `${args.unit}: stopped after ${args.maxPages} pages (${next} records${total != null ? ` of ${total}` : ""}); raise max_pages to read further` }))
+        yield* args.ctx.skip(
+          new Skippable({
+            reason: "Exhausted",
+            unit: args.unit,
+            message: `${args.unit}: stopped after ${args.maxPages} pages (${next} records${total != null ? ` of ${total}` : ""}); raise max_pages to read further`
+          })
+        )
         more = false
       }
       const chunk = Chunk.fromIterable(p.items)
-      return [chunk, more ? Option.some<State>({ offset: next, page: s.page + 1, total, firstKey: p.firstKey ?? null }) : Option.none<State>()] as const
+      return [
+        chunk,
+        more
+          ? Option.some<State>({ offset: next, page: s.page + 1, total, firstKey: p.firstKey ?? null })
+          : Option.none<State>()
+      ] as const
     })
   return Effect.map(step({ offset: 0, page: 0, total: null, firstKey: null }), ([chunk, next]) =>
     Option.isNone(next)

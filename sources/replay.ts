@@ -34,7 +34,13 @@ export interface ReplayServer {
 }
 
 const guessType = (file: string) =>
-  file.endsWith(".json") ? "application/json" : file.endsWith(".html") ? "text/html; charset=utf-8" : file.match(/\.(xml|atom|rss)$/) ? "application/xml" : "text/plain"
+  file.endsWith(".json")
+    ? "application/json"
+    : file.endsWith(".html")
+      ? "text/html; charset=utf-8"
+      : file.match(/\.(xml|atom|rss)$/)
+        ? "application/xml"
+        : "text/plain"
 
 const matches = (route: FixtureRoute, method: string, url: URL, kindPath: string) =>
   (route.method ?? "GET") === method &&
@@ -79,7 +85,7 @@ export const startReplayServer = async (
     const chunks: Buffer[] = []
     for await (const c of req) chunks.push(c as Buffer)
     const body = Buffer.concat(chunks).toString("utf8")
-    const url = new URL(marked ? marked[2] ?? "/" : req.url ?? "/", "http://replay")
+    const url = new URL(marked ? (marked[2] ?? "/") : (req.url ?? "/"), "http://replay")
     const method = req.method ?? "GET"
     requests.push({ method, path: url.pathname + url.search, at: Date.now(), ...(host ? { host } : {}) })
     if (latency > 0) await new Promise((r) => setTimeout(r, latency))
@@ -93,7 +99,9 @@ export const startReplayServer = async (
       res.writeHead(r.status, { "content-type": "application/json", ...r.headers })
       if (r.hostile === "endless") {
         const chunk = Buffer.alloc(64 * 1024, r.body ?? " ")
-        const more = () => { while (!res.destroyed && res.write(chunk)); }
+        const more = () => {
+          while (!res.destroyed && res.write(chunk));
+        }
         res.on("drain", more)
         return more()
       }
@@ -102,8 +110,9 @@ export const startReplayServer = async (
 
     const [, kind, ...rest] = url.pathname.split("/")
     const kindPath = "/" + rest.join("/")
-    const route = (routes.get(kind) ?? []).find((r) => matches(r, method, url, kindPath))
-      ?? (routes.get(kind) ?? []).find((r) => r.handler && (r.method ?? "GET") === method && kindPath.startsWith(r.path))
+    const route =
+      (routes.get(kind) ?? []).find((r) => matches(r, method, url, kindPath)) ??
+      (routes.get(kind) ?? []).find((r) => r.handler && (r.method ?? "GET") === method && kindPath.startsWith(r.path))
     if (!route) {
       res.writeHead(404, { "content-type": "application/json" })
       return void res.end(JSON.stringify({ error: "no recorded response", path: url.pathname }))
@@ -138,7 +147,9 @@ export const startReplayServer = async (
     script: (prefix, responses) => scripts.push({ prefix, queue: [...responses] }),
     requests,
     maxInFlight: () => Object.fromEntries(maxInFlight),
-    setLatency: (ms) => { latency = ms },
+    setLatency: (ms) => {
+      latency = ms
+    },
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections()

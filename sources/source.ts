@@ -54,7 +54,10 @@ export interface FixtureRoute {
   readonly status?: number
   readonly contentType?: string
   /** For responses a file alone cannot give (pages past the end, bodies out of a VCR cassette). */
-  readonly handler?: (req: { url: URL; body: string }) => { status?: number; body: string; contentType?: string } | undefined
+  readonly handler?: (req: {
+    url: URL
+    body: string
+  }) => { status?: number; body: string; contentType?: string } | undefined
 }
 
 /**
@@ -67,11 +70,15 @@ export type UnitRecords<Rec> =
   | Effect.Effect<ReadonlyArray<Rec> | Stream.Stream<Rec, SourceError, Http>, SourceError, Http>
 
 /** The records of an Effect-form unit: an array, or the Stream the rest of it comes in. */
-export const isRecordArray = <Rec>(r: ReadonlyArray<Rec> | Stream.Stream<Rec, SourceError, Http>): r is ReadonlyArray<Rec> => Array.isArray(r)
+export const isRecordArray = <Rec>(
+  r: ReadonlyArray<Rec> | Stream.Stream<Rec, SourceError, Http>
+): r is ReadonlyArray<Rec> => Array.isArray(r)
 
 /** A unit's records as a Stream, whichever form the source gave them in. */
 export const unitStream = <Rec>(records: UnitRecords<Rec>): Stream.Stream<Rec, SourceError, Http> =>
-  Effect.isEffect(records) ? Stream.unwrap(Effect.map(records, (r) => (isRecordArray(r) ? Stream.fromIterable(r) : r))) : records
+  Effect.isEffect(records)
+    ? Stream.unwrap(Effect.map(records, (r) => (isRecordArray(r) ? Stream.fromIterable(r) : r)))
+    : records
 
 /**
  * A source connector: what it takes (options schema), how its work splits (units), how one unit

@@ -1,7 +1,26 @@
 import { decodeHTML } from "entities"
 import { Parser } from "htmlparser2"
 
-const BLOCK = new Set(["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section", "article", "blockquote", "pre"])
+const BLOCK = new Set([
+  "p",
+  "div",
+  "br",
+  "li",
+  "ul",
+  "ol",
+  "h1",
+  "h2",
+  "h3",
+  "h4",
+  "h5",
+  "h6",
+  "tr",
+  "table",
+  "section",
+  "article",
+  "blockquote",
+  "pre"
+])
 const TAG_NAME = /\/?(\w+)/y
 /** Markup the one-scan fast path cannot read right; any of it sends the whole string to the parser. */
 const TABLE = new Set(["table", "tr", "td", "th", "thead", "tbody", "tfoot", "caption"])
@@ -42,15 +61,27 @@ const stripTags = (s: string): string | undefined => {
     const c = s.charCodeAt(lt + 1)
     const closing = c === 47 // "/"
     // A tag or comment cut off by the end of the text ("…</p", "<!-- …") is the parser's to drop; a lone "<" is text.
-    if (gt === -1) { if (isAsciiLetter(c) || closing || c === 33) return undefined; break }
-    if (!(isAsciiLetter(c) || (closing && isAsciiLetter(s.charCodeAt(lt + 2))) || (c === 33 /* ! */ && !s.startsWith("--", lt + 2)))) return undefined
+    if (gt === -1) {
+      if (isAsciiLetter(c) || closing || c === 33) return undefined
+      break
+    }
+    if (
+      !(
+        isAsciiLetter(c) ||
+        (closing && isAsciiLetter(s.charCodeAt(lt + 2))) ||
+        (c === 33 /* ! */ && !s.startsWith("--", lt + 2))
+      )
+    )
+      return undefined
     if (dq !== -1 && dq < lt) dq = s.indexOf('"', lt)
     if (sq !== -1 && sq < lt) sq = s.indexOf("'", lt)
     if (((dq !== -1 && dq < gt) || (sq !== -1 && sq < gt)) && quoteOpen(s, lt, gt)) return undefined
     TAG_NAME.lastIndex = lt + 1
     const name = TAG_NAME.exec(s)?.[1].toLowerCase() ?? ""
     if (TABLE.has(name)) return undefined
-    out += s.slice(from, lt) + (name === "li" ? (!closing ? "\n• " : gt === lt + 4 ? "" : "\n") : BLOCK.has(name) ? "\n" : "")
+    out +=
+      s.slice(from, lt) +
+      (name === "li" ? (!closing ? "\n• " : gt === lt + 4 ? "" : "\n") : BLOCK.has(name) ? "\n" : "")
     from = !closing && (name === "script" || name === "style") ? afterScript(s, name, gt) : gt + 1
   }
   return out + s.slice(from)
@@ -65,20 +96,27 @@ const parseTags = (s: string) => {
   let out = ""
   let hidden = 0
   let cells = 0
-  const parser = new Parser({
-    onopentag: (name) => {
-      if (name === "script" || name === "style") hidden++
-      else if (name === "li") out += "\n• "
-      else if (name === "td" || name === "th") out += cells++ > 0 ? " | " : ""
-      else if (name === "tr") { cells = 0; out += "\n" }
-      else if (BLOCK.has(name)) out += "\n"
+  const parser = new Parser(
+    {
+      onopentag: (name) => {
+        if (name === "script" || name === "style") hidden++
+        else if (name === "li") out += "\n• "
+        else if (name === "td" || name === "th") out += cells++ > 0 ? " | " : ""
+        else if (name === "tr") {
+          cells = 0
+          out += "\n"
+        } else if (BLOCK.has(name)) out += "\n"
+      },
+      onclosetag: (name) => {
+        if (name === "script" || name === "style") hidden = Math.max(0, hidden - 1)
+        else if (name !== "li" && name !== "br" && name !== "tr" && BLOCK.has(name)) out += "\n"
+      },
+      ontext: (t) => {
+        if (hidden === 0) out += t
+      }
     },
-    onclosetag: (name) => {
-      if (name === "script" || name === "style") hidden = Math.max(0, hidden - 1)
-      else if (name !== "li" && name !== "br" && name !== "tr" && BLOCK.has(name)) out += "\n"
-    },
-    ontext: (t) => { if (hidden === 0) out += t }
-  }, { decodeEntities: true, lowerCaseTags: true })
+    { decodeEntities: true, lowerCaseTags: true }
+  )
   parser.write(s)
   parser.end()
   return out
@@ -88,7 +126,10 @@ const parseTags = (s: string) => {
 const SIMPLE_ENTITY: Record<string, ReadonlyArray<readonly [string, string]>> = {
   l: [["lt;", "<"]],
   g: [["gt;", ">"]],
-  a: [["amp;", "&"], ["apos;", "'"]],
+  a: [
+    ["amp;", "&"],
+    ["apos;", "'"]
+  ],
   q: [["quot;", '"']],
   "#": [["#39;", "'"]]
 }
@@ -134,7 +175,9 @@ export const htmlToText = (html: string | null | undefined): string | null => {
 }
 
 /** Remote mode from free text (a location or a workplace field); `unknown` unless it says. */
-export const remoteFromText = (...texts: ReadonlyArray<string | null | undefined>): "remote" | "hybrid" | "onsite" | "unknown" => {
+export const remoteFromText = (
+  ...texts: ReadonlyArray<string | null | undefined>
+): "remote" | "hybrid" | "onsite" | "unknown" => {
   const t = texts.filter(Boolean).join(" ").toLowerCase()
   if (/\bhybrid\b/.test(t)) return "hybrid"
   if (/\b(remote|anywhere|distributed|work from home|wfh)\b/.test(t)) return "remote"

@@ -1,5 +1,14 @@
 import { Agent, type Dispatcher, RedirectHandler, request } from "undici"
-import { brotliDecompress, createBrotliDecompress, createGunzip, createInflate, createInflateRaw, gunzip, inflate, inflateRaw } from "node:zlib"
+import {
+  brotliDecompress,
+  createBrotliDecompress,
+  createGunzip,
+  createInflate,
+  createInflateRaw,
+  gunzip,
+  inflate,
+  inflateRaw
+} from "node:zlib"
 import type { Readable } from "node:stream"
 import { promisify } from "node:util"
 
@@ -33,14 +42,23 @@ export const defaultBodyLimits: BodyLimits = { maxBodyBytes: 64 * MB, maxDecoded
 
 /** A body passed one of its caps; the request was aborted there. */
 export class BodyTooLarge extends Error {
-  constructor(readonly which: "body" | "decoded", readonly limitBytes: number, readonly seenBytes: number) {
-    super(`${which === "body" ? "body" : "decoded body"} larger than the ${Math.round(limitBytes / MB * 10) / 10} MB cap (aborted after ${seenBytes} bytes)`)
+  constructor(
+    readonly which: "body" | "decoded",
+    readonly limitBytes: number,
+    readonly seenBytes: number
+  ) {
+    super(
+      `${which === "body" ? "body" : "decoded body"} larger than the ${Math.round((limitBytes / MB) * 10) / 10} MB cap (aborted after ${seenBytes} bytes)`
+    )
   }
 }
 
 /** A redirect not followed: a loop, too many hops, or https → http (which would send the request in clear). */
 export class RedirectRefused extends Error {
-  constructor(readonly why: "Loop" | "TooMany" | "Downgrade", message: string) {
+  constructor(
+    readonly why: "Loop" | "TooMany" | "Downgrade",
+    message: string
+  ) {
     super(message)
   }
 }
@@ -57,7 +75,12 @@ export const MAX_REDIRECTS = 5
 // on a cross-origin hop, and turns 303 / POST-301/302 into GET); this subclass only adds what it
 // lacks: no https → http hop, a loop and a 6th hop end in a RedirectRefused.
 class GuardedRedirect extends RedirectHandler {
-  onResponseStart(controller: unknown, status: number, headers: Record<string, string | string[] | undefined>, message: string) {
+  onResponseStart(
+    controller: unknown,
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    message: string
+  ) {
     const self = this as unknown as { opts: { origin?: string; path: string }; history: URL[] }
     const location = headers.location
     if (status >= 300 && status < 400 && typeof location === "string" && self.opts.origin) {
@@ -67,16 +90,24 @@ class GuardedRedirect extends RedirectHandler {
         throw new RedirectRefused("Downgrade", `refused a redirect from https to http (${from.href} → ${to.href})`)
       if (to.href === from.href || self.history.some((u) => u.href === to.href))
         throw new RedirectRefused("Loop", `redirect loop: ${from.href} → ${to.href}, already visited`)
-      if (self.history.length >= MAX_REDIRECTS) throw new RedirectRefused("TooMany", `more than ${MAX_REDIRECTS} redirects (last ${from.href} → ${to.href})`)
+      if (self.history.length >= MAX_REDIRECTS)
+        throw new RedirectRefused("TooMany", `more than ${MAX_REDIRECTS} redirects (last ${from.href} → ${to.href})`)
     }
-    return (RedirectHandler.prototype as unknown as { onResponseStart: (...a: unknown[]) => void }).onResponseStart.call(this, controller, status, headers, message)
+    return (
+      RedirectHandler.prototype as unknown as { onResponseStart: (...a: unknown[]) => void }
+    ).onResponseStart.call(this, controller, status, headers, message)
   }
 }
 
 /** A keep-alive pool that follows redirects as above; tests build one with their own TLS options. */
 export const makeDispatcher = (options: Agent.Options = {}): Dispatcher =>
-  new Agent({ keepAliveTimeout: 4_000, ...options }).compose((dispatch) => (opts, handler) =>
-    dispatch(opts, new GuardedRedirect(dispatch, MAX_REDIRECTS + 1, opts, handler) as unknown as Dispatcher.DispatchHandler))
+  new Agent({ keepAliveTimeout: 4_000, ...options }).compose(
+    (dispatch) => (opts, handler) =>
+      dispatch(
+        opts,
+        new GuardedRedirect(dispatch, MAX_REDIRECTS + 1, opts, handler) as unknown as Dispatcher.DispatchHandler
+      )
+  )
 
 const pool = makeDispatcher()
 
@@ -93,7 +124,8 @@ const oneShot: Record<string, OneShot> = {
   gzip: gunzipAsync,
   "x-gzip": gunzipAsync,
   br: promisify(brotliDecompress) as OneShot,
-  deflate: (b, o) => (isZlibHeader(b) ? (promisify(inflate) as OneShot)(b, o) : (promisify(inflateRaw) as OneShot)(b, o))
+  deflate: (b, o) =>
+    isZlibHeader(b) ? (promisify(inflate) as OneShot)(b, o) : (promisify(inflateRaw) as OneShot)(b, o)
 }
 
 /**
@@ -108,7 +140,12 @@ const STREAM_AFTER_BYTES = 256 * 1024
  * Reads a body through its content-codings (last applied undone first), counting the wire bytes and
  * every stage's output against the caps; passing one destroys the body (aborting the request).
  */
-const readBody = (body: Readable, encoding: string | null, contentLength: number, limits: BodyLimits): Promise<Buffer> =>
+const readBody = (
+  body: Readable,
+  encoding: string | null,
+  contentLength: number,
+  limits: BodyLimits
+): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const streams: Array<{ destroy(): void }> = [body]
     let failed = false
@@ -123,8 +160,12 @@ const readBody = (body: Readable, encoding: string | null, contentLength: number
 
     const out: Buffer[] = []
     let next: Sink = {
-      write: (c) => { out.push(c) },
-      end: () => { if (!failed) resolve(out.length === 1 ? out[0] : Buffer.concat(out)) }
+      write: (c) => {
+        out.push(c)
+      },
+      end: () => {
+        if (!failed) resolve(out.length === 1 ? out[0] : Buffer.concat(out))
+      }
     }
     const zstage = (z: ReturnType<typeof createGunzip>, coding: string, down: Sink): Sink => {
       streams.push(z)
@@ -136,7 +177,14 @@ const readBody = (body: Readable, encoding: string | null, contentLength: number
       })
       z.on("end", () => down.end())
       z.on("error", (e) => fail(new BadEncoding(`corrupt ${coding} body: ${e.message}`)))
-      return { write: (c) => { z.write(c) }, end: () => { z.end() } }
+      return {
+        write: (c) => {
+          z.write(c)
+        },
+        end: () => {
+          z.end()
+        }
+      }
     }
     // "deflate" is meant to be zlib-wrapped, but some servers send it raw (as browsers tolerate): the header decides.
     const deflateStage = (down: Sink): Sink => {
@@ -159,14 +207,22 @@ const readBody = (body: Readable, encoding: string | null, contentLength: number
         }
       }
     }
-    const codings = (encoding ?? "").split(",").map((c) => c.trim().toLowerCase()).filter((c) => c && c !== "identity")
+    const codings = (encoding ?? "")
+      .split(",")
+      .map((c) => c.trim().toLowerCase())
+      .filter((c) => c && c !== "identity")
     const unknown = codings.find((c) => !oneShot[c])
     if (unknown) return fail(new BadEncoding(`unsupported content-encoding ${unknown}`))
     let first: Sink | undefined
     const stream = () => {
       for (const coding of codings) {
         if (coding === "deflate") next = deflateStage(next)
-        else next = zstage(coding === "br" ? createBrotliDecompress() as unknown as ReturnType<typeof createGunzip> : createGunzip(), coding, next)
+        else
+          next = zstage(
+            coding === "br" ? (createBrotliDecompress() as unknown as ReturnType<typeof createGunzip>) : createGunzip(),
+            coding,
+            next
+          )
       }
       first = next
       for (const c of held) first.write(c)
@@ -216,12 +272,35 @@ const headerGetter = (raw: Record<string, string | string[] | undefined>): Respo
  */
 export const send = async (
   url: string,
-  init: { method: "GET" | "POST"; headers: Record<string, string>; body?: string; signal: AbortSignal; limits?: BodyLimits; dispatcher?: Dispatcher }
+  init: {
+    method: "GET" | "POST"
+    headers: Record<string, string>
+    body?: string
+    signal: AbortSignal
+    limits?: BodyLimits
+    dispatcher?: Dispatcher
+  }
 ): Promise<WireResponse> => {
   const headers: Record<string, string> = { "accept-encoding": "gzip, deflate, br", ...init.headers }
-  const res = await request(url, { method: init.method, headers, body: init.body, signal: init.signal, dispatcher: init.dispatcher ?? pool })
+  const res = await request(url, {
+    method: init.method,
+    headers,
+    body: init.body,
+    signal: init.signal,
+    dispatcher: init.dispatcher ?? pool
+  })
   const h = headerGetter(res.headers)
   const history = (res.context as { history?: ReadonlyArray<URL> } | undefined)?.history
-  const bytes = await readBody(res.body, h.get("content-encoding"), Number(h.get("content-length") ?? 0), init.limits ?? defaultBodyLimits)
-  return { status: res.statusCode, headers: h, url: history && history.length > 0 ? history[history.length - 1].href : url, bytes }
+  const bytes = await readBody(
+    res.body,
+    h.get("content-encoding"),
+    Number(h.get("content-length") ?? 0),
+    init.limits ?? defaultBodyLimits
+  )
+  return {
+    status: res.statusCode,
+    headers: h,
+    url: history && history.length > 0 ? history[history.length - 1].href : url,
+    bytes
+  }
 }

@@ -23,7 +23,8 @@ const expandEvidence = (key: string, ats: string, board: string): string => {
   if (key.startsWith("idx:"))
     return `public job-aggregator code in the search index (file ids; repository not shown by the index) ${key.slice(4)}`
   const csv = atsCsv[key]
-  if (csv) return `kalil0321/ats-scrapers@${csv.commit} ats-companies/${key}.csv lists ${csv.url(encodeURIComponent(board))}`
+  if (csv)
+    return `kalil0321/ats-scrapers@${csv.commit} ats-companies/${key}.csv lists ${csv.url(encodeURIComponent(board))}`
   throw new Error(`unknown evidence key ${JSON.stringify(key)} for board ${ats}:${board}`)
 }
 
@@ -106,7 +107,11 @@ export const buildUniverse = (): Array<Target> => {
   const out: Array<Target> = []
   const names = new Set<string>()
   const domains = new Set<string>()
-  for (const t of [...curated(), ...yc("yc-oss-industries-healthcare-it.json"), ...yc("yc-oss-batches-fall-2025.json")]) {
+  for (const t of [
+    ...curated(),
+    ...yc("yc-oss-industries-healthcare-it.json"),
+    ...yc("yc-oss-batches-fall-2025.json")
+  ]) {
     // The first source to name a company wins; the YC files overlap each other and the curated list.
     if (names.has(norm(t.name)) || (t.domain && domains.has(t.domain))) continue
     names.add(norm(t.name))

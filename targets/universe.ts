@@ -6,7 +6,9 @@ import { decodeYamlFile } from "../model/yaml-problems.ts"
  * An ATS name: "unknown", or the kind of a registered source that declares `ats` — the list is not kept here but
  * derived from the registered sources (app/compose.ts `AtsProvider`), so registering a connector is enough.
  */
-export const AtsName = Schema.String.pipe(Schema.pattern(/^[a-z][a-z0-9_]*$/, { message: () => "an ATS name is a source kind (lower case), or unknown" }))
+export const AtsName = Schema.String.pipe(
+  Schema.pattern(/^[a-z][a-z0-9_]*$/, { message: () => "an ATS name is a source kind (lower case), or unknown" })
+)
 export type AtsProvider = string
 
 export const WorkdayBoard = Schema.Struct({ tenant: Schema.String, site: Schema.String, instance: Schema.String })

@@ -32,7 +32,9 @@ describe("architecture", () => {
 
   it("scripts/check-cycles.ts --strict exits 0: no file cycle, no folder cycle", () => {
     // Run as `npm test` would a CLI: a non-zero exit throws with its output.
-    const out = execFileSync(process.execPath, ["--import", "tsx", "scripts/check-cycles.ts", "--strict"], { encoding: "utf8" })
+    const out = execFileSync(process.execPath, ["--import", "tsx", "scripts/check-cycles.ts", "--strict"], {
+      encoding: "utf8"
+    })
     expect(out).toMatch(/0 folder cycle\(s\) \(0 failing\), 0 file cycle\(s\)/)
     const report = checkCycles(edges)
     expect(report.files).toEqual([])
@@ -49,7 +51,9 @@ describe("architecture", () => {
       { from: "sinks/w.ts", to: "transforms/m.ts", specifier: "../transforms/m.ts", typeOnly: false },
       { from: "transforms/m.ts", to: "sinks/x.ts", specifier: "../sinks/x.ts", typeOnly: false }
     ])
-    expect(failures(folders).folders.map((c) => c.unknown.map((u) => u.edge).sort())).toEqual([["sinks -> transforms", "transforms -> sinks"]])
+    expect(failures(folders).folders.map((c) => c.unknown.map((u) => u.edge).sort())).toEqual([
+      ["sinks -> transforms", "transforms -> sinks"]
+    ])
   })
 
   it("pipelines/, sinks/ and dq/ import nothing from sources/, transforms/ or targets/", () => {
@@ -69,9 +73,12 @@ describe("migrations", () => {
   })
 
   it("a list gathered out of order is sorted; a duplicate id is refused, naming it", () => {
-    const a = { id: "0001_a", sql: "" }, b = { id: "0002_b", sql: "" }
+    const a = { id: "0001_a", sql: "" },
+      b = { id: "0002_b", sql: "" }
     expect(orderMigrations([b, a]).map((m) => m.id)).toEqual(["0001_a", "0002_b"])
-    expect(migrationOrderProblems([b, a])).toEqual(["migration 0001_a is listed after 0002_b: ids apply in sorted order"])
+    expect(migrationOrderProblems([b, a])).toEqual([
+      "migration 0001_a is listed after 0002_b: ids apply in sorted order"
+    ])
     expect(() => orderMigrations([a, b, { id: "0001_a", sql: "select 1" }])).toThrow(/0001_a is listed twice/)
   })
 

@@ -17,7 +17,9 @@ import { collect } from "./support/source-run.ts"
 import { dagFrom, run, tempDir, withDb } from "./support/harness.ts"
 
 let replay: ReplayServer
-beforeAll(async () => { replay = await startReplayServer(sources) })
+beforeAll(async () => {
+  replay = await startReplayServer(sources)
+})
 afterAll(() => replay.close())
 
 interface Case {
@@ -37,12 +39,69 @@ interface Case {
 
 const wd = (tenant: string) => ({ tenant, site: "site-not-recorded", instance: "wd5" })
 const cases: ReadonlyArray<Case> = [
-  { kind: "greenhouse", good: "gitlab", goodKey: "gitlab", board: (n) => n, listing: (n) => `/v1/boards/${n}/jobs`, file: "greenhouse/breteai-gitlab-jobs-content.json", records: (b) => b.jobs, idField: "id", extra: { details: false } },
-  { kind: "lever", good: "palantir", goodKey: "palantir", board: (n) => n, listing: (n) => `/v0/postings/${n}`, file: "lever/intern-radar-palantir-postings.json", records: (b) => b, idField: "id" },
-  { kind: "ashby", good: "notion", goodKey: "notion", board: (n) => n, listing: (n) => `/posting-api/job-board/${n}`, file: "ashby/breteai-notion-board.json", records: (b) => b.jobs, idField: "id" },
-  { kind: "smartrecruiters", good: "HireVue", goodKey: "HireVue", board: (n) => n, listing: (n) => `/v1/companies/${n}/postings`, file: "smartrecruiters/candidatezero-hirevue-postings.json", records: (b) => b.content, idField: "id", extra: { details: false } },
-  { kind: "workable", good: "crewai", goodKey: "crewai", board: (n) => n, listing: (n) => `/api/v1/widget/accounts/${n}`, file: "workable/candidatezero-crewai-account.json", records: (b) => b.jobs, idField: "shortcode" },
-  { kind: "workday", good: wd("workday"), goodKey: "workday.wd5/site-not-recorded", board: wd, listing: (n) => `/${n}.wd5.myworkdayjobs.com/wday/cxs/${n}/site-not-recorded/jobs`, file: "workday/candidatezero-workday-jobs.json", records: (b) => b.jobPostings, idField: "externalPath", extra: { details: false } }
+  {
+    kind: "greenhouse",
+    good: "gitlab",
+    goodKey: "gitlab",
+    board: (n) => n,
+    listing: (n) => `/v1/boards/${n}/jobs`,
+    file: "greenhouse/breteai-gitlab-jobs-content.json",
+    records: (b) => b.jobs,
+    idField: "id",
+    extra: { details: false }
+  },
+  {
+    kind: "lever",
+    good: "palantir",
+    goodKey: "palantir",
+    board: (n) => n,
+    listing: (n) => `/v0/postings/${n}`,
+    file: "lever/intern-radar-palantir-postings.json",
+    records: (b) => b,
+    idField: "id"
+  },
+  {
+    kind: "ashby",
+    good: "notion",
+    goodKey: "notion",
+    board: (n) => n,
+    listing: (n) => `/posting-api/job-board/${n}`,
+    file: "ashby/breteai-notion-board.json",
+    records: (b) => b.jobs,
+    idField: "id"
+  },
+  {
+    kind: "smartrecruiters",
+    good: "HireVue",
+    goodKey: "HireVue",
+    board: (n) => n,
+    listing: (n) => `/v1/companies/${n}/postings`,
+    file: "smartrecruiters/candidatezero-hirevue-postings.json",
+    records: (b) => b.content,
+    idField: "id",
+    extra: { details: false }
+  },
+  {
+    kind: "workable",
+    good: "crewai",
+    goodKey: "crewai",
+    board: (n) => n,
+    listing: (n) => `/api/v1/widget/accounts/${n}`,
+    file: "workable/candidatezero-crewai-account.json",
+    records: (b) => b.jobs,
+    idField: "shortcode"
+  },
+  {
+    kind: "workday",
+    good: wd("workday"),
+    goodKey: "workday.wd5/site-not-recorded",
+    board: wd,
+    listing: (n) => `/${n}.wd5.myworkdayjobs.com/wday/cxs/${n}/site-not-recorded/jobs`,
+    file: "workday/candidatezero-workday-jobs.json",
+    records: (b) => b.jobPostings,
+    idField: "externalPath",
+    extra: { details: false }
+  }
 ]
 
 describe.each(cases)("bad input: $kind", (c) => {
@@ -53,8 +112,16 @@ describe.each(cases)("bad input: $kind", (c) => {
     delete c.records(body)[0][c.idField]
     const goodName = c.goodKey.split(".")[0]
     replay.script(`/${c.kind}${c.listing(goodName)}`, [{ status: 200, body: JSON.stringify(body) }])
-    replay.script(`/${c.kind}${c.listing("html-board")}`, [{ status: 200, body: "<!doctype html><html><body>Please enable JavaScript</body></html>", headers: { "content-type": "text/html" } }])
-    replay.script(`/${c.kind}${c.listing("cut-board")}`, [{ status: 200, body: raw.slice(0, Math.floor(raw.length / 2)) }])
+    replay.script(`/${c.kind}${c.listing("html-board")}`, [
+      {
+        status: 200,
+        body: "<!doctype html><html><body>Please enable JavaScript</body></html>",
+        headers: { "content-type": "text/html" }
+      }
+    ])
+    replay.script(`/${c.kind}${c.listing("cut-board")}`, [
+      { status: 200, body: raw.slice(0, Math.floor(raw.length / 2)) }
+    ])
     const boards = [c.good, c.board("dead-board"), c.board("html-board"), c.board("cut-board")]
     const dag = dagFrom(`version: 1
 defaults: { retry: { times: 0 } }
@@ -64,8 +131,15 @@ nodes:
     const db = join(tempDir(), "w.duckdb")
     const { summary } = await withDb(db, run({ dag }))
     expect(summary.nodes[0]).toMatchObject({ status: "partial", rowsOut: total - 1 })
-    const errs = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ unit: string; reason: string; message: string }>(
-      "select unit, reason, message from source_errors where run_id = $1 order by unit", [summary.runId])))
+    const errs = await withDb(
+      db,
+      Effect.flatMap(Warehouse, (w) =>
+        w.query<{ unit: string; reason: string; message: string }>(
+          "select unit, reason, message from source_errors where run_id = $1 order by unit",
+          [summary.runId]
+        )
+      )
+    )
     const unitOf = (name: string) => (c.kind === "workday" ? `${name}.wd5/site-not-recorded` : name)
     const find = (name: string) => errs.filter((e) => e.unit === unitOf(name) || e.unit?.endsWith(` ${unitOf(name)}`))
     expect(find("dead-board").map((e) => e.reason)).toEqual(["NotFound"])
@@ -78,8 +152,15 @@ nodes:
     expect(bad[0].message).toContain("record #0")
     expect(bad[0].message).toContain(c.idField)
     expect(errs).toHaveLength(4)
-    const perUnit = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ unit: string; n: number }>(
-      "select unit, count(*)::int as n from stg_jobs where run_id = $1 group by 1", [summary.runId])))
+    const perUnit = await withDb(
+      db,
+      Effect.flatMap(Warehouse, (w) =>
+        w.query<{ unit: string; n: number }>(
+          "select unit, count(*)::int as n from stg_jobs where run_id = $1 group by 1",
+          [summary.runId]
+        )
+      )
+    )
     expect(perUnit).toEqual([{ unit: c.goodKey, n: total - 1 }])
   }, 30_000)
 })

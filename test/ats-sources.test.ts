@@ -20,12 +20,15 @@ import { Schema } from "effect"
 import type { Posting } from "../model/posting.ts"
 
 let replay: ReplayServer
-beforeAll(async () => { replay = await startReplayServer(sources) })
+beforeAll(async () => {
+  replay = await startReplayServer(sources)
+})
 afterAll(() => replay.close())
 
 const recorded = (file: string) => JSON.parse(readFileSync(join(fixturesDir, file), "utf8"))
 const base = (kind: string) => replay.baseUrlFor(kind)
-const hitsSince = (start: number, prefix: string) => replay.requests.slice(start).filter((r) => r.path.startsWith(prefix))
+const hitsSince = (start: number, prefix: string) =>
+  replay.requests.slice(start).filter((r) => r.path.startsWith(prefix))
 const byId = (rs: ReadonlyArray<Posting>, suffix: string) => rs.find((r) => r.source_id.endsWith(suffix))!
 
 describe("lever", () => {
@@ -34,9 +37,16 @@ describe("lever", () => {
     expect(skips).toEqual([])
     expect(records).toHaveLength(4)
     expect(byId(records, "a60fb104-ce93-4ba0-8763-ffb075b3eed1")).toMatchObject({
-      source_id: "outreach:a60fb104-ce93-4ba0-8763-ffb075b3eed1", remote: "remote", salary_min: 140000, salary_max: 160000,
-      salary_currency: "USD", salary_period: "year", employment_type: "full_time", department: "Sales / Account Executives",
-      apply_url: "https://jobs.lever.co/outreach/a60fb104-ce93-4ba0-8763-ffb075b3eed1/apply", posted_at: new Date(1782753306506).toISOString()
+      source_id: "outreach:a60fb104-ce93-4ba0-8763-ffb075b3eed1",
+      remote: "remote",
+      salary_min: 140000,
+      salary_max: 160000,
+      salary_currency: "USD",
+      salary_period: "year",
+      employment_type: "full_time",
+      department: "Sales / Account Executives",
+      apply_url: "https://jobs.lever.co/outreach/a60fb104-ce93-4ba0-8763-ffb075b3eed1/apply",
+      posted_at: new Date(1782753306506).toISOString()
     })
     const noPay = byId(records, "f9e62dad-44bf-4e52-88ca-854a2b26fa58")
     expect(noPay.remote).toBe("hybrid")
@@ -48,13 +58,17 @@ describe("lever", () => {
     const { records } = await collectPromise(lever, { base_url: base("lever"), boards: ["outreach"], page_size: 2 })
     expect(records).toHaveLength(4)
     // 2 + 2 + an empty page: a full page never proves the end.
-    expect(hitsSince(start, "/lever/v0/postings/outreach").map((r) => new URL(r.path, "http://x").searchParams.get("skip"))).toEqual(["0", "2", "4"])
+    expect(
+      hitsSince(start, "/lever/v0/postings/outreach").map((r) => new URL(r.path, "http://x").searchParams.get("skip"))
+    ).toEqual(["0", "2", "4"])
   })
 
   it("uses the EU host for region: eu unless a base_url is given", () => {
     expect(leverBaseUrl({ region: "eu" }, lever.defaultBaseUrl)).toBe(LEVER_EU)
     expect(leverBaseUrl({}, lever.defaultBaseUrl)).toBe("https://api.lever.co")
-    expect(leverBaseUrl({ region: "eu", base_url: "http://127.0.0.1:1" }, "http://127.0.0.1:1")).toBe("http://127.0.0.1:1")
+    expect(leverBaseUrl({ region: "eu", base_url: "http://127.0.0.1:1" }, "http://127.0.0.1:1")).toBe(
+      "http://127.0.0.1:1"
+    )
   })
 })
 
@@ -63,8 +77,19 @@ describe("ashby", () => {
     const { records, skips } = await collectPromise(ashby, { base_url: base("ashby"), boards: ["wealth-com"] })
     expect(skips).toEqual([])
     expect(records).toHaveLength(5)
-    expect(byId(records, "c46c1464-d1e3-4fb7-9ace-7f1b9b65774c")).toMatchObject({ salary_min: 130000, salary_max: 180000, salary_currency: "USD", salary_period: "year", remote: "remote", employment_type: "full_time" })
-    expect(byId(records, "fcd184e8-d7c9-4c58-b5f5-56b7ee5c80ac")).toMatchObject({ salary_min: 30, salary_max: 38, salary_period: "hour" })
+    expect(byId(records, "c46c1464-d1e3-4fb7-9ace-7f1b9b65774c")).toMatchObject({
+      salary_min: 130000,
+      salary_max: 180000,
+      salary_currency: "USD",
+      salary_period: "year",
+      remote: "remote",
+      employment_type: "full_time"
+    })
+    expect(byId(records, "fcd184e8-d7c9-4c58-b5f5-56b7ee5c80ac")).toMatchObject({
+      salary_min: 30,
+      salary_max: 38,
+      salary_period: "hour"
+    })
     expect(byId(records, "nocomp-0002").salary_min ?? null).toBeNull()
     expect(byId(records, "unlisted-draft-0001").tags).toEqual(["unlisted"])
     // No workplaceType and no isRemote: unknown, not a guess.
@@ -75,7 +100,13 @@ describe("ashby", () => {
     const body = recorded("ashby/intern-radar-ramp-board-1job.json")
     const job = Schema.decodeUnknownSync(AshbyJob)(body.jobs[0], { onExcessProperty: "ignore" })
     const p = normalizeAshbyJob({ key: "ramp", token: "ramp", company: "Ramp", domain: "ramp.com" }, job)
-    expect(p).toMatchObject({ remote: "hybrid", company: "Ramp", company_domain: "ramp.com", department: "Engineering / Backend", employment_type: "full_time" })
+    expect(p).toMatchObject({
+      remote: "hybrid",
+      company: "Ramp",
+      company_domain: "ramp.com",
+      department: "Engineering / Backend",
+      employment_type: "full_time"
+    })
     expect(p.description_text!.length).toBeGreaterThan(2000)
   })
 })
@@ -83,40 +114,80 @@ describe("ashby", () => {
 describe("workday", () => {
   const now = Date.parse("2026-10-20T15:30:00Z")
   it("reads relative posted text honestly: exact days as posted_at, '30+ days' only as posted_before", () => {
-    expect(workdayPosted("Posted Today", now)).toEqual({ posted_at: "2026-10-20T00:00:00.000Z", posted_after: null, posted_before: null })
+    expect(workdayPosted("Posted Today", now)).toEqual({
+      posted_at: "2026-10-20T00:00:00.000Z",
+      posted_after: null,
+      posted_before: null
+    })
     expect(workdayPosted("Posted Yesterday", now).posted_at).toBe("2026-10-19T00:00:00.000Z")
     expect(workdayPosted("Posted 3 Days Ago", now).posted_at).toBe("2026-10-17T00:00:00.000Z")
-    expect(workdayPosted("Posted 30+ Days Ago", now)).toEqual({ posted_at: null, posted_after: null, posted_before: "2026-09-21T00:00:00.000Z" })
+    expect(workdayPosted("Posted 30+ Days Ago", now)).toEqual({
+      posted_at: null,
+      posted_after: null,
+      posted_before: "2026-09-21T00:00:00.000Z"
+    })
     expect(workdayPosted("Posted recently", now)).toEqual({ posted_at: null, posted_after: null, posted_before: null })
   })
 
   it("puts the tenant host into the path under a base_url, and uses the real host without one", () => {
     const b = { tenant: "synchronyfinancial", site: "University", instance: "wd5" }
-    expect(cxsRoot(b, undefined)).toBe("https://synchronyfinancial.wd5.myworkdayjobs.com/wday/cxs/synchronyfinancial/University")
-    expect(cxsRoot(b, "http://127.0.0.1:9/workday/")).toBe("http://127.0.0.1:9/_host/synchronyfinancial.wd5.myworkdayjobs.com/workday/synchronyfinancial.wd5.myworkdayjobs.com/wday/cxs/synchronyfinancial/University")
+    expect(cxsRoot(b, undefined)).toBe(
+      "https://synchronyfinancial.wd5.myworkdayjobs.com/wday/cxs/synchronyfinancial/University"
+    )
+    expect(cxsRoot(b, "http://127.0.0.1:9/workday/")).toBe(
+      "http://127.0.0.1:9/_host/synchronyfinancial.wd5.myworkdayjobs.com/workday/synchronyfinancial.wd5.myworkdayjobs.com/wday/cxs/synchronyfinancial/University"
+    )
   })
 
   it("pages by offset (POST body) until a page comes back empty, and maps remoteType", async () => {
     const start = replay.requests.length
-    const { records, skips } = await collectPromise(workday, { base_url: base("workday"), boards: [{ tenant: "workday", site: "site-not-recorded", instance: "wd5" }], details: false, page_size: 2 })
+    const { records, skips } = await collectPromise(workday, {
+      base_url: base("workday"),
+      boards: [{ tenant: "workday", site: "site-not-recorded", instance: "wd5" }],
+      details: false,
+      page_size: 2
+    })
     expect(skips).toEqual([])
     expect(records.map((r) => r.remote)).toEqual(["onsite", "onsite", "onsite", "hybrid"])
-    expect(hitsSince(start, "/workday/workday.wd5.myworkdayjobs.com/wday/cxs/workday/site-not-recorded/jobs")).toHaveLength(3)
-    expect(records[0].source_id).toBe("workday/site-not-recorded:/job/USAVAReston/Analytics-Sr-Software-Engineer--US-Federal-_JR-0105489-1")
+    expect(
+      hitsSince(start, "/workday/workday.wd5.myworkdayjobs.com/wday/cxs/workday/site-not-recorded/jobs")
+    ).toHaveLength(3)
+    expect(records[0].source_id).toBe(
+      "workday/site-not-recorded:/job/USAVAReston/Analytics-Sr-Software-Engineer--US-Federal-_JR-0105489-1"
+    )
   })
 
   it("fetches each posting's detail: description, time type, hiring organization, and the 30+ day range", async () => {
     // A one-entry listing made from the recorded detail itself (no listing was recorded for this site).
     const info = recorded("workday/intern-radar-synchrony-job-detail.json").jobPostingInfo
     const externalPath = "/job/Stamford-Hub/BLP-Intern---Technology_2601695-1"
-    replay.script("/workday/synchronyfinancial.wd5.myworkdayjobs.com/wday/cxs/synchronyfinancial/University/jobs", [{
-      status: 200, body: JSON.stringify({ total: 1, jobPostings: [{ title: info.title, externalPath, locationsText: info.location, postedOn: info.postedOn, bulletFields: [info.jobReqId] }] })
-    }])
-    const { records, skips } = await collectPromise(workday, { base_url: base("workday"), boards: [{ tenant: "synchronyfinancial", site: "University", instance: "wd5" }] })
+    replay.script("/workday/synchronyfinancial.wd5.myworkdayjobs.com/wday/cxs/synchronyfinancial/University/jobs", [
+      {
+        status: 200,
+        body: JSON.stringify({
+          total: 1,
+          jobPostings: [
+            {
+              title: info.title,
+              externalPath,
+              locationsText: info.location,
+              postedOn: info.postedOn,
+              bulletFields: [info.jobReqId]
+            }
+          ]
+        })
+      }
+    ])
+    const { records, skips } = await collectPromise(workday, {
+      base_url: base("workday"),
+      boards: [{ tenant: "synchronyfinancial", site: "University", instance: "wd5" }]
+    })
     expect(skips).toEqual([])
     expect(records).toHaveLength(1)
     expect(records[0]).toMatchObject({
-      company: "Synchrony Bank", employment_type: "full_time", posted_at: null,
+      company: "Synchrony Bank",
+      employment_type: "full_time",
+      posted_at: null,
       url: "https://synchronyfinancial.wd5.myworkdayjobs.com/University/job/Stamford-Hub/BLP-Intern---Technology_2601695-1"
     })
     expect(records[0].posted_before).toMatch(/^\d{4}-\d\d-\d\dT00:00:00.000Z$/)
@@ -124,7 +195,10 @@ describe("workday", () => {
   })
 
   it("keeps a posting whose detail fails, counting the failure", async () => {
-    const { records, skips } = await collectPromise(workday, { base_url: base("workday"), boards: [{ tenant: "workday", site: "site-not-recorded", instance: "wd5" }] })
+    const { records, skips } = await collectPromise(workday, {
+      base_url: base("workday"),
+      boards: [{ tenant: "workday", site: "site-not-recorded", instance: "wd5" }]
+    })
     expect(records).toHaveLength(4)
     expect(records.every((r) => r.description_text == null)).toBe(true)
     expect(skips).toHaveLength(4)
@@ -136,23 +210,44 @@ describe("workday", () => {
 describe("smartrecruiters", () => {
   it("pages by offset/limit against totalFound and stops at a short page", async () => {
     const start = replay.requests.length
-    const { records } = await collectPromise(smartrecruiters, { base_url: base("smartrecruiters"), boards: ["HireVue"], details: false, page_size: 2 })
+    const { records } = await collectPromise(smartrecruiters, {
+      base_url: base("smartrecruiters"),
+      boards: ["HireVue"],
+      details: false,
+      page_size: 2
+    })
     expect(records).toHaveLength(3)
     expect(hitsSince(start, "/smartrecruiters/v1/companies/HireVue/postings")).toHaveLength(2)
-    expect(records[0]).toMatchObject({ remote: "remote", employment_type: "part_time", department: "Data Science", company: "HireVue Inc" })
+    expect(records[0]).toMatchObject({
+      remote: "remote",
+      employment_type: "part_time",
+      department: "Data Science",
+      company: "HireVue Inc"
+    })
   })
 
   it("reads the posting detail: job ad sections as text, hourly pay, posting and apply URLs", async () => {
     const detail = recorded("smartrecruiters/intern-radar-westerndigital-posting-detail.json")
     // A one-posting listing made from the recorded detail's own fields (its listing page was not recorded).
     const { jobAd: _ad, compensation: _c, postingUrl: _p, applyUrl: _a, ...listed } = detail
-    replay.script("/smartrecruiters/v1/companies/WesternDigital/postings", [{ status: 200, body: JSON.stringify({ offset: 0, limit: 100, totalFound: 1, content: [listed] }) }])
-    const { records, skips } = await collectPromise(smartrecruiters, { base_url: base("smartrecruiters"), boards: ["WesternDigital"] })
+    replay.script("/smartrecruiters/v1/companies/WesternDigital/postings", [
+      { status: 200, body: JSON.stringify({ offset: 0, limit: 100, totalFound: 1, content: [listed] }) }
+    ])
+    const { records, skips } = await collectPromise(smartrecruiters, {
+      base_url: base("smartrecruiters"),
+      boards: ["WesternDigital"]
+    })
     expect(skips).toEqual([])
     expect(records).toHaveLength(1)
     expect(records[0]).toMatchObject({
-      salary_min: 34, salary_max: 47, salary_currency: "USD", salary_period: "hour", remote: "hybrid", employment_type: "internship",
-      url: detail.postingUrl, apply_url: detail.applyUrl
+      salary_min: 34,
+      salary_max: 47,
+      salary_currency: "USD",
+      salary_period: "hour",
+      remote: "hybrid",
+      employment_type: "internship",
+      url: detail.postingUrl,
+      apply_url: detail.applyUrl
     })
     expect(records[0].description_text).toMatch(/^Company Description\n/)
     expect(records[0].description_text).toContain("Qualifications\n")
@@ -164,7 +259,13 @@ describe("workable", () => {
     const { records, skips } = await collectPromise(workable, { base_url: base("workable"), boards: ["crewai"] })
     expect(skips).toEqual([])
     expect(records).toHaveLength(4)
-    expect(records[0]).toMatchObject({ company: "CrewAI", remote: "remote", employment_type: "full_time", location: "São Paulo, State of São Paulo, Brazil", apply_url: "https://apply.workable.com/j/3862836931/apply" })
+    expect(records[0]).toMatchObject({
+      company: "CrewAI",
+      remote: "remote",
+      employment_type: "full_time",
+      location: "São Paulo, State of São Paulo, Brazil",
+      apply_url: "https://apply.workable.com/j/3862836931/apply"
+    })
     expect(byId(records, "0AB5665160").remote).toBe("unknown")
   })
 })
@@ -174,7 +275,9 @@ describe("greenhouse extended", () => {
     const detail = recorded("greenhouse/intern-radar-stripe-job-detail.json")
     // The listing entry of this job is the detail without its content (what /jobs serves without ?content=true).
     const { content: _c, departments: _d, offices: _o, ...listed } = detail
-    replay.script("/greenhouse/v1/boards/stripe/jobs", [{ status: 200, body: JSON.stringify({ jobs: [listed], meta: { total: 1 } }) }])
+    replay.script("/greenhouse/v1/boards/stripe/jobs", [
+      { status: 200, body: JSON.stringify({ jobs: [listed], meta: { total: 1 } }) }
+    ])
     const { records, skips } = await collectPromise(greenhouse, { base_url: base("greenhouse"), boards: ["stripe"] })
     expect(skips).toEqual([])
     expect(records).toHaveLength(1)
@@ -189,7 +292,11 @@ describe("greenhouse extended", () => {
   })
 
   it("reads employment type from the board's metadata", async () => {
-    const { records } = await collectPromise(greenhouse, { base_url: base("greenhouse"), boards: ["gongio"], details: false })
+    const { records } = await collectPromise(greenhouse, {
+      base_url: base("greenhouse"),
+      boards: ["gongio"],
+      details: false
+    })
     expect(byId(records, "4678879006").employment_type).toBe("full_time")
     expect(byId(records, "4679941006").employment_type).toBeNull()
   })
@@ -206,7 +313,10 @@ describe("boards from the target universe", () => {
     const { records, units } = await collectPromise(lever, { base_url: base("lever") }, targets)
     expect(units.map((u: any) => u.key)).toEqual(["palantir", "outreach"])
     expect(records).toHaveLength(7)
-    expect(records.find((r) => r.board === "palantir")).toMatchObject({ company: "Palantir Technologies", company_domain: "palantir.com" })
+    expect(records.find((r) => r.board === "palantir")).toMatchObject({
+      company: "Palantir Technologies",
+      company_domain: "palantir.com"
+    })
   })
 
   it("without with.boards and without a universe file the node fails with a config error naming both", async () => {
@@ -222,16 +332,27 @@ nodes:
   it("reads the universe file dag.yaml names", async () => {
     const dir = tempDir()
     const { writeFileSync } = await import("node:fs")
-    writeFileSync(join(dir, "universe.yaml"), "companies:\n  - { name: CrewAI, domain: crewai.com, ats: workable, board: crewai }\n")
-    const dag = dagFrom(`version: 1
+    writeFileSync(
+      join(dir, "universe.yaml"),
+      "companies:\n  - { name: CrewAI, domain: crewai.com, ats: workable, board: crewai }\n"
+    )
+    const dag = dagFrom(
+      `version: 1
 targets: universe.yaml
 nodes:
   wk: { source: workable, with: { base_url: "${base("workable")}" } }
-`, dir)
+`,
+      dir
+    )
     const db = join(dir, "w.duckdb")
     const { summary } = await withDb(db, run({ dag }))
     expect(summary.nodes[0]).toMatchObject({ status: "success", rowsOut: 4 })
-    const rows = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ company_domain: string }>("select distinct company_domain from stg_jobs")))
+    const rows = await withDb(
+      db,
+      Effect.flatMap(Warehouse, (w) =>
+        w.query<{ company_domain: string }>("select distinct company_domain from stg_jobs")
+      )
+    )
     expect(rows).toEqual([{ company_domain: "crewai.com" }])
   })
 })

@@ -9,7 +9,9 @@ import { Warehouse } from "../sinks/warehouse.ts"
 import { dagFrom, run, tempDir, withDb } from "./support/harness.ts"
 
 let replay: ReplayServer
-beforeAll(async () => { replay = await startReplayServer(sources) })
+beforeAll(async () => {
+  replay = await startReplayServer(sources)
+})
 afterAll(() => replay?.close())
 
 const dagText = () => `
@@ -33,36 +35,72 @@ describe("backfill --dry-run estimate", () => {
   it("without history: units against the rate limit, assumed jobs, LLM tokens priced from the price table", async () => {
     const db = join(tempDir(), "bf.duckdb")
     const dag = dagFrom(dagText())
-    const est = await withDb(db, estimateBackfill(dag, { node: "greenhouse", since: "2026-01-01", until: "2026-01-31" }))
-    expect(est.source).toMatchObject({ units: 3, requests: 3, jobs: 3 * ASSUME.jobsPerUnit, limit: "2/s, 16 at once", timeDimension: "posted_at" })
-    expect(est.llm.map((l) => [l.node, l.tier, l.model])).toEqual([["relevance", "fast", "claude-haiku-4-5"], ["fit", "balanced", "claude-sonnet-4-5"]])
+    const est = await withDb(
+      db,
+      estimateBackfill(dag, { node: "greenhouse", since: "2026-01-01", until: "2026-01-31" })
+    )
+    expect(est.source).toMatchObject({
+      units: 3,
+      requests: 3,
+      jobs: 3 * ASSUME.jobsPerUnit,
+      limit: "2/s, 16 at once",
+      timeDimension: "posted_at"
+    })
+    expect(est.llm.map((l) => [l.node, l.tier, l.model])).toEqual([
+      ["relevance", "fast", "claude-haiku-4-5"],
+      ["fit", "balanced", "claude-sonnet-4-5"]
+    ])
     const rel = est.llm[0]
     expect(rel.jobs).toBe(75)
-    expect(rel.usd).toBeCloseTo(costUsd(builtinPrices["claude-haiku-4-5"], { inputTokens: rel.inputTokens, cachedInputTokens: 0, outputTokens: rel.outputTokens }), 3)
+    expect(rel.usd).toBeCloseTo(
+      costUsd(builtinPrices["claude-haiku-4-5"], {
+        inputTokens: rel.inputTokens,
+        cachedInputTokens: 0,
+        outputTokens: rel.outputTokens
+      }),
+      3
+    )
     expect(est.llm[1].jobs).toBe(Math.round(75 * ASSUME.relevantShare))
     // Nothing was fetched or written.
     expect(replay.requests.length).toBe(0)
-    const [{ n }] = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ n: number }>("select count(*)::int as n from runs")))
+    const [{ n }] = await withDb(
+      db,
+      Effect.flatMap(Warehouse, (w) => w.query<{ n: number }>("select count(*)::int as n from runs"))
+    )
     expect(n).toBe(0)
   })
 
   it("with history: requests and jobs per unit from past runs, and only the jobs inside the window", async () => {
     const db = join(tempDir(), "bf2.duckdb")
-    const dag = dagFrom(dagText().replace(/\n  relevance:[\s\S]*$/, "\n"))
+    const dag = dagFrom(dagText().replace(/\n {2}relevance:[\s\S]*$/, "\n"))
     const { summary } = await withDb(db, run({ dag }))
     expect(["success", "partial"]).toContain(summary.nodes[0].status)
-    const [h] = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ rows: number; requests: number }>(
-      "select rows_out::int as rows, json_extract_string(details, '$.requests')::int as requests from node_runs where node = 'greenhouse'")))
-    const all = await withDb(db, estimateBackfill(dag, { node: "greenhouse", since: "2000-01-01", until: "2100-01-01" }))
+    const [h] = await withDb(
+      db,
+      Effect.flatMap(Warehouse, (w) =>
+        w.query<{ rows: number; requests: number }>(
+          "select rows_out::int as rows, json_extract_string(details, '$.requests')::int as requests from node_runs where node = 'greenhouse'"
+        )
+      )
+    )
+    const all = await withDb(
+      db,
+      estimateBackfill(dag, { node: "greenhouse", since: "2000-01-01", until: "2100-01-01" })
+    )
     expect(all.source.jobs).toBe(h.rows)
     expect(all.source.requests).toBe(h.requests)
     expect(all.source.basis).toMatch(/last 1 run/)
-    const none = await withDb(db, estimateBackfill(dag, { node: "greenhouse", since: "2001-01-01", until: "2001-01-31" }))
+    const none = await withDb(
+      db,
+      estimateBackfill(dag, { node: "greenhouse", since: "2001-01-01", until: "2001-01-31" })
+    )
     expect(none.source.jobs).toBe(0)
   })
 
   it("refuses a node that is not a source", async () => {
     const db = join(tempDir(), "bf3.duckdb")
-    await expect(withDb(db, estimateBackfill(dagFrom(dagText()), { node: "dedupe", since: "2026-01-01" }))).rejects.toThrow(/backfill takes a source node/)
+    await expect(
+      withDb(db, estimateBackfill(dagFrom(dagText()), { node: "dedupe", since: "2026-01-01" }))
+    ).rejects.toThrow(/backfill takes a source node/)
   })
 })

@@ -8,7 +8,9 @@ import { recordSource, stripUrl } from "../pipelines/cli/record.ts"
 import { dagFrom, tempDir } from "./support/harness.ts"
 
 let replay: ReplayServer
-beforeAll(async () => { replay = await startReplayServer(boardSources) })
+beforeAll(async () => {
+  replay = await startReplayServer(boardSources)
+})
 afterAll(() => replay.close())
 
 const SECRET = "sekret-app-key-9f8e7d"
@@ -37,7 +39,10 @@ nodes:
     expect(body).toBe(readFileSync(join(fixturesDir, "adzuna/synthetic-search-us-page1.json"), "utf8"))
     const notes = readFileSync(join(out, "SOURCES.md"), "utf8")
     expect(notes).toContain(`| ${f.file} | \`jobsignal record adzuna\` (node nurses)`)
-    for (const file of [...readdirSync(join(out, "adzuna")).map((x) => join(out, "adzuna", x)), join(out, "SOURCES.md")]) {
+    for (const file of [
+      ...readdirSync(join(out, "adzuna")).map((x) => join(out, "adzuna", x)),
+      join(out, "SOURCES.md")
+    ]) {
       const text = readFileSync(file, "utf8")
       expect(text).not.toContain(SECRET)
       expect(text).not.toContain("app-id-1234")
@@ -46,14 +51,18 @@ nodes:
 
   it("a secret echoed in a body is replaced; paging sources record every page they read", async () => {
     const out = tempDir("record-")
-    replay.script("/adzuna/v1/api/jobs", [{ status: 200, body: JSON.stringify({ results: [], echo: `you sent app_key=${SECRET}` }) }])
+    replay.script("/adzuna/v1/api/jobs", [
+      { status: 200, body: JSON.stringify({ results: [], echo: `you sent app_key=${SECRET}` }) }
+    ])
     const dag = dagFrom(`version: 1
 nodes:
   a: { source: adzuna, with: { base_url: "${replay.baseUrlFor("adzuna")}", app_id: "app-id-1234", app_key: "${SECRET}", searches: [{ term: x }] } }
   hn: { source: hn, with: { base_url: "${replay.baseUrlFor("hn")}" } }
 `)
     const a = await Effect.runPromise(recordSource({ dag, kind: "adzuna", out }))
-    expect(readFileSync(join(out, a.files[0].file), "utf8")).toBe(JSON.stringify({ results: [], echo: "you sent app_key=REDACTED" }))
+    expect(readFileSync(join(out, a.files[0].file), "utf8")).toBe(
+      JSON.stringify({ results: [], echo: "you sent app_key=REDACTED" })
+    )
     const hn = await Effect.runPromise(recordSource({ dag, kind: "hn", out }))
     expect(hn.files.map((f) => new URL(f.url).pathname)).toEqual(["/hn/api/v1/search_by_date", "/hn/api/v1/search"])
     expect(hn.records).toBe(301)
@@ -67,6 +76,8 @@ nodes:
   })
 
   it("strips credentials from URLs", () => {
-    expect(stripUrl("https://u:p@api.example.com/x?app_id=1&app_key=2&what=nurse&api_key=3&token=4")).toBe("https://api.example.com/x?what=nurse")
+    expect(stripUrl("https://u:p@api.example.com/x?app_id=1&app_key=2&what=nurse&api_key=3&token=4")).toBe(
+      "https://api.example.com/x?what=nurse"
+    )
   })
 })

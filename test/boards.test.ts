@@ -35,14 +35,23 @@ describe("free job APIs on their recordings", () => {
       expect(p.raw.attribution.link).toBe(p.url)
       expect(p.raw.attribution.terms).toMatch(/link back/)
     }
-    expect(r.rows.find((p) => p.source_id === "1136719")).toMatchObject({ company: "Harris Farm Markets", location: "Cammeray", salary_min: null })
+    expect(r.rows.find((p) => p.source_id === "1136719")).toMatchObject({
+      company: "Harris Farm Markets",
+      location: "Cammeray",
+      salary_min: null
+    })
   })
 
   it("remotive: zone-less timestamps are UTC and salary text becomes numbers", async () => {
     const r = await runSource(replay, "remotive", {})
     expect(r.rows).toHaveLength(5)
     const outsite = r.rows.find((p) => p.company === "Outsite")!
-    expect([outsite.salary_min, outsite.salary_max, outsite.salary_currency, outsite.salary_period]).toEqual([45000, 50000, "USD", "year"])
+    expect([outsite.salary_min, outsite.salary_max, outsite.salary_currency, outsite.salary_period]).toEqual([
+      45000,
+      50000,
+      "USD",
+      "year"
+    ])
     expect(r.rows.find((p) => p.source_id === "2091081")!.posted_at).toBe("2026-07-28 14:23:05+00")
   })
 
@@ -50,9 +59,17 @@ describe("free job APIs on their recordings", () => {
     const before = replay.requests.length
     const r = await runSource(replay, "arbeitnow", {}, "arbeitnow-paged")
     expect(r.status).toBe("success")
-    expect(r.rows.map((p) => p.source_id)).toEqual(["synthetic-backend-engineer-berlin-1", "synthetic-data-engineer-remote-2", "synthetic-product-manager-hamburg-3"])
+    expect(r.rows.map((p) => p.source_id)).toEqual([
+      "synthetic-backend-engineer-berlin-1",
+      "synthetic-data-engineer-remote-2",
+      "synthetic-product-manager-hamburg-3"
+    ])
     // page 2 links back to page 1, which is read once more, seen to repeat, and ends the paging
-    expect(replay.requests.slice(before).map((q) => q.path)).toEqual(["/arbeitnow-paged/api/job-board-api", "/arbeitnow-paged/api/job-board-api?page=2", "/arbeitnow-paged/api/job-board-api?page=1"])
+    expect(replay.requests.slice(before).map((q) => q.path)).toEqual([
+      "/arbeitnow-paged/api/job-board-api",
+      "/arbeitnow-paged/api/job-board-api?page=2",
+      "/arbeitnow-paged/api/job-board-api?page=1"
+    ])
     expect(r.rows.find((p) => p.source_id.endsWith("-2"))!.remote).toBe("remote")
     expect(r.rows.find((p) => p.source_id.endsWith("-1"))!.remote).toBe("unknown")
   })
@@ -66,9 +83,16 @@ describe("free job APIs on their recordings", () => {
     const r = await runSource(replay, "hn", { story_ids: [47975571] })
     expect(r.status).toBe("success")
     expect(r.rows).toHaveLength(301)
-    expect(r.infos.join("\n")).toMatch(/555 comments, 335 top-level, 301 postings, 34 not in the 'Company \| Role \| Location' format/)
+    expect(r.infos.join("\n")).toMatch(
+      /555 comments, 335 top-level, 301 postings, 34 not in the 'Company \| Role \| Location' format/
+    )
     const woosmap = r.rows.find((p) => p.company === "Woosmap")!
-    expect(woosmap).toMatchObject({ title: "Backend Engineer (Mid-level & Senior)", remote: "hybrid", company_domain: "woosmap.com", employment_type: "full-time" })
+    expect(woosmap).toMatchObject({
+      title: "Backend Engineer (Mid-level & Senior)",
+      remote: "hybrid",
+      company_domain: "woosmap.com",
+      employment_type: "full-time"
+    })
     expect(woosmap.url).toBe(`https://news.ycombinator.com/item?id=${woosmap.source_id}`)
     const parabola = r.rows.find((p) => p.company === "Parabola")!
     expect(parabola.apply_url).toMatch(/^https:\/\/jobs\.ashbyhq\.com\/parabola-io\//)
@@ -80,15 +104,28 @@ describe("free job APIs on their recordings", () => {
   })
 
   it("hn parser reads the reshaped recorded thread too", () => {
-    const item = JSON.parse(fixture("hn/hunt-algolia-item-whoishiring-2026-09.json")) as { children: Array<{ id: number; text: string; created_at: string }> }
-    const got = item.children.map((c) => parseHiringComment({ objectID: String(c.id), comment_text: c.text, created_at: c.created_at }))
+    const item = JSON.parse(fixture("hn/hunt-algolia-item-whoishiring-2026-09.json")) as {
+      children: Array<{ id: number; text: string; created_at: string }>
+    }
+    const got = item.children.map((c) =>
+      parseHiringComment({ objectID: String(c.id), comment_text: c.text, created_at: c.created_at })
+    )
     expect(got.map((g) => (g.ok ? [g.posting.company, g.posting.title] : g.why))).toEqual([
       ["Modash.io", "Senior Product Engineer"],
       ["Quill", "Fullstack SWE"],
-      ["Open Education Applications / Neon", "Senior/Lead Platform & DevOps Engineer, Senior Frontend Engineer, Senior Full-Stack Engineer"]
+      [
+        "Open Education Applications / Neon",
+        "Senior/Lead Platform & DevOps Engineer, Senior Frontend Engineer, Senior Full-Stack Engineer"
+      ]
     ])
     const modash = got[0].ok ? got[0].posting : null
-    expect(modash).toMatchObject({ remote: "remote", salary_min: 75000, salary_max: 110000, salary_currency: "EUR", company_domain: "modash.io" })
+    expect(modash).toMatchObject({
+      remote: "remote",
+      salary_min: 75000,
+      salary_max: 110000,
+      salary_currency: "EUR",
+      company_domain: "modash.io"
+    })
   })
 })
 
@@ -123,7 +160,9 @@ describe("JSON-LD job pages", () => {
   })
 
   it("jsonld: a page without a JobPosting fails its unit with a message naming the page", async () => {
-    const r = await runSource(replay, "jsonld", { pages: ["/job/3199-ai-software-development-engineer-ii/6872535", "/nope"] })
+    const r = await runSource(replay, "jsonld", {
+      pages: ["/job/3199-ai-software-development-engineer-ii/6872535", "/nope"]
+    })
     expect(r.status).toBe("partial")
     expect(r.rows[0].source_id).toBe("127.0.0.1:6872535")
     expect(r.errors.map((e) => e.reason)).toEqual(["NotFound"])
@@ -139,14 +178,20 @@ describe("wellfound", () => {
       ["7000002", "Synthetic Robotics", "unknown"],
       ["7000003", "Example Health Labs", "hybrid"]
     ])
-    expect(r.rows[0]).toMatchObject({ salary_min: 150000, salary_max: 190000, url: "https://wellfound.com/jobs/7000001-senior-python-developer" })
+    expect(r.rows[0]).toMatchObject({
+      salary_min: 150000,
+      salary_max: 190000,
+      url: "https://wellfound.com/jobs/7000001-senior-python-developer"
+    })
   })
 
   it("the recorded scraper output holds startups but not their listings: every missing listing is counted", async () => {
     const r = await runSource(replay, "wellfound", { roles: ["python-developer"] })
     expect(r.rows).toHaveLength(0)
     expect(r.details.skipped_records).toBe(53)
-    expect(r.errors[0].message).toMatch(/references JobListingSearchResult:\d+, which the page's Apollo state does not hold/)
+    expect(r.errors[0].message).toMatch(
+      /references JobListingSearchResult:\d+, which the page's Apollo state does not hold/
+    )
   })
 
   it("bot protection fails cleanly and is counted: a challenge page and a 403", async () => {

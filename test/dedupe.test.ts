@@ -12,8 +12,12 @@ import { dagFrom, run, tempDir, withDb } from "./support/harness.ts"
 let replay: ReplayServer
 const db = join(tempDir(), "dedupe.duckdb")
 const q = <T = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
-  withDb(db, Effect.flatMap(Warehouse, (w) => w.query<T>(sql, params)))
-const dag = () => dagFrom(`
+  withDb(
+    db,
+    Effect.flatMap(Warehouse, (w) => w.query<T>(sql, params))
+  )
+const dag = () =>
+  dagFrom(`
 version: 1
 nodes:
   stripe_board:
@@ -28,17 +32,30 @@ nodes:
 `)
 const jobOf = async (sourceId: string) =>
   (await q<{ job_id: string }>("select job_id from job_sightings where source_id = $1", [sourceId]))[0]?.job_id
-const snapshot = () => q<{ id: string; content_hash: string; first_seen: string; last_seen: string; sources: string }>(
-  "select id, content_hash, first_seen::varchar as first_seen, last_seen::varchar as last_seen, sources::varchar as sources from jobs order by id")
+const snapshot = () =>
+  q<{ id: string; content_hash: string; first_seen: string; last_seen: string; sources: string }>(
+    "select id, content_hash, first_seen::varchar as first_seen, last_seen::varchar as last_seen, sources::varchar as sources from jobs order by id"
+  )
 const dedupeDetails = async (runId: string) =>
-  JSON.parse((await q<{ details: string }>("select details::varchar as details from node_runs where run_id = $1 and node = 'dedupe'", [runId]))[0].details)
+  JSON.parse(
+    (
+      await q<{ details: string }>(
+        "select details::varchar as details from node_runs where run_id = $1 and node = 'dedupe'",
+        [runId]
+      )
+    )[0].details
+  )
 
 let first: Awaited<ReturnType<typeof snapshot>>
 let firstRun = ""
 
 beforeAll(async () => {
   replay = await startReplayServer(sources, {
-    extraRoutes: { greenhouse: [{ path: "/v1/boards/stripe-mirror/jobs", file: "dedupe-eval/synthetic-greenhouse-stripe-mirror-board.json" }] }
+    extraRoutes: {
+      greenhouse: [
+        { path: "/v1/boards/stripe-mirror/jobs", file: "dedupe-eval/synthetic-greenhouse-stripe-mirror-board.json" }
+      ]
+    }
   })
   const { summary } = await withDb(db, run({ dag: dag() }))
   expect(summary.status).toBe("success")
@@ -57,8 +74,14 @@ describe("dedupe through the runner", () => {
     expect(await jobOf("stripe-mirror:9100001")).toBe(grower)
     expect(await jobOf("stripe-mirror:9100002")).toBe(await jobOf("stripe:8023928"))
     const [job] = await q<{ sources: string; apply_url: string; company_key: string; title: string }>(
-      "select sources::varchar as sources, apply_url, company_key, title from jobs where id = $1", [grower])
-    expect(JSON.parse(job.sources).map((s: { source_id: string }) => s.source_id).sort()).toEqual(["stripe-mirror:9100001", "stripe:7954688"])
+      "select sources::varchar as sources, apply_url, company_key, title from jobs where id = $1",
+      [grower]
+    )
+    expect(
+      JSON.parse(job.sources)
+        .map((s: { source_id: string }) => s.source_id)
+        .sort()
+    ).toEqual(["stripe-mirror:9100001", "stripe:7954688"])
     expect(job.company_key).toBe("stripe")
     expect(job.apply_url).toBe("https://stripe.com/jobs/search?gh_jid=7954688")
   })
@@ -97,14 +120,36 @@ describe("dedupe through the runner", () => {
   it("attaches a sighting seen later to the existing canonical job, whose id does not move", async () => {
     const grower = await jobOf("stripe:7954688")
     // A third board staged by a later run: the same Grower job under another company spelling.
-    await withDb(db, Effect.flatMap(Warehouse, (w) => w.insertRows("stg_jobs", [{
-      run_id: "later", node: "third_board", unit: "x", record_key: "x", fetched_at: new Date().toISOString(), source: "remotive", source_id: "77",
-      url: "https://remotive.example/77?utm_source=rss", title: "Account Executive - AI Sales (Grower)", company: "Stripe Inc", location: "San Francisco, CA", remote: "unknown"
-    }])))
+    await withDb(
+      db,
+      Effect.flatMap(Warehouse, (w) =>
+        w.insertRows("stg_jobs", [
+          {
+            run_id: "later",
+            node: "third_board",
+            unit: "x",
+            record_key: "x",
+            fetched_at: new Date().toISOString(),
+            source: "remotive",
+            source_id: "77",
+            url: "https://remotive.example/77?utm_source=rss",
+            title: "Account Executive - AI Sales (Grower)",
+            company: "Stripe Inc",
+            location: "San Francisco, CA",
+            remote: "unknown"
+          }
+        ])
+      )
+    )
     const { dedupeJobs } = await import("../transforms/dedupe/node.ts")
-    await withDb(db, dedupeJobs({ inputs: [{ node: "third_board", runId: "later", role: "source", kind: "remotive" }], ats }))
+    await withDb(
+      db,
+      dedupeJobs({ inputs: [{ node: "third_board", runId: "later", role: "source", kind: "remotive" }], ats })
+    )
     expect(await jobOf("77")).toBe(grower)
-    const [{ n }] = await q<{ n: number }>("select json_array_length(sources)::int as n from jobs where id = $1", [grower])
+    const [{ n }] = await q<{ n: number }>("select json_array_length(sources)::int as n from jobs where id = $1", [
+      grower
+    ])
     expect(n).toBe(3)
     expect((await snapshot()).map((j) => j.id)).toEqual(first.map((j) => j.id))
   })

@@ -10,7 +10,9 @@ import { readFileSync } from "node:fs"
 import { fixturesDir } from "../sources/replay.ts"
 
 let replay: ReplayServer
-beforeAll(async () => { replay = await startReplayServer([edgar]) })
+beforeAll(async () => {
+  replay = await startReplayServer([edgar])
+})
 afterAll(() => replay.close())
 
 const UA = "jobsignal-test tests@example.invalid"
@@ -22,16 +24,43 @@ defaults: { retry: { times: 0 } }
 nodes:
   e: { source: edgar, with: { base_url: "${replay.baseUrlFor("edgar")}", ${withYaml} } }
 `)
-  return withDb(db, Effect.gen(function* () {
-    const { summary } = yield* run({ dag, ...(extra.backfill ? { backfill: { node: "e", since: extra.backfill.since } } : {}) })
-    const w = yield* Warehouse
-    const node = summary.nodes.find((n) => n.node === "e")!
-    const rows = node.status === "failed" ? [] : yield* w.query<{ origin: string; accession: string; company: string; ticker: string | null; form: string; filed_at: string; items: string[]; url: string }>(
-      "select origin, accession, company, ticker, form, filed_at::varchar as filed_at, items, url from stg_filings where run_id = $1", [summary.runId])
-    const errors = yield* w.query<{ unit: string; error_tag: string; reason: string; message: string }>("select unit, error_tag, reason, message from source_errors where run_id = $1", [summary.runId])
-    const details = JSON.parse((yield* w.query<{ d: string }>("select details::varchar as d from node_runs where run_id = $1 and node = 'e'", [summary.runId]))[0].d ?? "{}")
-    return { node, rows, errors, details }
-  }))
+  return withDb(
+    db,
+    Effect.gen(function* () {
+      const { summary } = yield* run({
+        dag,
+        ...(extra.backfill ? { backfill: { node: "e", since: extra.backfill.since } } : {})
+      })
+      const w = yield* Warehouse
+      const node = summary.nodes.find((n) => n.node === "e")!
+      const rows =
+        node.status === "failed"
+          ? []
+          : yield* w.query<{
+              origin: string
+              accession: string
+              company: string
+              ticker: string | null
+              form: string
+              filed_at: string
+              items: string[]
+              url: string
+            }>(
+              "select origin, accession, company, ticker, form, filed_at::varchar as filed_at, items, url from stg_filings where run_id = $1",
+              [summary.runId]
+            )
+      const errors = yield* w.query<{ unit: string; error_tag: string; reason: string; message: string }>(
+        "select unit, error_tag, reason, message from source_errors where run_id = $1",
+        [summary.runId]
+      )
+      const details = JSON.parse(
+        (yield* w.query<{ d: string }>("select details::varchar as d from node_runs where run_id = $1 and node = 'e'", [
+          summary.runId
+        ]))[0].d ?? "{}"
+      )
+      return { node, rows, errors, details }
+    })
+  )
 }
 
 describe("edgar: User-Agent", () => {
@@ -71,7 +100,9 @@ describe("edgar: recorded responses", { timeout: 60_000 }, () => {
     expect(fannie.filter((x) => x.form === "8-K")).toHaveLength(28)
     const officer = r.rows.find((x) => x.accession === "0000310522-25-000516")!
     expect(officer.items).toEqual(["5.02"])
-    expect(officer.url).toBe("https://www.sec.gov/Archives/edgar/data/310522/000031052225000516/0000310522-25-000516-index.htm")
+    expect(officer.url).toBe(
+      "https://www.sec.gov/Archives/edgar/data/310522/000031052225000516/0000310522-25-000516-index.htm"
+    )
     // The User-Agent went out on every request (the replay server records paths only; the Http layer sets the header).
     expect(r.errors).toEqual([])
   })
@@ -84,7 +115,9 @@ describe("edgar: recorded responses", { timeout: 60_000 }, () => {
   })
 
   it("parses the getcurrent Atom page and counts the 503 maintenance page as one skip, keeping page 1", async () => {
-    const r = await runEdgar(`user_agent: "${UA}", current: { type: "", start: 5000, count: 100, pages: 3, watched_only: false }`)
+    const r = await runEdgar(
+      `user_agent: "${UA}", current: { type: "", start: 5000, count: 100, pages: 3, watched_only: false }`
+    )
     expect(r.node.status).toBe("partial")
     expect(r.rows.map((x) => x.form).sort()).toEqual([...Array(9).fill("8-K"), "8-K/A", "8-K/A"])
     expect(r.details.skipped_records).toBe(1)
@@ -104,7 +137,9 @@ describe("edgar: recorded responses", { timeout: 60_000 }, () => {
   })
 
   it("backfill keeps filings inside the window and reaches for older submission pages", async () => {
-    const r = await runEdgar(`user_agent: "${UA}", ciks: [310522], current: false`, { backfill: { since: "2024-01-01" } })
+    const r = await runEdgar(`user_agent: "${UA}", ciks: [310522], current: false`, {
+      backfill: { since: "2024-01-01" }
+    })
     expect(r.rows.length).toBeGreaterThan(0)
     expect(r.rows.every((x) => x.filed_at >= "2024-01-01")).toBe(true)
     // `recent` holds 2024-02 onwards here, so the page covering 2020-11..2024-02 is asked for, the older ones are not.
@@ -116,11 +151,19 @@ describe("edgar: recorded responses", { timeout: 60_000 }, () => {
 
 describe("edgar: getcurrent parsing", () => {
   it("reads form, company, CIK, accession, filing date and worded items", () => {
-    const page = parseCurrentFeed(new TextDecoder("latin1").decode(readFileSync(join(fixturesDir, "edgar/getcurrent-all-forms-start5000.atom.xml"))))
+    const page = parseCurrentFeed(
+      new TextDecoder("latin1").decode(readFileSync(join(fixturesDir, "edgar/getcurrent-all-forms-start5000.atom.xml")))
+    )
     expect(page.entries).toBe(100)
     expect(page.unreadable).toEqual([])
     const amc = page.filings.find((f) => f.accession === "0001411579-25-000077")!
-    expect(amc).toMatchObject({ form: "8-K", cik: "0001411579", company: "AMC ENTERTAINMENT HOLDINGS, INC.", filed_at: "2025-12-11", items: ["3.03", "5.03", "5.07", "9.01"] })
+    expect(amc).toMatchObject({
+      form: "8-K",
+      cik: "0001411579",
+      company: "AMC ENTERTAINMENT HOLDINGS, INC.",
+      filed_at: "2025-12-11",
+      items: ["3.03", "5.03", "5.07", "9.01"]
+    })
     expect(page.filings.find((f) => f.cik === "0000810958")!.company).toBe("CITIZENS & NORTHERN CORP")
     expect(itemsFromSummary("&lt;br&gt;Item 5.02: Departure of Directors").items).toEqual(["5.02"])
   })

@@ -4,7 +4,9 @@ import { htmlToText } from "../sources/text.ts"
 // Postings are third-party HTML: what a reader of the page would not see must not reach the scorers' text.
 describe("htmlToText on hostile markup", () => {
   it("comments are dropped with everything inside them, tags and '>' included", () => {
-    expect(htmlToText("<p>Apply now</p><!-- internal: band 3 > band 2, <b>do not publish</b> --><p>Thanks</p>")).toBe("Apply now\n\nThanks")
+    expect(htmlToText("<p>Apply now</p><!-- internal: band 3 > band 2, <b>do not publish</b> --><p>Thanks</p>")).toBe(
+      "Apply now\n\nThanks"
+    )
     expect(htmlToText("<p>a<!-- never closed <p>b")).toBe("a")
     expect(htmlToText("x<!-- never closed, no tag after it")).toBe("x")
   })
@@ -15,7 +17,9 @@ describe("htmlToText on hostile markup", () => {
   })
 
   it("table cells are kept apart and rows are lines", () => {
-    expect(htmlToText("<table><tr><th>Location</th><th>Salary</th></tr><tr><td>Remote</td><td>$200k</td></tr></table>")).toBe("Location | Salary\nRemote | $200k")
+    expect(
+      htmlToText("<table><tr><th>Location</th><th>Salary</th></tr><tr><td>Remote</td><td>$200k</td></tr></table>")
+    ).toBe("Location | Salary\nRemote | $200k")
     expect(htmlToText("<TABLE><tr><td>a<td>b<tr><td>c</TABLE>")).toBe("a | b\nc")
   })
 
@@ -31,14 +35,20 @@ describe("htmlToText on hostile markup", () => {
   })
 
   it("entities are decoded once, on both paths", () => {
-    expect(htmlToText("<p>R&amp;D &mdash; caf&eacute; &#8217;s &lt;3 &nbsp;x &amp;lt;</p>")).toBe("R&D — café ’s <3 x &lt;")
+    expect(htmlToText("<p>R&amp;D &mdash; caf&eacute; &#8217;s &lt;3 &nbsp;x &amp;lt;</p>")).toBe(
+      "R&D — café ’s <3 x &lt;"
+    )
     expect(htmlToText("<!-- c --><p>R&amp;D &mdash; caf&eacute; &amp;lt;</p>")).toBe("R&D — café &lt;")
   })
 
   it("nested lists keep one bullet per item", () => {
-    expect(htmlToText("<ul><li>Lead<ul><li>Sales</li><li>Ops</li></ul></li><li>Hire</li></ul>")).toBe("• Lead\n\n• Sales\n• Ops\n\n• Hire")
+    expect(htmlToText("<ul><li>Lead<ul><li>Sales</li><li>Ops</li></ul></li><li>Hire</li></ul>")).toBe(
+      "• Lead\n\n• Sales\n• Ops\n\n• Hire"
+    )
     // The parser path gives the same text as the fast path.
-    expect(htmlToText("<!-- x --><ul><li>Lead<ul><li>Sales</li><li>Ops</li></ul></li><li>Hire</li></ul>")).toBe("• Lead\n\n• Sales\n• Ops\n\n• Hire")
+    expect(htmlToText("<!-- x --><ul><li>Lead<ul><li>Sales</li><li>Ops</li></ul></li><li>Hire</li></ul>")).toBe(
+      "• Lead\n\n• Sales\n• Ops\n\n• Hire"
+    )
   })
 
   it("a tag cut off by the end of the text is dropped, not shown", () => {

@@ -20,7 +20,9 @@ import { loadDag } from "../pipelines/load.ts"
 import { run, tempDir, withDb } from "./support/harness.ts"
 
 const root = join(import.meta.dirname, "..")
-const tsxLoader = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs")).href
+const tsxLoader = pathToFileURL(
+  join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist", "loader.mjs")
+).href
 
 // SYNTHETIC board names replaying the recorded GitLab board: more units (and staging batches) to
 // kill between. Greenhouse ids are `<board>:<job id>`, so each board's jobs are distinct jobs.
@@ -34,10 +36,15 @@ const refDb = join(dir, "reference.duckdb")
 const db = join(dir, "killed.duckdb")
 
 beforeAll(async () => {
-  const extra: FixtureRoute[] = SYNTHETIC_BOARDS.map((b) => ({ path: `/v1/boards/${b}/jobs`, file: "greenhouse/breteai-gitlab-jobs-content.json" }))
+  const extra: FixtureRoute[] = SYNTHETIC_BOARDS.map((b) => ({
+    path: `/v1/boards/${b}/jobs`,
+    file: "greenhouse/breteai-gitlab-jobs-content.json"
+  }))
   replay = await startReplayServer(sources, { extraRoutes: { greenhouse: extra } })
   dagFile = join(dir, "dag.yaml")
-  writeFileSync(dagFile, `
+  writeFileSync(
+    dagFile,
+    `
 version: 1
 defaults: { retry: { times: 0 } }
 nodes:
@@ -47,20 +54,42 @@ nodes:
   dedupe:
     transform: dedupe
     needs: [greenhouse]
-`)
+`
+  )
 })
 afterAll(() => replay?.close())
 
-interface Child { code: number | null; signal: NodeJS.Signals | null; runId?: string; stderr: string }
+interface Child {
+  code: number | null
+  signal: NodeJS.Signals | null
+  runId?: string
+  stderr: string
+}
 
 /** `jobsignal run` in its own process; killed by its own kill point, or by us `killAfterMs` after run_started. */
 const jobsignal = (args: string[], opts: { killAt?: string; killAfterMs?: number } = {}): Promise<Child> =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", tsxLoader, join(root, "pipelines/cli/main.ts"), "run", "--dag", dagFile, "--db", db, "--log-format", "json", ...args], {
-      cwd: root,
-      env: { ...process.env, JOBSIGNAL_KILL_AT: opts.killAt ?? "" },
-      stdio: ["ignore", "ignore", "pipe"]
-    })
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        tsxLoader,
+        join(root, "pipelines/cli/main.ts"),
+        "run",
+        "--dag",
+        dagFile,
+        "--db",
+        db,
+        "--log-format",
+        "json",
+        ...args
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, JOBSIGNAL_KILL_AT: opts.killAt ?? "" },
+        stdio: ["ignore", "ignore", "pipe"]
+      }
+    )
     let stderr = ""
     let runId: string | undefined
     child.stderr!.on("data", (d) => {
@@ -76,22 +105,34 @@ const jobsignal = (args: string[], opts: { killAt?: string; killAfterMs?: number
     child.on("exit", (code, signal) => resolve({ code, signal, runId, stderr }))
   })
 
-const query = <T>(file: string, sql: string) => withDb(file, Effect.flatMap(Warehouse, (w) => w.query<T>(sql)))
+const query = <T>(file: string, sql: string) =>
+  withDb(
+    file,
+    Effect.flatMap(Warehouse, (w) => w.query<T>(sql))
+  )
 
 /** The invariants that must hold after any crash, recovered or not. */
 const checkCursors = async () => {
-  const bad = await query<Record<string, unknown>>(db, `
+  const bad = await query<Record<string, unknown>>(
+    db,
+    `
     select c.node, c.value, c.run_id, n.status,
            (select max(coalesce(s.updated_at, s.posted_at)) from stg_jobs s
              where s.node = c.node and s.run_id in (select run_id from node_runs where node = c.node and status in ('success', 'partial'))) as committed_max
     from cursors c left join node_runs n on n.run_id = c.run_id and n.node = c.node
-    where n.status is null or n.status not in ('success', 'partial') or c.value::timestamptz > committed_max`)
+    where n.status is null or n.status not in ('success', 'partial') or c.value::timestamptz > committed_max`
+  )
   expect(bad, "a cursor is ahead of committed data").toEqual([])
 }
 
 const snapshot = async (file: string) => ({
   jobs: (await query<{ id: string }>(file, "select id from jobs order by 1")).map((r) => r.id),
-  sightings: (await query<{ k: string }>(file, "select source || ':' || source_id || ' -> ' || job_id as k from job_sightings order by 1")).map((r) => r.k)
+  sightings: (
+    await query<{ k: string }>(
+      file,
+      "select source || ':' || source_id || ' -> ' || job_id as k from job_sightings order by 1"
+    )
+  ).map((r) => r.k)
 })
 type Snapshot = Awaited<ReturnType<typeof snapshot>>
 
@@ -101,7 +142,10 @@ const checkJobs = async (reference: Snapshot) => {
   expect(now.jobs.length, "duplicated canonical jobs").toBe(new Set(now.jobs).size)
   expect(now.jobs, "canonical jobs lost or invented").toEqual(reference.jobs)
   expect(now.sightings, "sightings lost, doubled or mapped elsewhere").toEqual(reference.sightings)
-  const orphans = await query<{ n: number }>(db, "select count(*)::int as n from job_sightings s where not exists (select 1 from jobs j where j.id = s.job_id)")
+  const orphans = await query<{ n: number }>(
+    db,
+    "select count(*)::int as n from job_sightings s where not exists (select 1 from jobs j where j.id = s.job_id)"
+  )
   expect(orphans[0].n).toBe(0)
 }
 
@@ -109,10 +153,22 @@ const checkJobs = async (reference: Snapshot) => {
 // insert, each commit (tx_commit:1 greenhouse's ledger+cursor, :2 dedupe's merge, :3 dedupe's
 // ledger; in a dedupe-only resume the numbering shifts), and after the last node.
 const NAMED_POINTS = [
-  "run_started:1", "node_started:greenhouse:1", "node_progress:greenhouse:2", "node_progress:greenhouse:5",
-  "node_progress:greenhouse:9", "node_progress:greenhouse:13", "node_progress:greenhouse:16", "insert:stg_jobs:1",
-  "node_progress:greenhouse:7", "tx_commit:1", "node_finished:greenhouse:1", "node_started:dedupe:1", "tx_commit:2",
-  "tx_commit:3", "node_finished:dedupe:1", "run_finished:1"
+  "run_started:1",
+  "node_started:greenhouse:1",
+  "node_progress:greenhouse:2",
+  "node_progress:greenhouse:5",
+  "node_progress:greenhouse:9",
+  "node_progress:greenhouse:13",
+  "node_progress:greenhouse:16",
+  "insert:stg_jobs:1",
+  "node_progress:greenhouse:7",
+  "tx_commit:1",
+  "node_finished:greenhouse:1",
+  "node_started:dedupe:1",
+  "tx_commit:2",
+  "tx_commit:3",
+  "node_finished:dedupe:1",
+  "run_finished:1"
 ]
 
 it("survives SIGKILL at ≥ 20 points across nodes: nothing lost, nothing doubled, cursors behind commits", async () => {
@@ -125,7 +181,7 @@ it("survives SIGKILL at ≥ 20 points across nodes: nothing lost, nothing double
   await query(db, "select 1")
 
   let seed = 20261121
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
   // The named points, then random delays until enough kills have landed (a delay past the end of a
   // short resume is not reached; the seed keeps the delays the same from run to run).
   const TARGET = 22
@@ -171,7 +227,10 @@ it("survives SIGKILL at ≥ 20 points across nodes: nothing lost, nothing double
   expect(plain.code).toBe(0)
   await checkCursors()
   await checkJobs(reference)
-  const [{ open }] = await query<{ open: number }>(db, "select count(*)::int as open from runs where status = 'running'")
+  const [{ open }] = await query<{ open: number }>(
+    db,
+    "select count(*)::int as open from runs where status = 'running'"
+  )
   expect(open).toBe(0)
   process.stdout.write(`kill points survived: ${survived.length} (not reached: ${notReached.join(", ") || "none"})\n`)
   expect(survived.length).toBeGreaterThanOrEqual(20)

@@ -14,9 +14,14 @@ import { installLayerAnswers } from "./support/fake-layers.ts"
 import { dagFrom, tempDir, withDb } from "./support/harness.ts"
 
 let fake: FakeLlm
-beforeAll(async () => { fake = await startFakeLlm() })
+beforeAll(async () => {
+  fake = await startFakeLlm()
+})
 afterAll(() => fake.close())
-afterEach(() => { vi.unstubAllEnvs(); fake.reset() })
+afterEach(() => {
+  vi.unstubAllEnvs()
+  fake.reset()
+})
 
 const ALL = ["extract", "pain", "research", "fit", "outreach", "cv", "dossier"] as const
 
@@ -24,7 +29,8 @@ const setup = (budget = "") => {
   const dir = tempDir()
   copyFileSync("profile.yaml", join(dir, "profile.yaml"))
   cpSync("profile", join(dir, "profile"), { recursive: true })
-  const dag = dagFrom(`version: 1
+  const dag = dagFrom(
+    `version: 1
 profile: profile.yaml
 ${budget}
 llm:
@@ -32,55 +38,96 @@ llm:
   retry: { times: 1, base: 10ms }
 nodes:
   intel: { transform: intel }
-`, dir)
+`,
+    dir
+  )
   return { dag, dir, db: join(dir, "w.duckdb") }
 }
 
 /** Synthetic postings (not recordings). */
-const DESC = "Acme Health sells care-management software to health plans and payers. We need a leader to rebuild our payer sales team and own revenue targets. Forecast accuracy has been poor and the board wants predictable pipeline reviews in Salesforce. Requires 10+ years of experience in enterprise healthcare sales. Salary $180,000 - $220,000. This role is fully remote in the US."
+const DESC =
+  "Acme Health sells care-management software to health plans and payers. We need a leader to rebuild our payer sales team and own revenue targets. Forecast accuracy has been poor and the board wants predictable pipeline reviews in Salesforce. Requires 10+ years of experience in enterprise healthcare sales. Salary $180,000 - $220,000. This role is fully remote in the US."
 const JOBS = [
   { id: "j1", title: "VP Sales, Payer Partnerships", tier: "A", score: 88, desc: DESC },
-  { id: "j2", title: "Director of Revenue Operations", tier: "B", score: 75, desc: DESC.replace("rebuild our payer sales team", "rebuild our revenue operations") },
+  {
+    id: "j2",
+    title: "Director of Revenue Operations",
+    tier: "B",
+    score: 75,
+    desc: DESC.replace("rebuild our payer sales team", "rebuild our revenue operations")
+  },
   { id: "j3", title: "Account Manager", tier: "C", score: 55, desc: DESC }
 ]
 
 const seed = Effect.gen(function* () {
   const w = yield* Warehouse
   for (const j of JOBS) {
-    yield* w.exec(`insert into jobs (id, source, source_id, url, title, company, company_key, location, remote, description_text, first_seen, last_seen)
-      values ($1, 'synthetic', $1, 'https://example.com/' || $1, $2, 'Acme Health', 'acmehealth', 'Remote - US', 'remote', $3, now(), now())`, [j.id, j.title, j.desc])
+    yield* w.exec(
+      `insert into jobs (id, source, source_id, url, title, company, company_key, location, remote, description_text, first_seen, last_seen)
+      values ($1, 'synthetic', $1, 'https://example.com/' || $1, $2, 'Acme Health', 'acmehealth', 'Remote - US', 'remote', $3, now(), now())`,
+      [j.id, j.title, j.desc]
+    )
     yield* w.exec("insert into job_scores (job_id, fit_score, tier) values ($1, $2, $3)", [j.id, j.score, j.tier])
   }
   yield* w.exec(`insert into signals (signal_id, company_key, company_name, type, signal_date, title, source_url, first_seen, last_seen)
     values ('sig1', 'acmehealth', 'Acme Health', 'funding', '2026-01-10', 'Acme Health raises $40M Series C', 'https://news.example.com/acme-series-c', now(), now())`)
 })
 
-const keys = () => { vi.stubEnv("OPENAI_API_KEY", "sk-test"); vi.stubEnv("OPENAI_BASE_URL", fake.openaiUrl); vi.stubEnv("ANTHROPIC_API_KEY", "") }
-const noKeys = () => { for (const k of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]) vi.stubEnv(k, "") }
+const keys = () => {
+  vi.stubEnv("OPENAI_API_KEY", "sk-test")
+  vi.stubEnv("OPENAI_BASE_URL", fake.openaiUrl)
+  vi.stubEnv("ANTHROPIC_API_KEY", "")
+}
+const noKeys = () => {
+  for (const k of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]) vi.stubEnv(k, "")
+}
 
-const run = (dag: ReturnType<typeof setup>["dag"], jobId: string, ops: ReadonlyArray<(typeof ALL)[number]>, seen: OpProgress[] = [], runId = "r1") =>
-  runJobOps(jobId, ops, { tier: "auto", dag, runId, onProgress: (p) => void seen.push(p) })
+const run = (
+  dag: ReturnType<typeof setup>["dag"],
+  jobId: string,
+  ops: ReadonlyArray<(typeof ALL)[number]>,
+  seen: OpProgress[] = [],
+  runId = "r1"
+) => runJobOps(jobId, ops, { tier: "auto", dag, runId, onProgress: (p) => void seen.push(p) })
 
-const intelRow = (jobId: string) => Effect.gen(function* () {
-  const w = yield* Warehouse
-  const [r] = yield* w.query<Record<string, any>>("select * from job_intel where job_id = $1", [jobId])
-  const json = (v: unknown) => (typeof v === "string" && /^[[{"]/.test(v) ? JSON.parse(v) : v)
-  return Object.fromEntries(Object.entries(r ?? {}).map(([k, v]) => [k, json(v)]))
-})
+const intelRow = (jobId: string) =>
+  Effect.gen(function* () {
+    const w = yield* Warehouse
+    const [r] = yield* w.query<Record<string, any>>("select * from job_intel where job_id = $1", [jobId])
+    const json = (v: unknown) => (typeof v === "string" && /^[[{"]/.test(v) ? JSON.parse(v) : v)
+    return Object.fromEntries(Object.entries(r ?? {}).map(([k, v]) => [k, json(v)]))
+  })
 
 const bySchema = (name: string) => fake.requests.filter((r) => r.schemaName === name)
 const { clock } = recordingClock()
-const go = <A, E>(db: string, eff: Effect.Effect<A, E, any>) => withDb(db, Effect.scoped(eff).pipe(Effect.withClock(clock)) as Effect.Effect<A, E, never>)
+const go = <A, E>(db: string, eff: Effect.Effect<A, E, any>) =>
+  withDb(db, Effect.scoped(eff).pipe(Effect.withClock(clock)) as Effect.Effect<A, E, never>)
 
 describe("per-job layers", { timeout: 60_000 }, () => {
   it("without a provider key every LLM layer is skipped with the reason, the dossier has nothing to assemble, no call is made", async () => {
     noKeys()
     const { dag, db } = setup()
     const seen: OpProgress[] = []
-    const out = await go(db, Effect.gen(function* () { yield* seed; return yield* run(dag, "j1", ALL, seen) }))
-    expect(out.results).toEqual({ extract: "skipped", pain: "skipped", research: "skipped", fit: "skipped", outreach: "skipped", cv: "skipped", dossier: "skipped" })
+    const out = await go(
+      db,
+      Effect.gen(function* () {
+        yield* seed
+        return yield* run(dag, "j1", ALL, seen)
+      })
+    )
+    expect(out.results).toEqual({
+      extract: "skipped",
+      pain: "skipped",
+      research: "skipped",
+      fit: "skipped",
+      outreach: "skipped",
+      cv: "skipped",
+      dossier: "skipped"
+    })
     expect(fake.requests).toHaveLength(0)
-    expect(seen.find((p) => p.op === "extract" && p.status === "skipped")!.message).toMatch(/no LLM provider key for the quality tier.*OPENAI_API_KEY/)
+    expect(seen.find((p) => p.op === "extract" && p.status === "skipped")!.message).toMatch(
+      /no LLM provider key for the quality tier.*OPENAI_API_KEY/
+    )
     expect(seen.find((p) => p.op === "dossier" && p.status === "skipped")!.message).toMatch(/nothing to assemble/)
   })
 
@@ -88,19 +135,38 @@ describe("per-job layers", { timeout: 60_000 }, () => {
     keys()
     const { dag, db, dir } = setup()
     const seen: OpProgress[] = []
-    const before = await go(db, Effect.gen(function* () { yield* seed; return yield* estimateJobOps(["j1"], ALL, "auto", dag) }))
+    const before = await go(
+      db,
+      Effect.gen(function* () {
+        yield* seed
+        return yield* estimateJobOps(["j1"], ALL, "auto", dag)
+      })
+    )
     expect(before.calls).toBe(8)
     expect(before.usd).toBeGreaterThan(0)
     installLayerAnswers(fake)
     const out = await go(db, run(dag, "j1", ALL, seen))
-    expect(out.results).toEqual({ extract: "done", pain: "done", research: "done", fit: "done", outreach: "done", cv: "done", dossier: "done" })
+    expect(out.results).toEqual({
+      extract: "done",
+      pain: "done",
+      research: "done",
+      fit: "done",
+      outreach: "done",
+      cv: "done",
+      dossier: "done"
+    })
     expect(out.usd).toBeGreaterThan(0)
     // auto + fit tier A → the quality tier's model
     expect(new Set(fake.requests.map((r) => r.model))).toEqual(new Set(["gpt-4o"]))
     const row = await go(db, intelRow("j1"))
 
     const jd = row.extracted_jd
-    expect(jd).toMatchObject({ remote_policy: "fully_remote", seniority_level: "vp", years_experience_required: 10, salary: { min: 180000, max: 220000, from: "description" } })
+    expect(jd).toMatchObject({
+      remote_policy: "fully_remote",
+      seniority_level: "vp",
+      years_experience_required: 10,
+      salary: { min: 180000, max: 220000, from: "description" }
+    })
     expect(jd.technical_skills).toEqual(expect.arrayContaining(["Salesforce", "Clari"]))
     const w = jd.competency_weights
     expect(w.delivery + w.process + w.architecture + w.leadership).toBe(100)
@@ -112,7 +178,14 @@ describe("per-job layers", { timeout: 60_000 }, () => {
     expect(row.why_now).toMatch(/funding/)
 
     expect(row.company_research).toMatchObject({ company_type: "employer", company_key: "acmehealth" })
-    expect(row.company_research.signals).toEqual([{ type: "funding", description: "Acme Health raises $40M Series C", date: "2026-01-10", source: "https://news.example.com/acme-series-c" }])
+    expect(row.company_research.signals).toEqual([
+      {
+        type: "funding",
+        description: "Acme Health raises $40M Series C",
+        date: "2026-01-10",
+        source: "https://news.example.com/acme-series-c"
+      }
+    ])
     expect(row.role_research.business_impact).toHaveLength(3)
 
     const candidate = await Effect.runPromise(loadCandidate(dag))
@@ -120,7 +193,11 @@ describe("per-job layers", { timeout: 60_000 }, () => {
     expect(signal.matched).toEqual(expect.arrayContaining(["payer", "health plan", "salesforce"]))
     expect(row.fit_score).toBe(blendFit(80, signal))
     expect(row.fit_score).toBe(Math.round(0.7 * 80 + 0.3 * signal.score!))
-    expect(row.fit_details).toMatchObject({ model_score: 80, annotation_score: signal.score, star_ids: ["star-payer-arr", "star-forecast"] })
+    expect(row.fit_details).toMatchObject({
+      model_score: 80,
+      annotation_score: signal.score,
+      star_ids: ["star-payer-arr", "star-forecast"]
+    })
     expect(row.tier).toBe(row.fit_score >= 85 ? "A" : "B")
     expect(row.fit_rationale).toContain("[star-payer-arr]")
 
@@ -149,9 +226,32 @@ describe("per-job layers", { timeout: 60_000 }, () => {
     expect(md).toContain("https://news.example.com/acme-series-c")
 
     expect(row.input_hashes).toHaveProperty("extract_jd")
-    expect(Object.keys(row.layer_status).sort()).toEqual(["company_research", "cv_tailor", "dossier", "extract_jd", "fit_map", "outreach", "pain_points", "role_research"])
-    const ledger = await go(db, Effect.gen(function* () { return yield* (yield* Warehouse).query<{ node: string }>("select distinct node from llm_calls order by node") }))
-    expect(ledger.map((r) => r.node)).toEqual(["intel.company_research", "intel.cv_header", "intel.cv_tailor", "intel.extract_jd", "intel.fit_map", "intel.outreach", "intel.pain_points", "intel.role_research"])
+    expect(Object.keys(row.layer_status).sort()).toEqual([
+      "company_research",
+      "cv_tailor",
+      "dossier",
+      "extract_jd",
+      "fit_map",
+      "outreach",
+      "pain_points",
+      "role_research"
+    ])
+    const ledger = await go(
+      db,
+      Effect.gen(function* () {
+        return yield* (yield* Warehouse).query<{ node: string }>("select distinct node from llm_calls order by node")
+      })
+    )
+    expect(ledger.map((r) => r.node)).toEqual([
+      "intel.company_research",
+      "intel.cv_header",
+      "intel.cv_tailor",
+      "intel.extract_jd",
+      "intel.fit_map",
+      "intel.outreach",
+      "intel.pain_points",
+      "intel.role_research"
+    ])
     // per-phase progress, each op started then finished
     for (const op of ALL) {
       const mine = seen.filter((p) => p.op === op)
@@ -180,8 +280,20 @@ describe("per-job layers", { timeout: 60_000 }, () => {
   it("re-asks answers that break a rule: weights not summing to 100, boilerplate, an unquoted evidence, an over-long InMail; QA drops invented-number bullets", async () => {
     keys()
     const { dag, db } = setup()
-    installLayerAnswers(fake, { weights: true, boilerplate: true, longInmail: true, inventedBullet: true, tooFewValid: true })
-    const out = await go(db, Effect.gen(function* () { yield* seed; return yield* run(dag, "j1", ["extract", "pain", "outreach", "cv"]) }))
+    installLayerAnswers(fake, {
+      weights: true,
+      boilerplate: true,
+      longInmail: true,
+      inventedBullet: true,
+      tooFewValid: true
+    })
+    const out = await go(
+      db,
+      Effect.gen(function* () {
+        yield* seed
+        return yield* run(dag, "j1", ["extract", "pain", "outreach", "cv"])
+      })
+    )
     expect(out.results).toEqual({ extract: "done", pain: "done", outreach: "done", cv: "done" })
     expect(bySchema("extract_jd_results")).toHaveLength(2)
     expect(bySchema("pain_points_results")).toHaveLength(2)
@@ -211,7 +323,13 @@ describe("per-job layers", { timeout: 60_000 }, () => {
     installLayerAnswers(fake, { recruiterAlwaysLong: true })
     fake.script({ kind: "invalid_request" }, { times: 5, when: (r) => r.schemaName === "fit_map_results" })
     const seen: OpProgress[] = []
-    const out = await go(db, Effect.gen(function* () { yield* seed; return yield* run(dag, "j1", ["extract", "fit", "outreach", "dossier"], seen) }))
+    const out = await go(
+      db,
+      Effect.gen(function* () {
+        yield* seed
+        return yield* run(dag, "j1", ["extract", "fit", "outreach", "dossier"], seen)
+      })
+    )
     expect(out.results).toEqual({ extract: "done", fit: "failed", outreach: "done", dossier: "done" })
     expect(seen.find((p) => p.status === "failed")!.message).toMatch(/fit_map failed: Fatal\/InvalidRequest/)
     const row = await go(db, intelRow("j1"))
@@ -240,7 +358,13 @@ describe("per-job layers", { timeout: 60_000 }, () => {
     const { dag, db } = setup("budgets: { llm: { per_run_usd: 0.000001 } }")
     installLayerAnswers(fake)
     const seen: OpProgress[] = []
-    const out = await go(db, Effect.gen(function* () { yield* seed; return yield* run(dag, "j1", ["extract", "pain"], seen) }))
+    const out = await go(
+      db,
+      Effect.gen(function* () {
+        yield* seed
+        return yield* run(dag, "j1", ["extract", "pain"], seen)
+      })
+    )
     expect(out.results).toEqual({ extract: "failed", pain: "skipped" })
     expect(fake.requests).toHaveLength(0)
     expect(seen.find((p) => p.op === "pain" && p.status === "skipped")!.message).toMatch(/budget/)
@@ -248,18 +372,39 @@ describe("per-job layers", { timeout: 60_000 }, () => {
 
   it("the intel node picks fit tier A/B jobs, and without a key says so instead of failing", async () => {
     const { dag, db } = setup()
-    const ctx: NodeContext = { runId: "n1", node: "intel", spec: {}, dag, mode: "run", window: {}, cursor: null, events: collectingEvents(), inputs: [] }
+    const ctx: NodeContext = {
+      runId: "n1",
+      node: "intel",
+      spec: {},
+      dag,
+      mode: "run",
+      window: {},
+      cursor: null,
+      events: collectingEvents(),
+      inputs: []
+    }
     noKeys()
-    const skipped = await go(db, Effect.gen(function* () { yield* seed; return yield* runIntel(Schema.decodeUnknownSync(IntelOptions)({}), ctx) }))
+    const skipped = await go(
+      db,
+      Effect.gen(function* () {
+        yield* seed
+        return yield* runIntel(Schema.decodeUnknownSync(IntelOptions)({}), ctx)
+      })
+    )
     expect(skipped.rowsIn).toBe(2)
     expect(skipped.notes).toHaveLength(1)
-    expect(skipped.notes![0]).toMatch(/skipped extract, pain, research, fit, outreach, cv for 2 job\(s\): no LLM provider key/)
+    expect(skipped.notes![0]).toMatch(
+      /skipped extract, pain, research, fit, outreach, cv for 2 job\(s\): no LLM provider key/
+    )
     expect(skipped.details).toMatchObject({ ops_skipped: 2 })
     keys()
     installLayerAnswers(fake)
     const done = await go(db, runIntel(Schema.decodeUnknownSync(IntelOptions)({ ops: ["extract"] }), ctx))
     expect(done).toMatchObject({ rowsIn: 2, rowsOut: 2, details: { ops_done: 2 } })
-    expect(bySchema("extract_jd_results").flatMap((r) => r.user.match(/title: (.*)/)![1])).toEqual(["VP Sales, Payer Partnerships", "Director of Revenue Operations"])
+    expect(bySchema("extract_jd_results").flatMap((r) => r.user.match(/title: (.*)/)![1])).toEqual([
+      "VP Sales, Payer Partnerships",
+      "Director of Revenue Operations"
+    ])
     expect(existsSync(join(dag.dir, "dossiers"))).toBe(false)
   })
 })

@@ -19,12 +19,22 @@ import { jobPostingNodes, jobPostingToPosting, jsonLdBlocks } from "../sources/j
 
 const fixture = (f: string) => JSON.parse(readFileSync(join("fixtures", f), "utf8"))
 const text = (p: Posting): JobText => ({
-  id: `${p.source}:${p.source_id}`, title: p.title, company: p.company, location: p.location ?? null, remote: p.remote ?? null,
-  description_text: p.description_text ?? null, salary_min: p.salary_min ?? null, salary_max: p.salary_max ?? null,
-  salary_currency: p.salary_currency ?? null, salary_period: p.salary_period ?? null, department: p.department ?? null
+  id: `${p.source}:${p.source_id}`,
+  title: p.title,
+  company: p.company,
+  location: p.location ?? null,
+  remote: p.remote ?? null,
+  description_text: p.description_text ?? null,
+  salary_min: p.salary_min ?? null,
+  salary_max: p.salary_max ?? null,
+  salary_currency: p.salary_currency ?? null,
+  salary_period: p.salary_period ?? null,
+  department: p.department ?? null
 })
 const hnPosting = (id: string) => {
-  const hit = fixture("hn/hn-algolia-search-comments-story_47975571.json").hits.find((h: HnComment) => h.objectID === id)
+  const hit = fixture("hn/hn-algolia-search-comments-story_47975571.json").hits.find(
+    (h: HnComment) => h.objectID === id
+  )
   const r = parseHiringComment(hit)
   if (!r.ok) throw new Error(`hn ${id}: ${r.why}`)
   return text(r.posting)
@@ -33,7 +43,12 @@ const notionPosting = (title: string) => {
   const j = fixture("ashby/breteai-notion-board.json").jobs.find((x: { title: string }) => x.title === title)
   return text(normalizeAshbyJob({ key: "notion", token: "notion", company: null, domain: null }, j))
 }
-const jobicyPosting = (id: number) => text(normalizeJobicyJob(fixture("jobicy/jobsearchaggregator-remote-jobs.json").jobs.find((x: { id: number }) => x.id === id)))
+const jobicyPosting = (id: number) =>
+  text(
+    normalizeJobicyJob(
+      fixture("jobicy/jobsearchaggregator-remote-jobs.json").jobs.find((x: { id: number }) => x.id === id)
+    )
+  )
 const profile = Effect.runSync(loadProfile(loadDag("dag.yaml", kinds))).profile
 const industryOf = (j: JobText) => /industry: ([^;]+)/.exec(lexicalScore(profile, j).reason)?.[1] ?? "none"
 
@@ -64,12 +79,18 @@ describe("boilerplate is no industry evidence", () => {
   it("strips 'Here's What We Offer', 'Why You'll Love It Here', 'About <Company>' and equal-opportunity lines, keeps the role", () => {
     const page = readFileSync("fixtures/builtin/builtin-job-6872535-innovaccer.html", "utf8")
     const node = jobPostingNodes(jsonLdBlocks(page).blocks)[0]
-    const innovaccer = jobPostingToPosting(node, { source: "builtin", pageUrl: "https://builtin.com/job/6872535", boardHost: "builtin.com" })!.description_text!
+    const innovaccer = jobPostingToPosting(node, {
+      source: "builtin",
+      pageUrl: "https://builtin.com/job/6872535",
+      boardHost: "builtin.com"
+    })!.description_text!
     const out = stripBoilerplate(innovaccer)
     expect(innovaccer).toMatch(/Generous Leaves/)
     expect(out).not.toMatch(/Generous Leaves|equal-opportunity employer/)
     expect(out).toMatch(/understands healthcare data/)
-    const outreach = fixture("lever/candidatezero-outreach-postings.json").find((p: { text: string }) => p.text === "Account Executive, Commercial")
+    const outreach = fixture("lever/candidatezero-outreach-postings.json").find(
+      (p: { text: string }) => p.text === "Account Executive, Commercial"
+    )
     const plain = stripBoilerplate(outreach.descriptionPlain + "\n" + (outreach.additionalPlain ?? ""))
     expect(`${outreach.descriptionPlain}\n${outreach.additionalPlain ?? ""}`).toMatch(/medical, dental, and vision/)
     expect(plain).not.toMatch(/medical, dental|401k|About Outreach/)
@@ -78,7 +99,14 @@ describe("boilerplate is no industry evidence", () => {
 
 describe("boilerplate: what stays", () => {
   it("synthetic lines: a payer-domain 'pharmacy benefit' sentence and 'About the team' / 'About you' sections stay; 'About Acme' goes", () => {
-    const text = ["About Acme", "Acme makes widgets for retailers.", "About the team", "We sell to pharmacy benefit managers and health plans.", "About you", "You have led sales teams."].join("\n")
+    const text = [
+      "About Acme",
+      "Acme makes widgets for retailers.",
+      "About the team",
+      "We sell to pharmacy benefit managers and health plans.",
+      "About you",
+      "You have led sales teams."
+    ].join("\n")
     const out = stripBoilerplate(text)
     expect(out).not.toMatch(/widgets/)
     expect(out).toMatch(/pharmacy benefit managers and health plans/)
@@ -98,6 +126,9 @@ describe("multi-role posts", () => {
   it("a single-role title without seniority is still rejected, and an avoided word still rules a multi-role title out", () => {
     const single = hnPosting("47976070") // "Full Stack Engineer"
     expect(prefilter(profile, single)).toMatchObject({ pass: false, reason: expect.stringMatching(/seniority/) })
-    expect(prefilter(profile, { ...hnPosting("47975870"), title: "Multiple nurse roles" })).toMatchObject({ pass: false, reason: expect.stringMatching(/avoided keyword "nurse"/) })
+    expect(prefilter(profile, { ...hnPosting("47975870"), title: "Multiple nurse roles" })).toMatchObject({
+      pass: false,
+      reason: expect.stringMatching(/avoided keyword "nurse"/)
+    })
   })
 })

@@ -15,9 +15,18 @@ import { dagFrom, tempDir, withDb } from "./support/harness.ts"
 
 let fake: FakeLlm
 let replay: ReplayServer
-beforeAll(async () => { fake = await startFakeLlm(); replay = await startReplayServer([greenhouse]) })
-afterAll(async () => { await fake.close(); await replay.close() })
-afterEach(() => { vi.unstubAllEnvs(); fake.reset() })
+beforeAll(async () => {
+  fake = await startFakeLlm()
+  replay = await startReplayServer([greenhouse])
+})
+afterAll(async () => {
+  await fake.close()
+  await replay.close()
+})
+afterEach(() => {
+  vi.unstubAllEnvs()
+  fake.reset()
+})
 
 /** Every job the fixtures hold passes its rules, so every one of them goes to the model. */
 const OPEN_PROFILE = `summary: anyone
@@ -28,7 +37,12 @@ const LLM = `llm:
   tiers: { fast: [anthropic/claude-haiku-4-5], balanced: [openai/gpt-4o-mini], quality: [openai/gpt-4o] }
   retry: { times: 1, base: 10ms }`
 
-const keys = (f: FakeLlm) => ({ ANTHROPIC_API_KEY: "sk-ant-test", ANTHROPIC_BASE_URL: f.anthropicUrl, OPENAI_API_KEY: "sk-test", OPENAI_BASE_URL: f.openaiUrl })
+const keys = (f: FakeLlm) => ({
+  ANTHROPIC_API_KEY: "sk-ant-test",
+  ANTHROPIC_BASE_URL: f.anthropicUrl,
+  OPENAI_API_KEY: "sk-test",
+  OPENAI_BASE_URL: f.openaiUrl
+})
 const ALWAYS = { times: 1_000_000 }
 
 const JOBS = [
@@ -38,7 +52,14 @@ const JOBS = [
 ] as const
 
 const ctxFor = (dag: NodeContext["dag"], node: string, input: string): NodeContext => ({
-  runId: "r1", node, spec: {}, dag, mode: "run", window: {}, cursor: null, events: collectingEvents(),
+  runId: "r1",
+  node,
+  spec: {},
+  dag,
+  mode: "run",
+  window: {},
+  cursor: null,
+  events: collectingEvents(),
   inputs: [{ node: input, role: "transform", kind: input, runId: "r1" }]
 })
 
@@ -49,17 +70,32 @@ const nodes = (relevanceOpts: Record<string, unknown>, thenFit: (() => void) | u
   writeFileSync(join(dir, "profile.yaml"), OPEN_PROFILE)
   const dag = dagFrom(`version: 1\nprofile: profile.yaml\n${LLM}\nnodes:\n  dedupe: { transform: dedupe }\n`, dir)
   const { clock } = recordingClock()
-  return withDb(join(dir, "w.duckdb"), Effect.gen(function* () {
-    const w = yield* Warehouse
-    for (const [id, title, company, description] of JOBS)
-      yield* w.exec(`insert into jobs (id, source, source_id, title, company, location, remote, description_text, first_seen, last_seen, last_run_id)
-        values ($1, 'synthetic', $1, $2, $3, 'Remote', 'remote', $4, now(), now(), 'r1')`, [id, title, company, description])
-    const rel = yield* judgeRelevance(Schema.decodeUnknownSync(RelevanceOptions)(relevanceOpts), ctxFor(dag, "relevance", "dedupe")).pipe(Effect.either)
-    thenFit?.()
-    const fit = thenFit ? yield* scoreFit(Schema.decodeUnknownSync(FitScoreOptions)({}), ctxFor(dag, "fit_score", "relevance")).pipe(Effect.either) : undefined
-    const rows = yield* w.query<{ job_id: string; relevant: boolean | null; fit_score: number | null }>("select job_id, relevant, fit_score from job_scores order by job_id")
-    return { rel, fit, rows }
-  }).pipe(Effect.withClock(clock)))
+  return withDb(
+    join(dir, "w.duckdb"),
+    Effect.gen(function* () {
+      const w = yield* Warehouse
+      for (const [id, title, company, description] of JOBS)
+        yield* w.exec(
+          `insert into jobs (id, source, source_id, title, company, location, remote, description_text, first_seen, last_seen, last_run_id)
+        values ($1, 'synthetic', $1, $2, $3, 'Remote', 'remote', $4, now(), now(), 'r1')`,
+          [id, title, company, description]
+        )
+      const rel = yield* judgeRelevance(
+        Schema.decodeUnknownSync(RelevanceOptions)(relevanceOpts),
+        ctxFor(dag, "relevance", "dedupe")
+      ).pipe(Effect.either)
+      thenFit?.()
+      const fit = thenFit
+        ? yield* scoreFit(Schema.decodeUnknownSync(FitScoreOptions)({}), ctxFor(dag, "fit_score", "relevance")).pipe(
+            Effect.either
+          )
+        : undefined
+      const rows = yield* w.query<{ job_id: string; relevant: boolean | null; fit_score: number | null }>(
+        "select job_id, relevant, fit_score from job_scores order by job_id"
+      )
+      return { rel, fit, rows }
+    }).pipe(Effect.withClock(clock))
+  )
 }
 
 describe("an LLM node whose every call failed", { timeout: 120_000 }, () => {
@@ -69,7 +105,9 @@ describe("an LLM node whose every call failed", { timeout: 120_000 }, () => {
     expect(fake.requests.length).toBe(2) // one call, retried once
     expect(Either.isLeft(rel)).toBe(true)
     expect(Either.isLeft(rel) && rel.left).toMatchObject({ _tag: "Retriable", reason: "ServerError" })
-    expect(Either.isLeft(rel) && rel.left.message).toMatch(/^relevance: every LLM call failed: 3 of 3 item\(s\) unanswered after 2 call\(s\).*ServerError after 2 attempts/)
+    expect(Either.isLeft(rel) && rel.left.message).toMatch(
+      /^relevance: every LLM call failed: 3 of 3 item\(s\) unanswered after 2 call\(s\).*ServerError after 2 attempts/
+    )
     expect(rows).toEqual([])
   })
 
@@ -99,7 +137,9 @@ describe("an LLM node whose every call failed", { timeout: 120_000 }, () => {
     const dir = tempDir()
     writeFileSync(join(dir, "profile.yaml"), OPEN_PROFILE)
     const dag = join(dir, "dag.yaml")
-    writeFileSync(dag, `version: 1
+    writeFileSync(
+      dag,
+      `version: 1
 profile: profile.yaml
 defaults: { retry: { times: 0 } }
 ${LLM}
@@ -108,7 +148,8 @@ nodes:
   dedupe: { transform: dedupe, needs: [gh] }
   relevance: { transform: relevance, needs: [dedupe] }
   fit_score: { transform: fit_score, needs: [relevance] }
-`)
+`
+    )
     fake.script({ kind: "overloaded" }, { ...ALWAYS, when: () => fake.requests.length % 2 === 0 })
     fake.script({ kind: "server_error" }, ALWAYS)
     const down = await cli(["run", "--dag", dag, "--db", join(dir, "down.duckdb")], keys(fake))
@@ -120,7 +161,10 @@ nodes:
     expect(down.stdout + down.stderr).toContain("every LLM call failed")
 
     fake.reset()
-    const lexical = await cli(["run", "--dag", dag, "--db", join(dir, "lexical.duckdb")], { ANTHROPIC_API_KEY: "", OPENAI_API_KEY: "" })
+    const lexical = await cli(["run", "--dag", dag, "--db", join(dir, "lexical.duckdb")], {
+      ANTHROPIC_API_KEY: "",
+      OPENAI_API_KEY: ""
+    })
     expect(fake.requests.length).toBe(0)
     expect(lexical.stderr).toMatch(/no LLM provider key.*lexical/)
     expect(lexical.code).toBe(0)

@@ -13,9 +13,14 @@ import { recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.t
 import { dagFrom, tempDir, withDb } from "./support/harness.ts"
 
 let fake: FakeLlm
-beforeAll(async () => { fake = await startFakeLlm() })
+beforeAll(async () => {
+  fake = await startFakeLlm()
+})
 afterAll(() => fake.close())
-afterEach(() => { vi.unstubAllEnvs(); fake.reset() })
+afterEach(() => {
+  vi.unstubAllEnvs()
+  fake.reset()
+})
 
 const dagText = (budget = "") => `version: 1
 profile: profile.yaml
@@ -37,11 +42,46 @@ const setup = (budget = "") => {
 
 /** Synthetic jobs written straight into `jobs`, as dedupe would have left them for run `runId`. */
 const JOBS = [
-  { id: "j1", title: "VP Sales, Payer Partnerships", company: "Acme Health", location: "Remote - US", remote: "remote", description_text: "Lead sales to health plans and payers. Own revenue targets and build the team." },
-  { id: "j2", title: "Registered Nurse", company: "City Hospital", location: "Boston, MA", remote: "onsite", description_text: "Patient care on a medical-surgical unit." },
-  { id: "j3", title: "Director of Engineering", company: "CareFlow", location: "Remote", remote: "remote", description_text: "Lead engineering teams building healthcare SaaS with FHIR integrations." },
-  { id: "j4", title: "Head of Revenue Operations", company: "PlanPilot", location: "New York, NY", remote: "hybrid", description_text: "Own forecasting, pipeline and Salesforce for a payer-facing GTM team." },
-  { id: "j5", title: "Senior Director, Product Marketing", company: "Widgets Inc", location: "Remote", remote: "remote", description_text: "Launch consumer products; B2C marketing." }
+  {
+    id: "j1",
+    title: "VP Sales, Payer Partnerships",
+    company: "Acme Health",
+    location: "Remote - US",
+    remote: "remote",
+    description_text: "Lead sales to health plans and payers. Own revenue targets and build the team."
+  },
+  {
+    id: "j2",
+    title: "Registered Nurse",
+    company: "City Hospital",
+    location: "Boston, MA",
+    remote: "onsite",
+    description_text: "Patient care on a medical-surgical unit."
+  },
+  {
+    id: "j3",
+    title: "Director of Engineering",
+    company: "CareFlow",
+    location: "Remote",
+    remote: "remote",
+    description_text: "Lead engineering teams building healthcare SaaS with FHIR integrations."
+  },
+  {
+    id: "j4",
+    title: "Head of Revenue Operations",
+    company: "PlanPilot",
+    location: "New York, NY",
+    remote: "hybrid",
+    description_text: "Own forecasting, pipeline and Salesforce for a payer-facing GTM team."
+  },
+  {
+    id: "j5",
+    title: "Senior Director, Product Marketing",
+    company: "Widgets Inc",
+    location: "Remote",
+    remote: "remote",
+    description_text: "Launch consumer products; B2C marketing."
+  }
 ]
 
 const seed = (runId: string, changed: Partial<Record<string, string>> = {}) =>
@@ -57,7 +97,14 @@ const seed = (runId: string, changed: Partial<Record<string, string>> = {}) =>
   })
 
 const ctxFor = (dag: NodeContext["dag"], node: string, runId: string, input: string): NodeContext => ({
-  runId, node, spec: {}, dag, mode: "run", window: {}, cursor: null, events: collectingEvents(),
+  runId,
+  node,
+  spec: {},
+  dag,
+  mode: "run",
+  window: {},
+  cursor: null,
+  events: collectingEvents(),
   inputs: [{ node: input, role: "transform", kind: input, runId }]
 })
 
@@ -80,13 +127,21 @@ const keys = () => {
   vi.stubEnv("OPENAI_API_KEY", "sk-test")
   vi.stubEnv("OPENAI_BASE_URL", fake.openaiUrl)
 }
-const noKeys = () => { for (const k of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]) vi.stubEnv(k, "") }
+const noKeys = () => {
+  for (const k of ["ANTHROPIC_API_KEY", "OPENAI_API_KEY"]) vi.stubEnv(k, "")
+}
 
 describe("relevance and fit_score nodes", { timeout: 60_000 }, () => {
   it("without a key both fall back to the lexical scorer, say so once, and make no calls", async () => {
     noKeys()
     const { dag, db } = setup()
-    const out = await withDb(db, Effect.gen(function* () { yield* seed("r1"); return yield* runBoth(dag, "r1") }))
+    const out = await withDb(
+      db,
+      Effect.gen(function* () {
+        yield* seed("r1")
+        return yield* runBoth(dag, "r1")
+      })
+    )
     expect(out.calls).toBe(0)
     expect(out.rel.notes).toHaveLength(1)
     expect(out.rel.notes![0]).toMatch(/no LLM provider key.*lexical/)
@@ -97,7 +152,12 @@ describe("relevance and fit_score nodes", { timeout: 60_000 }, () => {
     expect(nurse.relevance_reason).toMatch(/prefilter: title has avoided keyword "nurse"/)
     const scored = out.rows.filter((r) => r.fit_score !== null)
     expect(scored.length).toBeGreaterThan(0)
-    for (const r of scored) expect(r).toMatchObject({ scored_by: "lexical", tier: fitTierOf(r.fit_score), fit_category: fitCategoryOf(r.fit_score) })
+    for (const r of scored)
+      expect(r).toMatchObject({
+        scored_by: "lexical",
+        tier: fitTierOf(r.fit_score),
+        fit_category: fitCategoryOf(r.fit_score)
+      })
     expect(scored.every((r) => r.relevant === true)).toBe(true)
   })
 
@@ -105,7 +165,13 @@ describe("relevance and fit_score nodes", { timeout: 60_000 }, () => {
     keys()
     const { dag, db } = setup()
     const { clock } = recordingClock()
-    const first = await withDb(db, Effect.gen(function* () { yield* seed("r1"); return yield* runBoth(dag, "r1") }).pipe(Effect.withClock(clock)))
+    const first = await withDb(
+      db,
+      Effect.gen(function* () {
+        yield* seed("r1")
+        return yield* runBoth(dag, "r1")
+      }).pipe(Effect.withClock(clock))
+    )
     const relCalls = fake.requests.filter((r) => r.api === "anthropic")
     const fitCalls = fake.requests.filter((r) => r.api === "openai")
     expect(relCalls.length).toBe(1)
@@ -119,7 +185,12 @@ describe("relevance and fit_score nodes", { timeout: 60_000 }, () => {
     const scored = first.rows.filter((r) => r.fit_score !== null)
     expect(scored.length).toBe(fitCalls[0].ids.length)
     for (const r of scored) {
-      expect(r).toMatchObject({ scored_by: "llm", model: "gpt-4o-mini", tier: fitTierOf(r.fit_score), fit_category: fitCategoryOf(r.fit_score) })
+      expect(r).toMatchObject({
+        scored_by: "llm",
+        model: "gpt-4o-mini",
+        tier: fitTierOf(r.fit_score),
+        fit_category: fitCategoryOf(r.fit_score)
+      })
       expect(r.fit_rationale.length).toBeGreaterThan(0)
       expect(fitCalls[0].user).toContain(r.fit_quote)
     }
@@ -127,15 +198,29 @@ describe("relevance and fit_score nodes", { timeout: 60_000 }, () => {
     expect(first.rel.notes).toEqual([])
 
     fake.reset()
-    const again = await withDb(db, Effect.gen(function* () { yield* seed("r2"); return yield* runBoth(dag, "r2") }).pipe(Effect.withClock(clock)))
+    const again = await withDb(
+      db,
+      Effect.gen(function* () {
+        yield* seed("r2")
+        return yield* runBoth(dag, "r2")
+      }).pipe(Effect.withClock(clock))
+    )
     expect(fake.requests.length).toBe(0)
     expect(again.calls).toBe(2)
     expect(again.rel.details).toMatchObject({ unchanged: 5 })
     expect(again.fit.details).toMatchObject({ unchanged: scored.length })
-    expect(again.rows.map((r) => [r.job_id, r.relevant, r.fit_score])).toEqual(first.rows.map((r) => [r.job_id, r.relevant, r.fit_score]))
+    expect(again.rows.map((r) => [r.job_id, r.relevant, r.fit_score])).toEqual(
+      first.rows.map((r) => [r.job_id, r.relevant, r.fit_score])
+    )
 
     // One changed description: only that job is judged and scored again.
-    const third = await withDb(db, Effect.gen(function* () { yield* seed("r3", { j1: JOBS[0].description_text + " Quota-carrying." }); return yield* runBoth(dag, "r3") }).pipe(Effect.withClock(clock)))
+    const third = await withDb(
+      db,
+      Effect.gen(function* () {
+        yield* seed("r3", { j1: JOBS[0].description_text + " Quota-carrying." })
+        return yield* runBoth(dag, "r3")
+      }).pipe(Effect.withClock(clock))
+    )
     expect(fake.requests.map((r) => r.ids.length)).toEqual([1, 1])
     expect(third.calls).toBe(4)
   })
@@ -143,7 +228,13 @@ describe("relevance and fit_score nodes", { timeout: 60_000 }, () => {
   it("a budget too small for the next call stops the node cleanly with BudgetExceeded, unjudged jobs left for later", async () => {
     keys()
     const { dag, db } = setup("budgets: { llm: { per_run_usd: 0.00001 } }")
-    const out = await withDb(db, Effect.gen(function* () { yield* seed("r1"); return yield* runBoth(dag, "r1") }))
+    const out = await withDb(
+      db,
+      Effect.gen(function* () {
+        yield* seed("r1")
+        return yield* runBoth(dag, "r1")
+      })
+    )
     expect(fake.requests.length).toBe(0)
     expect(out.rel.partial).toBe(true)
     expect(out.rel.details).toMatchObject({ outcome: "BudgetExceeded" })

@@ -18,7 +18,8 @@ let html = ""
 
 beforeAll(async () => {
   replay = await startReplayServer(sources)
-  const dag = dagFrom(`
+  const dag = dagFrom(
+    `
 version: 1
 nodes:
   greenhouse:
@@ -27,7 +28,9 @@ nodes:
   dedupe:
     transform: dedupe
     needs: [greenhouse]
-`, dir)
+`,
+    dir
+  )
   const { summary } = await withDb(db, run({ dag }))
   await withDb(db, seedSyntheticAnalytics(summary.runId))
   data = await withDb(db, readReport("2026-01-01", { perWeekUsd: 20 }))
@@ -35,7 +38,8 @@ nodes:
 })
 afterAll(() => replay?.close())
 
-const embedded = (h: string) => JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(h)![1]) as ReportData
+const embedded = (h: string) =>
+  JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(h)![1]) as ReportData
 
 describe("report data", () => {
   it("reads every chart's series from the views", async () => {
@@ -74,7 +78,21 @@ describe("HTML report", () => {
   })
 
   it("escapes text that came from the warehouse", () => {
-    const evil = renderReportHtml({ ...data, since: "<img src=x onerror=alert(1)>", leads: [{ company: "</script><b>x", signals_90d: 1, ab_jobs: 1, relevant_jobs: 1, lead_score: 3, best_job_title: null, best_job_url: null }] })
+    const evil = renderReportHtml({
+      ...data,
+      since: "<img src=x onerror=alert(1)>",
+      leads: [
+        {
+          company: "</script><b>x",
+          signals_90d: 1,
+          ab_jobs: 1,
+          relevant_jobs: 1,
+          lead_score: 3,
+          best_job_title: null,
+          best_job_url: null
+        }
+      ]
+    })
     expect(evil).not.toContain("<img src=x")
     expect(evil).not.toContain("</script><b>x")
     expect(embedded(evil).leads[0].company).toBe("</script><b>x")
@@ -82,12 +100,15 @@ describe("HTML report", () => {
 
   it("links a lead's best job only when its URL is http(s)", () => {
     const lead = { company: "Acme", signals_90d: 1, ab_jobs: 1, relevant_jobs: 1, lead_score: 3 }
-    const out = renderReportHtml({ ...data, leads: [
-      { ...lead, best_job_title: "Good job", best_job_url: "https://boards.example/jobs/1" },
-      { ...lead, best_job_title: "Evil job", best_job_url: "javascript:alert(document.cookie)" },
-      { ...lead, best_job_title: "Sneaky job", best_job_url: " JaVaScRiPt:alert(1)" },
-      { ...lead, best_job_title: "Data job", best_job_url: "data:text/html,<script>alert(1)</script>" }
-    ] })
+    const out = renderReportHtml({
+      ...data,
+      leads: [
+        { ...lead, best_job_title: "Good job", best_job_url: "https://boards.example/jobs/1" },
+        { ...lead, best_job_title: "Evil job", best_job_url: "javascript:alert(document.cookie)" },
+        { ...lead, best_job_title: "Sneaky job", best_job_url: " JaVaScRiPt:alert(1)" },
+        { ...lead, best_job_title: "Data job", best_job_url: "data:text/html,<script>alert(1)</script>" }
+      ]
+    })
     const hrefs = [...out.matchAll(/<a href="([^"]*)"/g)].map((m) => m[1])
     expect(hrefs).toEqual(["https://boards.example/jobs/1"])
     expect(out).toContain(">Evil job</td>")

@@ -27,20 +27,40 @@ describe("a connector registered in one place", () => {
   })
 
   it("is refused when its kind is already registered", () => {
-    expect(() => compose([...sources, sampleAts, { ...sampleAts, description: "again" }])).toThrow(/source kind sampleats is registered twice/)
+    expect(() => compose([...sources, sampleAts, { ...sampleAts, description: "again" }])).toThrow(
+      /source kind sampleats is registered twice/
+    )
   })
 
   it("gets its dedupe URL key from its declared pattern, and the other ATS keep theirs", async () => {
     const keyOf = (jobUrls: ReadonlyArray<string>, url: string) =>
-      withDb(join(tempDir(), "k.duckdb"), Effect.gen(function* () {
-        const w = yield* Warehouse
-        for (const m of [...DEDUPE_MACROS, atsUrlKeyMacro(jobUrls)]) yield* w.exec(m)
-        return (yield* w.query<{ k: string | null }>("select ats_url_key($1) as k", [url]))[0].k
-      }))
+      withDb(
+        join(tempDir(), "k.duckdb"),
+        Effect.gen(function* () {
+          const w = yield* Warehouse
+          for (const m of [...DEDUPE_MACROS, atsUrlKeyMacro(jobUrls)]) yield* w.exec(m)
+          return (yield* w.query<{ k: string | null }>("select ats_url_key($1) as k", [url]))[0].k
+        })
+      )
     const sample = "https://jobs.sampleats.example/acme/jobs/100203?utm_source=feed"
-    expect(await keyOf(testApp.ats.map((a) => a.jobUrl), sample)).toBe("jobs.sampleats.example/acme/jobs/100203")
-    expect(await keyOf(app.ats.map((a) => a.jobUrl), sample)).toBeNull()
-    expect(await keyOf(testApp.ats.map((a) => a.jobUrl), "https://boards.greenhouse.io/stripe/jobs/6042172?gh_src=x")).toBe("boards.greenhouse.io/stripe/jobs/6042172")
+    expect(
+      await keyOf(
+        testApp.ats.map((a) => a.jobUrl),
+        sample
+      )
+    ).toBe("jobs.sampleats.example/acme/jobs/100203")
+    expect(
+      await keyOf(
+        app.ats.map((a) => a.jobUrl),
+        sample
+      )
+    ).toBeNull()
+    expect(
+      await keyOf(
+        testApp.ats.map((a) => a.jobUrl),
+        "https://boards.greenhouse.io/stripe/jobs/6042172?gh_src=x"
+      )
+    ).toBe("boards.greenhouse.io/stripe/jobs/6042172")
     // No ATS at all: nothing is an ATS URL, not even a missing one; a quote in a pattern stays inside the SQL string.
     expect(await keyOf([], "")).toBeNull()
     expect(await keyOf(["it's\\.example/[0-9]+"], "https://it's.example/42")).toBe("it's.example/42")
@@ -48,29 +68,47 @@ describe("a connector registered in one place", () => {
 
   describe("runs in a DAG: boards from the universe, read by dedupe through needs: [sources.*]", () => {
     let replay: ReplayServer
-    beforeAll(async () => { replay = await startReplayServer([sampleAts]) })
+    beforeAll(async () => {
+      replay = await startReplayServer([sampleAts])
+    })
     afterAll(() => replay.close())
 
     it("stages the universe's sampleats boards and dedupe folds them into jobs", async () => {
       const dir = tempDir()
-      writeFileSync(join(dir, "companies.yaml"), `companies:
+      writeFileSync(
+        join(dir, "companies.yaml"),
+        `companies:
   - { name: Acme Health, domain: acme.example, ats: sampleats, board: acme, evidence: synthetic }
   - { name: Other Co, ats: greenhouse, board: other, evidence: synthetic }
-`)
-      const dag = dagFrom(`version: 1
+`
+      )
+      const dag = dagFrom(
+        `version: 1
 targets: companies.yaml
 nodes:
   sample: { source: sampleats, with: { base_url: "${replay.baseUrlFor("sampleats")}" } }
   dedupe: { transform: dedupe, needs: [sources.*] }
-`, dir, testApp.kinds)
+`,
+        dir,
+        testApp.kinds
+      )
       expect(dag.spec.nodes.dedupe.needs).toEqual(["sample"])
       const db = join(dir, "w.duckdb")
-      const out = await withDb(db, Effect.gen(function* () {
-        const { summary } = yield* run({ dag })
-        const w = yield* Warehouse
-        return { summary, jobs: yield* w.query<{ title: string; company: string }>("select title, company from jobs order by title") }
-      }))
-      expect(out.summary.nodes.map((n) => [n.node, n.status])).toEqual([["sample", "success"], ["dedupe", "success"]])
+      const out = await withDb(
+        db,
+        Effect.gen(function* () {
+          const { summary } = yield* run({ dag })
+          const w = yield* Warehouse
+          return {
+            summary,
+            jobs: yield* w.query<{ title: string; company: string }>("select title, company from jobs order by title")
+          }
+        })
+      )
+      expect(out.summary.nodes.map((n) => [n.node, n.status])).toEqual([
+        ["sample", "success"],
+        ["dedupe", "success"]
+      ])
       expect(out.jobs).toEqual([
         { title: "Product Designer", company: "Acme Health" },
         { title: "Senior Data Engineer", company: "Acme Health" },

@@ -15,7 +15,9 @@ import { dagFrom, tempDir, testLayer, withDb } from "./support/harness.ts"
 
 const root = join(import.meta.dirname, "..")
 let replay: ReplayServer
-beforeAll(async () => { replay = await startReplayServer(sources) })
+beforeAll(async () => {
+  replay = await startReplayServer(sources)
+})
 afterAll(() => replay?.close())
 
 const dagText = (opts: { cron?: string; overlap?: string; catchUp?: string } = {}) => `
@@ -55,15 +57,24 @@ const deadPid = () => spawnSync(process.execPath, ["-e", "0"]).pid!
 describe("triggers", () => {
   it("a schedule runs its node and the unscheduled nodes downstream, not those of another schedule", () => {
     const t = triggersOf(dagFrom(dagText()))
-    expect(t.map((x) => [x.name, x.only])).toEqual([["greenhouse", ["dedupe", "greenhouse"]], ["report_daily", ["report_daily"]]])
+    expect(t.map((x) => [x.name, x.only])).toEqual([
+      ["greenhouse", ["dedupe", "greenhouse"]],
+      ["report_daily", ["report_daily"]]
+    ])
   })
 
   it("lists the fires missed between two times, in the schedule's timezone", () => {
-    const f = firesBetween("0 6 */2 * *", new Date("2026-11-01T05:00:00Z"), new Date("2026-11-03T07:00:00Z"), { timezone: "UTC" })
+    const f = firesBetween("0 6 */2 * *", new Date("2026-11-01T05:00:00Z"), new Date("2026-11-03T07:00:00Z"), {
+      timezone: "UTC"
+    })
     expect(f.map((d) => d.toISOString())).toEqual(["2026-11-01T06:00:00.000Z", "2026-11-03T06:00:00.000Z"])
-    const ny = firesBetween("0 6 * * *", new Date("2026-11-01T05:00:00Z"), new Date("2026-11-02T12:00:00Z"), { timezone: "America/New_York" })
+    const ny = firesBetween("0 6 * * *", new Date("2026-11-01T05:00:00Z"), new Date("2026-11-02T12:00:00Z"), {
+      timezone: "America/New_York"
+    })
     expect(ny.map((d) => d.toISOString())).toEqual(["2026-11-01T11:00:00.000Z", "2026-11-02T11:00:00.000Z"])
-    expect(firesBetween("0 6 * * *", new Date("2026-11-01T06:00:00Z"), new Date("2026-11-01T07:00:00Z"), { timezone: "UTC" })).toEqual([])
+    expect(
+      firesBetween("0 6 * * *", new Date("2026-11-01T06:00:00Z"), new Date("2026-11-01T07:00:00Z"), { timezone: "UTC" })
+    ).toEqual([])
   })
 })
 
@@ -87,12 +98,18 @@ describe("node locks", () => {
   it("refuses a node held by another live process and takes over one left by a dead process", async () => {
     const db = join(tempDir(), "w.duckdb")
     const script = join(tempDir(), "hold.ts")
-    writeFileSync(script, `import { acquireNodeLocks } from ${JSON.stringify(join(root, "pipelines/schedule/lock.ts"))}
+    writeFileSync(
+      script,
+      `import { acquireNodeLocks } from ${JSON.stringify(join(root, "pipelines/schedule/lock.ts"))}
 const r = acquireNodeLocks(${JSON.stringify(db)}, ["greenhouse"], "other process")
 process.stdout.write(r.ok ? "held\\n" : "refused\\n")
 setTimeout(() => {}, 60_000)
-`)
-    const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: root, stdio: ["ignore", "pipe", "inherit"] })
+`
+    )
+    const child = spawn(process.execPath, ["--import", "tsx", script], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"]
+    })
     await new Promise<void>((ok) => child.stdout!.on("data", (d) => String(d).includes("held") && ok()))
     const r = acquireNodeLocks(db, ["greenhouse"], "me")
     expect(r.ok).toBe(false)
@@ -113,7 +130,10 @@ setTimeout(() => {}, 60_000)
     const db = join(tempDir(), "w.duckdb")
     mkdirSync(lockDirFor(db), { recursive: true })
     const pid = deadPid()
-    writeFileSync(join(lockDirFor(db), "dedupe.lock"), JSON.stringify({ node: "dedupe", pid, host: hostname(), since: "2026-01-01T00:00:00Z", purpose: "crashed" }))
+    writeFileSync(
+      join(lockDirFor(db), "dedupe.lock"),
+      JSON.stringify({ node: "dedupe", pid, host: hostname(), since: "2026-01-01T00:00:00Z", purpose: "crashed" })
+    )
     const r = acquireNodeLocks(db, ["dedupe"], "me")
     expect(r.ok && r.tookOver[0].pid).toBe(pid)
     if (r.ok) r.release()
@@ -124,8 +144,18 @@ describe("scheduler (in process)", () => {
   const setup = (opts: Parameters<typeof dagText>[0]) => {
     const db = join(tempDir(), "s.duckdb")
     const lines: string[] = []
-    const s = makeScheduler({ dag: dagFrom(dagText(opts)), db, layer: testLayer(db), events: collectingEvents(), log: (l) => void lines.push(l) })
-    const q = <T>(sql: string) => withDb(db, Effect.flatMap(Warehouse, (w) => w.query<T>(sql)))
+    const s = makeScheduler({
+      dag: dagFrom(dagText(opts)),
+      db,
+      layer: testLayer(db),
+      events: collectingEvents(),
+      log: (l) => void lines.push(l)
+    })
+    const q = <T>(sql: string) =>
+      withDb(
+        db,
+        Effect.flatMap(Warehouse, (w) => w.query<T>(sql))
+      )
     return { db, s, lines, q }
   }
 
@@ -161,27 +191,49 @@ describe("scheduler (in process)", () => {
     const s = makeScheduler({ dag, db, layer: testLayer(db), events: collectingEvents(), log: () => {} })
     const [a, b] = await Promise.all([s.fire("boards_a"), s.fire("boards_b")])
     expect([a.status, b.status]).toEqual(["ran", "ran"])
-    const runs = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ node: string; status: string }>("select node, status from node_runs order by node")))
+    const runs = await withDb(
+      db,
+      Effect.flatMap(Warehouse, (w) =>
+        w.query<{ node: string; status: string }>("select node, status from node_runs order by node")
+      )
+    )
     expect(runs.map((r) => r.node)).toEqual(["boards_a", "boards_b"])
     await s.stop(0)
   })
 
   it("triggers due at the same moment make one run: both sources, then dedupe once", async () => {
     const db = join(tempDir(), "batch.duckdb")
-    const dag = dagFrom(twoBoards("* * * * * *", `
+    const dag = dagFrom(
+      twoBoards(
+        "* * * * * *",
+        `
   dedupe:
     transform: dedupe
     needs: [boards_a, boards_b]
-`))
+`
+      )
+    )
     const lines: string[] = []
-    const s = makeScheduler({ dag, db, layer: testLayer(db), events: collectingEvents(), log: (l) => void lines.push(l) })
+    const s = makeScheduler({
+      dag,
+      db,
+      layer: testLayer(db),
+      events: collectingEvents(),
+      log: (l) => void lines.push(l)
+    })
     await s.start()
     while (!lines.some((l) => l.startsWith("fire "))) await new Promise((ok) => setTimeout(ok, 20))
     await s.stop(60_000) // lets the run finish
     const fired = lines.find((l) => l.startsWith("fire "))!
     expect(fired).toMatch(/^fire boards_(a \+ boards_b|b \+ boards_a) \(scheduled\): boards_a, boards_b, dedupe$/)
-    const runs = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ run_id: string; nodes: string }>(
-      "select run_id, string_agg(node, ',' order by node) as nodes from node_runs group by 1")))
+    const runs = await withDb(
+      db,
+      Effect.flatMap(Warehouse, (w) =>
+        w.query<{ run_id: string; nodes: string }>(
+          "select run_id, string_agg(node, ',' order by node) as nodes from node_runs group by 1"
+        )
+      )
+    )
     expect(runs.map((r) => r.nodes)).toContain("boards_a,boards_b,dedupe")
   })
 
@@ -221,22 +273,32 @@ describe("scheduler (in process)", () => {
     const runs = await q<{ status: string }>("select status from runs")
     expect(runs.map((r) => r.status)).toEqual(["interrupted"])
     const nodes = await q<{ node: string; status: string }>("select node, status from node_runs order by node")
-    expect(nodes).toEqual([{ node: "dedupe", status: "interrupted" }, { node: "greenhouse", status: "interrupted" }])
+    expect(nodes).toEqual([
+      { node: "dedupe", status: "interrupted" },
+      { node: "greenhouse", status: "interrupted" }
+    ])
   })
 
   it("catch_up: one fires once at start for fires missed while down; none only logs them", async () => {
     for (const catchUp of ["one", "none"] as const) {
       const { s, lines, q, db } = setup({ catchUp })
-      await withDb(db, Effect.flatMap(Warehouse, (w) => w.exec(
-        "insert into schedule_state values ('greenhouse', '0 6 */2 * *', now() - interval 5 day, null, 'success', now())"
-      )))
+      await withDb(
+        db,
+        Effect.flatMap(Warehouse, (w) =>
+          w.exec(
+            "insert into schedule_state values ('greenhouse', '0 6 */2 * *', now() - interval 5 day, null, 'success', now())"
+          )
+        )
+      )
       await s.start()
       for (let i = 0; i < 100 && s.running().length === 0; i++) await new Promise((ok) => setTimeout(ok, 10))
       while (s.running().length > 0) await new Promise((ok) => setTimeout(ok, 20))
       await s.stop(0)
       const runs = await q<{ n: number }>("select count(*)::int as n from runs")
       expect(runs[0].n).toBe(catchUp === "one" ? 1 : 0)
-      expect(lines.find((l) => l.startsWith("greenhouse missed"))).toMatch(catchUp === "one" ? /catching up once/ : /not catching up/)
+      expect(lines.find((l) => l.startsWith("greenhouse missed"))).toMatch(
+        catchUp === "one" ? /catching up once/ : /not catching up/
+      )
     }
   })
 })
@@ -247,9 +309,15 @@ describe("jobsignal schedule (process)", () => {
     const db = join(dir, "sched.duckdb")
     const dagFile = join(dir, "dag.yaml")
     writeFileSync(dagFile, dagText({ cron: "*/2 * * * * *" }))
-    const child = spawn(process.execPath, [join(root, "bin/jobsignal.js"), "schedule", "--dag", dagFile, "--db", db, "--grace", "20s"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(
+      process.execPath,
+      [join(root, "bin/jobsignal.js"), "schedule", "--dag", dagFile, "--db", db, "--grace", "20s"],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"] }
+    )
     let err = ""
-    child.stderr!.on("data", (d) => { err += String(d) })
+    child.stderr!.on("data", (d) => {
+      err += String(d)
+    })
     const exited = new Promise<number | null>((ok) => child.on("exit", (code) => ok(code)))
     for (let i = 0; i < 1500 && !/run \S+ success/.test(err); i++) await new Promise((ok) => setTimeout(ok, 100))
     expect(err).toMatch(/run \S+ success/)
@@ -259,7 +327,12 @@ describe("jobsignal schedule (process)", () => {
     expect(err).toContain("stopped; warehouse closed")
     expect(code).toBe(0)
     // The file opens (no other process holds it) and no run is left open.
-    const open = await withDb(db, Effect.flatMap(Warehouse, (w) => w.query<{ n: number }>("select count(*)::int as n from runs where status = 'running'")))
+    const open = await withDb(
+      db,
+      Effect.flatMap(Warehouse, (w) =>
+        w.query<{ n: number }>("select count(*)::int as n from runs where status = 'running'")
+      )
+    )
     expect(open[0].n).toBe(0)
     expect(readdirSync(lockDirFor(db))).toEqual([])
   }, 240_000)

@@ -42,7 +42,9 @@ const closedPort = () =>
   })
 
 const leaks = (where: string, text: string) =>
-  Object.entries(SECRETS).filter(([, v]) => text.includes(v)).map(([k]) => `${k} in ${where}`)
+  Object.entries(SECRETS)
+    .filter(([, v]) => text.includes(v))
+    .map(([k]) => `${k} in ${where}`)
 
 describe("secrets stay out of logs, the warehouse, the report and the dashboard", () => {
   const dir = tempDir("jobsignal-secrets-")
@@ -70,16 +72,21 @@ describe("secrets stay out of logs, the warehouse, the report and the dashboard"
     spec.llm.providers.openrouter.base_url = fake.openaiUrl
     writeFileSync(dagFile, stringify(spec))
     env = {
-      ANTHROPIC_API_KEY: SECRETS.ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL: fake.anthropicUrl,
-      OPENAI_API_KEY: SECRETS.OPENAI_API_KEY, OPENAI_BASE_URL: fake.openaiUrl,
-      DEEPSEEK_API_KEY: SECRETS.DEEPSEEK_API_KEY, DEEPSEEK_BASE_URL: fake.openaiUrl,
+      ANTHROPIC_API_KEY: SECRETS.ANTHROPIC_API_KEY,
+      ANTHROPIC_BASE_URL: fake.anthropicUrl,
+      OPENAI_API_KEY: SECRETS.OPENAI_API_KEY,
+      OPENAI_BASE_URL: fake.openaiUrl,
+      DEEPSEEK_API_KEY: SECRETS.DEEPSEEK_API_KEY,
+      DEEPSEEK_BASE_URL: fake.openaiUrl,
       MONGODB_URI: `mongodb://jobsignal:${SECRETS.MONGODB_PASSWORD}@127.0.0.1:${await closedPort()}/jobsignal?serverSelectionTimeoutMS=1500&connectTimeoutMS=1500`,
       JOBSIGNAL_UI_TOKEN: SECRETS.JOBSIGNAL_UI_TOKEN,
       SEC_USER_AGENT: "jobsignal-test secrets@example.com"
     }
     runs.push(await cli(["run", "--dag", dagFile, "--db", db, "--log-format", "json"], env))
     runs.push(await cli(["run", "--dag", dagFile, "--db", db, "--log-format", "text"], env))
-    runs.push(await cli(["report", "--dag", dagFile, "--db", db, "--since", "2000-01-01", "--out", join(dir, "reports")], env))
+    runs.push(
+      await cli(["report", "--dag", dagFile, "--db", db, "--since", "2000-01-01", "--out", join(dir, "reports")], env)
+    )
   }, 600_000)
 
   afterAll(async () => {
@@ -103,16 +110,20 @@ describe("secrets stay out of logs, the warehouse, the report and the dashboard"
   })
 
   it("no warehouse table holds a secret", async () => {
-    const dump = await Effect.runPromise(Effect.gen(function* () {
-      const w = yield* Warehouse
-      const tables = yield* w.query<{ t: string }>("select table_name as t from information_schema.tables where table_type = 'BASE TABLE' order by 1")
-      const out: Array<[string, string]> = []
-      for (const { t } of tables) {
-        const rows = yield* w.query(`select columns(*)::varchar from "${t}"`)
-        out.push([t, JSON.stringify(rows)])
-      }
-      return out
-    }).pipe(Effect.provide(testLayer(db))))
+    const dump = await Effect.runPromise(
+      Effect.gen(function* () {
+        const w = yield* Warehouse
+        const tables = yield* w.query<{ t: string }>(
+          "select table_name as t from information_schema.tables where table_type = 'BASE TABLE' order by 1"
+        )
+        const out: Array<[string, string]> = []
+        for (const { t } of tables) {
+          const rows = yield* w.query(`select columns(*)::varchar from "${t}"`)
+          out.push([t, JSON.stringify(rows)])
+        }
+        return out
+      }).pipe(Effect.provide(testLayer(db)))
+    )
     expect(dump.length).toBeGreaterThan(20)
     expect(dump.find(([t]) => t === "llm_calls")?.[1].length).toBeGreaterThan(10)
     expect(dump.flatMap(([t, text]) => leaks(`table ${t}`, text))).toEqual([])
@@ -124,7 +135,9 @@ describe("secrets stay out of logs, the warehouse, the report and the dashboard"
     expect(reports.length).toBe(1)
     const found = reports.flatMap((f) => leaks(`report ${f}`, readFileSync(join(dir, "reports", f), "utf8")))
     const dossiers = join(dir, "dossiers")
-    if (existsSync(dossiers)) for (const f of readdirSync(dossiers)) found.push(...leaks(`dossier ${f}`, readFileSync(join(dossiers, f), "utf8")))
+    if (existsSync(dossiers))
+      for (const f of readdirSync(dossiers))
+        found.push(...leaks(`dossier ${f}`, readFileSync(join(dossiers, f), "utf8")))
     expect(found).toEqual([])
   })
 
@@ -135,14 +148,33 @@ describe("secrets stay out of logs, the warehouse, the report and the dashboard"
     try {
       // The warehouse stays open for the server's life (the test's scope), as `jobsignal serve` holds it.
       const ctx = await Effect.runPromise(Layer.buildWithScope(testLayer(db), scope))
-      const { url } = await Effect.runPromise(startServer({
-        port: 0, host: "127.0.0.1", token: Redacted.make(SECRETS.JOBSIGNAL_UI_TOKEN), dag: loadDag(dagFile, kinds), ops: layersRunner, distDir: tempDir("jobsignal-secrets-dist-")
-      }).pipe(Effect.provide(ctx), Scope.extend(scope)))
+      const { url } = await Effect.runPromise(
+        startServer({
+          port: 0,
+          host: "127.0.0.1",
+          token: Redacted.make(SECRETS.JOBSIGNAL_UI_TOKEN),
+          dag: loadDag(dagFile, kinds),
+          ops: layersRunner,
+          distDir: tempDir("jobsignal-secrets-dist-")
+        }).pipe(Effect.provide(ctx), Scope.extend(scope))
+      )
       const get = async (path: string) => {
         const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${SECRETS.JOBSIGNAL_UI_TOKEN}` } })
         return { path, status: res.status, text: await res.text() }
       }
-      const pages = await Promise.all(["/api/health", "/api/session", "/api/jobs?limit=1000", "/api/facets", "/api/dag", "/api/runs", "/api/signals", "/api/cost", "/api/tasks"].map(get))
+      const pages = await Promise.all(
+        [
+          "/api/health",
+          "/api/session",
+          "/api/jobs?limit=1000",
+          "/api/facets",
+          "/api/dag",
+          "/api/runs",
+          "/api/signals",
+          "/api/cost",
+          "/api/tasks"
+        ].map(get)
+      )
       expect(pages.map((p) => [p.path, p.status])).toEqual(pages.map((p) => [p.path, 200]))
       const jobs = JSON.parse(pages[2].text).rows as Array<{ id: string }>
       const runList = JSON.parse(pages[5].text).runs as Array<{ run_id: string }>

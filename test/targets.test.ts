@@ -11,7 +11,14 @@ import { Http } from "../sources/http.ts"
 import { sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { loadTargets, type Target } from "../targets/universe.ts"
-import { checkTargets, parseBaseUrlFor, resolveTargetsPath, summarize, targetsCommand, type CheckRow } from "../pipelines/cli/targets.ts"
+import {
+  checkTargets,
+  parseBaseUrlFor,
+  resolveTargetsPath,
+  summarize,
+  targetsCommand,
+  type CheckRow
+} from "../pipelines/cli/targets.ts"
 import { tempDir } from "./support/harness.ts"
 
 const root = join(import.meta.dirname, "..")
@@ -47,7 +54,12 @@ describe("targets/companies.yaml", () => {
 
 describe("parseBaseUrlFor", () => {
   it("takes repeated and comma-separated kind=url pairs", () => {
-    expect(parseBaseUrlFor(["greenhouse=http://127.0.0.1:1/greenhouse,lever=http://127.0.0.1:1/lever", "ashby=https://x.test/a"])).toEqual({
+    expect(
+      parseBaseUrlFor([
+        "greenhouse=http://127.0.0.1:1/greenhouse,lever=http://127.0.0.1:1/lever",
+        "ashby=https://x.test/a"
+      ])
+    ).toEqual({
       greenhouse: "http://127.0.0.1:1/greenhouse",
       lever: "http://127.0.0.1:1/lever",
       ashby: "https://x.test/a"
@@ -61,12 +73,37 @@ describe("parseBaseUrlFor", () => {
 
 describe("targets check against the replay server", () => {
   let server: ReplayServer
-  const gitlabJobs = (JSON.parse(readFileSync(join(root, "fixtures", "greenhouse", "breteai-gitlab-jobs-content.json"), "utf8")) as { jobs: unknown[] }).jobs.length
+  const gitlabJobs = (
+    JSON.parse(readFileSync(join(root, "fixtures", "greenhouse", "breteai-gitlab-jobs-content.json"), "utf8")) as {
+      jobs: unknown[]
+    }
+  ).jobs.length
   // Synthetic universe: one recorded board, one token nothing serves, one board that refuses, one company with no known ATS.
   const synthetic: Target[] = [
-    { name: "GitLab", domain: "gitlab.com", ats: "greenhouse", board: "gitlab", evidence: "recorded fixture", tags: ["saas"] },
-    { name: "Dead Token Co", domain: "dead.example", ats: "greenhouse", board: "synthetic-dead-token", evidence: "synthetic", tags: [] },
-    { name: "Blocked Co", domain: "blocked.example", ats: "greenhouse", board: "synthetic-blocked", evidence: "synthetic", tags: [] },
+    {
+      name: "GitLab",
+      domain: "gitlab.com",
+      ats: "greenhouse",
+      board: "gitlab",
+      evidence: "recorded fixture",
+      tags: ["saas"]
+    },
+    {
+      name: "Dead Token Co",
+      domain: "dead.example",
+      ats: "greenhouse",
+      board: "synthetic-dead-token",
+      evidence: "synthetic",
+      tags: []
+    },
+    {
+      name: "Blocked Co",
+      domain: "blocked.example",
+      ats: "greenhouse",
+      board: "synthetic-blocked",
+      evidence: "synthetic",
+      tags: []
+    },
     { name: "No ATS Co", domain: "noats.example", ats: "unknown", tags: ["payer"] }
   ]
   const byName = (rows: ReadonlyArray<CheckRow>, name: string) => rows.find((r) => r.company === name)!
@@ -79,9 +116,12 @@ describe("targets check against the replay server", () => {
   it("reports answered with the job count, dead for a 404 token, error for a refusal, unknown ATS without a board", async () => {
     server.script("/greenhouse/v1/boards/synthetic-blocked", [{ status: 403, body: "<html>denied</html>" }])
     const rows = await Effect.runPromise(
-      checkTargets({ targets: synthetic, baseUrls: { greenhouse: server.baseUrlFor("greenhouse") }, concurrency: 4, timeoutMs: 10_000 }).pipe(
-        Effect.provide(Http.layer({ timeoutMs: 5_000 }))
-      )
+      checkTargets({
+        targets: synthetic,
+        baseUrls: { greenhouse: server.baseUrlFor("greenhouse") },
+        concurrency: 4,
+        timeoutMs: 10_000
+      }).pipe(Effect.provide(Http.layer({ timeoutMs: 5_000 })))
     )
     expect(rows.map((r) => r.company)).toEqual(synthetic.map((t) => t.name))
     expect(byName(rows, "GitLab")).toMatchObject({ status: "answered", jobs: gitlabJobs, board: "gitlab", skipped: 0 })
@@ -101,24 +141,47 @@ describe("targets check against the replay server", () => {
     writeFileSync(file, stringify({ companies: synthetic.filter((t) => t.name !== "Blocked Co") }))
     const { stdout, stderr } = await run(
       process.execPath,
-      ["--import", "tsx", join(root, "pipelines", "cli", "main.ts"), "targets", "check", "--targets", file, "--base-url-for", `greenhouse=${server.baseUrlFor("greenhouse")}`, "--format", "json"],
+      [
+        "--import",
+        "tsx",
+        join(root, "pipelines", "cli", "main.ts"),
+        "targets",
+        "check",
+        "--targets",
+        file,
+        "--base-url-for",
+        `greenhouse=${server.baseUrlFor("greenhouse")}`,
+        "--format",
+        "json"
+      ],
       { cwd: root, timeout: 60_000 }
     )
     const out = JSON.parse(stdout) as { rows: CheckRow[]; summary: { answered: number; dead: number; unknown: number } }
-    expect(out.rows.map((r) => [r.company, r.status])).toEqual([["GitLab", "answered"], ["Dead Token Co", "dead"], ["No ATS Co", "unknown ATS"]])
+    expect(out.rows.map((r) => [r.company, r.status])).toEqual([
+      ["GitLab", "answered"],
+      ["Dead Token Co", "dead"],
+      ["No ATS Co", "unknown ATS"]
+    ])
     expect(out.summary).toMatchObject({ answered: 1, dead: 1, unknown: 1 })
     expect(stderr).toMatch(/\[\d\/3\] GitLab: answered/)
     expect(stderr).toMatch(/3 companies: 1 answered \(\d+ jobs\), 1 dead, 0 errors, 1 unknown/)
   }, 90_000)
 
   it("fails with exit code 2 on a config error (a targets file that does not exist), and only then", async () => {
-    const cli = Command.run(Command.make("jobsignal").pipe(Command.withSubcommands([targetsCommand])), { name: "jobsignal", version: "test" })
+    const cli = Command.run(Command.make("jobsignal").pipe(Command.withSubcommands([targetsCommand])), {
+      name: "jobsignal",
+      version: "test"
+    })
     const before = process.exitCode
     const errors: string[] = []
     const write = process.stderr.write
     process.stderr.write = ((chunk: string) => (errors.push(String(chunk)), true)) as typeof process.stderr.write
     try {
-      await Effect.runPromise(cli(["node", "jobsignal", "targets", "check", "--targets", "/nonexistent/synthetic-targets.yaml"]).pipe(Effect.provide(NodeContext.layer)))
+      await Effect.runPromise(
+        cli(["node", "jobsignal", "targets", "check", "--targets", "/nonexistent/synthetic-targets.yaml"]).pipe(
+          Effect.provide(NodeContext.layer)
+        )
+      )
       expect(process.exitCode).toBe(2)
     } finally {
       process.stderr.write = write

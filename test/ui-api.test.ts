@@ -3,7 +3,7 @@
  * access rules (token, loopback host names, cross-origin writes, the per-server request token),
  * query-parameter validation, no database text in errors, and confirmation before mutation.
  */
-import { Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
+import { type Context, Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { mkdirSync, writeFileSync } from "node:fs"
 import { request } from "node:http"
 import { join } from "node:path"
@@ -21,19 +21,33 @@ import { kinds } from "../app/index.ts"
 const TOKEN = "s3cret-token-for-test"
 
 /** node:http, so the Host and Origin headers can be set as a browser on another site would. */
-const call = (url: string, opts: { method?: string; headers?: Record<string, string>; body?: unknown; raw?: string } = {}) =>
+const call = (
+  url: string,
+  opts: { method?: string; headers?: Record<string, string>; body?: unknown; raw?: string } = {}
+) =>
   new Promise<{ status: number; json: any; type: string }>((resolve, reject) => {
     const body = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body))
-    const req = request(url, { method: opts.method ?? "GET", headers: { ...(opts.body !== undefined ? { "content-type": "application/json" } : {}), ...opts.headers } }, (res) => {
-      let raw = ""
-      res.setEncoding("utf8")
-      res.on("data", (c) => (raw += c))
-      res.on("end", () => {
-        let json: unknown = raw
-        try { json = JSON.parse(raw) } catch { /* not JSON */ }
-        resolve({ status: res.statusCode ?? 0, json, type: String(res.headers["content-type"] ?? "") })
-      })
-    })
+    const req = request(
+      url,
+      {
+        method: opts.method ?? "GET",
+        headers: { ...(opts.body !== undefined ? { "content-type": "application/json" } : {}), ...opts.headers }
+      },
+      (res) => {
+        let raw = ""
+        res.setEncoding("utf8")
+        res.on("data", (c) => (raw += c))
+        res.on("end", () => {
+          let json: unknown = raw
+          try {
+            json = JSON.parse(raw)
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode ?? 0, json, type: String(res.headers["content-type"] ?? "") })
+        })
+      }
+    )
     req.on("error", reject)
     req.end(body)
   })
@@ -41,40 +55,77 @@ const call = (url: string, opts: { method?: string; headers?: Record<string, str
 /** What the dashboard page does: read the request token from /api/session, then POST JSON from its own origin. */
 const pagePost = async (base: string, path: string, body: unknown, headers: Record<string, string> = {}) => {
   const session = await call(`${base}/api/session`, { headers })
-  return call(`${base}${path}`, { method: "POST", body, headers: { origin: base, [session.json.header]: session.json.requestToken, ...headers } })
+  return call(`${base}${path}`, {
+    method: "POST",
+    body,
+    headers: { origin: base, [session.json.header]: session.json.requestToken, ...headers }
+  })
 }
 
 describe("dashboard API", () => {
   const scope = Effect.runSync(Scope.make())
-  let open = "", locked = "", small = "", counted = ""
+  let open = "",
+    locked = "",
+    small = "",
+    counted = ""
   const opsRan: string[] = []
   // The ops seam, counting: a refused request must not reach it.
   const countingRunner: JobOpsRunner = {
-    name: "counting", ops: ["fit"],
-    run: (jobId) => Effect.sync(() => { opsRan.push(jobId); return { jobId, results: {}, usd: 0 } }),
+    name: "counting",
+    ops: ["fit"],
+    run: (jobId) =>
+      Effect.sync(() => {
+        opsRan.push(jobId)
+        return { jobId, results: {}, usd: 0 }
+      }),
     estimate: () => Effect.succeed({ calls: 0, inputTokens: 0, outputTokens: 0, usd: 0 })
   }
   let dossierDir = ""
   let ctx: Context.Context<any>
 
   beforeAll(async () => {
-    ctx = await Effect.runPromise(Layer.buildWithScope(testLayer(join(tempDir("jobsignal-ui-api-"), "api.duckdb")), scope))
+    ctx = await Effect.runPromise(
+      Layer.buildWithScope(testLayer(join(tempDir("jobsignal-ui-api-"), "api.duckdb")), scope)
+    )
     const dag = loadDag("dag.yaml", kinds)
     const distDir = tempDir("jobsignal-ui-dist-") // no front end built: the API alone is under test
     const start = (token?: string, d = dag, ops: JobOpsRunner = layersRunner) =>
-      Effect.runPromise(startServer({ port: 0, host: "127.0.0.1", token: token ? Redacted.make(token) : undefined, dag: d, ops, distDir }).pipe(Effect.provide(ctx), Scope.extend(scope)))
+      Effect.runPromise(
+        startServer({
+          port: 0,
+          host: "127.0.0.1",
+          token: token ? Redacted.make(token) : undefined,
+          dag: d,
+          ops,
+          distDir
+        }).pipe(Effect.provide(ctx), Scope.extend(scope))
+      )
     open = (await start()).url
     counted = (await start(undefined, dag, countingRunner)).url
     locked = (await start(TOKEN)).url
     const dir = tempDir("jobsignal-ui-dag-")
     dossierDir = join(dir, "dossiers")
-    small = (await start(undefined, dagFrom("version: 1\nnodes:\n  greenhouse:\n    source: greenhouse\n    with: { boards: [gitlab] }\n", dir))).url
+    small = (
+      await start(
+        undefined,
+        dagFrom("version: 1\nnodes:\n  greenhouse:\n    source: greenhouse\n    with: { boards: [gitlab] }\n", dir)
+      )
+    ).url
   }, 60_000)
 
   afterAll(() => Effect.runPromise(Scope.close(scope, Exit.void)))
 
   it("answers every page's endpoint on an empty warehouse", async () => {
-    for (const path of ["/api/health", "/api/jobs?q=x&source=greenhouse&remote=remote&tier=A&relevant=yes&sort=salary&dir=asc", "/api/facets", "/api/dag", "/api/runs", "/api/signals", "/api/cost", "/api/tasks"]) {
+    for (const path of [
+      "/api/health",
+      "/api/jobs?q=x&source=greenhouse&remote=remote&tier=A&relevant=yes&sort=salary&dir=asc",
+      "/api/facets",
+      "/api/dag",
+      "/api/runs",
+      "/api/signals",
+      "/api/cost",
+      "/api/tasks"
+    ]) {
       const r = await call(`${open}${path}`)
       expect([path, r.status]).toEqual([path, 200])
     }
@@ -99,7 +150,12 @@ describe("dashboard API", () => {
     expect((await call(`${open}/api/runs`)).json.runs).toEqual([])
     const bad = await pagePost(open, "/api/ops", { jobIds: ["a"], ops: ["fit"], tier: "gold", confirm: true })
     expect(bad.status).toBe(400)
-    const unknownOp = await pagePost(open, "/api/ops", { jobIds: ["a"], ops: ["teleport"], tier: "fast", confirm: true })
+    const unknownOp = await pagePost(open, "/api/ops", {
+      jobIds: ["a"],
+      ops: ["teleport"],
+      tier: "fast",
+      confirm: true
+    })
     expect(unknownOp.json.error).toMatch(/unknown operation/)
     const backfill = await pagePost(open, "/api/runs", { mode: "backfill", confirm: true })
     expect(backfill.json.error).toMatch(/needs node and since/)
@@ -107,7 +163,11 @@ describe("dashboard API", () => {
 
   it("refuses requests addressed to a non-loopback name, and cross-origin writes", async () => {
     expect((await call(`${open}/api/health`, { headers: { host: "evil.example:8787" } })).status).toBe(403)
-    const xo = await call(`${open}/api/runs`, { method: "POST", headers: { origin: "http://evil.example" }, body: { mode: "run", confirm: true } })
+    const xo = await call(`${open}/api/runs`, {
+      method: "POST",
+      headers: { origin: "http://evil.example" },
+      body: { mode: "run", confirm: true }
+    })
     expect(xo.status).toBe(403)
     expect((await call(`${open}/api/runs`)).json.runs).toEqual([])
   })
@@ -119,19 +179,25 @@ describe("dashboard API", () => {
     expect(ok.status).toBe(200)
     expect(ok.json.opsRunner).toBe("layers")
     // The token also admits a non-loopback Host (that is what exposing the server is for).
-    expect((await call(`${locked}/api/jobs`, { headers: { authorization: `Bearer ${TOKEN}`, host: "jobs.lan:8787" } })).status).toBe(200)
+    expect(
+      (await call(`${locked}/api/jobs`, { headers: { authorization: `Bearer ${TOKEN}`, host: "jobs.lan:8787" } }))
+        .status
+    ).toBe(200)
     expect(JSON.stringify(ok.json)).not.toContain(TOKEN)
   })
 
   it("serves a job's dossier only from the dossiers folder next to the DAG", async () => {
     mkdirSync(dossierDir, { recursive: true })
-    const inside = join(dossierDir, "job-1.md"), outside = join(dossierDir, "..", "secret.md")
+    const inside = join(dossierDir, "job-1.md"),
+      outside = join(dossierDir, "..", "secret.md")
     writeFileSync(inside, "# Dossier for job 1\n")
     writeFileSync(outside, "not for the web\n")
-    await Effect.runPromise(Effect.gen(function* () {
-      const w = yield* Warehouse
-      yield* w.exec("insert into job_intel (job_id, dossier_path) values ('j1', $1), ('j2', $2)", [inside, outside])
-    }).pipe(Effect.provide(ctx)))
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const w = yield* Warehouse
+        yield* w.exec("insert into job_intel (job_id, dossier_path) values ('j1', $1), ('j2', $2)", [inside, outside])
+      }).pipe(Effect.provide(ctx))
+    )
     const ok = await call(`${small}/api/jobs/j1/dossier`)
     expect([ok.status, ok.json]).toEqual([200, "# Dossier for job 1\n"])
     expect((await call(`${small}/api/jobs/j2/dossier`)).status).toBe(404)
@@ -145,18 +211,70 @@ describe("dashboard API", () => {
     const { json: session } = await call(`${counted}/api/session`)
     const shapes: Array<[string, string, Parameters<typeof call>[1]]> = [
       // A plain HTML form on another local port: text/plain needs no preflight, and the old check ignored the port.
-      ["text/plain form POST from another port", "/api/runs", { method: "POST", raw: runBody, headers: { origin: "http://127.0.0.1:9999", "content-type": "text/plain" } }],
-      ["text/plain form POST to ops", "/api/ops", { method: "POST", raw: JSON.stringify(opsBody), headers: { origin: "http://127.0.0.1:9999", "content-type": "text/plain" } }],
-      ["JSON from another port, even with the token", "/api/ops", { method: "POST", body: opsBody, headers: { origin: "http://127.0.0.1:9999", [session.header]: session.requestToken } }],
-      ["JSON from localhost on another port", "/api/ops", { method: "POST", body: opsBody, headers: { origin: `http://localhost:${Number(port) + 1}` } }],
-      ["https origin on our host and port", "/api/ops", { method: "POST", body: opsBody, headers: { origin: `https://127.0.0.1:${port}`, [session.header]: session.requestToken } }],
+      [
+        "text/plain form POST from another port",
+        "/api/runs",
+        { method: "POST", raw: runBody, headers: { origin: "http://127.0.0.1:9999", "content-type": "text/plain" } }
+      ],
+      [
+        "text/plain form POST to ops",
+        "/api/ops",
+        {
+          method: "POST",
+          raw: JSON.stringify(opsBody),
+          headers: { origin: "http://127.0.0.1:9999", "content-type": "text/plain" }
+        }
+      ],
+      [
+        "JSON from another port, even with the token",
+        "/api/ops",
+        {
+          method: "POST",
+          body: opsBody,
+          headers: { origin: "http://127.0.0.1:9999", [session.header]: session.requestToken }
+        }
+      ],
+      [
+        "JSON from localhost on another port",
+        "/api/ops",
+        { method: "POST", body: opsBody, headers: { origin: `http://localhost:${Number(port) + 1}` } }
+      ],
+      [
+        "https origin on our host and port",
+        "/api/ops",
+        {
+          method: "POST",
+          body: opsBody,
+          headers: { origin: `https://127.0.0.1:${port}`, [session.header]: session.requestToken }
+        }
+      ],
       ["no origin and no token", "/api/ops", { method: "POST", body: opsBody }],
       ["no origin and no token, runs", "/api/runs", { method: "POST", body: { mode: "run", confirm: true } }],
       ["our origin without the token", "/api/ops", { method: "POST", body: opsBody, headers: { origin: counted } }],
-      ["our origin with a wrong token", "/api/ops", { method: "POST", body: opsBody, headers: { origin: counted, [session.header]: "guessed" } }],
-      ["null origin (sandboxed frame, file:)", "/api/ops", { method: "POST", body: opsBody, headers: { origin: "null", [session.header]: session.requestToken } }],
-      ["a same-site page per sec-fetch-site", "/api/ops", { method: "POST", body: opsBody, headers: { "sec-fetch-site": "same-site", [session.header]: session.requestToken } }],
-      ["cancel from another port", "/api/tasks/t1/cancel", { method: "POST", body: { confirm: true }, headers: { origin: "http://127.0.0.1:9999" } }]
+      [
+        "our origin with a wrong token",
+        "/api/ops",
+        { method: "POST", body: opsBody, headers: { origin: counted, [session.header]: "guessed" } }
+      ],
+      [
+        "null origin (sandboxed frame, file:)",
+        "/api/ops",
+        { method: "POST", body: opsBody, headers: { origin: "null", [session.header]: session.requestToken } }
+      ],
+      [
+        "a same-site page per sec-fetch-site",
+        "/api/ops",
+        {
+          method: "POST",
+          body: opsBody,
+          headers: { "sec-fetch-site": "same-site", [session.header]: session.requestToken }
+        }
+      ],
+      [
+        "cancel from another port",
+        "/api/tasks/t1/cancel",
+        { method: "POST", body: { confirm: true }, headers: { origin: "http://127.0.0.1:9999" } }
+      ]
     ]
     for (const [name, path, opts] of shapes) {
       const r = await call(`${counted}${path}`, opts)
@@ -177,12 +295,20 @@ describe("dashboard API", () => {
     expect(opsRan).toEqual(["j-1"])
     // Same origin and token but a text/plain body is still not a mutation this server takes.
     const { json: session } = await call(`${counted}/api/session`)
-    const plain = await call(`${counted}/api/ops`, { method: "POST", raw: "{}", headers: { origin: counted, "content-type": "text/plain", [session.header]: session.requestToken } })
+    const plain = await call(`${counted}/api/ops`, {
+      method: "POST",
+      raw: "{}",
+      headers: { origin: counted, "content-type": "text/plain", [session.header]: session.requestToken }
+    })
     expect(plain.status).toBe(415)
     // Each server has its own token: another server's does not work here.
     const other = (await call(`${open}/api/session`)).json.requestToken
     expect(other).not.toBe(session.requestToken)
-    const wrongServer = await call(`${counted}/api/ops`, { method: "POST", body: { jobIds: ["j-2"], ops: ["fit"], tier: "fast", confirm: true }, headers: { origin: counted, [session.header]: other } })
+    const wrongServer = await call(`${counted}/api/ops`, {
+      method: "POST",
+      body: { jobIds: ["j-2"], ops: ["fit"], tier: "fast", confirm: true },
+      headers: { origin: counted, [session.header]: other }
+    })
     expect(wrongServer.status).toBe(403)
     expect(opsRan).toEqual(["j-1"])
   })
@@ -190,7 +316,11 @@ describe("dashboard API", () => {
   it("with JOBSIGNAL_UI_TOKEN, mutations need both the bearer token and the request token", async () => {
     const auth = { authorization: `Bearer ${TOKEN}` }
     expect((await call(`${locked}/api/session`)).status).toBe(401)
-    const noRequestToken = await call(`${locked}/api/runs`, { method: "POST", body: { mode: "run" }, headers: { ...auth, origin: locked } })
+    const noRequestToken = await call(`${locked}/api/runs`, {
+      method: "POST",
+      body: { mode: "run" },
+      headers: { ...auth, origin: locked }
+    })
     expect(noRequestToken.status).toBe(403)
     const page = await pagePost(locked, "/api/runs", { mode: "run" }, auth)
     expect([page.status, page.json.error]).toEqual([400, expect.stringMatching(/confirm: true/)])
@@ -198,27 +328,49 @@ describe("dashboard API", () => {
 
   it("answers 400 naming the parameter for every bad query parameter", async () => {
     const bad: Array<[string, string]> = [
-      ["sort=salary;drop table jobs", "sort"], ["sort=bogus", "sort"], ["dir=sideways", "dir"], ["dir=asc nulls first", "dir"],
-      ["limit=abc", "limit"], ["limit=1.5", "limit"], ["limit=0", "limit"], ["limit=100000", "limit"], ["limit=-1", "limit"], ["limit=1e3", "limit"],
-      ["offset=-5", "offset"], ["offset=x", "offset"], ["offset=99999999999999999999", "offset"],
-      ["minFit=abc", "minFit"], ["minFit=101", "minFit"], ["minFit=-1", "minFit"], ["minFit=NaN", "minFit"],
-      ["tier=Z", "tier"], ["relevant=maybe", "relevant"], ["remote=mars", "remote"],
-      [`q=${"x".repeat(300)}`, "q"], ["q=a%00b", "q"], ["posted_since=2026-01-01", "posted_since"]
+      ["sort=salary;drop table jobs", "sort"],
+      ["sort=bogus", "sort"],
+      ["dir=sideways", "dir"],
+      ["dir=asc nulls first", "dir"],
+      ["limit=abc", "limit"],
+      ["limit=1.5", "limit"],
+      ["limit=0", "limit"],
+      ["limit=100000", "limit"],
+      ["limit=-1", "limit"],
+      ["limit=1e3", "limit"],
+      ["offset=-5", "offset"],
+      ["offset=x", "offset"],
+      ["offset=99999999999999999999", "offset"],
+      ["minFit=abc", "minFit"],
+      ["minFit=101", "minFit"],
+      ["minFit=-1", "minFit"],
+      ["minFit=NaN", "minFit"],
+      ["tier=Z", "tier"],
+      ["relevant=maybe", "relevant"],
+      ["remote=mars", "remote"],
+      [`q=${"x".repeat(300)}`, "q"],
+      ["q=a%00b", "q"],
+      ["posted_since=2026-01-01", "posted_since"]
     ]
     for (const [qs, name] of bad) {
       const r = await call(`${open}/api/jobs?${qs}`)
       expect([qs, r.status]).toEqual([qs, 400])
       expect([qs, r.json.error]).toEqual([qs, expect.stringContaining(name)])
     }
-    const good = await call(`${open}/api/jobs?sort=posted&dir=asc&limit=5&offset=0&minFit=70.5&tier=none&relevant=unscored&remote=hybrid&q=eng`)
+    const good = await call(
+      `${open}/api/jobs?sort=posted&dir=asc&limit=5&offset=0&minFit=70.5&tier=none&relevant=unscored&remote=hybrid&q=eng`
+    )
     expect([good.status, good.json]).toEqual([200, { total: 0, rows: [] }])
   })
 
   it("never sends database error text to the client: a generic 500 with an id", async () => {
-    const rename = (from: string, to: string) => Effect.runPromise(Effect.gen(function* () {
-      const w = yield* Warehouse
-      yield* w.exec(`alter table ${from} rename to ${to}`)
-    }).pipe(Effect.provide(ctx)))
+    const rename = (from: string, to: string) =>
+      Effect.runPromise(
+        Effect.gen(function* () {
+          const w = yield* Warehouse
+          yield* w.exec(`alter table ${from} rename to ${to}`)
+        }).pipe(Effect.provide(ctx))
+      )
     await rename("llm_calls", "llm_calls_hidden")
     try {
       const r = await call(`${open}/api/cost`)
@@ -239,7 +391,15 @@ describe("dashboard API", () => {
     expect(refuse({ host: "127.0.0.1" }, { method: "GET", headers: { host: "[::1]:8787" } })).toBeUndefined()
     // Exact origin, IPv6 included: the port the request arrived on must be the one in Host and Origin.
     const post = (origin: string, host: string, localPort: number) =>
-      refuse({ host: "::1" }, { method: "POST", headers: { host, origin, "content-type": "application/json", "x-jobsignal-token": "t" }, localPort }, "t")?.status
+      refuse(
+        { host: "::1" },
+        {
+          method: "POST",
+          headers: { host, origin, "content-type": "application/json", "x-jobsignal-token": "t" },
+          localPort
+        },
+        "t"
+      )?.status
     expect(post("http://[::1]:8787", "[::1]:8787", 8787)).toBeUndefined()
     expect(post("http://[::1]:9999", "[::1]:8787", 8787)).toBe(403)
     expect(post("http://[::1]:9999", "[::1]:9999", 8787)).toBe(403)
@@ -248,8 +408,24 @@ describe("dashboard API", () => {
 })
 
 describe("untrusted links from postings", () => {
-  const posting = { source: "greenhouse", source_id: "1", title: "Engineer", company: "Acme", remote: "unknown" as const }
-  const hostile = ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "java\nscript:alert(1)", "\u0001javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "/jobs/1", "//evil.example/x", "file:///etc/passwd"]
+  const posting = {
+    source: "greenhouse",
+    source_id: "1",
+    title: "Engineer",
+    company: "Acme",
+    remote: "unknown" as const
+  }
+  const hostile = [
+    "javascript:alert(document.cookie)",
+    " JavaScript:alert(1)",
+    "java\nscript:alert(1)",
+    "\u0001javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "/jobs/1",
+    "//evil.example/x",
+    "file:///etc/passwd"
+  ]
 
   it("normalization keeps only http(s) job and apply URLs and notes which it dropped", () => {
     for (const bad of hostile) {
@@ -257,8 +433,17 @@ describe("untrusted links from postings", () => {
       expect([bad, row.url, row.apply_url]).toEqual([bad, null, null])
       expect(row.raw).toEqual({ id: 1, refused_urls: ["url", "apply_url"] })
     }
-    const ok = postingsStaging.toRow({ ...posting, url: "https://boards.greenhouse.io/acme/jobs/1", apply_url: "http://acme.example/apply?id=1", raw: { id: 1 } })
-    expect([ok.url, ok.apply_url, ok.raw]).toEqual(["https://boards.greenhouse.io/acme/jobs/1", "http://acme.example/apply?id=1", { id: 1 }])
+    const ok = postingsStaging.toRow({
+      ...posting,
+      url: "https://boards.greenhouse.io/acme/jobs/1",
+      apply_url: "http://acme.example/apply?id=1",
+      raw: { id: 1 }
+    })
+    expect([ok.url, ok.apply_url, ok.raw]).toEqual([
+      "https://boards.greenhouse.io/acme/jobs/1",
+      "http://acme.example/apply?id=1",
+      { id: 1 }
+    ])
     expect(postingsStaging.toRow({ ...posting, url: "https://a.example/1", apply_url: null }).raw).toBeNull()
   })
 

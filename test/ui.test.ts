@@ -38,7 +38,11 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     fake = await startFakeLlm()
     installLayerAnswers(fake)
     // Only the fake provider has a key, so every tier resolves to openai/* on loopback.
-    for (const k of Object.keys(process.env)) if (/_(API_KEY|BASE_URL)$/.test(k) || /^JOBSIGNAL_LLM_/.test(k)) { saved[k] = process.env[k]; delete process.env[k] }
+    for (const k of Object.keys(process.env))
+      if (/_(API_KEY|BASE_URL)$/.test(k) || /^JOBSIGNAL_LLM_/.test(k)) {
+        saved[k] = process.env[k]
+        delete process.env[k]
+      }
     process.env.OPENAI_API_KEY = "sk-test-fake"
     process.env.OPENAI_BASE_URL = fake.openaiUrl
     replay = await startReplayServer(sources)
@@ -48,8 +52,14 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     const ops = layersRunner
     const started = await Effect.runPromise(
       startServer({
-        port: 0, host: "127.0.0.1", dag: loadDag("dag.yaml", kinds), ops,
-        sourceOverrides: (kind) => { const s = byKind.get(kind); return s ? { ...s.replayOptions, base_url: replay.baseUrlFor(kind) } : undefined }
+        port: 0,
+        host: "127.0.0.1",
+        dag: loadDag("dag.yaml", kinds),
+        ops,
+        sourceOverrides: (kind) => {
+          const s = byKind.get(kind)
+          return s ? { ...s.replayOptions, base_url: replay.baseUrlFor(kind) } : undefined
+        }
       }).pipe(Effect.provide(ctx), Scope.extend(scope))
     )
     url = started.url
@@ -64,7 +74,9 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     await replay?.close()
     await fake?.close()
-    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
     console.log(`ui e2e timings: ${JSON.stringify(timings)}`)
   })
 
@@ -78,12 +90,21 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     await expect(page.getByTestId("confirm-dialog").isVisible()).resolves.toBe(true)
     await page.getByTestId("confirm-ok").click()
     // Live: some node has finished while the run is still going, and the graph says "live".
-    await page.waitForFunction(() =>
-      document.querySelector('[data-testid="task-status"]')?.textContent === "running" && document.querySelectorAll(".ev-node_finished").length >= 2, undefined, { timeout: 60_000 })
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="task-status"]')?.textContent === "running" &&
+        document.querySelectorAll(".ev-node_finished").length >= 2,
+      undefined,
+      { timeout: 60_000 }
+    )
     expect(await page.getByTestId("run-live").isVisible()).toBe(true)
     const during = await text("live-summary")
     await browser.screenshot("runs-live")
-    await page.waitForFunction(() => document.querySelector('[data-testid="task-status"]')?.textContent !== "running", undefined, { timeout: 180_000 })
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="task-status"]')?.textContent !== "running",
+      undefined,
+      { timeout: 180_000 }
+    )
     expect(await text("task-status")).toBe("done")
     await page.getByTestId("run-nodes").waitFor()
     const after = await text("live-summary")
@@ -106,22 +127,33 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     expect(all).toBeGreaterThan(20)
 
     await page.getByTestId("filter-remote").selectOption("remote")
-    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="jobs-total"]')!.textContent!.replace(/\D/g, "")) !== n, all)
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="jobs-total"]')!.textContent!.replace(/\D/g, "")) !== n,
+      all
+    )
     const remote = await total()
     expect(remote).toBeGreaterThan(0)
     expect(remote).toBeLessThan(all)
     expect(new Set(await page.getByTestId("job-remote").allInnerTexts())).toEqual(new Set(["remote"]))
 
     await page.getByTestId("filter-q").fill("engineer")
-    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="jobs-total"]')!.textContent!.replace(/\D/g, "")) !== n, remote)
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="jobs-total"]')!.textContent!.replace(/\D/g, "")) !== n,
+      remote
+    )
     const api = await (await fetch(`${url}/api/jobs?remote=remote&q=engineer&limit=1`)).json()
     expect(await total()).toBe(api.total)
 
     // Sorting: by posted date both ways (the column shows YYYY-MM-DD), and fit scores descending by default.
     await page.getByTestId("filter-q").fill("")
     await page.getByTestId("filter-remote").selectOption("")
-    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="jobs-total"]')!.textContent!.replace(/\D/g, "")) === n, all)
-    const fits = (await page.locator('[data-testid="job-row"] td:nth-child(2)').allInnerTexts()).map(Number).filter((n) => !Number.isNaN(n))
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="jobs-total"]')!.textContent!.replace(/\D/g, "")) === n,
+      all
+    )
+    const fits = (await page.locator('[data-testid="job-row"] td:nth-child(2)').allInnerTexts())
+      .map(Number)
+      .filter((n) => !Number.isNaN(n))
     expect(fits.length).toBeGreaterThan(0)
     expect([...fits].sort((a, b) => b - a)).toEqual(fits)
     const posted = () => page.locator('[data-testid="job-row"] td:nth-child(8)').allInnerTexts()
@@ -160,7 +192,14 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     await browser.screenshot("jobs-confirm", { fullPage: false })
     expect(fake.requests.length).toBe(before) // nothing ran before the confirmation
     await page.getByTestId("confirm-ok").click()
-    await page.waitForFunction(() => ["done", "failed", "cancelled"].includes(document.querySelector('[data-testid="task-status"]')?.textContent ?? ""), undefined, { timeout: 60_000 })
+    await page.waitForFunction(
+      () =>
+        ["done", "failed", "cancelled"].includes(
+          document.querySelector('[data-testid="task-status"]')?.textContent ?? ""
+        ),
+      undefined,
+      { timeout: 60_000 }
+    )
     expect(await text("task-status")).toBe("done")
     const events = await text("task-events")
     expect(events.match(/job .*: done/g)?.length).toBe(2)
@@ -177,7 +216,14 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     await page.getByTestId(`run-op-${op}`).click()
     await page.getByTestId("estimate").waitFor()
     await page.getByTestId("confirm-ok").click()
-    await page.waitForFunction(() => ["done", "failed", "cancelled"].includes(document.querySelector('[data-testid="task-status"]')?.textContent ?? ""), undefined, { timeout: 60_000 })
+    await page.waitForFunction(
+      () =>
+        ["done", "failed", "cancelled"].includes(
+          document.querySelector('[data-testid="task-status"]')?.textContent ?? ""
+        ),
+      undefined,
+      { timeout: 60_000 }
+    )
     expect(await text("task-status")).toBe("done")
     const lines = await page.locator('[data-testid="task-events"] li').allInnerTexts()
     const progress = lines.filter((l) => l.startsWith(`${op} · `))
@@ -195,10 +241,16 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     await page.goto(`${url}/#/runs`)
     await page.getByTestId("start-run").click()
     await page.getByTestId("confirm-ok").click()
-    await page.waitForFunction(() => document.querySelectorAll(".ev-node_started").length >= 1, undefined, { timeout: 60_000 })
+    await page.waitForFunction(() => document.querySelectorAll(".ev-node_started").length >= 1, undefined, {
+      timeout: 60_000
+    })
     await page.getByTestId("task-cancel").click()
     await page.getByTestId("confirm-ok").click()
-    await page.waitForFunction(() => document.querySelector('[data-testid="task-status"]')?.textContent === "cancelled", undefined, { timeout: 60_000 })
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="task-status"]')?.textContent === "cancelled",
+      undefined,
+      { timeout: 60_000 }
+    )
     const runs = await (await fetch(`${url}/api/runs`)).json()
     expect(runs.runs[0].status).toBe("interrupted")
     expect(runs.active).toBeNull()
@@ -211,7 +263,14 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     await page.getByTestId("start-backfill").click()
     expect(await text("confirm-dialog")).toMatch(/backfill of greenhouse since 2020-01-01/)
     await page.getByTestId("confirm-ok").click()
-    await page.waitForFunction(() => ["done", "failed", "cancelled"].includes(document.querySelector('[data-testid="task-status"]')?.textContent ?? "") && !!document.querySelector('[data-testid="run-nodes"]'), undefined, { timeout: 120_000 })
+    await page.waitForFunction(
+      () =>
+        ["done", "failed", "cancelled"].includes(
+          document.querySelector('[data-testid="task-status"]')?.textContent ?? ""
+        ) && !!document.querySelector('[data-testid="run-nodes"]'),
+      undefined,
+      { timeout: 120_000 }
+    )
     expect(await text("task-status")).toBe("done")
     const runs = await (await fetch(`${url}/api/runs`)).json()
     expect(runs.runs[0].mode).toBe("backfill")

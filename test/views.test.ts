@@ -12,7 +12,10 @@ const db = join(tempDir(), "views.duckdb")
 let runId = ""
 
 const q = <T = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
-  withDb(db, Effect.flatMap(Warehouse, (w) => w.query<T>(sql, params)))
+  withDb(
+    db,
+    Effect.flatMap(Warehouse, (w) => w.query<T>(sql, params))
+  )
 
 beforeAll(async () => {
   replay = await startReplayServer(sources)
@@ -37,7 +40,9 @@ afterAll(() => replay?.close())
 describe("analytics views", () => {
   it("v_jobs has every canonical job once, with its score and sources", async () => {
     const [{ jobs }] = await q<{ jobs: number }>("select count(*)::int as jobs from jobs")
-    const rows = await q<{ id: string; tier: string | null; sources: string[]; n_sources: number }>("select id, tier, sources, n_sources from v_jobs")
+    const rows = await q<{ id: string; tier: string | null; sources: string[]; n_sources: number }>(
+      "select id, tier, sources, n_sources from v_jobs"
+    )
     expect(jobs).toBeGreaterThan(8)
     expect(rows.length).toBe(jobs)
     expect(new Set(rows.map((r) => r.id)).size).toBe(jobs)
@@ -47,7 +52,9 @@ describe("analytics views", () => {
 
   it("v_funnel follows one run from fetched to A/B tier", async () => {
     const [f] = await q<Record<string, number | string>>("select * from v_funnel where run_id = $1", [runId])
-    const [{ staged }] = await q<{ staged: number }>("select count(*)::int as staged from stg_jobs where run_id = $1", [runId])
+    const [{ staged }] = await q<{ staged: number }>("select count(*)::int as staged from stg_jobs where run_id = $1", [
+      runId
+    ])
     const [{ jobs }] = await q<{ jobs: number }>("select count(*)::int as jobs from jobs")
     expect(Number(f.fetched)).toBe(staged)
     expect(Number(f.new)).toBe(jobs) // first run: every job is new
@@ -101,7 +108,9 @@ describe("analytics views", () => {
   it("v_signals and v_leads join signals to companies with A/B jobs", async () => {
     const sig = await q<{ company: string; type: string }>("select company, type from v_signals")
     expect(sig.length).toBeGreaterThan(0)
-    const leads = await q<{ company_key: string; signals: number; ab_jobs: number; lead_score: number }>("select * from v_leads order by lead_score desc")
+    const leads = await q<{ company_key: string; signals: number; ab_jobs: number; lead_score: number }>(
+      "select * from v_leads order by lead_score desc"
+    )
     expect(leads.length).toBeGreaterThan(0)
     expect(leads.every((l) => l.signals > 0 || l.ab_jobs > 0)).toBe(true)
     expect(leads.some((l) => l.signals > 0 && l.ab_jobs > 0)).toBe(true)

@@ -1,7 +1,19 @@
 import { Effect, Schema } from "effect"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { everyCallFailed, fitCategoryOf, fitTierOf, llmRuntime, modelFor, resolveTier, runBatched, TierChoice, type BatchReport, type LlmTask, type Tier } from "./llm/index.ts"
+import {
+  everyCallFailed,
+  fitCategoryOf,
+  fitTierOf,
+  llmRuntime,
+  modelFor,
+  resolveTier,
+  runBatched,
+  TierChoice,
+  type BatchReport,
+  type LlmTask,
+  type Tier
+} from "./llm/index.ts"
 import { describeSigns, makeItem, untrustedDataRules, type BatchItem } from "./llm/prompt.ts"
 import { inputRunIds, JOB_COLUMNS, placeholders, renderJob, renderProfile } from "./job-prompt.ts"
 import { LEXICAL_VERSION, lexicalScore, norm, type JobText } from "./lexical.ts"
@@ -70,14 +82,27 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
     const w = yield* Warehouse
     const { profile, hash: profileHash } = yield* loadProfile(ctx.dag)
     const runIds = inputRunIds(ctx)
-    const jobs = yield* w.query<JobText & { v: string | null; h: string | null; injection_suspected: boolean | null; prior_score: number | null }>(
+    const jobs = yield* w.query<
+      JobText & { v: string | null; h: string | null; injection_suspected: boolean | null; prior_score: number | null }
+    >(
       `select ${JOB_COLUMNS}, s.prompt_version as v, s.input_hash as h, s.injection_suspected, s.fit_score as prior_score from jobs j join job_scores s on s.job_id = j.id
-       where s.relevant and s.relevance_run_id in (${placeholders(runIds.length)}) order by j.id`, runIds)
+       where s.relevant and s.relevance_run_id in (${placeholders(runIds.length)}) order by j.id`,
+      runIds
+    )
     const firstTier: Tier = opts.tier === "auto" ? "fast" : opts.tier
-    const rt = opts.use_llm ? yield* llmRuntime(ctx, firstTier) : { available: false as const, note: `${ctx.node}: use_llm is false; the lexical scorer scored every job (scored_by = 'lexical')` }
+    const rt = opts.use_llm
+      ? yield* llmRuntime(ctx, firstTier)
+      : {
+          available: false as const,
+          note: `${ctx.node}: use_llm is false; the lexical scorer scored every job (scored_by = 'lexical')`
+        }
     const task = fitTask(profile, profileHash)
     const version = rt.available ? task.promptVersion : `${FIT_PROMPT}-${LEXICAL_VERSION}:${profileHash}`
-    const items = jobs.map((j) => ({ job: j, item: flaggedByRelevance(j, makeItem(j.id, renderJob(j, opts.description_chars))), lexical: lexicalScore(profile, j) }))
+    const items = jobs.map((j) => ({
+      job: j,
+      item: flaggedByRelevance(j, makeItem(j.id, renderJob(j, opts.description_chars))),
+      lexical: lexicalScore(profile, j)
+    }))
     const suspected = (x: (typeof items)[number]) => x.item.injection.length > 0
     // A flagged job scored above the lexical scorer (before that was capped) is scored again; the result cache answers it.
     const uncapped = (x: (typeof items)[number]) => suspected(x) && (x.job.prior_score ?? 0) > x.lexical.score
@@ -85,16 +110,30 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
     const now = new Date().toISOString()
     const rows: FitRow[] = []
     const row = (x: (typeof items)[number], score: number | null, r: Partial<FitRow>): FitRow => ({
-      job_id: x.job.id, fit_score: score, fit_category: score === null ? null : fitCategoryOf(score), tier: score === null ? null : fitTierOf(score),
-      fit_rationale: "", fit_quote: null, scored_by: null, model: null, prompt_version: null, input_hash: x.item.hash, run_id: ctx.runId, scored_at: now,
-      injection_suspected: suspected(x), ...r
+      job_id: x.job.id,
+      fit_score: score,
+      fit_category: score === null ? null : fitCategoryOf(score),
+      tier: score === null ? null : fitTierOf(score),
+      fit_rationale: "",
+      fit_quote: null,
+      scored_by: null,
+      model: null,
+      prompt_version: null,
+      input_hash: x.item.hash,
+      run_id: ctx.runId,
+      scored_at: now,
+      injection_suspected: suspected(x),
+      ...r
     })
     const notes: string[] = []
     let partial = false
     let details: Record<string, unknown> = { relevant_jobs: jobs.length, unchanged: jobs.length - todo.length }
     if (!rt.available) {
       notes.push(rt.note)
-      for (const x of todo) rows.push(row(x, x.lexical.score, { fit_rationale: x.lexical.reason, scored_by: "lexical", prompt_version: version }))
+      for (const x of todo)
+        rows.push(
+          row(x, x.lexical.score, { fit_rationale: x.lexical.reason, scored_by: "lexical", prompt_version: version })
+        )
     } else {
       // `auto`: the lexical estimate's tier picks the model, so only likely A-tier jobs pay for the strongest one.
       const groups = new Map<Tier, typeof todo>()
@@ -104,17 +143,53 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
       }
       const reports: Array<BatchReport<FitAnswer>> = []
       for (const [tier, group] of groups) {
-        if (!modelFor(rt.settings, tier)) { for (const x of group) rows.push(row(x, null, { fit_rationale: `not scored: no LLM model with a key for the ${tier} tier` })); continue }
-        const report = yield* runBatched(task, group.map((x) => x.item), {
-          tier, batchSize: opts.batch_size, settings: rt.settings, runId: ctx.runId, node: ctx.node, budget: rt.budget,
-          onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
-        }).pipe(Effect.provide(rt.layer))
+        if (!modelFor(rt.settings, tier)) {
+          for (const x of group)
+            rows.push(row(x, null, { fit_rationale: `not scored: no LLM model with a key for the ${tier} tier` }))
+          continue
+        }
+        const report = yield* runBatched(
+          task,
+          group.map((x) => x.item),
+          {
+            tier,
+            batchSize: opts.batch_size,
+            settings: rt.settings,
+            runId: ctx.runId,
+            node: ctx.node,
+            budget: rt.budget,
+            onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
+          }
+        ).pipe(Effect.provide(rt.layer))
         reports.push(report)
         for (const x of group) {
           const r = report.results.get(x.job.id)
-          if (r && suspected(x)) rows.push(row(x, Math.min(r.out.score, x.lexical.score), { fit_rationale: capped(r.out.rationale, r.out.score, x), fit_quote: r.out.quote, scored_by: "llm", model: r.model, prompt_version: version }))
-          else if (r) rows.push(row(x, r.out.score, { fit_rationale: r.out.rationale, fit_quote: r.out.quote, scored_by: "llm", model: r.model, prompt_version: version }))
-          else rows.push(row(x, null, { fit_rationale: report.failed.get(x.job.id) ?? "not scored: the LLM budget stopped this run" }))
+          if (r && suspected(x))
+            rows.push(
+              row(x, Math.min(r.out.score, x.lexical.score), {
+                fit_rationale: capped(r.out.rationale, r.out.score, x),
+                fit_quote: r.out.quote,
+                scored_by: "llm",
+                model: r.model,
+                prompt_version: version
+              })
+            )
+          else if (r)
+            rows.push(
+              row(x, r.out.score, {
+                fit_rationale: r.out.rationale,
+                fit_quote: r.out.quote,
+                scored_by: "llm",
+                model: r.model,
+                prompt_version: version
+              })
+            )
+          else
+            rows.push(
+              row(x, null, {
+                fit_rationale: report.failed.get(x.job.id) ?? "not scored: the LLM budget stopped this run"
+              })
+            )
         }
       }
       const outage = everyCallFailed(ctx.node, reports)
@@ -122,15 +197,41 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
       const stopped = reports.find((r) => r.budgetExceeded)?.budgetExceeded
       const failed = reports.reduce((n, r) => n + r.failed.size, 0)
       const unscored = reports.reduce((n, r) => n + r.unscored.length, 0)
-      if (stopped) { partial = true; notes.push(`BudgetExceeded: ${stopped.message}; ${unscored} job(s) left for the next run`) }
-      if (failed > 0) { partial = true; notes.push(`${failed} job(s) could not be scored (see job_scores.fit_rationale)`) }
-      const sum = (k: "calls" | "retries" | "splits" | "reasks" | "cacheHits" | "inputTokens" | "outputTokens" | "usd") => reports.reduce((n, r) => n + r.stats[k], 0)
-      details = { ...details, outcome: stopped ? "BudgetExceeded" : "ok", calls: sum("calls"), retries: sum("retries"), splits: sum("splits"), reasks: sum("reasks"),
-        cacheHits: sum("cacheHits"), inputTokens: sum("inputTokens"), outputTokens: sum("outputTokens"), usd: sum("usd"), failed, unscored,
-        flagged: todo.filter(suspected).length }
+      if (stopped) {
+        partial = true
+        notes.push(`BudgetExceeded: ${stopped.message}; ${unscored} job(s) left for the next run`)
+      }
+      if (failed > 0) {
+        partial = true
+        notes.push(`${failed} job(s) could not be scored (see job_scores.fit_rationale)`)
+      }
+      const sum = (
+        k: "calls" | "retries" | "splits" | "reasks" | "cacheHits" | "inputTokens" | "outputTokens" | "usd"
+      ) => reports.reduce((n, r) => n + r.stats[k], 0)
+      details = {
+        ...details,
+        outcome: stopped ? "BudgetExceeded" : "ok",
+        calls: sum("calls"),
+        retries: sum("retries"),
+        splits: sum("splits"),
+        reasks: sum("reasks"),
+        cacheHits: sum("cacheHits"),
+        inputTokens: sum("inputTokens"),
+        outputTokens: sum("outputTokens"),
+        usd: sum("usd"),
+        failed,
+        unscored,
+        flagged: todo.filter(suspected).length
+      }
     }
     yield* writeFit(rows)
-    return { rowsIn: jobs.length, rowsOut: rows.filter((r) => r.fit_score !== null).length, partial, notes, details } satisfies NodeOutcome
+    return {
+      rowsIn: jobs.length,
+      rowsOut: rows.filter((r) => r.fit_score !== null).length,
+      partial,
+      notes,
+      details
+    } satisfies NodeOutcome
   })
 
 /**
@@ -139,13 +240,18 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
  */
 const capped = (rationale: string, llmScore: number, x: { lexical: { score: number }; item: BatchItem }) => {
   const why = describeSigns(x.item.injection)
-  const cap = llmScore > x.lexical.score ? `the model's ${llmScore} was capped at the lexical score ${x.lexical.score}` : `the model's ${llmScore} is at or below the lexical score ${x.lexical.score}`
+  const cap =
+    llmScore > x.lexical.score
+      ? `the model's ${llmScore} was capped at the lexical score ${x.lexical.score}`
+      : `the model's ${llmScore} is at or below the lexical score ${x.lexical.score}`
   return `${rationale} [prompt injection suspected (${why}): ${cap}]`
 }
 
 /** A job relevance flagged (an earlier run, or signs that its snippet shows) is treated as flagged here too: sent alone, capped. */
 const flaggedByRelevance = (job: { injection_suspected: boolean | null }, item: BatchItem): BatchItem =>
-  job.injection_suspected === true && item.injection.length === 0 ? { ...item, injection: [{ kind: "flagged_by_relevance", match: "" }] } : item
+  job.injection_suspected === true && item.injection.length === 0
+    ? { ...item, injection: [{ kind: "flagged_by_relevance", match: "" }] }
+    : item
 
 const writeFit = (rows: ReadonlyArray<FitRow>) =>
   Effect.gen(function* () {
@@ -170,7 +276,8 @@ const writeFit = (rows: ReadonlyArray<FitRow>) =>
 export const fitScore: NodeKind<FitScoreOptions> = {
   role: "transform",
   kind: "fit_score",
-  description: "Score relevant jobs 0-100 against profile.yaml (rationale, category, tier A-D), batched by the balanced model tier",
+  description:
+    "Score relevant jobs 0-100 against profile.yaml (rationale, category, tier A-D), batched by the balanced model tier",
   options: FitScoreOptions,
   run: (opts, ctx) => scoreFit(opts, ctx)
 }

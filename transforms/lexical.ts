@@ -20,25 +20,44 @@ export interface JobText {
 export const LEXICAL_VERSION = "lexical-v2"
 
 const SYNONYMS: Array<[RegExp, string]> = [
-  [/\bvice president\b/g, "vp"], [/\bsr\b/g, "senior"], [/\bgo to market\b/g, "gtm"], [/\brev ops\b/g, "revops"],
-  [/\brevenue operations\b/g, "revops revenue operations"], [/\bchief revenue officer\b/g, "cro chief revenue officer"], [/\beng\b/g, "engineering"]
+  [/\bvice president\b/g, "vp"],
+  [/\bsr\b/g, "senior"],
+  [/\bgo to market\b/g, "gtm"],
+  [/\brev ops\b/g, "revops"],
+  [/\brevenue operations\b/g, "revops revenue operations"],
+  [/\bchief revenue officer\b/g, "cro chief revenue officer"],
+  [/\beng\b/g, "engineering"]
 ]
 
 /** Lower case, punctuation to spaces, common synonyms folded, padded so phrases match on word edges. */
 export const norm = (s: string | null | undefined) => {
-  let t = ` ${(s ?? "").toLowerCase().replace(/[^a-z0-9+]+/g, " ").trim()} `
+  let t = ` ${(s ?? "")
+    .toLowerCase()
+    .replace(/[^a-z0-9+]+/g, " ")
+    .trim()} `
   for (const [re, to] of SYNONYMS) t = t.replace(re, to)
   return ` ${t.trim()} `
 }
 
 // Profile phrases are few and asked about for every job: fold each once.
 const folded = new Map<string, string>()
-const normPhrase = (p: string) => { let f = folded.get(p); if (f === undefined) { f = norm(p); folded.set(p, f) } return f }
+const normPhrase = (p: string) => {
+  let f = folded.get(p)
+  if (f === undefined) {
+    f = norm(p)
+    folded.set(p, f)
+  }
+  return f
+}
 const has = (text: string, phrase: string) => text.includes(normPhrase(phrase))
 const hits = (text: string, phrases: ReadonlyArray<string>) => phrases.filter((p) => has(text, p))
 
 const STOP = new Set(["of", "the", "and", "for", "a", "an", "to", "in"])
-const tokens = (s: string) => norm(s).trim().split(" ").filter((w) => w && !STOP.has(w))
+const tokens = (s: string) =>
+  norm(s)
+    .trim()
+    .split(" ")
+    .filter((w) => w && !STOP.has(w))
 
 /** How much of the best-matching target title the posting's title covers (0..1). */
 export const titleMatch = (title: string, targets: ReadonlyArray<string>) => {
@@ -66,7 +85,8 @@ export const annualMaxUsd = (j: JobText): number | undefined => {
  * A title that names no single role ("(role not stated)", "Multiple roles", "Engineering roles"): Hacker
  * News posts and some boards list the openings in the text, so the text is where their seniority is.
  */
-export const namesNoSingleRole = (title: string) => /\(role not stated\)|\b(roles|positions|openings)\b|^\s*(multiple|various|several)\b/i.test(title)
+export const namesNoSingleRole = (title: string) =>
+  /\(role not stated\)|\b(roles|positions|openings)\b|^\s*(multiple|various|several)\b/i.test(title)
 
 /** The openings a multi-role post lists, one per item: "- Technical Lead ($200k-$230k, ...)" → "Technical Lead". */
 export const listedRoles = (text: string) =>
@@ -90,16 +110,23 @@ export const prefilter = (p: Profile, j: JobText): Prefilter => {
   const junior = hits(title, p.exclude_seniority)
   if (junior.length > 0) return { pass: false, reason: `title has excluded seniority "${junior[0]}"` }
   // A post that lists its openings in the text gives its title no seniority to judge: the model reads the list.
-  if (p.seniority.length > 0 && !namesNoSingleRole(j.title) && hits(title, p.seniority).length === 0 && titleMatch(j.title, p.target_titles) < 1)
+  if (
+    p.seniority.length > 0 &&
+    !namesNoSingleRole(j.title) &&
+    hits(title, p.seniority).length === 0 &&
+    titleMatch(j.title, p.target_titles) < 1
+  )
     return { pass: false, reason: "title names no accepted seniority (profile seniority)" }
   const remote = j.remote ?? "unknown"
-  if (p.remote === "remote_only" && (remote === "onsite" || remote === "hybrid")) return { pass: false, reason: `${remote} job; profile wants remote only` }
+  if (p.remote === "remote_only" && (remote === "onsite" || remote === "hybrid"))
+    return { pass: false, reason: `${remote} job; profile wants remote only` }
   if (remote !== "remote" && p.locations.length > 0 && j.location && hits(norm(j.location), p.locations).length === 0)
     return { pass: false, reason: `location "${j.location}" is not remote and not in profile locations` }
   const max = annualMaxUsd(j)
   if (p.salary_floor_usd !== undefined && max !== undefined && max < p.salary_floor_usd)
     return { pass: false, reason: `stated salary up to $${Math.round(max)} is below the floor $${p.salary_floor_usd}` }
-  if (p.must_have.length > 0 && hits(body, p.must_have).length === 0) return { pass: false, reason: "none of the must-have keywords appear" }
+  if (p.must_have.length > 0 && hits(body, p.must_have).length === 0)
+    return { pass: false, reason: "none of the must-have keywords appear" }
   return { pass: true, reason: "passes the profile's rules" }
 }
 
@@ -115,11 +142,23 @@ export const lexicalScore = (p: Profile, j: JobText): { score: number; reason: s
   const title = norm([j.title, ...roles].join(" "))
   const senior = p.seniority.length === 0 || hits(title, p.seniority).length > 0
   const domain = norm(`${j.title} ${j.company} ${j.department ?? ""} ${text}`)
-  const must = hits(body, p.must_have), ind = hits(domain, p.industries), nice = hits(body, p.nice_to_have)
-  const remote = j.remote === "remote" ? 5 : j.remote === "unknown" || j.remote === null ? 2 : p.remote === "any" ? 5 : 0
-  const score = Math.round(tm * 30 + (senior ? 15 : 0) + (Math.min(3, must.length) / 3) * 15 + (Math.min(3, ind.length) / 3) * 30 + (Math.min(4, nice.length) / 4) * 5 + remote)
+  const must = hits(body, p.must_have),
+    ind = hits(domain, p.industries),
+    nice = hits(body, p.nice_to_have)
+  const remote =
+    j.remote === "remote" ? 5 : j.remote === "unknown" || j.remote === null ? 2 : p.remote === "any" ? 5 : 0
+  const score = Math.round(
+    tm * 30 +
+      (senior ? 15 : 0) +
+      (Math.min(3, must.length) / 3) * 15 +
+      (Math.min(3, ind.length) / 3) * 30 +
+      (Math.min(4, nice.length) / 4) * 5 +
+      remote
+  )
   const parts = [
-    tm > own ? `a listed role matches ${Math.round(tm * 100)}% of a target title` : `title matches ${Math.round(tm * 100)}% of a target title`,
+    tm > own
+      ? `a listed role matches ${Math.round(tm * 100)}% of a target title`
+      : `title matches ${Math.round(tm * 100)}% of a target title`,
     senior ? "senior title" : "no seniority word",
     must.length ? `keywords: ${must.slice(0, 3).join(", ")}` : "no must-have keywords",
     ind.length ? `industry: ${ind.slice(0, 3).join(", ")}` : "no industry match",

@@ -27,7 +27,9 @@ export const Profile = Schema.Struct({
   nice_to_have: Schema.optionalWith(Words, { default: () => [] }),
   /** Places the candidate can work from; a remote job passes regardless. */
   locations: Schema.optionalWith(Words, { default: () => [] }),
-  remote: Schema.optionalWith(Schema.Literal("remote_only", "remote_preferred", "any"), { default: () => "remote_preferred" as const }),
+  remote: Schema.optionalWith(Schema.Literal("remote_only", "remote_preferred", "any"), {
+    default: () => "remote_preferred" as const
+  }),
   /** Annual base salary floor in USD; only postings that state a lower maximum are rejected. */
   salary_floor_usd: Schema.optional(Schema.Number.pipe(Schema.nonNegative())),
   /** Evidence the fit scorer may cite from the candidate's side. */
@@ -47,11 +49,20 @@ export const loadProfile = (dag: Pick<LoadedDag, "spec" | "resolvePath">) =>
   Effect.gen(function* () {
     const path = dag.resolvePath(dag.spec.profile ?? "profile.yaml")
     if (!existsSync(path))
-      return yield* new Fatal({ reason: "Config", message: `profile ${path} does not exist: the relevance and fit_score nodes judge jobs against it (set profile: in dag.yaml)` })
-    const text = yield* Effect.try({ try: () => readFileSync(path, "utf8"), catch: (e) => new Fatal({ reason: "Config", message: `profile ${path} cannot be read: ${(e as Error).message}` }) })
+      return yield* new Fatal({
+        reason: "Config",
+        message: `profile ${path} does not exist: the relevance and fit_score nodes judge jobs against it (set profile: in dag.yaml)`
+      })
+    const text = yield* Effect.try({
+      try: () => readFileSync(path, "utf8"),
+      catch: (e) => new Fatal({ reason: "Config", message: `profile ${path} cannot be read: ${(e as Error).message}` })
+    })
     const decoded = decodeYamlFile(text, path, Profile)
     if (!decoded.value)
-      return yield* new Fatal({ reason: "Config", message: decoded.problems.map((p) => `${path}:${p.line ?? "?"}  ${p.path}: ${p.message}`).join("\n") })
+      return yield* new Fatal({
+        reason: "Config",
+        message: decoded.problems.map((p) => `${path}:${p.line ?? "?"}  ${p.path}: ${p.message}`).join("\n")
+      })
     const profile = decoded.value
     const hash = createHash("sha256").update(JSON.stringify(profile)).digest("hex").slice(0, 8)
     return { path, profile, hash } satisfies LoadedProfile

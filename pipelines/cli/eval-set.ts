@@ -22,7 +22,10 @@ export const EVAL_DAG = join(import.meta.dirname, "..", "..", "dag.yaml")
 export const recordedJobs = () =>
   Effect.gen(function* () {
     const dag = loadDag(EVAL_DAG, kinds)
-    const replay = yield* Effect.acquireRelease(Effect.promise(() => startReplayServer(sources)), (r) => Effect.promise(() => r.close()))
+    const replay = yield* Effect.acquireRelease(
+      Effect.promise(() => startReplayServer(sources)),
+      (r) => Effect.promise(() => r.close())
+    )
     const byKind = new Map(sources.map((s) => [s.kind, s]))
     const summary = yield* runDag({
       dag,
@@ -34,11 +37,21 @@ export const recordedJobs = () =>
       }
     })
     const dedupe = summary.nodes.find((n) => n.node === "dedupe")
-    if (dedupe?.status !== "success") return yield* Effect.die(new Error(`relevance eval: replaying the recordings failed (dedupe ${dedupe?.status ?? "not run"}: ${dedupe?.error ?? ""})`))
+    if (dedupe?.status !== "success")
+      return yield* Effect.die(
+        new Error(
+          `relevance eval: replaying the recordings failed (dedupe ${dedupe?.status ?? "not run"}: ${dedupe?.error ?? ""})`
+        )
+      )
     const w = yield* Warehouse
-    return yield* w.query<EvalJob>(`select j.source, j.source_id, ${JOB_COLUMNS} from jobs j order by j.source, j.source_id`)
+    return yield* w.query<EvalJob>(
+      `select j.source, j.source_id, ${JOB_COLUMNS} from jobs j order by j.source, j.source_id`
+    )
   })
 
 /** The recorded jobs in a throwaway in-memory warehouse. */
 export const loadRecordedJobs = () =>
-  Effect.scoped(recordedJobs()).pipe(Effect.provide(Warehouse.layer({ path: ":memory:", migrations })), Effect.provide(Http.layer({ timeoutMs: 30_000 })))
+  Effect.scoped(recordedJobs()).pipe(
+    Effect.provide(Warehouse.layer({ path: ":memory:", migrations })),
+    Effect.provide(Http.layer({ timeoutMs: 30_000 }))
+  )

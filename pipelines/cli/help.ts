@@ -17,68 +17,127 @@ export interface CommandHelp {
 }
 
 const dag: OptionHelp = { flag: "--dag FILE", text: "The DAG file (default dag.yaml)" }
-const db: OptionHelp = { flag: "--db FILE", text: "The DuckDB warehouse (default data/jobsignal.duckdb, or $JOBSIGNAL_DB)" }
-const logFormat: OptionHelp = { flag: "--log-format text|json", text: "text: readable lines and a live progress line on a terminal; json: one JSON event a line (default text)" }
-const format = (d = "table"): OptionHelp => ({ flag: "--format table|csv|json", text: `How to print the rows (default ${d})` })
+const db: OptionHelp = {
+  flag: "--db FILE",
+  text: "The DuckDB warehouse (default data/jobsignal.duckdb, or $JOBSIGNAL_DB)"
+}
+const logFormat: OptionHelp = {
+  flag: "--log-format text|json",
+  text: "text: readable lines and a live progress line on a terminal; json: one JSON event a line (default text)"
+}
+const format = (d = "table"): OptionHelp => ({
+  flag: "--format table|csv|json",
+  text: `How to print the rows (default ${d})`
+})
 
 export const COMMANDS: ReadonlyArray<CommandHelp> = [
   {
-    name: "run", summary: "Run the DAG once. Exit code 0 only if every node succeeded.",
-    options: [dag, db, logFormat,
-      { flag: "--only NODES", text: "Run only these nodes (comma-separated), plus what they need that has no committed output" },
+    name: "run",
+    summary: "Run the DAG once. Exit code 0 only if every node succeeded.",
+    options: [
+      dag,
+      db,
+      logFormat,
+      {
+        flag: "--only NODES",
+        text: "Run only these nodes (comma-separated), plus what they need that has no committed output"
+      },
       { flag: "--resume RUN_ID", text: "Re-run only the nodes of RUN_ID that did not succeed" },
-      { flag: "--dry-run", text: "Print the nodes that would run and what they would fetch and cost; run nothing" }],
+      { flag: "--dry-run", text: "Print the nodes that would run and what they would fetch and cost; run nothing" }
+    ],
     examples: ["jobsignal run", "jobsignal run --only greenhouse,dedupe --db /tmp/try.duckdb"]
   },
   {
-    name: "plan", summary: "Print the run order, the levels that run in parallel, schedules and budgets.",
-    options: [dag], examples: ["jobsignal plan", "jobsignal plan --dag other.yaml"]
+    name: "plan",
+    summary: "Print the run order, the levels that run in parallel, schedules and budgets.",
+    options: [dag],
+    examples: ["jobsignal plan", "jobsignal plan --dag other.yaml"]
   },
   {
-    name: "validate", summary: "Check a DAG file; list every problem with its YAML path and line. Exit 1 if any.",
-    options: [dag], examples: ["jobsignal validate", "jobsignal validate --dag my-dag.yaml"]
+    name: "validate",
+    summary: "Check a DAG file; list every problem with its YAML path and line. Exit 1 if any.",
+    options: [dag],
+    examples: ["jobsignal validate", "jobsignal validate --dag my-dag.yaml"]
   },
   {
-    name: "backfill", args: "NODE", summary: "Run one source over a past window, then its downstream nodes. Its cursor never moves backwards.",
+    name: "backfill",
+    args: "NODE",
+    summary: "Run one source over a past window, then its downstream nodes. Its cursor never moves backwards.",
     options: [
       { flag: "NODE", text: "The source node to backfill (a key under nodes: in the DAG)" },
       { flag: "--since YYYY-MM-DD", text: "First day of the window (required)" },
       { flag: "--until YYYY-MM-DD", text: "Last day of the window (default today)" },
-      dag, db, logFormat,
-      { flag: "--dry-run", text: "Print units, requests against rate limits, LLM tokens and USD; fetch nothing" }],
-    examples: ["jobsignal backfill hn --since 2026-01-01 --dry-run", "jobsignal backfill remotive --since 2026-01-01 --until 2026-01-31"]
+      dag,
+      db,
+      logFormat,
+      { flag: "--dry-run", text: "Print units, requests against rate limits, LLM tokens and USD; fetch nothing" }
+    ],
+    examples: [
+      "jobsignal backfill hn --since 2026-01-01 --dry-run",
+      "jobsignal backfill remotive --since 2026-01-01 --until 2026-01-31"
+    ]
   },
   {
-    name: "sql", args: "QUERY", summary: "Run DuckDB SQL on the warehouse and print the result. Read-only unless --write.",
+    name: "sql",
+    args: "QUERY",
+    summary: "Run DuckDB SQL on the warehouse and print the result. Read-only unless --write.",
     options: [
-      { flag: "QUERY", text: "DuckDB SQL, e.g. \"select company, count(*) from jobs group by 1\"" },
-      format(), db,
+      { flag: "QUERY", text: 'DuckDB SQL, e.g. "select company, count(*) from jobs group by 1"' },
+      format(),
+      db,
       { flag: "--write", text: "Open the warehouse read-write so the query may change it (default read-only)" },
-      dag],
-    examples: ["jobsignal sql \"select company, count(*) as n from jobs group by 1 order by n desc\"", "jobsignal sql \"select * from runs\" --format json"]
+      dag
+    ],
+    examples: [
+      'jobsignal sql "select company, count(*) as n from jobs group by 1 order by n desc"',
+      'jobsignal sql "select * from runs" --format json'
+    ]
   },
   {
-    name: "runs", args: "[RUN_ID]", summary: "List recent runs, or show one run node by node: status, timings, rows, errors.",
-    options: [{ flag: "RUN_ID", text: "Show this run: each node's status, attempts, seconds, rows in and out, error; then its source errors" },
-      { flag: "--limit N", text: "How many runs to list, newest first (default 20)" }, format(), db, dag],
+    name: "runs",
+    args: "[RUN_ID]",
+    summary: "List recent runs, or show one run node by node: status, timings, rows, errors.",
+    options: [
+      {
+        flag: "RUN_ID",
+        text: "Show this run: each node's status, attempts, seconds, rows in and out, error; then its source errors"
+      },
+      { flag: "--limit N", text: "How many runs to list, newest first (default 20)" },
+      format(),
+      db,
+      dag
+    ],
     examples: ["jobsignal runs --limit 5", "jobsignal runs run-20260131-0600-ab12"]
   },
   {
-    name: "schedule", summary: "Run each node on its dag.yaml schedule until SIGINT/SIGTERM.",
-    options: [dag, db, logFormat,
+    name: "schedule",
+    summary: "Run each node on its dag.yaml schedule until SIGINT/SIGTERM.",
+    options: [
+      dag,
+      db,
+      logFormat,
       { flag: "--list", text: "Print each trigger's next fire times and exit" },
-      { flag: "--grace DURATION", text: "On SIGINT/SIGTERM, how long running runs may finish before they are interrupted (default 30s)" }],
+      {
+        flag: "--grace DURATION",
+        text: "On SIGINT/SIGTERM, how long running runs may finish before they are interrupted (default 30s)"
+      }
+    ],
     examples: ["jobsignal schedule --list", "jobsignal schedule --grace 2m"]
   },
   {
-    name: "report", summary: "Print a summary of the warehouse since a day; write an HTML report with charts (offline).",
+    name: "report",
+    summary: "Print a summary of the warehouse since a day; write an HTML report with charts (offline).",
     options: [
       { flag: "--since YYYY-MM-DD", text: "First day to report (default 7 days ago)" },
-      { flag: "--out DIR", text: "Directory for the HTML report (default reports/)" }, db, dag],
+      { flag: "--out DIR", text: "Directory for the HTML report (default reports/)" },
+      db,
+      dag
+    ],
     examples: ["jobsignal report", "jobsignal report --since 2026-01-01 --out /tmp/reports"]
   },
   {
-    name: "targets check", summary: "Ask every board in the target universe whether it answers and how many jobs it lists.",
+    name: "targets check",
+    summary: "Ask every board in the target universe whether it answers and how many jobs it lists.",
     options: [
       { flag: "--dag FILE", text: "The DAG file whose targets: names the universe (default dag.yaml)" },
       { flag: "--targets FILE", text: "The target universe YAML (overrides the DAG's targets:)" },
@@ -86,77 +145,124 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
       { flag: "--limit N", text: "Check at most N companies (after --provider)" },
       { flag: "--concurrency N", text: "Boards checked at once; per-host limits still apply (default 16)" },
       { flag: "--format table|json", text: "How to print the result (default table)" },
-      { flag: "--base-url-for KIND=URL", text: "Send that provider's requests to URL (repeatable or comma-separated)" }],
+      { flag: "--base-url-for KIND=URL", text: "Send that provider's requests to URL (repeatable or comma-separated)" }
+    ],
     examples: ["jobsignal targets check --provider greenhouse --limit 20", "jobsignal targets check --format json"]
   },
   {
-    name: "record", args: "SOURCE", summary: "Run one source against the live site; save the raw responses as fixtures (secrets stripped).",
+    name: "record",
+    args: "SOURCE",
+    summary: "Run one source against the live site; save the raw responses as fixtures (secrets stripped).",
     options: [
-      { flag: "SOURCE", text: "The source kind to record (e.g. remotive, search, hn)" }, dag,
+      { flag: "SOURCE", text: "The source kind to record (e.g. remotive, search, hn)" },
+      dag,
       { flag: "--node NODE", text: "The node whose with: to use (default the first node of that kind)" },
-      { flag: "--out DIR", text: "Where to write the responses (default fixtures/recorded)" }],
+      { flag: "--out DIR", text: "Where to write the responses (default fixtures/recorded)" }
+    ],
     examples: ["jobsignal record remotive", "jobsignal record greenhouse --node gh_small --out /tmp/rec"]
   },
   {
-    name: "quarantine list", summary: "List rows the data-quality gates parked: rule, reason, record, run.",
+    name: "quarantine list",
+    summary: "List rows the data-quality gates parked: rule, reason, record, run.",
     options: [
       { flag: "--status parked|replayed|superseded|all", text: "Which rows (default parked)" },
       { flag: "--rule RULE", text: "Only rows parked by this rule (its name in dq_results)" },
       { flag: "--node NODE", text: "Only rows of this sink node" },
-      { flag: "--limit N", text: "At most N rows (default 50)" }, format(), db],
+      { flag: "--limit N", text: "At most N rows (default 50)" },
+      format(),
+      db
+    ],
     examples: ["jobsignal quarantine list", "jobsignal quarantine list --rule salary_sane --format json"]
   },
   {
-    name: "quarantine show", args: "ID", summary: "Show one quarantined row with its full record.",
+    name: "quarantine show",
+    args: "ID",
+    summary: "Show one quarantined row with its full record.",
     options: [{ flag: "ID", text: "The quarantine row id (from quarantine list)" }, db],
     examples: ["jobsignal quarantine show 42"]
   },
   {
-    name: "quarantine replay", summary: "Check parked rows again against the rules in dag.yaml now; write those that pass.",
+    name: "quarantine replay",
+    summary: "Check parked rows again against the rules in dag.yaml now; write those that pass.",
     options: [
       { flag: "--rule RULE", text: "Only rows parked by this rule (its name in dq_results)" },
-      { flag: "--node NODE", text: "Only rows of this sink node" }, dag, db],
+      { flag: "--node NODE", text: "Only rows of this sink node" },
+      dag,
+      db
+    ],
     examples: ["jobsignal quarantine replay", "jobsignal quarantine replay --rule salary_sane"]
   },
   {
-    name: "serve", summary: "Serve the dashboard and its JSON API; this process owns the warehouse.",
+    name: "serve",
+    summary: "Serve the dashboard and its JSON API; this process owns the warehouse.",
     options: [
       { flag: "--port N", text: "Port to listen on (default 8787; 0 picks a free one)" },
-      { flag: "--host ADDR", text: "Address to bind (default 127.0.0.1); anything but loopback needs JOBSIGNAL_UI_TOKEN" },
-      { flag: "--replay", text: "Runs started from the dashboard read the recorded fixtures (offline)" }, dag, db],
+      {
+        flag: "--host ADDR",
+        text: "Address to bind (default 127.0.0.1); anything but loopback needs JOBSIGNAL_UI_TOKEN"
+      },
+      { flag: "--replay", text: "Runs started from the dashboard read the recorded fixtures (offline)" },
+      dag,
+      db
+    ],
     examples: ["jobsignal serve", "jobsignal serve --replay --port 0"]
   },
   {
-    name: "jobs", summary: "List jobs, best fit first, with the ids jobsignal job takes.",
+    name: "jobs",
+    summary: "List jobs, best fit first, with the ids jobsignal job takes.",
     options: [
       { flag: "--tier TIERS", text: "Only these fit tiers, comma-separated (e.g. A,B)" },
       { flag: "--relevant", text: "Only jobs the relevance filter kept" },
       { flag: "--since YYYY-MM-DD", text: "Only jobs posted (or first seen) on or after that day" },
       { flag: "--company NAME", text: "Only companies whose name contains NAME (any case)" },
-      { flag: "--limit N", text: "At most N rows (default 50)" }, format(), db],
-    examples: ["jobsignal jobs --tier A,B --relevant", "jobsignal jobs --company stripe --since 2026-01-01 --format csv"]
+      { flag: "--limit N", text: "At most N rows (default 50)" },
+      format(),
+      db
+    ],
+    examples: [
+      "jobsignal jobs --tier A,B --relevant",
+      "jobsignal jobs --company stripe --since 2026-01-01 --format csv"
+    ]
   },
   {
-    name: "leads", summary: "List companies with a fresh signal and open relevant roles, strongest first.",
+    name: "leads",
+    summary: "List companies with a fresh signal and open relevant roles, strongest first.",
     options: [{ flag: "--limit N", text: "At most N rows (default 50)" }, format(), db],
     examples: ["jobsignal leads", "jobsignal leads --limit 10 --format json"]
   },
   {
-    name: "job", args: "JOB_ID", summary: "Run the per-job intelligence layers for one job; per-phase progress on stderr.",
+    name: "job",
+    args: "JOB_ID",
+    summary: "Run the per-job intelligence layers for one job; per-phase progress on stderr.",
     options: [
       { flag: "JOB_ID", text: "The job to run the layers for (jobs.id)" },
       { flag: "--ops LIST", text: "Comma-separated layers (default all)" },
-      { flag: "--tier fast|balanced|quality|auto", text: "Model tier; auto picks from the job's fit tier (default auto)" },
-      dag, db,
-      { flag: "--run-id ID", text: "Ledger run id for the LLM calls (default job-<time>)" }],
+      {
+        flag: "--tier fast|balanced|quality|auto",
+        text: "Model tier; auto picks from the job's fit tier (default auto)"
+      },
+      dag,
+      db,
+      { flag: "--run-id ID", text: "Ledger run id for the LLM calls (default job-<time>)" }
+    ],
     examples: ["jobsignal job 3f2a9c", "jobsignal job 3f2a9c --ops score --tier fast"]
   },
   {
-    name: "eval", args: "relevance|fit", summary: "Measure the relevance or fit scorer on the hand-labelled set: precision, recall, calls, tokens, USD.",
+    name: "eval",
+    args: "relevance|fit",
+    summary: "Measure the relevance or fit scorer on the hand-labelled set: precision, recall, calls, tokens, USD.",
     options: [
-      { flag: "relevance|fit", text: "relevance: the yes/no pass on the prefilter's survivors; fit: scores >= 70 count as 'look at this'" },
-      { flag: "--tier fast|balanced|quality|auto", text: "Model tier (default: the node's tier in the DAG); without a key, the lexical scorer" },
-      dag, db],
+      {
+        flag: "relevance|fit",
+        text: "relevance: the yes/no pass on the prefilter's survivors; fit: scores >= 70 count as 'look at this'"
+      },
+      {
+        flag: "--tier fast|balanced|quality|auto",
+        text: "Model tier (default: the node's tier in the DAG); without a key, the lexical scorer"
+      },
+      dag,
+      db
+    ],
     examples: ["jobsignal eval relevance", "jobsignal eval fit --tier quality"]
   }
 ]
@@ -170,8 +276,10 @@ const wrap = (text: string | ReadonlyArray<string>, width: number): string[] => 
   const lines: string[] = []
   let line = ""
   for (const word of typeof text === "string" ? text.split(/\s+/) : text) {
-    if (line && line.length + 1 + word.length > width) { lines.push(line); line = word }
-    else line = line ? `${line} ${word}` : word
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+    } else line = line ? `${line} ${word}` : word
   }
   return line ? [...lines, line] : lines
 }
@@ -181,14 +289,19 @@ const table = (rows: ReadonlyArray<readonly [string, string]>) => {
   const col = Math.min(34, Math.max(...rows.map(([a]) => a.length)) + 4)
   return rows.flatMap(([a, b]) => {
     const text = wrap(b, WIDTH - col)
-    const first = a.length + 4 > col ? [`  ${a}`, ...text.map((t) => " ".repeat(col) + t)] : [`  ${a.padEnd(col - 2)}${text[0] ?? ""}`, ...text.slice(1).map((t) => " ".repeat(col) + t)]
+    const first =
+      a.length + 4 > col
+        ? [`  ${a}`, ...text.map((t) => " ".repeat(col) + t)]
+        : [`  ${a.padEnd(col - 2)}${text[0] ?? ""}`, ...text.slice(1).map((t) => " ".repeat(col) + t)]
     return first
   })
 }
 
 const usageOf = (c: CommandHelp) => {
   const flags = c.options.filter((o) => o.flag.startsWith("--")).map((o) => `[${o.flag}]`)
-  return wrap([`jobsignal ${c.name}${c.args ? ` ${c.args}` : ""}`, ...flags], WIDTH - 10).map((l, i) => (i === 0 ? `Usage:  ${l}` : `          ${l}`))
+  return wrap([`jobsignal ${c.name}${c.args ? ` ${c.args}` : ""}`, ...flags], WIDTH - 10).map((l, i) =>
+    i === 0 ? `Usage:  ${l}` : `          ${l}`
+  )
 }
 
 /** Help text for a command path ("run", "quarantine list"), the group ("quarantine"), or the whole CLI. */
@@ -198,19 +311,36 @@ export const renderHelp = (path: ReadonlyArray<string>, color: boolean): string 
   const exact = COMMANDS.find((c) => c.name === name)
   if (exact) {
     return [
-      ...wrap(`jobsignal ${exact.name}: ${exact.summary}`, WIDTH).map((l, i) => (i === 0 ? l.replace(`jobsignal ${exact.name}:`, `${h(`jobsignal ${exact.name}`)}:`) : `  ${l}`)), "",
-      ...usageOf(exact), "",
-      h("Options:"), ...table(exact.options.map((o) => [o.flag, o.text])), "",
-      h("Examples:"), ...exact.examples.map((e) => `  ${e}`), ""
+      ...wrap(`jobsignal ${exact.name}: ${exact.summary}`, WIDTH).map((l, i) =>
+        i === 0 ? l.replace(`jobsignal ${exact.name}:`, `${h(`jobsignal ${exact.name}`)}:`) : `  ${l}`
+      ),
+      "",
+      ...usageOf(exact),
+      "",
+      h("Options:"),
+      ...table(exact.options.map((o) => [o.flag, o.text])),
+      "",
+      h("Examples:"),
+      ...exact.examples.map((e) => `  ${e}`),
+      ""
     ].join("\n")
   }
   const group = COMMANDS.filter((c) => (name ? c.name.startsWith(`${name} `) : true))
   return [
-    name ? `${h(`jobsignal ${name}`)}: subcommands` : `${h("jobsignal")} 0.1.0: job discovery and company signals (a YAML DAG over a DuckDB warehouse)`,
+    name
+      ? `${h(`jobsignal ${name}`)}: subcommands`
+      : `${h("jobsignal")} 0.1.0: job discovery and company signals (a YAML DAG over a DuckDB warehouse)`,
     "",
     `Usage:  jobsignal ${name ? `${name} ` : ""}COMMAND [OPTIONS]`,
-    `        jobsignal ${name ? `${name} ` : ""}COMMAND --help shows a command's options and examples`, "",
-    h("Commands:"), ...table(group.map((c) => [c.name, c.summary])), "",
-    h("Examples:"), ...(name ? group.slice(0, 2).map((c) => `  ${c.examples[0]}`) : ["  jobsignal validate", "  jobsignal run --dry-run", "  jobsignal sql \"select count(*) from jobs\""]), ""
+    `        jobsignal ${name ? `${name} ` : ""}COMMAND --help shows a command's options and examples`,
+    "",
+    h("Commands:"),
+    ...table(group.map((c) => [c.name, c.summary])),
+    "",
+    h("Examples:"),
+    ...(name
+      ? group.slice(0, 2).map((c) => `  ${c.examples[0]}`)
+      : ["  jobsignal validate", "  jobsignal run --dry-run", '  jobsignal sql "select count(*) from jobs"']),
+    ""
   ].join("\n")
 }

@@ -11,7 +11,10 @@ export const formatProgress = (p: OpProgress) =>
   `${p.jobId} ${p.op.padEnd(8)} ${p.phase.padEnd(28)} ${p.status}${p.message ? `: ${p.message}` : ""}`
 
 export const parseOps = (s: string): ReadonlyArray<JobOp> | string => {
-  const ops = s.split(",").map((x) => x.trim()).filter(Boolean)
+  const ops = s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean)
   const bad = ops.filter((o) => !(JOB_OPS as ReadonlyArray<string>).includes(o))
   return bad.length ? `unknown op(s) ${bad.join(", ")}; known: ${JOB_OPS.join(", ")}` : (ops as JobOp[])
 }
@@ -20,23 +23,46 @@ export const jobCommand = Command.make(
   "job",
   {
     jobId: Args.text({ name: "JOB_ID" }).pipe(Args.withDescription("The job (jobs.id) to run the layers for")),
-    ops: Options.text("ops").pipe(Options.withDefault(JOB_OPS.join(",")), Options.withDescription(`Comma-separated layers: ${JOB_OPS.join(", ")} (default all)`)),
-    tier: Options.choice("tier", TIERS).pipe(Options.withDefault("auto" as const), Options.withDescription("Model tier; auto picks from the job's fit tier (A quality, B balanced, else fast)")),
+    ops: Options.text("ops").pipe(
+      Options.withDefault(JOB_OPS.join(",")),
+      Options.withDescription(`Comma-separated layers: ${JOB_OPS.join(", ")} (default all)`)
+    ),
+    tier: Options.choice("tier", TIERS).pipe(
+      Options.withDefault("auto" as const),
+      Options.withDescription("Model tier; auto picks from the job's fit tier (A quality, B balanced, else fast)")
+    ),
     dag: dagOption,
     db: dbOption,
-    runId: Options.text("run-id").pipe(Options.optional, Options.withDescription("Ledger run id for the LLM calls (default job-<time>)"))
+    runId: Options.text("run-id").pipe(
+      Options.optional,
+      Options.withDescription("Ledger run id for the LLM calls (default job-<time>)")
+    )
   },
   ({ jobId, ops, tier, dag, db, runId }) =>
     Effect.gen(function* () {
       const list = parseOps(ops)
-      if (typeof list === "string") { yield* printErr(`error: --ops: ${list}`); return yield* fail(2) }
+      if (typeof list === "string") {
+        yield* printErr(`error: --ops: ${list}`)
+        return yield* fail(2)
+      }
       const d = yield* loadDagEffect(dag)
-      const out = yield* runJobOps(jobId, list, { tier, dag: d, runId: Option.getOrUndefined(runId), onProgress: (p) => void process.stderr.write(formatProgress(p) + "\n") })
+      const out = yield* runJobOps(jobId, list, {
+        tier,
+        dag: d,
+        runId: Option.getOrUndefined(runId),
+        onProgress: (p) => void process.stderr.write(formatProgress(p) + "\n")
+      })
       yield* print(JSON.stringify(out, null, 2))
       if (Object.values(out.results).includes("failed")) yield* fail(1)
     }).pipe(
       Effect.scoped,
       Effect.provide(runtimeLayer(db)),
-      Effect.catchAll((e) => printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(2))))
+      Effect.catchAll((e) =>
+        printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(2)))
+      )
     )
-).pipe(Command.withDescription("Run the per-job intelligence layers for one job, with per-phase progress on stderr; results stay in job_intel."))
+).pipe(
+  Command.withDescription(
+    "Run the per-job intelligence layers for one job, with per-phase progress on stderr; results stay in job_intel."
+  )
+)

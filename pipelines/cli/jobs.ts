@@ -8,15 +8,30 @@ type Rows = ReadonlyArray<Record<string, unknown>>
 const render = (rows: Rows, format: "table" | "csv" | "json") =>
   format === "json" ? JSON.stringify(rows, null, 2) : format === "csv" ? toCsv(rows) : formatTable(rows)
 
-const formatOption = Options.choice("format", ["table", "csv", "json"]).pipe(Options.withDefault("table" as const), Options.withDescription("How to print the rows (default table)"))
-const limitOption = Options.integer("limit").pipe(Options.withDefault(50), Options.withDescription("At most N rows (default 50)"))
+const formatOption = Options.choice("format", ["table", "csv", "json"]).pipe(
+  Options.withDefault("table" as const),
+  Options.withDescription("How to print the rows (default table)")
+)
+const limitOption = Options.integer("limit").pipe(
+  Options.withDefault(50),
+  Options.withDescription("At most N rows (default 50)")
+)
 const isoDay = /^\d{4}-\d{2}-\d{2}$/
 
 /** The filters of `jobsignal jobs` as SQL, every value a parameter. */
-export const jobsQuery = (f: { tiers?: ReadonlyArray<string>; relevant: boolean; since?: string; company?: string; limit: number }) => {
+export const jobsQuery = (f: {
+  tiers?: ReadonlyArray<string>
+  relevant: boolean
+  since?: string
+  company?: string
+  limit: number
+}) => {
   const where: string[] = []
   const params: unknown[] = []
-  const p = (v: unknown) => { params.push(v); return `$${params.length}` }
+  const p = (v: unknown) => {
+    params.push(v)
+    return `$${params.length}`
+  }
   if (f.tiers?.length) where.push(`s.tier in (${f.tiers.map((t) => p(t.toUpperCase())).join(", ")})`)
   if (f.relevant) where.push("s.relevant")
   if (f.since) where.push(`coalesce(j.posted_at, j.first_seen) >= ${p(f.since)}::date`)
@@ -33,10 +48,19 @@ export const jobsQuery = (f: { tiers?: ReadonlyArray<string>; relevant: boolean;
 export const jobsCommand = Command.make(
   "jobs",
   {
-    tier: Options.text("tier").pipe(Options.optional, Options.withDescription("Only these fit tiers, comma-separated (e.g. A,B)")),
+    tier: Options.text("tier").pipe(
+      Options.optional,
+      Options.withDescription("Only these fit tiers, comma-separated (e.g. A,B)")
+    ),
     relevant: Options.boolean("relevant").pipe(Options.withDescription("Only jobs the relevance filter kept")),
-    since: Options.text("since").pipe(Options.optional, Options.withDescription("Only jobs posted (or first seen) on or after YYYY-MM-DD")),
-    company: Options.text("company").pipe(Options.optional, Options.withDescription("Only companies whose name contains NAME (any case)")),
+    since: Options.text("since").pipe(
+      Options.optional,
+      Options.withDescription("Only jobs posted (or first seen) on or after YYYY-MM-DD")
+    ),
+    company: Options.text("company").pipe(
+      Options.optional,
+      Options.withDescription("Only companies whose name contains NAME (any case)")
+    ),
     limit: limitOption,
     format: formatOption,
     db: dbOption
@@ -48,11 +72,15 @@ export const jobsCommand = Command.make(
         yield* printErr(`error: --since must be a date like 2026-01-31, got ${JSON.stringify(day)}`)
         return yield* fail(2)
       }
-      const tiers = Option.getOrUndefined(tier)?.split(",").map((t) => t.trim()).filter(Boolean)
+      const tiers = Option.getOrUndefined(tier)
+        ?.split(",")
+        .map((t) => t.trim())
+        .filter(Boolean)
       const { sql, params } = jobsQuery({ tiers, relevant, since: day, company: Option.getOrUndefined(company), limit })
       const rows = yield* withWarehouseFile(db, false, (q) => q(sql, params))
       yield* print(render(rows, format))
-      if (format === "table" && rows.length > 0) yield* printErr("(jobsignal job ID runs the per-job layers for one of these)")
+      if (format === "table" && rows.length > 0)
+        yield* printErr("(jobsignal job ID runs the per-job layers for one of these)")
     }).pipe(Effect.catchAll((e) => printErr(`error: ${e.message}`).pipe(Effect.zipRight(fail(1)))))
 ).pipe(Command.withDescription("List jobs, best fit first, with the ids jobsignal job takes."))
 

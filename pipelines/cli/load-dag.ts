@@ -10,5 +10,6 @@ import { kinds } from "../../app/index.ts"
 export const loadDagEffect = (file: string) =>
   Effect.try({
     try: () => loadDag(file, kinds),
-    catch: (e) => e instanceof Fatal ? e : new Fatal({ reason: "Config", message: e instanceof DagInvalid ? e.message : String(e) })
+    catch: (e) =>
+      e instanceof Fatal ? e : new Fatal({ reason: "Config", message: e instanceof DagInvalid ? e.message : String(e) })
   })

@@ -27,7 +27,10 @@ if (name === "--version" || name === "-v") process.stdout.write("0.1.0\n")
 else if (wantsHelp || !(name in COMMANDS)) {
   const { renderHelp, COMMAND_NAMES, COMMANDS: helps } = await import("./help.ts")
   const known = name === undefined || name.startsWith("-") || COMMAND_NAMES.includes(name)
-  if (!known) process.stderr.write(`jobsignal: unknown command ${JSON.stringify(name)}; commands: ${COMMAND_NAMES.join(", ")}\n\n`)
+  if (!known)
+    process.stderr.write(
+      `jobsignal: unknown command ${JSON.stringify(name)}; commands: ${COMMAND_NAMES.join(", ")}\n\n`
+    )
   const path = known ? argv.filter((a) => !a.startsWith("-")).slice(0, 2) : []
   const color = process.stdout.isTTY === true && !process.env.NO_COLOR
   // A subcommand that is not one (`quarantine bogus --help`) falls back to its group's help.
@@ -38,7 +41,7 @@ else if (wantsHelp || !(name in COMMANDS)) {
   // `.env` from the working directory before any option is read (so `JOBSIGNAL_DB` there counts), never over
   // the real environment; a malformed file stops here, naming its line, never its values.
   try {
-    (await import("../env.ts")).loadDotEnv(process.cwd())
+    ;(await import("../env.ts")).loadDotEnv(process.cwd())
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`)
     process.exit(2)
@@ -46,13 +49,23 @@ else if (wantsHelp || !(name in COMMANDS)) {
   // A SIGTERM that arrives while the libraries load still stops the process, as it would any program.
   // @effect/cli and the command load together; NodeRuntime then owns SIGINT/SIGTERM for the run.
   const [{ Command, ValidationError }, { NodeContext, NodeRuntime }, { Effect }, command] = await Promise.all([
-    import("@effect/cli"), import("@effect/platform-node"), import("effect"), COMMANDS[name as keyof typeof COMMANDS]() as Promise<any>
+    import("@effect/cli"),
+    import("@effect/platform-node"),
+    import("effect"),
+    COMMANDS[name as keyof typeof COMMANDS]() as Promise<any>
   ])
   const root = Command.make("jobsignal").pipe(Command.withSubcommands([command]))
-  const cli: (argv: ReadonlyArray<string>) => import("effect").Effect.Effect<void, unknown, never> = Command.run(root, { name: "jobsignal", version: "0.1.0" }) as never
+  const cli: (argv: ReadonlyArray<string>) => import("effect").Effect.Effect<void, unknown, never> = Command.run(root, {
+    name: "jobsignal",
+    version: "0.1.0"
+  }) as never
   cli(process.argv).pipe(
     // @effect/cli has already printed what was wrong with the arguments; a usage error exits 2, without a stack.
-    Effect.catchIf(ValidationError.isValidationError, () => Effect.sync(() => { process.exitCode = 2 })),
+    Effect.catchIf(ValidationError.isValidationError, () =>
+      Effect.sync(() => {
+        process.exitCode = 2
+      })
+    ),
     Effect.provide(NodeContext.layer),
     NodeRuntime.runMain({ disableErrorReporting: false })
   )

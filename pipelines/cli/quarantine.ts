@@ -8,18 +8,29 @@ import { loadDagEffect } from "./load-dag.ts"
 import { migrations } from "../../app/migrations.ts"
 
 const format = Options.choice("format", ["table", "csv", "json"]).pipe(Options.withDefault("table" as const))
-const ruleOption = Options.text("rule").pipe(Options.optional, Options.withDescription("Only rows parked by this rule (its name in dq_results)"))
+const ruleOption = Options.text("rule").pipe(
+  Options.optional,
+  Options.withDescription("Only rows parked by this rule (its name in dq_results)")
+)
 const nodeOption = Options.text("node").pipe(Options.optional, Options.withDescription("Only rows of this sink node"))
 
 const render = (rows: ReadonlyArray<Record<string, unknown>>, f: "table" | "csv" | "json") =>
-  f === "json" ? JSON.stringify(rows, null, 2) : f === "csv" ? toCsv(rows) : rows.length === 0 ? "(none)" : formatTable(rows)
+  f === "json"
+    ? JSON.stringify(rows, null, 2)
+    : f === "csv"
+      ? toCsv(rows)
+      : rows.length === 0
+        ? "(none)"
+        : formatTable(rows)
 
 const onError = (e: { message: string }) => printErr(`error: ${e.message}`).pipe(Effect.zipRight(fail(1)))
 
 const listCommand = Command.make(
   "list",
   {
-    status: Options.choice("status", ["parked", "replayed", "superseded", "all"]).pipe(Options.withDefault("parked" as const)),
+    status: Options.choice("status", ["parked", "replayed", "superseded", "all"]).pipe(
+      Options.withDefault("parked" as const)
+    ),
     rule: ruleOption,
     node: nodeOption,
     limit: Options.integer("limit").pipe(Options.withDefault(50)),
@@ -31,9 +42,18 @@ const listCommand = Command.make(
       const w = yield* Warehouse
       const params: unknown[] = []
       const where: string[] = []
-      if (status !== "all") { params.push(status); where.push(`status = $${params.length}`) }
-      if (Option.isSome(rule)) { params.push(rule.value); where.push(`rule = $${params.length}`) }
-      if (Option.isSome(node)) { params.push(node.value); where.push(`node = $${params.length}`) }
+      if (status !== "all") {
+        params.push(status)
+        where.push(`status = $${params.length}`)
+      }
+      if (Option.isSome(rule)) {
+        params.push(rule.value)
+        where.push(`rule = $${params.length}`)
+      }
+      if (Option.isSome(node)) {
+        params.push(node.value)
+        where.push(`node = $${params.length}`)
+      }
       const rows = yield* w.query(
         `select quarantine_id as id, node, coalesce(collection, 'level-2') as collection, rule, record_key,
                 coalesce(record->>'title', record->>'name', '') as title, left(reason, 80) as reason,
@@ -45,19 +65,19 @@ const listCommand = Command.make(
     }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })), Effect.catchAll(onError))
 ).pipe(Command.withDescription("List quarantined rows (parked by default): rule, reason, record, run."))
 
-const showCommand = Command.make(
-  "show",
-  { id: Args.text({ name: "ID" }), db: dbOption },
-  ({ id, db }) =>
-    Effect.gen(function* () {
-      const w = yield* Warehouse
-      const [row] = yield* w.query<Record<string, unknown>>("select * from quarantine where quarantine_id = $1", [id])
-      if (!row) return yield* printErr(`no quarantined row ${id} (see: jobsignal quarantine list --status all)`).pipe(Effect.zipRight(fail(1)))
-      const { record, reason, ...meta } = row
-      yield* print(formatTable(Object.entries(meta).map(([field, value]) => ({ field, value: value ?? "" }))))
-      yield* print(`\nreason: ${String(reason)}`)
-      yield* print(`\nrecord:\n${JSON.stringify(JSON.parse(String(record)), null, 2)}`)
-    }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })), Effect.catchAll(onError))
+const showCommand = Command.make("show", { id: Args.text({ name: "ID" }), db: dbOption }, ({ id, db }) =>
+  Effect.gen(function* () {
+    const w = yield* Warehouse
+    const [row] = yield* w.query<Record<string, unknown>>("select * from quarantine where quarantine_id = $1", [id])
+    if (!row)
+      return yield* printErr(`no quarantined row ${id} (see: jobsignal quarantine list --status all)`).pipe(
+        Effect.zipRight(fail(1))
+      )
+    const { record, reason, ...meta } = row
+    yield* print(formatTable(Object.entries(meta).map(([field, value]) => ({ field, value: value ?? "" }))))
+    yield* print(`\nreason: ${String(reason)}`)
+    yield* print(`\nrecord:\n${JSON.stringify(JSON.parse(String(record)), null, 2)}`)
+  }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })), Effect.catchAll(onError))
 ).pipe(Command.withDescription("Show one quarantined row with its full record."))
 
 const replayCommand = Command.make(
@@ -66,7 +86,9 @@ const replayCommand = Command.make(
   ({ rule, node, dag, db }) =>
     Effect.gen(function* () {
       const d = yield* loadDagEffect(dag)
-      const r = yield* Effect.scoped(replayQuarantine({ dag: d, rule: Option.getOrUndefined(rule), node: Option.getOrUndefined(node) }))
+      const r = yield* Effect.scoped(
+        replayQuarantine({ dag: d, rule: Option.getOrUndefined(rule), node: Option.getOrUndefined(node) })
+      )
       for (const p of r.problems) yield* printErr(p)
       yield* print(
         `replay ${r.runId}: ${r.checked} parked rows checked against the current rules; ${r.released} passed and were queued` +

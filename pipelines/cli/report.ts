@@ -26,15 +26,22 @@ const budgetOf = (dag: string): ReportData["budget"] => {
 export const reportCommand = Command.make(
   "report",
   {
-    since: Options.text("since").pipe(Options.optional, Options.withDescription("First day to report, YYYY-MM-DD (default: 7 days ago)")),
-    out: Options.text("out").pipe(Options.withDefault("reports"), Options.withDescription("Directory for the HTML report (default reports/)")),
+    since: Options.text("since").pipe(
+      Options.optional,
+      Options.withDescription("First day to report, YYYY-MM-DD (default: 7 days ago)")
+    ),
+    out: Options.text("out").pipe(
+      Options.withDefault("reports"),
+      Options.withDescription("Directory for the HTML report (default reports/)")
+    ),
     db: dbOption,
     dag: dagOption
   },
   ({ since, out, db, dag }) =>
     Effect.gen(function* () {
       const day = Option.getOrElse(since, () => new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10))
-      if (!isoDay.test(day) || Number.isNaN(Date.parse(day))) return yield* Effect.fail(new Error(`--since must be a date like 2026-01-31, got ${JSON.stringify(day)}`))
+      if (!isoDay.test(day) || Number.isNaN(Date.parse(day)))
+        return yield* Effect.fail(new Error(`--since must be a date like 2026-01-31, got ${JSON.stringify(day)}`))
       const data = yield* readReport(day, budgetOf(dag))
       yield* print(renderSummary(data))
       const dir = resolve(out)
@@ -44,6 +51,12 @@ export const reportCommand = Command.make(
       yield* print(`\nHTML report: ${file}`)
     }).pipe(
       Effect.provide(Warehouse.layer({ path: db, migrations })),
-      Effect.catchAll((e) => printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(1))))
+      Effect.catchAll((e) =>
+        printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(1)))
+      )
     )
-).pipe(Command.withDescription("Print a summary of the warehouse since a day and write an HTML report with charts (opens offline)."))
+).pipe(
+  Command.withDescription(
+    "Print a summary of the warehouse since a day and write an HTML report with charts (opens offline)."
+  )
+)

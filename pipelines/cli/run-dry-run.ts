@@ -40,16 +40,46 @@ export const runDryRun = (db: string, build: (events: Events) => Effect.Effect<R
       }
       const est = yield* Effect.either(estimateBackfill(dag, { node, since: "1970-01-01" }))
       if (Either.isLeft(est)) {
-        sourceRows.push({ node, kind: roleOf(spec)?.kind ?? "?", units: "?", requests: "?", "rate limit": "", "est. minutes": "", "est. jobs": "", note: describe(est.left as never) })
+        sourceRows.push({
+          node,
+          kind: roleOf(spec)?.kind ?? "?",
+          units: "?",
+          requests: "?",
+          "rate limit": "",
+          "est. minutes": "",
+          "est. jobs": "",
+          note: describe(est.left as never)
+        })
         continue
       }
       const s = est.right.source
-      sourceRows.push({ node, kind: s.kind, units: s.units, requests: s.requests, "rate limit": s.limit, "est. minutes": s.minutes, "est. jobs": s.jobs, note: s.basis })
+      sourceRows.push({
+        node,
+        kind: s.kind,
+        units: s.units,
+        requests: s.requests,
+        "rate limit": s.limit,
+        "est. minutes": s.minutes,
+        "est. jobs": s.jobs,
+        note: s.basis
+      })
       // Each source's jobs flow through the same LLM nodes: their estimates add up per node.
       for (const l of est.right.llm) {
         if (!plan.nodes.some((n) => n.node === l.node)) continue
         const acc = llm.get(l.node)
-        llm.set(l.node, acc ? { ...acc, jobs: acc.jobs + l.jobs, batches: acc.batches + l.batches, inputTokens: acc.inputTokens + l.inputTokens, outputTokens: acc.outputTokens + l.outputTokens, usd: acc.usd + l.usd } : l)
+        llm.set(
+          l.node,
+          acc
+            ? {
+                ...acc,
+                jobs: acc.jobs + l.jobs,
+                batches: acc.batches + l.batches,
+                inputTokens: acc.inputTokens + l.inputTokens,
+                outputTokens: acc.outputTokens + l.outputTokens,
+                usd: acc.usd + l.usd
+              }
+            : l
+        )
       }
     }
     if (sourceRows.length) yield* print(formatTable(sourceRows))
@@ -60,17 +90,41 @@ export const runDryRun = (db: string, build: (events: Events) => Effect.Effect<R
     else {
       const rows = [...llm.values()]
       yield* print("")
-      yield* print(formatTable(rows.map((l) => ({ node: l.node, kind: l.kind, tier: l.tier, model: l.model, jobs: l.jobs, batches: l.batches, "input tokens": l.inputTokens, "output tokens": l.outputTokens, usd: usd(l.usd) }))))
+      yield* print(
+        formatTable(
+          rows.map((l) => ({
+            node: l.node,
+            kind: l.kind,
+            tier: l.tier,
+            model: l.model,
+            jobs: l.jobs,
+            batches: l.batches,
+            "input tokens": l.inputTokens,
+            "output tokens": l.outputTokens,
+            usd: usd(l.usd)
+          }))
+        )
+      )
       const total = rows.reduce((a, l) => a + (Number.isNaN(l.usd) ? 0 : l.usd), 0)
       const perRun = dag.spec.budgets?.llm?.per_run_usd
-      yield* print(`\nestimated LLM cost: $${total.toFixed(4)} at most (unchanged jobs keep their cached scores)${perRun !== undefined ? `; per-run budget $${perRun}${total > perRun ? " — the run would stop or downgrade at the budget" : ""}` : ""}`)
+      yield* print(
+        `\nestimated LLM cost: $${total.toFixed(4)} at most (unchanged jobs keep their cached scores)${perRun !== undefined ? `; per-run budget $${perRun}${total > perRun ? " — the run would stop or downgrade at the budget" : ""}` : ""}`
+      )
       const settings = yield* Effect.either(resolveLlmSettings(dag))
       if (Either.isRight(settings) && settings.right.providers.size === 0)
-        missing.push(`LLM: no provider key is set (${settings.right.missingKeys.join(", ")}); LLM nodes would use their fallback or fail`)
+        missing.push(
+          `LLM: no provider key is set (${settings.right.missingKeys.join(", ")}); LLM nodes would use their fallback or fail`
+        )
       else if (Either.isLeft(settings)) missing.push(`LLM: ${settings.left.message}`)
     }
-    yield* print(missing.length ? `\nmissing:\n${missing.map((m) => `  ${m}`).join("\n")}` : "\nnothing missing: every key and SEC_USER_AGENT this run needs is set")
+    yield* print(
+      missing.length
+        ? `\nmissing:\n${missing.map((m) => `  ${m}`).join("\n")}`
+        : "\nnothing missing: every key and SEC_USER_AGENT this run needs is set"
+    )
   }).pipe(
     Effect.provide(runtimeLayer(db)),
-    Effect.catchAll((e) => printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(2))))
+    Effect.catchAll((e) =>
+      printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(2)))
+    )
   )

@@ -15,9 +15,17 @@ const tokenConfig = Config.redacted("JOBSIGNAL_UI_TOKEN").pipe(Config.option)
 export const serveCommand = Command.make(
   "serve",
   {
-    port: Options.integer("port").pipe(Options.withDefault(8787), Options.withDescription("Port to listen on (default 8787; 0 picks a free one)")),
-    host: Options.text("host").pipe(Options.withDefault("127.0.0.1"), Options.withDescription("Address to bind (default 127.0.0.1); anything but loopback needs JOBSIGNAL_UI_TOKEN")),
-    replay: Options.boolean("replay").pipe(Options.withDescription("Runs started from the dashboard read the recorded fixtures (offline, like npm run demo)")),
+    port: Options.integer("port").pipe(
+      Options.withDefault(8787),
+      Options.withDescription("Port to listen on (default 8787; 0 picks a free one)")
+    ),
+    host: Options.text("host").pipe(
+      Options.withDefault("127.0.0.1"),
+      Options.withDescription("Address to bind (default 127.0.0.1); anything but loopback needs JOBSIGNAL_UI_TOKEN")
+    ),
+    replay: Options.boolean("replay").pipe(
+      Options.withDescription("Runs started from the dashboard read the recorded fixtures (offline, like npm run demo)")
+    ),
     dag: dagOption,
     db: dbOption
   },
@@ -31,19 +39,32 @@ export const serveCommand = Command.make(
       const ops = layersRunner
       let sourceOverrides: ((kind: string) => Record<string, unknown> | undefined) | undefined
       if (replay) {
-        const server = yield* Effect.acquireRelease(Effect.promise(() => startReplayServer(sources)), (s) => Effect.promise(() => s.close()))
+        const server = yield* Effect.acquireRelease(
+          Effect.promise(() => startReplayServer(sources)),
+          (s) => Effect.promise(() => s.close())
+        )
         const byKind = new Map(sources.map((s) => [s.kind, s]))
-        sourceOverrides = (kind) => { const s = byKind.get(kind); return s ? { ...s.replayOptions, base_url: server.baseUrlFor(kind) } : undefined }
+        sourceOverrides = (kind) => {
+          const s = byKind.get(kind)
+          return s ? { ...s.replayOptions, base_url: server.baseUrlFor(kind) } : undefined
+        }
       }
       // The warehouse stays open for the server's whole life: this process is its one writer.
       return yield* Effect.gen(function* () {
         const { url } = yield* startServer({ port, host, token, dag: d, ops, sourceOverrides })
-        yield* printErr(`jobsignal dashboard on ${url}/ — warehouse ${db}${replay ? ", runs replay fixtures/" : ""}; operations: ${ops.name}${token ? "; API needs the token" : ""}. Ctrl-C stops it.`)
+        yield* printErr(
+          `jobsignal dashboard on ${url}/ — warehouse ${db}${replay ? ", runs replay fixtures/" : ""}; operations: ${ops.name}${token ? "; API needs the token" : ""}. Ctrl-C stops it.`
+        )
         return yield* Effect.never
       }).pipe(Effect.provide(runtimeLayer(db)))
     }).pipe(
       Effect.scoped,
-      Effect.catchAll((e) => printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(2))))
+      Effect.catchAll((e) =>
+        printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(2)))
+      )
     )
-).pipe(Command.withDescription("Serve the dashboard (jobs, job detail with operations, runs, signals, cost) and its JSON API; this process owns the warehouse."))
-
+).pipe(
+  Command.withDescription(
+    "Serve the dashboard (jobs, job detail with operations, runs, signals, cost) and its JSON API; this process owns the warehouse."
+  )
+)

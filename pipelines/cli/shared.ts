@@ -18,10 +18,20 @@ export const logFormatOption = Options.choice("log-format", ["text", "json"]).pi
 )
 
 export const optionalList = (o: Option.Option<string>) =>
-  Option.match(o, { onNone: () => undefined, onSome: (s) => s.split(",").map((x) => x.trim()).filter(Boolean) })
+  Option.match(o, {
+    onNone: () => undefined,
+    onSome: (s) =>
+      s
+        .split(",")
+        .map((x) => x.trim())
+        .filter(Boolean)
+  })
 
 /** Prints to stdout; the CLI's data goes there, its progress and errors to stderr. */
 export const print = (s: string) => Effect.sync(() => void process.stdout.write(s.endsWith("\n") ? s : s + "\n"))
 export const printErr = (s: string) => Effect.sync(() => void process.stderr.write(s.endsWith("\n") ? s : s + "\n"))
 
-export const fail = (code: number) => Effect.sync(() => { process.exitCode = code })
+export const fail = (code: number) =>
+  Effect.sync(() => {
+    process.exitCode = code
+  })

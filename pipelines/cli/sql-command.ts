@@ -10,10 +10,17 @@ const render = (rows: ReadonlyArray<Record<string, unknown>>, format: "table" | 
 export const sqlCommand = Command.make(
   "sql",
   {
-    query: Args.text({ name: "QUERY" }).pipe(Args.withDescription("DuckDB SQL, e.g. \"select company, count(*) from jobs group by 1\"")),
-    format: Options.choice("format", ["table", "csv", "json"]).pipe(Options.withDefault("table" as const), Options.withDescription("How to print the rows (default table)")),
+    query: Args.text({ name: "QUERY" }).pipe(
+      Args.withDescription('DuckDB SQL, e.g. "select company, count(*) from jobs group by 1"')
+    ),
+    format: Options.choice("format", ["table", "csv", "json"]).pipe(
+      Options.withDefault("table" as const),
+      Options.withDescription("How to print the rows (default table)")
+    ),
     db: dbOption,
-    write: Options.boolean("write").pipe(Options.withDescription("Open the warehouse read-write so the query may change it (default read-only)")),
+    write: Options.boolean("write").pipe(
+      Options.withDescription("Open the warehouse read-write so the query may change it (default read-only)")
+    ),
     dag: dagOption
   },
   ({ query, format, db, write }) =>

@@ -9,7 +9,13 @@ export class WarehouseFileError extends Schema.TaggedError<WarehouseFileError>()
 }) {}
 
 /** Integer and decimal columns DuckDB's JSON rows give as strings (they may exceed 2^53). */
-const WIDE_NUMBERS = new Set<number>([DuckDBTypeId.BIGINT, DuckDBTypeId.UBIGINT, DuckDBTypeId.HUGEINT, DuckDBTypeId.UHUGEINT, DuckDBTypeId.DECIMAL])
+const WIDE_NUMBERS = new Set<number>([
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.UBIGINT,
+  DuckDBTypeId.HUGEINT,
+  DuckDBTypeId.UHUGEINT,
+  DuckDBTypeId.DECIMAL
+])
 
 /** Rows with numbers as numbers: a BIGINT stays a string only when a double cannot hold it exactly. */
 export const rowsOf = (result: DuckDBResultReader): Array<Record<string, unknown>> => {
@@ -26,7 +32,10 @@ export const rowsOf = (result: DuckDBResultReader): Array<Record<string, unknown
   return rows
 }
 
-export type Query = (sql: string, params?: ReadonlyArray<unknown>) => Effect.Effect<Array<Record<string, unknown>>, WarehouseFileError>
+export type Query = (
+  sql: string,
+  params?: ReadonlyArray<unknown>
+) => Effect.Effect<Array<Record<string, unknown>>, WarehouseFileError>
 
 /**
  * Opens the warehouse file for `use` and closes it after. Read-only unless `write`: a look at the
@@ -36,7 +45,8 @@ export const withWarehouseFile = <A, E>(path: string, write: boolean, use: (quer
   Effect.acquireUseRelease(
     Effect.tryPromise({
       try: async () => {
-        if (!write && path !== ":memory:" && !existsSync(path)) throw new Error("no such file (a run creates it; --write creates an empty one)")
+        if (!write && path !== ":memory:" && !existsSync(path))
+          throw new Error("no such file (a run creates it; --write creates an empty one)")
         const db = await DuckDBInstance.create(path, write ? {} : { access_mode: "READ_ONLY" })
         return { db, conn: await db.connect() }
       },
@@ -49,13 +59,20 @@ export const withWarehouseFile = <A, E>(path: string, write: boolean, use: (quer
           catch: (e) => {
             const m = (e as Error).message
             return new WarehouseFileError({
-              message: !write && /read-only|read only/i.test(m) ? `the warehouse is opened read-only; pass --write to change it (${m})` : m,
+              message:
+                !write && /read-only|read only/i.test(m)
+                  ? `the warehouse is opened read-only; pass --write to change it (${m})`
+                  : m,
               sql: sql.replace(/\s+/g, " ").trim().slice(0, 160)
             })
           }
         })
       ),
-    ({ conn, db }) => Effect.sync(() => { conn.closeSync(); db.closeSync() })
+    ({ conn, db }) =>
+      Effect.sync(() => {
+        conn.closeSync()
+        db.closeSync()
+      })
   )
 
 /** Runs one statement on the warehouse file (`jobsignal sql`). */

@@ -86,7 +86,9 @@ const checkOne = (t: Target, src: Source, baseUrl: string, timeoutMs: number): E
       onTimeout: () => new Fatal({ reason: "Internal", message: `no answer within ${timeoutMs} ms` })
     }),
     Effect.catchAll((e) => Effect.succeed(row(t, isDead(e) ? "dead" : "error", { skipped, detail: describe(e) }))),
-    Effect.catchAllDefect((d) => Effect.succeed(row(t, "error", { skipped, detail: `connector defect: ${describe(d)}` })))
+    Effect.catchAllDefect((d) =>
+      Effect.succeed(row(t, "error", { skipped, detail: `connector defect: ${describe(d)}` }))
+    )
   )
 }
 
@@ -98,7 +100,10 @@ export const checkTargets = (req: CheckRequest): Effect.Effect<ReadonlyArray<Che
     const baseUrlOf = (s: Source) => (req.baseUrls?.[s.kind] ?? s.defaultBaseUrl).replace(/\/+$/, "")
     for (const s of srcs) {
       if (!atsKinds.has(s.kind)) continue
-      http.setHostLimits(new URL(baseUrlOf(s)).host, { concurrency: s.hostLimits?.concurrency ?? 8, perSecond: s.hostLimits?.perSecond })
+      http.setHostLimits(new URL(baseUrlOf(s)).host, {
+        concurrency: s.hostLimits?.concurrency ?? 8,
+        perSecond: s.hostLimits?.perSecond
+      })
     }
     let done = 0
     const total = req.targets.length
@@ -110,7 +115,9 @@ export const checkTargets = (req: CheckRequest): Effect.Effect<ReadonlyArray<Che
           t.ats === "unknown" || t.board == null
             ? Effect.succeed(row(t, "unknown ATS"))
             : !src
-              ? Effect.succeed(row(t, "no connector", { detail: `no ${t.ats} source is registered in sources/index.ts` }))
+              ? Effect.succeed(
+                  row(t, "no connector", { detail: `no ${t.ats} source is registered in sources/index.ts` })
+                )
               : checkOne(t, src, baseUrlOf(src), req.timeoutMs ?? 60_000)
         return one.pipe(Effect.tap((r) => Effect.sync(() => req.onResult?.(r, ++done, total))))
       },
@@ -121,7 +128,14 @@ export const checkTargets = (req: CheckRequest): Effect.Effect<ReadonlyArray<Che
 export const summarize = (rows: ReadonlyArray<CheckRow>) => {
   const n = (s: CheckStatus) => rows.filter((r) => r.status === s).length
   const jobs = rows.reduce((a, r) => a + (r.jobs ?? 0), 0)
-  const counts = { answered: n("answered"), dead: n("dead"), errors: n("error"), unknown: n("unknown ATS"), noConnector: n("no connector"), jobs }
+  const counts = {
+    answered: n("answered"),
+    dead: n("dead"),
+    errors: n("error"),
+    unknown: n("unknown ATS"),
+    noConnector: n("no connector"),
+    jobs
+  }
   const line =
     `${rows.length} companies: ${counts.answered} answered (${jobs} jobs), ${counts.dead} dead, ${counts.errors} errors, ${counts.unknown} unknown` +
     (counts.noConnector > 0 ? `, ${counts.noConnector} without a registered connector` : "")
@@ -131,7 +145,10 @@ export const summarize = (rows: ReadonlyArray<CheckRow>) => {
 /** `kind=url` pairs, repeated or comma-separated. Anything else is a config error naming the bad pair. */
 export const parseBaseUrlFor = (values: ReadonlyArray<string>): Record<string, string> => {
   const out: Record<string, string> = {}
-  for (const pair of values.flatMap((v) => v.split(",")).map((p) => p.trim()).filter(Boolean)) {
+  for (const pair of values
+    .flatMap((v) => v.split(","))
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const m = /^([a-z0-9_-]+)=(https?:\/\/\S+)$/i.exec(pair)
     if (!m) throw new Error(`--base-url-for: expected kind=http(s)://host…, got ${JSON.stringify(pair)}`)
     out[m[1]] = m[2]
@@ -145,22 +162,40 @@ export const resolveTargetsPath = (dag: string, targets: string | undefined): st
   if (!existsSync(dag)) throw new Error(`${dag}: the DAG file does not exist (give --dag FILE or --targets FILE)`)
   const spec = parse(readFileSync(dag, "utf8")) as { targets?: unknown } | null
   const named = spec?.targets
-  if (named !== undefined && typeof named !== "string") throw new Error(`${dag}: targets: must be a path, got ${JSON.stringify(named)}`)
+  if (named !== undefined && typeof named !== "string")
+    throw new Error(`${dag}: targets: must be a path, got ${JSON.stringify(named)}`)
   return resolve(dirname(dag), named ?? "targets/companies.yaml")
 }
 
 const checkCommand = Command.make(
   "check",
   {
-    dag: Options.text("dag").pipe(Options.withDefault("dag.yaml"), Options.withDescription("The DAG file whose targets: names the universe (default dag.yaml)")),
-    targets: Options.text("targets").pipe(Options.optional, Options.withDescription("The target universe YAML (overrides the DAG's targets:)")),
-    provider: Options.choice("provider", AtsProvider.literals).pipe(Options.optional, Options.withDescription("Only companies on this ATS")),
-    limit: Options.integer("limit").pipe(Options.optional, Options.withDescription("Check at most N companies (after --provider)")),
-    concurrency: Options.integer("concurrency").pipe(Options.withDefault(16), Options.withDescription("Boards checked at once (per-host limits still apply)")),
+    dag: Options.text("dag").pipe(
+      Options.withDefault("dag.yaml"),
+      Options.withDescription("The DAG file whose targets: names the universe (default dag.yaml)")
+    ),
+    targets: Options.text("targets").pipe(
+      Options.optional,
+      Options.withDescription("The target universe YAML (overrides the DAG's targets:)")
+    ),
+    provider: Options.choice("provider", AtsProvider.literals).pipe(
+      Options.optional,
+      Options.withDescription("Only companies on this ATS")
+    ),
+    limit: Options.integer("limit").pipe(
+      Options.optional,
+      Options.withDescription("Check at most N companies (after --provider)")
+    ),
+    concurrency: Options.integer("concurrency").pipe(
+      Options.withDefault(16),
+      Options.withDescription("Boards checked at once (per-host limits still apply)")
+    ),
     format: Options.choice("format", ["table", "json"]).pipe(Options.withDefault("table" as const)),
     baseUrlFor: Options.text("base-url-for").pipe(
       Options.repeated,
-      Options.withDescription("kind=url: send that provider's requests to url (repeatable or comma-separated), e.g. greenhouse=http://127.0.0.1:8080/greenhouse")
+      Options.withDescription(
+        "kind=url: send that provider's requests to url (repeatable or comma-separated), e.g. greenhouse=http://127.0.0.1:8080/greenhouse"
+      )
     )
   },
   ({ dag, targets, provider, limit, concurrency, format, baseUrlFor }) =>
@@ -186,17 +221,27 @@ const checkCommand = Command.make(
         baseUrls: config.baseUrls,
         concurrency,
         onResult: (r, done, total) =>
-          void process.stderr.write(`[${done}/${total}] ${r.company}: ${r.status}${r.jobs !== null ? ` (${r.jobs} jobs)` : ""}${r.status === "error" || r.status === "dead" ? ` — ${r.detail}` : ""}\n`)
+          void process.stderr.write(
+            `[${done}/${total}] ${r.company}: ${r.status}${r.jobs !== null ? ` (${r.jobs} jobs)` : ""}${r.status === "error" || r.status === "dead" ? ` — ${r.detail}` : ""}\n`
+          )
       })
       const s = summarize(rows)
-      yield* print(format === "json" ? JSON.stringify({ rows, summary: s }, null, 2) : formatTable(rows as unknown as ReadonlyArray<Record<string, unknown>>))
+      yield* print(
+        format === "json"
+          ? JSON.stringify({ rows, summary: s }, null, 2)
+          : formatTable(rows as unknown as ReadonlyArray<Record<string, unknown>>)
+      )
       yield* printErr(s.line)
     }).pipe(
       Effect.provide(Http.layer({ timeoutMs: 30_000 })),
       // Only a config problem fails the command; dead and failing boards are results, not failures.
       Effect.catchAll((e) => printErr(`error: ${e.message}`).pipe(Effect.zipRight(fail(2))))
     )
-).pipe(Command.withDescription("Ask every board in the target universe whether it answers and how many jobs it lists; flag dead tokens."))
+).pipe(
+  Command.withDescription(
+    "Ask every board in the target universe whether it answers and how many jobs it lists; flag dead tokens."
+  )
+)
 
 export const targetsCommand = Command.make("targets").pipe(
   Command.withDescription("Inspect the target-company universe (targets/companies.yaml)."),

@@ -24,7 +24,11 @@ export const validateCommand = Command.make("validate", { dag: dagOption }, ({ d
     for (const p of problems) yield* printErr(`  ${formatProblem(p, dag)}`)
     yield* fail(1)
   })
-).pipe(Command.withDescription("Check a DAG file and the files and environment variables it needs (profile, targets, ${VAR}); list every problem with its file, YAML path and line."))
+).pipe(
+  Command.withDescription(
+    "Check a DAG file and the files and environment variables it needs (profile, targets, ${VAR}); list every problem with its file, YAML path and line."
+  )
+)
 
 export const planCommand = Command.make("plan", { dag: dagOption }, ({ dag }) =>
   Effect.gen(function* () {
@@ -34,20 +38,31 @@ export const planCommand = Command.make("plan", { dag: dagOption }, ({ dag }) =>
     yield* print(`${d.path} (${Object.keys(nodes).length} nodes, ${lv.length} levels)\n`)
     lv.forEach((level, i) => void process.stdout.write(`level ${i + 1} (parallel): ${level.join(", ")}\n`))
     yield* print("")
-    yield* print(formatTable(lv.flat().map((n) => {
-      const s = nodes[n]
-      const r = roleOf(s)!
-      return {
-        node: n,
-        role: r.role,
-        kind: r.kind,
-        needs: (s.needs ?? []).join(", "),
-        schedule: s.schedule ?? "",
-        retry: s.retry ? `${s.retry.times}×` : d.spec.defaults?.retry ? `${d.spec.defaults.retry.times}× (default)` : "",
-        timeout: s.timeout ?? d.spec.defaults?.timeout ?? "30m"
-      }
-    })))
+    yield* print(
+      formatTable(
+        lv.flat().map((n) => {
+          const s = nodes[n]
+          const r = roleOf(s)!
+          return {
+            node: n,
+            role: r.role,
+            kind: r.kind,
+            needs: (s.needs ?? []).join(", "),
+            schedule: s.schedule ?? "",
+            retry: s.retry
+              ? `${s.retry.times}×`
+              : d.spec.defaults?.retry
+                ? `${d.spec.defaults.retry.times}× (default)`
+                : "",
+            timeout: s.timeout ?? d.spec.defaults?.timeout ?? "30m"
+          }
+        })
+      )
+    )
     const b = d.spec.budgets?.llm
-    if (b) yield* print(`\nLLM budget: ${b.per_run_usd !== undefined ? `$${b.per_run_usd} per run` : "no per-run cap"}, ${b.per_week_usd !== undefined ? `$${b.per_week_usd} per rolling week` : "no weekly cap"}`)
+    if (b)
+      yield* print(
+        `\nLLM budget: ${b.per_run_usd !== undefined ? `$${b.per_run_usd} per run` : "no per-run cap"}, ${b.per_week_usd !== undefined ? `$${b.per_week_usd} per rolling week` : "no weekly cap"}`
+      )
   }).pipe(Effect.catchAll((e) => printErr(e.message).pipe(Effect.zipRight(fail(2)))))
 ).pipe(Command.withDescription("Print the run order, the levels that run in parallel, schedules and budgets."))

@@ -26,8 +26,16 @@ const echartsSource = (() => {
   }
 })()
 
-const esc = (s: unknown) => String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!)
-const jsonForScript = (v: unknown) => JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029")
+const esc = (s: unknown) =>
+  String(s ?? "").replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!
+  )
+const jsonForScript = (v: unknown) =>
+  JSON.stringify(v)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029")
 const usd = (n: number) => `$${n.toFixed(n < 10 ? 2 : 0)}`
 
 /** `links` names, per column, the column holding its URL: the cell is a link only when that URL is http(s). */
@@ -40,7 +48,10 @@ const table = (rows: ReadonlyArray<Record<string, unknown>>, empty: string, link
     return href ? `<a href="${esc(href)}" rel="noreferrer">${esc(r[c])}</a>` : esc(r[c])
   }
   return `<table><thead><tr>${cols.map((c) => `<th>${esc(c)}</th>`).join("")}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${cols.map((c) => `<td${typeof r[c] === "number" ? ' class="n"' : ""}>${cell(r, c)}</td>`).join("")}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${cols.map((c) => `<td${typeof r[c] === "number" ? ' class="n"' : ""}>${cell(r, c)}</td>`).join("")}</tr>`
+    )
     .join("")}</tbody></table>`
 }
 
@@ -108,8 +119,12 @@ export const renderReportHtml = (d: ReportData): string => {
   const t = d.totals
   const budget = d.budget.perWeekUsd !== undefined ? ` of ${usd(d.budget.perWeekUsd)}/week` : ""
   const cards: Array<[string, string]> = [
-    ["canonical jobs", String(t.jobs)], [`new since ${d.since}`, String(t.newJobs)], ["sources", String(t.sources)],
-    ["runs (failed)", `${t.runs} (${t.failedRuns})`], ["signals", String(t.signals)], ["LLM spend", `${usd(t.llmUsd)}${budget}`]
+    ["canonical jobs", String(t.jobs)],
+    [`new since ${d.since}`, String(t.newJobs)],
+    ["sources", String(t.sources)],
+    ["runs (failed)", `${t.runs} (${t.failedRuns})`],
+    ["signals", String(t.signals)],
+    ["LLM spend", `${usd(t.llmUsd)}${budget}`]
   ]
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>jobsignal report since ${esc(d.since)}</title>
@@ -130,7 +145,12 @@ table{border-collapse:collapse;width:100%;font-size:12px}th,td{border-bottom:1px
 <div class="sub">since ${esc(d.since)} · generated ${esc(d.generatedAt.slice(0, 16).replace("T", " "))} UTC</div>
 <div class="cards">${cards.map(([k, v]) => `<div class="card"><b>${esc(v)}</b><span>${esc(k)}</span></div>`).join("")}</div>
 <div class="grid">
-${Object.entries(CHARTS).map(([id, title]) => `<div class="panel"><h2>${esc(title)}</h2><div class="chart" id="${id}" data-chart="${id}"></div></div>`).join("\n")}
+${Object.entries(CHARTS)
+  .map(
+    ([id, title]) =>
+      `<div class="panel"><h2>${esc(title)}</h2><div class="chart" id="${id}" data-chart="${id}"></div></div>`
+  )
+  .join("\n")}
 <div class="panel"><h2>Top leads (signals + A/B jobs)</h2>${table(d.leads, "no leads yet", { best_job_title: "best_job_url" })}</div>
 <div class="panel"><h2>Runs</h2>${table(d.funnelRuns.slice(-12), "no runs in this period")}</div>
 <div class="panel"><h2>Data quality</h2>${table(d.dq, "no data-quality results in this period")}</div>

@@ -21,7 +21,9 @@ export type LockResult =
   | { readonly ok: false; readonly heldBy: LockHolder }
 
 export const lockDirFor = (dbPath: string) =>
-  dbPath === ":memory:" ? join(tmpdir(), `jobsignal-memory-${process.pid}.locks`) : join(dirname(dbPath), `${basename(dbPath)}.locks`)
+  dbPath === ":memory:"
+    ? join(tmpdir(), `jobsignal-memory-${process.pid}.locks`)
+    : join(dirname(dbPath), `${basename(dbPath)}.locks`)
 
 export const pidAlive = (pid: number) => {
   if (!Number.isInteger(pid) || pid <= 0) return false
@@ -39,7 +41,12 @@ const installExitHook = () => {
   if (exitHookInstalled) return
   exitHookInstalled = true
   process.on("exit", () => {
-    for (const f of held) try { unlinkSync(f) } catch { /* gone already */ }
+    for (const f of held)
+      try {
+        unlinkSync(f)
+      } catch {
+        /* gone already */
+      }
   })
 }
 
@@ -73,20 +80,36 @@ const takeOver = (file: string, stale: LockHolder, holder: LockHolder): boolean 
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e
     // A takeover that crashed midway leaves its mutex behind; after a while it is stale too.
-    try { if (Date.now() - statSync(mutex).mtimeMs > 10_000) rmdirSync(mutex) } catch { /* raced */ }
+    try {
+      if (Date.now() - statSync(mutex).mtimeMs > 10_000) rmdirSync(mutex)
+    } catch {
+      /* raced */
+    }
     return false
   }
   try {
     const now = readHolder(file)
     if (now && (now.pid !== stale.pid || now.since !== stale.since)) return false
-    try { unlinkSync(file) } catch { /* already gone */ }
+    try {
+      unlinkSync(file)
+    } catch {
+      /* already gone */
+    }
     return tryCreate(file, holder)
   } finally {
-    try { rmdirSync(mutex) } catch { /* ignore */ }
+    try {
+      rmdirSync(mutex)
+    } catch {
+      /* ignore */
+    }
   }
 }
 
-const acquireOne = (dir: string, node: string, purpose: string): { ok: true; file: string; tookOver?: LockHolder } | { ok: false; heldBy: LockHolder } => {
+const acquireOne = (
+  dir: string,
+  node: string,
+  purpose: string
+): { ok: true; file: string; tookOver?: LockHolder } | { ok: false; heldBy: LockHolder } => {
   const file = join(dir, `${safeName(node)}.lock`)
   const me: LockHolder = { node, pid: process.pid, host: hostname(), since: new Date().toISOString(), purpose }
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -94,7 +117,8 @@ const acquireOne = (dir: string, node: string, purpose: string): { ok: true; fil
     const other = readHolder(file)
     // Unreadable: the holder is between create and write; treat it as held.
     if (!other) return { ok: false, heldBy: { node, pid: 0, host: "?", since: "?", purpose: "(being written)" } }
-    if (other.pid === process.pid || pidAlive(other.pid) || other.host !== hostname()) return { ok: false, heldBy: other }
+    if (other.pid === process.pid || pidAlive(other.pid) || other.host !== hostname())
+      return { ok: false, heldBy: other }
     if (takeOver(file, other, me)) return { ok: true, file, tookOver: other }
   }
   const last = readHolder(file)
@@ -114,7 +138,11 @@ export const acquireNodeLocks = (dbPath: string, nodes: ReadonlyArray<string>, p
   const release = () => {
     for (const f of files.splice(0)) {
       held.delete(f)
-      try { unlinkSync(f) } catch { /* gone already */ }
+      try {
+        unlinkSync(f)
+      } catch {
+        /* gone already */
+      }
     }
   }
   for (const node of [...new Set(nodes)].sort()) {

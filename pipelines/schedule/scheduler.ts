@@ -107,15 +107,19 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
 
   const record = (rt: Runtime, group: ReadonlyArray<Trigger>, at: Date, runId: string | null, status: string) =>
     rt.runPromise(
-      Effect.forEach(group, (t) =>
-        Effect.flatMap(Warehouse, (w) =>
-          w.exec(
-            `insert into schedule_state (trigger, cron, last_fire_at, last_run_id, last_status, updated_at) values ($1, $2, $3, $4, $5, now())
+      Effect.forEach(
+        group,
+        (t) =>
+          Effect.flatMap(Warehouse, (w) =>
+            w.exec(
+              `insert into schedule_state (trigger, cron, last_fire_at, last_run_id, last_status, updated_at) values ($1, $2, $3, $4, $5, now())
              on conflict (trigger) do update set cron = excluded.cron, last_fire_at = excluded.last_fire_at,
                last_run_id = coalesce(excluded.last_run_id, schedule_state.last_run_id), last_status = excluded.last_status, updated_at = now()`,
-            [t.name, t.cron, at.toISOString(), runId, status]
-          )
-        ), { discard: true })
+              [t.name, t.cron, at.toISOString(), runId, status]
+            )
+          ),
+        { discard: true }
+      )
     )
 
   const execute = async (entry: Active, at: Date, reason: string): Promise<FireOutcome> => {
@@ -144,7 +148,9 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
       for (const h of lock.tookOver) opts.log(`took over the lock of ${h.node} from pid ${h.pid}, which is gone`)
       await record(rt, group, at, null, "running")
       opts.log(`fire ${label} (${reason}): ${[...selected].sort().join(", ")}`)
-      const fiber = rt.runFork(runDag({ dag: opts.dag, only, events: opts.events, sourceOverrides: opts.sourceOverrides }))
+      const fiber = rt.runFork(
+        runDag({ dag: opts.dag, only, events: opts.events, sourceOverrides: opts.sourceOverrides })
+      )
       entry.fiber = fiber
       const exit = await rt.runPromise(Fiber.await(fiber))
       if (Exit.isSuccess(exit)) {
@@ -175,15 +181,23 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
     const go: string[] = []
     for (const name of new Set(names)) {
       const t = byName.get(name)
-      if (!t) { out.set(name, Promise.resolve({ status: "failed", error: `no trigger ${name}` })); continue }
+      if (!t) {
+        out.set(name, Promise.resolve({ status: "failed", error: `no trigger ${name}` }))
+        continue
+      }
       if (stopping) {
         opts.log(`skip ${name} (${reason}): shutting down`)
         out.set(name, Promise.resolve({ status: "skipped", reason: "shutting down" }))
         continue
       }
       const busy = conflictOf(t)
-      if (busy === undefined) { go.push(name); continue }
-      const whose = busy.names.includes(name) ? "its previous run" : `the run of ${busy.names.join(" + ")}, which shares nodes with it,`
+      if (busy === undefined) {
+        go.push(name)
+        continue
+      }
+      const whose = busy.names.includes(name)
+        ? "its previous run"
+        : `the run of ${busy.names.join(" + ")}, which shares nodes with it,`
       if (overlap === "queue") {
         queued.set(name, { at, reason })
         opts.log(`queue ${name} (${reason}): ${whose} is still going`)
@@ -195,14 +209,23 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
       }
     }
     if (go.length === 0) return out
-    const entry: Active = { names: go, nodes: new Set(go.flatMap((n) => byName.get(n)!.only)), done: Promise.resolve({ status: "queued" }) }
+    const entry: Active = {
+      names: go,
+      nodes: new Set(go.flatMap((n) => byName.get(n)!.only)),
+      done: Promise.resolve({ status: "queued" })
+    }
     active.push(entry)
     entry.done = execute(entry, at, reason).finally(() => {
       active.splice(active.indexOf(entry), 1)
       if (stopping) return
       const ready = [...queued].filter(([q]) => conflictOf(byName.get(q)!) === undefined)
       for (const [q] of ready) queued.delete(q)
-      if (ready.length > 0) startGroup(ready.map(([q]) => q), ready[0][1].at, `${ready[0][1].reason}, queued`)
+      if (ready.length > 0)
+        startGroup(
+          ready.map(([q]) => q),
+          ready[0][1].at,
+          `${ready[0][1].reason}, queued`
+        )
     })
     for (const n of go) out.set(n, entry.done)
     return out
@@ -212,14 +235,19 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
   let batch: { names: string[]; at: Date; timer: NodeJS.Timeout } | undefined
   const fireScheduled = (name: string, at: Date) => {
     if (batch) return void batch.names.push(name)
-    batch = { names: [name], at, timer: setTimeout(() => {
-      const b = batch!
-      batch = undefined
-      startGroup(b.names, b.at, "scheduled")
-    }, BATCH_MS) }
+    batch = {
+      names: [name],
+      at,
+      timer: setTimeout(() => {
+        const b = batch!
+        batch = undefined
+        startGroup(b.names, b.at, "scheduled")
+      }, BATCH_MS)
+    }
   }
 
-  const fire = (name: string, at: Date = now(), reason = "scheduled"): Promise<FireOutcome> => startGroup([name], at, reason).get(name)!
+  const fire = (name: string, at: Date = now(), reason = "scheduled"): Promise<FireOutcome> =>
+    startGroup([name], at, reason).get(name)!
 
   const catchUpMissed = async () => {
     let rt: Runtime
@@ -231,7 +259,11 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
     }
     const due: Array<{ t: Trigger; at: Date }> = []
     try {
-      const rows = await rt.runPromise(Effect.flatMap(Warehouse, (w) => w.query<{ trigger: string; last_fire_at: string }>("select trigger, last_fire_at from schedule_state")))
+      const rows = await rt.runPromise(
+        Effect.flatMap(Warehouse, (w) =>
+          w.query<{ trigger: string; last_fire_at: string }>("select trigger, last_fire_at from schedule_state")
+        )
+      )
       const last = new Map(rows.map((r) => [r.trigger, new Date(r.last_fire_at)]))
       for (const t of triggers) {
         const since = last.get(t.name)
@@ -240,9 +272,14 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
         if (missed.length === 0) continue
         const latest = missed[missed.length - 1]
         if (catchUp === "one") {
-          opts.log(`${t.name} missed ${missed.length >= 1000 ? "1000+" : missed.length} fire(s) since ${since.toISOString()}; catching up once (schedule.catch_up: one)`)
+          opts.log(
+            `${t.name} missed ${missed.length >= 1000 ? "1000+" : missed.length} fire(s) since ${since.toISOString()}; catching up once (schedule.catch_up: one)`
+          )
           due.push({ t, at: latest })
-        } else opts.log(`${t.name} missed ${missed.length >= 1000 ? "1000+" : missed.length} fire(s) since ${since.toISOString()}; not catching up (schedule.catch_up: none)`)
+        } else
+          opts.log(
+            `${t.name} missed ${missed.length >= 1000 ? "1000+" : missed.length} fire(s) since ${since.toISOString()}; not catching up (schedule.catch_up: none)`
+          )
       }
     } finally {
       await closeRuntime()
@@ -256,15 +293,25 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
     start: async () => {
       const due = await catchUpMissed()
       for (const t of triggers)
-        tasks.push(cron.schedule(t.cron, (ctx) => fireScheduled(t.name, ctx.triggeredAt ?? ctx.date), { timezone, name: t.name }))
-      if (due.length > 0) startGroup(due.map((d) => d.t.name), due[0].at, "catch-up")
+        tasks.push(
+          cron.schedule(t.cron, (ctx) => fireScheduled(t.name, ctx.triggeredAt ?? ctx.date), { timezone, name: t.name })
+        )
+      if (due.length > 0)
+        startGroup(
+          due.map((d) => d.t.name),
+          due[0].at,
+          "catch-up"
+        )
     },
     fire,
     hurry: () => hurry(),
     stop: async (graceMs) => {
       stopping = true
       queued.clear()
-      if (batch) { clearTimeout(batch.timer); batch = undefined }
+      if (batch) {
+        clearTimeout(batch.timer)
+        batch = undefined
+      }
       for (const task of tasks.splice(0)) await task.destroy()
       const pending = [...active]
       const names = () => active.flatMap((a) => a.names).join(", ")

@@ -20,7 +20,8 @@ export const triggersOf = (dag: LoadedDag): Trigger[] => {
     if (!spec.schedule) continue
     const only = [...downstreamOf(nodes, name)].filter((n) => n === name || !nodes[n].schedule).sort()
     // A downstream node reached only through another scheduled node belongs to that one's trigger.
-    const reachable = (n: string): boolean => n === name || (nodes[n].needs ?? []).some((m) => only.includes(m) && reachable(m))
+    const reachable = (n: string): boolean =>
+      n === name || (nodes[n].needs ?? []).some((m) => only.includes(m) && reachable(m))
     const own = only.filter((n) => reachable(n))
     out.push({ name, cron: spec.schedule, only: own })
   }
@@ -45,7 +46,12 @@ const MAX_SCAN_MINUTES = 366 * 24 * 60
  * Fire times of `expr` strictly after `since` and at or before `until`, at most `limit` of them
  * (minute resolution: a 6-field expression is matched at its first listed second).
  */
-export const firesBetween = (expr: string, since: Date, until: Date, opts: { timezone?: string; limit?: number } = {}): Date[] => {
+export const firesBetween = (
+  expr: string,
+  since: Date,
+  until: Date,
+  opts: { timezone?: string; limit?: number } = {}
+): Date[] => {
   const task = cron.createTask(expr, () => {}, { timezone: opts.timezone })
   const fields = cron.parse(expr)
   const second = fields.second[0] ?? 0

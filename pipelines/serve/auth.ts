@@ -29,7 +29,10 @@ export const isLoopback = (host: string) => LOOPBACK.has(host) || /^127\.\d+\.\d
 export const checkBind = (a: Access): Fatal | undefined =>
   isLoopback(a.host) || a.token
     ? undefined
-    : new Fatal({ reason: "Config", message: `--host ${a.host} exposes the dashboard beyond this machine: set JOBSIGNAL_UI_TOKEN (every API request must then send "authorization: Bearer <token>"), or bind 127.0.0.1` })
+    : new Fatal({
+        reason: "Config",
+        message: `--host ${a.host} exposes the dashboard beyond this machine: set JOBSIGNAL_UI_TOKEN (every API request must then send "authorization: Bearer <token>"), or bind 127.0.0.1`
+      })
 
 const hostName = (hostHeader: string | undefined) => {
   if (!hostHeader) return ""
@@ -43,7 +46,8 @@ const hostPort = (hostHeader: string) => {
 }
 
 const sameSecret = (a: string, b: string) => {
-  const x = Buffer.from(a), y = Buffer.from(b)
+  const x = Buffer.from(a),
+    y = Buffer.from(b)
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
@@ -70,24 +74,44 @@ export interface GuardedRequest {
  * the per-server token mutations must carry; without one (unit checks of the read rules) mutations are
  * judged on origin and content type only.
  */
-export const refuse = (a: Access, req: GuardedRequest, requestToken?: string): { status: number; message: string } | undefined => {
+export const refuse = (
+  a: Access,
+  req: GuardedRequest,
+  requestToken?: string
+): { status: number; message: string } | undefined => {
   const h = req.headers
   if (a.token) {
     const m = /^Bearer (.+)$/.exec(h.authorization ?? "")
-    if (!m || !sameSecret(m[1], Redacted.value(a.token))) return { status: 401, message: "this dashboard needs its token: send authorization: Bearer <JOBSIGNAL_UI_TOKEN>" }
+    if (!m || !sameSecret(m[1], Redacted.value(a.token)))
+      return { status: 401, message: "this dashboard needs its token: send authorization: Bearer <JOBSIGNAL_UI_TOKEN>" }
   } else if (!isLoopback(hostName(h.host))) {
-    return { status: 403, message: `host ${JSON.stringify(h.host ?? "")} is not a loopback name; this server answers only 127.0.0.1 / localhost` }
+    return {
+      status: 403,
+      message: `host ${JSON.stringify(h.host ?? "")} is not a loopback name; this server answers only 127.0.0.1 / localhost`
+    }
   }
   // A browser says where a request comes from; any origin but ours (or "null": sandboxed frames, file:) is refused, reads too.
   if (h.origin !== undefined && !isOwnOrigin(h.origin, h.host, req.localPort))
-    return { status: 403, message: `cross-origin ${req.method} from ${h.origin} refused: this server answers only its own origin` }
+    return {
+      status: 403,
+      message: `cross-origin ${req.method} from ${h.origin} refused: this server answers only its own origin`
+    }
   const site = h["sec-fetch-site"]
   if (site !== undefined && site !== "same-origin" && site !== "none")
-    return { status: 403, message: `${req.method} from a ${site} page refused: this server answers only its own origin` }
+    return {
+      status: 403,
+      message: `${req.method} from a ${site} page refused: this server answers only its own origin`
+    }
   if (req.method === "GET" || req.method === "HEAD") return undefined
   if (requestToken !== undefined && !sameSecret(h[REQUEST_TOKEN_HEADER] ?? "", requestToken))
-    return { status: 403, message: `${req.method} needs the dashboard's request token in ${REQUEST_TOKEN_HEADER} (GET /api/session gives it to the page)` }
+    return {
+      status: 403,
+      message: `${req.method} needs the dashboard's request token in ${REQUEST_TOKEN_HEADER} (GET /api/session gives it to the page)`
+    }
   if (!/^application\/json\s*(;|$)/i.test(h["content-type"] ?? ""))
-    return { status: 415, message: `${req.method} needs content-type: application/json (got ${JSON.stringify(h["content-type"] ?? "")})` }
+    return {
+      status: 415,
+      message: `${req.method} needs content-type: application/json (got ${JSON.stringify(h["content-type"] ?? "")})`
+    }
   return undefined
 }

@@ -29,9 +29,23 @@ export interface JobOpsRunner {
   readonly run: (
     jobId: string,
     ops: ReadonlyArray<string>,
-    o: { readonly tier: TierChoice; readonly dag: LoadedDag; readonly runId?: string; readonly onProgress: (p: OpProgress) => void }
-  ) => Effect.Effect<{ readonly jobId: string; readonly results: unknown; readonly usd: number }, unknown, Warehouse | Http | Scope.Scope>
-  readonly estimate: (jobIds: ReadonlyArray<string>, ops: ReadonlyArray<string>, tier: TierChoice, dag: LoadedDag) => Effect.Effect<OpsEstimate, never, Warehouse>
+    o: {
+      readonly tier: TierChoice
+      readonly dag: LoadedDag
+      readonly runId?: string
+      readonly onProgress: (p: OpProgress) => void
+    }
+  ) => Effect.Effect<
+    { readonly jobId: string; readonly results: unknown; readonly usd: number },
+    unknown,
+    Warehouse | Http | Scope.Scope
+  >
+  readonly estimate: (
+    jobIds: ReadonlyArray<string>,
+    ops: ReadonlyArray<string>,
+    tier: TierChoice,
+    dag: LoadedDag
+  ) => Effect.Effect<OpsEstimate, never, Warehouse>
 }
 
 /** The layers' operation names, in the order a full run does them. */

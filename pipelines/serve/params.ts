@@ -18,7 +18,9 @@ const KNOWN = new Set(["q", "source", "sort", "minFit", "limit", "offset", ...Ob
 const int = (name: string, v: string, min: number, max: number): Either.Either<number, string> =>
   /^\d{1,9}$/.test(v) && Number(v) >= min && Number(v) <= max
     ? Either.right(Number(v))
-    : Either.left(`query parameter ${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v.slice(0, 40))}`)
+    : Either.left(
+        `query parameter ${name}: expected a whole number from ${min} to ${max}, got ${JSON.stringify(v.slice(0, 40))}`
+      )
 
 const text = (name: string, v: string, max: number): Either.Either<string, string> =>
   v.length <= max && !/[\u0000-\u001f]/.test(v)
@@ -28,19 +30,30 @@ const text = (name: string, v: string, max: number): Either.Either<string, strin
 const oneOf = <T extends string>(name: string, v: string, allowed: ReadonlyArray<T>): Either.Either<T, string> =>
   (allowed as ReadonlyArray<string>).includes(v)
     ? Either.right(v as T)
-    : Either.left(`query parameter ${name}: expected one of ${allowed.join(", ")}, got ${JSON.stringify(v.slice(0, 40))}`)
+    : Either.left(
+        `query parameter ${name}: expected one of ${allowed.join(", ")}, got ${JSON.stringify(v.slice(0, 40))}`
+      )
 
 /** `/api/jobs` parameters to a filter, or the message naming the first bad parameter. */
-export const jobFilterFrom = (q: (k: string) => string | undefined, names?: Iterable<string>): Either.Either<JobFilter, string> =>
+export const jobFilterFrom = (
+  q: (k: string) => string | undefined,
+  names?: Iterable<string>
+): Either.Either<JobFilter, string> =>
   Either.gen(function* () {
-    for (const k of names ?? []) if (!KNOWN.has(k)) return yield* Either.left(`unknown query parameter ${k}; /api/jobs takes ${[...KNOWN].join(", ")}`)
+    for (const k of names ?? [])
+      if (!KNOWN.has(k))
+        return yield* Either.left(`unknown query parameter ${k}; /api/jobs takes ${[...KNOWN].join(", ")}`)
     const opt = <A>(k: string, f: (v: string) => Either.Either<A, string>) => {
       const v = q(k)
       return v === undefined ? Either.right(undefined) : f(v)
     }
-    const minFit = yield* opt("minFit", (v) => /^\d{1,3}(\.\d+)?$/.test(v) && Number(v) <= 100
-      ? Either.right(Number(v))
-      : Either.left(`query parameter minFit: expected a fit score from 0 to 100, got ${JSON.stringify(v.slice(0, 40))}`))
+    const minFit = yield* opt("minFit", (v) =>
+      /^\d{1,3}(\.\d+)?$/.test(v) && Number(v) <= 100
+        ? Either.right(Number(v))
+        : Either.left(
+            `query parameter minFit: expected a fit score from 0 to 100, got ${JSON.stringify(v.slice(0, 40))}`
+          )
+    )
     return {
       q: yield* opt("q", (v) => text("q", v, 200)),
       source: yield* opt("source", (v) => text("source", v, 100)),

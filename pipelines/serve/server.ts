@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from "node:fs"
 import { createServer } from "node:http"
 import { join, normalize, resolve, sep } from "node:path"
 import { Warehouse } from "../../sinks/warehouse.ts"
-import { Http } from "../../sources/http.ts"
+import type { Http } from "../../sources/http.ts"
 import { TierChoice } from "../../transforms/llm/index.ts"
 import type { LoadedDag } from "../load.ts"
 import { runDag, type RunRequest } from "../runner.ts"
@@ -26,7 +26,10 @@ export interface ServeConfig extends Access {
   readonly distDir?: string
 }
 
-class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", { status: Schema.Number, message: Schema.String }) {}
+class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
+  status: Schema.Number,
+  message: Schema.String
+}) {}
 
 const OpsBody = Schema.Struct({
   jobIds: Schema.Array(Schema.String).pipe(Schema.minItems(1), Schema.maxItems(200)),
@@ -46,10 +49,19 @@ const RunBody = Schema.Struct({
 
 /** Mutations say so: a request without `confirm: true` changes nothing. */
 const needConfirm = (b: { confirm?: boolean }, what: string) =>
-  b.confirm === true ? Effect.void : Effect.fail(new BadRequest({ status: 400, message: `${what} changes data: send confirm: true once the person has confirmed` }))
+  b.confirm === true
+    ? Effect.void
+    : Effect.fail(
+        new BadRequest({
+          status: 400,
+          message: `${what} changes data: send confirm: true once the person has confirmed`
+        })
+      )
 
 const body = <A, I>(schema: Schema.Schema<A, I>) =>
-  HttpServerRequest.schemaBodyJson(schema).pipe(Effect.mapError((e) => new BadRequest({ status: 400, message: `bad request body: ${e.message}` })))
+  HttpServerRequest.schemaBodyJson(schema).pipe(
+    Effect.mapError((e) => new BadRequest({ status: 400, message: `bad request body: ${e.message}` }))
+  )
 
 const param = (name: string) => HttpRouter.params.pipe(Effect.map((p) => p[name] ?? ""))
 
@@ -62,7 +74,10 @@ const notFound = (what: string) => new BadRequest({ status: 404, message: `${wha
 
 const sse = (events: Stream.Stream<{ readonly seq: number }>) =>
   HttpServerResponse.stream(
-    events.pipe(Stream.map((e) => `id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`), Stream.encodeText),
+    events.pipe(
+      Stream.map((e) => `id: ${e.seq}\ndata: ${JSON.stringify(e)}\n\n`),
+      Stream.encodeText
+    ),
     { contentType: "text/event-stream", headers: { "cache-control": "no-cache", "x-accel-buffering": "no" } }
   )
 
@@ -75,122 +90,229 @@ const internalError = (e: unknown) =>
     const id = randomUUID().slice(0, 8)
     const err = e as { _tag?: string; message?: string }
     yield* Effect.logError(`dashboard API error ${id}: ${err._tag ?? "Error"}: ${err.message ?? String(e)}`)
-    return yield* HttpServerResponse.json({ error: `internal error ${id} (details in the server log)`, id }, { status: 500 })
+    return yield* HttpServerResponse.json(
+      { error: `internal error ${id} (details in the server log)`, id },
+      { status: 500 }
+    )
   })
 
 const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
   HttpRouter.empty.pipe(
     // The page's request token: readable only by a same-origin page (no CORS), sent back on every mutation.
-    HttpRouter.get("/api/session", HttpServerResponse.json({ requestToken, header: REQUEST_TOKEN_HEADER }, { headers: { "cache-control": "no-store" } })),
-    HttpRouter.get("/api/health", Effect.gen(function* () {
-      const w = yield* Warehouse
-      return yield* HttpServerResponse.json({ ok: true, warehouse: w.path, dag: cfg.dag.path, opsRunner: cfg.ops.name, ops: cfg.ops.ops, tiers: ["fast", "balanced", "quality", "auto"] })
-    })),
-    HttpRouter.get("/api/jobs", Effect.gen(function* () {
-      const q = yield* search
-      const filter = jobFilterFrom(q, Object.keys(yield* HttpServerRequest.ParsedSearchParams))
-      if (filter._tag === "Left") return yield* new BadRequest({ status: 400, message: filter.left })
-      return yield* HttpServerResponse.json(yield* listJobs(filter.right))
-    })),
-    HttpRouter.get("/api/facets", Effect.flatMap(jobFacets, (f) => HttpServerResponse.json(f))),
-    HttpRouter.get("/api/jobs/:id", Effect.gen(function* () {
-      const id = yield* param("id")
-      const d = yield* jobDetail(id)
-      if (!d) return yield* notFound(`job ${id}`)
-      return yield* HttpServerResponse.json(d)
-    })),
-    HttpRouter.get("/api/jobs/:id/dossier", Effect.gen(function* () {
-      const id = yield* param("id")
-      const w = yield* Warehouse
-      const rows = yield* w.query<{ dossier_path: string | null }>("select dossier_path from job_intel where job_id = $1", [id]).pipe(Effect.orElseSucceed(() => []))
-      const file = rows[0]?.dossier_path
-      // Only files the dossier layer wrote, under dossiers/ next to dag.yaml.
-      const dir = cfg.dag.resolvePath("dossiers")
-      if (!file || !resolve(file).startsWith(dir + sep) || !existsSync(file)) return yield* notFound(`dossier of job ${id}`)
-      return HttpServerResponse.text(readFileSync(file, "utf8"), { contentType: "text/plain; charset=utf-8" })
-    })),
-    HttpRouter.post("/api/ops/estimate", Effect.gen(function* () {
-      const b = yield* body(OpsBody)
-      const est = yield* cfg.ops.estimate(b.jobIds, b.ops, b.tier, cfg.dag)
-      return yield* HttpServerResponse.json({ ...est, jobs: b.jobIds.length, ops: b.ops, tier: b.tier, runner: cfg.ops.name })
-    })),
-    HttpRouter.post("/api/ops", Effect.gen(function* () {
-      const b = yield* body(OpsBody)
-      yield* needConfirm(b, "running operations")
-      const unknown = b.ops.filter((o) => !cfg.ops.ops.includes(o))
-      if (unknown.length) return yield* new BadRequest({ status: 400, message: `unknown operation(s) ${unknown.join(", ")}; this server runs: ${cfg.ops.ops.join(", ")}` })
-      const title = `${b.ops.join("+")} on ${b.jobIds.length} job(s), ${b.tier} tier`
-      const info = yield* tasks.start("ops", title, (emit) =>
-        Effect.gen(function* () {
-          let usd = 0, failed = 0
-          const runId = `ui-${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}`
-          for (const jobId of b.jobIds) {
-            emit({ type: "job_started", jobId })
-            const r = yield* Effect.scoped(cfg.ops.run(jobId, b.ops, { tier: b.tier, dag: cfg.dag, runId, onProgress: (p) => emit({ type: "progress", ...p }) })).pipe(Effect.either)
-            if (r._tag === "Right") { usd += r.right.usd; emit({ type: "job_done", jobId, usd: r.right.usd, results: r.right.results }) }
-            else { failed++; emit({ type: "job_failed", jobId, error: String((r.left as { message?: string })?.message ?? r.left) }) }
-          }
-          return { jobs: b.jobIds.length, failed, usd }
-        }))
-      return yield* HttpServerResponse.json(info, { status: 202 })
-    })),
+    HttpRouter.get(
+      "/api/session",
+      HttpServerResponse.json(
+        { requestToken, header: REQUEST_TOKEN_HEADER },
+        { headers: { "cache-control": "no-store" } }
+      )
+    ),
+    HttpRouter.get(
+      "/api/health",
+      Effect.gen(function* () {
+        const w = yield* Warehouse
+        return yield* HttpServerResponse.json({
+          ok: true,
+          warehouse: w.path,
+          dag: cfg.dag.path,
+          opsRunner: cfg.ops.name,
+          ops: cfg.ops.ops,
+          tiers: ["fast", "balanced", "quality", "auto"]
+        })
+      })
+    ),
+    HttpRouter.get(
+      "/api/jobs",
+      Effect.gen(function* () {
+        const q = yield* search
+        const filter = jobFilterFrom(q, Object.keys(yield* HttpServerRequest.ParsedSearchParams))
+        if (filter._tag === "Left") return yield* new BadRequest({ status: 400, message: filter.left })
+        return yield* HttpServerResponse.json(yield* listJobs(filter.right))
+      })
+    ),
+    HttpRouter.get(
+      "/api/facets",
+      Effect.flatMap(jobFacets, (f) => HttpServerResponse.json(f))
+    ),
+    HttpRouter.get(
+      "/api/jobs/:id",
+      Effect.gen(function* () {
+        const id = yield* param("id")
+        const d = yield* jobDetail(id)
+        if (!d) return yield* notFound(`job ${id}`)
+        return yield* HttpServerResponse.json(d)
+      })
+    ),
+    HttpRouter.get(
+      "/api/jobs/:id/dossier",
+      Effect.gen(function* () {
+        const id = yield* param("id")
+        const w = yield* Warehouse
+        const rows = yield* w
+          .query<{ dossier_path: string | null }>("select dossier_path from job_intel where job_id = $1", [id])
+          .pipe(Effect.orElseSucceed(() => []))
+        const file = rows[0]?.dossier_path
+        // Only files the dossier layer wrote, under dossiers/ next to dag.yaml.
+        const dir = cfg.dag.resolvePath("dossiers")
+        if (!file || !resolve(file).startsWith(dir + sep) || !existsSync(file))
+          return yield* notFound(`dossier of job ${id}`)
+        return HttpServerResponse.text(readFileSync(file, "utf8"), { contentType: "text/plain; charset=utf-8" })
+      })
+    ),
+    HttpRouter.post(
+      "/api/ops/estimate",
+      Effect.gen(function* () {
+        const b = yield* body(OpsBody)
+        const est = yield* cfg.ops.estimate(b.jobIds, b.ops, b.tier, cfg.dag)
+        return yield* HttpServerResponse.json({
+          ...est,
+          jobs: b.jobIds.length,
+          ops: b.ops,
+          tier: b.tier,
+          runner: cfg.ops.name
+        })
+      })
+    ),
+    HttpRouter.post(
+      "/api/ops",
+      Effect.gen(function* () {
+        const b = yield* body(OpsBody)
+        yield* needConfirm(b, "running operations")
+        const unknown = b.ops.filter((o) => !cfg.ops.ops.includes(o))
+        if (unknown.length)
+          return yield* new BadRequest({
+            status: 400,
+            message: `unknown operation(s) ${unknown.join(", ")}; this server runs: ${cfg.ops.ops.join(", ")}`
+          })
+        const title = `${b.ops.join("+")} on ${b.jobIds.length} job(s), ${b.tier} tier`
+        const info = yield* tasks.start("ops", title, (emit) =>
+          Effect.gen(function* () {
+            let usd = 0,
+              failed = 0
+            const runId = `ui-${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}`
+            for (const jobId of b.jobIds) {
+              emit({ type: "job_started", jobId })
+              const r = yield* Effect.scoped(
+                cfg.ops.run(jobId, b.ops, {
+                  tier: b.tier,
+                  dag: cfg.dag,
+                  runId,
+                  onProgress: (p) => emit({ type: "progress", ...p })
+                })
+              ).pipe(Effect.either)
+              if (r._tag === "Right") {
+                usd += r.right.usd
+                emit({ type: "job_done", jobId, usd: r.right.usd, results: r.right.results })
+              } else {
+                failed++
+                emit({ type: "job_failed", jobId, error: String((r.left as { message?: string })?.message ?? r.left) })
+              }
+            }
+            return { jobs: b.jobIds.length, failed, usd }
+          })
+        )
+        return yield* HttpServerResponse.json(info, { status: 202 })
+      })
+    ),
     HttpRouter.get("/api/dag", HttpServerResponse.json(dagGraph(cfg.dag))),
-    HttpRouter.get("/api/runs", Effect.flatMap(listRuns, (rows) => HttpServerResponse.json({ runs: rows, active: tasks.running("run") ?? null }))),
-    HttpRouter.get("/api/runs/:id", Effect.gen(function* () {
-      const id = yield* param("id")
-      const d = yield* runNodes(id)
-      if (!d) return yield* notFound(`run ${id}`)
-      return yield* HttpServerResponse.json(d)
-    })),
-    HttpRouter.post("/api/runs", Effect.gen(function* () {
-      const b = yield* body(RunBody)
-      yield* needConfirm(b, b.mode === "backfill" ? "a backfill" : "a DAG run")
-      // One warehouse writer: a second run waits for the first to finish rather than interleaving.
-      const active = tasks.running("run")
-      if (active) return yield* new BadRequest({ status: 409, message: `run ${active.id} is still going; cancel it or wait` })
-      if (b.mode === "backfill" && (!b.node || !b.since)) return yield* new BadRequest({ status: 400, message: "a backfill needs node and since (YYYY-MM-DD)" })
-      const title = b.mode === "backfill" ? `backfill ${b.node} since ${b.since}${b.until ? ` until ${b.until}` : ""}` : `run ${b.only?.length ? b.only.join(", ") : "all nodes"}`
-      const info = yield* tasks.start("run", title, (emit) =>
-        runDag({
-          dag: cfg.dag,
-          only: b.mode === "run" && b.only?.length ? b.only : undefined,
-          backfill: b.mode === "backfill" ? { node: b.node!, since: b.since!, until: b.until } : undefined,
-          sourceOverrides: cfg.sourceOverrides,
-          events: { emit: (e) => emit(e) }
-        }).pipe(Effect.map((s) => ({ runId: s.runId, status: s.status, ms: s.ms }))))
-      return yield* HttpServerResponse.json(info, { status: 202 })
-    })),
+    HttpRouter.get(
+      "/api/runs",
+      Effect.flatMap(listRuns, (rows) => HttpServerResponse.json({ runs: rows, active: tasks.running("run") ?? null }))
+    ),
+    HttpRouter.get(
+      "/api/runs/:id",
+      Effect.gen(function* () {
+        const id = yield* param("id")
+        const d = yield* runNodes(id)
+        if (!d) return yield* notFound(`run ${id}`)
+        return yield* HttpServerResponse.json(d)
+      })
+    ),
+    HttpRouter.post(
+      "/api/runs",
+      Effect.gen(function* () {
+        const b = yield* body(RunBody)
+        yield* needConfirm(b, b.mode === "backfill" ? "a backfill" : "a DAG run")
+        // One warehouse writer: a second run waits for the first to finish rather than interleaving.
+        const active = tasks.running("run")
+        if (active)
+          return yield* new BadRequest({ status: 409, message: `run ${active.id} is still going; cancel it or wait` })
+        if (b.mode === "backfill" && (!b.node || !b.since))
+          return yield* new BadRequest({ status: 400, message: "a backfill needs node and since (YYYY-MM-DD)" })
+        const title =
+          b.mode === "backfill"
+            ? `backfill ${b.node} since ${b.since}${b.until ? ` until ${b.until}` : ""}`
+            : `run ${b.only?.length ? b.only.join(", ") : "all nodes"}`
+        const info = yield* tasks.start("run", title, (emit) =>
+          runDag({
+            dag: cfg.dag,
+            only: b.mode === "run" && b.only?.length ? b.only : undefined,
+            backfill: b.mode === "backfill" ? { node: b.node!, since: b.since!, until: b.until } : undefined,
+            sourceOverrides: cfg.sourceOverrides,
+            events: { emit: (e) => emit(e) }
+          }).pipe(Effect.map((s) => ({ runId: s.runId, status: s.status, ms: s.ms })))
+        )
+        return yield* HttpServerResponse.json(info, { status: 202 })
+      })
+    ),
     HttpRouter.get("/api/tasks", HttpServerResponse.json({ tasks: tasks.list() })),
-    HttpRouter.get("/api/tasks/:id", Effect.gen(function* () {
-      const id = yield* param("id")
-      const t = tasks.get(id)
-      if (!t) return yield* notFound(`task ${id}`)
-      return yield* HttpServerResponse.json(t)
-    })),
-    HttpRouter.get("/api/tasks/:id/events", Effect.gen(function* () {
-      const id = yield* param("id")
-      const s = tasks.events(id)
-      if (!s) return yield* notFound(`task ${id}`)
-      return sse(s)
-    })),
-    HttpRouter.post("/api/tasks/:id/cancel", Effect.gen(function* () {
-      const id = yield* param("id")
-      if (!tasks.get(id)) return yield* notFound(`task ${id}`)
-      return yield* HttpServerResponse.json({ cancelled: yield* tasks.cancel(id), task: tasks.get(id) })
-    })),
-    HttpRouter.get("/api/signals", Effect.flatMap(signalsPage, (d) => HttpServerResponse.json(d))),
-    HttpRouter.get("/api/cost", Effect.flatMap(costPage(cfg.dag), (d) => HttpServerResponse.json(d))),
+    HttpRouter.get(
+      "/api/tasks/:id",
+      Effect.gen(function* () {
+        const id = yield* param("id")
+        const t = tasks.get(id)
+        if (!t) return yield* notFound(`task ${id}`)
+        return yield* HttpServerResponse.json(t)
+      })
+    ),
+    HttpRouter.get(
+      "/api/tasks/:id/events",
+      Effect.gen(function* () {
+        const id = yield* param("id")
+        const s = tasks.events(id)
+        if (!s) return yield* notFound(`task ${id}`)
+        return sse(s)
+      })
+    ),
+    HttpRouter.post(
+      "/api/tasks/:id/cancel",
+      Effect.gen(function* () {
+        const id = yield* param("id")
+        if (!tasks.get(id)) return yield* notFound(`task ${id}`)
+        return yield* HttpServerResponse.json({ cancelled: yield* tasks.cancel(id), task: tasks.get(id) })
+      })
+    ),
+    HttpRouter.get(
+      "/api/signals",
+      Effect.flatMap(signalsPage, (d) => HttpServerResponse.json(d))
+    ),
+    HttpRouter.get(
+      "/api/cost",
+      Effect.flatMap(costPage(cfg.dag), (d) => HttpServerResponse.json(d))
+    ),
     HttpRouter.catchAll((e) => {
       const err = e as { _tag?: string; status?: number; message?: string }
-      if (err._tag === "BadRequest") return HttpServerResponse.json({ error: err.message, tag: err._tag }, { status: err.status! }).pipe(Effect.orDie)
-      if (err._tag === "RouteNotFound") return HttpServerResponse.json({ error: "no such API endpoint", tag: err._tag }, { status: 404 }).pipe(Effect.orDie)
+      if (err._tag === "BadRequest")
+        return HttpServerResponse.json({ error: err.message, tag: err._tag }, { status: err.status! }).pipe(
+          Effect.orDie
+        )
+      if (err._tag === "RouteNotFound")
+        return HttpServerResponse.json({ error: "no such API endpoint", tag: err._tag }, { status: 404 }).pipe(
+          Effect.orDie
+        )
       return internalError(e).pipe(Effect.orDie)
     }),
     // Defects (a throw inside a query helper) get the same treatment as failures.
     HttpRouter.catchAllCause((cause) => internalError(cause).pipe(Effect.orDie))
   )
 
-const MIME: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml", ".json": "application/json", ".png": "image/png" }
+const MIME: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".svg": "image/svg+xml",
+  ".json": "application/json",
+  ".png": "image/png"
+}
 
 /** The built front end; unknown paths get index.html (the app routes by URL hash). */
 const staticFiles = (dist: string) =>
@@ -198,10 +320,17 @@ const staticFiles = (dist: string) =>
     const req = yield* HttpServerRequest.HttpServerRequest
     const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname)).replace(/^([/\\])+/, "")
     const candidate = join(dist, path)
-    const file = candidate.startsWith(dist) && existsSync(candidate) && statSync(candidate).isFile() ? candidate : join(dist, "index.html")
-    if (!existsSync(file)) return HttpServerResponse.text("the dashboard front end is not built: run `npm run ui:build`", { status: 503 })
+    const file =
+      candidate.startsWith(dist) && existsSync(candidate) && statSync(candidate).isFile()
+        ? candidate
+        : join(dist, "index.html")
+    if (!existsSync(file))
+      return HttpServerResponse.text("the dashboard front end is not built: run `npm run ui:build`", { status: 503 })
     const ext = file.slice(file.lastIndexOf("."))
-    return yield* HttpServerResponse.file(file, { contentType: MIME[ext] ?? "application/octet-stream", headers: { "cache-control": ext === ".html" ? "no-cache" : "max-age=3600" } })
+    return yield* HttpServerResponse.file(file, {
+      contentType: MIME[ext] ?? "application/octet-stream",
+      headers: { "cache-control": ext === ".html" ? "no-cache" : "max-age=3600" }
+    })
   }).pipe(Effect.orDie)
 
 /** Refuses API requests the access rules do not allow (auth.ts); static files carry no data. */
@@ -209,8 +338,17 @@ const guard = (access: Access, requestToken: string) =>
   HttpMiddleware.make((app) =>
     Effect.gen(function* () {
       const req = yield* HttpServerRequest.HttpServerRequest
-      const r = refuse(access, { method: req.method, headers: req.headers, localPort: NodeHttpServerRequest.toIncomingMessage(req).socket.localPort }, requestToken)
-      if (r && (req.url.startsWith("/api/") || r.status === 403)) return yield* HttpServerResponse.json({ error: r.message }, { status: r.status }).pipe(Effect.orDie)
+      const r = refuse(
+        access,
+        {
+          method: req.method,
+          headers: req.headers,
+          localPort: NodeHttpServerRequest.toIncomingMessage(req).socket.localPort
+        },
+        requestToken
+      )
+      if (r && (req.url.startsWith("/api/") || r.status === 403))
+        return yield* HttpServerResponse.json({ error: r.message }, { status: r.status }).pipe(Effect.orDie)
       return yield* app
     })
   )
@@ -239,7 +377,10 @@ export const startServer = (cfg: ServeConfig) =>
     const ctx = yield* Layer.build(serverLayer(cfg).pipe(Layer.provide(HttpServer.layerContext)))
     const server = Context.get(ctx, HttpServer.HttpServer)
     const addr = server.address
-    const url = addr._tag === "TcpAddress" ? `http://${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}` : `unix:${addr.path}`
+    const url =
+      addr._tag === "TcpAddress"
+        ? `http://${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`
+        : `unix:${addr.path}`
     return { url }
   })
 

@@ -37,7 +37,11 @@ interface Task {
 export type Emit = (e: { readonly type: string; readonly [k: string]: unknown }) => void
 
 export interface Tasks {
-  readonly start: <A, E, R>(kind: TaskKind, title: string, body: (emit: Emit) => Effect.Effect<A, E, R>) => Effect.Effect<TaskInfo, never, R>
+  readonly start: <A, E, R>(
+    kind: TaskKind,
+    title: string,
+    body: (emit: Emit) => Effect.Effect<A, E, R>
+  ) => Effect.Effect<TaskInfo, never, R>
   readonly get: (id: string) => TaskInfo | undefined
   readonly list: () => ReadonlyArray<TaskInfo>
   readonly running: (kind: TaskKind) => TaskInfo | undefined
@@ -48,12 +52,16 @@ export interface Tasks {
 
 const errorText = (cause: Cause.Cause<unknown>) => {
   const e = Cause.squash(cause) as { message?: unknown; _tag?: unknown }
-  return e && typeof e === "object" && "message" in e ? `${e._tag ? `${String(e._tag)}: ` : ""}${String(e.message)}` : String(e)
+  return e && typeof e === "object" && "message" in e
+    ? `${e._tag ? `${String(e._tag)}: ` : ""}${String(e.message)}`
+    : String(e)
 }
 
 export const makeTasks = (): Tasks => {
   const tasks = new Map<string, Task>()
-  const notify = (t: Task) => { for (const l of [...t.listeners]) l() }
+  const notify = (t: Task) => {
+    for (const l of [...t.listeners]) l()
+  }
   const push = (t: Task, e: { readonly type: string; readonly [k: string]: unknown }) => {
     t.events.push({ ...e, seq: t.events.length, at: new Date().toISOString() })
     notify(t)
@@ -61,16 +69,27 @@ export const makeTasks = (): Tasks => {
 
   const start: Tasks["start"] = (kind, title, body) =>
     Effect.gen(function* () {
-      const info: TaskInfo = { id: `${kind}-${randomUUID().slice(0, 8)}`, kind, title, status: "running", startedAt: new Date().toISOString() }
+      const info: TaskInfo = {
+        id: `${kind}-${randomUUID().slice(0, 8)}`,
+        kind,
+        title,
+        status: "running",
+        startedAt: new Date().toISOString()
+      }
       const task: Task = { info, events: [], listeners: new Set() }
       tasks.set(info.id, task)
       push(task, { type: "task_started", task: info.id, kind, title })
       const finish = (exit: Exit.Exit<unknown, unknown>) =>
         Effect.sync(() => {
           info.endedAt = new Date().toISOString()
-          if (Exit.isSuccess(exit)) { info.status = "done"; info.result = exit.value }
-          else if (Cause.isInterruptedOnly(exit.cause)) info.status = "cancelled"
-          else { info.status = "failed"; info.error = errorText(exit.cause) }
+          if (Exit.isSuccess(exit)) {
+            info.status = "done"
+            info.result = exit.value
+          } else if (Cause.isInterruptedOnly(exit.cause)) info.status = "cancelled"
+          else {
+            info.status = "failed"
+            info.error = errorText(exit.cause)
+          }
           push(task, { type: "task_finished", status: info.status, error: info.error, result: info.result })
         })
       // A daemon: the task outlives the request that started it, and ends with the server.
@@ -86,7 +105,10 @@ export const makeTasks = (): Tasks => {
       let next = 0
       const flush = () => {
         while (next < t.events.length) void emit.single(t.events[next++])
-        if (t.info.status !== "running" && next >= t.events.length) { t.listeners.delete(flush); void emit.end() }
+        if (t.info.status !== "running" && next >= t.events.length) {
+          t.listeners.delete(flush)
+          void emit.end()
+        }
       }
       t.listeners.add(flush)
       flush()

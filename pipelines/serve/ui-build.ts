@@ -17,7 +17,13 @@ export const uiStale = () => {
   const index = join(uiDist, "index.html")
   if (!existsSync(index)) return true
   const built = statSync(index).mtimeMs
-  return Math.max(newest(join(uiRoot, "src")), statSync(join(uiRoot, "index.html")).mtimeMs, statSync(join(uiRoot, "vite.config.ts")).mtimeMs) > built
+  return (
+    Math.max(
+      newest(join(uiRoot, "src")),
+      statSync(join(uiRoot, "index.html")).mtimeMs,
+      statSync(join(uiRoot, "vite.config.ts")).mtimeMs
+    ) > built
+  )
 }
 
 /**

@@ -32,7 +32,11 @@ export const mongoCompanyCache = (db: Db, now: Clock = Date.now): CompanyCache =
       Effect.tryPromise({
         try: () => {
           const t = now()
-          return col.updateOne({ _id: key }, { $set: { value, cached_at: new Date(t), expires_at: new Date(t + COMPANY_CACHE_TTL_MS) } }, { upsert: true })
+          return col.updateOne(
+            { _id: key },
+            { $set: { value, cached_at: new Date(t), expires_at: new Date(t + COMPANY_CACHE_TTL_MS) } },
+            { upsert: true }
+          )
         },
         catch: (e) => mongoError(e, `write to ${COMPANY_CACHE}`)
       }).pipe(Effect.asVoid)
@@ -42,9 +46,12 @@ export const mongoCompanyCache = (db: Db, now: Clock = Date.now): CompanyCache =
 /** The same cache in the embedded warehouse (table mongo_company_cache) when there is no MONGODB_URI. */
 export const embeddedCompanyCache = (q: Queries, now: Clock = Date.now): CompanyCache => ({
   get: (key) =>
-    q.query<{ value: string }>("select value from mongo_company_cache where key = $1 and expires_at > $2::timestamptz", [key, new Date(now()).toISOString()]).pipe(
-      Effect.map(([r]) => (r ? JSON.parse(r.value) : undefined))
-    ),
+    q
+      .query<{ value: string }>(
+        "select value from mongo_company_cache where key = $1 and expires_at > $2::timestamptz",
+        [key, new Date(now()).toISOString()]
+      )
+      .pipe(Effect.map(([r]) => (r ? JSON.parse(r.value) : undefined))),
   put: (key, value) => {
     const t = now()
     return q.exec(

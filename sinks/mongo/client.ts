@@ -4,7 +4,14 @@
  */
 import { Context, Effect, Layer, Redacted } from "effect"
 import { createHash } from "node:crypto"
-import { MongoBulkWriteError, MongoClient, type AnyBulkWriteOperation, type BulkWriteResult, type Db, type Document } from "mongodb"
+import {
+  MongoBulkWriteError,
+  MongoClient,
+  type AnyBulkWriteOperation,
+  type BulkWriteResult,
+  type Db,
+  type Document
+} from "mongodb"
 import { Fatal, Retriable } from "../../core/errors.ts"
 import type { CollectionDef } from "./collections.ts"
 import type { DocStore, WriteResult } from "./store.ts"
@@ -34,7 +41,15 @@ export interface MongoService {
  */
 export const FERRETDB_MAX_BATCH = 50
 
-const NETWORK = new Set(["MongoServerSelectionError", "MongoNetworkError", "MongoNetworkTimeoutError", "MongoTopologyClosedError", "MongoNotConnectedError", "PoolClosedError", "MongoPoolClearedError"])
+const NETWORK = new Set([
+  "MongoServerSelectionError",
+  "MongoNetworkError",
+  "MongoNetworkTimeoutError",
+  "MongoTopologyClosedError",
+  "MongoNotConnectedError",
+  "PoolClosedError",
+  "MongoPoolClearedError"
+])
 const AUTH_CODES = new Set([13, 18, 8000])
 
 /** Driver errors by what the caller should do; messages scrubbed of the URI. */
@@ -44,8 +59,12 @@ export const mongoError = (e: unknown, what: string, uri?: Redacted.Redacted<str
   if (uri) msg = msg.split(Redacted.value(uri)).join("<MONGODB_URI>")
   msg = msg.replace(/mongodb(\+srv)?:\/\/[^@\s/]+@/g, "mongodb$1://<credentials>@")
   if (typeof err?.code === "number" && AUTH_CODES.has(err.code))
-    return new Fatal({ reason: "Auth", message: `MongoDB refused ${what}: ${msg} (check the credentials in MONGODB_URI)` })
-  if (err?.name === "UnacknowledgedBatch") return new Retriable({ reason: "ServerError", message: `MongoDB did not acknowledge ${what}: ${msg}` })
+    return new Fatal({
+      reason: "Auth",
+      message: `MongoDB refused ${what}: ${msg} (check the credentials in MONGODB_URI)`
+    })
+  if (err?.name === "UnacknowledgedBatch")
+    return new Retriable({ reason: "ServerError", message: `MongoDB did not acknowledge ${what}: ${msg}` })
   if (NETWORK.has(err?.name ?? "") || /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|timed out/i.test(msg))
     return new Retriable({ reason: "Transport", message: `MongoDB unreachable during ${what}: ${msg}` })
   return new Retriable({ reason: "ServerError", message: `MongoDB failed during ${what}: ${msg}` })
@@ -60,20 +79,30 @@ const connect = (config: MongoConfig) =>
       try: async () => {
         const timeout = config.timeoutMs ?? 10_000
         const client = new MongoClient(Redacted.value(config.uri), {
-          serverSelectionTimeoutMS: timeout, connectTimeoutMS: timeout, socketTimeoutMS: config.writeTimeoutMs ?? 60_000
+          serverSelectionTimeoutMS: timeout,
+          connectTimeoutMS: timeout,
+          socketTimeoutMS: config.writeTimeoutMs ?? 60_000
         })
         await client.connect()
-        const info = await client.db("admin").command({ buildInfo: 1 }).catch(() => ({}))
+        const info = await client
+          .db("admin")
+          .command({ buildInfo: 1 })
+          .catch(() => ({}))
         return { client, ferret: typeof (info as { ferretdbVersion?: unknown }).ferretdbVersion === "string" }
       },
       catch: (e) => mongoError(e, "connect", config.uri)
     }),
     ({ client }) => Effect.promise(() => client.close().catch(() => undefined))
   ).pipe(
-    Effect.map(({ client, ferret }): MongoService => ({
-      client, db: client.db(config.database), database: config.database, target: mongoTarget(config.uri, config.database),
-      maxBatch: ferret ? FERRETDB_MAX_BATCH : 100_000
-    }))
+    Effect.map(
+      ({ client, ferret }): MongoService => ({
+        client,
+        db: client.db(config.database),
+        database: config.database,
+        target: mongoTarget(config.uri, config.database),
+        maxBatch: ferret ? FERRETDB_MAX_BATCH : 100_000
+      })
+    )
   )
 
 export class Mongo extends Context.Tag("jobsignal/Mongo")<Mongo, MongoService>() {
@@ -83,18 +112,28 @@ export class Mongo extends Context.Tag("jobsignal/Mongo")<Mongo, MongoService>()
 
 const toBson = (def: CollectionDef, doc: Record<string, unknown>) => {
   const out: Document = {}
-  for (const [k, v] of Object.entries(doc)) out[k] = def.dateFields.includes(k) && typeof v === "string" ? new Date(v) : v
+  for (const [k, v] of Object.entries(doc))
+    out[k] = def.dateFields.includes(k) && typeof v === "string" ? new Date(v) : v
   return out
 }
 
 /** Upserts keyed by `_id` = canonical id (ordered: false): `$set` the content, `$setOnInsert` first-seen fields. */
-export const upsertOps = (def: CollectionDef, docs: ReadonlyArray<{ id: string; doc: Record<string, unknown> }>): AnyBulkWriteOperation[] =>
+export const upsertOps = (
+  def: CollectionDef,
+  docs: ReadonlyArray<{ id: string; doc: Record<string, unknown> }>
+): AnyBulkWriteOperation[] =>
   docs.map(({ id, doc }) => {
     const bson = toBson(def, doc)
     const set: Document = {}
     const onInsert: Document = {}
     for (const [k, v] of Object.entries(bson)) (def.setOnInsert.includes(k) ? onInsert : set)[k] = v
-    return { updateOne: { filter: { _id: id as never }, update: Object.keys(onInsert).length ? { $set: set, $setOnInsert: onInsert } : { $set: set }, upsert: true } }
+    return {
+      updateOne: {
+        filter: { _id: id as never },
+        update: Object.keys(onInsert).length ? { $set: set, $setOnInsert: onInsert } : { $set: set },
+        upsert: true
+      }
+    }
   })
 
 export const COMPANY_CACHE = "company_cache"
@@ -102,7 +141,8 @@ export const COMPANY_CACHE = "company_cache"
 /** The 7-day TTL index of company_cache where the server has TTL indexes; says whether it took it. */
 export const ensureCompanyCacheIndex = (db: Db) =>
   Effect.tryPromise({
-    try: () => db.collection(COMPANY_CACHE).createIndex({ expires_at: 1 }, { name: "expires_at_ttl", expireAfterSeconds: 0 }),
+    try: () =>
+      db.collection(COMPANY_CACHE).createIndex({ expires_at: 1 }, { name: "expires_at_ttl", expireAfterSeconds: 0 }),
     catch: (e) => e
   }).pipe(
     Effect.as(true),
@@ -115,17 +155,24 @@ export const mongoStore = (m: MongoService, uri?: Redacted.Redacted<string>): Do
   label: `MongoDB database ${m.database}`,
   embedded: false,
   ensureIndexes: (defs) =>
-    Effect.forEach(defs, (def) =>
-      Effect.tryPromise({
-        try: async () => {
-          // Only the missing ones: FerretDB 1.24 drops the connection when asked again for several existing indexes.
-          const col = m.db.collection(def.name)
-          const have = new Set((await col.indexes().catch(() => [])).map((i) => i.name))
-          const missing = def.indexes.filter((i) => !have.has(i.name))
-          if (missing.length > 0) await col.createIndexes(missing.map((i) => ({ name: i.name, key: i.key, ...(i.unique ? { unique: true } : {}) })))
-        },
-        catch: (e) => mongoError(e, `createIndexes on ${def.name}`, uri)
-      }), { discard: true }).pipe(Effect.zipLeft(ensureCompanyCacheIndex(m.db))),
+    Effect.forEach(
+      defs,
+      (def) =>
+        Effect.tryPromise({
+          try: async () => {
+            // Only the missing ones: FerretDB 1.24 drops the connection when asked again for several existing indexes.
+            const col = m.db.collection(def.name)
+            const have = new Set((await col.indexes().catch(() => [])).map((i) => i.name))
+            const missing = def.indexes.filter((i) => !have.has(i.name))
+            if (missing.length > 0)
+              await col.createIndexes(
+                missing.map((i) => ({ name: i.name, key: i.key, ...(i.unique ? { unique: true } : {}) }))
+              )
+          },
+          catch: (e) => mongoError(e, `createIndexes on ${def.name}`, uri)
+        }),
+      { discard: true }
+    ).pipe(Effect.zipLeft(ensureCompanyCacheIndex(m.db))),
   maxBatch: m.maxBatch,
   upsert: (def, docs) =>
     Effect.tryPromise({
@@ -156,22 +203,37 @@ const attempt = async (m: MongoService, def: CollectionDef, docs: Docs): Promise
     const cause = (e as { errorResponse?: unknown }).errorResponse
     if (cause instanceof Error) throw cause
     const concern = e.result?.getWriteConcernError()
-    if (concern) throw new UnacknowledgedBatch(`write concern not satisfied (${concern.errmsg ?? `code ${concern.code}`}): the batch is unacknowledged`)
+    if (concern)
+      throw new UnacknowledgedBatch(
+        `write concern not satisfied (${concern.errmsg ?? `code ${concern.code}`}): the batch is unacknowledged`
+      )
     const errs = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors]
     if (errs.length === 0 || !e.result) throw e
-    const bad = new Map(errs.map((w) => [w.index, `${w.code === 11000 ? "duplicate key: " : ""}${w.errmsg ?? "write error"}`]))
-    const indexesValid = bad.size === errs.length && [...bad.keys()].every((i) => Number.isInteger(i) && i >= 0 && i < docs.length)
-    if (!indexesValid || e.result.upsertedCount + e.result.matchedCount !== docs.length - bad.size) return "inconsistent"
+    const bad = new Map(
+      errs.map((w) => [w.index, `${w.code === 11000 ? "duplicate key: " : ""}${w.errmsg ?? "write error"}`])
+    )
+    const indexesValid =
+      bad.size === errs.length && [...bad.keys()].every((i) => Number.isInteger(i) && i >= 0 && i < docs.length)
+    if (!indexesValid || e.result.upsertedCount + e.result.matchedCount !== docs.length - bad.size)
+      return "inconsistent"
     // Some documents were refused one by one, the rest were acknowledged: keep the refused ones pending.
     return {
-      upserted: e.result.upsertedCount, matched: e.result.matchedCount, modified: e.result.modifiedCount,
+      upserted: e.result.upsertedCount,
+      matched: e.result.matchedCount,
+      modified: e.result.modifiedCount,
       delivered: docs.filter((_, i) => !bad.has(i)).map((d) => d.id),
       failed: [...bad].map(([i, error]) => ({ id: docs[i].id, error }))
     }
   }
   // Every upsert either matches or inserts; fewer means the server did not apply all of them.
   if (r.upsertedCount + r.matchedCount !== docs.length) return "inconsistent"
-  return { upserted: r.upsertedCount, matched: r.matchedCount, modified: r.modifiedCount, delivered: docs.map((d) => d.id), failed: [] }
+  return {
+    upserted: r.upsertedCount,
+    matched: r.matchedCount,
+    modified: r.modifiedCount,
+    delivered: docs.map((d) => d.id),
+    failed: []
+  }
 }
 
 /**
@@ -181,10 +243,19 @@ const attempt = async (m: MongoService, def: CollectionDef, docs: Docs): Promise
 const bulkUpsert = async (m: MongoService, def: CollectionDef, docs: Docs): Promise<WriteResult> => {
   const r = await attempt(m, def, docs)
   if (r !== "inconsistent") return r
-  const total = { upserted: 0, matched: 0, modified: 0, delivered: [] as string[], failed: [] as Array<{ id: string; error: string }> }
+  const total = {
+    upserted: 0,
+    matched: 0,
+    modified: 0,
+    delivered: [] as string[],
+    failed: [] as Array<{ id: string; error: string }>
+  }
   for (const d of docs) {
     const one = await attempt(m, def, [d])
-    if (one === "inconsistent") throw new UnacknowledgedBatch(`the server's answer for document ${d.id} does not add up: the batch is unacknowledged`)
+    if (one === "inconsistent")
+      throw new UnacknowledgedBatch(
+        `the server's answer for document ${d.id} does not add up: the batch is unacknowledged`
+      )
     total.upserted += one.upserted
     total.matched += one.matched
     total.modified += one.modified

@@ -39,7 +39,8 @@ export interface CollectionDef {
   readonly changed: (q: Queries, target: string) => Effect.Effect<Candidate[], WarehouseError>
 }
 
-export const docHash = (doc: Doc) => createHash("sha256").update(DOC_VERSION).update(JSON.stringify(doc)).digest("hex").slice(0, 32)
+export const docHash = (doc: Doc) =>
+  createHash("sha256").update(DOC_VERSION).update(JSON.stringify(doc)).digest("hex").slice(0, 32)
 
 const TS = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}(:?\d{2})?)?$/
 /** DuckDB renders timestamps as "2026-11-21 20:47:45.79+00"; documents carry ISO-8601. */
@@ -52,7 +53,11 @@ export const isoOf = (v: string): string => {
 
 const parseJson = (v: unknown) => {
   if (typeof v !== "string") return v
-  try { return JSON.parse(v) } catch { return v }
+  try {
+    return JSON.parse(v)
+  } catch {
+    return v
+  }
 }
 
 /** Drops nulls (MongoDB `$set` would otherwise clobber fields other layers wrote) and normalizes values. */
@@ -67,11 +72,17 @@ const compact = (row: Record<string, unknown>, json: ReadonlyArray<string>, drop
 }
 
 const hasColumn = (q: Queries, table: string, column: string) =>
-  q.query<{ n: number }>("select count(*)::int as n from information_schema.columns where table_name = $1 and column_name = $2", [table, column]).pipe(
-    Effect.map(([r]) => r.n > 0)
-  )
+  q
+    .query<{ n: number }>(
+      "select count(*)::int as n from information_schema.columns where table_name = $1 and column_name = $2",
+      [table, column]
+    )
+    .pipe(Effect.map(([r]) => r.n > 0))
 
-const finish = (rows: ReadonlyArray<Record<string, unknown>>, toDoc: (r: Record<string, unknown>) => Doc): Candidate[] => {
+const finish = (
+  rows: ReadonlyArray<Record<string, unknown>>,
+  toDoc: (r: Record<string, unknown>) => Doc
+): Candidate[] => {
   const out: Candidate[] = []
   for (const r of rows) {
     const { prev_hash, input_key, ...rest } = r
@@ -82,13 +93,26 @@ const finish = (rows: ReadonlyArray<Record<string, unknown>>, toDoc: (r: Record<
   return out
 }
 
-const Iso = Schema.String.pipe(Schema.filter((s) => !Number.isNaN(Date.parse(s)) || `${JSON.stringify(s)} is not an ISO date`))
+const Iso = Schema.String.pipe(
+  Schema.filter((s) => !Number.isNaN(Date.parse(s)) || `${JSON.stringify(s)} is not an ISO date`)
+)
 const NonEmpty = Schema.String.pipe(Schema.filter((s) => s.trim().length > 0 || "is empty"))
 const opt = <S extends Schema.Schema.Any>(s: S) => Schema.optional(s)
 
 /** job_intel columns that become level-2 fields as they are (JSON and text). */
-const INTEL_JSON = ["extracted_jd", "pain_points", "strategic_needs", "risks_if_unfilled", "success_metrics", "company_research",
-  "role_research", "primary_contacts", "secondary_contacts", "outreach_packages", "cv_bullets"] as const
+const INTEL_JSON = [
+  "extracted_jd",
+  "pain_points",
+  "strategic_needs",
+  "risks_if_unfilled",
+  "success_metrics",
+  "company_research",
+  "role_research",
+  "primary_contacts",
+  "secondary_contacts",
+  "outreach_packages",
+  "cv_bullets"
+] as const
 const INTEL_TEXT = ["why_now", "cv_text", "cv_reasoning", "dossier_path"] as const
 
 export const LevelTwoDoc = Schema.Struct({
@@ -122,11 +146,29 @@ export const LevelTwoDoc = Schema.Struct({
 }).annotations({ identifier: "LevelTwoDocument" })
 
 const levelTwoColumns = {
-  id: "VARCHAR", title: "VARCHAR", company: "VARCHAR", company_key: "VARCHAR", location: "VARCHAR", job_url: "VARCHAR",
-  apply_url: "VARCHAR", job_description: "VARCHAR", source: "VARCHAR", posted_at: "TIMESTAMPTZ", remote: "VARCHAR",
-  salary_min: "DOUBLE", salary_max: "DOUBLE", salary_currency: "VARCHAR", salary_period: "VARCHAR", employment_type: "VARCHAR",
-  department: "VARCHAR", first_seen: "TIMESTAMPTZ", fit_score: "INTEGER", fit_rationale: "VARCHAR", fit_category: "VARCHAR",
-  tier: "VARCHAR", relevant: "BOOLEAN",
+  id: "VARCHAR",
+  title: "VARCHAR",
+  company: "VARCHAR",
+  company_key: "VARCHAR",
+  location: "VARCHAR",
+  job_url: "VARCHAR",
+  apply_url: "VARCHAR",
+  job_description: "VARCHAR",
+  source: "VARCHAR",
+  posted_at: "TIMESTAMPTZ",
+  remote: "VARCHAR",
+  salary_min: "DOUBLE",
+  salary_max: "DOUBLE",
+  salary_currency: "VARCHAR",
+  salary_period: "VARCHAR",
+  employment_type: "VARCHAR",
+  department: "VARCHAR",
+  first_seen: "TIMESTAMPTZ",
+  fit_score: "INTEGER",
+  fit_rationale: "VARCHAR",
+  fit_category: "VARCHAR",
+  tier: "VARCHAR",
+  relevant: "BOOLEAN",
   ...Object.fromEntries(INTEL_JSON.map((f) => [f, "JSON"])),
   ...Object.fromEntries(INTEL_TEXT.map((f) => [f, "VARCHAR"]))
 }
@@ -134,7 +176,15 @@ const levelTwoColumns = {
 /** Sightings without their moving `last_seen`, so a re-sighting alone does not rewrite the job. */
 const stableSources = (v: unknown) =>
   Array.isArray(v)
-    ? v.map((s) => (s && typeof s === "object" ? Object.fromEntries(Object.entries(s).filter(([k, x]) => !/^last_/.test(k) && x !== null).map(([k, x]) => [k, typeof x === "string" ? isoOf(x) : x])) : s))
+    ? v.map((s) =>
+        s && typeof s === "object"
+          ? Object.fromEntries(
+              Object.entries(s)
+                .filter(([k, x]) => !/^last_/.test(k) && x !== null)
+                .map(([k, x]) => [k, typeof x === "string" ? isoOf(x) : x])
+            )
+          : s
+      )
     : undefined
 
 const levelTwo: CollectionDef = {
@@ -188,7 +238,14 @@ const fromTable = (
   name: string,
   table: string,
   key: string,
-  opts: { drop: string[]; json: string[]; dates: string[]; indexes: IndexDef[]; schema: DocShape["schema"]; columns: DocShape["columns"] }
+  opts: {
+    drop: string[]
+    json: string[]
+    dates: string[]
+    indexes: IndexDef[]
+    schema: DocShape["schema"]
+    columns: DocShape["columns"]
+  }
 ): CollectionDef => ({
   name,
   table: `mongo_${name.replace(/[^a-z0-9]/gi, "_")}`,
@@ -212,18 +269,61 @@ const companies = fromTable("companies", "companies", "company_key", {
   drop: ["last_seen", "run_id"],
   json: [],
   dates: ["first_seen"],
-  indexes: [{ name: "name", key: { name: 1 } }, { name: "domain", key: { domain: 1 } }],
-  schema: Schema.Struct({ id: NonEmpty, company_key: NonEmpty, name: NonEmpty, domain: opt(Schema.String), first_seen: opt(Iso) }),
-  columns: { id: "VARCHAR", company_key: "VARCHAR", name: "VARCHAR", domain: "VARCHAR", ats: "VARCHAR", industry: "VARCHAR", team_size: "INTEGER", is_hiring: "BOOLEAN", first_seen: "TIMESTAMPTZ" }
+  indexes: [
+    { name: "name", key: { name: 1 } },
+    { name: "domain", key: { domain: 1 } }
+  ],
+  schema: Schema.Struct({
+    id: NonEmpty,
+    company_key: NonEmpty,
+    name: NonEmpty,
+    domain: opt(Schema.String),
+    first_seen: opt(Iso)
+  }),
+  columns: {
+    id: "VARCHAR",
+    company_key: "VARCHAR",
+    name: "VARCHAR",
+    domain: "VARCHAR",
+    ats: "VARCHAR",
+    industry: "VARCHAR",
+    team_size: "INTEGER",
+    is_hiring: "BOOLEAN",
+    first_seen: "TIMESTAMPTZ"
+  }
 })
 
 const signals = fromTable("signals", "signals", "signal_id", {
   drop: ["last_seen", "run_id"],
   json: ["sources", "details"],
   dates: ["first_seen", "signal_date"],
-  indexes: [{ name: "company_date", key: { company_key: 1, signal_date: -1 } }, { name: "type", key: { type: 1 } }],
-  schema: Schema.Struct({ id: NonEmpty, signal_id: NonEmpty, company_key: NonEmpty, type: NonEmpty, signal_date: opt(Iso), source_url: opt(Schema.String), first_seen: opt(Iso) }),
-  columns: { id: "VARCHAR", signal_id: "VARCHAR", company_key: "VARCHAR", company_name: "VARCHAR", type: "VARCHAR", signal_date: "DATE", title: "VARCHAR", source_url: "VARCHAR", amount: "DOUBLE", currency: "VARCHAR", confidence: "DOUBLE", first_seen: "TIMESTAMPTZ" }
+  indexes: [
+    { name: "company_date", key: { company_key: 1, signal_date: -1 } },
+    { name: "type", key: { type: 1 } }
+  ],
+  schema: Schema.Struct({
+    id: NonEmpty,
+    signal_id: NonEmpty,
+    company_key: NonEmpty,
+    type: NonEmpty,
+    signal_date: opt(Iso),
+    source_url: opt(Schema.String),
+    first_seen: opt(Iso)
+  }),
+  columns: {
+    id: "VARCHAR",
+    signal_id: "VARCHAR",
+    company_key: "VARCHAR",
+    company_name: "VARCHAR",
+    type: "VARCHAR",
+    signal_date: "DATE",
+    title: "VARCHAR",
+    source_url: "VARCHAR",
+    amount: "DOUBLE",
+    currency: "VARCHAR",
+    confidence: "DOUBLE",
+    first_seen: "TIMESTAMPTZ"
+  }
 })
 
 export const COLLECTIONS: ReadonlyArray<CollectionDef> = [levelTwo, companies, signals]

@@ -44,7 +44,8 @@ export const deliverPending = (q: Queries, store: DocStore, defs: ReadonlyArray<
   })
 
 /** A retriable failure says how many documents wait in the outbox for the next run. */
-export const withOutboxNote = (q: Queries, target: string) =>
+export const withOutboxNote =
+  (q: Queries, target: string) =>
   <A, E, R>(eff: Effect.Effect<A, E, R>) =>
     eff.pipe(
       Effect.catchIf(
@@ -53,7 +54,13 @@ export const withOutboxNote = (q: Queries, target: string) =>
           countPending(q, target).pipe(
             Effect.orElseSucceed(() => -1),
             Effect.flatMap((n) =>
-              Effect.fail(new Retriable({ reason: e.reason, retryAfterMs: e.retryAfterMs, message: `${e.message}; ${n >= 0 ? n : "the"} documents stay pending in the warehouse outbox (mongo_outbox) and the next run delivers them` }))
+              Effect.fail(
+                new Retriable({
+                  reason: e.reason,
+                  retryAfterMs: e.retryAfterMs,
+                  message: `${e.message}; ${n >= 0 ? n : "the"} documents stay pending in the warehouse outbox (mongo_outbox) and the next run delivers them`
+                })
+              )
             )
           )
       )

@@ -19,11 +19,22 @@ import { enqueue } from "./outbox.ts"
 import { EMBEDDED_TARGET, embeddedStore, type DocStore } from "./store.ts"
 
 export const MongoSinkOptions = Schema.Struct({
-  database: Schema.optional(Schema.String.pipe(Schema.pattern(/^[^/\\. "$]{1,63}$/))).annotations({ description: "Database name (default jobsignal)." }),
-  collections: Schema.optional(Schema.Array(Schema.Literal(...COLLECTIONS.map((c) => c.name) as [string, ...string[]]))).annotations({ description: "Which collections to write (default all: level-2, companies, signals)." }),
-  batch_size: Schema.optional(Schema.Int.pipe(Schema.between(1, 100_000))).annotations({ description: "Documents per bulkWrite (default 1000)." }),
-  connect_timeout: Schema.optional(DurationString).annotations({ description: "How long to wait for the server (default 10s)." }),
-  write_timeout: Schema.optional(DurationString).annotations({ description: "How long one write may wait for the server's answer before its batch counts as unacknowledged (default 60s)." })
+  database: Schema.optional(Schema.String.pipe(Schema.pattern(/^[^/\\. "$]{1,63}$/))).annotations({
+    description: "Database name (default jobsignal)."
+  }),
+  collections: Schema.optional(
+    Schema.Array(Schema.Literal(...(COLLECTIONS.map((c) => c.name) as [string, ...string[]])))
+  ).annotations({ description: "Which collections to write (default all: level-2, companies, signals)." }),
+  batch_size: Schema.optional(Schema.Int.pipe(Schema.between(1, 100_000))).annotations({
+    description: "Documents per bulkWrite (default 1000)."
+  }),
+  connect_timeout: Schema.optional(DurationString).annotations({
+    description: "How long to wait for the server (default 10s)."
+  }),
+  write_timeout: Schema.optional(DurationString).annotations({
+    description:
+      "How long one write may wait for the server's answer before its batch counts as unacknowledged (default 60s)."
+  })
 })
 export type MongoSinkOptions = typeof MongoSinkOptions.Type
 
@@ -41,8 +52,10 @@ export const openStore = (q: Queries, opts: MongoSinkOptions) =>
     const uri = yield* mongoUri
     if (Option.isNone(uri)) return embeddedStore(q)
     const m = yield* Mongo.make({
-      uri: uri.value, database: opts.database ?? DEFAULT_DATABASE,
-      timeoutMs: parseDuration(opts.connect_timeout ?? "10s"), writeTimeoutMs: parseDuration(opts.write_timeout ?? "60s")
+      uri: uri.value,
+      database: opts.database ?? DEFAULT_DATABASE,
+      timeoutMs: parseDuration(opts.connect_timeout ?? "10s"),
+      writeTimeoutMs: parseDuration(opts.write_timeout ?? "60s")
     })
     return mongoStore(m, uri.value)
   })
@@ -51,68 +64,129 @@ export const nodeRules = (ctx: Pick<NodeContext, "node" | "spec">) => {
   const { rules, problems } = decodeRules(ctx.spec.dq ?? [])
   return problems.length === 0
     ? Effect.succeed(rules)
-    : Effect.fail(new Fatal({ reason: "Config", message: `nodes.${ctx.node}.dq: ${problems.map((p) => `[${p.path.join(".")}] ${p.message}`).join("; ")}` }))
+    : Effect.fail(
+        new Fatal({
+          reason: "Config",
+          message: `nodes.${ctx.node}.dq: ${problems.map((p) => `[${p.path.join(".")}] ${p.message}`).join("; ")}`
+        })
+      )
 }
 
 const blockMessage = (node: string, gates: ReadonlyArray<GateOutcome>) =>
   `data-quality gate blocked ${node}, nothing written: ` +
-  gates.flatMap((g) => g.blocking).map((r) => `${r.rule} failed ${r.failed} of ${r.checked} (${r.samples.join("; ")})`).join(" | ") +
+  gates
+    .flatMap((g) => g.blocking)
+    .map((r) => `${r.rule} failed ${r.failed} of ${r.checked} (${r.samples.join("; ")})`)
+    .join(" | ") +
   ` — see dq_results for every rule`
 
 const summarize = (gate: GateOutcome) =>
-  gate.report.filter((r) => r.failed > 0 && r.severity !== "block").map((r) =>
-    r.severity === "quarantine"
-      ? `dq: ${r.collection} ${r.rule} parked ${r.quarantined} of ${r.checked} (jobsignal quarantine list)`
-      : `dq warning: ${r.collection} ${r.rule} failed ${r.failed} of ${r.checked}, written anyway (e.g. ${r.samples[0]})`
-  )
+  gate.report
+    .filter((r) => r.failed > 0 && r.severity !== "block")
+    .map((r) =>
+      r.severity === "quarantine"
+        ? `dq: ${r.collection} ${r.rule} parked ${r.quarantined} of ${r.checked} (jobsignal quarantine list)`
+        : `dq warning: ${r.collection} ${r.rule} failed ${r.failed} of ${r.checked}, written anyway (e.g. ${r.samples[0]})`
+    )
 
 /** Changed documents through the gates; passing ones queued, failing ones parked. Returns per-collection gates. */
-export const gateAndQueue = (w: Queries & { transaction: (typeof Warehouse.Service)["transaction"] }, args: {
-  readonly runId: string
-  readonly node: string
-  readonly target: string
-  readonly defs: ReadonlyArray<CollectionDef>
-  readonly rules: ReadonlyArray<Rule>
-}) =>
+export const gateAndQueue = (
+  w: Queries & { transaction: (typeof Warehouse.Service)["transaction"] },
+  args: {
+    readonly runId: string
+    readonly node: string
+    readonly target: string
+    readonly defs: ReadonlyArray<CollectionDef>
+    readonly rules: ReadonlyArray<Rule>
+  }
+) =>
   Effect.gen(function* () {
     const gated: Array<{ def: CollectionDef; candidates: Candidate[]; gate: GateOutcome }> = []
     for (const def of args.defs) {
       const candidates = yield* def.changed(w, args.target)
       const docs = candidates.map((c) => ({ id: c.id, doc: c.doc }))
-      const check = yield* checkDocs({ q: w, node: args.node, collection: def.name, rules: args.rules, docs, shape: def.shape })
+      const check = yield* checkDocs({
+        q: w,
+        node: args.node,
+        collection: def.name,
+        rules: args.rules,
+        docs,
+        shape: def.shape
+      })
       gated.push({ def, candidates, gate: applySeverities(docs, check) })
     }
     // Counts are recorded whatever the outcome, a block included.
-    yield* recordResults(w, args.runId, args.node, gated.flatMap((g) => g.gate.report))
+    yield* recordResults(
+      w,
+      args.runId,
+      args.node,
+      gated.flatMap((g) => g.gate.report)
+    )
     if (gated.some((g) => g.gate.blocking.length > 0))
-      return yield* Effect.fail(new Fatal({ reason: "InvalidRequest", message: blockMessage(args.node, gated.map((g) => g.gate)) }))
+      return yield* Effect.fail(
+        new Fatal({
+          reason: "InvalidRequest",
+          message: blockMessage(
+            args.node,
+            gated.map((g) => g.gate)
+          )
+        })
+      )
     yield* w.transaction((tx) =>
-      Effect.forEach(gated, ({ def, candidates, gate }) =>
-        Effect.gen(function* () {
-          const parkedIds = new Set(gate.parked.map((p) => p.id))
-          const pass = candidates.filter((c) => !parkedIds.has(c.id))
-          yield* supersede(tx, args.node, def.name, pass.map((c) => c.id), args.runId)
-          yield* enqueue(tx, args.target, def.name, args.runId, pass, "pending")
-          yield* parkDocs(tx, args.runId, args.node, def.name, gate.parked)
-          yield* enqueue(tx, args.target, def.name, args.runId, candidates.filter((c) => parkedIds.has(c.id)), "quarantined")
-        }), { discard: true })
+      Effect.forEach(
+        gated,
+        ({ def, candidates, gate }) =>
+          Effect.gen(function* () {
+            const parkedIds = new Set(gate.parked.map((p) => p.id))
+            const pass = candidates.filter((c) => !parkedIds.has(c.id))
+            yield* supersede(
+              tx,
+              args.node,
+              def.name,
+              pass.map((c) => c.id),
+              args.runId
+            )
+            yield* enqueue(tx, args.target, def.name, args.runId, pass, "pending")
+            yield* parkDocs(tx, args.runId, args.node, def.name, gate.parked)
+            yield* enqueue(
+              tx,
+              args.target,
+              def.name,
+              args.runId,
+              candidates.filter((c) => parkedIds.has(c.id)),
+              "quarantined"
+            )
+          }),
+        { discard: true }
+      )
     )
     return gated
   })
 
 const refusedError = (q: Queries, store: DocStore, delivery: Record<string, CollectionDelivery>) =>
   Effect.gen(function* () {
-    const [{ n }] = yield* q.query<{ n: number }>("select count(*)::int as n from mongo_outbox where target = $1 and status = 'pending'", [store.target])
+    const [{ n }] = yield* q.query<{ n: number }>(
+      "select count(*)::int as n from mongo_outbox where target = $1 and status = 'pending'",
+      [store.target]
+    )
     const samples = yield* q.query<{ collection: string; doc_id: string; last_error: string }>(
       `select collection, doc_id, last_error from mongo_outbox where target = $1 and status = 'pending' and last_error is not null
-       order by collection, doc_id limit 3`, [store.target])
-    const counts = Object.entries(delivery).filter(([, d]) => d.failed > 0).map(([c, d]) => `${c} ${d.failed} refused, ${d.delivered} delivered`).join("; ")
-    return yield* Effect.fail(new Skippable({
-      reason: "InvalidRecord",
-      unit: samples[0] ? `${samples[0].collection}/${samples[0].doc_id}` : undefined,
-      message: `${store.label} refused documents (${counts}), e.g. ${samples.map((r) => `${r.collection}/${r.doc_id}: ${r.last_error}`).join(" | ")}; ` +
-        `${n} documents stay pending in the warehouse outbox (mongo_outbox, see last_error) and the next run retries them`
-    }))
+       order by collection, doc_id limit 3`,
+      [store.target]
+    )
+    const counts = Object.entries(delivery)
+      .filter(([, d]) => d.failed > 0)
+      .map(([c, d]) => `${c} ${d.failed} refused, ${d.delivered} delivered`)
+      .join("; ")
+    return yield* Effect.fail(
+      new Skippable({
+        reason: "InvalidRecord",
+        unit: samples[0] ? `${samples[0].collection}/${samples[0].doc_id}` : undefined,
+        message:
+          `${store.label} refused documents (${counts}), e.g. ${samples.map((r) => `${r.collection}/${r.doc_id}: ${r.last_error}`).join(" | ")}; ` +
+          `${n} documents stay pending in the warehouse outbox (mongo_outbox, see last_error) and the next run retries them`
+      })
+    )
   })
 
 export const runMongoSink = (opts: MongoSinkOptions, ctx: NodeContext) =>
@@ -131,7 +205,9 @@ export const runMongoSink = (opts: MongoSinkOptions, ctx: NodeContext) =>
     }).pipe(withOutboxNote(w, targetKey))
     const notes: string[] = []
     if (store.embedded)
-      notes.push(`no MONGODB_URI: documents went to the embedded warehouse (${defs.map((d) => d.table).join(", ")}); set MONGODB_URI to write to MongoDB`)
+      notes.push(
+        `no MONGODB_URI: documents went to the embedded warehouse (${defs.map((d) => d.table).join(", ")}); set MONGODB_URI to write to MongoDB`
+      )
     notes.push(...gated.flatMap((g) => summarize(g.gate)))
     const failedWrites = Object.values(delivery).reduce((n, d) => n + d.failed, 0)
     // Refused documents are undelivered: the node fails (the run does not exit 0) though the rest went through.
@@ -151,7 +227,8 @@ export const runMongoSink = (opts: MongoSinkOptions, ctx: NodeContext) =>
 export const mongoSink: NodeKind<MongoSinkOptions> = {
   role: "sink",
   kind: "mongo",
-  description: "Upsert jobs (level-2), companies and signals into MongoDB behind data-quality gates; embedded warehouse without MONGODB_URI",
+  description:
+    "Upsert jobs (level-2), companies and signals into MongoDB behind data-quality gates; embedded warehouse without MONGODB_URI",
   options: MongoSinkOptions,
   run: runMongoSink
 }

@@ -66,12 +66,22 @@ export const enqueue = (
     const tmp = tempName("outbox")
     yield* q.exec(`create temp table ${tmp} as select * from mongo_outbox limit 0`)
     const now = new Date().toISOString()
-    yield* q.insertRows(tmp, docs.map((d) => ({
-      target, collection, doc_id: d.id, doc_hash: d.hash, input_key: d.inputKey,
-      // A parked document lives in `quarantine`; the outbox only remembers its hash.
-      doc: status === "pending" ? d.doc : null,
-      status, run_id: runId, queued_at: now, attempts: 0
-    })))
+    yield* q.insertRows(
+      tmp,
+      docs.map((d) => ({
+        target,
+        collection,
+        doc_id: d.id,
+        doc_hash: d.hash,
+        input_key: d.inputKey,
+        // A parked document lives in `quarantine`; the outbox only remembers its hash.
+        doc: status === "pending" ? d.doc : null,
+        status,
+        run_id: runId,
+        queued_at: now,
+        attempts: 0
+      }))
+    )
     yield* q.exec(
       `insert into mongo_outbox select * from ${tmp}
        on conflict (target, collection, doc_id) do update set
@@ -88,14 +98,20 @@ export interface PendingDoc {
 }
 
 export const pendingDocs = (q: Queries, target: string, collection: string, limit: number, afterId = "") =>
-  q.query<{ doc_id: string; doc: string }>(
-    `select doc_id, doc from mongo_outbox where target = $1 and collection = $2 and status = 'pending' and doc_id > $3
+  q
+    .query<{ doc_id: string; doc: string }>(
+      `select doc_id, doc from mongo_outbox where target = $1 and collection = $2 and status = 'pending' and doc_id > $3
      order by doc_id limit ${Math.max(1, Math.floor(limit))}`,
-    [target, collection, afterId]
-  ).pipe(Effect.map((rows): PendingDoc[] => rows.map((r) => ({ id: r.doc_id, doc: JSON.parse(r.doc) }))))
+      [target, collection, afterId]
+    )
+    .pipe(Effect.map((rows): PendingDoc[] => rows.map((r) => ({ id: r.doc_id, doc: JSON.parse(r.doc) }))))
 
 export const countPending = (q: Queries, target: string) =>
-  q.query<{ n: number }>("select count(*)::int as n from mongo_outbox where target = $1 and status = 'pending'", [target]).pipe(Effect.map(([r]) => r.n))
+  q
+    .query<{ n: number }>("select count(*)::int as n from mongo_outbox where target = $1 and status = 'pending'", [
+      target
+    ])
+    .pipe(Effect.map(([r]) => r.n))
 
 const idList = (ids: ReadonlyArray<string>) => JSON.stringify(ids)
 
@@ -108,9 +124,18 @@ export const markDelivered = (q: Queries, target: string, collection: string, id
         [target, collection, idList(ids)]
       )
 
-export const markFailed = (q: Queries, target: string, collection: string, failures: ReadonlyArray<{ id: string; error: string }>) =>
-  Effect.forEach(failures, (f) =>
-    q.exec(
-      "update mongo_outbox set attempts = attempts + 1, last_error = $4 where target = $1 and collection = $2 and doc_id = $3",
-      [target, collection, f.id, f.error.slice(0, 500)]
-    ), { discard: true })
+export const markFailed = (
+  q: Queries,
+  target: string,
+  collection: string,
+  failures: ReadonlyArray<{ id: string; error: string }>
+) =>
+  Effect.forEach(
+    failures,
+    (f) =>
+      q.exec(
+        "update mongo_outbox set attempts = attempts + 1, last_error = $4 where target = $1 and collection = $2 and doc_id = $3",
+        [target, collection, f.id, f.error.slice(0, 500)]
+      ),
+    { discard: true }
+  )

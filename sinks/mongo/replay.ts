@@ -48,8 +48,14 @@ export const replayQuarantine = (args: { readonly dag: LoadedDag; readonly rule?
     const runId = `replay-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}-${randomUUID().slice(0, 6)}`
     const params: string[] = []
     const where = ["status = 'parked'"]
-    if (args.rule) { params.push(args.rule); where.push(`rule = $${params.length}`) }
-    if (args.node) { params.push(args.node); where.push(`node = $${params.length}`) }
+    if (args.rule) {
+      params.push(args.rule)
+      where.push(`rule = $${params.length}`)
+    }
+    if (args.node) {
+      params.push(args.node)
+      where.push(`node = $${params.length}`)
+    }
     const rows = yield* w.query<ParkedRow>(
       `select quarantine_id, node, collection, record_key, record from quarantine where ${where.join(" and ")} order by parked_at, quarantine_id`,
       params
@@ -61,12 +67,17 @@ export const replayQuarantine = (args: { readonly dag: LoadedDag; readonly rule?
     const byNode = groupBy(rows, (r) => r.node)
     for (const [node, list] of byNode) {
       const spec = args.dag.spec.nodes[node]
-      if (!spec || spec.sink !== "mongo") {
-        problems.push(`${list.length} parked rows of node ${node}, which is not a mongo sink in ${args.dag.path}: left parked`)
+      if (spec?.sink !== "mongo") {
+        problems.push(
+          `${list.length} parked rows of node ${node}, which is not a mongo sink in ${args.dag.path}: left parked`
+        )
         continue
       }
       const { rules, problems: bad } = decodeRules(spec.dq ?? [])
-      if (bad.length > 0) return yield* Effect.fail(new Fatal({ reason: "Config", message: `nodes.${node}.dq has invalid rules: run jobsignal validate` }))
+      if (bad.length > 0)
+        return yield* Effect.fail(
+          new Fatal({ reason: "Config", message: `nodes.${node}.dq has invalid rules: run jobsignal validate` })
+        )
       const opts = yield* Schema.decodeUnknown(MongoSinkOptions)(spec.with ?? {}).pipe(
         Effect.mapError((e) => new Fatal({ reason: "Config", message: `nodes.${node}.with: ${e.message}` }))
       )
@@ -82,15 +93,27 @@ export const replayQuarantine = (args: { readonly dag: LoadedDag; readonly rule?
         const docs = group.map((r) => ({ id: r.record_key, doc: JSON.parse(r.record) as Record<string, unknown> }))
         const check = yield* checkDocs({ q: w, node, collection: name, rules, docs, shape: def.shape })
         // Replay is per document: one still-bad row does not hold back the others.
-        const passing = new Set(docs.filter((d) => !(check.failures.get(d.id) ?? []).some((f) => f.severity !== "warn")).map((d) => d.id))
-        yield* recordResults(w, runId, node, check.results.map((r) => ({ ...r, quarantined: r.severity === "warn" ? 0 : r.failed })))
-        const candidates: Candidate[] = docs.filter((d) => passing.has(d.id)).map((d) => ({ ...d, hash: docHash(d.doc), inputKey: null }))
+        const passing = new Set(
+          docs.filter((d) => !(check.failures.get(d.id) ?? []).some((f) => f.severity !== "warn")).map((d) => d.id)
+        )
+        yield* recordResults(
+          w,
+          runId,
+          node,
+          check.results.map((r) => ({ ...r, quarantined: r.severity === "warn" ? 0 : r.failed }))
+        )
+        const candidates: Candidate[] = docs
+          .filter((d) => passing.has(d.id))
+          .map((d) => ({ ...d, hash: docHash(d.doc), inputKey: null }))
         yield* w.transaction((tx) =>
           Effect.gen(function* () {
             yield* enqueue(tx, target, name, runId, candidates, "pending")
             for (const r of group) {
               if (passing.has(r.record_key)) {
-                yield* tx.exec("update quarantine set status = 'replayed', resolved_at = now(), resolved_run_id = $2 where quarantine_id = $1", [r.quarantine_id, runId])
+                yield* tx.exec(
+                  "update quarantine set status = 'replayed', resolved_at = now(), resolved_run_id = $2 where quarantine_id = $1",
+                  [r.quarantine_id, runId]
+                )
               } else {
                 const reason = (check.failures.get(r.record_key) ?? []).map((f) => `${f.rule}: ${f.reason}`).join("; ")
                 yield* tx.exec("update quarantine set reason = $2 where quarantine_id = $1", [r.quarantine_id, reason])
@@ -112,7 +135,18 @@ export const replayQuarantine = (args: { readonly dag: LoadedDag; readonly rule?
       ).pipe(withOutboxNote(w, target))
       delivered += Object.values(report).reduce((n, d) => n + d.delivered, 0)
       const refused = Object.values(report).reduce((n, d) => n + d.failed, 0)
-      if (refused > 0) problems.push(`${refused} documents of node ${node} were refused by ${destination}; they stay pending in mongo_outbox (see last_error)`)
+      if (refused > 0)
+        problems.push(
+          `${refused} documents of node ${node} were refused by ${destination}; they stay pending in mongo_outbox (see last_error)`
+        )
     }
-    return { runId, checked: rows.length, released, stillParked: rows.length - released, delivered, destination, problems } satisfies ReplayReport
+    return {
+      runId,
+      checked: rows.length,
+      released,
+      stillParked: rows.length - released,
+      delivered,
+      destination,
+      problems
+    } satisfies ReplayReport
   })

@@ -39,9 +39,14 @@ export const EMBEDDED_TARGET = "embedded"
 
 /** Sorted-key JSON, so documents compare equal whatever order their fields were written in. */
 const canonical = (v: unknown): string =>
-  Array.isArray(v) ? `[${v.map(canonical).join(",")}]`
-  : v && typeof v === "object" ? `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`
-  : JSON.stringify(v)
+  Array.isArray(v)
+    ? `[${v.map(canonical).join(",")}]`
+    : v && typeof v === "object"
+      ? `{${Object.keys(v)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+          .join(",")}}`
+      : JSON.stringify(v)
 
 export const embeddedStore = (q: Queries): DocStore => ({
   target: EMBEDDED_TARGET,
@@ -54,9 +59,16 @@ export const embeddedStore = (q: Queries): DocStore => ({
       if (docs.length === 0) return { upserted: 0, matched: 0, modified: 0, delivered: [], failed: [] }
       const tmp = `_emb_${randomUUID().replace(/-/g, "").slice(0, 10)}`
       yield* q.exec(`create temp table ${tmp} (id varchar, doc json)`)
-      yield* q.insertRows(tmp, docs.map((d) => ({ id: d.id, doc: d.doc })))
-      const old = yield* q.query<{ id: string; doc: string | null }>(`select s.id, t.doc from ${tmp} s left join ${def.table} t on t.id = s.id`)
-      const before = new Map(old.map((r) => [r.id, r.doc === null ? undefined : (JSON.parse(r.doc) as Record<string, unknown>)]))
+      yield* q.insertRows(
+        tmp,
+        docs.map((d) => ({ id: d.id, doc: d.doc }))
+      )
+      const old = yield* q.query<{ id: string; doc: string | null }>(
+        `select s.id, t.doc from ${tmp} s left join ${def.table} t on t.id = s.id`
+      )
+      const before = new Map(
+        old.map((r) => [r.id, r.doc === null ? undefined : (JSON.parse(r.doc) as Record<string, unknown>)])
+      )
       let upserted = 0
       let modified = 0
       const writes: Array<{ id: string; doc: Record<string, unknown> }> = []

@@ -18,8 +18,22 @@ export const AdzunaJob = Schema.Struct({
   created: Schema.optional(Schema.NullOr(Schema.String)),
   redirect_url: Schema.String,
   company: Schema.optional(Schema.NullOr(Named)),
-  location: Schema.optional(Schema.NullOr(Schema.Struct({ display_name: Schema.optional(Schema.NullOr(Schema.String)), area: Schema.optional(Schema.Array(Schema.String)) }))),
-  category: Schema.optional(Schema.NullOr(Schema.Struct({ label: Schema.optional(Schema.NullOr(Schema.String)), tag: Schema.optional(Schema.NullOr(Schema.String)) }))),
+  location: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        display_name: Schema.optional(Schema.NullOr(Schema.String)),
+        area: Schema.optional(Schema.Array(Schema.String))
+      })
+    )
+  ),
+  category: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        label: Schema.optional(Schema.NullOr(Schema.String)),
+        tag: Schema.optional(Schema.NullOr(Schema.String))
+      })
+    )
+  ),
   salary_min: Schema.optional(Schema.NullOr(Schema.Number)),
   salary_max: Schema.optional(Schema.NullOr(Schema.Number)),
   salary_is_predicted: Schema.optional(Schema.NullOr(Schema.Union(Schema.String, Schema.Number))),
@@ -30,7 +44,16 @@ export type AdzunaJob = typeof AdzunaJob.Type
 
 const Page = Schema.Struct({ results: Schema.Array(Schema.Unknown), count: Schema.optional(Schema.Number) })
 
-const CURRENCY: Record<string, string> = { us: "USD", gb: "GBP", ca: "CAD", au: "AUD", de: "EUR", fr: "EUR", nl: "EUR", in: "INR" }
+const CURRENCY: Record<string, string> = {
+  us: "USD",
+  gb: "GBP",
+  ca: "CAD",
+  au: "AUD",
+  de: "EUR",
+  fr: "EUR",
+  nl: "EUR",
+  in: "INR"
+}
 
 export const AdzunaSearch = Schema.Struct({
   term: Schema.String.pipe(Schema.minLength(1)),
@@ -67,7 +90,7 @@ export const normalizeAdzunaJob = (j: AdzunaJob, country: string): Posting => {
     description_text: htmlToText(j.description ?? null),
     salary_min: j.salary_min ?? null,
     salary_max: j.salary_max ?? null,
-    salary_currency: j.salary_min || j.salary_max ? CURRENCY[country] ?? null : null,
+    salary_currency: j.salary_min || j.salary_max ? (CURRENCY[country] ?? null) : null,
     salary_period: j.salary_min || j.salary_max ? "year" : null,
     employment_type: [j.contract_time, j.contract_type].filter(Boolean).join(", ").replace(/_/g, " ") || null,
     department: j.category?.label ?? null,
@@ -91,12 +114,22 @@ export const adzuna: JobSource<AdzunaOptions> = {
   units: (opts, ctx) =>
     Effect.gen(function* () {
       if (!opts.searches || opts.searches.length === 0)
-        return yield* Effect.fail(new Fatal({ reason: "Config", message: "adzuna needs with.searches: [{term, location?, country?, results_wanted?}]" }))
+        return yield* Effect.fail(
+          new Fatal({
+            reason: "Config",
+            message: "adzuna needs with.searches: [{term, location?, country?, results_wanted?}]"
+          })
+        )
       if (!secretValue(opts.app_id, "ADZUNA_APP_ID") || !secretValue(opts.app_key, "ADZUNA_APP_KEY")) {
-        yield* ctx.log(`${ctx.node}: skipped: no Adzuna credentials (set ADZUNA_APP_ID and ADZUNA_APP_KEY, or with.app_id/app_key); get a free key at developer.adzuna.com`)
+        yield* ctx.log(
+          `${ctx.node}: skipped: no Adzuna credentials (set ADZUNA_APP_ID and ADZUNA_APP_KEY, or with.app_id/app_key); get a free key at developer.adzuna.com`
+        )
         return []
       }
-      return opts.searches.map((s, i) => ({ key: `${s.country ?? opts.country ?? "us"}:${s.term}@${s.location ?? ""}#${i}`, index: i }))
+      return opts.searches.map((s, i) => ({
+        key: `${s.country ?? opts.country ?? "us"}:${s.term}@${s.location ?? ""}#${i}`,
+        index: i
+      }))
     }),
   fetch: (unit, opts, ctx) => {
     const s = opts.searches![Number(unit.index)]
@@ -108,18 +141,34 @@ export const adzuna: JobSource<AdzunaOptions> = {
     const maxPages = Math.ceil(wanted / perPage)
     return Stream.paginateChunkEffect(1, (page) =>
       Effect.gen(function* () {
-        const q = new URLSearchParams({ app_id: id, app_key: key, what: s.term, results_per_page: String(perPage), "content-type": "application/json" })
+        const q = new URLSearchParams({
+          app_id: id,
+          app_key: key,
+          what: s.term,
+          results_per_page: String(perPage),
+          "content-type": "application/json"
+        })
         if (s.location) q.set("where", s.location)
         if (s.hours_old) q.set("max_days_old", String(Math.max(1, Math.ceil(s.hours_old / 24))))
-        const req = { url: `${ctx.baseUrl}/v1/api/jobs/${country}/search/${page}?${q}`, unit: `adzuna ${country} ${JSON.stringify(s.term)} page ${page}` }
+        const req = {
+          url: `${ctx.baseUrl}/v1/api/jobs/${country}/search/${page}?${q}`,
+          unit: `adzuna ${country} ${JSON.stringify(s.term)} page ${page}`
+        }
         const body = yield* fetchJson(req, Page).pipe(Effect.mapError((e) => scrubSecrets(e, [id, key])))
         const jobs = yield* decodeEach(AdzunaJob, body.results, req.unit, ctx)
         const more = body.results.length >= perPage && page < maxPages && page * perPage < (body.count ?? Infinity)
-        return [Chunk.fromIterable(jobs.map((j) => normalizeAdzunaJob(j, country))), more ? Option.some(page + 1) : Option.none()] as const
+        return [
+          Chunk.fromIterable(jobs.map((j) => normalizeAdzunaJob(j, country))),
+          more ? Option.some(page + 1) : Option.none()
+        ] as const
       })
     ).pipe(Stream.take(wanted))
   },
   fixtures: [{ path: "/v1/api/jobs/us/search/1", file: "adzuna/synthetic-search-us-page1.json" }],
   // Placeholder credentials for the loopback replay server only (it ignores them).
-  replayOptions: { app_id: "replay-app-id", app_key: "replay-app-key", searches: [{ term: "registered nurse", location: "Boston", results_wanted: 50 }] }
+  replayOptions: {
+    app_id: "replay-app-id",
+    app_key: "replay-app-key",
+    searches: [{ term: "registered nurse", location: "Boston", results_wanted: 50 }]
+  }
 }

@@ -74,11 +74,16 @@ export const arbeitnow: JobSource<ArbeitnowOptions> = {
         // A page of only already-read jobs means the links went in a circle: stop, emit nothing twice.
         const fresh = jobs.filter((j) => !seenJobs.has(j.slug))
         fresh.forEach((j) => seenJobs.add(j.slug))
-        if (jobs.length > 0 && fresh.length === 0) yield* ctx.log(`arbeitnow: page ${page} repeats jobs already read; paging stopped`)
+        if (jobs.length > 0 && fresh.length === 0)
+          yield* ctx.log(`arbeitnow: page ${page} repeats jobs already read; paging stopped`)
         const next = body.links?.next ? rebase(body.links.next, ctx.baseUrl) : null
-        if (next && page >= maxPages) yield* ctx.log(`arbeitnow: stopped after max_pages=${maxPages}; more pages remain`)
+        if (next && page >= maxPages)
+          yield* ctx.log(`arbeitnow: stopped after max_pages=${maxPages}; more pages remain`)
         const more = next && !seen.has(next) && page < maxPages && fresh.length > 0
-        return [Chunk.fromIterable(fresh.map(normalizeArbeitnowJob)), more ? Option.some({ url: next!, page: page + 1 }) : Option.none()] as const
+        return [
+          Chunk.fromIterable(fresh.map(normalizeArbeitnowJob)),
+          more ? Option.some({ url: next!, page: page + 1 }) : Option.none()
+        ] as const
       })
     )
   },

@@ -14,7 +14,8 @@ export type AshbyOptions = typeof AshbyOptions.Type
 
 /** The salary component of the compensation summary (equity and bonus components are left in `raw`). */
 const salaryOf = (j: AshbyJob) => {
-  const comps = j.compensation?.summaryComponents ?? j.compensation?.compensationTiers?.flatMap((t) => t.components ?? []) ?? []
+  const comps =
+    j.compensation?.summaryComponents ?? j.compensation?.compensationTiers?.flatMap((t) => t.components ?? []) ?? []
   const s = comps.find((c) => c.compensationType === "Salary" && (c.minValue != null || c.maxValue != null))
   return s ? salary(s.minValue, s.maxValue, s.currencyCode, s.interval) : {}
 }
@@ -59,8 +60,18 @@ export const ashby: JobSource<AshbyOptions> = {
   units: (opts, ctx) => tokenBoards("ashby", opts.boards, ctx),
   fetch: (unit, _opts, ctx) => {
     const board = unit as BoardUnit
-    const req = { url: `${ctx.baseUrl}/posting-api/job-board/${encodeURIComponent(board.token)}?includeCompensation=true`, unit: `ashby board ${board.token}` }
-    return fetchRecords({ req, body: AshbyBoardResponse, list: (b) => b.jobs, record: AshbyJob, normalize: (j) => normalizeAshbyJob(board, j), ctx })
+    const req = {
+      url: `${ctx.baseUrl}/posting-api/job-board/${encodeURIComponent(board.token)}?includeCompensation=true`,
+      unit: `ashby board ${board.token}`
+    }
+    return fetchRecords({
+      req,
+      body: AshbyBoardResponse,
+      list: (b) => b.jobs,
+      record: AshbyJob,
+      normalize: (j) => normalizeAshbyJob(board, j),
+      ctx
+    })
   },
   fixtures: ashbyFixtures,
   replayOptions: { boards: ["ramp", "wealth-com", "notion"] }

@@ -28,13 +28,23 @@ export const AshbyJob = Schema.Struct({
   applyUrl: Str,
   descriptionHtml: Str,
   descriptionPlain: Str,
-  compensation: Schema.optional(Schema.NullOr(Schema.Struct({
-    compensationTierSummary: Str,
-    summaryComponents: Schema.optional(Schema.NullOr(Schema.Array(AshbyCompensationComponent))),
-    compensationTiers: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({
-      components: Schema.optional(Schema.NullOr(Schema.Array(AshbyCompensationComponent)))
-    }))))
-  })))
+  compensation: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        compensationTierSummary: Str,
+        summaryComponents: Schema.optional(Schema.NullOr(Schema.Array(AshbyCompensationComponent))),
+        compensationTiers: Schema.optional(
+          Schema.NullOr(
+            Schema.Array(
+              Schema.Struct({
+                components: Schema.optional(Schema.NullOr(Schema.Array(AshbyCompensationComponent)))
+              })
+            )
+          )
+        )
+      })
+    )
+  )
 })
 export type AshbyJob = typeof AshbyJob.Type
 

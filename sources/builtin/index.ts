@@ -21,7 +21,11 @@ export type BuiltInOptions = typeof BuiltInOptions.Type
 
 /** `/job/<slug>/<id>` links of a listing page, in order, without repeats. */
 export const builtinJobLinks = (html: string): string[] => [
-  ...new Set([...html.matchAll(/href="((?:https:\/\/builtin\.com)?\/job\/[\w%-]+\/\d+)"/g)].map((m) => m[1].replace(/^https:\/\/builtin\.com/, "")))
+  ...new Set(
+    [...html.matchAll(/href="((?:https:\/\/builtin\.com)?\/job\/[\w%-]+\/\d+)"/g)].map((m) =>
+      m[1].replace(/^https:\/\/builtin\.com/, "")
+    )
+  )
 ]
 
 const listing = (term: string, opts: BuiltInOptions, ctx: SourceContext) => {
@@ -35,7 +39,10 @@ const listing = (term: string, opts: BuiltInOptions, ctx: SourceContext) => {
       const got = yield* http.request({ url, unit, headers: { accept: "text/html" } }).pipe(
         // Past the first page, "no such page" is the end of the listing.
         Effect.map(Option.some),
-        Effect.catchIf((e) => page > 1 && e._tag === "Skippable" && e.reason === "NotFound", () => Effect.succeed(Option.none()))
+        Effect.catchIf(
+          (e) => page > 1 && e._tag === "Skippable" && e.reason === "NotFound",
+          () => Effect.succeed(Option.none())
+        )
       )
       if (Option.isNone(got)) return [Chunk.empty<string>(), Option.none<number>()] as const
       const res = got.value
@@ -45,7 +52,10 @@ const listing = (term: string, opts: BuiltInOptions, ctx: SourceContext) => {
         if (wall) return yield* Effect.fail(blocked(unit, wall, url))
       }
       links.forEach((l) => seen.add(l))
-      return [Chunk.fromIterable(links), links.length > 0 && page < maxPages ? Option.some(page + 1) : Option.none()] as const
+      return [
+        Chunk.fromIterable(links),
+        links.length > 0 && page < maxPages ? Option.some(page + 1) : Option.none()
+      ] as const
     })
   )
 }
@@ -70,7 +80,12 @@ export const builtin: JobSource<BuiltInOptions> = {
     ]
     return units.length > 0
       ? Effect.succeed(units)
-      : Effect.fail(new Fatal({ reason: "Config", message: "builtin needs with.jobs (job page paths) or with.searches (search terms)" }))
+      : Effect.fail(
+          new Fatal({
+            reason: "Config",
+            message: "builtin needs with.jobs (job page paths) or with.searches (search terms)"
+          })
+        )
   },
   fetch: (unit, opts, ctx) => {
     const one = (page: string) => jobPage("builtin", pageUrl(page, ctx.baseUrl), ctx, "builtin.com")
@@ -79,13 +94,17 @@ export const builtin: JobSource<BuiltInOptions> = {
     // A dead job page among a listing's links is counted and the others go on.
     return listing(String(unit.term), opts, ctx).pipe(
       Stream.take(wanted),
-      Stream.mapEffect((page) =>
-        one(page).pipe(Effect.catchTag("Skippable", (e) => ctx.skip(e).pipe(Effect.as([])))), { concurrency: 2 }),
+      Stream.mapEffect((page) => one(page).pipe(Effect.catchTag("Skippable", (e) => ctx.skip(e).pipe(Effect.as([])))), {
+        concurrency: 2
+      }),
       Stream.flattenIterables
     )
   },
   fixtures: [
-    { path: "/job/3199-ai-software-development-engineer-ii/6872535", file: "builtin/builtin-job-6872535-innovaccer.html" },
+    {
+      path: "/job/3199-ai-software-development-engineer-ii/6872535",
+      file: "builtin/builtin-job-6872535-innovaccer.html"
+    },
     { path: "/jobs", query: { page: "1" }, file: "builtin/synthetic-search-listing.html" }
   ],
   replayOptions: { jobs: ["/job/3199-ai-software-development-engineer-ii/6872535"], searches: [] }

@@ -3,14 +3,25 @@ import { decodeHTML } from "entities"
 import type { Filing } from "./schema.ts"
 import { cleanEdgarName, padCik } from "./urls.ts"
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "@", textNodeName: "#text", isArray: (name) => name === "entry" || name === "link" || name === "category" })
+const parser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: "@",
+  textNodeName: "#text",
+  isArray: (name) => name === "entry" || name === "link" || name === "category"
+})
 
-const text = (v: unknown): string => (v == null ? "" : typeof v === "object" ? String((v as Record<string, unknown>)["#text"] ?? "") : String(v))
+const text = (v: unknown): string =>
+  v == null ? "" : typeof v === "object" ? String((v as Record<string, unknown>)["#text"] ?? "") : String(v)
 
 /** "Item 5.03: Amendments ..." → ["5.03"], keeping the worded lines too. */
 export const itemsFromSummary = (summaryHtml: string): { items: string[]; lines: string[] } => {
-  const plain = decodeHTML(summaryHtml).replace(/<br\s*\/?>/gi, "\n").replace(/<[^>]+>/g, "")
-  const lines = plain.split("\n").map((l) => l.trim()).filter((l) => /^Item\s+\d+\.\d{2}\b/i.test(l))
+  const plain = decodeHTML(summaryHtml)
+    .replace(/<br\s*\/?>/gi, "\n")
+    .replace(/<[^>]+>/g, "")
+  const lines = plain
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^Item\s+\d+\.\d{2}\b/i.test(l))
   return { items: lines.map((l) => /^Item\s+(\d+\.\d{2})/i.exec(l)![1]), lines }
 }
 

@@ -24,7 +24,15 @@ export const Submissions = Schema.Struct({
   sicDescription: Schema.optional(Schema.NullOr(Schema.String)),
   filings: Schema.Struct({
     recent: FilingColumns,
-    files: Schema.optional(Schema.Array(Schema.Struct({ name: Schema.String, filingFrom: Schema.optional(Schema.String), filingTo: Schema.optional(Schema.String) })))
+    files: Schema.optional(
+      Schema.Array(
+        Schema.Struct({
+          name: Schema.String,
+          filingFrom: Schema.optional(Schema.String),
+          filingTo: Schema.optional(Schema.String)
+        })
+      )
+    )
   })
 })
 

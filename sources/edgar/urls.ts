@@ -20,4 +20,8 @@ export const filingDocumentUrl = (cik: string, accession: string, doc: string) =
   `https://www.sec.gov/Archives/edgar/data/${Number(cik)}/${accession.replace(/-/g, "")}/${doc}`
 
 /** "FARMERS NATIONAL BANC CORP /OH/" → "FARMERS NATIONAL BANC CORP" (EDGAR appends state tags). */
-export const cleanEdgarName = (name: string) => name.replace(/\s*\/[A-Z]{2,3}\/?\s*$/, "").replace(/\s+/g, " ").trim()
+export const cleanEdgarName = (name: string) =>
+  name
+    .replace(/\s*\/[A-Z]{2,3}\/?\s*$/, "")
+    .replace(/\s+/g, " ")
+    .trim()

@@ -5,7 +5,9 @@ import type { FixtureRoute } from "../source.ts"
 
 /** The body string of the first interaction of a VCR cassette (the greenhouse_io gem records that way). */
 export const vcrBody = (fixturesDir: string, file: string): string => {
-  const doc = parse(readFileSync(join(fixturesDir, file), "utf8")) as { http_interactions: Array<{ response: { body: { string: string } } }> }
+  const doc = parse(readFileSync(join(fixturesDir, file), "utf8")) as {
+    http_interactions: Array<{ response: { body: { string: string } } }>
+  }
   return doc.http_interactions[0].response.body.string
 }
 

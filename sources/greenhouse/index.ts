@@ -38,7 +38,11 @@ export const normalizeGreenhouseJob = (board: BoardUnit | string, j: GreenhouseJ
   const b: BoardUnit = typeof board === "string" ? { key: board, token: board, company: null, domain: null } : board
   const offices = (j.offices ?? []).map((o) => o.name).filter(Boolean)
   const location = j.location?.name || (offices.length > 0 ? offices.join(" / ") : null)
-  const department = j.departments?.map((d) => d.name).filter(Boolean).join(" / ") || null
+  const department =
+    j.departments
+      ?.map((d) => d.name)
+      .filter(Boolean)
+      .join(" / ") || null
   const meta = j.metadata ?? []
   return {
     source: "greenhouse",
@@ -83,16 +87,20 @@ export const greenhouse: JobSource<GreenhouseOptions> = {
     const withDetail = (j: GreenhouseJob) =>
       j.content != null || opts.details === false
         ? Effect.succeed(j)
-        : detailOrNull(fetchJson({ url: `${root}/${j.id}`, unit: label }, GreenhouseJob), `${label} job ${j.id}`, label, ctx).pipe(
-            Effect.map((d) => (d ? { ...j, ...d } : j))
-          )
+        : detailOrNull(
+            fetchJson({ url: `${root}/${j.id}`, unit: label }, GreenhouseJob),
+            `${label} job ${j.id}`,
+            label,
+            ctx
+          ).pipe(Effect.map((d) => (d ? { ...j, ...d } : j)))
     return Effect.gen(function* () {
       const body = yield* fetchJson({ url: `${root}?content=true`, unit: label }, GreenhouseBoardResponse)
       const jobs = yield* decodeEach(GreenhouseJob, body.jobs, label, ctx)
       // Concurrent detail fetches only when some are needed: forking per job costs more than a board's fetch.
-      const full = opts.details === false || jobs.every((j) => j.content != null)
-        ? jobs
-        : yield* Effect.forEach(jobs, withDetail, { concurrency: 4 })
+      const full =
+        opts.details === false || jobs.every((j) => j.content != null)
+          ? jobs
+          : yield* Effect.forEach(jobs, withDetail, { concurrency: 4 })
       return full.map((j) => normalizeGreenhouseJob(board, j))
     })
   },

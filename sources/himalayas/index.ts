@@ -39,7 +39,12 @@ export const HimalayasOptions = Schema.Struct({
 })
 export type HimalayasOptions = typeof HimalayasOptions.Type
 
-const titleCase = (slug: string) => slug.split(/[-_]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join(" ")
+const titleCase = (slug: string) =>
+  slug
+    .split(/[-_]+/)
+    .filter(Boolean)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join(" ")
 
 /**
  * The company's name. The API has been seen answering the literal placeholder "name" (recorded in
@@ -91,12 +96,18 @@ export const himalayas: JobSource<HimalayasOptions> = {
     const maxPages = opts.max_pages ?? 25
     return Stream.paginateChunkEffect(0, (page) =>
       Effect.gen(function* () {
-        const req = { url: `${ctx.baseUrl}/jobs/api?limit=${limit}&offset=${page * limit}`, unit: `himalayas offset ${page * limit}` }
+        const req = {
+          url: `${ctx.baseUrl}/jobs/api?limit=${limit}&offset=${page * limit}`,
+          unit: `himalayas offset ${page * limit}`
+        }
         const body = yield* fetchJson(req, Page)
         const jobs = yield* decodeEach(HimalayasJob, body.jobs, req.unit, ctx)
         const total = body.totalCount ?? Number.POSITIVE_INFINITY
         const more = body.jobs.length >= limit && (page + 1) * limit < total && page + 1 < maxPages
-        return [Chunk.fromIterable(jobs.map(normalizeHimalayasJob)), more ? Option.some(page + 1) : Option.none()] as const
+        return [
+          Chunk.fromIterable(jobs.map(normalizeHimalayasJob)),
+          more ? Option.some(page + 1) : Option.none()
+        ] as const
       })
     )
   },

@@ -40,7 +40,8 @@ export const JobicyOptions = Schema.Struct({
 })
 export type JobicyOptions = typeof JobicyOptions.Type
 
-const list = (v: string | ReadonlyArray<string> | null | undefined) => (v == null ? [] : typeof v === "string" ? [v] : [...v]).map((s) => decodeHTML(s))
+const list = (v: string | ReadonlyArray<string> | null | undefined) =>
+  (v == null ? [] : typeof v === "string" ? [v] : [...v]).map((s) => decodeHTML(s))
 
 export const normalizeJobicyJob = (j: JobicyJob): Posting => ({
   source: "jobicy",
@@ -73,14 +74,23 @@ export const jobicy: JobSource<JobicyOptions> = {
   output: postingsStaging,
   timeDimension: "posted_at",
   units: (opts) =>
-    Effect.succeed(opts.tags && opts.tags.length > 0 ? opts.tags.map((tag) => ({ key: `tag:${tag}`, tag })) : [{ key: "latest" }]),
+    Effect.succeed(
+      opts.tags && opts.tags.length > 0 ? opts.tags.map((tag) => ({ key: `tag:${tag}`, tag })) : [{ key: "latest" }]
+    ),
   fetch: (unit, opts, ctx) => {
     const q = new URLSearchParams({ count: String(opts.count ?? 50) })
     if (opts.geo) q.set("geo", opts.geo)
     if (opts.industry) q.set("industry", opts.industry)
     if (unit.tag) q.set("tag", String(unit.tag))
     const req = { url: `${ctx.baseUrl}/api/v2/remote-jobs?${q}`, unit: `jobicy ${unit.key}` }
-    return fetchRecords({ req, body: Envelope, list: (b) => b.jobs, record: JobicyJob, normalize: normalizeJobicyJob, ctx })
+    return fetchRecords({
+      req,
+      body: Envelope,
+      list: (b) => b.jobs,
+      record: JobicyJob,
+      normalize: normalizeJobicyJob,
+      ctx
+    })
   },
   fixtures: [{ path: "/api/v2/remote-jobs", file: "jobicy/jobsearchaggregator-remote-jobs.json" }],
   replayOptions: {}

@@ -11,7 +11,13 @@ import { canonicalUrl, jobPostingNodes, jobPostingToPosting, jsonLdBlocks } from
  * Fetches one job page and returns the postings its schema.org JSON-LD declares. Shared by BuiltIn,
  * the generic `jsonld` source and the healthcare boards (HealthcareJobSite, MedReps) where they embed it.
  */
-export const jobPage = (source: string, url: string, ctx: Pick<SourceContext, "skip">, boardHost?: string, idPrefix?: string) =>
+export const jobPage = (
+  source: string,
+  url: string,
+  ctx: Pick<SourceContext, "skip">,
+  boardHost?: string,
+  idPrefix?: string
+) =>
   Effect.gen(function* () {
     const http = yield* Http
     const unit = `${source} page ${url}`
@@ -21,10 +27,13 @@ export const jobPage = (source: string, url: string, ctx: Pick<SourceContext, "s
     if (nodes.length === 0) {
       const wall = looksBlocked(res.text)
       if (wall) return yield* Effect.fail(blocked(unit, wall, url))
-      return yield* Effect.fail(new Skippable({
-        reason: "BadBody", unit,
-        message: `${unit}: no schema.org JobPosting in the page's JSON-LD (${blocks.length} block(s)${errors.length ? `, ${errors.length} unparseable: ${errors[0]}` : ""})`
-      }))
+      return yield* Effect.fail(
+        new Skippable({
+          reason: "BadBody",
+          unit,
+          message: `${unit}: no schema.org JobPosting in the page's JSON-LD (${blocks.length} block(s)${errors.length ? `, ${errors.length} unparseable: ${errors[0]}` : ""})`
+        })
+      )
     }
     const pageUrl = canonicalUrl(res.text) ?? url
     const out: Posting[] = []
@@ -32,7 +41,14 @@ export const jobPage = (source: string, url: string, ctx: Pick<SourceContext, "s
       const p = jobPostingToPosting(n, { source, pageUrl, boardHost })
       // Identifiers are only unique within one site: the generic source keys them by host.
       if (p) out.push(idPrefix ? { ...p, source_id: `${idPrefix}:${p.source_id}` } : p)
-      else yield* ctx.skip(new Skippable({ reason: "InvalidRecord", unit, message: `${unit}: JobPosting #${i} has no title or no hiringOrganization.name` }))
+      else
+        yield* ctx.skip(
+          new Skippable({
+            reason: "InvalidRecord",
+            unit,
+            message: `${unit}: JobPosting #${i} has no title or no hiringOrganization.name`
+          })
+        )
     }
     return out
   })
@@ -44,12 +60,14 @@ export const JsonLdOptions = Schema.Struct({
 })
 export type JsonLdOptions = typeof JsonLdOptions.Type
 
-export const pageUrl = (page: string, baseUrl: string) => (/^https?:\/\//.test(page) ? page : `${baseUrl}${page.startsWith("/") ? "" : "/"}${page}`)
+export const pageUrl = (page: string, baseUrl: string) =>
+  /^https?:\/\//.test(page) ? page : `${baseUrl}${page.startsWith("/") ? "" : "/"}${page}`
 
 /** Any job page that embeds schema.org JobPosting JSON-LD (niche boards, career sites). */
 export const jsonld: JobSource<JsonLdOptions> = {
   kind: "jsonld",
-  description: "Job pages with schema.org JobPosting JSON-LD (any site; used for niche boards such as HealthcareJobSite and MedReps)",
+  description:
+    "Job pages with schema.org JobPosting JSON-LD (any site; used for niche boards such as HealthcareJobSite and MedReps)",
   defaultBaseUrl: "https://example.invalid",
   options: JsonLdOptions,
   hostLimits: { concurrency: 2, perSecond: 1 },
@@ -58,13 +76,23 @@ export const jsonld: JobSource<JsonLdOptions> = {
   units: (opts) =>
     opts.pages && opts.pages.length > 0
       ? Effect.succeed(opts.pages.map((page) => ({ key: page, page })))
-      : Effect.fail(new Fatal({ reason: "Config", message: "jsonld needs with.pages: job page URLs that embed schema.org JobPosting JSON-LD" })),
+      : Effect.fail(
+          new Fatal({
+            reason: "Config",
+            message: "jsonld needs with.pages: job page URLs that embed schema.org JobPosting JSON-LD"
+          })
+        ),
   fetch: (unit, _opts, ctx) => {
     const url = pageUrl(String(unit.page), ctx.baseUrl)
     const host = hostOf(url) ?? undefined
     return jobPage("jsonld", url, ctx, host, host)
   },
   // The one recorded JSON-LD job page is BuiltIn's; the generic parser is exercised on it.
-  fixtures: [{ path: "/job/3199-ai-software-development-engineer-ii/6872535", file: "builtin/builtin-job-6872535-innovaccer.html" }],
+  fixtures: [
+    {
+      path: "/job/3199-ai-software-development-engineer-ii/6872535",
+      file: "builtin/builtin-job-6872535-innovaccer.html"
+    }
+  ],
   replayOptions: { pages: ["/job/3199-ai-software-development-engineer-ii/6872535"] }
 }

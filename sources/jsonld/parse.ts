@@ -45,15 +45,21 @@ export const jobPostingNodes = (blocks: ReadonlyArray<unknown>): Json[] => {
   return out
 }
 
-const str = (v: unknown): string | null => (typeof v === "string" && v.trim() ? decodeHTML(v.trim()) : typeof v === "number" ? String(v) : null)
+const str = (v: unknown): string | null =>
+  typeof v === "string" && v.trim() ? decodeHTML(v.trim()) : typeof v === "number" ? String(v) : null
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : v == null ? [] : [v])
 
 const placeText = (p: unknown): string | null => {
   if (!p || typeof p !== "object") return str(p)
   const a = ((p as Json).address ?? p) as Json
   if (typeof a === "string") return str(a)
-  const parts = [a.addressLocality, a.addressRegion, a.addressCountry && typeof a.addressCountry === "object" ? (a.addressCountry as Json).name : a.addressCountry]
-    .map(str).filter((x): x is string => !!x)
+  const parts = [
+    a.addressLocality,
+    a.addressRegion,
+    a.addressCountry && typeof a.addressCountry === "object" ? (a.addressCountry as Json).name : a.addressCountry
+  ]
+    .map(str)
+    .filter((x): x is string => !!x)
   return parts.length > 0 ? [...new Set(parts)].join(", ") : str((p as Json).name)
 }
 
@@ -72,7 +78,8 @@ export interface JsonLdContext {
 
 /** The page's `<link rel="canonical">`, if any. */
 export const canonicalUrl = (html: string): string | null =>
-  decodeHTML(html.match(/<link[^>]+rel=["']canonical["'][^>]*>/i)?.[0].match(/href=["']([^"']+)["']/i)?.[1] ?? "") || null
+  decodeHTML(html.match(/<link[^>]+rel=["']canonical["'][^>]*>/i)?.[0].match(/href=["']([^"']+)["']/i)?.[1] ?? "") ||
+  null
 
 /** A schema.org JobPosting as a posting; null when it has no title or no hiring organisation name. */
 export const jobPostingToPosting = (n: Json, c: JsonLdContext): Posting | null => {
@@ -86,14 +93,24 @@ export const jobPostingToPosting = (n: Json, c: JsonLdContext): Posting | null =
   const orgLinks = [org.url, ...arr(org.sameAs)].map(str).filter((x): x is string => !!x)
   const companySite = orgLinks.find((u) => {
     const h = hostOf(u)
-    return h && (!c.boardHost || !h.endsWith(c.boardHost)) && !/linkedin\.com|facebook\.com|twitter\.com|x\.com|wikipedia\.org/.test(h)
+    return (
+      h &&
+      (!c.boardHost || !h.endsWith(c.boardHost)) &&
+      !/linkedin\.com|facebook\.com|twitter\.com|x\.com|wikipedia\.org/.test(h)
+    )
   })
-  const places = arr(n.jobLocation).map(placeText).filter((x): x is string => !!x)
-  const applicant = arr(n.applicantLocationRequirements).map((r) => str((r as Json)?.name)).filter((x): x is string => !!x)
+  const places = arr(n.jobLocation)
+    .map(placeText)
+    .filter((x): x is string => !!x)
+  const applicant = arr(n.applicantLocationRequirements)
+    .map((r) => str((r as Json)?.name))
+    .filter((x): x is string => !!x)
   const telecommute = arr(n.jobLocationType).some((t) => String(t).toUpperCase() === "TELECOMMUTE")
   const pay = (n.baseSalary ?? null) as Json | null
   const value = (pay?.value ?? null) as Json | null
-  const employment = arr(n.employmentType).map(str).filter((x): x is string => !!x)
+  const employment = arr(n.employmentType)
+    .map(str)
+    .filter((x): x is string => !!x)
   return {
     source: c.source,
     source_id: id ? `${id}` : url,

@@ -32,7 +32,9 @@ const descriptionOf = (p: LeverPosting) => {
     p.descriptionPlain ?? htmlToText(p.description ?? null),
     ...(p.lists ?? []).map((l) => [l.text, htmlToText(l.content)].filter(Boolean).join("\n")),
     p.additionalPlain
-  ].map((s) => s?.trim()).filter(Boolean)
+  ]
+    .map((s) => s?.trim())
+    .filter(Boolean)
   return parts.length > 0 ? parts.join("\n\n") : null
 }
 
@@ -84,11 +86,18 @@ export const lever: JobSource<LeverOptions> = {
       ctx,
       fetchPage: (skip) =>
         Effect.gen(function* () {
-          const req = { url: `${base}/v0/postings/${encodeURIComponent(board.token)}?mode=json&skip=${skip}&limit=${limit}`, unit: label }
+          const req = {
+            url: `${base}/v0/postings/${encodeURIComponent(board.token)}?mode=json&skip=${skip}&limit=${limit}`,
+            unit: label
+          }
           const raw = yield* fetchJson(req, LeverPage)
           const items = yield* decodeEach(LeverPosting, raw, label, ctx)
           const first = raw[0] as { id?: unknown } | undefined
-          return { items: items.map((p) => normalizeLeverPosting(board, p)), served: raw.length, firstKey: first?.id != null ? String(first.id) : null }
+          return {
+            items: items.map((p) => normalizeLeverPosting(board, p)),
+            served: raw.length,
+            firstKey: first?.id != null ? String(first.id) : null
+          }
         })
     })
   },

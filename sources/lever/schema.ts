@@ -12,23 +12,31 @@ export const LeverPosting = Schema.Struct({
   updatedAt: Schema.optional(Schema.NullOr(Schema.Number)),
   workplaceType: Str,
   country: Str,
-  categories: Schema.optional(Schema.NullOr(Schema.Struct({
-    commitment: Str,
-    department: Str,
-    location: Str,
-    team: Str,
-    allLocations: Schema.optional(Schema.NullOr(Schema.Array(Schema.String)))
-  }))),
+  categories: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        commitment: Str,
+        department: Str,
+        location: Str,
+        team: Str,
+        allLocations: Schema.optional(Schema.NullOr(Schema.Array(Schema.String)))
+      })
+    )
+  ),
   descriptionPlain: Str,
   description: Str,
   additionalPlain: Str,
   lists: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({ text: Schema.String, content: Schema.String })))),
-  salaryRange: Schema.optional(Schema.NullOr(Schema.Struct({
-    min: Schema.optional(Schema.NullOr(Schema.Number)),
-    max: Schema.optional(Schema.NullOr(Schema.Number)),
-    currency: Str,
-    interval: Str
-  })))
+  salaryRange: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        min: Schema.optional(Schema.NullOr(Schema.Number)),
+        max: Schema.optional(Schema.NullOr(Schema.Number)),
+        currency: Str,
+        interval: Str
+      })
+    )
+  )
 })
 export type LeverPosting = typeof LeverPosting.Type
 

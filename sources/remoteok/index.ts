@@ -81,14 +81,21 @@ export const remoteok: JobSource<RemoteOkOptions> = {
   output: postingsStaging,
   timeDimension: "posted_at",
   units: (opts) =>
-    Effect.succeed(opts.tags && opts.tags.length > 0 ? opts.tags.map((tag) => ({ key: `tag:${tag}`, tag })) : [{ key: "all" }]),
+    Effect.succeed(
+      opts.tags && opts.tags.length > 0 ? opts.tags.map((tag) => ({ key: `tag:${tag}`, tag })) : [{ key: "all" }]
+    ),
   fetch: (unit, _opts, ctx) => {
-    const req = { url: `${ctx.baseUrl}/api${unit.tag ? `?tag=${encodeURIComponent(String(unit.tag))}` : ""}`, unit: `remoteok ${unit.key}` }
+    const req = {
+      url: `${ctx.baseUrl}/api${unit.tag ? `?tag=${encodeURIComponent(String(unit.tag))}` : ""}`,
+      unit: `remoteok ${unit.key}`
+    }
     return Effect.gen(function* () {
       const body = yield* fetchJson(req, Schema.Array(Schema.Unknown))
       const head = body[0] as { legal?: unknown } | undefined
-      const hasNotice = head !== undefined && typeof head === "object" && head !== null && typeof head.legal === "string"
-      if (!hasNotice) yield* ctx.log(`${req.unit}: element 0 is not the legal notice; using the known terms for attribution`)
+      const hasNotice =
+        head !== undefined && typeof head === "object" && head !== null && typeof head.legal === "string"
+      if (!hasNotice)
+        yield* ctx.log(`${req.unit}: element 0 is not the legal notice; using the known terms for attribution`)
       const terms = hasNotice ? String(head!.legal) : REMOTEOK_TERMS_FALLBACK
       const jobs = yield* decodeEach(RemoteOkJob, hasNotice ? body.slice(1) : body, req.unit, ctx)
       return jobs.map((j) => normalizeRemoteOkJob(j, terms))

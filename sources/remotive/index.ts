@@ -44,7 +44,13 @@ export const normalizeRemotiveJob = (j: RemotiveJob): Posting => ({
   // Remotive lists remote jobs only; the location is where candidates may live.
   remote: "remote",
   // Remotive's timestamps carry no zone; they are UTC.
-  posted_at: isoDate(j.publication_date ? (/[zZ]|[+-]\d\d:?\d\d$/.test(j.publication_date) ? j.publication_date : j.publication_date + "Z") : null),
+  posted_at: isoDate(
+    j.publication_date
+      ? /[zZ]|[+-]\d\d:?\d\d$/.test(j.publication_date)
+        ? j.publication_date
+        : j.publication_date + "Z"
+      : null
+  ),
   description_text: htmlToText(j.description ?? null),
   ...parseSalaryText(j.salary),
   employment_type: j.job_type || null,
@@ -75,7 +81,14 @@ export const remotive: JobSource<RemotiveOptions> = {
     if (opts.limit) q.set("limit", String(opts.limit))
     const qs = q.toString()
     const req = { url: `${ctx.baseUrl}/api/remote-jobs${qs ? "?" + qs : ""}`, unit: `remotive ${unit.key}` }
-    return fetchRecords({ req, body: Envelope, list: (b) => b.jobs, record: RemotiveJob, normalize: normalizeRemotiveJob, ctx })
+    return fetchRecords({
+      req,
+      body: Envelope,
+      list: (b) => b.jobs,
+      record: RemotiveJob,
+      normalize: normalizeRemotiveJob,
+      ctx
+    })
   },
   fixtures: [{ path: "/api/remote-jobs", file: "remotive/jobsearchaggregator-remote-jobs.json" }],
   replayOptions: {}

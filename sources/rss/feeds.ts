@@ -15,7 +15,11 @@ export const defaultFeeds: ReadonlyArray<FeedSpec> = [
 const DEFAULT_TERMS = "raises OR funding OR appoints OR names OR acquires OR acquisition"
 
 /** One Google News search feed per target company, its items attributed to that company. */
-export const googleNewsFeeds = (targets: ReadonlyArray<{ name: string }>, max: number, terms = DEFAULT_TERMS): FeedSpec[] =>
+export const googleNewsFeeds = (
+  targets: ReadonlyArray<{ name: string }>,
+  max: number,
+  terms = DEFAULT_TERMS
+): FeedSpec[] =>
   targets.slice(0, max).map((t) => ({
     url: `https://news.google.com/rss/search?${new URLSearchParams({ q: `"${t.name}" (${terms})`, hl: "en-US", gl: "US", ceid: "US:en" })}`,
     name: `google-news:${t.name}`,

@@ -26,7 +26,12 @@ export const RssOptions = Schema.Struct({
   /** Feed URLs or {url, name, company}; default: TechCrunch venture + funding, Fierce Healthcare, Crunchbase News. */
   feeds: Schema.optional(Schema.Array(FeedEntry)),
   /** Add a Google News search feed per target company (targets/companies.yaml), up to `max`. */
-  google_news: Schema.optional(Schema.Struct({ max: Schema.optional(Schema.Int.pipe(Schema.between(0, 2000))), terms: Schema.optional(Schema.String) })),
+  google_news: Schema.optional(
+    Schema.Struct({
+      max: Schema.optional(Schema.Int.pipe(Schema.between(0, 2000))),
+      terms: Schema.optional(Schema.String)
+    })
+  ),
   /** Characters of article body kept for extraction (funding details often sit in the second paragraph). */
   content_chars: Schema.optional(Schema.Int.pipe(Schema.between(0, 100_000)))
 })
@@ -52,8 +57,17 @@ export const stgNews = stagingTable({
   name: "stg_news",
   createdBy: "0451_stg_news",
   columns: {
-    feed: "VARCHAR", feed_url: "VARCHAR", guid: "VARCHAR", title: "VARCHAR", link: "VARCHAR", published_at: "TIMESTAMPTZ",
-    summary: "VARCHAR", content: "VARCHAR", categories: "VARCHAR[]", author: "VARCHAR", company_hint: "VARCHAR"
+    feed: "VARCHAR",
+    feed_url: "VARCHAR",
+    guid: "VARCHAR",
+    title: "VARCHAR",
+    link: "VARCHAR",
+    published_at: "TIMESTAMPTZ",
+    summary: "VARCHAR",
+    content: "VARCHAR",
+    categories: "VARCHAR[]",
+    author: "VARCHAR",
+    company_hint: "VARCHAR"
   }
 })
 
@@ -81,7 +95,11 @@ const feedsOf = (opts: RssOptions, ctx: SourceContext): FeedSpec[] => {
   // A feed is named by its host, or host + path when one site gives several feeds.
   const listed: FeedSpec[] = specs.map((f, i) => ({
     ...f,
-    name: f.name ?? (hosts.indexOf(hosts[i]) === hosts.lastIndexOf(hosts[i]) ? hosts[i] : `${hosts[i]}${new URL(f.url).pathname.replace(/\/+$/, "")}`)
+    name:
+      f.name ??
+      (hosts.indexOf(hosts[i]) === hosts.lastIndexOf(hosts[i])
+        ? hosts[i]
+        : `${hosts[i]}${new URL(f.url).pathname.replace(/\/+$/, "")}`)
   }))
   if (opts.google_news?.max === 0) return listed
   let targets: ReadonlyArray<{ name: string }> = []
@@ -94,7 +112,12 @@ const feedsOf = (opts: RssOptions, ctx: SourceContext): FeedSpec[] => {
 }
 
 /** Turns one parsed feed into items: duplicated GUIDs skipped with a count, undated items kept (dated by first sight downstream). */
-export const itemsOfFeed = (feed: FeedSpec, items: ReadonlyArray<ParsedItem>, contentChars: number, ctx: Pick<SourceContext, "skip" | "log">) =>
+export const itemsOfFeed = (
+  feed: FeedSpec,
+  items: ReadonlyArray<ParsedItem>,
+  contentChars: number,
+  ctx: Pick<SourceContext, "skip" | "log">
+) =>
   Effect.gen(function* () {
     const seen = new Set<string>()
     const out: NewsItem[] = []
@@ -102,12 +125,26 @@ export const itemsOfFeed = (feed: FeedSpec, items: ReadonlyArray<ParsedItem>, co
     for (const [i, it] of items.entries()) {
       const title = htmlToText(it.title ?? null)
       if (!title) {
-        yield* ctx.skip(new Skippable({ reason: "InvalidRecord", unit: feed.name, message: `feed ${feed.name}: item #${i} has no title` }))
+        yield* ctx.skip(
+          new Skippable({
+            reason: "InvalidRecord",
+            unit: feed.name,
+            message: `feed ${feed.name}: item #${i} has no title`
+          })
+        )
         continue
       }
-      const guid = String(it.guid ?? it.id ?? it.link ?? "") || `title:${createHash("sha256").update(title).digest("hex").slice(0, 16)}`
+      const guid =
+        String(it.guid ?? it.id ?? it.link ?? "") ||
+        `title:${createHash("sha256").update(title).digest("hex").slice(0, 16)}`
       if (seen.has(guid)) {
-        yield* ctx.skip(new Skippable({ reason: "InvalidRecord", unit: feed.name, message: `feed ${feed.name}: item #${i} (${JSON.stringify(title.slice(0, 60))}) repeats GUID ${guid}; kept the first` }))
+        yield* ctx.skip(
+          new Skippable({
+            reason: "InvalidRecord",
+            unit: feed.name,
+            message: `feed ${feed.name}: item #${i} (${JSON.stringify(title.slice(0, 60))}) repeats GUID ${guid}; kept the first`
+          })
+        )
         continue
       }
       seen.add(guid)
@@ -115,14 +152,25 @@ export const itemsOfFeed = (feed: FeedSpec, items: ReadonlyArray<ParsedItem>, co
       if (!published) undated++
       const content = htmlToText(it.contentEncoded ?? it.content ?? null)
       out.push({
-        feed: feed.name, feed_url: feed.url, guid, title, link: it.link ?? null, published_at: published,
+        feed: feed.name,
+        feed_url: feed.url,
+        guid,
+        title,
+        link: it.link ?? null,
+        published_at: published,
         summary: it.contentSnippet?.trim() || htmlToText(it.summary ?? null),
         content: content ? content.slice(0, contentChars) : null,
-        categories: (it.categories ?? []).map((c) => (typeof c === "string" ? c : String((c as { _?: string })._ ?? ""))).filter(Boolean),
-        author: it.creator ?? it.author ?? null, company_hint: feed.company ?? null
+        categories: (it.categories ?? [])
+          .map((c) => (typeof c === "string" ? c : String((c as { _?: string })._ ?? "")))
+          .filter(Boolean),
+        author: it.creator ?? it.author ?? null,
+        company_hint: feed.company ?? null
       })
     }
-    if (undated > 0) yield* ctx.log(`feed ${feed.name}: ${undated} of ${out.length} items carry no date; they are dated by first sight`)
+    if (undated > 0)
+      yield* ctx.log(
+        `feed ${feed.name}: ${undated} of ${out.length} items carry no date; they are dated by first sight`
+      )
     return out
   })
 
@@ -141,20 +189,31 @@ export const rss: Source<RssOptions, NewsItem> = {
   units: (opts, ctx) => Effect.succeed(feedsOf(opts, ctx).map((f): SourceUnit => ({ key: f.name, ...f }))),
   fetch: (unit, opts, ctx) => {
     const feed = unit as unknown as FeedSpec
-    const req: HttpRequest = { url: feedRequestUrl(feed.url, opts.base_url), unit: `feed ${feed.name}`, headers: { accept: "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8" } }
+    const req: HttpRequest = {
+      url: feedRequestUrl(feed.url, opts.base_url),
+      unit: `feed ${feed.name}`,
+      headers: { accept: "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8" }
+    }
     return Effect.gen(function* () {
       const http = yield* Http
       const res = yield* http.request(req)
       const text = yield* Effect.try({
         try: () => decodeBody(res).text,
-        catch: (e) => new Skippable({ reason: "BadBody", unit: feed.name, message: `feed ${feed.name} (${feed.url}) ${(e as Error).message}` })
+        catch: (e) =>
+          new Skippable({
+            reason: "BadBody",
+            unit: feed.name,
+            message: `feed ${feed.name} (${feed.url}) ${(e as Error).message}`
+          })
       })
       const parsed = yield* Effect.tryPromise({
         try: () => parser.parseString(text),
-        catch: (e) => new Skippable({
-          reason: "BadBody", unit: feed.name,
-          message: `feed ${feed.name} (${feed.url}) is not readable RSS/Atom: ${String((e as Error).message ?? e).split("\n")[0]} (${text.length} bytes, starts ${JSON.stringify(text.slice(0, 60))})`
-        })
+        catch: (e) =>
+          new Skippable({
+            reason: "BadBody",
+            unit: feed.name,
+            message: `feed ${feed.name} (${feed.url}) is not readable RSS/Atom: ${String((e as Error).message ?? e).split("\n")[0]} (${text.length} bytes, starts ${JSON.stringify(text.slice(0, 60))})`
+          })
       })
       return yield* itemsOfFeed(feed, parsed.items as ParsedItem[], opts.content_chars ?? 4000, ctx)
     })

@@ -12,35 +12,62 @@ export const GlassdoorListing = Schema.Struct({
   jobview: Schema.Struct({
     header: Schema.Struct({
       ageInDays: Schema.optional(Schema.NullOr(Schema.Number)),
-      employer: Schema.optional(Schema.NullOr(Schema.Struct({ id: Schema.optional(Schema.NullOr(Schema.Number)), name: Schema.optional(Schema.NullOr(Schema.String)) }))),
+      employer: Schema.optional(
+        Schema.NullOr(
+          Schema.Struct({
+            id: Schema.optional(Schema.NullOr(Schema.Number)),
+            name: Schema.optional(Schema.NullOr(Schema.String))
+          })
+        )
+      ),
       employerNameFromSearch: Schema.optional(Schema.NullOr(Schema.String)),
       locationName: Schema.optional(Schema.NullOr(Schema.String)),
       locationType: Schema.optional(Schema.NullOr(Schema.String)),
       payCurrency: Schema.optional(Schema.NullOr(Schema.String)),
       payPeriod: Schema.optional(Schema.NullOr(Schema.String)),
-      payPeriodAdjustedPay: Schema.optional(Schema.NullOr(Schema.Struct({ p10: Schema.optional(Schema.NullOr(Schema.Number)), p90: Schema.optional(Schema.NullOr(Schema.Number)) }))),
+      payPeriodAdjustedPay: Schema.optional(
+        Schema.NullOr(
+          Schema.Struct({
+            p10: Schema.optional(Schema.NullOr(Schema.Number)),
+            p90: Schema.optional(Schema.NullOr(Schema.Number))
+          })
+        )
+      ),
       jobTypeKeys: Schema.optional(Schema.NullOr(Schema.Array(Schema.String)))
     }),
-    job: Schema.Struct({ listingId: Schema.Number, jobTitleText: Schema.String.pipe(Schema.minLength(1)), descriptionFragmentsText: Schema.optional(Schema.NullOr(Schema.Array(Schema.String))) }),
+    job: Schema.Struct({
+      listingId: Schema.Number,
+      jobTitleText: Schema.String.pipe(Schema.minLength(1)),
+      descriptionFragmentsText: Schema.optional(Schema.NullOr(Schema.Array(Schema.String)))
+    }),
     overview: Schema.optional(Schema.NullOr(Schema.Struct({ website: Schema.optional(Schema.NullOr(Schema.String)) })))
   })
 })
 export type GlassdoorListing = typeof GlassdoorListing.Type
 
-const Response = Schema.Array(Schema.Struct({
-  data: Schema.Struct({
-    jobListings: Schema.Struct({
-      jobListings: Schema.Array(Schema.Unknown),
-      paginationCursors: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({ cursor: Schema.String, pageNumber: Schema.Number }))))
+const Response = Schema.Array(
+  Schema.Struct({
+    data: Schema.Struct({
+      jobListings: Schema.Struct({
+        jobListings: Schema.Array(Schema.Unknown),
+        paginationCursors: Schema.optional(
+          Schema.NullOr(Schema.Array(Schema.Struct({ cursor: Schema.String, pageNumber: Schema.Number })))
+        )
+      })
     })
   })
-}))
+)
 
 /** `ageInDays` is all Glassdoor says: the posting date is a one-day range, not a point. */
-export const normalizeGlassdoorListing = (l: GlassdoorListing, now: number, site = "https://www.glassdoor.com"): Posting => {
+export const normalizeGlassdoorListing = (
+  l: GlassdoorListing,
+  now: number,
+  site = "https://www.glassdoor.com"
+): Posting => {
   const h = l.jobview.header
   const id = l.jobview.job.listingId
-  const remote = h.locationType === "S" && /remote/i.test(h.locationName ?? "") ? "remote" : remoteFromText(h.locationName)
+  const remote =
+    h.locationType === "S" && /remote/i.test(h.locationName ?? "") ? "remote" : remoteFromText(h.locationName)
   const day = h.ageInDays != null ? new Date(now - h.ageInDays * 86_400_000) : null
   const pay = h.payPeriodAdjustedPay
   return {
@@ -58,7 +85,7 @@ export const normalizeGlassdoorListing = (l: GlassdoorListing, now: number, site
     description_text: l.jobview.job.descriptionFragmentsText?.join("\n") || null,
     salary_min: pay?.p10 ?? null,
     salary_max: pay?.p90 ?? null,
-    salary_currency: pay ? h.payCurrency ?? null : null,
+    salary_currency: pay ? (h.payCurrency ?? null) : null,
     salary_period: pay ? salaryPeriod(h.payPeriod === "ANNUAL" ? "year" : h.payPeriod) : null,
     employment_type: h.jobTypeKeys?.join(", ") || null,
     raw: l.jobview
@@ -74,16 +101,42 @@ const SEARCH_QUERY = `query JobSearchResultsQuery($keyword: String, $locationId:
 
 const setup = (env: SiteEnv) =>
   Effect.gen(function* () {
-    const page = yield* env.request({ url: `${env.baseUrl}/Job/computer-science-jobs.htm`, headers: { accept: "text/html" } })
+    const page = yield* env.request({
+      url: `${env.baseUrl}/Job/computer-science-jobs.htm`,
+      headers: { accept: "text/html" }
+    })
     const token = page.text.match(/"token"\s*:\s*"([^"]+)"/)?.[1]
-    if (!token) return yield* Effect.fail(new Skippable({ reason: "Blocked", unit: env.unit, message: `${env.unit}: no CSRF token in Glassdoor's job page (blocked or changed); search not run` }))
+    if (!token)
+      return yield* Effect.fail(
+        new Skippable({
+          reason: "Blocked",
+          unit: env.unit,
+          message: `${env.unit}: no CSRF token in Glassdoor's job page (blocked or changed); search not run`
+        })
+      )
     const s = env.search
     if (!s.location || s.remote) return { token, id: 11047, type: "STATE" }
-    const loc = yield* env.request({ url: `${env.baseUrl}/findPopularLocationAjax.htm?maxLocationsToReturn=10&term=${encodeURIComponent(s.location)}` })
-    const items = (yield* parseJson({ url: loc.url, unit: env.unit }, loc)) as Array<{ locationId?: number | string; locationType?: string }>
+    const loc = yield* env.request({
+      url: `${env.baseUrl}/findPopularLocationAjax.htm?maxLocationsToReturn=10&term=${encodeURIComponent(s.location)}`
+    })
+    const items = (yield* parseJson({ url: loc.url, unit: env.unit }, loc)) as Array<{
+      locationId?: number | string
+      locationType?: string
+    }>
     const first = Array.isArray(items) ? items[0] : undefined
-    if (!first?.locationId) return yield* Effect.fail(new Skippable({ reason: "NotFound", unit: env.unit, message: `${env.unit}: Glassdoor knows no location ${JSON.stringify(s.location)}` }))
-    return { token, id: Number(first.locationId), type: ({ C: "CITY", S: "STATE", N: "COUNTRY" } as Record<string, string>)[first.locationType ?? "C"] ?? "CITY" }
+    if (!first?.locationId)
+      return yield* Effect.fail(
+        new Skippable({
+          reason: "NotFound",
+          unit: env.unit,
+          message: `${env.unit}: Glassdoor knows no location ${JSON.stringify(s.location)}`
+        })
+      )
+    return {
+      token,
+      id: Number(first.locationId),
+      type: ({ C: "CITY", S: "STATE", N: "COUNTRY" } as Record<string, string>)[first.locationType ?? "C"] ?? "CITY"
+    }
   })
 
 /**
@@ -102,20 +155,46 @@ export const glassdoor: SiteScraper = {
         return Stream.paginateChunkEffect({ page: 1, cursor: null as string | null }, ({ page, cursor }) =>
           Effect.gen(function* () {
             const fromage = env.search.hours_old ? Math.max(1, Math.floor(env.search.hours_old / 24)) : null
-            const payload = [{
-              operationName: "JobSearchResultsQuery",
-              variables: {
-                excludeJobListingIds: [], keyword: env.search.term, numJobsToShow: 30, locationType: loc.type, locationId: loc.id,
-                parameterUrlInput: `IL.0,12_I${loc.type}${loc.id}`, pageNumber: page, pageCursor: cursor, fromage, sort: "date",
-                filterParams: fromage ? [{ filterKey: "fromAge", values: String(fromage) }] : []
-              },
-              query: SEARCH_QUERY
-            }]
-            const req = { url: `${env.baseUrl}/graph`, method: "POST" as const, body: payload, headers: { "gd-csrf-token": loc.token, "content-type": "application/json", "apollographql-client-name": "job-search-next" } }
+            const payload = [
+              {
+                operationName: "JobSearchResultsQuery",
+                variables: {
+                  excludeJobListingIds: [],
+                  keyword: env.search.term,
+                  numJobsToShow: 30,
+                  locationType: loc.type,
+                  locationId: loc.id,
+                  parameterUrlInput: `IL.0,12_I${loc.type}${loc.id}`,
+                  pageNumber: page,
+                  pageCursor: cursor,
+                  fromage,
+                  sort: "date",
+                  filterParams: fromage ? [{ filterKey: "fromAge", values: String(fromage) }] : []
+                },
+                query: SEARCH_QUERY
+              }
+            ]
+            const req = {
+              url: `${env.baseUrl}/graph`,
+              method: "POST" as const,
+              body: payload,
+              headers: {
+                "gd-csrf-token": loc.token,
+                "content-type": "application/json",
+                "apollographql-client-name": "job-search-next"
+              }
+            }
             const res = yield* env.request(req)
             const json = yield* parseJson({ ...req, unit: env.unit }, res)
             const body = yield* Schema.decodeUnknown(Response)(json, { onExcessProperty: "ignore" }).pipe(
-              Effect.mapError((e) => new Skippable({ reason: "BadBody", unit: env.unit, message: `${env.unit}: unexpected GraphQL response: ${e.message.split("\n")[0]}` }))
+              Effect.mapError(
+                (e) =>
+                  new Skippable({
+                    reason: "BadBody",
+                    unit: env.unit,
+                    message: `${env.unit}: unexpected GraphQL response: ${e.message.split("\n")[0]}`
+                  })
+              )
             )
             const jl = body[0]?.data.jobListings
             const out: Posting[] = []
@@ -123,11 +202,21 @@ export const glassdoor: SiteScraper = {
             for (const [i, raw] of (jl?.jobListings ?? []).entries()) {
               const l = Schema.decodeUnknownEither(GlassdoorListing, { onExcessProperty: "ignore" })(raw)
               if (l._tag === "Right") out.push(normalizeGlassdoorListing(l.right, now))
-              else yield* env.ctx.skip(new Skippable({ reason: "InvalidRecord", unit: env.unit, message: `${env.unit}: listing #${i} skipped: ${l.left.message.split("\n")[0]}` }))
+              else
+                yield* env.ctx.skip(
+                  new Skippable({
+                    reason: "InvalidRecord",
+                    unit: env.unit,
+                    message: `${env.unit}: listing #${i} skipped: ${l.left.message.split("\n")[0]}`
+                  })
+                )
             }
             const next = jl?.paginationCursors?.find((c) => c.pageNumber === page + 1)?.cursor ?? null
             const more = next !== null && out.length > 0 && page < maxPages
-            return [Chunk.fromIterable(out), more ? Option.some({ page: page + 1, cursor: next }) : Option.none()] as const
+            return [
+              Chunk.fromIterable(out),
+              more ? Option.some({ page: page + 1, cursor: next }) : Option.none()
+            ] as const
           })
         )
       })

@@ -51,7 +51,9 @@ export const normalizeGoogleJob = (info: unknown[], now: number): Posting | null
   if (!title || !id || !url) return null
   const location = str(info[2])
   const ago = str(info[12])?.match(/(\d+)\s*(hour|day|week|month)/i)
-  const unitMs = ago ? { hour: 3_600_000, day: 86_400_000, week: 604_800_000, month: 2_592_000_000 }[ago[2].toLowerCase() as "hour"] : 0
+  const unitMs = ago
+    ? { hour: 3_600_000, day: 86_400_000, week: 604_800_000, month: 2_592_000_000 }[ago[2].toLowerCase() as "hour"]
+    : 0
   const at = ago ? new Date(now - Number(ago[1]) * unitMs) : null
   const description = str(info[19])
   return {
@@ -63,7 +65,11 @@ export const normalizeGoogleJob = (info: unknown[], now: number): Posting | null
     title,
     company: str(info[1]) ?? "(not stated)",
     location,
-    remote: remoteFromText(location, title, /\b(remote|wfh|work from home)\b/i.test(description ?? "") ? "remote" : null),
+    remote: remoteFromText(
+      location,
+      title,
+      /\b(remote|wfh|work from home)\b/i.test(description ?? "") ? "remote" : null
+    ),
     posted_after: at ? new Date(at.getTime() - unitMs).toISOString() : null,
     posted_before: at ? at.toISOString() : null,
     description_text: description,
@@ -88,7 +94,15 @@ export const google: SiteScraper = {
     const s = env.search
     let q = `${s.term} jobs`
     if (s.location) q += ` near ${s.location}`
-    if (s.hours_old) q += s.hours_old <= 24 ? " since yesterday" : s.hours_old <= 72 ? " in the last 3 days" : s.hours_old <= 168 ? " in the last week" : " in the last month"
+    if (s.hours_old)
+      q +=
+        s.hours_old <= 24
+          ? " since yesterday"
+          : s.hours_old <= 72
+            ? " in the last 3 days"
+            : s.hours_old <= 168
+              ? " in the last week"
+              : " in the last month"
     if (s.remote) q += " remote"
     const asyncParam = env.opts.google_async_param as string | undefined
     const seen = new Set<string>()
@@ -101,21 +115,33 @@ export const google: SiteScraper = {
         const res = yield* env.request({ url, headers: { accept: "text/html,*/*" } })
         const infos = googleJobInfos(res.text)
         if (infos.length === 0 && page === 0) {
-          const wall = looksBlocked(res.text) ?? (/\/sorry\/index|unusual traffic/i.test(res.text) ? "Google's 'unusual traffic' page" : null)
+          const wall =
+            looksBlocked(res.text) ??
+            (/\/sorry\/index|unusual traffic/i.test(res.text) ? "Google's 'unusual traffic' page" : null)
           if (wall) return yield* Effect.fail(blocked(env.unit, wall, url))
         }
         const now = Date.now()
         const out: Posting[] = []
         for (const [i, info] of infos.entries()) {
           const p = normalizeGoogleJob(info, now)
-          if (!p) yield* env.ctx.skip(new Skippable({ reason: "InvalidRecord", unit: env.unit, message: `${env.unit}: job array #${i} lacks a title, id or url` }))
+          if (!p)
+            yield* env.ctx.skip(
+              new Skippable({
+                reason: "InvalidRecord",
+                unit: env.unit,
+                message: `${env.unit}: job array #${i} lacks a title, id or url`
+              })
+            )
           else if (!seen.has(p.source_id)) {
             seen.add(p.source_id)
             out.push(p)
           }
         }
         const next = googleCursor(res.text)
-        if (next && !asyncParam && page === 0) yield* env.ctx.log(`${env.unit}: first page only (set with.google_async_param to follow Google's result cursor)`)
+        if (next && !asyncParam && page === 0)
+          yield* env.ctx.log(
+            `${env.unit}: first page only (set with.google_async_param to follow Google's result cursor)`
+          )
         const more = next && asyncParam && next !== cursor && out.length > 0 && page + 1 < maxPages
         return [Chunk.fromIterable(out), more ? Option.some({ cursor: next, page: page + 1 }) : Option.none()] as const
       })

@@ -7,8 +7,15 @@ import { domainOf } from "../../model/company.ts"
 import { salaryPeriod, scrubSecrets, secretValue } from "../jobboards/common.ts"
 import type { SiteEnv, SiteScraper } from "./site.ts"
 
-const Range = Schema.Struct({ min: Schema.optional(Schema.NullOr(Schema.Number)), max: Schema.optional(Schema.NullOr(Schema.Number)), value: Schema.optional(Schema.NullOr(Schema.Number)) })
-const Base = Schema.Struct({ unitOfWork: Schema.optional(Schema.NullOr(Schema.String)), range: Schema.optional(Schema.NullOr(Range)) })
+const Range = Schema.Struct({
+  min: Schema.optional(Schema.NullOr(Schema.Number)),
+  max: Schema.optional(Schema.NullOr(Schema.Number)),
+  value: Schema.optional(Schema.NullOr(Schema.Number))
+})
+const Base = Schema.Struct({
+  unitOfWork: Schema.optional(Schema.NullOr(Schema.String)),
+  range: Schema.optional(Schema.NullOr(Range))
+})
 
 /** One `jobSearch.results[].job` of Indeed's mobile GraphQL API (the fields JobSpy's query asks for). */
 export const IndeedJob = Schema.Struct({
@@ -16,18 +23,49 @@ export const IndeedJob = Schema.Struct({
   title: Schema.String.pipe(Schema.minLength(1)),
   datePublished: Schema.optional(Schema.NullOr(Schema.Number)),
   description: Schema.optional(Schema.NullOr(Schema.Struct({ html: Schema.optional(Schema.NullOr(Schema.String)) }))),
-  location: Schema.optional(Schema.NullOr(Schema.Struct({ countryCode: Schema.optional(Schema.NullOr(Schema.String)), admin1Code: Schema.optional(Schema.NullOr(Schema.String)), city: Schema.optional(Schema.NullOr(Schema.String)) }))),
-  compensation: Schema.optional(Schema.NullOr(Schema.Struct({
-    baseSalary: Schema.optional(Schema.NullOr(Base)),
-    estimated: Schema.optional(Schema.NullOr(Schema.Struct({ currencyCode: Schema.optional(Schema.NullOr(Schema.String)), baseSalary: Schema.optional(Schema.NullOr(Base)) }))),
-    currencyCode: Schema.optional(Schema.NullOr(Schema.String))
-  }))),
+  location: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        countryCode: Schema.optional(Schema.NullOr(Schema.String)),
+        admin1Code: Schema.optional(Schema.NullOr(Schema.String)),
+        city: Schema.optional(Schema.NullOr(Schema.String))
+      })
+    )
+  ),
+  compensation: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        baseSalary: Schema.optional(Schema.NullOr(Base)),
+        estimated: Schema.optional(
+          Schema.NullOr(
+            Schema.Struct({
+              currencyCode: Schema.optional(Schema.NullOr(Schema.String)),
+              baseSalary: Schema.optional(Schema.NullOr(Base))
+            })
+          )
+        ),
+        currencyCode: Schema.optional(Schema.NullOr(Schema.String))
+      })
+    )
+  ),
   attributes: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({ key: Schema.String, label: Schema.String })))),
-  employer: Schema.optional(Schema.NullOr(Schema.Struct({
-    name: Schema.optional(Schema.NullOr(Schema.String)),
-    relativeCompanyPageUrl: Schema.optional(Schema.NullOr(Schema.String)),
-    dossier: Schema.optional(Schema.NullOr(Schema.Struct({ links: Schema.optional(Schema.NullOr(Schema.Struct({ corporateWebsite: Schema.optional(Schema.NullOr(Schema.String)) }))) })))
-  }))),
+  employer: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        name: Schema.optional(Schema.NullOr(Schema.String)),
+        relativeCompanyPageUrl: Schema.optional(Schema.NullOr(Schema.String)),
+        dossier: Schema.optional(
+          Schema.NullOr(
+            Schema.Struct({
+              links: Schema.optional(
+                Schema.NullOr(Schema.Struct({ corporateWebsite: Schema.optional(Schema.NullOr(Schema.String)) }))
+              )
+            })
+          )
+        )
+      })
+    )
+  ),
   recruit: Schema.optional(Schema.NullOr(Schema.Struct({ viewJobUrl: Schema.optional(Schema.NullOr(Schema.String)) })))
 })
 export type IndeedJob = typeof IndeedJob.Type
@@ -35,7 +73,9 @@ export type IndeedJob = typeof IndeedJob.Type
 const Response = Schema.Struct({
   data: Schema.Struct({
     jobSearch: Schema.Struct({
-      pageInfo: Schema.optional(Schema.NullOr(Schema.Struct({ nextCursor: Schema.optional(Schema.NullOr(Schema.String)) }))),
+      pageInfo: Schema.optional(
+        Schema.NullOr(Schema.Struct({ nextCursor: Schema.optional(Schema.NullOr(Schema.String)) }))
+      ),
       results: Schema.Array(Schema.Struct({ job: Schema.Unknown }))
     })
   })
@@ -43,7 +83,13 @@ const Response = Schema.Struct({
 
 const REMOTE_KEY = "DSQF7"
 const HYBRID_KEY = "PAXZC"
-const TYPES: Record<string, string> = { CF3CP: "full-time", "75GKK": "part-time", NJXCK: "contract", VDTG7: "internship", "4HKF7": "temporary" }
+const TYPES: Record<string, string> = {
+  CF3CP: "full-time",
+  "75GKK": "part-time",
+  NJXCK: "contract",
+  VDTG7: "internship",
+  "4HKF7": "temporary"
+}
 
 export const normalizeIndeedJob = (j: IndeedJob, site = "https://www.indeed.com"): Posting => {
   const loc = j.location
@@ -62,14 +108,22 @@ export const normalizeIndeedJob = (j: IndeedJob, site = "https://www.indeed.com"
     company: j.employer?.name?.trim() || "(not stated)",
     company_domain: domainOf(j.employer?.dossier?.links?.corporateWebsite ?? null),
     location,
-    remote: keys.includes(REMOTE_KEY) ? "remote" : keys.includes(HYBRID_KEY) ? "hybrid" : remoteFromText(location, j.title),
+    remote: keys.includes(REMOTE_KEY)
+      ? "remote"
+      : keys.includes(HYBRID_KEY)
+        ? "hybrid"
+        : remoteFromText(location, j.title),
     posted_at: isoDate(j.datePublished ?? null),
     description_text: htmlToText(html),
     salary_min: r?.min ?? r?.value ?? null,
     salary_max: r?.max ?? r?.value ?? null,
     salary_currency: j.compensation?.currencyCode ?? j.compensation?.estimated?.currencyCode ?? null,
     salary_period: salaryPeriod(comp?.unitOfWork),
-    employment_type: keys.map((k) => TYPES[k]).filter(Boolean).join(", ") || null,
+    employment_type:
+      keys
+        .map((k) => TYPES[k])
+        .filter(Boolean)
+        .join(", ") || null,
     raw: { ...j, description: undefined }
   }
 }
@@ -78,7 +132,9 @@ const QUERY = (s: SiteEnv["search"], cursor: string | null, limit: number) => {
   const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')
   const filters = s.hours_old
     ? `filters: { date: { field: "dateOnIndeed", start: "${s.hours_old}h" } }`
-    : s.remote ? `filters: { composite: { filters: [{ keyword: { field: "attributes", keys: ["${REMOTE_KEY}"] } }] } }` : ""
+    : s.remote
+      ? `filters: { composite: { filters: [{ keyword: { field: "attributes", keys: ["${REMOTE_KEY}"] } }] } }`
+      : ""
   return `query GetJobData { jobSearch(what: "${esc(s.term)}" ${s.location ? `location: {where: "${esc(s.location)}", radius: 50, radiusUnit: MILES}` : ""} limit: ${limit} ${cursor ? `cursor: "${esc(cursor)}"` : ""} sort: RELEVANCE ${filters}) {
   pageInfo { nextCursor }
   results { job { key title datePublished description { html } location { countryCode admin1Code city }
@@ -94,7 +150,10 @@ export const indeed: SiteScraper = {
   site: "indeed",
   defaultBaseUrl: "https://apis.indeed.com",
   delayMs: 1000,
-  unavailable: (opts) => (secretValue(opts.indeed_api_key, "INDEED_API_KEY") ? null : "no Indeed API key (set INDEED_API_KEY or with.indeed_api_key)"),
+  unavailable: (opts) =>
+    secretValue(opts.indeed_api_key, "INDEED_API_KEY")
+      ? null
+      : "no Indeed API key (set INDEED_API_KEY or with.indeed_api_key)",
   search: (env) => {
     const key = secretValue(env.opts.indeed_api_key, "INDEED_API_KEY")!
     const country = String(env.opts.country ?? "us").toUpperCase()
@@ -111,13 +170,27 @@ export const indeed: SiteScraper = {
         const res = yield* env.request(req).pipe(Effect.mapError((e) => scrubSecrets(e, [key])))
         const json = yield* parseJson({ ...req, unit: env.unit }, res)
         const body = yield* Schema.decodeUnknown(Response)(json, { onExcessProperty: "ignore" }).pipe(
-          Effect.mapError((e) => new Skippable({ reason: "BadBody", unit: env.unit, message: `${env.unit}: unexpected GraphQL response: ${e.message}` }))
+          Effect.mapError(
+            (e) =>
+              new Skippable({
+                reason: "BadBody",
+                unit: env.unit,
+                message: `${env.unit}: unexpected GraphQL response: ${e.message}`
+              })
+          )
         )
         const out: Posting[] = []
         for (const [i, r] of body.data.jobSearch.results.entries()) {
           const j = Schema.decodeUnknownEither(IndeedJob, { onExcessProperty: "ignore" })(r.job)
           if (j._tag === "Right") out.push(normalizeIndeedJob(j.right))
-          else yield* env.ctx.skip(new Skippable({ reason: "InvalidRecord", unit: env.unit, message: `${env.unit}: result #${i} skipped: ${j.left.message.split("\n")[0]}` }))
+          else
+            yield* env.ctx.skip(
+              new Skippable({
+                reason: "InvalidRecord",
+                unit: env.unit,
+                message: `${env.unit}: result #${i} skipped: ${j.left.message.split("\n")[0]}`
+              })
+            )
         }
         const next = body.data.jobSearch.pageInfo?.nextCursor ?? null
         const more = next && next !== cursor && out.length > 0 && page + 1 < maxPages

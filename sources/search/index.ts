@@ -61,7 +61,12 @@ export const search: JobSource<SearchOptions> = {
   units: (opts, ctx) =>
     Effect.gen(function* () {
       if (!opts.searches || opts.searches.length === 0)
-        return yield* Effect.fail(new Fatal({ reason: "Config", message: `${ctx.node}: search needs with.searches: [{term, location?, remote?, hours_old?, results_wanted?}]` }))
+        return yield* Effect.fail(
+          new Fatal({
+            reason: "Config",
+            message: `${ctx.node}: search needs with.searches: [{term, location?, remote?, hours_old?, results_wanted?}]`
+          })
+        )
       dropOldGates(ctx.runId, ctx.node)
       // A retried attempt restages from scratch, so what an earlier attempt saw is forgotten too.
       for (const k of [...seenSets.keys()]) if (k.includes(`:${ctx.node}:`)) seenSets.delete(k)
@@ -79,7 +84,10 @@ export const search: JobSource<SearchOptions> = {
       for (const site of usable)
         for (const [i, s] of opts.searches.entries()) {
           const key = `${site}:${s.term}${s.location ? `@${s.location}` : ""}${s.remote ? "+remote" : ""}`
-          if (keys.has(key)) return yield* Effect.fail(new Fatal({ reason: "Config", message: `${ctx.node}: searches[${i}] repeats ${JSON.stringify(key)}` }))
+          if (keys.has(key))
+            return yield* Effect.fail(
+              new Fatal({ reason: "Config", message: `${ctx.node}: searches[${i}] repeats ${JSON.stringify(key)}` })
+            )
           keys.add(key)
           units.push({ key, site, index: i })
         }
@@ -90,21 +98,40 @@ export const search: JobSource<SearchOptions> = {
     const scraper = scrapers[site]
     const s = opts.searches![Number(unit.index)]
     const wanted = s.results_wanted ?? DEFAULT_WANTED
-    const baseUrl = (opts.base_url ? `${ctx.baseUrl}/${site}` : opts.base_urls?.[site] ?? scraper.defaultBaseUrl).replace(/\/+$/, "")
+    const baseUrl = (
+      opts.base_url ? `${ctx.baseUrl}/${site}` : (opts.base_urls?.[site] ?? scraper.defaultBaseUrl)
+    ).replace(/\/+$/, "")
     const gate = gated(`${ctx.runId}:${ctx.node}:${site}`, opts.delay_ms ?? scraper.delayMs)
     const label = `search ${unit.key}`
     // Two searches often find the same job: it is staged once per run, and the repeat is counted.
     const seen = seenIn(`${ctx.runId}:${ctx.node}:${site}`)
     let repeats = 0
-    return scraper.search({ site, baseUrl, search: s, wanted, unit: label, ctx, opts, request: (req) => gate({ ...req, unit: label }) }).pipe(
-      Stream.filter((p) => {
-        if (seen.has(p.source_id)) return (repeats++, false)
-        seen.add(p.source_id)
-        return true
-      }),
-      Stream.take(wanted),
-      Stream.ensuring(Effect.suspend(() => (repeats > 0 ? ctx.log(`${label}: ${repeats} posting(s) already staged by another search of this run`) : Effect.void)))
-    )
+    return scraper
+      .search({
+        site,
+        baseUrl,
+        search: s,
+        wanted,
+        unit: label,
+        ctx,
+        opts,
+        request: (req) => gate({ ...req, unit: label })
+      })
+      .pipe(
+        Stream.filter((p) => {
+          if (seen.has(p.source_id)) return (repeats++, false)
+          seen.add(p.source_id)
+          return true
+        }),
+        Stream.take(wanted),
+        Stream.ensuring(
+          Effect.suspend(() =>
+            repeats > 0
+              ? ctx.log(`${label}: ${repeats} posting(s) already staged by another search of this run`)
+              : Effect.void
+          )
+        )
+      )
   },
   fixtures: searchFixtures,
   // LinkedIn only: its response is recorded. The other sites' responses are synthetic, so they are

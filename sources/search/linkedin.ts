@@ -14,7 +14,8 @@ export const parseLinkedInCards = (html: string, remoteSearch = false): Posting[
     const urn = card.attr("data-entity-urn") ?? ""
     const href = card.find("a.base-card__full-link").attr("href") ?? ""
     const id = urn.match(/jobPosting:(\d+)/)?.[1] ?? href.match(/-(\d+)(?:\?|$)/)?.[1]
-    const title = card.find(".base-search-card__title").text().trim() || card.find("a.base-card__full-link .sr-only").text().trim()
+    const title =
+      card.find(".base-search-card__title").text().trim() || card.find("a.base-card__full-link .sr-only").text().trim()
     if (!id || !title) return
     const companyLink = card.find(".base-search-card__subtitle a")
     const company = (companyLink.text() || card.find(".base-search-card__subtitle").text()).trim()
@@ -31,7 +32,11 @@ export const parseLinkedInCards = (html: string, remoteSearch = false): Posting[
       location,
       remote: remoteSearch ? "remote" : remoteFromText(location, title),
       posted_at: isoDate(date),
-      tags: card.find(".job-posting-benefits__text").map((_, b) => $(b).text().trim()).get().filter(Boolean),
+      tags: card
+        .find(".job-posting-benefits__text")
+        .map((_, b) => $(b).text().trim())
+        .get()
+        .filter(Boolean),
       raw: { id, href, company_url: companyLink.attr("href")?.split("?")[0] ?? null, listdate: date }
     })
   })
@@ -44,7 +49,8 @@ export const parseLinkedInDetail = (html: string): Pick<Posting, "description_te
   const markup = $("div.show-more-less-html__markup, div.description__text").first().html()
   let employment: string | null = null
   $("li.description__job-criteria-item").each((_, li) => {
-    if (/employment type/i.test($(li).find("h3").text())) employment = $(li).find("span").text().trim().toLowerCase() || null
+    if (/employment type/i.test($(li).find("h3").text()))
+      employment = $(li).find("span").text().trim().toLowerCase() || null
   })
   return { description_text: htmlToText(markup ?? null), employment_type: employment }
 }
@@ -65,7 +71,11 @@ export const linkedin: SiteScraper = {
     const s = env.search
     const seen = new Set<string>()
     const maxPages = Math.ceil(env.wanted / PAGE) + 2
-    const retry = { times: Number(env.opts.linkedin_retries ?? 2), baseMs: Number(env.opts.linkedin_backoff_ms ?? 5000), capMs: 60_000 }
+    const retry = {
+      times: Number(env.opts.linkedin_retries ?? 2),
+      baseMs: Number(env.opts.linkedin_backoff_ms ?? 5000),
+      capMs: 60_000
+    }
     const pages = Stream.paginateChunkEffect(0, (page) =>
       Effect.gen(function* () {
         const q = new URLSearchParams({ keywords: s.term, start: String(page * PAGE) })
@@ -78,7 +88,14 @@ export const linkedin: SiteScraper = {
           Effect.catchIf(
             (e) => e._tag === "Retriable" && e.reason === "RateLimited",
             (e) =>
-              env.ctx.skip(new Skippable({ reason: "Exhausted", unit: env.unit, message: `${env.unit}: rate limited (429) on page ${page + 1} after ${retry.times} backoffs; search stopped with ${seen.size} postings (${e.message})` }))
+              env.ctx
+                .skip(
+                  new Skippable({
+                    reason: "Exhausted",
+                    unit: env.unit,
+                    message: `${env.unit}: rate limited (429) on page ${page + 1} after ${retry.times} backoffs; search stopped with ${seen.size} postings (${e.message})`
+                  })
+                )
                 .pipe(Effect.as(Option.none()))
           )
         )
@@ -94,10 +111,23 @@ export const linkedin: SiteScraper = {
     return pages.pipe(
       Stream.take(env.wanted),
       Stream.mapEffect((p) =>
-        env.request({ url: `${env.baseUrl}/jobs/view/${p.source_id}`, headers: { accept: "text/html" }, retry: { times: 1, baseMs: 2000, capMs: 10_000 } }).pipe(
-          Effect.map((r) => ({ ...p, ...Object.fromEntries(Object.entries(parseLinkedInDetail(r.text)).filter(([, v]) => v != null)) })),
-          Effect.catchAll((e) => env.ctx.log(`${env.unit}: detail of job ${p.source_id} not fetched (${e.message}); kept without description`).pipe(Effect.as(p)))
-        )
+        env
+          .request({
+            url: `${env.baseUrl}/jobs/view/${p.source_id}`,
+            headers: { accept: "text/html" },
+            retry: { times: 1, baseMs: 2000, capMs: 10_000 }
+          })
+          .pipe(
+            Effect.map((r) => ({
+              ...p,
+              ...Object.fromEntries(Object.entries(parseLinkedInDetail(r.text)).filter(([, v]) => v != null))
+            })),
+            Effect.catchAll((e) =>
+              env.ctx
+                .log(`${env.unit}: detail of job ${p.source_id} not fetched (${e.message}); kept without description`)
+                .pipe(Effect.as(p))
+            )
+          )
       )
     )
   }

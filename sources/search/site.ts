@@ -40,7 +40,10 @@ export interface SiteScraper {
   readonly search: (env: SiteEnv) => Stream.Stream<Posting, SourceError, Http>
 }
 
-interface Gate { readonly sem: Effect.Semaphore; next: number }
+interface Gate {
+  readonly sem: Effect.Semaphore
+  next: number
+}
 const gates = new Map<string, Gate>()
 
 /** One gate per (run, node, site): requests to a site are serialized and spaced, whatever the unit. */
@@ -58,7 +61,13 @@ export const gated = (key: string, delayMs: number) => {
         if (gate.next > now) yield* Effect.sleep(Duration.millis(gate.next - now))
         const http = yield* Http
         return yield* http.request(req).pipe(
-          Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => { gate.next = t + delayMs })))
+          Effect.ensuring(
+            Effect.flatMap(Clock.currentTimeMillis, (t) =>
+              Effect.sync(() => {
+                gate.next = t + delayMs
+              })
+            )
+          )
         )
       })
     )

@@ -11,7 +11,9 @@ export const ZipJob = Schema.Struct({
   listing_key: Schema.String.pipe(Schema.minLength(1)),
   name: Schema.String.pipe(Schema.minLength(1)),
   job_description: Schema.optional(Schema.NullOr(Schema.String)),
-  hiring_company: Schema.optional(Schema.NullOr(Schema.Struct({ name: Schema.optional(Schema.NullOr(Schema.String)) }))),
+  hiring_company: Schema.optional(
+    Schema.NullOr(Schema.Struct({ name: Schema.optional(Schema.NullOr(Schema.String)) }))
+  ),
   job_city: Schema.optional(Schema.NullOr(Schema.String)),
   job_state: Schema.optional(Schema.NullOr(Schema.String)),
   job_country: Schema.optional(Schema.NullOr(Schema.String)),
@@ -25,7 +27,10 @@ export const ZipJob = Schema.Struct({
 })
 export type ZipJob = typeof ZipJob.Type
 
-const Page = Schema.Struct({ jobs: Schema.Array(Schema.Unknown), continue: Schema.optional(Schema.NullOr(Schema.String)) })
+const Page = Schema.Struct({
+  jobs: Schema.Array(Schema.Unknown),
+  continue: Schema.optional(Schema.NullOr(Schema.String))
+})
 
 export const normalizeZipJob = (j: ZipJob): Posting => {
   const location = [j.job_city, j.job_state, j.job_country].filter(Boolean).join(", ") || null
@@ -57,7 +62,10 @@ export const ziprecruiter: SiteScraper = {
   site: "ziprecruiter",
   defaultBaseUrl: "https://api.ziprecruiter.com",
   delayMs: 5000,
-  unavailable: (opts) => (secretValue(opts.ziprecruiter_auth, "ZIPRECRUITER_AUTH") ? null : "no ZipRecruiter app authorization (set ZIPRECRUITER_AUTH or with.ziprecruiter_auth)"),
+  unavailable: (opts) =>
+    secretValue(opts.ziprecruiter_auth, "ZIPRECRUITER_AUTH")
+      ? null
+      : "no ZipRecruiter app authorization (set ZIPRECRUITER_AUTH or with.ziprecruiter_auth)",
   search: (env) => {
     const auth = secretValue(env.opts.ziprecruiter_auth, "ZIPRECRUITER_AUTH")!
     const s = env.search
@@ -73,13 +81,27 @@ export const ziprecruiter: SiteScraper = {
         const res = yield* env.request(req).pipe(Effect.mapError((e) => scrubSecrets(e, [auth])))
         const json = yield* parseJson({ ...req, unit: env.unit }, res)
         const body = yield* Schema.decodeUnknown(Page)(json, { onExcessProperty: "ignore" }).pipe(
-          Effect.mapError((e) => new Skippable({ reason: "BadBody", unit: env.unit, message: `${env.unit}: unexpected response: ${e.message}` }))
+          Effect.mapError(
+            (e) =>
+              new Skippable({
+                reason: "BadBody",
+                unit: env.unit,
+                message: `${env.unit}: unexpected response: ${e.message}`
+              })
+          )
         )
         const out: Posting[] = []
         for (const [i, raw] of body.jobs.entries()) {
           const j = Schema.decodeUnknownEither(ZipJob, { onExcessProperty: "ignore" })(raw)
           if (j._tag === "Right") out.push(normalizeZipJob(j.right))
-          else yield* env.ctx.skip(new Skippable({ reason: "InvalidRecord", unit: env.unit, message: `${env.unit}: job #${i} skipped: ${j.left.message.split("\n")[0]}` }))
+          else
+            yield* env.ctx.skip(
+              new Skippable({
+                reason: "InvalidRecord",
+                unit: env.unit,
+                message: `${env.unit}: job #${i} skipped: ${j.left.message.split("\n")[0]}`
+              })
+            )
         }
         const next = body.continue ?? null
         const more = next && next !== token && out.length > 0 && page + 1 < maxPages

@@ -14,7 +14,10 @@ const listings: Record<string, string> = {
  * empty page), and the one recorded posting detail at its own path.
  */
 export const smartRecruitersFixtures: ReadonlyArray<FixtureRoute> = [
-  { path: "/v1/companies/WesternDigital/postings/744000140949875", file: "smartrecruiters/intern-radar-westerndigital-posting-detail.json" },
+  {
+    path: "/v1/companies/WesternDigital/postings/744000140949875",
+    file: "smartrecruiters/intern-radar-westerndigital-posting-detail.json"
+  },
   {
     path: "/v1/companies/",
     handler: ({ url }) => {

@@ -34,12 +34,24 @@ const sectionsText = (d: SmartRecruitersDetail | null) => {
   return parts.length > 0 ? parts.join("\n\n") : null
 }
 
-export const normalizeSmartRecruitersPosting = (board: BoardUnit, p: SmartRecruitersPosting, d: SmartRecruitersDetail | null): Posting => {
+export const normalizeSmartRecruitersPosting = (
+  board: BoardUnit,
+  p: SmartRecruitersPosting,
+  d: SmartRecruitersDetail | null
+): Posting => {
   const loc = p.location ?? {}
   const location = loc.fullLocation?.replace(/,\s*,/g, ",") ?? null
   // Both flags present and false is SmartRecruiters saying "on site", not silence.
-  const remote = loc.remote ? "remote" : loc.hybrid ? "hybrid" : loc.remote === false && loc.hybrid === false ? "onsite" : remoteMode(null, location, p.name)
-  const url = d?.postingUrl ?? `https://jobs.smartrecruiters.com/${encodeURIComponent(p.company?.identifier ?? board.token)}/${p.id}`
+  const remote = loc.remote
+    ? "remote"
+    : loc.hybrid
+      ? "hybrid"
+      : loc.remote === false && loc.hybrid === false
+        ? "onsite"
+        : remoteMode(null, location, p.name)
+  const url =
+    d?.postingUrl ??
+    `https://jobs.smartrecruiters.com/${encodeURIComponent(p.company?.identifier ?? board.token)}/${p.id}`
   const c = d?.compensation
   return {
     source: "smartrecruiters",
@@ -77,24 +89,39 @@ export const smartrecruiters: JobSource<SmartRecruitersOptions> = {
     const label = `smartrecruiters company ${board.token}`
     const company = `${ctx.baseUrl}/v1/companies/${encodeURIComponent(board.token)}/postings`
     const limit = opts.page_size ?? 100
-    const listed = unitStream(offsetPaged({
-      pageSize: limit,
-      maxPages: opts.max_pages ?? 50,
-      unit: label,
-      ctx,
-      fetchPage: (offset) =>
-        Effect.gen(function* () {
-          const page = yield* fetchJson({ url: `${company}?offset=${offset}&limit=${limit}`, unit: label }, SmartRecruitersPage)
-          const items = yield* decodeEach(SmartRecruitersPosting, page.content, label, ctx)
-          const first = page.content[0] as { id?: unknown } | undefined
-          return { items, served: page.content.length, total: page.totalFound ?? null, firstKey: first?.id != null ? String(first.id) : null }
-        })
-    }))
+    const listed = unitStream(
+      offsetPaged({
+        pageSize: limit,
+        maxPages: opts.max_pages ?? 50,
+        unit: label,
+        ctx,
+        fetchPage: (offset) =>
+          Effect.gen(function* () {
+            const page = yield* fetchJson(
+              { url: `${company}?offset=${offset}&limit=${limit}`, unit: label },
+              SmartRecruitersPage
+            )
+            const items = yield* decodeEach(SmartRecruitersPosting, page.content, label, ctx)
+            const first = page.content[0] as { id?: unknown } | undefined
+            return {
+              items,
+              served: page.content.length,
+              total: page.totalFound ?? null,
+              firstKey: first?.id != null ? String(first.id) : null
+            }
+          })
+      })
+    )
     if (opts.details === false) return listed.pipe(Stream.map((p) => normalizeSmartRecruitersPosting(board, p, null)))
     return listed.pipe(
-      Stream.mapEffect((p) =>
-        detailOrNull(fetchJson({ url: `${company}/${encodeURIComponent(p.id)}`, unit: label }, SmartRecruitersDetail), `${label} posting ${p.id}`, label, ctx)
-          .pipe(Effect.map((d) => normalizeSmartRecruitersPosting(board, p, d))),
+      Stream.mapEffect(
+        (p) =>
+          detailOrNull(
+            fetchJson({ url: `${company}/${encodeURIComponent(p.id)}`, unit: label }, SmartRecruitersDetail),
+            `${label} posting ${p.id}`,
+            label,
+            ctx
+          ).pipe(Effect.map((d) => normalizeSmartRecruitersPosting(board, p, d))),
         { concurrency: 4 }
       )
     )

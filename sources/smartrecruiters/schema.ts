@@ -10,14 +10,18 @@ export const SmartRecruitersPosting = Schema.Struct({
   refNumber: Str,
   company: Schema.optional(Schema.NullOr(Schema.Struct({ identifier: Str, name: Str }))),
   releasedDate: Str,
-  location: Schema.optional(Schema.NullOr(Schema.Struct({
-    city: Str,
-    region: Str,
-    country: Str,
-    fullLocation: Str,
-    remote: Schema.optional(Schema.NullOr(Schema.Boolean)),
-    hybrid: Schema.optional(Schema.NullOr(Schema.Boolean))
-  }))),
+  location: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        city: Str,
+        region: Str,
+        country: Str,
+        fullLocation: Str,
+        remote: Schema.optional(Schema.NullOr(Schema.Boolean)),
+        hybrid: Schema.optional(Schema.NullOr(Schema.Boolean))
+      })
+    )
+  ),
   department: Label,
   function: Label,
   typeOfEmployment: Label,
@@ -39,19 +43,31 @@ export const SmartRecruitersDetail = Schema.Struct({
   id: Schema.String,
   postingUrl: Str,
   applyUrl: Str,
-  jobAd: Schema.optional(Schema.NullOr(Schema.Struct({
-    sections: Schema.optional(Schema.NullOr(Schema.Struct({
-      companyDescription: Section,
-      jobDescription: Section,
-      qualifications: Section,
-      additionalInformation: Section
-    })))
-  }))),
-  compensation: Schema.optional(Schema.NullOr(Schema.Struct({
-    min: Schema.optional(Schema.NullOr(Schema.Number)),
-    max: Schema.optional(Schema.NullOr(Schema.Number)),
-    currency: Str,
-    period: Str
-  })))
+  jobAd: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        sections: Schema.optional(
+          Schema.NullOr(
+            Schema.Struct({
+              companyDescription: Section,
+              jobDescription: Section,
+              qualifications: Section,
+              additionalInformation: Section
+            })
+          )
+        )
+      })
+    )
+  ),
+  compensation: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        min: Schema.optional(Schema.NullOr(Schema.Number)),
+        max: Schema.optional(Schema.NullOr(Schema.Number)),
+        currency: Str,
+        period: Str
+      })
+    )
+  )
 })
 export type SmartRecruitersDetail = typeof SmartRecruitersDetail.Type

@@ -37,7 +37,12 @@ export const wellfound: JobSource<WellfoundOptions> = {
   units: (opts) =>
     opts.roles && opts.roles.length > 0
       ? Effect.succeed(opts.roles.map((role) => ({ key: opts.location ? `${role}@${opts.location}` : role, role })))
-      : Effect.fail(new Fatal({ reason: "Config", message: "wellfound needs with.roles: role slugs as in wellfound.com/role/<slug>" })),
+      : Effect.fail(
+          new Fatal({
+            reason: "Config",
+            message: "wellfound needs with.roles: role slugs as in wellfound.com/role/<slug>"
+          })
+        ),
   fetch: (unit, opts, ctx) => {
     const role = String(unit.role)
     const path = opts.location ? `/role/l/${role}/${opts.location}` : `/role/${role}`
@@ -50,15 +55,34 @@ export const wellfound: JobSource<WellfoundOptions> = {
         const res = yield* http.request({ url, unit: label, headers: { accept: "text/html,application/xhtml+xml" } })
         const graph = yield* Effect.try({
           try: () => apolloState(res.text),
-          catch: (e) => new Skippable({ reason: "BadBody", unit: label, message: `${label}: __NEXT_DATA__ is not valid JSON: ${(e as Error).message}` })
+          catch: (e) =>
+            new Skippable({
+              reason: "BadBody",
+              unit: label,
+              message: `${label}: __NEXT_DATA__ is not valid JSON: ${(e as Error).message}`
+            })
         })
         if (!graph) {
           const wall = looksBlocked(res.text)
-          return yield* Effect.fail(wall ? blocked(label, wall, url) : new Skippable({ reason: "BadBody", unit: label, message: `${label}: no __NEXT_DATA__ Apollo state in the page (${res.text.length} bytes)` }))
+          return yield* Effect.fail(
+            wall
+              ? blocked(label, wall, url)
+              : new Skippable({
+                  reason: "BadBody",
+                  unit: label,
+                  message: `${label}: no __NEXT_DATA__ Apollo state in the page (${res.text.length} bytes)`
+                })
+          )
         }
         const parsed = parseWellfoundGraph(graph)
         for (const d of parsed.dangling)
-          yield* ctx.skip(new Skippable({ reason: "InvalidRecord", unit: label, message: `${label}: ${d.startup} references ${d.ref}, which the page's Apollo state does not hold` }))
+          yield* ctx.skip(
+            new Skippable({
+              reason: "InvalidRecord",
+              unit: label,
+              message: `${label}: ${d.startup} references ${d.ref}, which the page's Apollo state does not hold`
+            })
+          )
         const pages = pageCount(graph) ?? 1
         const more = page < pages && page < maxPages && parsed.startups > 0
         return [Chunk.fromIterable(parsed.postings), more ? Option.some(page + 1) : Option.none()] as const
@@ -72,7 +96,9 @@ export const wellfound: JobSource<WellfoundOptions> = {
       path: "/role/python-developer",
       handler: () => ({
         contentType: "text/html; charset=utf-8",
-        body: nextDataPage(JSON.parse(readFileSync(join(fixturesRoot, "wellfound/scrapfly-wellfound-search-results.json"), "utf8")))
+        body: nextDataPage(
+          JSON.parse(readFileSync(join(fixturesRoot, "wellfound/scrapfly-wellfound-search-results.json"), "utf8"))
+        )
       })
     }
   ],

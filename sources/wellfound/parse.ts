@@ -25,7 +25,8 @@ const refKey = (v: unknown): string | null => {
 }
 
 /** `{type: "json", json: […]}` (Apollo 2 JSON scalars) or the value itself. */
-const scalar = (v: unknown): unknown => (v && typeof v === "object" && (v as Node).type === "json" ? (v as Node).json : v)
+const scalar = (v: unknown): unknown =>
+  v && typeof v === "object" && (v as Node).type === "json" ? (v as Node).json : v
 
 /** Search pages: how many, from ROOT_QUERY.talent's `seoLandingPageJobSearchResults…` entry. */
 export const pageCount = (graph: ApolloGraph): number | null => {
@@ -45,7 +46,15 @@ export interface WellfoundParse {
   readonly startups: number
 }
 
-const SIZES: Record<string, string> = { SIZE_1_10: "1-10", SIZE_11_50: "11-50", SIZE_51_200: "51-200", SIZE_201_500: "201-500", SIZE_501_1000: "501-1000", SIZE_1001_5000: "1001-5000", SIZE_5000_PLUS: "5000+" }
+const SIZES: Record<string, string> = {
+  SIZE_1_10: "1-10",
+  SIZE_11_50: "11-50",
+  SIZE_51_200: "51-200",
+  SIZE_201_500: "201-500",
+  SIZE_501_1000: "501-1000",
+  SIZE_1001_5000: "1001-5000",
+  SIZE_5000_PLUS: "5000+"
+}
 
 /**
  * Postings of one search page: every `StartupResult` with its `highlightedJobListings` resolved
@@ -55,7 +64,9 @@ export const parseWellfoundGraph = (graph: ApolloGraph): WellfoundParse => {
   const postings: Posting[] = []
   const dangling: WellfoundParse["dangling"] = []
   const seen = new Set<string>()
-  const startups = Object.entries(graph).filter(([k, v]) => k.startsWith("StartupResult:") || v?.__typename === "StartupResult")
+  const startups = Object.entries(graph).filter(
+    ([k, v]) => k.startsWith("StartupResult:") || v?.__typename === "StartupResult"
+  )
   for (const [key, s] of startups) {
     const company = String(s.name ?? "").trim()
     for (const r of (s.highlightedJobListings ?? []) as unknown[]) {
@@ -69,7 +80,7 @@ export const parseWellfoundGraph = (graph: ApolloGraph): WellfoundParse => {
       const id = String(job.id)
       if (seen.has(id)) continue
       seen.add(id)
-      const locations = (scalar(job.locationNames) as unknown[] | undefined ?? []).map(String)
+      const locations = ((scalar(job.locationNames) as unknown[] | undefined) ?? []).map(String)
       const title = String(job.title ?? job.primaryRoleTitle ?? "").trim()
       if (!title || !company) {
         dangling.push({ startup: `${key} (${company || "no name"})`, ref: `${ref ?? id} (no title)` })
@@ -90,8 +101,14 @@ export const parseWellfoundGraph = (graph: ApolloGraph): WellfoundParse => {
         ...parseSalaryText(typeof job.compensation === "string" ? job.compensation.split("•")[0] : null),
         employment_type: job.jobType ? String(job.jobType).replace(/_/g, " ").toLowerCase() : null,
         department: job.primaryRoleTitle ? String(job.primaryRoleTitle) : null,
-        tags: [s.companySize ? `size:${SIZES[s.companySize] ?? s.companySize}` : null, s.highConcept ? String(s.highConcept) : null].filter((x): x is string => !!x),
-        raw: { job: { ...job, description: undefined }, startup: { id: s.id, slug: s.slug, name: s.name, companySize: s.companySize, highConcept: s.highConcept } }
+        tags: [
+          s.companySize ? `size:${SIZES[s.companySize] ?? s.companySize}` : null,
+          s.highConcept ? String(s.highConcept) : null
+        ].filter((x): x is string => !!x),
+        raw: {
+          job: { ...job, description: undefined },
+          startup: { id: s.id, slug: s.slug, name: s.name, companySize: s.companySize, highConcept: s.highConcept }
+        }
       })
     }
   }

@@ -12,7 +12,10 @@ export const WorkableOptions = Schema.Struct({ ...baseSourceOptions, boards: Sch
 export type WorkableOptions = typeof WorkableOptions.Type
 
 const locationOf = (j: WorkableJob) => {
-  const shown = (j.locations ?? []).filter((l) => !l.hidden).map((l) => joinLocation(l.city, l.region, l.country)).filter((l): l is string => !!l)
+  const shown = (j.locations ?? [])
+    .filter((l) => !l.hidden)
+    .map((l) => joinLocation(l.city, l.region, l.country))
+    .filter((l): l is string => !!l)
   return shown.length > 0 ? [...new Set(shown)].join(" / ") : joinLocation(j.city, j.state, j.country)
 }
 
@@ -51,8 +54,18 @@ export const workable: JobSource<WorkableOptions> = {
   units: (opts, ctx) => tokenBoards("workable", opts.boards, ctx),
   fetch: (unit, _opts, ctx) => {
     const board = unit as BoardUnit
-    const req = { url: `${ctx.baseUrl}/api/v1/widget/accounts/${encodeURIComponent(board.token)}?details=true`, unit: `workable account ${board.token}` }
-    return fetchRecords({ req, body: WorkableAccount, list: (b) => b.jobs, record: WorkableJob, normalize: (j, b) => normalizeWorkableJob(board, b.name ?? null, j), ctx })
+    const req = {
+      url: `${ctx.baseUrl}/api/v1/widget/accounts/${encodeURIComponent(board.token)}?details=true`,
+      unit: `workable account ${board.token}`
+    }
+    return fetchRecords({
+      req,
+      body: WorkableAccount,
+      list: (b) => b.jobs,
+      record: WorkableJob,
+      normalize: (j, b) => normalizeWorkableJob(board, b.name ?? null, j),
+      ctx
+    })
   },
   fixtures: [{ path: "/api/v1/widget/accounts/crewai", file: "workable/candidatezero-crewai-account.json" }],
   replayOptions: { boards: ["crewai"] }

@@ -17,7 +17,13 @@ export const WorkableJob = Schema.Struct({
   country: Str,
   city: Str,
   state: Str,
-  locations: Schema.optional(Schema.NullOr(Schema.Array(Schema.Struct({ country: Str, city: Str, region: Str, hidden: Schema.optional(Schema.NullOr(Schema.Boolean)) })))),
+  locations: Schema.optional(
+    Schema.NullOr(
+      Schema.Array(
+        Schema.Struct({ country: Str, city: Str, region: Str, hidden: Schema.optional(Schema.NullOr(Schema.Boolean)) })
+      )
+    )
+  ),
   description: Str
 })
 export type WorkableJob = typeof WorkableJob.Type

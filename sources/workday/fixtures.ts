@@ -15,7 +15,8 @@ export const workdayReplayBoards: ReadonlyArray<WorkdayBoard> = [
   { tenant: "workday", site: "site-not-recorded", instance: "wd5" }
 ]
 const listings: Record<string, string> = {
-  "tenant-not-recorded.wd1.myworkdayjobs.com/wday/cxs/tenant-not-recorded/site-not-recorded": "workday/intern-radar-jobs.json",
+  "tenant-not-recorded.wd1.myworkdayjobs.com/wday/cxs/tenant-not-recorded/site-not-recorded":
+    "workday/intern-radar-jobs.json",
   "workday.wd5.myworkdayjobs.com/wday/cxs/workday/site-not-recorded": "workday/candidatezero-workday-jobs.json"
 }
 
@@ -29,15 +30,17 @@ export const workdayFixtures: ReadonlyArray<FixtureRoute> = [
     path: "/synchronyfinancial.wd5.myworkdayjobs.com/wday/cxs/synchronyfinancial/University/job/Stamford-Hub/BLP-Intern---Technology_2601695-1",
     file: "workday/intern-radar-synchrony-job-detail.json"
   },
-  ...Object.entries(listings).map(([prefix, file]): FixtureRoute => ({
-    method: "POST",
-    path: `/${prefix}/jobs`,
-    handler: ({ body }) => {
-      const page = JSON.parse(readFileSync(join(root, file), "utf8")) as { jobPostings: unknown[] }
-      const req = (body ? JSON.parse(body) : {}) as { offset?: number; limit?: number }
-      const offset = req.offset ?? 0
-      const limit = req.limit ?? 20
-      return { body: JSON.stringify({ ...page, jobPostings: page.jobPostings.slice(offset, offset + limit) }) }
-    }
-  }))
+  ...Object.entries(listings).map(
+    ([prefix, file]): FixtureRoute => ({
+      method: "POST",
+      path: `/${prefix}/jobs`,
+      handler: ({ body }) => {
+        const page = JSON.parse(readFileSync(join(root, file), "utf8")) as { jobPostings: unknown[] }
+        const req = (body ? JSON.parse(body) : {}) as { offset?: number; limit?: number }
+        const offset = req.offset ?? 0
+        const limit = req.limit ?? 20
+        return { body: JSON.stringify({ ...page, jobPostings: page.jobPostings.slice(offset, offset + limit) }) }
+      }
+    })
+  )
 ]

@@ -41,8 +41,12 @@ export const workdayHost = (b: WorkdayBoard) => `${b.tenant}.${b.instance}.mywor
 export const cxsRoot = (b: WorkdayBoard, baseUrl: string | undefined) =>
   `${baseUrl ? `${hostRouted(baseUrl, workdayHost(b))}/${workdayHost(b)}` : `https://${workdayHost(b)}`}/wday/cxs/${encodeURIComponent(b.tenant)}/${encodeURIComponent(b.site)}`
 
-const unitOf = (board: WorkdayBoard, company: string | null, domain: string | null): WorkdayUnit =>
-  ({ key: `${board.tenant}.${board.instance}/${board.site}`, board, company, domain })
+const unitOf = (board: WorkdayBoard, company: string | null, domain: string | null): WorkdayUnit => ({
+  key: `${board.tenant}.${board.instance}/${board.site}`,
+  board,
+  company,
+  domain
+})
 
 const units = (opts: WorkdayOptions, ctx: SourceContext) =>
   Effect.gen(function* () {
@@ -51,7 +55,12 @@ const units = (opts: WorkdayOptions, ctx: SourceContext) =>
     else {
       for (const t of yield* universeTargets("workday", ctx)) {
         if (typeof t.board === "string")
-          return yield* Effect.fail(new Fatal({ reason: "Config", message: `targets: ${t.name} (workday) has board "${t.board}"; workday boards are {tenant, site, instance}` }))
+          return yield* Effect.fail(
+            new Fatal({
+              reason: "Config",
+              message: `targets: ${t.name} (workday) has board "${t.board}"; workday boards are {tenant, site, instance}`
+            })
+          )
         all.push(unitOf(t.board!, t.name, t.domain ?? null))
       }
       if (all.length === 0) yield* ctx.log(`${ctx.node}: the target universe lists no workday boards; nothing to fetch`)
@@ -59,11 +68,17 @@ const units = (opts: WorkdayOptions, ctx: SourceContext) =>
     return [...new Map(all.map((u) => [u.key, u])).values()]
   })
 
-export const normalizeWorkdayPosting = (u: WorkdayUnit, j: WorkdayListing, d: WorkdayDetail | null, fetchedAtMs: number): Posting => {
+export const normalizeWorkdayPosting = (
+  u: WorkdayUnit,
+  j: WorkdayListing,
+  d: WorkdayDetail | null,
+  fetchedAtMs: number
+): Posting => {
   const info = d?.jobPostingInfo
   const b = u.board
   const url = `https://${workdayHost(b)}/${b.site}${j.externalPath}`
-  const location = [info?.location ?? j.locationsText, ...(info?.additionalLocations ?? [])].filter(Boolean).join(" / ") || null
+  const location =
+    [info?.location ?? j.locationsText, ...(info?.additionalLocations ?? [])].filter(Boolean).join(" / ") || null
   return {
     source: "workday",
     source_id: `${b.tenant}/${b.site}:${j.externalPath}`,
@@ -98,31 +113,54 @@ export const workday: JobSource<WorkdayOptions> = {
     const root = cxsRoot(u.board, opts.base_url ? ctx.baseUrl : undefined)
     const label = `workday board ${u.key}`
     const limit = opts.page_size ?? 20
-    return Stream.unwrap(Effect.gen(function* () {
-      const fetchedAt = yield* Clock.currentTimeMillis
-      const listed = unitStream(offsetPaged({
-        pageSize: limit,
-        maxPages: opts.max_pages ?? 100,
-        unit: label,
-        ctx,
-        fetchPage: (offset) =>
-          Effect.gen(function* () {
-            const page = yield* fetchJson({ url: `${root}/jobs`, method: "POST", body: { appliedFacets: {}, limit, offset, searchText: "" }, unit: label }, WorkdayPage)
-            const raw = page.jobPostings ?? []
-            const items = yield* decodeEach(WorkdayListing, raw, label, ctx)
-            const first = raw[0] as { externalPath?: unknown } | undefined
-            return { items, served: raw.length, total: page.total ?? null, firstKey: first?.externalPath != null ? String(first.externalPath) : null }
+    return Stream.unwrap(
+      Effect.gen(function* () {
+        const fetchedAt = yield* Clock.currentTimeMillis
+        const listed = unitStream(
+          offsetPaged({
+            pageSize: limit,
+            maxPages: opts.max_pages ?? 100,
+            unit: label,
+            ctx,
+            fetchPage: (offset) =>
+              Effect.gen(function* () {
+                const page = yield* fetchJson(
+                  {
+                    url: `${root}/jobs`,
+                    method: "POST",
+                    body: { appliedFacets: {}, limit, offset, searchText: "" },
+                    unit: label
+                  },
+                  WorkdayPage
+                )
+                const raw = page.jobPostings ?? []
+                const items = yield* decodeEach(WorkdayListing, raw, label, ctx)
+                const first = raw[0] as { externalPath?: unknown } | undefined
+                return {
+                  items,
+                  served: raw.length,
+                  total: page.total ?? null,
+                  firstKey: first?.externalPath != null ? String(first.externalPath) : null
+                }
+              })
           })
-      }))
-      if (opts.details === false) return listed.pipe(Stream.map((j) => normalizeWorkdayPosting(u, j, null, fetchedAt)))
-      return listed.pipe(
-        Stream.mapEffect((j) =>
-          detailOrNull(fetchJson({ url: `${root}${j.externalPath}`, unit: label }, WorkdayDetail), `${label} posting ${j.externalPath}`, label, ctx)
-            .pipe(Effect.map((d) => normalizeWorkdayPosting(u, j, d, fetchedAt))),
-          { concurrency: 4 }
         )
-      )
-    }))
+        if (opts.details === false)
+          return listed.pipe(Stream.map((j) => normalizeWorkdayPosting(u, j, null, fetchedAt)))
+        return listed.pipe(
+          Stream.mapEffect(
+            (j) =>
+              detailOrNull(
+                fetchJson({ url: `${root}${j.externalPath}`, unit: label }, WorkdayDetail),
+                `${label} posting ${j.externalPath}`,
+                label,
+                ctx
+              ).pipe(Effect.map((d) => normalizeWorkdayPosting(u, j, d, fetchedAt))),
+            { concurrency: 4 }
+          )
+        )
+      })
+    )
   },
   fixtures: workdayFixtures,
   // The recorded Synchrony detail belongs to no recorded listing, so replay reads listings only; test/ats-sources.test.ts covers the detail.

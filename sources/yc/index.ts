@@ -55,9 +55,23 @@ export const stgYcCompanies = stagingTable({
   name: "stg_yc_companies",
   createdBy: "0452_stg_yc_companies",
   columns: {
-    list: "VARCHAR", yc_id: "BIGINT", name: "VARCHAR", slug: "VARCHAR", former_names: "VARCHAR[]", website: "VARCHAR", one_liner: "VARCHAR",
-    team_size: "INTEGER", industry: "VARCHAR", subindustry: "VARCHAR", tags: "VARCHAR[]", is_hiring: "BOOLEAN", batch: "VARCHAR",
-    status: "VARCHAR", stage: "VARCHAR", locations: "VARCHAR", url: "VARCHAR"
+    list: "VARCHAR",
+    yc_id: "BIGINT",
+    name: "VARCHAR",
+    slug: "VARCHAR",
+    former_names: "VARCHAR[]",
+    website: "VARCHAR",
+    one_liner: "VARCHAR",
+    team_size: "INTEGER",
+    industry: "VARCHAR",
+    subindustry: "VARCHAR",
+    tags: "VARCHAR[]",
+    is_hiring: "BOOLEAN",
+    batch: "VARCHAR",
+    status: "VARCHAR",
+    stage: "VARCHAR",
+    locations: "VARCHAR",
+    url: "VARCHAR"
   }
 })
 
@@ -70,15 +84,34 @@ export const ycStaging: StagingOutput<YcRecord, typeof stgYcCompanies> = {
 export const YcOptions = Schema.Struct({
   ...baseSourceOptions,
   /** yc-oss lists: "companies/all", "batches/fall-2025", "industries/healthcare-it", "tags/..." (".json" optional). */
-  lists: Schema.optional(Schema.Array(Schema.String.pipe(Schema.pattern(/^[a-z0-9/_-]+(\.json)?$/, { message: () => "a yc-oss list path like industries/healthcare-it" }))))
+  lists: Schema.optional(
+    Schema.Array(
+      Schema.String.pipe(
+        Schema.pattern(/^[a-z0-9/_-]+(\.json)?$/, { message: () => "a yc-oss list path like industries/healthcare-it" })
+      )
+    )
+  )
 })
 export type YcOptions = typeof YcOptions.Type
 
 export const toYcRecord = (list: string, c: YcCompany): YcRecord => ({
-  list, yc_id: c.id, name: c.name.trim(), slug: c.slug ?? null, former_names: c.former_names ?? [], website: c.website || null,
-  one_liner: c.one_liner ?? null, team_size: c.team_size ?? null, industry: c.industry ?? null, subindustry: c.subindustry ?? null,
-  tags: c.tags ?? [], is_hiring: c.isHiring ?? null, batch: c.batch ?? null, status: c.status ?? null, stage: c.stage ?? null,
-  locations: c.all_locations ?? null, url: c.url ?? null
+  list,
+  yc_id: c.id,
+  name: c.name.trim(),
+  slug: c.slug ?? null,
+  former_names: c.former_names ?? [],
+  website: c.website || null,
+  one_liner: c.one_liner ?? null,
+  team_size: c.team_size ?? null,
+  industry: c.industry ?? null,
+  subindustry: c.subindustry ?? null,
+  tags: c.tags ?? [],
+  is_hiring: c.isHiring ?? null,
+  batch: c.batch ?? null,
+  status: c.status ?? null,
+  stage: c.stage ?? null,
+  locations: c.all_locations ?? null,
+  url: c.url ?? null
 })
 
 const fixtures: ReadonlyArray<FixtureRoute> = [
@@ -99,10 +132,22 @@ export const yc: Source<YcOptions, YcRecord> = {
   units: (opts) =>
     (opts.lists ?? DEFAULT_LISTS).length > 0
       ? Effect.succeed((opts.lists ?? DEFAULT_LISTS).map((l) => ({ key: l.replace(/\.json$/, "") })))
-      : Effect.fail(new Fatal({ reason: "Config", message: "yc needs with.lists: yc-oss list paths such as [companies/all] or [industries/healthcare-it]" })),
+      : Effect.fail(
+          new Fatal({
+            reason: "Config",
+            message: "yc needs with.lists: yc-oss list paths such as [companies/all] or [industries/healthcare-it]"
+          })
+        ),
   fetch: (unit, _opts, ctx) => {
     const req = { url: `${ctx.baseUrl}/${unit.key}.json`, unit: `yc list ${unit.key}` }
-    return fetchRecords({ req, body: Schema.Array(Schema.Unknown), list: (items) => items, record: YcCompany, normalize: (c) => toYcRecord(String(unit.key), c), ctx })
+    return fetchRecords({
+      req,
+      body: Schema.Array(Schema.Unknown),
+      list: (items) => items,
+      record: YcCompany,
+      normalize: (c) => toYcRecord(String(unit.key), c),
+      ctx
+    })
   },
   fixtures,
   replayOptions: { lists: ["batches/fall-2025", "industries/healthcare-it"] }

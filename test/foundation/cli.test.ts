@@ -21,12 +21,15 @@ afterAll(() => replay.close())
 
 const writeDag = (name: string, boards: string[], schedule = "") => {
   const file = join(dir, name)
-  writeFileSync(file, `version: 1
+  writeFileSync(
+    file,
+    `version: 1
 defaults: { retry: { times: 0 } }
 nodes:
   gh: { source: greenhouse, with: { base_url: "${replay.baseUrlFor("greenhouse")}", boards: [${boards.join(", ")}] }${schedule ? `, schedule: "${schedule}"` : ""} }
   dedupe: { transform: dedupe, needs: [gh] }
-`)
+`
+  )
   return file
 }
 
@@ -48,7 +51,7 @@ describe("jobsignal CLI", { timeout: 240_000 }, () => {
     // edgar's user_agent is "${SEC_USER_AGENT}": unset, the shipped DAG names that field; set, it is valid.
     const noUa = await cli(["validate", "--dag", "dag.yaml"], { SEC_USER_AGENT: "" })
     expect(noUa.code).toBe(1)
-    expect(noUa.stderr).toMatch(/dag\.yaml:\d+  nodes\.edgar\.with\.user_agent: \$\{SEC_USER_AGENT\} is not set/)
+    expect(noUa.stderr).toMatch(/dag\.yaml:\d+ {2}nodes\.edgar\.with\.user_agent: \$\{SEC_USER_AGENT\} is not set/)
     const ok = await cli(["validate", "--dag", "dag.yaml"], { SEC_USER_AGENT: "jobsignal test@example.com" })
     expect(ok.code).toBe(0)
   })
@@ -59,8 +62,18 @@ describe("jobsignal CLI", { timeout: 240_000 }, () => {
     expect(good.stderr).toContain("✓ dedupe success")
     expect(good.code).toBe(0)
     expect(good.stdout).toContain(`warehouse ${db}`)
-    const json = await cli(["sql", "select company, count(*)::int as n from jobs group by 1 order by 1", "--format", "json", "--db", db])
-    expect(JSON.parse(json.stdout)).toEqual([{ company: "GitLab", n: 3 }, { company: "Stripe", n: 3 }])
+    const json = await cli([
+      "sql",
+      "select company, count(*)::int as n from jobs group by 1 order by 1",
+      "--format",
+      "json",
+      "--db",
+      db
+    ])
+    expect(JSON.parse(json.stdout)).toEqual([
+      { company: "GitLab", n: 3 },
+      { company: "Stripe", n: 3 }
+    ])
     const failed = await cli(["run", "--dag", writeDag("dead.yaml", ["nope"]), "--db", db])
     expect(failed.code).toBe(1)
     expect(failed.stdout).toMatch(/gh\s+greenhouse\s+failed/)
@@ -76,7 +89,16 @@ describe("jobsignal CLI", { timeout: 240_000 }, () => {
     expect(plan.code).toBe(0)
     expect(plan.stdout).toContain("level 1 (parallel): gh")
     expect(plan.stdout).toContain("level 2 (parallel): dedupe")
-    const bf = await cli(["backfill", "gh", "--since", "last week", "--dag", writeDag("b.yaml", ["gitlab"]), "--db", join(dir, "b.duckdb")])
+    const bf = await cli([
+      "backfill",
+      "gh",
+      "--since",
+      "last week",
+      "--dag",
+      writeDag("b.yaml", ["gitlab"]),
+      "--db",
+      join(dir, "b.duckdb")
+    ])
     expect(bf.code).not.toBe(0)
     expect(bf.stderr).toContain("--since must be a date like 2026-01-31")
   })
@@ -87,7 +109,8 @@ describe("terminal progress", () => {
     const writes: string[] = []
     const tty = { isTTY: true, write: (s: string) => void writes.push(s) } as unknown as NodeJS.WriteStream
     const events = consoleEvents("text", tty)
-    for (let done = 1; done <= 500; done++) events.emit({ type: "node_progress", node: "greenhouse", done, total: 500, rows: done * 3 })
+    for (let done = 1; done <= 500; done++)
+      events.emit({ type: "node_progress", node: "greenhouse", done, total: 500, rows: done * 3 })
     const drawn = writes.filter((w) => w.includes("units"))
     expect(drawn.length).toBeLessThanOrEqual(3)
     expect(drawn[0]).toContain("greenhouse: 1/500 units")
@@ -100,7 +123,10 @@ const distDir = join(import.meta.dirname, "..", "..", "dist")
 const loadedPackages = (chunk: string, seen = new Set<string>(), out = new Set<string>()) => {
   if (seen.has(chunk)) return out
   seen.add(chunk)
-  const meta = JSON.parse(readFileSync(join(distDir, "meta.json"), "utf8")) as Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }> }>
+  const meta = JSON.parse(readFileSync(join(distDir, "meta.json"), "utf8")) as Record<
+    string,
+    { imports: Array<{ path: string; kind: string; external?: boolean }> }
+  >
   const entry = Object.entries(meta).find(([k]) => basename(k) === chunk)
   if (!entry) throw new Error(`${chunk} is not in dist/meta.json`)
   for (const i of entry[1].imports) {
@@ -112,7 +138,9 @@ const loadedPackages = (chunk: string, seen = new Set<string>(), out = new Set<s
 }
 /** The chunk `jobsignal NAME` imports, read from the entry's command table. */
 const commandChunk = (name: string) => {
-  const m = readFileSync(join(distDir, "main.js"), "utf8").match(new RegExp(`\\b${name}:\\s*\\(\\)\\s*=>\\s*import\\("\\./([^"]+)"\\)`))
+  const m = readFileSync(join(distDir, "main.js"), "utf8").match(
+    new RegExp(`\\b${name}:\\s*\\(\\)\\s*=>\\s*import\\("\\./([^"]+)"\\)`)
+  )
   if (!m) throw new Error(`no chunk for ${name} in dist/main.js`)
   return m[1]
 }
@@ -122,10 +150,17 @@ describe("the built CLI", { timeout: 240_000 }, () => {
   beforeAll(() => ensureBuilt())
 
   it("runs in one process: no child, and a SIGTERM to it stops the scheduler cleanly", async () => {
-    const child = spawn(process.execPath, [bin, "schedule", "--dag", writeDag("sched.yaml", ["gitlab"], "0 6 * * *"), "--db", join(dir, "sched.duckdb")], { env: { ...process.env, NO_COLOR: "1" } })
+    const child = spawn(
+      process.execPath,
+      [bin, "schedule", "--dag", writeDag("sched.yaml", ["gitlab"], "0 6 * * *"), "--db", join(dir, "sched.duckdb")],
+      { env: { ...process.env, NO_COLOR: "1" } }
+    )
     let stderr = ""
     await new Promise<void>((resolve, reject) => {
-      child.stderr.on("data", (d) => { stderr += String(d); if (stderr.includes("schedule: started")) resolve() })
+      child.stderr.on("data", (d) => {
+        stderr += String(d)
+        if (stderr.includes("schedule: started")) resolve()
+      })
       child.on("exit", () => reject(new Error(`exited before starting: ${stderr}`)))
     })
     // The old bin/jobsignal.js ran the CLI as a child of the started process.
@@ -142,7 +177,12 @@ describe("the built CLI", { timeout: 240_000 }, () => {
     expect([...entry].filter((p) => !p.startsWith("node:") && !/^[a-z_]+$/.test(p))).toEqual([])
     // DuckDB and MongoDB still load through the node registry (each node kind's module imports its
     // runtime); the LLM SDKs and the front-end toolchain no longer do.
-    for (const c of ["validate", "plan"]) expect([...loadedPackages(commandChunk(c))].filter((p) => ["openai", "@anthropic-ai/sdk", "vite", "echarts"].includes(p))).toEqual([])
+    for (const c of ["validate", "plan"])
+      expect(
+        [...loadedPackages(commandChunk(c))].filter((p) =>
+          ["openai", "@anthropic-ai/sdk", "vite", "echarts"].includes(p)
+        )
+      ).toEqual([])
     expect([...loadedPackages(commandChunk("sql"))].filter((p) => HEAVY.includes(p))).toEqual(["@duckdb/node-api"])
     expect([...loadedPackages(commandChunk("runs"))].filter((p) => HEAVY.includes(p))).toEqual(["@duckdb/node-api"])
     expect(readdirSync(distDir).some((f) => f.endsWith(".ts"))).toBe(false)
@@ -159,7 +199,11 @@ describe("the built CLI", { timeout: 240_000 }, () => {
       expect(r.stdout, where).not.toContain("A user-defined piece of text")
       for (const line of r.stdout.split("\n")) expect(line.length, `${where}: ${line}`).toBeLessThanOrEqual(100)
       expect(r.stdout, where).toContain(`Usage:  jobsignal ${path.length ? `${path.join(" ")} ` : ""}`)
-      const examples = r.stdout.split("Examples:\n")[1]?.split("\n").filter((l) => l.startsWith("  jobsignal ")) ?? []
+      const examples =
+        r.stdout
+          .split("Examples:\n")[1]
+          ?.split("\n")
+          .filter((l) => l.startsWith("  jobsignal ")) ?? []
       expect(examples.length, where).toBeGreaterThanOrEqual(1)
       if (path.length === 2 || (path.length === 1 && !["quarantine", "targets"].includes(path[0])))
         for (const e of examples) expect(e, where).toContain(`jobsignal ${path.join(" ")}`)
@@ -197,11 +241,19 @@ describe("the built CLI", { timeout: 240_000 }, () => {
       const [top, sub] = c.name.split(" ")
       const parent = modules[top as keyof typeof modules] as Command.Command<string, never, unknown, unknown>
       const doc = sub
-        ? CommandDescriptor.getHelp(Option.getOrThrow(HashMap.get(Command.getSubcommands(parent), sub)), CliConfig.defaultConfig)
+        ? CommandDescriptor.getHelp(
+            Option.getOrThrow(HashMap.get(Command.getSubcommands(parent), sub)),
+            CliConfig.defaultConfig
+          )
         : Command.getHelp(parent, CliConfig.defaultConfig)
       const text = HelpDoc.toAnsiText(doc).replace(/\x1b\[[0-9;]*m/g, "")
       // Each option heads its own paragraph of the OPTIONS section: "--name value".
-      const parsed = new Set(text.split("\n").map((l) => l.match(/^--[a-z][a-z-]*/)?.[0]).filter((f): f is string => !!f && !BUILTIN.has(f)))
+      const parsed = new Set(
+        text
+          .split("\n")
+          .map((l) => l.match(/^--[a-z][a-z-]*/)?.[0])
+          .filter((f): f is string => !!f && !BUILTIN.has(f))
+      )
       const described = new Set(c.options.map((o) => o.flag.split(" ")[0]).filter((f) => f.startsWith("--")))
       expect([...described].sort(), c.name).toEqual([...parsed].sort())
     }
@@ -209,15 +261,30 @@ describe("the built CLI", { timeout: 240_000 }, () => {
 
   it("sql is read-only unless --write, and prints BIGINT as numbers (past 2^53 as strings)", async () => {
     const db = join(dir, "sql.duckdb")
-    const created = await cli(["sql", "create table t as select range::bigint as id from range(3)", "--db", db, "--write"])
+    const created = await cli([
+      "sql",
+      "create table t as select range::bigint as id from range(3)",
+      "--db",
+      db,
+      "--write"
+    ])
     expect(created.code).toBe(0)
     const refused = await cli(["sql", "delete from t", "--db", db])
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain("read-only; pass --write")
-    const json = await cli(["sql", "select count(*) as n, max(id) as top, 9007199254740993::bigint as big from t", "--format", "json", "--db", db])
+    const json = await cli([
+      "sql",
+      "select count(*) as n, max(id) as top, 9007199254740993::bigint as big from t",
+      "--format",
+      "json",
+      "--db",
+      db
+    ])
     expect(JSON.parse(json.stdout)).toEqual([{ n: 3, top: 2, big: "9007199254740993" }])
     expect((await cli(["sql", "delete from t where id = 0", "--db", db, "--write"])).code).toBe(0)
-    expect(JSON.parse((await cli(["sql", "select count(*) as n from t", "--format", "json", "--db", db])).stdout)).toEqual([{ n: 2 }])
+    expect(
+      JSON.parse((await cli(["sql", "select count(*) as n from t", "--format", "json", "--db", db])).stdout)
+    ).toEqual([{ n: 2 }])
     const missing = await cli(["sql", "select 1", "--db", join(dir, "nope.duckdb")])
     expect(missing.code).toBe(1)
     expect(missing.stderr).toContain(`cannot open warehouse ${join(dir, "nope.duckdb")}: no such file`)
@@ -262,16 +329,24 @@ describe("the built CLI", { timeout: 240_000 }, () => {
   it("jobs lists what a person looks at, with the ids job takes; filters and leads answer on the same warehouse", async () => {
     const db = join(dir, "jobs.duckdb")
     expect((await cli(["run", "--dag", writeDag("jobs.yaml", ["gitlab", "stripe"]), "--db", db])).code).toBe(0)
-    const all = JSON.parse((await cli(["jobs", "--db", db, "--format", "json"])).stdout) as Array<Record<string, unknown>>
+    const all = JSON.parse((await cli(["jobs", "--db", db, "--format", "json"])).stdout) as Array<
+      Record<string, unknown>
+    >
     expect(all).toHaveLength(6)
-    const ids = JSON.parse((await cli(["sql", "select id from jobs order by id", "--db", db, "--format", "json"])).stdout).map((r: { id: string }) => r.id)
+    const ids = JSON.parse(
+      (await cli(["sql", "select id from jobs order by id", "--db", db, "--format", "json"])).stdout
+    ).map((r: { id: string }) => r.id)
     expect(all.map((j) => j.id).sort()).toEqual(ids)
-    const gitlab = JSON.parse((await cli(["jobs", "--company", "gitl", "--db", db, "--format", "json"])).stdout) as Array<Record<string, unknown>>
+    const gitlab = JSON.parse(
+      (await cli(["jobs", "--company", "gitl", "--db", db, "--format", "json"])).stdout
+    ) as Array<Record<string, unknown>>
     expect(gitlab.map((j) => j.company)).toEqual(["GitLab", "GitLab", "GitLab"])
     // Nothing is scored in this DAG: a tier or relevance filter leaves nothing.
     expect(JSON.parse((await cli(["jobs", "--tier", "A,B", "--db", db, "--format", "json"])).stdout)).toEqual([])
     expect(JSON.parse((await cli(["jobs", "--relevant", "--db", db, "--format", "json"])).stdout)).toEqual([])
-    expect(JSON.parse((await cli(["jobs", "--since", "2999-01-01", "--db", db, "--format", "json"])).stdout)).toEqual([])
+    expect(JSON.parse((await cli(["jobs", "--since", "2999-01-01", "--db", db, "--format", "json"])).stdout)).toEqual(
+      []
+    )
     const bad = await cli(["jobs", "--since", "yesterday", "--db", db])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain("--since must be a date like 2026-01-31")

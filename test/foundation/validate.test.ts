@@ -99,7 +99,9 @@ ${extra}nodes:
   it("a missing profile is named at the dag.yaml line that names it", () => {
     const { dir, dag } = setup(scoring("profile: me.yaml\n"))
     const out = lines(preflight(dag, { env: {} }))
-    expect(out).toEqual([`dag.yaml:2  profile: ${join(dir, "me.yaml")} does not exist: the candidate profile relevance judges jobs against (profile: in dag.yaml)`])
+    expect(out).toEqual([
+      `dag.yaml:2  profile: ${join(dir, "me.yaml")} does not exist: the candidate profile relevance judges jobs against (profile: in dag.yaml)`
+    ])
   })
 
   it("a profile with a wrong type or an unknown field is reported at its own file, line and field", () => {
@@ -119,29 +121,41 @@ ${extra}nodes:
     expect(p[0]).toMatchObject({ file: join(broken.dir, "profile.yaml"), path: "(yaml)" })
     expect(p[0].line).toBeGreaterThan(0)
     const partial = setup(scoring(), { "profile.yaml": "summary: x\n" })
-    expect(lines(preflight(partial.dag, { env: {} }))).toEqual([`${join(partial.dir, "profile.yaml")}:1  target_titles: is required`])
+    expect(lines(preflight(partial.dag, { env: {} }))).toEqual([
+      `${join(partial.dir, "profile.yaml")}:1  target_titles: is required`
+    ])
   })
 
   it("a default profile.yaml is required only when a node reads it", () => {
     const { dag } = setup("version: 1\nnodes:\n  gh: { source: greenhouse, with: { boards: [gitlab] } }\n")
     expect(preflight(dag, { env: {} }).problems).toEqual([])
     const scored = setup(scoring())
-    expect(lines(preflight(scored.dag, { env: {} }))[0]).toMatch(/^dag\.yaml:5  nodes\.relevance\.transform: .*profile\.yaml does not exist/)
+    expect(lines(preflight(scored.dag, { env: {} }))[0]).toMatch(
+      /^dag\.yaml:5 {2}nodes\.relevance\.transform: .*profile\.yaml does not exist/
+    )
   })
 
   it("a targets file that is missing, unreadable, empty or lists no companies", () => {
     const dagText = "version: 1\ntargets: t.yaml\nnodes:\n  gh: { source: greenhouse }\n"
     const missing = setup(dagText)
-    expect(lines(preflight(missing.dag, { env: {} }))).toEqual([expect.stringMatching(/^dag\.yaml:2  targets: .*t\.yaml does not exist: the target-company universe/)])
+    expect(lines(preflight(missing.dag, { env: {} }))).toEqual([
+      expect.stringMatching(/^dag\.yaml:2 {2}targets: .*t\.yaml does not exist: the target-company universe/)
+    ])
     const dirInstead = setup(dagText)
     mkdirSync(join(dirInstead.dir, "t.yaml"))
-    expect(lines(preflight(dirInstead.dag, { env: {} }))).toEqual([expect.stringMatching(/^dag\.yaml:2  targets: .*t\.yaml is a directory, not a file/)])
+    expect(lines(preflight(dirInstead.dag, { env: {} }))).toEqual([
+      expect.stringMatching(/^dag\.yaml:2 {2}targets: .*t\.yaml is a directory, not a file/)
+    ])
     const empty = setup(dagText, { "t.yaml": "" })
-    expect(lines(preflight(empty.dag, { env: {} }))).toEqual([`${join(empty.dir, "t.yaml")}:1  (root): the file is empty`])
+    expect(lines(preflight(empty.dag, { env: {} }))).toEqual([
+      `${join(empty.dir, "t.yaml")}:1  (root): the file is empty`
+    ])
     const none = setup(dagText, { "t.yaml": "companies: []\n" })
     expect(lines(preflight(none.dag, { env: {} }))[0]).toContain("companies: lists no companies")
     const wrong = setup(dagText, { "t.yaml": "companies:\n  - name: Acme\n    ats: taleo\n" })
-    expect(lines(preflight(wrong.dag, { env: {} }))[0]).toMatch(new RegExp(`^${join(wrong.dir, "t.yaml")}:3  companies\\[0\\]\\.ats: `))
+    expect(lines(preflight(wrong.dag, { env: {} }))[0]).toMatch(
+      new RegExp(`^${join(wrong.dir, "t.yaml")}:3  companies\\[0\\]\\.ats: `)
+    )
   })
 
   it("an unset ${VAR} in an enabled node is an error at its line; in a disabled node it is not checked", () => {

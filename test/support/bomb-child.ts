@@ -16,7 +16,10 @@ const gzip2GiB = Buffer.concat(Array.from({ length: 128 }, () => member))
 const bodies: Record<string, { encoding?: string; bytes?: Buffer }> = {
   "br-2gib": { encoding: "br", bytes: readFileSync(join(fixturesDir, "hostile", "synthetic-zeros-2gib.br")) },
   "gzip-2gib": { encoding: "gzip", bytes: gzip2GiB },
-  "gzip-gzip-3gib": { encoding: "gzip, gzip", bytes: gzipSync(Buffer.concat(Array.from({ length: 192 }, () => member))) },
+  "gzip-gzip-3gib": {
+    encoding: "gzip, gzip",
+    bytes: gzipSync(Buffer.concat(Array.from({ length: 192 }, () => member)))
+  },
   endless: {}
 }
 
@@ -25,7 +28,9 @@ const server = createServer((req, res) => {
   res.writeHead(200, { "content-type": "application/json", ...(b.encoding ? { "content-encoding": b.encoding } : {}) })
   if (b.bytes) return void res.end(b.bytes)
   const chunk = Buffer.alloc(64 * 1024, " ")
-  const more = () => { while (!res.destroyed && res.write(chunk)); }
+  const more = () => {
+    while (!res.destroyed && res.write(chunk));
+  }
   res.on("drain", more)
   more()
 })
@@ -36,12 +41,13 @@ const out: Record<string, { tag: string; reason: string; message: string; peakRs
 for (const name of Object.keys(bodies)) {
   global.gc?.()
   let peak = process.memoryUsage.rss()
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 5)
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss())
+  }, 5)
   const e = await Effect.runPromise(
-    Effect.flatMap(Http, (http) => http.request({ url: `${base}/${name}`, unit: `bomb board ${name}`, retry: { times: 0, baseMs: 1, capMs: 1 } })).pipe(
-      Effect.flip,
-      Effect.provide(Http.layer({ timeoutMs: 60_000 }))
-    )
+    Effect.flatMap(Http, (http) =>
+      http.request({ url: `${base}/${name}`, unit: `bomb board ${name}`, retry: { times: 0, baseMs: 1, capMs: 1 } })
+    ).pipe(Effect.flip, Effect.provide(Http.layer({ timeoutMs: 60_000 })))
   )
   clearInterval(sampler)
   peak = Math.max(peak, process.memoryUsage.rss())

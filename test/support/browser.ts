@@ -10,7 +10,16 @@ import { chromium, type BrowserContext, type Page } from "playwright-core"
 export const CHROMIUM = process.env.JOBSIGNAL_CHROMIUM ?? "/usr/bin/chromium"
 export const hasChromium = () => existsSync(CHROMIUM)
 
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync"
+]
 
 export interface Browser {
   readonly page: Page
@@ -25,18 +34,26 @@ export const screenshotDir = join(import.meta.dirname, "..", "..", "test-results
 export const launchBrowser = async (): Promise<Browser> => {
   const profile = mkdtempSync(join(tmpdir(), "jobsignal-chromium-"))
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1400, height: 900 }, timeout: 60_000
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1400, height: 900 },
+    timeout: 60_000
   })
   const page = context.pages()[0] ?? (await context.newPage())
   page.setDefaultTimeout(30_000)
   mkdirSync(screenshotDir, { recursive: true })
   return {
-    page, context,
+    page,
+    context,
     screenshot: async (name, opts = {}) => {
       const path = join(screenshotDir, `${name}.png`)
       await page.screenshot({ path, fullPage: opts.fullPage ?? true })
       return path
     },
-    close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }) }
+    close: async () => {
+      await context.close()
+      rmSync(profile, { recursive: true, force: true })
+    }
   }
 }

@@ -16,12 +16,25 @@ let built: Promise<void> | undefined
 export const ensureBuilt = (): Promise<void> => (built ??= ensureDist())
 
 /** Runs the real `jobsignal` binary (as `npx jobsignal` would) without blocking the test's event loop. */
-export const cli = async (args: ReadonlyArray<string>, env: Record<string, string> = {}, cwd?: string): Promise<CliResult> => {
+export const cli = async (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {},
+  cwd?: string
+): Promise<CliResult> => {
   await ensureBuilt()
   return new Promise((resolve) => {
-    execFile(process.execPath, [bin, ...args], { env: { ...process.env, ...env, NO_COLOR: "1" }, timeout: 120_000, cwd }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : 1) : 0
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) })
-    })
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { env: { ...process.env, ...env, NO_COLOR: "1" }, timeout: 120_000, cwd },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === "number"
+            ? (err as { code: number }).code
+            : 1
+          : 0
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) })
+      }
+    )
   })
 }

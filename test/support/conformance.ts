@@ -18,7 +18,9 @@ import type { Source } from "../../sources/source.ts"
 /** Registers the suite for every source of `comp` that `only` keeps. */
 export const conformanceSuite = (comp: Composition, only: (s: Source) => boolean = () => true) => {
   let replay: ReplayServer
-  beforeAll(async () => { replay = await startReplayServer(comp.sources.filter(only)) })
+  beforeAll(async () => {
+    replay = await startReplayServer(comp.sources.filter(only))
+  })
   afterAll(() => replay.close())
 
   /** More requests than this for one run of recorded fixtures means a pager that does not stop. */
@@ -35,40 +37,61 @@ export const conformanceSuite = (comp: Composition, only: (s: Source) => boolean
   }
 
   const runOnce = (src: Source, dbPath: string, extra: Record<string, unknown> = {}) => {
-    const dag = dagFrom(`version: 1
+    const dag = dagFrom(
+      `version: 1
 defaults: { retry: { times: 0 } }
 nodes:
   subject: { source: ${src.kind}, timeout: 60s }
-`, tempDir(), comp.kinds)
+`,
+      tempDir(),
+      comp.kinds
+    )
     const before = replay.requests.length
-    return withDb(dbPath, Effect.gen(function* () {
-      const { summary } = yield* run({
-        dag,
-        sourceOverrides: (kind) => (kind === src.kind ? { ...src.replayOptions, base_url: replay.baseUrlFor(kind), ...extra } : undefined)
+    return withDb(
+      dbPath,
+      Effect.gen(function* () {
+        const { summary } = yield* run({
+          dag,
+          sourceOverrides: (kind) =>
+            kind === src.kind ? { ...src.replayOptions, base_url: replay.baseUrlFor(kind), ...extra } : undefined
+        })
+        const w = yield* Warehouse
+        const node = summary.nodes.find((n) => n.node === "subject")!
+        const keys =
+          node.status === "failed"
+            ? []
+            : (yield* w.query<{ k: string }>(
+                `select record_key as k from "${src.output.table.name}" where run_id = $1 and node = 'subject'`,
+                [summary.runId]
+              )).map((r) => r.k)
+        const nr = yield* w.query<{ details: string | null }>(
+          "select details from node_runs where run_id = $1 and node = 'subject'",
+          [summary.runId]
+        )
+        const cur = yield* w.query<{ value: string }>("select value from cursors where node = 'subject'")
+        return {
+          runId: summary.runId,
+          status: node.status,
+          error: node.error,
+          keys,
+          details: nr[0]?.details ? JSON.parse(nr[0].details) : {},
+          requests: replay.requests.slice(before).filter((r) => r.path.startsWith(`/${src.kind}/`)).length,
+          cursor: cur[0]?.value ?? null
+        } satisfies RunResult
       })
-      const w = yield* Warehouse
-      const node = summary.nodes.find((n) => n.node === "subject")!
-      const keys = node.status === "failed" ? [] : (yield* w.query<{ k: string }>(
-        `select record_key as k from "${src.output.table.name}" where run_id = $1 and node = 'subject'`, [summary.runId]
-      )).map((r) => r.k)
-      const nr = yield* w.query<{ details: string | null }>("select details from node_runs where run_id = $1 and node = 'subject'", [summary.runId])
-      const cur = yield* w.query<{ value: string }>("select value from cursors where node = 'subject'")
-      return {
-        runId: summary.runId,
-        status: node.status,
-        error: node.error,
-        keys,
-        details: nr[0]?.details ? JSON.parse(nr[0].details) : {},
-        requests: replay.requests.slice(before).filter((r) => r.path.startsWith(`/${src.kind}/`)).length,
-        cursor: cur[0]?.value ?? null
-      } satisfies RunResult
-    }))
+    )
   }
 
   const setCursor = (dbPath: string, value: string) =>
-    withDb(dbPath, Effect.flatMap(Warehouse, (w) =>
-      w.exec("insert into cursors (node, value, run_id, updated_at) values ('subject', $1, 'conformance', now()) on conflict (node) do update set value = excluded.value", [value])
-    ))
+    withDb(
+      dbPath,
+      Effect.flatMap(Warehouse, (w) =>
+        w.exec(
+          "insert into cursors (node, value, run_id, updated_at) values ('subject', $1, 'conformance', now()) on conflict (node) do update set value = excluded.value",
+          [value]
+        )
+      )
+    )
 
   for (const src of comp.sources.filter(only)) {
     describe(`conformance: ${src.kind}`, () => {
@@ -105,7 +128,9 @@ nodes:
 
       it("respects max_records", async () => {
         const limit = Math.max(1, Math.min(2, first.keys.length - 1))
-        const limited = await runOnce(src, join(tempDir(`conformance-${src.kind}-max-`), "w.duckdb"), { max_records: limit })
+        const limited = await runOnce(src, join(tempDir(`conformance-${src.kind}-max-`), "w.duckdb"), {
+          max_records: limit
+        })
         expect(limited.status).toBe("success")
         expect(limited.keys.length).toBe(limit)
         expect(limited.requests).toBeLessThanOrEqual(first.requests)

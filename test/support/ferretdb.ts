@@ -28,7 +28,8 @@ export const startTestMongo = async (): Promise<TestMongo> => {
   }
   const freshDatabase = (prefix = "t") => `${prefix}_${randomUUID().replace(/-/g, "").slice(0, 12)}`
   const closeClients = () => Promise.all(clients.map((c) => c.close().catch(() => undefined))).then(() => undefined)
-  if (external) return { uri: external, kind: "external", freshDatabase, client: () => client(external), stop: closeClients }
+  if (external)
+    return { uri: external, kind: "external", freshDatabase, client: () => client(external), stop: closeClients }
   const server = await startFerretDB()
   return {
     uri: server.uri,
@@ -58,4 +59,5 @@ export const killFerretDB = async (server: RunningFerretDB) => {
 }
 
 /** The same server again after a crash: same port, same SQLite files. */
-export const restartFerretDB = (server: RunningFerretDB) => startFerretDB({ port: server.port, dataDir: server.dataDir, keepData: true })
+export const restartFerretDB = (server: RunningFerretDB) =>
+  startFerretDB({ port: server.port, dataDir: server.dataDir, keepData: true })

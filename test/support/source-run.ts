@@ -9,7 +9,11 @@ import type { Target } from "../../targets/universe.ts"
  * skip it counted. For connector tests that look at records; the engine path is tested through
  * the runner.
  */
-export const collect = <Rec>(src: Source<any, Rec>, rawOpts: Record<string, unknown>, targets: ReadonlyArray<Target> = []) =>
+export const collect = <Rec>(
+  src: Source<any, Rec>,
+  rawOpts: Record<string, unknown>,
+  targets: ReadonlyArray<Target> = []
+) =>
   Effect.gen(function* () {
     const opts = yield* Schema.decodeUnknown(src.options)(rawOpts)
     const skips: Skippable[] = []
@@ -19,15 +23,29 @@ export const collect = <Rec>(src: Source<any, Rec>, rawOpts: Record<string, unkn
       baseUrl: String(rawOpts.base_url ?? src.defaultBaseUrl).replace(/\/+$/, ""),
       window: {},
       cursor: null,
-      skip: (e) => Effect.sync(() => { skips.push(e) }),
+      skip: (e) =>
+        Effect.sync(() => {
+          skips.push(e)
+        }),
       log: () => Effect.void,
       targets: () => targets
     }
     const units = yield* src.units(opts, ctx)
     const records: Rec[] = []
-    for (const u of units) records.push(...Chunk.toReadonlyArray(yield* Stream.runCollect(unitStream(src.fetch(u, opts, ctx)))))
+    for (const u of units)
+      records.push(...Chunk.toReadonlyArray(yield* Stream.runCollect(unitStream(src.fetch(u, opts, ctx)))))
     return { records, skips, units }
   })
 
-export const collectPromise = <Rec>(src: Source<any, Rec>, opts: Record<string, unknown>, targets?: ReadonlyArray<Target>) =>
-  Effect.runPromise(collect(src, opts, targets).pipe(Effect.provide(Http.layer({ timeoutMs: 5_000 }))) as Effect.Effect<{ records: Rec[]; skips: Skippable[]; units: ReadonlyArray<unknown> }, unknown, never>)
+export const collectPromise = <Rec>(
+  src: Source<any, Rec>,
+  opts: Record<string, unknown>,
+  targets?: ReadonlyArray<Target>
+) =>
+  Effect.runPromise(
+    collect(src, opts, targets).pipe(Effect.provide(Http.layer({ timeoutMs: 5_000 }))) as Effect.Effect<
+      { records: Rec[]; skips: Skippable[]; units: ReadonlyArray<unknown> },
+      unknown,
+      never
+    >
+  )

@@ -83,42 +83,71 @@ export const startWireProxy = async (upstreamPort: () => number, hooks: WireProx
     port: 0,
     uri: "",
     hooks,
-    reset: () => { counts.clear(); proxy.hooks = {} },
-    close: () => new Promise((r) => { for (const s of sockets) s.destroy(); server.close(() => r()) })
+    reset: () => {
+      counts.clear()
+      proxy.hooks = {}
+    },
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => r())
+      })
   }
   const server = createServer((client) => {
     const upstream = connect(upstreamPort(), "127.0.0.1")
     sockets.add(client).add(upstream)
-    const end = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream) }
+    const end = () => {
+      client.destroy()
+      upstream.destroy()
+      sockets.delete(client)
+      sockets.delete(upstream)
+    }
     client.on("error", end).on("close", end)
     upstream.on("error", end).on("close", end)
     // Requests go upstream in order; replies are matched to them by responseTo.
     const pending = new Map<number, WireEvent>()
     let chain: Promise<unknown> = Promise.resolve()
-    const inOrder = (f: () => unknown) => { chain = chain.then(f).catch(end) }
-    client.on("data", framer((f) => inOrder(async () => {
-      const b = body(f)
-      if (!b) return void upstream.write(f)
-      const command = firstKey(f, b.at)
-      const e: WireEvent = { command, n: (counts.get(command) ?? 0) + 1 }
-      counts.set(command, e.n)
-      pending.set(f.readInt32LE(4), e)
-      let sent = false
-      const forward = () => { if (!sent) { sent = true; upstream.write(f) } }
-      if (proxy.hooks.onRequest) await proxy.hooks.onRequest(e, forward)
-      forward()
-    })))
-    upstream.on("data", framer((f) => inOrder(async () => {
-      const e = pending.get(f.readInt32LE(8))
-      const b = body(f)
-      if (!e || !b || !proxy.hooks.onReply) return void client.write(f)
-      pending.delete(f.readInt32LE(8))
-      const action = await proxy.hooks.onReply({ ...e, reply: BSON.deserialize(f.subarray(b.at, b.at + b.len)) })
-      if (action === "forward") client.write(f)
-      else if (action === "close") end()
-      else if (action === "hang") return
-      else client.write(reframe(f, action.rewrite))
-    })))
+    const inOrder = (f: () => unknown) => {
+      chain = chain.then(f).catch(end)
+    }
+    client.on(
+      "data",
+      framer((f) =>
+        inOrder(async () => {
+          const b = body(f)
+          if (!b) return void upstream.write(f)
+          const command = firstKey(f, b.at)
+          const e: WireEvent = { command, n: (counts.get(command) ?? 0) + 1 }
+          counts.set(command, e.n)
+          pending.set(f.readInt32LE(4), e)
+          let sent = false
+          const forward = () => {
+            if (!sent) {
+              sent = true
+              upstream.write(f)
+            }
+          }
+          if (proxy.hooks.onRequest) await proxy.hooks.onRequest(e, forward)
+          forward()
+        })
+      )
+    )
+    upstream.on(
+      "data",
+      framer((f) =>
+        inOrder(async () => {
+          const e = pending.get(f.readInt32LE(8))
+          const b = body(f)
+          if (!e || !b || !proxy.hooks.onReply) return void client.write(f)
+          pending.delete(f.readInt32LE(8))
+          const action = await proxy.hooks.onReply({ ...e, reply: BSON.deserialize(f.subarray(b.at, b.at + b.len)) })
+          if (action === "forward") client.write(f)
+          else if (action === "close") end()
+          else if (action === "hang") return
+          else client.write(reframe(f, action.rewrite))
+        })
+      )
+    )
   })
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()))
   const port = (server.address() as { port: number }).port

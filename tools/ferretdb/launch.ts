@@ -4,7 +4,17 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { createHash } from "node:crypto"
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync } from "node:fs"
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync
+} from "node:fs"
 import { createServer } from "node:net"
 import { homedir, tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -25,7 +35,9 @@ export const binaryPath = () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 /** Builds the binary unless cached; concurrent callers wait on one lock file instead of building twice. */
-export const ensureBinary = async (log: (s: string) => void = () => {}): Promise<{ path: string; builtMs?: number }> => {
+export const ensureBinary = async (
+  log: (s: string) => void = () => {}
+): Promise<{ path: string; builtMs?: number }> => {
   const path = binaryPath()
   if (existsSync(path)) return { path }
   mkdirSync(join(path, ".."), { recursive: true })
@@ -43,7 +55,9 @@ export const ensureBinary = async (log: (s: string) => void = () => {}): Promise
   }
   try {
     if (existsSync(path)) return { path }
-    log(`building FerretDB (tools/ferretdb, CGO_ENABLED=0) into ${path}; the first build downloads modules and takes a few minutes`)
+    log(
+      `building FerretDB (tools/ferretdb, CGO_ENABLED=0) into ${path}; the first build downloads modules and takes a few minutes`
+    )
     const t0 = Date.now()
     const tmp = `${path}.${process.pid}.tmp`
     const r = spawnSync("go", ["build", "-trimpath", "-o", tmp, "."], {
@@ -81,13 +95,19 @@ export interface RunningFerretDB {
 }
 
 /** Starts FerretDB and resolves once it prints its URI and accepts connections. */
-export const startFerretDB = async (opts: { port?: number; dataDir?: string; keepData?: boolean } = {}): Promise<RunningFerretDB> => {
+export const startFerretDB = async (
+  opts: { port?: number; dataDir?: string; keepData?: boolean } = {}
+): Promise<RunningFerretDB> => {
   const { path } = await ensureBinary((s) => process.stderr.write(s + "\n"))
   const port = opts.port ?? (await freePort())
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "jobsignal-ferretdb-"))
-  const child: ChildProcess = spawn(path, ["-listen", `127.0.0.1:${port}`, "-data", dataDir], { stdio: ["ignore", "pipe", "pipe"] })
+  const child: ChildProcess = spawn(path, ["-listen", `127.0.0.1:${port}`, "-data", dataDir], {
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   let stderr = ""
-  child.stderr!.on("data", (b: Buffer) => { stderr = (stderr + b.toString()).slice(-4000) })
+  child.stderr!.on("data", (b: Buffer) => {
+    stderr = (stderr + b.toString()).slice(-4000)
+  })
   const exited = new Promise<void>((r) => child.once("exit", () => r()))
   const uri = await new Promise<string>((res, rej) => {
     const timer = setTimeout(() => rej(new Error(`FerretDB did not start within 30s:\n${stderr}`)), 30_000)
@@ -95,9 +115,15 @@ export const startFerretDB = async (opts: { port?: number; dataDir?: string; kee
     child.stdout!.on("data", (b: Buffer) => {
       out += b.toString()
       const line = out.split("\n").find((l) => l.startsWith("mongodb://"))
-      if (line) { clearTimeout(timer); res(line.trim()) }
+      if (line) {
+        clearTimeout(timer)
+        res(line.trim())
+      }
     })
-    child.once("exit", (code) => { clearTimeout(timer); rej(new Error(`FerretDB exited (${code}) before listening:\n${stderr}`)) })
+    child.once("exit", (code) => {
+      clearTimeout(timer)
+      rej(new Error(`FerretDB exited (${code}) before listening:\n${stderr}`))
+    })
   })
   await waitUntilAnswers(port)
   const stop = async () => {
@@ -122,7 +148,8 @@ const waitUntilAnswers = async (port: number) => {
       await c.db("admin").command({ ping: 1 })
       return
     } catch (e) {
-      if (Date.now() > deadline) throw new Error(`FerretDB on port ${port} does not answer ping: ${(e as Error).message}`)
+      if (Date.now() > deadline)
+        throw new Error(`FerretDB on port ${port} does not answer ping: ${(e as Error).message}`)
       await sleep(200)
     } finally {
       await c.close().catch(() => undefined)

@@ -25,12 +25,28 @@ const compatible = (x: string, y: string) => `
   and places_compatible(${x}.sp, ${x}.wp, ${y}.sp, ${y}.wp)`
 
 export const CONTENT_COLUMNS = [
-  "url", "apply_url", "title", "company", "location", "remote", "posted_at", "posted_after", "posted_before", "updated_at",
-  "description_text", "salary_min", "salary_max", "salary_currency", "salary_period", "employment_type", "department"
+  "url",
+  "apply_url",
+  "title",
+  "company",
+  "location",
+  "remote",
+  "posted_at",
+  "posted_after",
+  "posted_before",
+  "updated_at",
+  "description_text",
+  "salary_min",
+  "salary_max",
+  "salary_currency",
+  "salary_period",
+  "employment_type",
+  "department"
 ] as const
 
 /** SQL list of the ATS kinds; `null` when there are none, so `source in (null)` is never true. */
-const atsList = (ats: ReadonlyArray<AtsSource>) => (ats.length === 0 ? "null" : ats.map((a) => `'${a.kind.replaceAll("'", "''")}'`).join(", "))
+const atsList = (ats: ReadonlyArray<AtsSource>) =>
+  ats.length === 0 ? "null" : ats.map((a) => `'${a.kind.replaceAll("'", "''")}'`).join(", ")
 
 export const stageInput = (inputSql: string, ats: ReadonlyArray<AtsSource>) => [
   `create or replace temp table _dd_raw as
@@ -77,7 +93,12 @@ export const stageInput = (inputSql: string, ats: ReadonlyArray<AtsSource>) => [
           coalesce(ats_url_key(r.apply_url), ats_url_key(r.url)) as url_key,
           t.loc_tokens, t.sp, t.wp
    from _dd_raw r join _dd_tkey t using (tkey_in, lkey_in) join _dd_co c on c.ckey_in = coalesce(r.company, '')`,
-  "drop table _dd_raw", "drop table _dd_tl", "drop table _dd_place_seg", "drop table _dd_tkey", "drop table _dd_co", "drop table _dd_loc",
+  "drop table _dd_raw",
+  "drop table _dd_tl",
+  "drop table _dd_place_seg",
+  "drop table _dd_tkey",
+  "drop table _dd_co",
+  "drop table _dd_loc",
   // o: the leader order (ATS first, earliest posted, then id) as a compact integer, so every later
   // join and comparison is on one bigint; a cluster's id is its leader's sighting id.
   `create or replace temp table _dd_new as
@@ -154,7 +175,19 @@ export const linkNew = [
    left join _dd_cluster c on c.o = n.o
    left join _dd_cluster_job cj on cj.cluster = coalesce(c.cluster, n.o)
    left join _dd_new l on l.o = coalesce(c.cluster, n.o)`,
-  ...["_dd_in", "_dd_new", "_dd_pairs", "_dd_cand", "_dd_sh", "_dd_job_sh", "_dd_links", "_dd_old_links", "_dd_c1", "_dd_cluster", "_dd_cluster_job"].map((t) => `drop table ${t}`)
+  ...[
+    "_dd_in",
+    "_dd_new",
+    "_dd_pairs",
+    "_dd_cand",
+    "_dd_sh",
+    "_dd_job_sh",
+    "_dd_links",
+    "_dd_old_links",
+    "_dd_c1",
+    "_dd_cluster",
+    "_dd_cluster_job"
+  ].map((t) => `drop table ${t}`)
 ]
 
 /** New sightings are inserted; ones seen again move their last_seen. A sighting's job never changes. */
@@ -177,7 +210,9 @@ export const writeSightings = [
  * rows); a DuckDB upgrade that changes hash() would mark every job changed once, nothing worse.
  */
 const contentHash = (t: string, sightingSet: string) => `lpad(to_hex(hash(
-  ${CONTENT_COLUMNS.filter((c) => c !== "updated_at").map((c) => `${t}.${c}`).join(", ")},
+  ${CONTENT_COLUMNS.filter((c) => c !== "updated_at")
+    .map((c) => `${t}.${c}`)
+    .join(", ")},
   ${t}.company_key, ${sightingSet})), 16, '0')`
 
 /** The best sighting's content wins when it outranks the job's (ATS over board) or is the job's own source. */
@@ -185,12 +220,17 @@ const takeIfRep = (c: string) =>
   `${c} = case when b.rank < coalesce(jobs.rep_rank, 1) or (b.source = jobs.source and b.source_id = jobs.source_id)
           then coalesce(b.${c}, jobs.${c}) else coalesce(jobs.${c}, b.${c}) end`
 
-const SIGHTING_JSON = "{'first_seen': first_seen, 'source': source, 'source_id': source_id, 'url': url, 'last_seen': last_seen}"
+const SIGHTING_JSON =
+  "{'first_seen': first_seen, 'source': source, 'source_id': source_id, 'url': url, 'last_seen': last_seen}"
 const SIGHTING_KEY = "source || ':' || source_id || ':' || coalesce(url, '')"
 
 /** The best sighting's content columns, by the names jobs uses (apply URL: the ATS link when it is an ATS). */
 const bestContent = [
-  ...CONTENT_COLUMNS.map((c) => (c === "apply_url" ? "case when b.rank = 0 then coalesce(s.apply_url, s.url) else s.apply_url end as apply_url" : `s.${c}`)),
+  ...CONTENT_COLUMNS.map((c) =>
+    c === "apply_url"
+      ? "case when b.rank = 0 then coalesce(s.apply_url, s.url) else s.apply_url end as apply_url"
+      : `s.${c}`
+  ),
   "company_key(s.company, b.dom) as company_key"
 ].join(", ")
 
@@ -215,8 +255,10 @@ export const writeJobs = [
             b.first_fetch, b.last_fetch, s.run_id,
             coalesce(g.sources, to_json([{'first_seen': s.fetched_at, 'source': s.source, 'source_id': s.source_id, 'url': s.url, 'last_seen': s.fetched_at}])) as sources,
             coalesce(g.sighting_set, s.source || ':' || s.source_id || ':' || coalesce(s.url, '')) as sighting_set
-     from _dd_best b join stg_jobs s on s.rowid = b.srow left join _dd_agg g using (job_id) where not b.existing) v`
-    .replace("select v.*,", `select ${["job_id", "source", "source_id", ...CONTENT_COLUMNS, "company_key", "dedupe_key", "rank", "first_fetch", "last_fetch", "run_id", "sources"].map((c) => `v.${c}`).join(", ")},`),
+     from _dd_best b join stg_jobs s on s.rowid = b.srow left join _dd_agg g using (job_id) where not b.existing) v`.replace(
+    "select v.*,",
+    `select ${["job_id", "source", "source_id", ...CONTENT_COLUMNS, "company_key", "dedupe_key", "rank", "first_fetch", "last_fetch", "run_id", "sources"].map((c) => `v.${c}`).join(", ")},`
+  ),
   `update jobs set
      ${CONTENT_COLUMNS.map(takeIfRep).join(",\n     ")},
      ${takeIfRep("company_key")},
@@ -234,4 +276,27 @@ export const writeJobs = [
      and (jobs.content_hash is distinct from ${contentHash("jobs", "g.sighting_set")} or jobs.sources::varchar is distinct from g.sources::varchar)`
 ]
 
-export const TEMP_TABLES = ["_dd_raw", "_dd_loc", "_dd_places", "_dd_tl", "_dd_place_seg", "_dd_tkey", "_dd_co", "_dd_in", "_dd_new", "_dd_pairs", "_dd_cand", "_dd_sh", "_dd_job_sh", "_dd_links", "_dd_old_links", "_dd_c1", "_dd_cluster", "_dd_cluster_job", "_dd_assign", "_dd_best", "_dd_agg", "_dd_before"]
+export const TEMP_TABLES = [
+  "_dd_raw",
+  "_dd_loc",
+  "_dd_places",
+  "_dd_tl",
+  "_dd_place_seg",
+  "_dd_tkey",
+  "_dd_co",
+  "_dd_in",
+  "_dd_new",
+  "_dd_pairs",
+  "_dd_cand",
+  "_dd_sh",
+  "_dd_job_sh",
+  "_dd_links",
+  "_dd_old_links",
+  "_dd_c1",
+  "_dd_cluster",
+  "_dd_cluster_job",
+  "_dd_assign",
+  "_dd_best",
+  "_dd_agg",
+  "_dd_before"
+]

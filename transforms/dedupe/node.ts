@@ -19,7 +19,9 @@ export { SIGHTING_ID_SQL } from "./match.ts"
  * tracking URLs or a repost id, is one job keeping every sighting in `job_sightings` and `sources`.
  * A sighting once attached never moves, so canonical ids are stable and a rerun changes nothing.
  */
-export const dedupeJobs = Effect.fn("dedupeJobs")(function* (ctx: Pick<NodeContext, "inputs"> & { readonly ats: ReadonlyArray<AtsSource> }) {
+export const dedupeJobs = Effect.fn("dedupeJobs")(function* (
+  ctx: Pick<NodeContext, "inputs"> & { readonly ats: ReadonlyArray<AtsSource> }
+) {
   const w = yield* Warehouse
   const input = inputPredicate(ctx, "source")
   for (const m of [...DEDUPE_MACROS, atsUrlKeyMacro(ctx.ats.map((a) => a.jobUrl))]) yield* w.exec(m)
@@ -27,15 +29,29 @@ export const dedupeJobs = Effect.fn("dedupeJobs")(function* (ctx: Pick<NodeConte
   // order makes DuckDB buffer whole results at 1M rows; the caller's setting is restored afterwards.
   const [{ keep }] = yield* w.query<{ keep: boolean }>("select current_setting('preserve_insertion_order') as keep")
   yield* w.exec("set preserve_insertion_order = false")
-  return yield* Effect.ensuring(pass(w, input, ctx.ats), w.exec(`set preserve_insertion_order = ${keep ? "true" : "false"}`).pipe(Effect.orDie))
+  return yield* Effect.ensuring(
+    pass(w, input, ctx.ats),
+    w.exec(`set preserve_insertion_order = ${keep ? "true" : "false"}`).pipe(Effect.orDie)
+  )
 })
 
 const pass = (w: Warehouse["Type"], input: ReturnType<typeof inputPredicate>, ats: ReadonlyArray<AtsSource>) =>
   w.transaction((tx) =>
     Effect.gen(function* () {
-      const [{ staged }] = yield* tx.query<{ staged: number }>(`select count(*)::int as staged from stg_jobs where ${input.sql}`, input.params)
+      const [{ staged }] = yield* tx.query<{ staged: number }>(
+        `select count(*)::int as staged from stg_jobs where ${input.sql}`,
+        input.params
+      )
       const step = (sql: string, params: ReadonlyArray<unknown> = []) =>
-        profile ? Effect.timed(tx.exec(sql, params)).pipe(Effect.map(([d]) => console.error(`dedupe ${Duration.toMillis(d).toFixed(0).padStart(7)} ms  ${sql.replace(/\s+/g, " ").slice(0, 80)}`))) : tx.exec(sql, params)
+        profile
+          ? Effect.timed(tx.exec(sql, params)).pipe(
+              Effect.map(([d]) =>
+                console.error(
+                  `dedupe ${Duration.toMillis(d).toFixed(0).padStart(7)} ms  ${sql.replace(/\s+/g, " ").slice(0, 80)}`
+                )
+              )
+            )
+          : tx.exec(sql, params)
       for (const sql of stageInput(input.sql, ats)) yield* step(sql, sql.includes("stg_jobs where") ? input.params : [])
       for (const sql of linkNew) yield* step(sql)
       yield* tx.exec(
@@ -82,5 +98,9 @@ export const dedupe: NodeKind<typeof DedupeOptions.Type> = {
   options: DedupeOptions,
   // `needs: [sources.*]` is every source node that stages postings.
   reads: "stg_jobs",
-  run: (_opts, ctx) => dedupeJobs({ inputs: ctx.inputs, ats: ctx.dag.kinds.flatMap((k) => (k.role === "source" && k.jobUrl ? [{ kind: k.kind, jobUrl: k.jobUrl }] : [])) })
+  run: (_opts, ctx) =>
+    dedupeJobs({
+      inputs: ctx.inputs,
+      ats: ctx.dag.kinds.flatMap((k) => (k.role === "source" && k.jobUrl ? [{ kind: k.kind, jobUrl: k.jobUrl }] : []))
+    })
 }

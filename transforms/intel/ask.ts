@@ -1,4 +1,4 @@
-import { Effect, Layer, Schema } from "effect"
+import { Effect, type Layer, Schema } from "effect"
 import type { Fatal } from "../../core/errors.ts"
 import type { Warehouse, WarehouseError } from "../../sinks/warehouse.ts"
 import { runBatched, type ItemResult, type LlmTask } from "../llm/batching.ts"
@@ -35,21 +35,35 @@ export interface Asked<Out> {
  * then once more for each item still invalid, this time telling the model what was wrong: an
  * over-long draft is asked again with the limit it broke, never cut.
  */
-export const ask = <Out>(llm: LlmCtx, node: string, task: LlmTask<Out>, items: ReadonlyArray<BatchItem>, batchSize = 8): Effect.Effect<Asked<Out>, LayerFailed | Fatal | WarehouseError, Warehouse> =>
+export const ask = <Out>(
+  llm: LlmCtx,
+  node: string,
+  task: LlmTask<Out>,
+  items: ReadonlyArray<BatchItem>,
+  batchSize = 8
+): Effect.Effect<Asked<Out>, LayerFailed | Fatal | WarehouseError, Warehouse> =>
   Effect.gen(function* () {
     const opts = { tier: llm.tier, batchSize, settings: llm.settings, runId: llm.runId, node, budget: llm.budget }
     const first = yield* runBatched(task, items, opts).pipe(Effect.provide(llm.layer))
     if (first.budgetExceeded) return yield* new LayerFailed({ reason: "Budget", message: first.budgetExceeded.message })
     const results = new Map(first.results)
-    let usd = first.stats.usd, calls = first.stats.calls
+    let usd = first.stats.usd,
+      calls = first.stats.calls
     let failed = new Map(first.failed)
     if (failed.size > 0) {
-      const again = items.filter((i) => failed.has(i.key)).map((i) =>
-        makeItem(i.key, `${i.text}\n\nYOUR PREVIOUS ANSWER FOR THIS ITEM WAS REJECTED: ${failed.get(i.key)}\nAnswer again, keeping every stated limit exactly.`))
+      const again = items
+        .filter((i) => failed.has(i.key))
+        .map((i) =>
+          makeItem(
+            i.key,
+            `${i.text}\n\nYOUR PREVIOUS ANSWER FOR THIS ITEM WAS REJECTED: ${failed.get(i.key)}\nAnswer again, keeping every stated limit exactly.`
+          )
+        )
       const second = yield* runBatched(task, again, opts).pipe(Effect.provide(llm.layer))
       usd += second.stats.usd
       calls += second.stats.calls
-      if (second.budgetExceeded) return yield* new LayerFailed({ reason: "Budget", message: second.budgetExceeded.message })
+      if (second.budgetExceeded)
+        return yield* new LayerFailed({ reason: "Budget", message: second.budgetExceeded.message })
       for (const [k, r] of second.results) results.set(k, r)
       failed = new Map([...second.failed].map(([k, why]) => [k, why]))
     }
@@ -58,10 +72,25 @@ export const ask = <Out>(llm: LlmCtx, node: string, task: LlmTask<Out>, items: R
   })
 
 /** Every item answered, or the layer fails naming what stayed invalid. */
-export const askAll = <Out>(llm: LlmCtx, node: string, task: LlmTask<Out>, items: ReadonlyArray<BatchItem>, batchSize = 8) =>
+export const askAll = <Out>(
+  llm: LlmCtx,
+  node: string,
+  task: LlmTask<Out>,
+  items: ReadonlyArray<BatchItem>,
+  batchSize = 8
+) =>
   ask(llm, node, task, items, batchSize).pipe(
     Effect.flatMap((a) =>
       a.failed.size === 0
         ? Effect.succeed(a)
-        : Effect.fail(new LayerFailed({ reason: "Invalid", message: `${task.name}: no valid answer after re-asking: ${[...a.failed].map(([k, why]) => `${k}: ${why}`).join("; ").slice(0, 600)}` })))
+        : Effect.fail(
+            new LayerFailed({
+              reason: "Invalid",
+              message: `${task.name}: no valid answer after re-asking: ${[...a.failed]
+                .map(([k, why]) => `${k}: ${why}`)
+                .join("; ")
+                .slice(0, 600)}`
+            })
+          )
+    )
   )

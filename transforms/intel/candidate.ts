@@ -64,11 +64,19 @@ const readYaml = <A, I>(path: string, schema: Schema.Schema<A, I>, fallback?: A)
   Effect.gen(function* () {
     if (!existsSync(path)) {
       if (fallback !== undefined) return fallback
-      return yield* new Fatal({ reason: "Config", message: `${path} does not exist: the per-job layers read the candidate from profile/ (see profile/README.md)` })
+      return yield* new Fatal({
+        reason: "Config",
+        message: `${path} does not exist: the per-job layers read the candidate from profile/ (see profile/README.md)`
+      })
     }
-    const json = yield* Effect.try({ try: () => parse(readFileSync(path, "utf8")) as unknown, catch: (e) => new Fatal({ reason: "Config", message: `${path}: not valid YAML: ${(e as Error).message}` }) })
+    const json = yield* Effect.try({
+      try: () => parse(readFileSync(path, "utf8")) as unknown,
+      catch: (e) => new Fatal({ reason: "Config", message: `${path}: not valid YAML: ${(e as Error).message}` })
+    })
     return yield* Schema.decodeUnknown(schema, { onExcessProperty: "error", errors: "all" })(json).pipe(
-      Effect.mapError((e) => new Fatal({ reason: "Config", message: `${path}: ${ParseResult.TreeFormatter.formatErrorSync(e)}` }))
+      Effect.mapError(
+        (e) => new Fatal({ reason: "Config", message: `${path}: ${ParseResult.TreeFormatter.formatErrorSync(e)}` })
+      )
     )
   })
 
@@ -79,5 +87,11 @@ export const loadCandidate = (dag: Pick<LoadedDag, "resolvePath">, dir = "profil
     const cv = yield* readYaml(join(root, "master-cv.yaml"), MasterCv)
     const stars = yield* readYaml(join(root, "star-records.yaml"), Schema.Array(StarRecord), [])
     const annotations = yield* readYaml(join(root, "annotations.yaml"), Schema.Array(Annotation), [])
-    return { dir: root, cv, stars, annotations, hashes: { cv: hashOf(cv), stars: hashOf(stars), annotations: hashOf(annotations) } } satisfies Candidate
+    return {
+      dir: root,
+      cv,
+      stars,
+      annotations,
+      hashes: { cv: hashOf(cv), stars: hashOf(stars), annotations: hashOf(annotations) }
+    } satisfies Candidate
   })

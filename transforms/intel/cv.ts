@@ -12,11 +12,15 @@ import { HeaderAnswer, RoleBulletsAnswer, jsonProps, type Bullet } from "./schem
 const VERSION = "cv_tailor-v1"
 const MIN_BULLETS = 3
 
-export interface QaResult { readonly kept: Bullet[]; readonly rejected: Array<{ bullet: Bullet; why: string }> }
+export interface QaResult {
+  readonly kept: Bullet[]
+  readonly rejected: Array<{ bullet: Bullet; why: string }>
+}
 
 /** Role QA: the hallucination guard applied bullet by bullet. */
 export const qaBullets = (bullets: ReadonlyArray<Bullet>, role: CvRole): QaResult => {
-  const kept: Bullet[] = [], rejected: QaResult["rejected"] = []
+  const kept: Bullet[] = [],
+    rejected: QaResult["rejected"] = []
   for (const b of bullets) {
     const why = bulletProblem(b, role.achievements)
     if (why) rejected.push({ bullet: b, why })
@@ -45,7 +49,12 @@ ${untrustedDataRules('{"id": "<item id>", "bullets": [{"text": ..., "source_text
     const role = roles.get(item.key)
     if (!role) return undefined
     const qa = qaBullets(out.bullets, role)
-    return qa.kept.length >= MIN_BULLETS ? undefined : `only ${qa.kept.length} bullet(s) passed QA (need ${MIN_BULLETS}): ${qa.rejected.map((r) => r.why).join("; ").slice(0, 300)}`
+    return qa.kept.length >= MIN_BULLETS
+      ? undefined
+      : `only ${qa.kept.length} bullet(s) passed QA (need ${MIN_BULLETS}): ${qa.rejected
+          .map((r) => r.why)
+          .join("; ")
+          .slice(0, 300)}`
   }
 })
 
@@ -66,7 +75,11 @@ ${untrustedDataRules('{"id": "<item id>", "headline": ..., "summary": ..., "key_
 })
 
 const boostOf = (v: JobView, text: string) =>
-  Math.round(v.candidate.annotations.filter((a) => fold(text).includes(fold(a.keyword))).reduce((n, a) => n + (a.relevance ? ANNOTATION_WEIGHTS.relevance[a.relevance] : 0), 0) * 100) / 100
+  Math.round(
+    v.candidate.annotations
+      .filter((a) => fold(text).includes(fold(a.keyword)))
+      .reduce((n, a) => n + (a.relevance ? ANNOTATION_WEIGHTS.relevance[a.relevance] : 0), 0) * 100
+  ) / 100
 
 /** Layer 6v2: bullets per role from the master CV, QA'd against their source text, then header and summary. */
 export const cvTailor: LayerDef = {
@@ -85,30 +98,72 @@ export const cvTailor: LayerDef = {
         `target keywords: ${keywordsOf(v).join(", ") || "(none extracted)"}`,
         `target pain points: ${JSON.stringify(painGist(v) ?? [])}`
       ].join("\n")
-      const items = cv.roles.map((r) => makeItem(roleKey(v.job.id, r), `${target}\nrole: ${r.title}, ${r.company}\nachievements:\n${r.achievements.map((a) => `- ${a}`).join("\n")}`))
+      const items = cv.roles.map((r) =>
+        makeItem(
+          roleKey(v.job.id, r),
+          `${target}\nrole: ${r.title}, ${r.company}\nachievements:\n${r.achievements.map((a) => `- ${a}`).join("\n")}`
+        )
+      )
       env.phase("roles", { roles: items.length })
       const asked = yield* askAll(env.llm!, "intel.cv_tailor", bulletsTask(roles), items, 4)
-      const perRole = cv.roles.map((r) => ({ role: r, qa: qaBullets(asked.results.get(roleKey(v.job.id, r))!.out.bullets, r) }))
-      const rejected = perRole.flatMap((p) => p.qa.rejected.map((x) => `${p.role.id}: ${x.why} — ${JSON.stringify(x.bullet.text.slice(0, 80))}`))
+      const perRole = cv.roles.map((r) => ({
+        role: r,
+        qa: qaBullets(asked.results.get(roleKey(v.job.id, r))!.out.bullets, r)
+      }))
+      const rejected = perRole.flatMap((p) =>
+        p.qa.rejected.map((x) => `${p.role.id}: ${x.why} — ${JSON.stringify(x.bullet.text.slice(0, 80))}`)
+      )
       env.phase("qa", { kept: perRole.reduce((n, p) => n + p.qa.kept.length, 0), rejected: rejected.length })
       const kept = perRole.flatMap((p) => p.qa.kept)
       const allowed = new Set(kept.flatMap((b) => numbersIn(b.source_text)))
       const rr = v.intel.role_research as { business_impact?: string[] } | undefined
       env.phase("header")
-      const header = yield* askAll(env.llm!, "intel.cv_header", headerTask(allowed), [makeItem(v.job.id,
-        `${target}\nbusiness impact wanted: ${JSON.stringify(rr?.business_impact ?? [])}\ncandidate: ${cv.name}\nachievements:\n${kept.map((b) => `- ${b.source_text}`).join("\n")}`)])
+      const header = yield* askAll(env.llm!, "intel.cv_header", headerTask(allowed), [
+        makeItem(
+          v.job.id,
+          `${target}\nbusiness impact wanted: ${JSON.stringify(rr?.business_impact ?? [])}\ncandidate: ${cv.name}\nachievements:\n${kept.map((b) => `- ${b.source_text}`).join("\n")}`
+        )
+      ])
       const h = header.results.get(v.job.id)!.out
-      const cv_bullets = perRole.map((p) => ({ role_id: p.role.id, title: p.role.title, company: p.role.company, bullets: p.qa.kept.map((b) => ({ ...b, annotation_boost: boostOf(v, b.text) })) }))
+      const cv_bullets = perRole.map((p) => ({
+        role_id: p.role.id,
+        title: p.role.title,
+        company: p.role.company,
+        bullets: p.qa.kept.map((b) => ({ ...b, annotation_boost: boostOf(v, b.text) }))
+      }))
       const contact = cv.contact ? Object.values(cv.contact).join(" · ") : ""
       const cv_text = [
-        `# ${cv.name}`, contact, "", `**${h.headline}**`, "", h.summary, "", `**Key skills:** ${h.key_skills.join(", ")}`, "", "## Experience",
-        ...perRole.flatMap((p) => ["", `### ${p.role.title} — ${p.role.company}${p.role.start ? ` (${p.role.start}–${p.role.end ?? ""})` : ""}`, ...p.qa.kept.map((b) => `- ${b.text}`)]),
+        `# ${cv.name}`,
+        contact,
+        "",
+        `**${h.headline}**`,
+        "",
+        h.summary,
+        "",
+        `**Key skills:** ${h.key_skills.join(", ")}`,
+        "",
+        "## Experience",
+        ...perRole.flatMap((p) => [
+          "",
+          `### ${p.role.title} — ${p.role.company}${p.role.start ? ` (${p.role.start}–${p.role.end ?? ""})` : ""}`,
+          ...p.qa.kept.map((b) => `- ${b.text}`)
+        ]),
         ...(cv.education?.length ? ["", "## Education", ...cv.education.map((e) => `- ${e}`)] : [])
       ].join("\n")
       const used = [...new Set(kept.map((b) => b.jd_keyword_used).filter(Boolean))]
-      const cv_reasoning = `${kept.length} bullet(s) over ${perRole.length} role(s) from the master CV; keywords worked in: ${used.join(", ") || "none"}; ` +
+      const cv_reasoning =
+        `${kept.length} bullet(s) over ${perRole.length} role(s) from the master CV; keywords worked in: ${used.join(", ") || "none"}; ` +
         (rejected.length ? `QA rejected ${rejected.length}: ${rejected.join("; ")}` : "QA rejected none")
-      return { values: { cv_text, cv_bullets, cv_reasoning }, usd: asked.usd + header.usd, model: asked.model, message: rejected.length ? `QA rejected ${rejected.length} bullet(s)` : undefined }
+      return {
+        values: { cv_text, cv_bullets, cv_reasoning },
+        usd: asked.usd + header.usd,
+        model: asked.model,
+        message: rejected.length ? `QA rejected ${rejected.length} bullet(s)` : undefined
+      }
     }),
-  estimate: (v) => ({ calls: 1 + Math.ceil(v.candidate.cv.roles.length / 4), inputTokens: 900 * (v.candidate.cv.roles.length + 1), outputTokens: 700 * v.candidate.cv.roles.length + 400 })
+  estimate: (v) => ({
+    calls: 1 + Math.ceil(v.candidate.cv.roles.length / 4),
+    inputTokens: 900 * (v.candidate.cv.roles.length + 1),
+    outputTokens: 700 * v.candidate.cv.roles.length + 400
+  })
 }

@@ -9,7 +9,7 @@ import { JdAnswer, jsonProps } from "./schemas.ts"
 
 const VERSION = "extract_jd-v1"
 
-export const jdTask = (facts: unknown): LlmTask<JdAnswer> => ({
+export const jdTask = (_facts: unknown): LlmTask<JdAnswer> => ({
   name: "extract_jd",
   promptVersion: VERSION,
   schemaName: "extract_jd_results",
@@ -35,7 +35,8 @@ export const extractJd: LayerDef = {
   writes: ["extracted_jd"],
   version: VERSION,
   usesLlm: true,
-  precondition: (v) => ((v.job.description_text ?? "").trim().length < 40 ? "the posting has no description to extract from" : undefined),
+  precondition: (v) =>
+    (v.job.description_text ?? "").trim().length < 40 ? "the posting has no description to extract from" : undefined,
   run: (v, env) =>
     Effect.gen(function* () {
       const facts = deterministicJd(v.job)
@@ -44,17 +45,30 @@ export const extractJd: LayerDef = {
       env.phase("model")
       const asked = yield* askAll(env.llm!, "intel.extract_jd", jdTask(facts), [item])
       const a = asked.results.get(v.job.id)!.out
-      const skills = [...facts.technical_skills, ...a.technical_skills.filter((s) => !facts.technical_skills.some((f) => f.toLowerCase() === s.toLowerCase()))]
+      const skills = [
+        ...facts.technical_skills,
+        ...a.technical_skills.filter((s) => !facts.technical_skills.some((f) => f.toLowerCase() === s.toLowerCase()))
+      ]
       const extracted_jd = {
-        title: facts.title, company: facts.company, location: facts.location, remote_policy: facts.remote_policy,
+        title: facts.title,
+        company: facts.company,
+        location: facts.location,
+        remote_policy: facts.remote_policy,
         role_category: a.role_category,
         // The title decides seniority when it names one; the model only fills the gap.
         seniority_level: facts.seniority_level ?? a.seniority_level,
         competency_weights: a.competency_weights,
-        responsibilities: a.responsibilities, qualifications: a.qualifications, nice_to_haves: a.nice_to_haves,
-        technical_skills: skills, soft_skills: a.soft_skills, implied_pain_points: a.implied_pain_points, success_metrics: a.success_metrics,
-        top_keywords: a.top_keywords, industry_background: a.industry_background,
-        years_experience_required: facts.years_experience_required, education_requirements: a.education_requirements,
+        responsibilities: a.responsibilities,
+        qualifications: a.qualifications,
+        nice_to_haves: a.nice_to_haves,
+        technical_skills: skills,
+        soft_skills: a.soft_skills,
+        implied_pain_points: a.implied_pain_points,
+        success_metrics: a.success_metrics,
+        top_keywords: a.top_keywords,
+        industry_background: a.industry_background,
+        years_experience_required: facts.years_experience_required,
+        education_requirements: a.education_requirements,
         salary: facts.salary
       }
       return { values: { extracted_jd }, usd: asked.usd, model: asked.model }

@@ -20,7 +20,11 @@ export const ANNOTATION_WEIGHTS = {
 
 export const MODEL_SHARE = 0.7
 
-export interface AnnotationSignal { readonly score: number | null; readonly sum: number; readonly matched: ReadonlyArray<string> }
+export interface AnnotationSignal {
+  readonly score: number | null
+  readonly sum: number
+  readonly matched: ReadonlyArray<string>
+}
 
 /**
  * The annotation half of the fit: the weights of every annotation whose keyword the posting
@@ -31,9 +35,19 @@ export const annotationSignal = (annotations: ReadonlyArray<Annotation>, text: s
   const hay = ` ${fold(text)} `
   // A keyword also matches its plural ("health plan" in "health plans").
   const hits = annotations.filter((a) => hay.includes(` ${fold(a.keyword)} `) || hay.includes(` ${fold(a.keyword)}s `))
-  const sum = hits.reduce((n, a) =>
-    n + (a.relevance ? ANNOTATION_WEIGHTS.relevance[a.relevance] : 0) + (a.passion ? ANNOTATION_WEIGHTS.passion[a.passion] : 0) + (a.identity ? ANNOTATION_WEIGHTS.identity[a.identity] : 0), 0)
-  return { score: hits.length ? Math.round(50 + 50 * Math.tanh(sum / 2)) : null, sum: Math.round(sum * 100) / 100, matched: hits.map((a) => a.keyword) }
+  const sum = hits.reduce(
+    (n, a) =>
+      n +
+      (a.relevance ? ANNOTATION_WEIGHTS.relevance[a.relevance] : 0) +
+      (a.passion ? ANNOTATION_WEIGHTS.passion[a.passion] : 0) +
+      (a.identity ? ANNOTATION_WEIGHTS.identity[a.identity] : 0),
+    0
+  )
+  return {
+    score: hits.length ? Math.round(50 + 50 * Math.tanh(sum / 2)) : null,
+    sum: Math.round(sum * 100) / 100,
+    matched: hits.map((a) => a.keyword)
+  }
 }
 
 export const blendFit = (model: number, signal: AnnotationSignal) =>
@@ -70,23 +84,42 @@ export const fitMap: LayerDef = {
   writes: ["fit_score", "fit_rationale", "fit_category", "tier", "fit_details"],
   version: VERSION,
   usesLlm: true,
-  precondition: (v) => (v.candidate.stars.length === 0 ? "no STAR records in profile/star-records.yaml: the rationale must cite them" : undefined),
+  precondition: (v) =>
+    v.candidate.stars.length === 0
+      ? "no STAR records in profile/star-records.yaml: the rationale must cite them"
+      : undefined,
   run: (v, env) =>
     Effect.gen(function* () {
       const signal = annotationSignal(v.candidate.annotations, descriptionOf(v))
       env.phase("annotations", signal)
       const jd = v.intel.extracted_jd as { qualifications?: string[]; top_keywords?: string[] } | undefined
       env.phase("model")
-      const asked = yield* askAll(env.llm!, "intel.fit_map", fitTask(renderStars(v.candidate), new Set(v.candidate.stars.map((s) => s.id))),
-        [jobItem(v, { qualifications: jd?.qualifications, top_keywords: jd?.top_keywords, pain_points: painGist(v) })])
+      const asked = yield* askAll(
+        env.llm!,
+        "intel.fit_map",
+        fitTask(renderStars(v.candidate), new Set(v.candidate.stars.map((s) => s.id))),
+        [jobItem(v, { qualifications: jd?.qualifications, top_keywords: jd?.top_keywords, pain_points: painGist(v) })]
+      )
       const a = asked.results.get(v.job.id)!.out
       const score = blendFit(a.score, signal)
       return {
         values: {
-          fit_score: score, fit_rationale: a.rationale, fit_category: fitCategoryOf(score), tier: fitTierOf(score),
-          fit_details: { model_score: a.score, annotation_score: signal.score, annotation_sum: signal.sum, matched_annotations: signal.matched, model_share: MODEL_SHARE, star_ids: a.star_ids, gaps: a.gaps }
+          fit_score: score,
+          fit_rationale: a.rationale,
+          fit_category: fitCategoryOf(score),
+          tier: fitTierOf(score),
+          fit_details: {
+            model_score: a.score,
+            annotation_score: signal.score,
+            annotation_sum: signal.sum,
+            matched_annotations: signal.matched,
+            model_share: MODEL_SHARE,
+            star_ids: a.star_ids,
+            gaps: a.gaps
+          }
         },
-        usd: asked.usd, model: asked.model
+        usd: asked.usd,
+        model: asked.model
       }
     }),
   estimate: (v) => oneCall(4000 + Math.min(12_000, (v.job.description_text ?? "").length), 400)

@@ -16,7 +16,12 @@ export interface JobView {
   intel: Intel
   readonly signals: ReadonlyArray<SignalRow>
   readonly contacts: ReadonlyArray<ContactRow>
-  readonly company?: { readonly name: string; readonly domain: string | null; readonly industry: string | null; readonly team_size: number | null }
+  readonly company?: {
+    readonly name: string
+    readonly domain: string | null
+    readonly industry: string | null
+    readonly team_size: number | null
+  }
 }
 
 /** What a layer may declare it reads: the posting, parts of the candidate, our own data, earlier outputs. */
@@ -37,7 +42,11 @@ export interface LayerResult {
   readonly message?: string
 }
 
-export interface Estimate { readonly calls: number; readonly inputTokens: number; readonly outputTokens: number }
+export interface Estimate {
+  readonly calls: number
+  readonly inputTokens: number
+  readonly outputTokens: number
+}
 
 /** One of the user's layers as a typed transform: what it reads, what it writes, how it runs. */
 export interface LayerDef {
@@ -51,22 +60,52 @@ export interface LayerDef {
   readonly usesLlm: boolean
   /** Why there is nothing to do yet (e.g. a dossier with no layer output to assemble). */
   readonly precondition?: (v: JobView) => string | undefined
-  readonly run: (v: JobView, env: LayerEnv) => Effect.Effect<LayerResult, LayerFailed | Fatal | WarehouseError, Warehouse>
+  readonly run: (
+    v: JobView,
+    env: LayerEnv
+  ) => Effect.Effect<LayerResult, LayerFailed | Fatal | WarehouseError, Warehouse>
   readonly estimate: (v: JobView) => Estimate
 }
 
-const JOB_FIELDS = ["id", "title", "company", "location", "remote", "description_text", "salary_min", "salary_max", "salary_currency", "salary_period", "department", "company_key"] as const
+const JOB_FIELDS = [
+  "id",
+  "title",
+  "company",
+  "location",
+  "remote",
+  "description_text",
+  "salary_min",
+  "salary_max",
+  "salary_currency",
+  "salary_period",
+  "department",
+  "company_key"
+] as const
 
 /** The values a layer declared it reads: the only thing its input hash depends on. */
 export const readValues = (def: LayerDef, v: JobView): Record<string, unknown> =>
-  Object.fromEntries(def.reads.map((k) => [k,
-    k === "job" ? Object.fromEntries(JOB_FIELDS.map((f) => [f, v.job[f] ?? null]))
-    : k === "cv" ? v.candidate.hashes.cv
-    : k === "stars" ? v.candidate.hashes.stars
-    : k === "annotations" ? v.candidate.hashes.annotations
-    : k === "signals" ? v.signals.map((s) => s.signal_id)
-    : k === "contacts" ? v.contacts
-    : v.intel[k] ?? null]))
+  Object.fromEntries(
+    def.reads.map((k) => [
+      k,
+      k === "job"
+        ? Object.fromEntries(JOB_FIELDS.map((f) => [f, v.job[f] ?? null]))
+        : k === "cv"
+          ? v.candidate.hashes.cv
+          : k === "stars"
+            ? v.candidate.hashes.stars
+            : k === "annotations"
+              ? v.candidate.hashes.annotations
+              : k === "signals"
+                ? v.signals.map((s) => s.signal_id)
+                : k === "contacts"
+                  ? v.contacts
+                  : (v.intel[k] ?? null)
+    ])
+  )
 
 /** One call whose prompt is about `chars` characters and whose answer is about `out` tokens. */
-export const oneCall = (chars: number, out: number, calls = 1): Estimate => ({ calls, inputTokens: Math.ceil(chars / 4) * calls, outputTokens: out * calls })
+export const oneCall = (chars: number, out: number, calls = 1): Estimate => ({
+  calls,
+  inputTokens: Math.ceil(chars / 4) * calls,
+  outputTokens: out * calls
+})

@@ -9,7 +9,9 @@ import { JOB_OPS, LAYERS, runJobOps, type JobOp, type OpStatus } from "./ops.ts"
 export const IntelOptions = Schema.Struct({
   ops: Schema.optionalWith(Schema.Array(Schema.Literal(...JOB_OPS)), { default: () => [...JOB_OPS] }),
   /** Which jobs deserve the layers: fit tiers from job_scores (the batch fit_score node). */
-  fit_tiers: Schema.optionalWith(Schema.Array(Schema.Literal("A", "B", "C", "D")), { default: () => ["A", "B"] as Array<"A" | "B"> }),
+  fit_tiers: Schema.optionalWith(Schema.Array(Schema.Literal("A", "B", "C", "D")), {
+    default: () => ["A", "B"] as Array<"A" | "B">
+  }),
   /** Explicit job ids instead of the tier selection. */
   job_ids: Schema.optional(Schema.Array(Schema.String)),
   max_jobs: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 10_000)), { default: () => 25 }),
@@ -30,23 +32,44 @@ export const runIntel = (opts: IntelOptions, ctx: Parameters<NodeKind["run"]>[1]
       ? opts.job_ids
       : (yield* w.query<{ job_id: string }>(
           `select job_id from job_scores where tier in (${placeholders(opts.fit_tiers.length)}) order by fit_score desc nulls last, job_id limit ${opts.max_jobs}`,
-          opts.fit_tiers)).map((r) => r.job_id)
+          opts.fit_tiers
+        )).map((r) => r.job_id)
     const llmOps = opts.ops.filter((o) => LAYERS[o].some((l) => l.usesLlm))
-    if (jobs.length === 0) return { rowsIn: 0, rowsOut: 0, notes: [`${ctx.node}: no job in fit tier ${opts.fit_tiers.join("/")} to run the layers for`] } satisfies NodeOutcome
+    if (jobs.length === 0)
+      return {
+        rowsIn: 0,
+        rowsOut: 0,
+        notes: [`${ctx.node}: no job in fit tier ${opts.fit_tiers.join("/")} to run the layers for`]
+      } satisfies NodeOutcome
     const probe = yield* llmRuntime(ctx, resolveTier(opts.tier === "auto" ? "fast" : opts.tier))
     const notes: string[] = []
     // Without a key only the layers that need no model run (the dossier, from what earlier runs left).
     const ops = probe.available ? opts.ops : opts.ops.filter((o) => !llmOps.includes(o))
     if (!probe.available)
-      notes.push(`${ctx.node}: skipped ${llmOps.join(", ")} for ${jobs.length} job(s): no LLM provider key (set ANTHROPIC_API_KEY or OPENAI_API_KEY, or another provider in llm.providers)`)
-    if (ops.length === 0) return { rowsIn: jobs.length, rowsOut: 0, notes, details: { skipped: jobs.length } } satisfies NodeOutcome
+      notes.push(
+        `${ctx.node}: skipped ${llmOps.join(", ")} for ${jobs.length} job(s): no LLM provider key (set ANTHROPIC_API_KEY or OPENAI_API_KEY, or another provider in llm.providers)`
+      )
+    if (ops.length === 0)
+      return { rowsIn: jobs.length, rowsOut: 0, notes, details: { skipped: jobs.length } } satisfies NodeOutcome
     const counts: Record<OpStatus, number> = { done: 0, failed: 0, skipped: 0 }
     const firstSkips = new Set<string>()
-    let usd = 0, touched = 0, n = 0
+    let usd = 0,
+      touched = 0,
+      n = 0
     for (const jobId of jobs) {
       const r = yield* runJobOps(jobId, ops as ReadonlyArray<JobOp>, {
-        tier: opts.tier, dag: ctx.dag, runId: ctx.runId,
-        onProgress: (p) => { if (p.status === "skipped" && p.message && firstSkips.size < 5 && !/unchanged|nothing to assemble/.test(p.message)) firstSkips.add(p.message) }
+        tier: opts.tier,
+        dag: ctx.dag,
+        runId: ctx.runId,
+        onProgress: (p) => {
+          if (
+            p.status === "skipped" &&
+            p.message &&
+            firstSkips.size < 5 &&
+            !/unchanged|nothing to assemble/.test(p.message)
+          )
+            firstSkips.add(p.message)
+        }
       })
       usd += r.usd
       const statuses = Object.values(r.results)
@@ -55,8 +78,14 @@ export const runIntel = (opts: IntelOptions, ctx: Parameters<NodeKind["run"]>[1]
       ctx.events.emit({ type: "node_progress", node: ctx.node, done: ++n, total: jobs.length })
     }
     return {
-      rowsIn: jobs.length, rowsOut: touched, partial: counts.failed > 0,
-      notes: [...notes, ...firstSkips, ...(counts.failed > 0 ? [`${counts.failed} layer run(s) failed; see job_intel.layer_status`] : [])],
+      rowsIn: jobs.length,
+      rowsOut: touched,
+      partial: counts.failed > 0,
+      notes: [
+        ...notes,
+        ...firstSkips,
+        ...(counts.failed > 0 ? [`${counts.failed} layer run(s) failed; see job_intel.layer_status`] : [])
+      ],
       details: { jobs: jobs.length, ops_done: counts.done, ops_failed: counts.failed, ops_skipped: counts.skipped, usd }
     } satisfies NodeOutcome
   })
@@ -64,7 +93,8 @@ export const runIntel = (opts: IntelOptions, ctx: Parameters<NodeKind["run"]>[1]
 export const intel: NodeKind<IntelOptions> = {
   role: "transform",
   kind: "intel",
-  description: "Per-job intelligence layers (JD extraction, pain points, research, fit map, outreach, CV, dossier) for fit tier A/B jobs",
+  description:
+    "Per-job intelligence layers (JD extraction, pain points, research, fit map, outreach, CV, dossier) for fit tier A/B jobs",
   options: IntelOptions,
   run: (opts, ctx) => runIntel(opts, ctx)
 }

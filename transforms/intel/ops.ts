@@ -3,12 +3,12 @@
  * all call `runJobOps`. Layers run in dependency order, each result is written as soon as it
  * exists (a later failure keeps it), and a layer whose declared inputs hash as before is skipped.
  */
-import { Effect, Either, Scope } from "effect"
+import { Effect, Either, type Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import { existsSync } from "node:fs"
 import { Fatal } from "../../core/errors.ts"
 import type { LoadedDag } from "../../pipelines/load.ts"
-import { Warehouse, type WarehouseError } from "../../sinks/warehouse.ts"
+import type { Warehouse, WarehouseError } from "../../sinks/warehouse.ts"
 import type { Http } from "../../sources/http.ts"
 import { defaultTiers, resolveLlmSettings } from "../llm/config.ts"
 import { builtinPrices, costUsd, priceOf } from "../llm/prices.ts"
@@ -23,7 +23,16 @@ import { JOB_OPS, readValues, type JobOp, type JobView, type LayerDef } from "./
 import { outreach } from "./outreach.ts"
 import { painPoints } from "./pain.ts"
 import { companyResearch, keyOf, roleResearch } from "./research.ts"
-import { companyProfile, companySignals, hashInputs, knownContacts, loadIntel, loadJob, saveLayer, type StoredIntel } from "./store.ts"
+import {
+  companyProfile,
+  companySignals,
+  hashInputs,
+  knownContacts,
+  loadIntel,
+  loadJob,
+  saveLayer,
+  type StoredIntel
+} from "./store.ts"
 
 export type { JobOp } from "./layer.ts"
 export { JOB_OPS } from "./layer.ts"
@@ -56,18 +65,26 @@ const inputHash = (def: LayerDef, v: JobView) => hashInputs({ version: def.versi
 const viewOf = (jobId: string, dag: LoadedDag) =>
   Effect.gen(function* () {
     const job = yield* loadJob(jobId)
-    if (!job) return yield* new Fatal({ reason: "InvalidRequest", message: `no job ${JSON.stringify(jobId)} in the warehouse (jobs.id); run the DAG first or check the id` })
+    if (!job)
+      return yield* new Fatal({
+        reason: "InvalidRequest",
+        message: `no job ${JSON.stringify(jobId)} in the warehouse (jobs.id); run the DAG first or check the id`
+      })
     const candidate = yield* loadCandidate(dag)
     const stored = yield* loadIntel(jobId)
     const key = keyOf({ job } as JobView)
     const view: JobView = {
-      job, candidate, intel: { ...stored.values },
-      signals: yield* companySignals(key), contacts: yield* knownContacts(jobId, key), company: yield* companyProfile(key)
+      job,
+      candidate,
+      intel: { ...stored.values },
+      signals: yield* companySignals(key),
+      contacts: yield* knownContacts(jobId, key),
+      company: yield* companyProfile(key)
     }
     return { view, stored }
   })
 
-const isUnchanged = (def: LayerDef, v: JobView, stored: StoredIntel, dag: LoadedDag) => {
+const isUnchanged = (def: LayerDef, v: JobView, stored: StoredIntel, _dag: LoadedDag) => {
   if (stored.hashes[def.name] !== inputHash(def, v) || stored.status[def.name]?.status !== "done") return false
   // A dossier whose file was deleted is written again.
   return def.name !== "dossier" || (typeof v.intel.dossier_path === "string" && existsSync(v.intel.dossier_path))
@@ -83,17 +100,27 @@ export const runJobOps = (
   jobId: string,
   ops: ReadonlyArray<JobOp>,
   opts: { tier: TierChoice; dag: LoadedDag; runId?: string; onProgress: (p: OpProgress) => void }
-): Effect.Effect<{ jobId: string; results: Partial<Record<JobOp, OpStatus>>; usd: number }, Fatal | WarehouseError, Warehouse | Http | Scope.Scope> =>
+): Effect.Effect<
+  { jobId: string; results: Partial<Record<JobOp, OpStatus>>; usd: number },
+  Fatal | WarehouseError,
+  Warehouse | Http | Scope.Scope
+> =>
   Effect.gen(function* () {
-    const runId = opts.runId ?? `job-${new Date().toISOString().replace(/[-:.TZ]/g, "").slice(0, 14)}-${randomUUID().slice(0, 6)}`
+    const runId =
+      opts.runId ??
+      `job-${new Date()
+        .toISOString()
+        .replace(/[-:.TZ]/g, "")
+        .slice(0, 14)}-${randomUUID().slice(0, 6)}`
     const { view, stored } = yield* viewOf(jobId, opts.dag)
     const tier = resolveTier(opts.tier, (view.intel.tier ?? view.job.fit_tier ?? undefined) as FitTier | undefined)
     const needsLlm = ordered(ops).some((o) => LAYERS[o].some((l) => l.usesLlm))
     const rt = needsLlm ? yield* llmRuntime({ dag: opts.dag, runId, node: "intel" }, tier) : undefined
     const llm = rt?.available ? { settings: rt.settings, budget: rt.budget, layer: rt.layer, tier, runId } : undefined
-    const noKey = rt && !rt.available
-      ? `no LLM provider key for the ${tier} tier (set one of: ${(yield* resolveLlmSettings(opts.dag)).missingKeys.join(", ") || "a provider in llm.providers"})`
-      : undefined
+    const noKey =
+      rt && !rt.available
+        ? `no LLM provider key for the ${tier} tier (set one of: ${(yield* resolveLlmSettings(opts.dag)).missingKeys.join(", ") || "a provider in llm.providers"})`
+        : undefined
     let stopped: string | undefined
     let usd = 0
     const results: Partial<Record<JobOp, OpStatus>> = {}
@@ -104,32 +131,70 @@ export const runJobOps = (
         const emit = (status: OpProgress["status"], phase: string, message?: string, partial?: unknown) =>
           opts.onProgress({ jobId, op, phase: `${def.name}:${phase}`, status, message, partial })
         emit("started", "inputs")
-        const skip = (why: string) => { statuses.push("skipped"); emit("skipped", "inputs", why) }
-        if (def.usesLlm && !llm) { skip(`${def.name} skipped: ${noKey ?? "no LLM runtime"}`); continue }
-        if (def.usesLlm && stopped) { skip(`${def.name} skipped: ${stopped}`); continue }
+        const skip = (why: string) => {
+          statuses.push("skipped")
+          emit("skipped", "inputs", why)
+        }
+        if (def.usesLlm && !llm) {
+          skip(`${def.name} skipped: ${noKey ?? "no LLM runtime"}`)
+          continue
+        }
+        if (def.usesLlm && stopped) {
+          skip(`${def.name} skipped: ${stopped}`)
+          continue
+        }
         const pre = def.precondition?.(view)
-        if (pre) { skip(`${def.name} skipped: ${pre}`); continue }
-        if (isUnchanged(def, view, stored, opts.dag)) { skip(`${def.name} skipped: inputs unchanged since ${stored.status[def.name]?.at ?? "the last run"}`); continue }
+        if (pre) {
+          skip(`${def.name} skipped: ${pre}`)
+          continue
+        }
+        if (isUnchanged(def, view, stored, opts.dag)) {
+          skip(`${def.name} skipped: inputs unchanged since ${stored.status[def.name]?.at ?? "the last run"}`)
+          continue
+        }
         const hash = inputHash(def, view)
-        const out = yield* def.run(view, { llm, dag: opts.dag, runId, phase: (phase, partial) => emit("started", phase, undefined, partial) }).pipe(
-          Effect.catchTag("WarehouseError", (e) => Effect.fail(e)),
-          Effect.either
-        )
+        const out = yield* def
+          .run(view, {
+            llm,
+            dag: opts.dag,
+            runId,
+            phase: (phase, partial) => emit("started", phase, undefined, partial)
+          })
+          .pipe(
+            Effect.catchTag("WarehouseError", (e) => Effect.fail(e)),
+            Effect.either
+          )
         if (Either.isLeft(out)) {
           const e = out.left
           if (e._tag === "WarehouseError") return yield* e
           const message = `${def.name} failed: ${e._tag}/${e.reason}: ${e.message}`
-          if (e._tag === "LayerFailed" && e.reason === "Budget") stopped = `the LLM budget stopped this run (${e.message})`
-          if (e._tag === "Fatal" && ["Auth", "Budget", "Config"].includes(e.reason)) stopped = `the provider refused: ${e.message}`
+          if (e._tag === "LayerFailed" && e.reason === "Budget")
+            stopped = `the LLM budget stopped this run (${e.message})`
+          if (e._tag === "Fatal" && ["Auth", "Budget", "Config"].includes(e.reason))
+            stopped = `the provider refused: ${e.message}`
           // The earlier output stays; forgetting the hash makes the next run try again.
-          yield* saveLayer(jobId, def.name, {}, undefined, { status: "failed", at: new Date().toISOString(), message }, 0)
+          yield* saveLayer(
+            jobId,
+            def.name,
+            {},
+            undefined,
+            { status: "failed", at: new Date().toISOString(), message },
+            0
+          )
           statuses.push("failed")
           emit("failed", "end", message)
           continue
         }
         const r = out.right
         usd += r.usd
-        yield* saveLayer(jobId, def.name, r.values, hash, { status: "done", at: new Date().toISOString(), model: r.model, usd: r.usd, message: r.message }, r.usd)
+        yield* saveLayer(
+          jobId,
+          def.name,
+          r.values,
+          hash,
+          { status: "done", at: new Date().toISOString(), model: r.model, usd: r.usd, message: r.message },
+          r.usd
+        )
         view.intel = { ...view.intel, ...r.values }
         statuses.push("done")
         emit("done", "end", r.message, r.values)
@@ -150,9 +215,17 @@ const estimateModel = (dag: LoadedDag, tier: "fast" | "balanced" | "quality") =>
  * What `runJobOps` would spend, without calling anything: layers whose inputs are unchanged count
  * nothing, the rest their calls and tokens at list price of the tier's first model.
  */
-export const estimateJobOps = (jobIds: ReadonlyArray<string>, ops: ReadonlyArray<JobOp>, tier: TierChoice, dag: LoadedDag): Effect.Effect<{ calls: number; inputTokens: number; outputTokens: number; usd: number }, never, Warehouse> =>
+export const estimateJobOps = (
+  jobIds: ReadonlyArray<string>,
+  ops: ReadonlyArray<JobOp>,
+  tier: TierChoice,
+  dag: LoadedDag
+): Effect.Effect<{ calls: number; inputTokens: number; outputTokens: number; usd: number }, never, Warehouse> =>
   Effect.gen(function* () {
-    const prices = { ...builtinPrices, ...(((dag.spec.llm as { prices?: Record<string, { input: number; output: number }> } | undefined)?.prices) ?? {}) }
+    const prices = {
+      ...builtinPrices,
+      ...((dag.spec.llm as { prices?: Record<string, { input: number; output: number }> } | undefined)?.prices ?? {})
+    }
     const total = { calls: 0, inputTokens: 0, outputTokens: 0, usd: 0 }
     for (const jobId of jobIds) {
       const got = yield* viewOf(jobId, dag).pipe(Effect.either)
@@ -167,7 +240,12 @@ export const estimateJobOps = (jobIds: ReadonlyArray<string>, ops: ReadonlyArray
           total.calls += e.calls
           total.inputTokens += e.inputTokens
           total.outputTokens += e.outputTokens
-          if (!(price instanceof Fatal)) total.usd += costUsd(price, { inputTokens: e.inputTokens, cachedInputTokens: 0, outputTokens: e.outputTokens })
+          if (!(price instanceof Fatal))
+            total.usd += costUsd(price, {
+              inputTokens: e.inputTokens,
+              cachedInputTokens: 0,
+              outputTokens: e.outputTokens
+            })
         }
     }
     return total

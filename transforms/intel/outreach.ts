@@ -8,12 +8,19 @@ import type { ContactRow } from "./store.ts"
 import { OutreachAnswer, jsonProps, type CompanyResearch, type ContactType } from "./schemas.ts"
 
 const VERSION = "outreach-v1"
-export const CONTACT_TYPES: ReadonlyArray<ContactType> = ["hiring_manager", "recruiter", "vp_director", "executive", "peer"]
+export const CONTACT_TYPES: ReadonlyArray<ContactType> = [
+  "hiring_manager",
+  "recruiter",
+  "vp_director",
+  "executive",
+  "peer"
+]
 const PRIMARY = new Set<ContactType>(["hiring_manager", "recruiter"])
 
 /** Layer 5's strategies per contact type. */
 const STRATEGY: Record<ContactType, string> = {
-  hiring_manager: "peer-level, technical credibility: match the posting's needs with metrics from the candidate's record",
+  hiring_manager:
+    "peer-level, technical credibility: match the posting's needs with metrics from the candidate's record",
   recruiter: "efficient: the posting's keywords and quantified results, easy to forward",
   vp_director: "strategic outcomes and business impact, 50-150 words of substance",
   executive: "extreme brevity, industry trend and strategic vision",
@@ -43,14 +50,26 @@ export interface Contact {
 /** The contacts we actually have for this job or company; a placeholder per missing type, flagged is_synthetic. */
 export const contactsFor = (v: JobView): Contact[] => {
   const real: Contact[] = v.contacts.map((c: ContactRow) => ({
-    name: c.name, role: c.role ?? "unknown role", linkedin_url: c.linkedin_url,
-    contact_type: (CONTACT_TYPES as ReadonlyArray<string>).includes(c.contact_type ?? "") ? (c.contact_type as ContactType) : contactTypeOf(c.role),
-    why_relevant: `recorded contact (${c.source})`, recent_signals: c.recent_signals ? (JSON.parse(c.recent_signals) as string[]) : [],
-    source: c.source_url ?? c.source, is_synthetic: false
+    name: c.name,
+    role: c.role ?? "unknown role",
+    linkedin_url: c.linkedin_url,
+    contact_type: (CONTACT_TYPES as ReadonlyArray<string>).includes(c.contact_type ?? "")
+      ? (c.contact_type as ContactType)
+      : contactTypeOf(c.role),
+    why_relevant: `recorded contact (${c.source})`,
+    recent_signals: c.recent_signals ? (JSON.parse(c.recent_signals) as string[]) : [],
+    source: c.source_url ?? c.source,
+    is_synthetic: false
   }))
   const placeholders: Contact[] = CONTACT_TYPES.filter((t) => !real.some((c) => c.contact_type === t)).map((t) => ({
-    name: null, role: `${t.replace("_", " ")} for ${v.job.title} at ${v.job.company} (to identify)`, linkedin_url: null, contact_type: t,
-    why_relevant: "placeholder: no contact of this type in our data", recent_signals: [], source: null, is_synthetic: true
+    name: null,
+    role: `${t.replace("_", " ")} for ${v.job.title} at ${v.job.company} (to identify)`,
+    linkedin_url: null,
+    contact_type: t,
+    why_relevant: "placeholder: no contact of this type in our data",
+    recent_signals: [],
+    source: null,
+    is_synthetic: true
   }))
   return [...real, ...placeholders]
 }
@@ -81,7 +100,10 @@ export const outreach: LayerDef = {
   run: (v, env) =>
     Effect.gen(function* () {
       const contacts = contactsFor(v)
-      env.phase("contacts", { real: contacts.filter((c) => !c.is_synthetic).length, placeholders: contacts.filter((c) => c.is_synthetic).length })
+      env.phase("contacts", {
+        real: contacts.filter((c) => !c.is_synthetic).length,
+        placeholders: contacts.filter((c) => c.is_synthetic).length
+      })
       const cr = v.intel.company_research as CompanyResearch | undefined
       const rr = v.intel.role_research as { why_now?: string } | undefined
       const shared = [
@@ -90,24 +112,56 @@ export const outreach: LayerDef = {
         `why now: ${rr?.why_now ?? v.intel.why_now ?? "not known"}`,
         cr ? `company: ${cr.summary}` : "",
         `candidate facts: ${v.candidate.stars.map((s) => s.result).join(" | ")}`
-      ].filter(Boolean).join("\n")
+      ]
+        .filter(Boolean)
+        .join("\n")
       const keyed = contacts.map((c, i) => ({ c, key: `${v.job.id}#${i}` }))
-      const items = keyed.map(({ c, key }) => makeItem(key, `${shared}\ncontact: ${c.name ?? "placeholder (name unknown)"}, ${c.role}\ncontact_type: ${c.contact_type}\nstrategy: ${STRATEGY[c.contact_type]}`))
+      const items = keyed.map(({ c, key }) =>
+        makeItem(
+          key,
+          `${shared}\ncontact: ${c.name ?? "placeholder (name unknown)"}, ${c.role}\ncontact_type: ${c.contact_type}\nstrategy: ${STRATEGY[c.contact_type]}`
+        )
+      )
       env.phase("model")
       const asked = yield* ask(env.llm!, "intel.outreach", outreachTask, items, CONTACT_TYPES.length)
-      if (asked.results.size === 0) return yield* new LayerFailed({ reason: "Invalid", message: `outreach: no valid package after re-asking: ${[...asked.failed.values()].join("; ").slice(0, 600)}` })
-      const done = keyed.flatMap(({ c, key }) => { const r = asked.results.get(key); return r ? [{ ...c, ...r.out }] : [] })
-      const dropped = keyed.filter(({ key }) => asked.failed.has(key)).map(({ c, key }) => `${c.contact_type}: ${asked.failed.get(key)}`)
+      if (asked.results.size === 0)
+        return yield* new LayerFailed({
+          reason: "Invalid",
+          message: `outreach: no valid package after re-asking: ${[...asked.failed.values()].join("; ").slice(0, 600)}`
+        })
+      const done = keyed.flatMap(({ c, key }) => {
+        const r = asked.results.get(key)
+        return r ? [{ ...c, ...r.out }] : []
+      })
+      const dropped = keyed
+        .filter(({ key }) => asked.failed.has(key))
+        .map(({ c, key }) => `${c.contact_type}: ${asked.failed.get(key)}`)
       return {
         values: {
           primary_contacts: done.filter((c) => PRIMARY.has(c.contact_type)),
           secondary_contacts: done.filter((c) => !PRIMARY.has(c.contact_type)),
-          outreach_packages: done.map((c) => ({ contact_type: c.contact_type, contact_name: c.name, is_synthetic: c.is_synthetic, linkedin_connection_message: c.linkedin_connection_message,
-            linkedin_inmail_subject: c.linkedin_inmail_subject, linkedin_inmail: c.linkedin_inmail, email_subject: c.email_subject, email_body: c.email_body, already_applied_frame: c.already_applied_frame }))
+          outreach_packages: done.map((c) => ({
+            contact_type: c.contact_type,
+            contact_name: c.name,
+            is_synthetic: c.is_synthetic,
+            linkedin_connection_message: c.linkedin_connection_message,
+            linkedin_inmail_subject: c.linkedin_inmail_subject,
+            linkedin_inmail: c.linkedin_inmail,
+            email_subject: c.email_subject,
+            email_body: c.email_body,
+            already_applied_frame: c.already_applied_frame
+          }))
         },
-        usd: asked.usd, model: asked.model,
-        message: dropped.length ? `${dropped.length} package(s) stayed invalid and were left out: ${dropped.join("; ").slice(0, 300)}` : undefined
+        usd: asked.usd,
+        model: asked.model,
+        message: dropped.length
+          ? `${dropped.length} package(s) stayed invalid and were left out: ${dropped.join("; ").slice(0, 300)}`
+          : undefined
       }
     }),
-  estimate: (v) => ({ calls: 1, inputTokens: 900 + Math.ceil(contactsFor(v).length * 250), outputTokens: contactsFor(v).length * 700 })
+  estimate: (v) => ({
+    calls: 1,
+    inputTokens: 900 + Math.ceil(contactsFor(v).length * 250),
+    outputTokens: contactsFor(v).length * 700
+  })
 }

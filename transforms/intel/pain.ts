@@ -27,7 +27,12 @@ ${untrustedDataRules('{"id": "<item id>", "pain_points": [{"text": ..., "evidenc
   check: (out) => {
     const all = [...out.pain_points, ...out.strategic_needs, ...out.risks_if_unfilled, ...out.success_metrics]
     const unquoted = all.filter((i) => !quotedIn(i.evidence, posting))
-    return unquoted.length ? `evidence not found verbatim in the posting: ${unquoted.slice(0, 3).map((i) => JSON.stringify(i.evidence.slice(0, 60))).join(", ")}` : undefined
+    return unquoted.length
+      ? `evidence not found verbatim in the posting: ${unquoted
+          .slice(0, 3)
+          .map((i) => JSON.stringify(i.evidence.slice(0, 60)))
+          .join(", ")}`
+      : undefined
   }
 })
 
@@ -39,16 +44,27 @@ export const painPoints: LayerDef = {
   writes: ["pain_points", "strategic_needs", "risks_if_unfilled", "success_metrics", "why_now", "pain_reasoning"],
   version: VERSION,
   usesLlm: true,
-  precondition: (v) => ((v.job.description_text ?? "").trim().length < 40 ? "the posting has no description to mine" : undefined),
+  precondition: (v) =>
+    (v.job.description_text ?? "").trim().length < 40 ? "the posting has no description to mine" : undefined,
   run: (v, env) =>
     Effect.gen(function* () {
       const jd = v.intel.extracted_jd as { implied_pain_points?: string[]; success_metrics?: string[] } | undefined
       env.phase("model")
-      const asked = yield* askAll(env.llm!, "intel.pain_points", painTask(descriptionOf(v)), [jobItem(v, { implied_pain_points: jd?.implied_pain_points, stated_success_metrics: jd?.success_metrics })])
+      const asked = yield* askAll(env.llm!, "intel.pain_points", painTask(descriptionOf(v)), [
+        jobItem(v, { implied_pain_points: jd?.implied_pain_points, stated_success_metrics: jd?.success_metrics })
+      ])
       const a = asked.results.get(v.job.id)!.out
       return {
-        values: { pain_points: a.pain_points, strategic_needs: a.strategic_needs, risks_if_unfilled: a.risks_if_unfilled, success_metrics: a.success_metrics, why_now: a.why_now, pain_reasoning: a.reasoning_summary },
-        usd: asked.usd, model: asked.model
+        values: {
+          pain_points: a.pain_points,
+          strategic_needs: a.strategic_needs,
+          risks_if_unfilled: a.risks_if_unfilled,
+          success_metrics: a.success_metrics,
+          why_now: a.why_now,
+          pain_reasoning: a.reasoning_summary
+        },
+        usd: asked.usd,
+        model: asked.model
       }
     }),
   estimate: (v) => oneCall(2500 + Math.min(12_000, (v.job.description_text ?? "").length), 1200)

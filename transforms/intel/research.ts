@@ -14,7 +14,12 @@ const ROLE_VERSION = "role_research-v1"
 /** Company research is shared by all of a company's jobs for this long (the user's 7-day cache). */
 export const COMPANY_CACHE_DAYS = 7
 
-const SIGNAL_TYPES: Record<string, string> = { hiring_spike: "growth", funding: "funding", acquisition: "acquisition", leadership_change: "leadership_change" }
+const SIGNAL_TYPES: Record<string, string> = {
+  hiring_spike: "growth",
+  funding: "funding",
+  acquisition: "acquisition",
+  leadership_change: "leadership_change"
+}
 
 export const keyOf = (v: JobView) => v.job.company_key ?? companyKey(v.job.company)
 
@@ -37,7 +42,12 @@ ${untrustedDataRules('{"id": "<item id>", "summary": ..., "company_type": "emplo
 })
 
 const renderSignals = (signals: ReadonlyArray<SignalRow>) =>
-  signals.map((s, i) => `[s${i + 1}] ${s.type} ${s.signal_date ?? "date unknown"}: ${s.title ?? ""}${s.evidence ? ` — ${s.evidence.slice(0, 240)}` : ""}`).join("\n") || "(none recorded)"
+  signals
+    .map(
+      (s, i) =>
+        `[s${i + 1}] ${s.type} ${s.signal_date ?? "date unknown"}: ${s.title ?? ""}${s.evidence ? ` — ${s.evidence.slice(0, 240)}` : ""}`
+    )
+    .join("\n") || "(none recorded)"
 
 /** Layer 3: our own signals first (each with its URL), one model call per company per 7 days. */
 export const companyResearch: LayerDef = {
@@ -51,29 +61,54 @@ export const companyResearch: LayerDef = {
     Effect.gen(function* () {
       const w = yield* Warehouse
       const key = keyOf(v)
-      const cacheHash = hashInputs({ v: COMPANY_VERSION, company: v.job.company, signals: v.signals.map((s) => s.signal_id) })
+      const cacheHash = hashInputs({
+        v: COMPANY_VERSION,
+        company: v.job.company,
+        signals: v.signals.map((s) => s.signal_id)
+      })
       const [hit] = yield* w.query<{ research: string }>(
         `select research::varchar as research from company_research_cache
-         where company_key = $1 and input_hash = $2 and researched_at >= now() - interval ${COMPANY_CACHE_DAYS} days`, [key, cacheHash])
+         where company_key = $1 and input_hash = $2 and researched_at >= now() - interval ${COMPANY_CACHE_DAYS} days`,
+        [key, cacheHash]
+      )
       if (hit) {
         env.phase("cache", { company_key: key })
-        return { values: { company_research: JSON.parse(hit.research) }, usd: 0, message: `company research for ${key} reused from the ${COMPANY_CACHE_DAYS}-day cache` }
+        return {
+          values: { company_research: JSON.parse(hit.research) },
+          usd: 0,
+          message: `company research for ${key} reused from the ${COMPANY_CACHE_DAYS}-day cache`
+        }
       }
       env.phase("signals", { count: v.signals.length })
       const ids = new Set(v.signals.map((_, i) => `s${i + 1}`))
       const c = v.company
-      const item = makeItem(v.job.id, [
-        `company: ${v.job.company}`, c?.domain ? `domain: ${c.domain}` : "", c?.industry ? `industry: ${c.industry}` : "", c?.team_size ? `team size: ${c.team_size}` : "",
-        `signals:\n${renderSignals(v.signals)}`,
-        `posting: ${v.job.title}\n${(v.job.description_text ?? "").slice(0, 2500)}`
-      ].filter(Boolean).join("\n"))
+      const item = makeItem(
+        v.job.id,
+        [
+          `company: ${v.job.company}`,
+          c?.domain ? `domain: ${c.domain}` : "",
+          c?.industry ? `industry: ${c.industry}` : "",
+          c?.team_size ? `team size: ${c.team_size}` : "",
+          `signals:\n${renderSignals(v.signals)}`,
+          `posting: ${v.job.title}\n${(v.job.description_text ?? "").slice(0, 2500)}`
+        ]
+          .filter(Boolean)
+          .join("\n")
+      )
       env.phase("model")
       const asked = yield* askAll(env.llm!, "intel.company_research", companyTask(ids), [item])
       const a = asked.results.get(v.job.id)!.out
-      const chosen = a.relevant_signal_ids.map((id) => v.signals[Number(id.slice(1)) - 1]).filter((s): s is SignalRow => !!s && !!s.source_url)
+      const chosen = a.relevant_signal_ids
+        .map((id) => v.signals[Number(id.slice(1)) - 1])
+        .filter((s): s is SignalRow => !!s && !!s.source_url)
       const research: CompanyResearch = {
         summary: a.summary,
-        signals: chosen.map((s) => ({ type: SIGNAL_TYPES[s.type] ?? s.type, description: s.title ?? s.evidence ?? "", date: s.signal_date ?? "unknown", source: s.source_url! })),
+        signals: chosen.map((s) => ({
+          type: SIGNAL_TYPES[s.type] ?? s.type,
+          description: s.title ?? s.evidence ?? "",
+          date: s.signal_date ?? "unknown",
+          source: s.source_url!
+        })),
         url: c?.domain ? `https://${c.domain}` : null,
         company_type: a.company_type,
         company_key: key,
@@ -82,7 +117,8 @@ export const companyResearch: LayerDef = {
       yield* w.exec(
         `insert into company_research_cache (company_key, research, input_hash, model, researched_at) values ($1, $2::json, $3, $4, now())
          on conflict (company_key) do update set research = excluded.research, input_hash = excluded.input_hash, model = excluded.model, researched_at = excluded.researched_at`,
-        [key, JSON.stringify(research), cacheHash, asked.model ?? null])
+        [key, JSON.stringify(research), cacheHash, asked.model ?? null]
+      )
       return { values: { company_research: research }, usd: asked.usd, model: asked.model }
     }),
   estimate: () => oneCall(4500, 400)
@@ -114,10 +150,14 @@ export const roleResearch: LayerDef = {
       const jd = v.intel.extracted_jd as { responsibilities?: string[]; success_metrics?: string[] } | undefined
       const cr = v.intel.company_research as CompanyResearch | undefined
       env.phase("model")
-      const asked = yield* askAll(env.llm!, "intel.role_research", roleTask, [jobItem(v, {
-        responsibilities: jd?.responsibilities, success_metrics: jd?.success_metrics,
-        company_summary: cr?.summary, company_signals: cr?.signals.map((s) => `${s.type} ${s.date}: ${s.description}`)
-      })])
+      const asked = yield* askAll(env.llm!, "intel.role_research", roleTask, [
+        jobItem(v, {
+          responsibilities: jd?.responsibilities,
+          success_metrics: jd?.success_metrics,
+          company_summary: cr?.summary,
+          company_signals: cr?.signals.map((s) => `${s.type} ${s.date}: ${s.description}`)
+        })
+      ])
       const a = asked.results.get(v.job.id)!.out
       return { values: { role_research: a }, usd: asked.usd, model: asked.model }
     }),

@@ -9,17 +9,36 @@ import { boilerplateIn, wordCount } from "./rules.ts"
 const Text = Schema.String.pipe(Schema.minLength(1))
 const Line = (max: number) => Schema.String.pipe(Schema.minLength(1), Schema.maxLength(max))
 const Lines = (min: number, max: number, chars = 300) =>
-  min > 0 ? Schema.Array(Line(chars)).pipe(Schema.minItems(min), Schema.maxItems(max)) : Schema.Array(Line(chars)).pipe(Schema.maxItems(max))
+  min > 0
+    ? Schema.Array(Line(chars)).pipe(Schema.minItems(min), Schema.maxItems(max))
+    : Schema.Array(Line(chars)).pipe(Schema.maxItems(max))
 
 /** The user's 8 role categories, plus `other` for postings outside them (e.g. sales leadership). */
 export const RoleCategory = Schema.Literal(
-  "engineering_manager", "staff_principal", "director_of_engineering", "head_of_engineering", "vp_engineering", "cto", "tech_lead", "senior_engineer", "other"
+  "engineering_manager",
+  "staff_principal",
+  "director_of_engineering",
+  "head_of_engineering",
+  "vp_engineering",
+  "cto",
+  "tech_lead",
+  "senior_engineer",
+  "other"
 )
 export const SeniorityLevel = Schema.Literal("senior", "staff", "principal", "director", "vp", "c_level")
 
 const Weight = Schema.Int.pipe(Schema.between(0, 100))
-export const CompetencyWeights = Schema.Struct({ delivery: Weight, process: Weight, architecture: Weight, leadership: Weight }).pipe(
-  Schema.filter((w) => w.delivery + w.process + w.architecture + w.leadership === 100 || `competency_weights must sum to 100, got ${w.delivery + w.process + w.architecture + w.leadership}`)
+export const CompetencyWeights = Schema.Struct({
+  delivery: Weight,
+  process: Weight,
+  architecture: Weight,
+  leadership: Weight
+}).pipe(
+  Schema.filter(
+    (w) =>
+      w.delivery + w.process + w.architecture + w.leadership === 100 ||
+      `competency_weights must sum to 100, got ${w.delivery + w.process + w.architecture + w.leadership}`
+  )
 )
 
 /** Layer 1.4: what needs judgement; the rest of extracted_jd is extracted deterministically. */
@@ -41,8 +60,12 @@ export const JdAnswer = Schema.Struct({
 export type JdAnswer = typeof JdAnswer.Type
 
 const NotBoilerplate = Schema.String.pipe(
-  Schema.minLength(8), Schema.maxLength(300),
-  Schema.filter((s) => { const b = boilerplateIn(s); return b === undefined || `boilerplate rejected: "${b}" says nothing specific about this role` })
+  Schema.minLength(8),
+  Schema.maxLength(300),
+  Schema.filter((s) => {
+    const b = boilerplateIn(s)
+    return b === undefined || `boilerplate rejected: "${b}" says nothing specific about this role`
+  })
 )
 export const AnalysisItem = Schema.Struct({
   text: NotBoilerplate,
@@ -107,9 +130,13 @@ export const FitAnswer = Schema.Struct({
 })
 export type FitAnswer = typeof FitAnswer.Type
 
-const Words = (min: number, max: number) => Schema.String.pipe(
-  Schema.filter((s) => { const n = wordCount(s); return (n >= min && n <= max) || `must be ${min}-${max} words, got ${n}` })
-)
+const Words = (min: number, max: number) =>
+  Schema.String.pipe(
+    Schema.filter((s) => {
+      const n = wordCount(s)
+      return (n >= min && n <= max) || `must be ${min}-${max} words, got ${n}`
+    })
+  )
 
 /** Layer 5's limits, per message kind. */
 export const OutreachAnswer = Schema.Struct({
@@ -136,7 +163,9 @@ export const Bullet = Schema.Struct({
 export type Bullet = typeof Bullet.Type
 
 /** Layer 6v2, one role. */
-export const RoleBulletsAnswer = Schema.Struct({ bullets: Schema.Array(Bullet).pipe(Schema.minItems(3), Schema.maxItems(5)) })
+export const RoleBulletsAnswer = Schema.Struct({
+  bullets: Schema.Array(Bullet).pipe(Schema.minItems(3), Schema.maxItems(5))
+})
 export type RoleBulletsAnswer = typeof RoleBulletsAnswer.Type
 
 export const HeaderAnswer = Schema.Struct({
@@ -153,7 +182,11 @@ const inline = (node: unknown, defs: Json): unknown => {
   const { $ref, title: _t, ...rest } = node as Json
   const base = typeof $ref === "string" ? (inline(defs[$ref.replace("#/$defs/", "")], defs) as Json) : {}
   const out: Json = { ...base }
-  for (const [k, v] of Object.entries(rest)) out[k] = k === "properties" ? Object.fromEntries(Object.entries(v as Json).map(([p, s]) => [p, inline(s, defs)])) : inline(v, defs)
+  for (const [k, v] of Object.entries(rest))
+    out[k] =
+      k === "properties"
+        ? Object.fromEntries(Object.entries(v as Json).map(([p, s]) => [p, inline(s, defs)]))
+        : inline(v, defs)
   return out
 }
 

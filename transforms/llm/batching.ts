@@ -83,7 +83,17 @@ const Answer = Schema.Struct({ results: Schema.Array(Schema.Unknown) })
 const WithId = Schema.Struct({ id: Schema.String })
 
 const outcomeOf = (e: Retriable | Fatal) =>
-  e._tag === "Fatal" ? `fatal_${e.reason.toLowerCase()}` : ({ RateLimited: "rate_limited", Overloaded: "overloaded", ServerError: "server_error", Timeout: "timeout", Transport: "transport" } as const)[e.reason]
+  e._tag === "Fatal"
+    ? `fatal_${e.reason.toLowerCase()}`
+    : (
+        {
+          RateLimited: "rate_limited",
+          Overloaded: "overloaded",
+          ServerError: "server_error",
+          Timeout: "timeout",
+          Transport: "transport"
+        } as const
+      )[e.reason]
 
 /** A fenced ```json block is unwrapped; anything else is parsed as it is (a truncated answer is never repaired). */
 const parseAnswer = (text: string): unknown => {
@@ -104,48 +114,97 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
     const results = new Map<string, ItemResult<Out>>()
     const failed = new Map<string, string>()
     const unscored: string[] = []
-    const stats: BatchStats = { calls: 0, retries: 0, splits: 0, reasks: 0, cacheHits: 0, downgrades: 0, inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, usd: 0, retryLog: [] }
-    const state = { tier: opts.tier, stopped: undefined as BudgetExceeded | undefined, answered: 0, lastError: undefined as Retriable | undefined }
+    const stats: BatchStats = {
+      calls: 0,
+      retries: 0,
+      splits: 0,
+      reasks: 0,
+      cacheHits: 0,
+      downgrades: 0,
+      inputTokens: 0,
+      cachedInputTokens: 0,
+      outputTokens: 0,
+      usd: 0,
+      retryLog: []
+    }
+    const state = {
+      tier: opts.tier,
+      stopped: undefined as BudgetExceeded | undefined,
+      answered: 0,
+      lastError: undefined as Retriable | undefined
+    }
     const decodeOut = Schema.decodeUnknownEither(task.itemSchema)
     const jsonSchema = resultsJsonSchema(task.itemJsonProps)
     const suspicious = new Set(items.filter((i) => i.injection.length > 0).map((i) => i.key))
 
     const choose = (): Effect.Effect<{ choice: ModelChoice; price: ModelPrice }, Fatal> => {
       const choice = modelFor(settings, state.tier)
-      if (!choice) return Effect.fail(new Fatal({ reason: "Config", message: `no LLM model with a configured key for tier ${state.tier} (see llm.tiers in dag.yaml)` }))
+      if (!choice)
+        return Effect.fail(
+          new Fatal({
+            reason: "Config",
+            message: `no LLM model with a configured key for tier ${state.tier} (see llm.tiers in dag.yaml)`
+          })
+        )
       const price = priceOf(settings.prices, choice.model)
       return price instanceof Fatal ? Effect.fail(price) : Effect.succeed({ choice, price })
     }
 
     const first = yield* choose()
-    const cached = yield* cachedResults(task.promptVersion, first.choice.model, items.map((i) => i.hash))
+    const cached = yield* cachedResults(
+      task.promptVersion,
+      first.choice.model,
+      items.map((i) => i.hash)
+    )
     const todo: BatchItem[] = []
     for (const item of items) {
       const hit = cached.get(item.hash)
       const decoded = hit === undefined ? undefined : decodeOut(hit)
       if (decoded && Either.isRight(decoded)) {
-        results.set(item.key, { out: decoded.right, provider: first.choice.provider, model: first.choice.model, tier: opts.tier, cached: true, injectionSuspected: suspicious.has(item.key) })
+        results.set(item.key, {
+          out: decoded.right,
+          provider: first.choice.provider,
+          model: first.choice.model,
+          tier: opts.tier,
+          cached: true,
+          injectionSuspected: suspicious.has(item.key)
+        })
         stats.cacheHits++
       } else todo.push(item)
     }
 
     const cap = opts.maxOutputTokens ?? 16_000
-    const giveUp = (batch: ReadonlyArray<BatchItem>, why: string) => { for (const i of batch) failed.set(i.key, why) }
+    const giveUp = (batch: ReadonlyArray<BatchItem>, why: string) => {
+      for (const i of batch) failed.set(i.key, why)
+    }
 
-    const call = (batch: ReadonlyArray<BatchItem>, reask: boolean): Effect.Effect<void, Fatal | WarehouseError, LlmProviders | Warehouse> =>
+    const call = (
+      batch: ReadonlyArray<BatchItem>,
+      reask: boolean
+    ): Effect.Effect<void, Fatal | WarehouseError, LlmProviders | Warehouse> =>
       Effect.gen(function* () {
-        if (state.stopped) { unscored.push(...batch.map((i) => i.key)); return }
+        if (state.stopped) {
+          unscored.push(...batch.map((i) => i.key))
+          return
+        }
         const { choice, price } = yield* choose()
         const tier = state.tier
         const withIds = batch.map((item, n) => ({ id: shortId(n), item }))
         const user = `${batch.length} item(s) to judge:\n${renderItems(withIds.map((x) => ({ id: x.id, text: x.item.text })))}`
         const maxTokens = Math.min(cap, 64 + Math.ceil(batch.length * task.outputTokensPerItem * 1.3))
-        const worstUsd = costUsd(price, { inputTokens: estimateTokens(task.system + user, true), cachedInputTokens: 0, outputTokens: maxTokens })
+        const worstUsd = costUsd(price, {
+          inputTokens: estimateTokens(task.system + user, true),
+          cachedInputTokens: 0,
+          outputTokens: maxTokens
+        })
         const reserved = yield* budget.reserve(worstUsd).pipe(Effect.either)
         if (Either.isLeft(reserved)) {
           const cheaper = cheaperTier(state.tier)
           if (settings.onBudget === "downgrade" && cheaper && modelFor(settings, cheaper)) {
-            if (state.tier === tier) { state.tier = cheaper; stats.downgrades++ }
+            if (state.tier === tier) {
+              state.tier = cheaper
+              stats.downgrades++
+            }
             return yield* call(batch, reask)
           }
           state.stopped ??= reserved.left
@@ -154,11 +213,28 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
         }
         const reservation: Reservation = reserved.right
         const client = yield* providers.get(choice.provider)
-        const ledger = (outcome: string, completion: Completion | undefined, usd: number, latencyMs: number, attempt: number, error?: string) =>
+        const ledger = (
+          outcome: string,
+          completion: Completion | undefined,
+          usd: number,
+          latencyMs: number,
+          attempt: number,
+          error?: string
+        ) =>
           recordCall({
-            runId: opts.runId, node: opts.node, provider: choice.provider, model: choice.model, tier, items: batch.length,
-            usage: completion?.usage ?? { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 }, usd, latencyMs, outcome, error,
-            promptVersion: task.promptVersion, attempt
+            runId: opts.runId,
+            node: opts.node,
+            provider: choice.provider,
+            model: choice.model,
+            tier,
+            items: batch.length,
+            usage: completion?.usage ?? { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0 },
+            usd,
+            latencyMs,
+            outcome,
+            error,
+            promptVersion: task.promptVersion,
+            attempt
           })
 
         let completion: Completion | undefined
@@ -166,7 +242,16 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
         for (let attempt = 1; completion === undefined; attempt++) {
           const t0 = Date.now()
           stats.calls++
-          const answer = yield* client.complete({ model: choice.model, system: task.system, user, maxTokens, schemaName: task.schemaName, jsonSchema }).pipe(Effect.either)
+          const answer = yield* client
+            .complete({
+              model: choice.model,
+              system: task.system,
+              user,
+              maxTokens,
+              schemaName: task.schemaName,
+              jsonSchema
+            })
+            .pipe(Effect.either)
           if (Either.isRight(answer)) {
             completion = answer.right
             const usd = costUsd(price, completion.usage)
@@ -222,9 +307,18 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
           } else giveUp(batch, `answer truncated at max_tokens=${maxTokens} even for this item alone`)
           return
         }
-        const parsed = Either.try(() => parseAnswer(completion.text)).pipe(Either.flatMap((j) => Schema.decodeUnknownEither(Answer)(j)))
+        const parsed = Either.try(() => parseAnswer(completion.text)).pipe(
+          Either.flatMap((j) => Schema.decodeUnknownEither(Answer)(j))
+        )
         if (Either.isLeft(parsed)) {
-          yield* ledger("malformed", completion, usd, meta.latencyMs, meta.attempt, `not {"results": [...]} JSON: ${completion.text.slice(0, 120)}`)
+          yield* ledger(
+            "malformed",
+            completion,
+            usd,
+            meta.latencyMs,
+            meta.attempt,
+            `not {"results": [...]} JSON: ${completion.text.slice(0, 120)}`
+          )
           return yield* splitOrGiveUp("the model answered malformed JSON twice")
         }
 
@@ -237,22 +331,59 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
         const bad: Array<{ item: BatchItem; why: string }> = []
         for (const { id, item } of withIds) {
           const els = byId.get(id) ?? []
-          if (els.length === 0) { bad.push({ item, why: `id ${id} missing from the answer` }); continue }
-          if (els.length > 1) { bad.push({ item, why: `id ${id} answered ${els.length} times` }); continue }
+          if (els.length === 0) {
+            bad.push({ item, why: `id ${id} missing from the answer` })
+            continue
+          }
+          if (els.length > 1) {
+            bad.push({ item, why: `id ${id} answered ${els.length} times` })
+            continue
+          }
           const out = decodeOut(els[0])
-          if (Either.isLeft(out)) { bad.push({ item, why: `id ${id}: ${out.left.message.split("\n").slice(-1)[0]}` }); continue }
+          if (Either.isLeft(out)) {
+            bad.push({ item, why: `id ${id}: ${out.left.message.split("\n").slice(-1)[0]}` })
+            continue
+          }
           const problem = task.check?.(out.right, item)
-          if (problem) { bad.push({ item, why: `id ${id}: ${problem}` }); continue }
+          if (problem) {
+            bad.push({ item, why: `id ${id}: ${problem}` })
+            continue
+          }
           good.push({ item, out: out.right, raw: Schema.encodeSync(task.itemSchema)(out.right) })
         }
-        yield* ledger(bad.length === 0 ? "ok" : "incomplete", completion, usd, meta.latencyMs, meta.attempt,
-          bad.length === 0 ? undefined : bad.slice(0, 5).map((b) => b.why).join("; "))
+        yield* ledger(
+          bad.length === 0 ? "ok" : "incomplete",
+          completion,
+          usd,
+          meta.latencyMs,
+          meta.attempt,
+          bad.length === 0
+            ? undefined
+            : bad
+                .slice(0, 5)
+                .map((b) => b.why)
+                .join("; ")
+        )
         state.answered += good.length
         for (const g of good)
-          results.set(g.item.key, { out: g.out, provider: choice.provider, model: choice.model, tier, cached: false, injectionSuspected: suspicious.has(g.item.key) })
+          results.set(g.item.key, {
+            out: g.out,
+            provider: choice.provider,
+            model: choice.model,
+            tier,
+            cached: false,
+            injectionSuspected: suspicious.has(g.item.key)
+          })
         // Cached only under the model that answered; a downgraded answer does not pose as the better model's.
-        yield* storeResults(task.promptVersion, choice.model, good.map((g) => ({ hash: g.item.hash, result: g.raw })))
-        if (reask) { for (const b of bad) failed.set(b.item.key, `${b.why} (also after re-asking it alone)`); return }
+        yield* storeResults(
+          task.promptVersion,
+          choice.model,
+          good.map((g) => ({ hash: g.item.hash, result: g.raw }))
+        )
+        if (reask) {
+          for (const b of bad) failed.set(b.item.key, `${b.why} (also after re-asking it alone)`)
+          return
+        }
         for (const b of bad) {
           stats.reasks++
           yield* call([b.item], true)
@@ -266,10 +397,25 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
     const chunks: BatchItem[][] = todo.filter((i) => suspicious.has(i.key)).map((i) => [i])
     for (let i = 0; i < normal.length; i += perCall) chunks.push(normal.slice(i, i + perCall))
     let done = 0
-    yield* Effect.forEach(chunks, (chunk) =>
-      call(chunk, false).pipe(Effect.tap(() => Effect.sync(() => opts.onProgress?.((done += chunk.length), todo.length)))),
-      { concurrency: settings.concurrency, discard: true })
-    return { results, failed, unscored, budgetExceeded: state.stopped, finalTier: state.tier, stats, attempted: todo.length, answered: state.answered, lastError: state.lastError } satisfies BatchReport<Out>
+    yield* Effect.forEach(
+      chunks,
+      (chunk) =>
+        call(chunk, false).pipe(
+          Effect.tap(() => Effect.sync(() => opts.onProgress?.((done += chunk.length), todo.length)))
+        ),
+      { concurrency: settings.concurrency, discard: true }
+    )
+    return {
+      results,
+      failed,
+      unscored,
+      budgetExceeded: state.stopped,
+      finalTier: state.tier,
+      stats,
+      attempted: todo.length,
+      answered: state.answered,
+      lastError: state.lastError
+    } satisfies BatchReport<Out>
   })
 
 /**
@@ -278,7 +424,10 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
  * so the node fails instead of passing as a success. Retriable when the calls failed on retriable
  * errors (retry later, or `--resume`); Fatal when the model answered but nothing it said was usable.
  */
-export const everyCallFailed = (node: string, reports: ReadonlyArray<BatchReport<unknown>>): Retriable | Fatal | undefined => {
+export const everyCallFailed = (
+  node: string,
+  reports: ReadonlyArray<BatchReport<unknown>>
+): Retriable | Fatal | undefined => {
   const attempted = reports.reduce((n, r) => n + r.attempted, 0)
   const answered = reports.reduce((n, r) => n + r.answered, 0)
   const failed = reports.reduce((n, r) => n + r.failed.size, 0)
@@ -287,5 +436,7 @@ export const everyCallFailed = (node: string, reports: ReadonlyArray<BatchReport
   const last = reports.map((r) => r.lastError).find((e) => e !== undefined)
   const example = reports.flatMap((r) => [...r.failed.values()])[0]
   const message = `${node}: every LLM call failed: ${failed} of ${attempted} item(s) unanswered after ${calls} call(s), none scored; e.g. ${example}`
-  return last ? new Retriable({ reason: last.reason, message, retryAfterMs: last.retryAfterMs }) : new Fatal({ reason: "Internal", message })
+  return last
+    ? new Retriable({ reason: last.reason, message, retryAfterMs: last.retryAfterMs })
+    : new Fatal({ reason: "Internal", message })
 }

@@ -36,14 +36,19 @@ export const makeBudget = (config: { runId: string; perRunUsd?: number; perWeekU
        from llm_calls`,
       [config.runId]
     )
-    let run = prior.run, week = prior.week, reserved = 0
+    let run = prior.run,
+      week = prior.week,
+      reserved = 0
     const budget: LlmBudget = {
       reserve: (worst) =>
         Effect.suspend(() => {
           const check = (limit: "run" | "week", max: number | undefined, spent: number) =>
             max !== undefined && spent + reserved + worst > max
               ? new BudgetExceeded({
-                  limit, limitUsd: max, spentUsd: spent, nextCallUsd: worst,
+                  limit,
+                  limitUsd: max,
+                  spentUsd: spent,
+                  nextCallUsd: worst,
                   message: `LLM budget per ${limit} is ${fmt(max)}: spent ${fmt(spent)}${reserved > 0 ? ` (+${fmt(reserved)} in flight)` : ""}, the next call could cost up to ${fmt(worst)}`
                 })
               : undefined
@@ -52,7 +57,12 @@ export const makeBudget = (config: { runId: string; perRunUsd?: number; perWeekU
           reserved += worst
           return Effect.succeed({ usd: worst })
         }),
-      settle: (r, actual) => Effect.sync(() => { reserved -= r.usd; run += actual; week += actual }),
+      settle: (r, actual) =>
+        Effect.sync(() => {
+          reserved -= r.usd
+          run += actual
+          week += actual
+        }),
       spent: () => ({ run, week })
     }
     return budget

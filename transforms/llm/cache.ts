@@ -11,7 +11,10 @@ export const cachedResults = (promptVersion: string, model: string, hashes: Read
     const safe = [...new Set(hashes)].filter((h) => HEX.test(h))
     for (let i = 0; i < safe.length; i += 500) {
       // Hashes are our own hex digests (checked above), so listing them inline is safe.
-      const list = safe.slice(i, i + 500).map((h) => `'${h}'`).join(",")
+      const list = safe
+        .slice(i, i + 500)
+        .map((h) => `'${h}'`)
+        .join(",")
       const rows = yield* w.query<{ input_hash: string; result: string }>(
         `select input_hash, result::varchar as result from llm_cache where prompt_version = $1 and model = $2 and input_hash in (${list})`,
         [promptVersion, model]
@@ -21,7 +24,11 @@ export const cachedResults = (promptVersion: string, model: string, hashes: Read
     return out
   })
 
-export const storeResults = (promptVersion: string, model: string, results: ReadonlyArray<{ hash: string; result: unknown }>) =>
+export const storeResults = (
+  promptVersion: string,
+  model: string,
+  results: ReadonlyArray<{ hash: string; result: unknown }>
+) =>
   Effect.gen(function* () {
     if (results.length === 0) return
     const w = yield* Warehouse
@@ -30,7 +37,16 @@ export const storeResults = (promptVersion: string, model: string, results: Read
     yield* w.transaction((tx) =>
       Effect.gen(function* () {
         yield* tx.exec("create or replace temp table _llm_cache_in as select * from llm_cache limit 0")
-        yield* tx.insertRows("_llm_cache_in", results.map((r) => ({ prompt_version: promptVersion, model, input_hash: r.hash, result: r.result, created_at: now })))
+        yield* tx.insertRows(
+          "_llm_cache_in",
+          results.map((r) => ({
+            prompt_version: promptVersion,
+            model,
+            input_hash: r.hash,
+            result: r.result,
+            created_at: now
+          }))
+        )
         yield* tx.exec("insert into llm_cache select * from _llm_cache_in on conflict do nothing")
         yield* tx.exec("drop table _llm_cache_in")
       })

@@ -7,4 +7,5 @@ export const makeClient = (p: ResolvedProvider, timeoutMs: number): LlmClient =>
   p.kind === "anthropic" ? anthropicClient(p, timeoutMs) : openaiClient(p, timeoutMs)
 
 /** Every configured provider with a key, as one service. */
-export const providersLayer = (settings: Pick<LlmSettings, "providers" | "timeoutMs">) => LlmProviders.layer(settings, makeClient)
+export const providersLayer = (settings: Pick<LlmSettings, "providers" | "timeoutMs">) =>
+  LlmProviders.layer(settings, makeClient)

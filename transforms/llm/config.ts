@@ -18,7 +18,10 @@ const ProviderSpec = Schema.Struct({
 export type ProviderSpec = typeof ProviderSpec.Type
 
 /** "provider/model"; the model part may itself contain slashes (OpenRouter: "openrouter/deepseek/deepseek-chat"). */
-const ModelRef = Schema.String.pipe(Schema.pattern(/^[\w.-]+\/.+$/), Schema.annotations({ description: "provider/model" }))
+const ModelRef = Schema.String.pipe(
+  Schema.pattern(/^[\w.-]+\/.+$/),
+  Schema.annotations({ description: "provider/model" })
+)
 
 const Price = Schema.Struct({
   input: Schema.Number.pipe(Schema.nonNegative()),
@@ -30,16 +33,24 @@ const Price = Schema.Struct({
 export const LlmSpec = Schema.Struct({
   providers: Schema.optional(Schema.Record({ key: Schema.String, value: ProviderSpec })),
   /** Candidates per tier, in order of preference; the first whose provider has a key is used. */
-  tiers: Schema.optional(Schema.Struct({
-    fast: Schema.optional(Schema.Array(ModelRef)),
-    balanced: Schema.optional(Schema.Array(ModelRef)),
-    quality: Schema.optional(Schema.Array(ModelRef))
-  })),
+  tiers: Schema.optional(
+    Schema.Struct({
+      fast: Schema.optional(Schema.Array(ModelRef)),
+      balanced: Schema.optional(Schema.Array(ModelRef)),
+      quality: Schema.optional(Schema.Array(ModelRef))
+    })
+  ),
   prices: Schema.optional(Schema.Record({ key: Schema.String, value: Price })),
   /** When the next call would exceed a budget: try the next cheaper tier, or stop. */
   on_budget: Schema.optional(Schema.Literal("downgrade", "stop")),
   timeout: Schema.optional(DurationString),
-  retry: Schema.optional(Schema.Struct({ times: Schema.Int.pipe(Schema.between(0, 20)), base: Schema.optional(DurationString), cap: Schema.optional(DurationString) })),
+  retry: Schema.optional(
+    Schema.Struct({
+      times: Schema.Int.pipe(Schema.between(0, 20)),
+      base: Schema.optional(DurationString),
+      cap: Schema.optional(DurationString)
+    })
+  ),
   concurrency: Schema.optional(Schema.Int.pipe(Schema.between(1, 64)))
 }).annotations({ identifier: "Llm" })
 export type LlmSpec = typeof LlmSpec.Type
@@ -84,39 +95,65 @@ export interface LlmSettings {
 }
 
 const defaultKeyEnv = (p: ProviderSpec, name: string) =>
-  p.api_key_env ?? (p.kind === "anthropic" ? "ANTHROPIC_API_KEY" : p.kind === "openai" ? "OPENAI_API_KEY" : `${name.toUpperCase().replace(/\W/g, "_")}_API_KEY`)
+  p.api_key_env ??
+  (p.kind === "anthropic"
+    ? "ANTHROPIC_API_KEY"
+    : p.kind === "openai"
+      ? "OPENAI_API_KEY"
+      : `${name.toUpperCase().replace(/\W/g, "_")}_API_KEY`)
 const defaultBaseEnv = (p: ProviderSpec, name: string) =>
-  p.base_url_env ?? (p.kind === "anthropic" ? "ANTHROPIC_BASE_URL" : p.kind === "openai" ? "OPENAI_BASE_URL" : `${name.toUpperCase().replace(/\W/g, "_")}_BASE_URL`)
+  p.base_url_env ??
+  (p.kind === "anthropic"
+    ? "ANTHROPIC_BASE_URL"
+    : p.kind === "openai"
+      ? "OPENAI_BASE_URL"
+      : `${name.toUpperCase().replace(/\W/g, "_")}_BASE_URL`)
 const defaultStructured = (p: ProviderSpec) =>
   p.structured ?? (p.kind === "anthropic" ? "tool" : p.kind === "openai" ? "json_schema" : "json_object")
 
 /** Decodes dag.yaml's `llm:` and `budgets.llm`, and reads keys and base URLs from `env`. */
-export const resolveLlmSettings = (dag: Pick<LoadedDag, "spec" | "path">, env: Record<string, string | undefined> = process.env) =>
+export const resolveLlmSettings = (
+  dag: Pick<LoadedDag, "spec" | "path">,
+  env: Record<string, string | undefined> = process.env
+) =>
   Effect.gen(function* () {
     const spec = yield* Schema.decodeUnknown(LlmSpec, { onExcessProperty: "error" })(dag.spec.llm ?? {}).pipe(
-      Effect.mapError((e) => new Fatal({ reason: "Config", message: `${dag.path}: llm: ${ParseResult.TreeFormatter.formatErrorSync(e)}` }))
+      Effect.mapError(
+        (e) =>
+          new Fatal({ reason: "Config", message: `${dag.path}: llm: ${ParseResult.TreeFormatter.formatErrorSync(e)}` })
+      )
     )
     const specs = { ...defaultProviders, ...(spec.providers ?? {}) }
     const providers = new Map<string, ResolvedProvider>()
     const missingKeys: string[] = []
     for (const [name, p] of Object.entries(specs)) {
       const key = env[defaultKeyEnv(p, name)]
-      if (!key) { missingKeys.push(`${name} (${defaultKeyEnv(p, name)})`); continue }
+      if (!key) {
+        missingKeys.push(`${name} (${defaultKeyEnv(p, name)})`)
+        continue
+      }
       const baseURL = env[defaultBaseEnv(p, name)] || p.base_url
       if (p.kind === "openai_compatible" && !baseURL)
-        return yield* new Fatal({ reason: "Config", message: `${dag.path}: llm.providers.${name}: an openai_compatible provider needs base_url (or $${defaultBaseEnv(p, name)})` })
+        return yield* new Fatal({
+          reason: "Config",
+          message: `${dag.path}: llm.providers.${name}: an openai_compatible provider needs base_url (or $${defaultBaseEnv(p, name)})`
+        })
       providers.set(name, { name, kind: p.kind, apiKey: Redacted.make(key), baseURL, structured: defaultStructured(p) })
     }
     const tiers = {} as Record<Tier, ModelChoice[]>
     for (const t of ["fast", "balanced", "quality"] as const) {
       const override = env[`JOBSIGNAL_LLM_${t.toUpperCase()}`]
-      const refs = override ? override.split(",") : spec.tiers?.[t] ?? defaultTiers[t]
+      const refs = override ? override.split(",") : (spec.tiers?.[t] ?? defaultTiers[t])
       tiers[t] = []
       for (const ref of refs) {
         const i = ref.indexOf("/")
-        const provider = ref.slice(0, i).trim(), model = ref.slice(i + 1).trim()
+        const provider = ref.slice(0, i).trim(),
+          model = ref.slice(i + 1).trim()
         if (!(provider in specs))
-          return yield* new Fatal({ reason: "Config", message: `${dag.path}: llm.tiers.${t}: ${JSON.stringify(ref)} names provider ${JSON.stringify(provider)}, which is not in llm.providers (known: ${Object.keys(specs).join(", ")})` })
+          return yield* new Fatal({
+            reason: "Config",
+            message: `${dag.path}: llm.tiers.${t}: ${JSON.stringify(ref)} names provider ${JSON.stringify(provider)}, which is not in llm.providers (known: ${Object.keys(specs).join(", ")})`
+          })
         if (providers.has(provider)) tiers[t].push({ provider, model })
       }
     }
@@ -127,7 +164,11 @@ export const resolveLlmSettings = (dag: Pick<LoadedDag, "spec" | "path">, env: R
       prices: { ...builtinPrices, ...(spec.prices ?? {}) },
       onBudget: spec.on_budget ?? "stop",
       timeoutMs: parseDuration(spec.timeout ?? "120s")!,
-      retry: { times: spec.retry?.times ?? 4, baseMs: parseDuration(spec.retry?.base ?? "1s")!, capMs: parseDuration(spec.retry?.cap ?? "60s")! },
+      retry: {
+        times: spec.retry?.times ?? 4,
+        baseMs: parseDuration(spec.retry?.base ?? "1s")!,
+        capMs: parseDuration(spec.retry?.cap ?? "60s")!
+      },
       concurrency: spec.concurrency ?? 4,
       budget: { perRunUsd: b?.per_run_usd, perWeekUsd: b?.per_week_usd },
       missingKeys

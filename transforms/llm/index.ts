@@ -1,5 +1,12 @@
 /** The one budgeted path every LLM call goes through: providers, batching, budget, cache, ledger. */
-export { runBatched, everyCallFailed, type LlmTask, type BatchReport, type BatchOptions, type ItemResult } from "./batching.ts"
+export {
+  runBatched,
+  everyCallFailed,
+  type LlmTask,
+  type BatchReport,
+  type BatchOptions,
+  type ItemResult
+} from "./batching.ts"
 export { BudgetExceeded, makeBudget, type LlmBudget } from "./budget.ts"
 export { resolveLlmSettings, modelFor, LlmSpec, type LlmSettings } from "./config.ts"
 export { LlmProviders, classifySdkError, type LlmClient, type CompletionRequest, type Completion } from "./provider.ts"

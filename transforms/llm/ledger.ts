@@ -28,7 +28,23 @@ export const recordCall = (r: LlmCallRow) =>
       `insert into llm_calls (call_id, run_id, node, provider, model, tier, items, input_tokens, cached_input_tokens, output_tokens,
                               usd, latency_ms, outcome, error, called_at, prompt_version, attempt)
        values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), $15, $16)`,
-      [randomUUID(), r.runId, r.node, r.provider, r.model, r.tier, r.items, r.usage.inputTokens, r.usage.cachedInputTokens, r.usage.outputTokens,
-        r.usd, Math.round(r.latencyMs), r.outcome, r.error ?? null, r.promptVersion, r.attempt]
+      [
+        randomUUID(),
+        r.runId,
+        r.node,
+        r.provider,
+        r.model,
+        r.tier,
+        r.items,
+        r.usage.inputTokens,
+        r.usage.cachedInputTokens,
+        r.usage.outputTokens,
+        r.usd,
+        Math.round(r.latencyMs),
+        r.outcome,
+        r.error ?? null,
+        r.promptVersion,
+        r.attempt
+      ]
     )
   })

@@ -11,19 +11,30 @@ import { classifySdkError, LlmProviders, type Completion, type CompletionRequest
 export const openaiClient = (p: ResolvedProvider, timeoutMs: number): LlmClient => {
   // The SDK loads on the first call, so commands that call no model (validate, sql, report) never load it.
   let sdkLoad: Promise<OpenAI> | undefined
-  const sdkOnce = () => (sdkLoad ??= import("openai").then((m) => new m.default({ apiKey: Redacted.value(p.apiKey), baseURL: p.baseURL, maxRetries: 0, timeout: timeoutMs })))
+  const sdkOnce = () =>
+    (sdkLoad ??= import("openai").then(
+      (m) => new m.default({ apiKey: Redacted.value(p.apiKey), baseURL: p.baseURL, maxRetries: 0, timeout: timeoutMs })
+    ))
   const complete = (req: CompletionRequest) =>
     Effect.tryPromise({
       try: async (signal): Promise<Completion> => {
         const response_format =
           p.structured === "json_schema"
-            ? { type: "json_schema" as const, json_schema: { name: req.schemaName, schema: req.jsonSchema, strict: true } }
-            : p.structured === "json_object" ? { type: "json_object" as const } : undefined
+            ? {
+                type: "json_schema" as const,
+                json_schema: { name: req.schemaName, schema: req.jsonSchema, strict: true }
+              }
+            : p.structured === "json_object"
+              ? { type: "json_object" as const }
+              : undefined
         const sdk = await sdkOnce()
         const res = await sdk.chat.completions.create(
           {
             model: req.model,
-            messages: [{ role: "system", content: req.system }, { role: "user", content: req.user }],
+            messages: [
+              { role: "system", content: req.system },
+              { role: "user", content: req.user }
+            ],
             // OpenAI's own newer models take max_completion_tokens; compatible servers know max_tokens.
             ...(p.kind === "openai" ? { max_completion_tokens: req.maxTokens } : { max_tokens: req.maxTokens }),
             ...(response_format ? { response_format } : {})
@@ -35,7 +46,11 @@ export const openaiClient = (p: ResolvedProvider, timeoutMs: number): LlmClient 
         return {
           text: choice?.message?.content ?? "",
           truncated: choice?.finish_reason === "length",
-          usage: { inputTokens: u?.prompt_tokens ?? 0, cachedInputTokens: u?.prompt_tokens_details?.cached_tokens ?? 0, outputTokens: u?.completion_tokens ?? 0 }
+          usage: {
+            inputTokens: u?.prompt_tokens ?? 0,
+            cachedInputTokens: u?.prompt_tokens_details?.cached_tokens ?? 0,
+            outputTokens: u?.completion_tokens ?? 0
+          }
         }
       },
       catch: (e) => classifySdkError(p.name, req.model, e)

@@ -58,4 +58,7 @@ export interface Usage {
 
 /** `inputTokens` counts every prompt token, cached ones included (as both SDKs report after our normalization). */
 export const costUsd = (p: ModelPrice, u: Usage): number =>
-  ((u.inputTokens - u.cachedInputTokens) * p.input + u.cachedInputTokens * (p.cached_input ?? p.input) + u.outputTokens * p.output) / 1e6
+  ((u.inputTokens - u.cachedInputTokens) * p.input +
+    u.cachedInputTokens * (p.cached_input ?? p.input) +
+    u.outputTokens * p.output) /
+  1e6

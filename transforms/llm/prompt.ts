@@ -14,7 +14,12 @@ export interface BatchItem {
 
 export const contentHash = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 24)
 
-export const makeItem = (key: string, text: string): BatchItem => ({ key, text, hash: contentHash(text), injection: injectionSigns(text) })
+export const makeItem = (key: string, text: string): BatchItem => ({
+  key,
+  text,
+  hash: contentHash(text),
+  injection: injectionSigns(text)
+})
 
 /**
  * Job text is data, never instructions: it travels between `<item id="…">` and `</item>` and may
@@ -35,7 +40,10 @@ Answer with JSON only: {"results": [${resultShape}, ...]} with exactly one entry
 /** Short opaque ids (a, b, …, z, ba, …): cheap to echo, meaningless to the model. */
 export const shortId = (n: number) => {
   let s = ""
-  do { s = String.fromCharCode(97 + (n % 26)) + s; n = Math.floor(n / 26) } while (n > 0)
+  do {
+    s = String.fromCharCode(97 + (n % 26)) + s
+    n = Math.floor(n / 26)
+  } while (n > 0)
   return s
 }
 
@@ -45,7 +53,12 @@ export const resultsJsonSchema = (itemProps: Record<string, unknown>) => ({
   properties: {
     results: {
       type: "array",
-      items: { type: "object", properties: { id: { type: "string" }, ...itemProps }, required: ["id", ...Object.keys(itemProps)], additionalProperties: false }
+      items: {
+        type: "object",
+        properties: { id: { type: "string" }, ...itemProps },
+        required: ["id", ...Object.keys(itemProps)],
+        additionalProperties: false
+      }
     }
   },
   required: ["results"],

@@ -33,11 +33,17 @@ export interface LlmClient {
 }
 
 /** The configured providers, by name (those with a key). */
-export class LlmProviders extends Context.Tag("jobsignal/LlmProviders")<LlmProviders, {
-  readonly get: (name: string) => Effect.Effect<LlmClient, Fatal>
-  readonly names: ReadonlyArray<string>
-}>() {
-  static layer = (settings: Pick<LlmSettings, "providers" | "timeoutMs">, make: (p: ResolvedProvider, timeoutMs: number) => LlmClient) =>
+export class LlmProviders extends Context.Tag("jobsignal/LlmProviders")<
+  LlmProviders,
+  {
+    readonly get: (name: string) => Effect.Effect<LlmClient, Fatal>
+    readonly names: ReadonlyArray<string>
+  }
+>() {
+  static layer = (
+    settings: Pick<LlmSettings, "providers" | "timeoutMs">,
+    make: (p: ResolvedProvider, timeoutMs: number) => LlmClient
+  ) =>
     Layer.sync(LlmProviders, () => {
       const clients = new Map<string, LlmClient>()
       for (const [name, p] of settings.providers) clients.set(name, make(p, settings.timeoutMs))
@@ -45,7 +51,14 @@ export class LlmProviders extends Context.Tag("jobsignal/LlmProviders")<LlmProvi
         names: [...clients.keys()],
         get: (name: string) => {
           const c = clients.get(name)
-          return c ? Effect.succeed(c) : Effect.fail(new Fatal({ reason: "Config", message: `LLM provider ${JSON.stringify(name)} is not configured or has no key` }))
+          return c
+            ? Effect.succeed(c)
+            : Effect.fail(
+                new Fatal({
+                  reason: "Config",
+                  message: `LLM provider ${JSON.stringify(name)} is not configured or has no key`
+                })
+              )
         }
       }
     })
@@ -78,7 +91,8 @@ export const retryAfterMs = (h: SdkErrorLike["headers"], nowMs = Date.now()): nu
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
 }
 
-const OUT_OF_CREDIT = /insufficient_quota|credit balance|out of credit|billing|spend(ing)?[ _-]?(limit|cap)|quota exceeded|exceeded your current quota|insufficient (credit|balance|funds)/i
+const OUT_OF_CREDIT =
+  /insufficient_quota|credit balance|out of credit|billing|spend(ing)?[ _-]?(limit|cap)|quota exceeded|exceeded your current quota|insufficient (credit|balance|funds)/i
 
 /**
  * Turns an SDK error into what we should do about it: retry (rate limited, overloaded, timeout,
@@ -92,16 +106,24 @@ export const classifySdkError = (provider: string, model: string, e: unknown): L
   const msg = `${where}: ${(err.message ?? String(e)).slice(0, 300)}`
   if (/Timeout/.test(cls)) return new Retriable({ reason: "Timeout", message: msg })
   if (err.status === undefined) {
-    if (/Connection|Fetch|Abort/.test(cls) || e instanceof TypeError) return new Retriable({ reason: "Transport", message: msg })
+    if (/Connection|Fetch|Abort/.test(cls) || e instanceof TypeError)
+      return new Retriable({ reason: "Transport", message: msg })
     return new Fatal({ reason: "Internal", message: msg })
   }
   const s = err.status
   if (s === 402 || ((s === 429 || s === 400 || s === 403) && OUT_OF_CREDIT.test(body)))
-    return new Fatal({ reason: "Budget", message: `${where}: out of credit or over the provider's spend cap (HTTP ${s}): ${(err.message ?? "").slice(0, 200)}` })
+    return new Fatal({
+      reason: "Budget",
+      message: `${where}: out of credit or over the provider's spend cap (HTTP ${s}): ${(err.message ?? "").slice(0, 200)}`
+    })
   if (s === 429) return new Retriable({ reason: "RateLimited", message: msg, retryAfterMs: retryAfterMs(err.headers) })
   if (s === 529) return new Retriable({ reason: "Overloaded", message: msg, retryAfterMs: retryAfterMs(err.headers) })
   if (s === 408) return new Retriable({ reason: "Timeout", message: msg })
   if (s >= 500) return new Retriable({ reason: "ServerError", message: msg, retryAfterMs: retryAfterMs(err.headers) })
-  if (s === 401 || s === 403) return new Fatal({ reason: "Auth", message: `${where}: the provider refused the key (HTTP ${s}); check the API key variable` })
+  if (s === 401 || s === 403)
+    return new Fatal({
+      reason: "Auth",
+      message: `${where}: the provider refused the key (HTTP ${s}); check the API key variable`
+    })
   return new Fatal({ reason: "InvalidRequest", message: msg })
 }

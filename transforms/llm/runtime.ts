@@ -1,4 +1,4 @@
-import { Effect, Layer } from "effect"
+import { Effect, type Layer } from "effect"
 import type { NodeContext } from "../../pipelines/node.ts"
 import { makeBudget, type LlmBudget } from "./budget.ts"
 import { providersLayer } from "./clients.ts"
@@ -7,14 +7,23 @@ import type { LlmProviders } from "./provider.ts"
 import type { Tier } from "./tiers.ts"
 
 export type LlmRuntime =
-  | { readonly available: true; readonly settings: LlmSettings; readonly budget: LlmBudget; readonly layer: Layer.Layer<LlmProviders> }
+  | {
+      readonly available: true
+      readonly settings: LlmSettings
+      readonly budget: LlmBudget
+      readonly layer: Layer.Layer<LlmProviders>
+    }
   | { readonly available: false; readonly note: string }
 
 /**
  * What an LLM node runs with: settings from dag.yaml + environment, the budget for this run, and the
  * provider clients. `available: false` (no key for any model of the tier) is the lexical fallback.
  */
-export const llmRuntime = (ctx: Pick<NodeContext, "dag" | "runId" | "node">, tier: Tier, env: Record<string, string | undefined> = process.env) =>
+export const llmRuntime = (
+  ctx: Pick<NodeContext, "dag" | "runId" | "node">,
+  tier: Tier,
+  env: Record<string, string | undefined> = process.env
+) =>
   Effect.gen(function* () {
     const settings = yield* resolveLlmSettings(ctx.dag, env)
     if (!modelFor(settings, tier))
@@ -22,6 +31,10 @@ export const llmRuntime = (ctx: Pick<NodeContext, "dag" | "runId" | "node">, tie
         available: false,
         note: `no LLM provider key for the ${tier} tier (set one of: ${settings.missingKeys.join(", ") || "a provider in llm.providers"}): ${ctx.node} used the lexical scorer; rows are marked scored_by = 'lexical'`
       } satisfies LlmRuntime as LlmRuntime
-    const budget = yield* makeBudget({ runId: ctx.runId, perRunUsd: settings.budget.perRunUsd, perWeekUsd: settings.budget.perWeekUsd })
+    const budget = yield* makeBudget({
+      runId: ctx.runId,
+      perRunUsd: settings.budget.perRunUsd,
+      perWeekUsd: settings.budget.perWeekUsd
+    })
     return { available: true, settings, budget, layer: providersLayer(settings) } satisfies LlmRuntime as LlmRuntime
   })

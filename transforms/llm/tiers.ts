@@ -26,4 +26,5 @@ export const resolveTier = (choice: TierChoice, fit?: FitTier): Tier =>
   choice === "auto" ? tierForFit(fit ?? "C") : choice
 
 /** The next cheaper tier, for downgrading when a budget would be exceeded; none below fast. */
-export const cheaperTier = (t: Tier): Tier | undefined => (t === "quality" ? "balanced" : t === "balanced" ? "fast" : undefined)
+export const cheaperTier = (t: Tier): Tier | undefined =>
+  t === "quality" ? "balanced" : t === "balanced" ? "fast" : undefined

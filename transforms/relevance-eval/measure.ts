@@ -15,7 +15,9 @@ export interface Confusion {
 
 /** Precision and recall of a yes/no prediction against the labels (no prediction: 1, the way an empty set is). */
 export const confusion = (set: ReadonlyArray<LabelledJob>, predicted: (x: LabelledJob) => boolean): Confusion => {
-  let tp = 0, fp = 0, fn = 0
+  let tp = 0,
+    fp = 0,
+    fn = 0
   for (const x of set) {
     const p = predicted(x)
     if (p && x.label.relevant) tp++
@@ -25,12 +27,16 @@ export const confusion = (set: ReadonlyArray<LabelledJob>, predicted: (x: Labell
   return { tp, fp, fn, precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn) }
 }
 
-const describe = (x: LabelledJob) => `${x.label.source}:${x.label.source_id.slice(0, 60)} "${x.job.title.slice(0, 60)}" @ ${x.job.company.slice(0, 40)}`
+const describe = (x: LabelledJob) =>
+  `${x.label.source}:${x.label.source_id.slice(0, 60)} "${x.job.title.slice(0, 60)}" @ ${x.job.company.slice(0, 40)}`
 
 /** Precision among the top `n` by score (fewer when fewer were scored), and the ranked list to read. */
 export const precisionAtN = (ranked: ReadonlyArray<{ x: LabelledJob; score: number }>, n: number) => {
   const top = [...ranked].sort((a, b) => b.score - a.score || a.x.job.id.localeCompare(b.x.job.id)).slice(0, n)
-  return { precision: ratio(top.filter((r) => r.x.label.relevant).length, top.length), top: top.map((r) => `${r.score} ${r.x.label.relevant ? "relevant" : "-"} ${describe(r.x)}`) }
+  return {
+    precision: ratio(top.filter((r) => r.x.label.relevant).length, top.length),
+    top: top.map((r) => `${r.score} ${r.x.label.relevant ? "relevant" : "-"} ${describe(r.x)}`)
+  }
 }
 
 export interface LexicalFigures {
@@ -58,8 +64,19 @@ export const measureLexical = (profile: Profile, set: ReadonlyArray<LabelledJob>
     relevant: relevant.length,
     prefilter_recall: ratio(passed.filter((r) => r.x.label.relevant).length, relevant.length),
     prefilter_pass_rate: ratio(passed.length, set.length),
-    prefilter_dropped: judged.filter((r) => r.x.label.relevant && !r.pf.pass).map((r) => `${describe(r.x)}: ${r.pf.reason}`),
-    relevance: confusion(set, (x) => { const r = judged.find((j) => j.x === x)!; return r.pf.pass && r.ls.score >= minScore }),
-    ...(() => { const p = precisionAtN(passed.map((r) => ({ x: r.x, score: r.ls.score })), 20); return { fit_precision_at_20: p.precision, fit_top_20: p.top } })()
+    prefilter_dropped: judged
+      .filter((r) => r.x.label.relevant && !r.pf.pass)
+      .map((r) => `${describe(r.x)}: ${r.pf.reason}`),
+    relevance: confusion(set, (x) => {
+      const r = judged.find((j) => j.x === x)!
+      return r.pf.pass && r.ls.score >= minScore
+    }),
+    ...(() => {
+      const p = precisionAtN(
+        passed.map((r) => ({ x: r.x, score: r.ls.score })),
+        20
+      )
+      return { fit_precision_at_20: p.precision, fit_top_20: p.top }
+    })()
   }
 }

@@ -10,7 +10,18 @@ import { renderJob } from "../job-prompt.ts"
 import { lexicalScore, prefilter } from "../lexical.ts"
 import type { Fatal } from "../../core/errors.ts"
 import type { Warehouse, WarehouseError } from "../../sinks/warehouse.ts"
-import { everyCallFailed, LlmProviders, fitTierOf, llmRuntime, modelFor, resolveTier, runBatched, type BatchReport, type Tier, type TierChoice } from "../llm/index.ts"
+import {
+  everyCallFailed,
+  type LlmProviders,
+  fitTierOf,
+  llmRuntime,
+  modelFor,
+  resolveTier,
+  runBatched,
+  type BatchReport,
+  type Tier,
+  type TierChoice
+} from "../llm/index.ts"
 import { makeItem } from "../llm/prompt.ts"
 import type { Profile } from "../profile.ts"
 import { RelevanceOptions, relevanceTask } from "../relevance.ts"
@@ -49,11 +60,14 @@ export const FIT_POSITIVE = 70
 
 /** The options the DAG gives the node of this kind (its defaults when the DAG has none). */
 const nodeOptions = <A, I>(dag: LoadedDag, kind: string, schema: Schema.Schema<A, I>) => {
-  const node = Object.values(dag.spec.nodes).find((n) => (n as { transform?: string }).transform === kind) as { with?: unknown } | undefined
+  const node = Object.values(dag.spec.nodes).find((n) => (n as { transform?: string }).transform === kind) as
+    | { with?: unknown }
+    | undefined
   return Schema.decodeUnknownSync(schema)(node?.with ?? {})
 }
 
-const describe = (x: LabelledJob) => `${x.label.source}:${x.label.source_id.slice(0, 60)} "${x.job.title.slice(0, 60)}" @ ${x.job.company.slice(0, 40)}`
+const describe = (x: LabelledJob) =>
+  `${x.label.source}:${x.label.source_id.slice(0, 60)} "${x.job.title.slice(0, 60)}" @ ${x.job.company.slice(0, 40)}`
 
 export interface EvalRequest {
   readonly kind: EvalKind
@@ -86,19 +100,48 @@ export const evaluateWithModel = (req: EvalRequest) =>
     }
     const firstTier = resolveTier(choice, "C")
     const rt = yield* llmRuntime({ dag: req.dag, runId: req.runId, node }, firstTier, req.env)
-    const base = { kind, postings: set.length, relevant, judged: survivors.length, calls: 0, cache_hits: 0, input_tokens: 0, output_tokens: 0, usd: 0, failed: 0, unscored: 0 }
+    const base = {
+      kind,
+      postings: set.length,
+      relevant,
+      judged: survivors.length,
+      calls: 0,
+      cache_hits: 0,
+      input_tokens: 0,
+      output_tokens: 0,
+      usd: 0,
+      failed: 0,
+      unscored: 0
+    }
     if (!rt.available) {
       const lex = measureLexical(profile, set, rel.min_lexical_score)
       const scored = survivors.map((x) => ({ x, score: lexical.get(x)! }))
       return {
         // The runtime's note speaks of node rows; here nothing is written, only measured.
-        ...base, scorer: "lexical", note: `${rt.note.replace(/: eval_\w+ used the lexical scorer.*$/, "")}: measured the lexical scorer instead`, tiers: [firstTier], models: [],
-        prediction: kind === "relevance" ? lex.relevance : confusion(set, (x) => survivors.includes(x) && lexical.get(x)! >= FIT_POSITIVE),
+        ...base,
+        scorer: "lexical",
+        note: `${rt.note.replace(/: eval_\w+ used the lexical scorer.*$/, "")}: measured the lexical scorer instead`,
+        tiers: [firstTier],
+        models: [],
+        prediction:
+          kind === "relevance"
+            ? lex.relevance
+            : confusion(set, (x) => survivors.includes(x) && lexical.get(x)! >= FIT_POSITIVE),
         ...(kind === "fit" ? { precision_at_20: precisionAtN(scored, 20).precision } : {}),
-        misses: set.filter((x) => x.label.relevant && !(survivors.includes(x) && lexical.get(x)! >= (kind === "relevance" ? rel.min_lexical_score : FIT_POSITIVE))).map(describe)
+        misses: set
+          .filter(
+            (x) =>
+              x.label.relevant &&
+              !(
+                survivors.includes(x) &&
+                lexical.get(x)! >= (kind === "relevance" ? rel.min_lexical_score : FIT_POSITIVE)
+              )
+          )
+          .map(describe)
       } satisfies EvalFigures as EvalFigures
     }
-    const relTask = relevanceTask(profile, req.profileHash), fitTaskFor = fitTask(profile, req.profileHash)
+    const relTask = relevanceTask(profile, req.profileHash),
+      fitTaskFor = fitTask(profile, req.profileHash)
     const chars = kind === "relevance" ? rel.snippet_chars : fit.description_chars
     const batchSize = kind === "relevance" ? rel.batch_size : fit.batch_size
     const items = new Map(survivors.map((x) => [x, makeItem(x.job.id, renderJob(x.job, chars))]))
@@ -109,7 +152,10 @@ export const evaluateWithModel = (req: EvalRequest) =>
       if (!modelFor(rt.settings, tier)) continue
       const opts = { tier, batchSize, settings: rt.settings, runId: req.runId, node, budget: rt.budget }
       const batch = group.map((x) => items.get(x)!)
-      const run: Effect.Effect<BatchReport<unknown>, Fatal | WarehouseError, Warehouse | LlmProviders> = kind === "relevance" ? runBatched(relTask, batch, opts) : runBatched(fitTaskFor, batch, opts)
+      const run: Effect.Effect<BatchReport<unknown>, Fatal | WarehouseError, Warehouse | LlmProviders> = kind ===
+      "relevance"
+        ? runBatched(relTask, batch, opts)
+        : runBatched(fitTaskFor, batch, opts)
       const report = yield* run.pipe(Effect.provide(rt.layer))
       reports.push(report)
       for (const x of group) {
@@ -131,15 +177,31 @@ export const evaluateWithModel = (req: EvalRequest) =>
     }
     const outage = everyCallFailed(node, reports)
     if (outage) return yield* outage
-    const sum = (k: "calls" | "cacheHits" | "inputTokens" | "outputTokens" | "usd") => reports.reduce((n, r) => n + r.stats[k], 0)
+    const sum = (k: "calls" | "cacheHits" | "inputTokens" | "outputTokens" | "usd") =>
+      reports.reduce((n, r) => n + r.stats[k], 0)
     const prediction = confusion(set, (x) => verdict.get(x)?.positive === true)
     const stopped = reports.find((r) => r.budgetExceeded)?.budgetExceeded
     return {
-      ...base, scorer: "llm", tiers: [...groups.keys()], models: [...models],
+      ...base,
+      scorer: "llm",
+      tiers: [...groups.keys()],
+      models: [...models],
       prediction,
-      ...(kind === "fit" ? { precision_at_20: precisionAtN([...verdict].map(([x, v]) => ({ x, score: v.score })), 20).precision } : {}),
-      calls: sum("calls"), cache_hits: sum("cacheHits"), input_tokens: sum("inputTokens"), output_tokens: sum("outputTokens"), usd: sum("usd"),
-      failed: reports.reduce((n, r) => n + r.failed.size, 0), unscored: reports.reduce((n, r) => n + r.unscored.length, 0),
+      ...(kind === "fit"
+        ? {
+            precision_at_20: precisionAtN(
+              [...verdict].map(([x, v]) => ({ x, score: v.score })),
+              20
+            ).precision
+          }
+        : {}),
+      calls: sum("calls"),
+      cache_hits: sum("cacheHits"),
+      input_tokens: sum("inputTokens"),
+      output_tokens: sum("outputTokens"),
+      usd: sum("usd"),
+      failed: reports.reduce((n, r) => n + r.failed.size, 0),
+      unscored: reports.reduce((n, r) => n + r.unscored.length, 0),
       ...(stopped ? { budget_stopped: stopped.message } : {}),
       misses: set.filter((x) => x.label.relevant && verdict.get(x)?.positive !== true).map(describe)
     } satisfies EvalFigures as EvalFigures

@@ -54,9 +54,17 @@ export class CompanyIndex {
   private readonly nameRank = new Map<string, number>()
   private readonly byCik = new Map<string, string>()
 
-  constructor(existing: ReadonlyArray<CompanyRow>, private readonly now: string) {
+  constructor(
+    existing: ReadonlyArray<CompanyRow>,
+    private readonly now: string
+  ) {
     for (const r of existing) {
-      this.rows.set(r.company_key, { ...r, aliases: [...(r.aliases ?? [])], tags: [...(r.tags ?? [])], sources: [...(r.sources ?? [])] })
+      this.rows.set(r.company_key, {
+        ...r,
+        aliases: [...(r.aliases ?? [])],
+        tags: [...(r.tags ?? [])],
+        sources: [...(r.sources ?? [])]
+      })
       for (const a of [r.name, ...(r.aliases ?? [])]) this.alias(a, r.company_key)
       if (r.cik) this.byCik.set(r.cik, r.company_key)
     }
@@ -78,7 +86,9 @@ export class CompanyIndex {
 
   /** Names known well enough to attribute a headline by exact mention (multi-word or 5+ characters). */
   mentionable(): Array<{ name: string; key: string }> {
-    return [...this.rows.values()].flatMap((r) => [r.name, ...r.aliases].filter((a) => a.length >= 5 || /\s/.test(a)).map((name) => ({ name, key: r.company_key })))
+    return [...this.rows.values()].flatMap((r) =>
+      [r.name, ...r.aliases].filter((a) => a.length >= 5 || /\s/.test(a)).map((name) => ({ name, key: r.company_key }))
+    )
   }
 
   observe(o: CompanyObservation): string {
@@ -96,8 +106,22 @@ export class CompanyIndex {
     }
     if (!row) {
       row = {
-        company_key: key, name: o.name.trim(), domain: domainOf(o.domain), aliases: [], ats: null, board: null, tags: [], yc_batch: null,
-        industry: null, team_size: null, is_hiring: null, cik: null, ticker: null, sources: [], first_seen: this.now, last_seen: this.now
+        company_key: key,
+        name: o.name.trim(),
+        domain: domainOf(o.domain),
+        aliases: [],
+        ats: null,
+        board: null,
+        tags: [],
+        yc_batch: null,
+        industry: null,
+        team_size: null,
+        is_hiring: null,
+        cik: null,
+        ticker: null,
+        sources: [],
+        first_seen: this.now,
+        last_seen: this.now
       }
       this.nameRank.set(key, RANK[o.source])
     }
@@ -107,7 +131,8 @@ export class CompanyIndex {
       row.name = o.name.trim()
       this.nameRank.set(key, RANK[o.source])
     }
-    for (const a of [o.name.trim(), ...(o.aliases ?? [])]) if (a && a !== row.name && !row.aliases.includes(a)) row.aliases.push(a)
+    for (const a of [o.name.trim(), ...(o.aliases ?? [])])
+      if (a && a !== row.name && !row.aliases.includes(a)) row.aliases.push(a)
     row.domain = row.domain ?? domainOf(o.domain)
     row.ats = o.ats ?? row.ats
     row.board = o.board ?? row.board
@@ -133,7 +158,13 @@ const mergeRows = (a: CompanyRow, b: CompanyRow): CompanyRow => ({
   aliases: [...new Set([...a.aliases, b.name, ...b.aliases])].filter((x) => x !== a.name),
   tags: [...new Set([...a.tags, ...b.tags])],
   sources: [...new Set([...a.sources, ...b.sources])],
-  ats: a.ats ?? b.ats, board: a.board ?? b.board, yc_batch: a.yc_batch ?? b.yc_batch, industry: a.industry ?? b.industry,
-  team_size: a.team_size ?? b.team_size, is_hiring: a.is_hiring ?? b.is_hiring, cik: a.cik ?? b.cik, ticker: a.ticker ?? b.ticker,
+  ats: a.ats ?? b.ats,
+  board: a.board ?? b.board,
+  yc_batch: a.yc_batch ?? b.yc_batch,
+  industry: a.industry ?? b.industry,
+  team_size: a.team_size ?? b.team_size,
+  is_hiring: a.is_hiring ?? b.is_hiring,
+  cik: a.cik ?? b.cik,
+  ticker: a.ticker ?? b.ticker,
   first_seen: a.first_seen < b.first_seen ? a.first_seen : b.first_seen
 })

@@ -12,7 +12,13 @@ interface NewsLabel {
   fixture: string
   guid: string
   type: string
-  funding?: { company: string; round: string | null; amount: number | null; currency: string | null; lead_investors: string[] }
+  funding?: {
+    company: string
+    round: string | null
+    amount: number | null
+    currency: string | null
+    lead_investors: string[]
+  }
 }
 
 const ratio = (a: number, b: number) => (b === 0 ? 1 : a / b)
@@ -23,34 +29,62 @@ const ratio = (a: number, b: number) => (b === 0 ? 1 : a / b)
  * company, round and amount all match the label.
  */
 export const evaluateNews = async () => {
-  const labels = JSON.parse(readFileSync(join(fixturesDir, "signals-eval/news-labels.json"), "utf8")).items as NewsLabel[]
+  const labels = JSON.parse(readFileSync(join(fixturesDir, "signals-eval/news-labels.json"), "utf8"))
+    .items as NewsLabel[]
   const parser = new Parser({ customFields: { item: [["content:encoded", "contentEncoded"]] } })
   const byGuid = new Map<string, { title: string; summary: string | null; content: string | null }>()
   for (const file of new Set(labels.map((l) => l.fixture))) {
     const feed = await parser.parseString(readFileSync(join(fixturesDir, file), "utf8"))
     for (const it of feed.items as Array<Parser.Item & { id?: string; contentEncoded?: string }>)
-      byGuid.set(String(it.guid ?? it.id), { title: htmlToText(it.title) ?? "", summary: it.contentSnippet ?? null, content: htmlToText(it.contentEncoded ?? it.content ?? null) })
+      byGuid.set(String(it.guid ?? it.id), {
+        title: htmlToText(it.title) ?? "",
+        summary: it.contentSnippet ?? null,
+        content: htmlToText(it.contentEncoded ?? it.content ?? null)
+      })
   }
-  let tp = 0, fp = 0, fn = 0, leadsRight = 0, typedTp = 0, typedFp = 0, typedFn = 0
+  let tp = 0,
+    fp = 0,
+    fn = 0,
+    leadsRight = 0,
+    typedTp = 0,
+    typedFp = 0,
+    typedFn = 0
   const errors: string[] = []
   for (const l of labels) {
     const item = byGuid.get(l.guid)
     if (!item) throw new Error(`label ${l.guid} matches no item in ${l.fixture}`)
     const e = extractNews(item)
     const f = l.funding
-    const correct = e.type === "funding" && !!f && fold(e.company) === fold(f.company) && (e.round ?? null) === f.round && (e.amount ?? null) === f.amount
+    const correct =
+      e.type === "funding" &&
+      !!f &&
+      fold(e.company) === fold(f.company) &&
+      (e.round ?? null) === f.round &&
+      (e.amount ?? null) === f.amount
     if (correct) {
       tp++
       if (JSON.stringify(e.leadInvestors ?? []) === JSON.stringify(f!.lead_investors)) leadsRight++
     } else {
-      if (e.type === "funding") { fp++; errors.push(`false funding: ${item.title}`) }
-      if (f) { fn++; errors.push(`missed funding: ${item.title}`) }
+      if (e.type === "funding") {
+        fp++
+        errors.push(`false funding: ${item.title}`)
+      }
+      if (f) {
+        fn++
+        errors.push(`missed funding: ${item.title}`)
+      }
     }
     const typed = e.type !== "press"
     if (typed && e.type === l.type) typedTp++
     else {
-      if (typed) { typedFp++; errors.push(`typed ${e.type}, label ${l.type}: ${item.title}`) }
-      if (l.type !== "press") { typedFn++; if (!typed || e.type !== l.type) errors.push(`label ${l.type} read as ${e.type}: ${item.title}`) }
+      if (typed) {
+        typedFp++
+        errors.push(`typed ${e.type}, label ${l.type}: ${item.title}`)
+      }
+      if (l.type !== "press") {
+        typedFn++
+        if (!typed || e.type !== l.type) errors.push(`label ${l.type} read as ${e.type}: ${item.title}`)
+      }
     }
   }
   return {
@@ -67,7 +101,10 @@ export const evaluateNews = async () => {
 
 /** Precision/recall of 8-K typing over (filing, signal type) pairs on the hand-labelled getcurrent page. */
 export const evaluateFilings = () => {
-  const labels = JSON.parse(readFileSync(join(fixturesDir, "signals-eval/edgar-8k-labels.json"), "utf8")) as { fixture: string; filings: Array<{ accession: string; types: string[] }> }
+  const labels = JSON.parse(readFileSync(join(fixturesDir, "signals-eval/edgar-8k-labels.json"), "utf8")) as {
+    fixture: string
+    filings: Array<{ accession: string; types: string[] }>
+  }
   const page = parseCurrentFeed(new TextDecoder("latin1").decode(readFileSync(join(fixturesDir, labels.fixture))))
   const predicted = new Set<string>()
   const filings = page.filings.filter((f) => /^8-K/.test(f.form))
@@ -80,6 +117,9 @@ export const evaluateFilings = () => {
     pairs_expected: expected.size,
     typing_precision: ratio(tp, predicted.size),
     typing_recall: ratio(tp, expected.size),
-    errors: [...[...predicted].filter((p) => !expected.has(p)).map((p) => `extra ${p}`), ...[...expected].filter((e) => !predicted.has(e)).map((e) => `missed ${e}`)]
+    errors: [
+      ...[...predicted].filter((p) => !expected.has(p)).map((p) => `extra ${p}`),
+      ...[...expected].filter((e) => !predicted.has(e)).map((e) => `missed ${e}`)
+    ]
   }
 }

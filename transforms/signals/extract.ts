@@ -26,9 +26,39 @@ export interface NewsText {
 
 /** Sentences of a text, keeping "$3.5M" and "Inc." intact. */
 export const sentences = (text: string | null | undefined): string[] =>
-  (text ?? "").replace(/\s+/g, " ").split(/(?<=[.!?])\s+(?=["“A-Z0-9])/).map((s) => s.trim()).filter((s) => s.length > 0)
+  (text ?? "")
+    .replace(/\s+/g, " ")
+    .split(/(?<=[.!?])\s+(?=["“A-Z0-9])/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
 
-const NOT_A_NAME = new Set(["The", "A", "An", "This", "That", "It", "He", "She", "They", "We", "Company", "Startup", "Report", "How", "Why", "What", "Who", "When", "Here", "Exclusive", "Breaking", "Update", "Its", "Our", "Your"])
+const NOT_A_NAME = new Set([
+  "The",
+  "A",
+  "An",
+  "This",
+  "That",
+  "It",
+  "He",
+  "She",
+  "They",
+  "We",
+  "Company",
+  "Startup",
+  "Report",
+  "How",
+  "Why",
+  "What",
+  "Who",
+  "When",
+  "Here",
+  "Exclusive",
+  "Breaking",
+  "Update",
+  "Its",
+  "Our",
+  "Your"
+])
 const CAP = /^(?:[A-Z0-9][\w'’.&+-]*|&|of|for|and|de)$/
 
 /**
@@ -37,7 +67,10 @@ const CAP = /^(?:[A-Z0-9][\w'’.&+-]*|&|of|for|and|de)$/
  * ("Acme, a payments startup," → "Acme"). Null when the clause does not end in a name.
  */
 export const subjectName = (clause: string): string | null => {
-  let c = clause.trim().replace(/[:\-–—]\s*$/, "").trim()
+  let c = clause
+    .trim()
+    .replace(/[:\-–—]\s*$/, "")
+    .trim()
   const appositive = /^([^,]+),\s.+,$/.exec(c)
   if (appositive) c = appositive[1]
   if (c.endsWith(",")) return null
@@ -54,16 +87,23 @@ export const subjectName = (clause: string): string | null => {
   return name
 }
 
-const FUNDING_VERB = /\b(raises|raised|has raised|secures|secured|lands|landed|closes|closed|nabs|bags|snags|banks|picks up|scores|announces|announced|completes|gets)\b/i
+const FUNDING_VERB =
+  /\b(raises|raised|has raised|secures|secured|lands|landed|closes|closed|nabs|bags|snags|banks|picks up|scores|announces|announced|completes|gets)\b/i
 const FUNDING_WORD = /\b(round|funding|financing|investment|seed|series [a-f]|pre-?seed|capital|debt|raise)\b/i
 const FUND_RAISE = /\b(new fund|fund [ivx]+\b|for its (?:\w+ )?fund|debut fund|venture fund|flagship fund)\b/i
 const INVESTOR_SUBJECT = /\b(Capital|Ventures|Partners|VC|Fund|Investors|Holdings)$/
 
 /** "led by A and B, with participation from C" → ["A", "B"]. */
 export const leadInvestorsIn = (s: string): string[] => {
-  const m = /\b(?:co-)?led by ([^.;]+?)(?:,? with (?:participation|support|additional)|,? along with|, (?:and )?(?:bringing|which|as|who)|\.|;|$)/i.exec(s)
+  const m =
+    /\b(?:co-)?led by ([^.;]+?)(?:,? with (?:participation|support|additional)|,? along with|, (?:and )?(?:bringing|which|as|who)|\.|;|$)/i.exec(
+      s
+    )
   if (!m) return []
-  return m[1].split(/,\s*(?:and\s+)?|\s+and\s+/).map((x) => x.replace(/^(?:existing investor|investors?)\s+/i, "").trim()).filter((x) => /^[A-Z0-9]/.test(x) && x.length <= 60)
+  return m[1]
+    .split(/,\s*(?:and\s+)?|\s+and\s+/)
+    .map((x) => x.replace(/^(?:existing investor|investors?)\s+/i, "").trim())
+    .filter((x) => /^[A-Z0-9]/.test(x) && x.length <= 60)
 }
 
 const funding = (s: string, fallbackCompany: string | null, fromHeadline: boolean): Extraction | null => {
@@ -78,16 +118,32 @@ const funding = (s: string, fallbackCompany: string | null, fromHeadline: boolea
   if (/announce|complete|close|gets|scores/i.test(verb[0]) && !FUNDING_WORD.test(after.slice(0, 100))) return null
   if (FUND_RAISE.test(after)) return null
   // Money that is a prize, a price or revenue is not a round.
-  if (money.length > 0 && !round && /\b(prize|revenue|valuation of|in sales|contract|grant|settlement|fine)\b/i.test(after.slice(0, money[0].index + 40))) return null
+  if (
+    money.length > 0 &&
+    !round &&
+    /\b(prize|revenue|valuation of|in sales|contract|grant|settlement|fine)\b/i.test(
+      after.slice(0, money[0].index + 40)
+    )
+  )
+    return null
   const before = s.slice(0, verb.index)
   let company = subjectName(before)
-  if (!company && /^(?:the|the startup|the company|it|[\w-]+ startup)\s*(?:this week|today|has|now)?\s*$/i.test(before.trim())) company = fallbackCompany
+  if (
+    !company &&
+    /^(?:the|the startup|the company|it|[\w-]+ startup)\s*(?:this week|today|has|now)?\s*$/i.test(before.trim())
+  )
+    company = fallbackCompany
   if (!company || INVESTOR_SUBJECT.test(company)) return null
   const first = money[0]
   return {
-    type: "funding", company, evidence: s,
+    type: "funding",
+    company,
+    evidence: s,
     confidence: fromHeadline ? (first && round ? 0.95 : 0.85) : 0.8,
-    amount: first?.amount ?? null, currency: first?.currency ?? null, round, leadInvestors: leadInvestorsIn(s)
+    amount: first?.amount ?? null,
+    currency: first?.currency ?? null,
+    round,
+    leadInvestors: leadInvestorsIn(s)
   }
 }
 
@@ -95,9 +151,15 @@ const ROLE = String.raw`(?:(?:its|their|the)\s+)?(?:new\s+|first\s+|first-ever\s
 // Name words; the lookahead keeps "as", "to", "its" out when the pattern runs case-insensitively.
 const NAME_WORD = String.raw`(?!(?:as|to|be|its|new|the|former|interim|chief|head|vice|president)\b)[A-Z][a-zA-Z.'’-]+`
 const PERSON = String.raw`(${NAME_WORD}(?:\s+${NAME_WORD}){1,3})`
-const HIRE = new RegExp(String.raw`^(.+?)\s+(?:appoints|names|hires|taps|promotes|welcomes|adds|announces)\s+(?:former\s+[\w\s]+?\s+)?${PERSON}\s+(?:as\s+|to\s+(?:be\s+)?)?${ROLE}\b`, "i")
+const HIRE = new RegExp(
+  String.raw`^(.+?)\s+(?:appoints|names|hires|taps|promotes|welcomes|adds|announces)\s+(?:former\s+[\w\s]+?\s+)?${PERSON}\s+(?:as\s+|to\s+(?:be\s+)?)?${ROLE}\b`,
+  "i"
+)
 const JOINS = new RegExp(String.raw`^${PERSON}\s+(?:joins|to join)\s+(.+?)\s+as\s+${ROLE}\b`)
-const DEPARTS = new RegExp(String.raw`^(.+?)\s+${ROLE}\s+${PERSON}\s+(?:steps down|to step down|resigns|departs|retires|exits)\b`, "i")
+const DEPARTS = new RegExp(
+  String.raw`^(.+?)\s+${ROLE}\s+${PERSON}\s+(?:steps down|to step down|resigns|departs|retires|exits)\b`,
+  "i"
+)
 
 const leadership = (s: string): Extraction | null => {
   const h = HIRE.exec(s)
@@ -118,8 +180,10 @@ const leadership = (s: string): Extraction | null => {
   return null
 }
 
-const ACQ = /^(.+?)\s+(?:acquires|has acquired|to acquire|agrees to acquire|will acquire|buys|to buy|agrees to buy|snaps up|scoops up|completes (?:its )?acquisition of|announces (?:its )?acquisition of)\s+(.+?)(?:\s+(?:for|in|to|from|as|amid|after|with)\b|[,:;]|$)/i
-const ACQUIRED = /^(.+?)\s+(?:acquired by|to be acquired by|sells to|sold to|agrees to be acquired by)\s+(.+?)(?:\s+(?:for|in|to|as|amid|after|with)\b|[,:;]|$)/i
+const ACQ =
+  /^(.+?)\s+(?:acquires|has acquired|to acquire|agrees to acquire|will acquire|buys|to buy|agrees to buy|snaps up|scoops up|completes (?:its )?acquisition of|announces (?:its )?acquisition of)\s+(.+?)(?:\s+(?:for|in|to|from|as|amid|after|with)\b|[,:;]|$)/i
+const ACQUIRED =
+  /^(.+?)\s+(?:acquired by|to be acquired by|sells to|sold to|agrees to be acquired by)\s+(.+?)(?:\s+(?:for|in|to|as|amid|after|with)\b|[,:;]|$)/i
 
 const acquisition = (s: string): Extraction | null => {
   const a = ACQ.exec(s)
@@ -137,7 +201,8 @@ const acquisition = (s: string): Extraction | null => {
   return null
 }
 
-const AWARD = /^(.+?)\s+(?:wins|won|earns|receives|named (?:a |an |to |one of |among )?|recognized (?:as|by|in|on)|honored (?:as|by|with)|awarded|lands on|makes)\b.*\b(award|awards|prize|honou?r|list|best places to work|top \d+|fierce 15|inc\.? 5000|forbes|gartner)\b/i
+const AWARD =
+  /^(.+?)\s+(?:wins|won|earns|receives|named (?:a |an |to |one of |among )?|recognized (?:as|by|in|on)|honored (?:as|by|with)|awarded|lands on|makes)\b.*\b(award|awards|prize|honou?r|list|best places to work|top \d+|fierce 15|inc\.? 5000|forbes|gartner)\b/i
 
 const award = (s: string): Extraction | null => {
   const m = AWARD.exec(s)
@@ -157,7 +222,7 @@ export const extractNews = (item: NewsText): Extraction => {
   const body = [...sentences(item.summary), ...sentences(item.content).slice(0, 12)]
   const headlineCompany = (s: string) => funding(s, null, true)?.company ?? null
   const fromTitle = funding(title, null, true) ?? leadership(title) ?? acquisition(title) ?? award(title)
-  const fromLead = fromTitle ? null : lead ? funding(lead, null, false) ?? leadership(lead) : null
+  const fromLead = fromTitle ? null : lead ? (funding(lead, null, false) ?? leadership(lead)) : null
   const hit = fromTitle ?? fromLead
   if (!hit) return { type: "press", company: null, evidence: title, confidence: 0.2 }
   if (hit.type !== "funding") return hit
@@ -169,13 +234,22 @@ export const extractNews = (item: NewsText): Extraction => {
   for (const s of body) {
     const f = funding(s, company, false)
     if (!f || (f.company !== company && f.company !== null)) continue
-    if (amount == null && f.amount != null) { amount = f.amount; currency = f.currency }
+    if (amount == null && f.amount != null) {
+      amount = f.amount
+      currency = f.currency
+    }
     if (round == null && f.round) round = f.round
-    if (leads.length === 0 && (f.leadInvestors?.length ?? 0) > 0) { leads = [...f.leadInvestors!]; leadEvidence = s }
+    if (leads.length === 0 && (f.leadInvestors?.length ?? 0) > 0) {
+      leads = [...f.leadInvestors!]
+      leadEvidence = s
+    }
   }
   for (const s of body) {
     if (leads.length > 0) break
-    if (/\b(round|funding|financing)\b/i.test(s) && leadInvestorsIn(s).length > 0) { leads = leadInvestorsIn(s); leadEvidence = s }
+    if (/\b(round|funding|financing)\b/i.test(s) && leadInvestorsIn(s).length > 0) {
+      leads = leadInvestorsIn(s)
+      leadEvidence = s
+    }
   }
   return { ...hit, company, amount, currency, round, leadInvestors: leads, ...(leadEvidence ? { leadEvidence } : {}) }
 }

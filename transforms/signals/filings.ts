@@ -37,7 +37,11 @@ export interface FilingSignal {
  * material agreement and a leadership change). Items with no signal meaning (2.02 results, 9.01
  * exhibits, ...) give none; the filing stays in `stg_filings`.
  */
-export const typeFiling = (f: { form: string; items: ReadonlyArray<string>; item_text: string | null }): FilingSignal[] => {
+export const typeFiling = (f: {
+  form: string
+  items: ReadonlyArray<string>
+  item_text: string | null
+}): FilingSignal[] => {
   if (!/^8-K/.test(f.form)) return []
   const lines = (f.item_text ?? "").split("\n")
   const out = new Map<FilingSignalType, FilingSignal>()
@@ -45,7 +49,12 @@ export const typeFiling = (f: { form: string; items: ReadonlyArray<string>; item
     const m = ITEM_SIGNAL[item]
     if (!m || out.has(m.type)) continue
     const worded = lines.find((l) => l.includes(item))
-    out.set(m.type, { type: m.type, item, evidence: worded ?? `Item ${item}: ${ITEM_TITLES[item] ?? "(untitled item)"}`, confidence: f.form.endsWith("/A") ? m.confidence - 0.1 : m.confidence })
+    out.set(m.type, {
+      type: m.type,
+      item,
+      evidence: worded ?? `Item ${item}: ${ITEM_TITLES[item] ?? "(untitled item)"}`,
+      confidence: f.form.endsWith("/A") ? m.confidence - 0.1 : m.confidence
+    })
   }
   return [...out.values()]
 }

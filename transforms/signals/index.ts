@@ -18,7 +18,9 @@ export const SignalsOptions = Schema.Struct({
 export type SignalsOptions = typeof SignalsOptions.Type
 
 const tableExists = (w: Queries, t: string) =>
-  w.query<{ n: number }>("select count(*)::int as n from information_schema.tables where table_name = $1", [t]).pipe(Effect.map((r) => r[0].n > 0))
+  w
+    .query<{ n: number }>("select count(*)::int as n from information_schema.tables where table_name = $1", [t])
+    .pipe(Effect.map((r) => r[0].n > 0))
 
 /** Rows of one staging table written by this node's inputs of one source kind (none when it never ran). */
 const staged = <T>(w: Queries, ctx: Pick<NodeContext, "inputs">, kind: string, table: string, columns: string) =>
@@ -49,60 +51,162 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
     const now = new Date().toISOString()
     const today = now.slice(0, 10)
     const notes: string[] = []
-    const existing = yield* w.query<CompanyRow>("select company_key, name, domain, aliases, ats, board, tags, yc_batch, industry, team_size, is_hiring, cik, ticker, sources, first_seen::varchar as first_seen, last_seen::varchar as last_seen from companies")
+    const existing = yield* w.query<CompanyRow>(
+      "select company_key, name, domain, aliases, ats, board, tags, yc_batch, industry, team_size, is_hiring, cik, ticker, sources, first_seen::varchar as first_seen, last_seen::varchar as last_seen from companies"
+    )
     const companies = new CompanyIndex(existing, now)
 
     let targets: ReadonlyArray<Target> = []
     try {
       targets = loadTargets(ctx.dag.resolvePath(ctx.dag.spec.targets ?? "targets/companies.yaml"))
     } catch (e) {
-      notes.push(`no target universe read (${(e as Error).message.split("\n")[0]}): companies come from the other sources`)
+      notes.push(
+        `no target universe read (${(e as Error).message.split("\n")[0]}): companies come from the other sources`
+      )
     }
     for (const t of targets)
-      companies.observe({ source: "target", name: t.name, domain: t.domain, ats: t.ats, board: t.board == null ? null : typeof t.board === "string" ? t.board : JSON.stringify(t.board), tags: t.tags })
+      companies.observe({
+        source: "target",
+        name: t.name,
+        domain: t.domain,
+        ats: t.ats,
+        board: t.board == null ? null : typeof t.board === "string" ? t.board : JSON.stringify(t.board),
+        tags: t.tags
+      })
 
-    const yc = yield* staged<{ name: string; website: string | null; former_names: string[] | null; batch: string | null; industry: string | null; team_size: number | null; is_hiring: boolean | null }>(
-      w, ctx, "yc", "stg_yc_companies", "distinct on (yc_id) name, website, former_names, batch, industry, team_size, is_hiring")
+    const yc = yield* staged<{
+      name: string
+      website: string | null
+      former_names: string[] | null
+      batch: string | null
+      industry: string | null
+      team_size: number | null
+      is_hiring: boolean | null
+    }>(
+      w,
+      ctx,
+      "yc",
+      "stg_yc_companies",
+      "distinct on (yc_id) name, website, former_names, batch, industry, team_size, is_hiring"
+    )
     for (const c of yc)
-      companies.observe({ source: "yc", name: c.name, domain: c.website, aliases: c.former_names ?? [], yc_batch: c.batch, industry: c.industry, team_size: c.team_size, is_hiring: c.is_hiring })
+      companies.observe({
+        source: "yc",
+        name: c.name,
+        domain: c.website,
+        aliases: c.former_names ?? [],
+        yc_batch: c.batch,
+        industry: c.industry,
+        team_size: c.team_size,
+        is_hiring: c.is_hiring
+      })
 
-    const filings = yield* staged<{ origin: string; accession: string; cik: string; company: string; ticker: string | null; form: string; filed_at: string; items: string[]; item_text: string | null; url: string; website: string | null }>(
-      w, ctx, "edgar", "stg_filings", "origin, accession, cik, company, ticker, form, filed_at::varchar as filed_at, items, item_text, url, website")
+    const filings = yield* staged<{
+      origin: string
+      accession: string
+      cik: string
+      company: string
+      ticker: string | null
+      form: string
+      filed_at: string
+      items: string[]
+      item_text: string | null
+      url: string
+      website: string | null
+    }>(
+      w,
+      ctx,
+      "edgar",
+      "stg_filings",
+      "origin, accession, cik, company, ticker, form, filed_at::varchar as filed_at, items, item_text, url, website"
+    )
     const drafts: SignalDraft[] = []
     let untyped = 0
     for (const f of filings) {
-      const key = companies.observe({ source: "edgar", name: f.company, domain: f.website, cik: f.cik, ticker: f.ticker })
+      const key = companies.observe({
+        source: "edgar",
+        name: f.company,
+        domain: f.website,
+        cik: f.cik,
+        ticker: f.ticker
+      })
       const typed = typeFiling({ form: f.form, items: f.items ?? [], item_text: f.item_text })
       if (typed.length === 0) untyped++
       for (const s of typed)
         drafts.push({
-          dedupeKey: `filing|${f.accession}|${s.type}`, company_key: key, company_name: f.company, type: s.type, signal_date: f.filed_at,
-          title: `${f.company} ${f.form}: Item ${s.item} ${ITEM_TITLES[s.item] ?? ""}`.trim(), evidence: s.evidence,
-          source: { url: f.url, origin: `edgar:${f.origin}`, title: `${f.form} ${f.accession}`, published_at: f.filed_at },
-          confidence: s.confidence, why_now: `${f.company} filed an ${f.form} on ${f.filed_at}: ${FILING_WHY[s.type]} (Item ${s.item})`,
+          dedupeKey: `filing|${f.accession}|${s.type}`,
+          company_key: key,
+          company_name: f.company,
+          type: s.type,
+          signal_date: f.filed_at,
+          title: `${f.company} ${f.form}: Item ${s.item} ${ITEM_TITLES[s.item] ?? ""}`.trim(),
+          evidence: s.evidence,
+          source: {
+            url: f.url,
+            origin: `edgar:${f.origin}`,
+            title: `${f.form} ${f.accession}`,
+            published_at: f.filed_at
+          },
+          confidence: s.confidence,
+          why_now: `${f.company} filed an ${f.form} on ${f.filed_at}: ${FILING_WHY[s.type]} (Item ${s.item})`,
           details: { accession: f.accession, cik: f.cik, ticker: f.ticker, form: f.form, items: f.items }
         })
     }
 
     const jobs = yield* w.query<{ id: string; company: string; title: string; opened_at: string }>(
-      "select id, company, title, coalesce(least(posted_at, first_seen), first_seen)::varchar as opened_at from jobs")
-    const jobCompany = jobs.map((j) => ({ job_id: j.id, company_key: companies.observe({ source: "jobs", name: j.company }), run_id: ctx.runId }))
+      "select id, company, title, coalesce(least(posted_at, first_seen), first_seen)::varchar as opened_at from jobs"
+    )
+    const jobCompany = jobs.map((j) => ({
+      job_id: j.id,
+      company_key: companies.observe({ source: "jobs", name: j.company }),
+      run_id: ctx.runId
+    }))
 
-    const news = yield* staged<StagedNews>(w, ctx, "rss", "stg_news", "feed, title, link, published_at::varchar as published_at, summary, content, company_hint")
+    const news = yield* staged<StagedNews>(
+      w,
+      ctx,
+      "rss",
+      "stg_news",
+      "feed, title, link, published_at::varchar as published_at, summary, content, company_hint"
+    )
     const mention = mentionMatcher(companies.mentionable())
     for (const n of news) drafts.push(newsSignal(n, companies, mention, today))
 
-    const roles: RoleSighting[] = jobs.map((j, i) => ({ company_key: jobCompany[i].company_key, company: j.company, title: j.title, opened_at: j.opened_at }))
+    const roles: RoleSighting[] = jobs.map((j, i) => ({
+      company_key: jobCompany[i].company_key,
+      company: j.company,
+      title: j.title,
+      opened_at: j.opened_at
+    }))
     const asOf = opts.as_of ?? today
-    const spikes = hiringSpikes(roles, { asOf, minNew: opts.spike_min_new ?? 5, ratio: opts.spike_ratio ?? 2, baselineWeeks: opts.baseline_weeks ?? 8 })
-    const week = (() => { const d = new Date(`${asOf}T00:00:00Z`); d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7)); return d.toISOString().slice(0, 10) })()
+    const spikes = hiringSpikes(roles, {
+      asOf,
+      minNew: opts.spike_min_new ?? 5,
+      ratio: opts.spike_ratio ?? 2,
+      baselineWeeks: opts.baseline_weeks ?? 8
+    })
+    const week = (() => {
+      const d = new Date(`${asOf}T00:00:00Z`)
+      d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7))
+      return d.toISOString().slice(0, 10)
+    })()
     for (const s of spikes)
       drafts.push({
-        dedupeKey: `hiring_spike|${s.company_key}|${week}`, company_key: s.company_key, company_name: s.company, type: "hiring_spike", signal_date: asOf,
+        dedupeKey: `hiring_spike|${s.company_key}|${week}`,
+        company_key: s.company_key,
+        company_name: s.company,
+        type: "hiring_spike",
+        signal_date: asOf,
         title: `${s.company}: ${s.newRoles} new roles in 7 days`,
         evidence: `${s.newRoles} new roles in the 7 days to ${asOf} (baseline ${s.baselinePerWeek}/week over ${opts.baseline_weeks ?? 8} weeks): ${s.titles.join("; ")}`,
         source: { url: null, origin: "jobs", title: "hiring velocity", published_at: asOf },
-        confidence: s.baselineKnown ? 0.9 : 0.6, details: { new_roles: s.newRoles, baseline_per_week: s.baselinePerWeek, baseline_known: s.baselineKnown, titles: s.titles },
+        confidence: s.baselineKnown ? 0.9 : 0.6,
+        details: {
+          new_roles: s.newRoles,
+          baseline_per_week: s.baselinePerWeek,
+          baseline_known: s.baselineKnown,
+          titles: s.titles
+        },
         why_now: `${s.company} posted ${s.newRoles} new roles in the 7 days to ${asOf} (baseline ${s.baselinePerWeek}/week)`
       })
 
@@ -116,7 +220,10 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
         if (rows.length > 0) {
           yield* tx.exec("create temp table if not exists _co_keys (k varchar)")
           yield* tx.exec("delete from _co_keys")
-          yield* tx.insertRows("_co_keys", rows.map((r) => ({ k: r.company_key })))
+          yield* tx.insertRows(
+            "_co_keys",
+            rows.map((r) => ({ k: r.company_key }))
+          )
           yield* tx.exec("delete from companies where company_key in (select k from _co_keys)")
           yield* tx.exec("drop table _co_keys")
           yield* tx.insertRows("companies", rows as unknown as Array<Record<string, unknown>>)
@@ -134,10 +241,16 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
       rowsOut: result.signals,
       notes,
       details: {
-        signals: result.signals, new_signals: result.fresh, drafts_by_type: byType, merged_duplicates: drafts.length - result.signals,
+        signals: result.signals,
+        new_signals: result.fresh,
+        drafts_by_type: byType,
+        merged_duplicates: drafts.length - result.signals,
         unattributed_press: drafts.filter((d) => d.company_key === "(unattributed)").length,
-        filings_without_signal_items: untyped, hiring_spikes: spikes.length,
-        companies_touched: companies.touched.size, companies_merged: companies.rekeyed.size, targets: targets.length
+        filings_without_signal_items: untyped,
+        hiring_spikes: spikes.length,
+        companies_touched: companies.touched.size,
+        companies_merged: companies.rekeyed.size,
+        targets: targets.length
       }
     } satisfies NodeOutcome
   })

@@ -27,18 +27,35 @@ export const mentionMatcher = (names: ReadonlyArray<{ name: string; key: string 
 }
 
 /** One news item → one signal draft: an extraction when the item reads confidently, else low-confidence press. */
-export const newsSignal = (n: StagedNews, companies: CompanyIndex, mention: (t: string) => { name: string; key: string } | null, today: string): SignalDraft => {
+export const newsSignal = (
+  n: StagedNews,
+  companies: CompanyIndex,
+  mention: (t: string) => { name: string; key: string } | null,
+  today: string
+): SignalDraft => {
   const e = extractNews(n)
   const date = day(n.published_at, today)
   const source = { url: n.link, origin: n.feed, title: n.title, published_at: n.published_at }
-  const base = { signal_date: date, title: n.title, evidence: e.evidence, source, details: { feed: n.feed, undated: n.published_at == null } as Record<string, unknown> }
+  const base = {
+    signal_date: date,
+    title: n.title,
+    evidence: e.evidence,
+    source,
+    details: { feed: n.feed, undated: n.published_at == null } as Record<string, unknown>
+  }
   const where = `${date}, ${outlet(n.link, n.feed)}`
   if (e.type === "press" || !e.company) {
-    const hinted = n.company_hint ? { name: n.company_hint, key: companies.observe({ source: "news", name: n.company_hint }) } : null
+    const hinted = n.company_hint
+      ? { name: n.company_hint, key: companies.observe({ source: "news", name: n.company_hint }) }
+      : null
     const m = hinted ?? mention(n.title)
     const key = m?.key ?? "(unattributed)"
     return {
-      ...base, dedupeKey: `press|${key}|${fold(n.title)}`, company_key: key, company_name: m?.name ?? null, type: "press",
+      ...base,
+      dedupeKey: `press|${key}|${fold(n.title)}`,
+      company_key: key,
+      company_name: m?.name ?? null,
+      type: "press",
       confidence: hinted ? 0.35 : m ? 0.3 : 0.2,
       details: { ...base.details, attributed_by: hinted ? "feed" : m ? "mention" : null },
       why_now: `In the news: "${n.title}" (${where})`
@@ -51,25 +68,42 @@ export const newsSignal = (n: StagedNews, companies: CompanyIndex, mention: (t: 
       const leads = e.leadInvestors ?? []
       const money = formatMoney(e.amount, e.currency)
       return {
-        ...common, type: "funding", amount: e.amount ?? null, currency: e.currency ?? null, round: e.round ?? null,
+        ...common,
+        type: "funding",
+        amount: e.amount ?? null,
+        currency: e.currency ?? null,
+        round: e.round ?? null,
         dedupeKey: `funding|${key}|${e.round ?? `amount:${e.amount == null ? "na" : Math.round(e.amount / 1e5)}`}`,
-        details: { ...base.details, lead_investors: leads, ...("leadEvidence" in e ? { lead_evidence: (e as { leadEvidence?: string }).leadEvidence } : {}) },
+        details: {
+          ...base.details,
+          lead_investors: leads,
+          ...("leadEvidence" in e ? { lead_evidence: (e as { leadEvidence?: string }).leadEvidence } : {})
+        },
         why_now: `${e.company} raised ${[money, roundLabel(e.round)].filter(Boolean).join(" ")}${leads.length ? ` led by ${leads.join(", ")}` : ""} (${where})`
       }
     }
     case "leadership_change":
       return {
-        ...common, type: "leadership_change", dedupeKey: `leadership|${key}|${fold(e.person ?? e.role)}`,
+        ...common,
+        type: "leadership_change",
+        dedupeKey: `leadership|${key}|${fold(e.person ?? e.role)}`,
         details: { ...base.details, person: e.person, role: e.role },
         why_now: `${e.company}: new ${e.role ?? "leader"}${e.person ? ` ${e.person}` : ""} (${where})`
       }
     case "acquisition":
       return {
-        ...common, type: "acquisition", dedupeKey: `acquisition|${key}|${fold(e.target)}`,
+        ...common,
+        type: "acquisition",
+        dedupeKey: `acquisition|${key}|${fold(e.target)}`,
         details: { ...base.details, target: e.target },
         why_now: `${e.company} is acquiring ${e.target} (${where})`
       }
     default:
-      return { ...common, type: "award", dedupeKey: `award|${key}|${fold(n.title)}`, why_now: `${e.company} recognised: "${n.title}" (${where})` }
+      return {
+        ...common,
+        type: "award",
+        dedupeKey: `award|${key}|${fold(n.title)}`,
+        why_now: `${e.company} recognised: "${n.title}" (${where})`
+      }
   }
 }

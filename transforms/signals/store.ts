@@ -30,7 +30,12 @@ export interface SignalDraft {
 export const signalId = (dedupeKey: string) => createHash("sha256").update(dedupeKey).digest("hex").slice(0, 20)
 
 /** Folds name variants ("Acmeo Health's", "ACMEO HEALTH") for dedupe keys. */
-export const fold = (s: string | null | undefined) => (s ?? "").toLowerCase().replace(/[’']s\b/g, "").replace(/[^a-z0-9]+/g, " ").trim()
+export const fold = (s: string | null | undefined) =>
+  (s ?? "")
+    .toLowerCase()
+    .replace(/[’']s\b/g, "")
+    .replace(/[^a-z0-9]+/g, " ")
+    .trim()
 
 interface Merged {
   best: SignalDraft
@@ -50,7 +55,11 @@ export const mergeDrafts = (drafts: ReadonlyArray<SignalDraft>): Map<string, Mer
       out.set(id, { best: d, sources: [d.source], date: d.signal_date, leads: [...leads] })
       continue
     }
-    if (d.confidence > m.best.confidence || (d.confidence === m.best.confidence && (d.amount != null) && m.best.amount == null)) m.best = d
+    if (
+      d.confidence > m.best.confidence ||
+      (d.confidence === m.best.confidence && d.amount != null && m.best.amount == null)
+    )
+      m.best = d
     if (!m.sources.some((s) => s.url === d.source.url && s.origin === d.source.origin)) m.sources.push(d.source)
     if (d.signal_date < m.date) m.date = d.signal_date
     for (const l of leads) if (!m.leads.includes(l)) m.leads.push(l)
@@ -69,8 +78,16 @@ export const upsertSignals = (tx: Queries, drafts: ReadonlyArray<SignalDraft>, r
     const ids = [...merged.keys()]
     yield* tx.exec("create temp table if not exists _sig_ids (id varchar)")
     yield* tx.exec("delete from _sig_ids")
-    yield* tx.insertRows("_sig_ids", ids.map((id) => ({ id })))
-    const prior = yield* tx.query<{ signal_id: string; sources: string | null; first_seen: string; signal_date: string | null }>(
+    yield* tx.insertRows(
+      "_sig_ids",
+      ids.map((id) => ({ id }))
+    )
+    const prior = yield* tx.query<{
+      signal_id: string
+      sources: string | null
+      first_seen: string
+      signal_date: string | null
+    }>(
       "select signal_id, sources::varchar as sources, first_seen::varchar as first_seen, signal_date::varchar as signal_date from signals where signal_id in (select id from _sig_ids)"
     )
     const before = new Map(prior.map((p) => [p.signal_id, p]))
@@ -84,11 +101,24 @@ export const upsertSignals = (tx: Queries, drafts: ReadonlyArray<SignalDraft>, r
       const date = p?.signal_date && p.signal_date < m.date ? p.signal_date : m.date
       const b = m.best
       return {
-        signal_id: id, company_key: b.company_key, company_name: b.company_name, type: b.type, signal_date: date, title: b.title,
-        evidence: b.evidence, source_url: b.source.url, sources, amount: b.amount ?? null, currency: b.currency ?? null,
-        round: b.round ?? null, confidence: b.confidence,
+        signal_id: id,
+        company_key: b.company_key,
+        company_name: b.company_name,
+        type: b.type,
+        signal_date: date,
+        title: b.title,
+        evidence: b.evidence,
+        source_url: b.source.url,
+        sources,
+        amount: b.amount ?? null,
+        currency: b.currency ?? null,
+        round: b.round ?? null,
+        confidence: b.confidence,
         details: { ...b.details, ...(m.leads.length > 0 ? { lead_investors: m.leads } : {}), outlets: sources.length },
-        first_seen: p?.first_seen ?? now, last_seen: now, run_id: runId, why_now: b.why_now
+        first_seen: p?.first_seen ?? now,
+        last_seen: now,
+        run_id: runId,
+        why_now: b.why_now
       }
     })
     yield* tx.exec("delete from signals where signal_id in (select id from _sig_ids)")

@@ -47,7 +47,14 @@ export const hiringSpikes = (roles: ReadonlyArray<RoleSighting>, s: VelocitySett
   for (const [key, e] of by) {
     const baseline = e.base / s.baselineWeeks
     if (e.recent.length >= s.minNew && e.recent.length >= s.ratio * baseline)
-      out.push({ company_key: key, company: e.company, newRoles: e.recent.length, baselinePerWeek: Number(baseline.toFixed(2)), baselineKnown: e.earliest < start, titles: e.recent.slice(0, 5) })
+      out.push({
+        company_key: key,
+        company: e.company,
+        newRoles: e.recent.length,
+        baselinePerWeek: Number(baseline.toFixed(2)),
+        baselineKnown: e.earliest < start,
+        titles: e.recent.slice(0, 5)
+      })
   }
   return out.sort((a, b) => b.newRoles - a.newRoles)
 }

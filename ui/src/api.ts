@@ -15,13 +15,21 @@ const headers = (extra: Record<string, string> = {}) => {
 }
 
 export class ApiError extends Error {
-  constructor(readonly status: number, message: string) { super(message) }
+  constructor(
+    readonly status: number,
+    message: string
+  ) {
+    super(message)
+  }
 }
 
 const handle = async <T>(res: Response): Promise<T> => {
   if (res.status === 401) {
     const t = prompt("This dashboard needs its token (JOBSIGNAL_UI_TOKEN):")
-    if (t) { sessionStorage.setItem(TOKEN_KEY, t); location.reload() }
+    if (t) {
+      sessionStorage.setItem(TOKEN_KEY, t)
+      location.reload()
+    }
   }
   const body = await res.json().catch(() => ({ error: res.statusText }))
   if (!res.ok) throw new ApiError(res.status, (body as { error?: string }).error ?? res.statusText)
@@ -32,14 +40,27 @@ export const get = <T = any>(path: string) => fetch(path, { headers: headers() }
 
 // Mutations carry the server's per-start request token, which only a page on the server's own origin can read.
 let session: Promise<{ requestToken: string; header: string }> | undefined
-const requestToken = () => (session ??= get<{ requestToken: string; header: string }>("/api/session").catch((e) => { session = undefined; throw e }))
+const requestToken = () =>
+  (session ??= get<{ requestToken: string; header: string }>("/api/session").catch((e) => {
+    session = undefined
+    throw e
+  }))
 
 export const post = async <T = any>(path: string, body: unknown) => {
   const s = await requestToken()
-  return fetch(path, { method: "POST", headers: headers({ "content-type": "application/json", [s.header]: s.requestToken }), body: JSON.stringify(body) }).then((r) => handle<T>(r))
+  return fetch(path, {
+    method: "POST",
+    headers: headers({ "content-type": "application/json", [s.header]: s.requestToken }),
+    body: JSON.stringify(body)
+  }).then((r) => handle<T>(r))
 }
 
-export interface TaskEvent { seq: number; at: string; type: string; [k: string]: any }
+export interface TaskEvent {
+  seq: number
+  at: string
+  type: string
+  [k: string]: any
+}
 
 /**
  * Server-sent events read with fetch (so the token header goes along, which EventSource cannot do).
@@ -49,7 +70,10 @@ export const subscribe = (taskId: string, onEvent: (e: TaskEvent) => void, onEnd
   const ctrl = new AbortController()
   void (async () => {
     try {
-      const res = await fetch(`/api/tasks/${encodeURIComponent(taskId)}/events`, { headers: headers(), signal: ctrl.signal })
+      const res = await fetch(`/api/tasks/${encodeURIComponent(taskId)}/events`, {
+        headers: headers(),
+        signal: ctrl.signal
+      })
       if (!res.body) return
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
       let buf = ""
@@ -61,7 +85,11 @@ export const subscribe = (taskId: string, onEvent: (e: TaskEvent) => void, onEnd
         while ((i = buf.indexOf("\n\n")) >= 0) {
           const chunk = buf.slice(0, i)
           buf = buf.slice(i + 2)
-          const data = chunk.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n")
+          const data = chunk
+            .split("\n")
+            .filter((l) => l.startsWith("data: "))
+            .map((l) => l.slice(6))
+            .join("\n")
           if (data) onEvent(JSON.parse(data))
         }
       }
@@ -74,12 +102,21 @@ export const subscribe = (taskId: string, onEvent: (e: TaskEvent) => void, onEnd
   return () => ctrl.abort()
 }
 
-export const fmtUsd = (n: number | null | undefined) => (n === null || n === undefined ? "—" : n < 0.01 && n > 0 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`)
-export const fmtInt = (n: number | string | null | undefined) => (n === null || n === undefined ? "—" : Number(n).toLocaleString("en-US"))
-export const salary = (j: { salary_min?: number | null; salary_max?: number | null; salary_currency?: string | null }) => {
+export const fmtUsd = (n: number | null | undefined) =>
+  n === null || n === undefined ? "—" : n < 0.01 && n > 0 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`
+export const fmtInt = (n: number | string | null | undefined) =>
+  n === null || n === undefined ? "—" : Number(n).toLocaleString("en-US")
+export const salary = (j: {
+  salary_min?: number | null
+  salary_max?: number | null
+  salary_currency?: string | null
+}) => {
   const k = (n: number) => (n >= 1000 ? `${Math.round(n / 1000)}k` : String(n))
   if (j.salary_min == null && j.salary_max == null) return ""
-  const range = j.salary_min != null && j.salary_max != null && j.salary_min !== j.salary_max ? `${k(j.salary_min)}–${k(j.salary_max)}` : k((j.salary_max ?? j.salary_min)!)
+  const range =
+    j.salary_min != null && j.salary_max != null && j.salary_min !== j.salary_max
+      ? `${k(j.salary_min)}–${k(j.salary_max)}`
+      : k((j.salary_max ?? j.salary_min)!)
   return `${j.salary_currency ?? ""} ${range}`.trim()
 }
 

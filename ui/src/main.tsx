@@ -9,7 +9,14 @@ import { SignalsPage } from "./pages/Signals"
 import { CostPage } from "./pages/Cost"
 import "./style.css"
 
-export interface Health { ok: boolean; warehouse: string; dag: string; opsRunner: string; ops: string[]; tiers: string[] }
+export interface Health {
+  ok: boolean
+  warehouse: string
+  dag: string
+  opsRunner: string
+  ops: string[]
+  tiers: string[]
+}
 export type AskConfirm = (r: ConfirmRequest) => void
 
 const useRoute = () => {
@@ -22,21 +29,36 @@ const useRoute = () => {
   return hash.slice(2).split("/").map(decodeURIComponent)
 }
 
-const NAV = [["jobs", "Jobs"], ["runs", "Runs"], ["signals", "Signals & leads"], ["cost", "Cost"]] as const
+const NAV = [
+  ["jobs", "Jobs"],
+  ["runs", "Runs"],
+  ["signals", "Signals & leads"],
+  ["cost", "Cost"]
+] as const
 
 const App = () => {
   const [page, arg] = useRoute()
   const [health, setHealth] = useState<Health | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null)
-  useEffect(() => { get<Health>("/api/health").then(setHealth, (e) => setError(String(e.message))) }, [])
+  useEffect(() => {
+    get<Health>("/api/health").then(setHealth, (e) => setError(String(e.message)))
+  }, [])
   return (
     <>
       <nav class="top">
         <span class="brand">jobsignal</span>
-        {NAV.map(([k, label]) => <a key={k} href={`#/${k}`} class={page === k ? "active" : ""} data-testid={`nav-${k}`}>{label}</a>)}
+        {NAV.map(([k, label]) => (
+          <a key={k} href={`#/${k}`} class={page === k ? "active" : ""} data-testid={`nav-${k}`}>
+            {label}
+          </a>
+        ))}
         <span class="spacer" />
-        {health && <span class="muted small">{health.warehouse} · ops: {health.opsRunner}</span>}
+        {health && (
+          <span class="muted small">
+            {health.warehouse} · ops: {health.opsRunner}
+          </span>
+        )}
       </nav>
       <main>
         {error && <p class="error">{error}</p>}

@@ -15,8 +15,20 @@ export const Confirm = ({ req, onClose }: { req: ConfirmRequest | null; onClose:
         <h3>{req.title}</h3>
         <div class="modal-body">{req.body}</div>
         <div class="modal-actions">
-          <button class="secondary" data-testid="confirm-cancel" onClick={onClose}>Cancel</button>
-          <button class="primary" data-testid="confirm-ok" onClick={() => { onClose(); req.onConfirm() }}>{req.confirmLabel}</button>
+          <button type="button" class="secondary" data-testid="confirm-cancel" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            class="primary"
+            data-testid="confirm-ok"
+            onClick={() => {
+              onClose()
+              req.onConfirm()
+            }}
+          >
+            {req.confirmLabel}
+          </button>
         </div>
       </div>
     </div>

@@ -1,7 +1,11 @@
 import { useEffect, useState } from "preact/hooks"
 import { post, subscribe, fmtUsd, type TaskEvent } from "../api"
 
-export interface TaskState { id: string; status: string; events: TaskEvent[] }
+export interface TaskState {
+  id: string
+  status: string
+  events: TaskEvent[]
+}
 
 /** Follows a task's event stream; `onEvent` sees each event as it arrives (partial results included). */
 export const useTask = (taskId: string | null, onEvent?: (e: TaskEvent) => void) => {
@@ -19,39 +23,77 @@ export const useTask = (taskId: string | null, onEvent?: (e: TaskEvent) => void)
 
 const line = (e: TaskEvent) => {
   switch (e.type) {
-    case "progress": return `${e.op} · ${e.phase} · ${e.status}${e.message ? ` — ${e.message}` : ""}`
-    case "job_started": return `job ${e.jobId}: started`
-    case "job_done": return `job ${e.jobId}: done (${fmtUsd(e.usd)})`
-    case "job_failed": return `job ${e.jobId}: failed — ${e.error}`
-    case "task_started": return `started: ${e.title}`
-    case "task_finished": return `finished: ${e.status}${e.error ? ` — ${e.error}` : ""}`
-    case "cancel_requested": return "cancel requested"
-    default: return `${e.type}${e.node ? ` ${e.node}` : ""}${e.status ? ` ${e.status}` : ""}${e.message ? ` — ${e.message}` : ""}`
+    case "progress":
+      return `${e.op} · ${e.phase} · ${e.status}${e.message ? ` — ${e.message}` : ""}`
+    case "job_started":
+      return `job ${e.jobId}: started`
+    case "job_done":
+      return `job ${e.jobId}: done (${fmtUsd(e.usd)})`
+    case "job_failed":
+      return `job ${e.jobId}: failed — ${e.error}`
+    case "task_started":
+      return `started: ${e.title}`
+    case "task_finished":
+      return `finished: ${e.status}${e.error ? ` — ${e.error}` : ""}`
+    case "cancel_requested":
+      return "cancel requested"
+    default:
+      return `${e.type}${e.node ? ` ${e.node}` : ""}${e.status ? ` ${e.status}` : ""}${e.message ? ` — ${e.message}` : ""}`
   }
 }
 
 /** A running task's progress, phase by phase, with a cancel button (interrupts the server-side fiber). */
-export const TaskPanel = ({ task, title, askConfirm }: { task: TaskState | null; title: string; askConfirm: (r: { title: string; body: string; confirmLabel: string; onConfirm: () => void }) => void }) => {
+export const TaskPanel = ({
+  task,
+  title,
+  askConfirm
+}: {
+  task: TaskState | null
+  title: string
+  askConfirm: (r: { title: string; body: string; confirmLabel: string; onConfirm: () => void }) => void
+}) => {
   if (!task) return null
   const partials = task.events.filter((e) => e.type === "progress" && e.partial !== undefined)
   return (
     <section class="task-panel" data-testid="task-panel" data-status={task.status}>
       <header>
-        <strong>{title}</strong> <span class={`badge status-${task.status}`} data-testid="task-status">{task.status}</span>
+        <strong>{title}</strong>{" "}
+        <span class={`badge status-${task.status}`} data-testid="task-status">
+          {task.status}
+        </span>
         {task.status === "running" && (
-          <button class="danger small" data-testid="task-cancel"
-            onClick={() => askConfirm({ title: "Cancel this operation?", body: "Work already written stays; the rest stops now.", confirmLabel: "Cancel operation", onConfirm: () => void post(`/api/tasks/${task.id}/cancel`, { confirm: true }) })}>
+          <button
+            type="button"
+            class="danger small"
+            data-testid="task-cancel"
+            onClick={() =>
+              askConfirm({
+                title: "Cancel this operation?",
+                body: "Work already written stays; the rest stops now.",
+                confirmLabel: "Cancel operation",
+                onConfirm: () => void post(`/api/tasks/${task.id}/cancel`, { confirm: true })
+              })
+            }
+          >
             Cancel
           </button>
         )}
       </header>
       <ol class="events" data-testid="task-events">
-        {task.events.map((e) => <li key={e.seq} class={`ev ev-${e.type} ${e.status ? `st-${e.status}` : ""}`}>{line(e)}</li>)}
+        {task.events.map((e) => (
+          <li key={e.seq} class={`ev ev-${e.type} ${e.status ? `st-${e.status}` : ""}`}>
+            {line(e)}
+          </li>
+        ))}
       </ol>
       {partials.length > 0 && (
         <details open class="partials">
           <summary>Partial results ({partials.length})</summary>
-          {partials.map((e) => <pre key={e.seq} data-testid="partial-result">{e.op}: {JSON.stringify(e.partial, null, 2)}</pre>)}
+          {partials.map((e) => (
+            <pre key={e.seq} data-testid="partial-result">
+              {e.op}: {JSON.stringify(e.partial, null, 2)}
+            </pre>
+          ))}
         </details>
       )}
     </section>

@@ -4,10 +4,30 @@ import { Chart } from "../components/Chart"
 import { TaskPanel, useTask } from "../components/TaskPanel"
 import type { AskConfirm } from "../main"
 
-interface DagNode { name: string; role: string; kind: string; level: number; needs: string[]; description: string }
-interface NodeState { status: string; rows_in?: number; rows_out?: number; error?: string | null }
+interface DagNode {
+  name: string
+  role: string
+  kind: string
+  level: number
+  needs: string[]
+  description: string
+}
+interface NodeState {
+  status: string
+  rows_in?: number
+  rows_out?: number
+  error?: string | null
+}
 
-const COLORS: Record<string, string> = { success: "#2e8b57", partial: "#d4a017", failed: "#c0392b", skipped: "#999", interrupted: "#8e44ad", running: "#2f80ed", pending: "#ccc" }
+const COLORS: Record<string, string> = {
+  success: "#2e8b57",
+  partial: "#d4a017",
+  failed: "#c0392b",
+  skipped: "#999",
+  interrupted: "#8e44ad",
+  running: "#2f80ed",
+  pending: "#ccc"
+}
 
 export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
   const [dag, setDag] = useState<{ nodes: DagNode[]; sources: string[] } | null>(null)
@@ -19,44 +39,98 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
   const [backfill, setBackfill] = useState({ node: "", since: "", until: "" })
   const [err, setErr] = useState<string | null>(null)
 
-  const loadRuns = (first = false) => get("/api/runs").then((r) => {
-    setRuns(r.runs)
-    // Opened while a run goes: follow it; otherwise show the latest run.
-    if (first && r.active) setTaskId(r.active.id)
-    else if (first && r.runs[0]) setSelected(r.runs[0].run_id)
-  })
-  const showRun = (runId: string) => { setSelected(runId); return get(`/api/runs/${runId}`).then(setDetail) }
-  useEffect(() => { get("/api/dag").then(setDag); void loadRuns(true) }, [])
-  useEffect(() => { if (selected) get(`/api/runs/${selected}`).then(setDetail) }, [selected])
+  const loadRuns = (first = false) =>
+    get("/api/runs").then((r) => {
+      setRuns(r.runs)
+      // Opened while a run goes: follow it; otherwise show the latest run.
+      if (first && r.active) setTaskId(r.active.id)
+      else if (first && r.runs[0]) setSelected(r.runs[0].run_id)
+    })
+  const showRun = (runId: string) => {
+    setSelected(runId)
+    return get(`/api/runs/${runId}`).then(setDetail)
+  }
+  useEffect(() => {
+    get("/api/dag").then(setDag)
+    void loadRuns(true)
+  }, [])
+  useEffect(() => {
+    if (selected) get(`/api/runs/${selected}`).then(setDetail)
+  }, [selected])
 
   const onEvent = (e: TaskEvent) => {
-    if (e.type === "run_started") { setLive(Object.fromEntries(e.nodes.map((n: string) => [n, { status: "pending" }]))); setSelected(null); setDetail(null); void loadRuns() }
+    if (e.type === "run_started") {
+      setLive(Object.fromEntries(e.nodes.map((n: string) => [n, { status: "pending" }])))
+      setSelected(null)
+      setDetail(null)
+      void loadRuns()
+    }
     if (e.type === "node_started") setLive((l) => ({ ...l, [e.node]: { status: "running" } }))
-    if (e.type === "node_progress") setLive((l) => ({ ...l, [e.node]: { ...l[e.node], status: "running", rows_out: e.rows ?? e.done } }))
-    if (e.type === "node_finished") setLive((l) => ({ ...l, [e.node]: { status: e.status, rows_in: e.rowsIn, rows_out: e.rowsOut, error: e.error } }))
-    if (e.type === "task_finished") { void loadRuns().then(() => e.result?.runId && showRun(e.result.runId)) }
+    if (e.type === "node_progress")
+      setLive((l) => ({ ...l, [e.node]: { ...l[e.node], status: "running", rows_out: e.rows ?? e.done } }))
+    if (e.type === "node_finished")
+      setLive((l) => ({ ...l, [e.node]: { status: e.status, rows_in: e.rowsIn, rows_out: e.rowsOut, error: e.error } }))
+    if (e.type === "task_finished") {
+      void loadRuns().then(() => e.result?.runId && showRun(e.result.runId))
+    }
   }
   const task = useTask(taskId, onEvent)
   const running = task?.status === "running"
 
   // While a run goes, the graph shows its live state; otherwise the selected run's ledger rows.
-  const state: Record<string, NodeState> = running || (!detail && Object.keys(live).length) ? live : Object.fromEntries((detail?.nodes ?? []).map((n: any) => [n.node, { status: n.status, rows_in: n.rows_in, rows_out: n.rows_out, error: n.error_message }]))
+  const state: Record<string, NodeState> =
+    running || (!detail && Object.keys(live).length)
+      ? live
+      : Object.fromEntries(
+          (detail?.nodes ?? []).map((n: any) => [
+            n.node,
+            { status: n.status, rows_in: n.rows_in, rows_out: n.rows_out, error: n.error_message }
+          ])
+        )
 
   const graph = useMemo(() => {
     if (!dag) return {}
     const byLevel = new Map<number, DagNode[]>()
     for (const n of dag.nodes) byLevel.set(n.level, [...(byLevel.get(n.level) ?? []), n])
     const data = dag.nodes.map((n) => {
-      const row = byLevel.get(n.level)!, i = row.indexOf(n), st = state[n.name]
+      const row = byLevel.get(n.level)!,
+        i = row.indexOf(n),
+        st = state[n.name]
       return {
-        name: n.name, x: n.level * 240, y: (i - (row.length - 1) / 2) * 48, symbol: "roundRect", symbolSize: [160, 38],
+        name: n.name,
+        x: n.level * 240,
+        y: (i - (row.length - 1) / 2) * 48,
+        symbol: "roundRect",
+        symbolSize: [160, 38],
         itemStyle: { color: COLORS[st?.status ?? ""] ?? "#e8edf3", borderColor: "#456", borderWidth: 1 },
-        label: { show: true, color: st && st.status !== "pending" ? "#fff" : "#223", fontSize: 11, lineHeight: 14, formatter: `${n.name}${st?.rows_out !== undefined ? `\n${fmtInt(st.rows_out)} rows` : st ? `\n${st.status}` : ""}` },
-        tooltip: { formatter: `${n.name} (${n.role} ${n.kind})<br/>${st ? `${st.status} · in ${fmtInt(st.rows_in)} · out ${fmtInt(st.rows_out)}${st.error ? `<br/>${st.error}` : ""}` : "not in this run"}` }
+        label: {
+          show: true,
+          color: st && st.status !== "pending" ? "#fff" : "#223",
+          fontSize: 11,
+          lineHeight: 14,
+          formatter: `${n.name}${st?.rows_out !== undefined ? `\n${fmtInt(st.rows_out)} rows` : st ? `\n${st.status}` : ""}`
+        },
+        tooltip: {
+          formatter: `${n.name} (${n.role} ${n.kind})<br/>${st ? `${st.status} · in ${fmtInt(st.rows_in)} · out ${fmtInt(st.rows_out)}${st.error ? `<br/>${st.error}` : ""}` : "not in this run"}`
+        }
       }
     })
     const links = dag.nodes.flatMap((n) => n.needs.map((m) => ({ source: m, target: n.name })))
-    return { tooltip: {}, series: [{ type: "graph", layout: "none", roam: true, data, links, edgeSymbol: ["none", "arrow"], edgeSymbolSize: 7, lineStyle: { color: "#9ab", curveness: 0.1 } }] }
+    return {
+      tooltip: {},
+      series: [
+        {
+          type: "graph",
+          layout: "none",
+          roam: true,
+          data,
+          links,
+          edgeSymbol: ["none", "arrow"],
+          edgeSymbolSize: 7,
+          lineStyle: { color: "#9ab", curveness: 0.1 }
+        }
+      ]
+    }
   }, [dag, JSON.stringify(state)])
 
   const start = (body: Record<string, unknown>, what: string) =>
@@ -64,51 +138,185 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
       title: `Start ${what}?`,
       body: <p>This writes to the warehouse; it runs in this server process and can be cancelled.</p>,
       confirmLabel: "Start",
-      onConfirm: () => { setErr(null); setLive({}); void post("/api/runs", { ...body, confirm: true }).then((t) => setTaskId(t.id), (e) => setErr(e.message)) }
+      onConfirm: () => {
+        setErr(null)
+        setLive({})
+        void post("/api/runs", { ...body, confirm: true }).then(
+          (t) => setTaskId(t.id),
+          (e) => setErr(e.message)
+        )
+      }
     })
 
   return (
     <div>
       <h1>Runs</h1>
       <div class="opsbar">
-        <button class="primary" disabled={running} onClick={() => start({ mode: "run" }, "a run of the whole DAG")} data-testid="start-run">Start run…</button>
+        <button
+          type="button"
+          class="primary"
+          disabled={running}
+          onClick={() => start({ mode: "run" }, "a run of the whole DAG")}
+          data-testid="start-run"
+        >
+          Start run…
+        </button>
         <span class="sep" />
-        <select value={backfill.node} onChange={(e) => setBackfill({ ...backfill, node: (e.target as HTMLSelectElement).value })} data-testid="backfill-node">
+        <select
+          value={backfill.node}
+          onChange={(e) => setBackfill({ ...backfill, node: (e.target as HTMLSelectElement).value })}
+          data-testid="backfill-node"
+        >
           <option value="">Backfill source…</option>
-          {dag?.sources.map((s) => <option key={s} value={s}>{s}</option>)}
+          {dag?.sources.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
         </select>
-        <input type="date" value={backfill.since} onInput={(e) => setBackfill({ ...backfill, since: (e.target as HTMLInputElement).value })} aria-label="since" data-testid="backfill-since" />
-        <input type="date" value={backfill.until} onInput={(e) => setBackfill({ ...backfill, until: (e.target as HTMLInputElement).value })} aria-label="until" />
-        <button disabled={running || !backfill.node || !backfill.since} data-testid="start-backfill" onClick={() => start({ mode: "backfill", node: backfill.node, since: backfill.since, until: backfill.until || undefined }, `a backfill of ${backfill.node} since ${backfill.since}`)}>Start backfill…</button>
+        <input
+          type="date"
+          value={backfill.since}
+          onInput={(e) => setBackfill({ ...backfill, since: (e.target as HTMLInputElement).value })}
+          aria-label="since"
+          data-testid="backfill-since"
+        />
+        <input
+          type="date"
+          value={backfill.until}
+          onInput={(e) => setBackfill({ ...backfill, until: (e.target as HTMLInputElement).value })}
+          aria-label="until"
+        />
+        <button
+          type="button"
+          disabled={running || !backfill.node || !backfill.since}
+          data-testid="start-backfill"
+          onClick={() =>
+            start(
+              { mode: "backfill", node: backfill.node, since: backfill.since, until: backfill.until || undefined },
+              `a backfill of ${backfill.node} since ${backfill.since}`
+            )
+          }
+        >
+          Start backfill…
+        </button>
       </div>
       {err && <p class="error">{err}</p>}
       <section class="card">
-        <h2>DAG {running ? <span class="badge status-running" data-testid="run-live">live</span> : selected ? <span class="muted small">run {selected}</span> : null}</h2>
-        <Chart testId="dag-graph" option={graph} height={Math.max(320, (dag ? Math.max(...[0, ...dag.nodes.map((n) => dag.nodes.filter((m) => m.level === n.level).length)]) : 0) * 46 + 60)} />
-        <div class="legend">{Object.entries(COLORS).map(([k, c]) => <span key={k}><i style={{ background: c }} />{k}</span>)}</div>
-        <p class="muted small" data-testid="live-summary">{Object.values(state).filter((s) => ["success", "partial"].includes(s.status)).length} of {Object.keys(state).length} nodes done</p>
+        <h2>
+          DAG{" "}
+          {running ? (
+            <span class="badge status-running" data-testid="run-live">
+              live
+            </span>
+          ) : selected ? (
+            <span class="muted small">run {selected}</span>
+          ) : null}
+        </h2>
+        <Chart
+          testId="dag-graph"
+          option={graph}
+          height={Math.max(
+            320,
+            (dag ? Math.max(...[0, ...dag.nodes.map((n) => dag.nodes.filter((m) => m.level === n.level).length)]) : 0) *
+              46 +
+              60
+          )}
+        />
+        <div class="legend">
+          {Object.entries(COLORS).map(([k, c]) => (
+            <span key={k}>
+              <i style={{ background: c }} />
+              {k}
+            </span>
+          ))}
+        </div>
+        <p class="muted small" data-testid="live-summary">
+          {Object.values(state).filter((s) => ["success", "partial"].includes(s.status)).length} of{" "}
+          {Object.keys(state).length} nodes done
+        </p>
       </section>
       <TaskPanel task={task} title="DAG run" askConfirm={askConfirm} />
       <div class="cols">
         <section class="card">
           <h2>Recent runs</h2>
           <table class="grid compact" data-testid="runs-table">
-            <thead><tr><th>Run</th><th>Mode</th><th>Status</th><th>Started</th><th>s</th><th>Nodes ok</th><th>Rows out</th></tr></thead>
-            <tbody>{runs.map((r) => (
-              <tr key={r.run_id} class={r.run_id === selected ? "selected" : ""} onClick={() => setSelected(r.run_id)} data-testid="run-row">
-                <td>{r.run_id}</td><td>{r.mode}</td><td><span class={`badge status-${r.status}`}>{r.status}</span></td><td>{r.started}</td><td class="num">{r.seconds}</td><td class="num">{r.ok}/{r.nodes}</td><td class="num">{fmtInt(r.rows_out)}</td>
+            <thead>
+              <tr>
+                <th>Run</th>
+                <th>Mode</th>
+                <th>Status</th>
+                <th>Started</th>
+                <th>s</th>
+                <th>Nodes ok</th>
+                <th>Rows out</th>
               </tr>
-            ))}</tbody>
+            </thead>
+            <tbody>
+              {runs.map((r) => (
+                <tr
+                  key={r.run_id}
+                  class={r.run_id === selected ? "selected" : ""}
+                  onClick={() => setSelected(r.run_id)}
+                  data-testid="run-row"
+                >
+                  <td>{r.run_id}</td>
+                  <td>{r.mode}</td>
+                  <td>
+                    <span class={`badge status-${r.status}`}>{r.status}</span>
+                  </td>
+                  <td>{r.started}</td>
+                  <td class="num">{r.seconds}</td>
+                  <td class="num">
+                    {r.ok}/{r.nodes}
+                  </td>
+                  <td class="num">{fmtInt(r.rows_out)}</td>
+                </tr>
+              ))}
+            </tbody>
           </table>
         </section>
         {detail && (
           <section class="card">
             <h2>Nodes of {detail.run.run_id}</h2>
             <table class="grid compact" data-testid="run-nodes">
-              <thead><tr><th>Node</th><th>Status</th><th>In</th><th>Out</th><th>s</th><th>Error</th></tr></thead>
-              <tbody>{detail.nodes.map((n: any) => <tr key={n.node}><td>{n.node}</td><td><span class={`badge status-${n.status}`}>{n.status}</span></td><td class="num">{fmtInt(n.rows_in)}</td><td class="num">{fmtInt(n.rows_out)}</td><td class="num">{n.seconds}</td><td class="small">{n.error_message}</td></tr>)}</tbody>
+              <thead>
+                <tr>
+                  <th>Node</th>
+                  <th>Status</th>
+                  <th>In</th>
+                  <th>Out</th>
+                  <th>s</th>
+                  <th>Error</th>
+                </tr>
+              </thead>
+              <tbody>
+                {detail.nodes.map((n: any) => (
+                  <tr key={n.node}>
+                    <td>{n.node}</td>
+                    <td>
+                      <span class={`badge status-${n.status}`}>{n.status}</span>
+                    </td>
+                    <td class="num">{fmtInt(n.rows_in)}</td>
+                    <td class="num">{fmtInt(n.rows_out)}</td>
+                    <td class="num">{n.seconds}</td>
+                    <td class="small">{n.error_message}</td>
+                  </tr>
+                ))}
+              </tbody>
             </table>
-            {detail.errors.length > 0 && <details><summary>{detail.errors.length} source error(s)</summary><ul class="small">{detail.errors.map((e: any, i: number) => <li key={i}>{e.node} {e.unit}: {e.error_tag}/{e.reason} — {e.message}</li>)}</ul></details>}
+            {detail.errors.length > 0 && (
+              <details>
+                <summary>{detail.errors.length} source error(s)</summary>
+                <ul class="small">
+                  {detail.errors.map((e: any, i: number) => (
+                    <li key={i}>
+                      {e.node} {e.unit}: {e.error_tag}/{e.reason} — {e.message}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            )}
           </section>
         )}
       </div>
