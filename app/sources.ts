@@ -5,6 +5,9 @@ import { ashby } from "../sources/ashby/index.ts"
 import { workday } from "../sources/workday/index.ts"
 import { smartrecruiters } from "../sources/smartrecruiters/index.ts"
 import { workable } from "../sources/workable/index.ts"
+import { rippling } from "../sources/rippling/index.ts"
+import { gem } from "../sources/gem/index.ts"
+import { bamboohr } from "../sources/bamboohr/index.ts"
 import { remotive } from "../sources/remotive/index.ts"
 import { remoteok } from "../sources/remoteok/index.ts"
 import { arbeitnow } from "../sources/arbeitnow/index.ts"
@@ -48,6 +51,9 @@ export const sources: ReadonlyArray<Source> = [
   workday,
   smartrecruiters,
   workable,
+  rippling,
+  gem,
+  bamboohr,
   ...boardSources,
   edgar,
   rss,
