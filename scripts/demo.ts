@@ -42,14 +42,15 @@ const program = Effect.gen(function* () {
   process.stdout.write(
     `\nwarehouse: ${db}\ntry: npx jobsignal sql "select title, company, location from jobs limit 10" --db ${db}\n`
   )
-  // The demo's "now" is the day of its newest recording, so the queue shows what a person would have seen then.
+  // The queue's "now" is the newest first_seen. The replay stamps first_seen with the run's date, so today
+  // this is the run date, not the recordings' posting dates (see the branch notes: not done yet).
   const [{ as_of }] = yield* w.query<{ as_of: string | null }>(
     "select strftime(max(first_seen), '%Y-%m-%d') as as_of from jobs"
   )
   const asOf = as_of ?? new Date().toISOString().slice(0, 10)
   const queue = yield* queueAsOf(asOf, 20)
   process.stdout.write(
-    `\ntoday's queue as of ${asOf} (the newest recording; npx jobsignal today --as-of ${asOf} --db ${db}):\n${formatTable(queueRows(queue))}\n`
+    `\ntoday's queue as of ${asOf} (newest first_seen; npx jobsignal today --as-of ${asOf} --db ${db}):\n${formatTable(queueRows(queue))}\n`
   )
   return summary
 })

@@ -1,6 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { type QueueJob, type QueueStatus, type StatusRecord, todayQueue } from "../../transforms/queue/rank.ts"
+import { QUEUE_SQL, queueRows } from "../../transforms/queue/store.ts"
 import { formatTable } from "../console.ts"
 import { dbOption, fail, print, printErr } from "./shared.ts"
 import { withWarehouseFile } from "./sql.ts"
@@ -15,17 +16,6 @@ const limitOption = Options.integer("limit").pipe(
   Options.withDefault(20),
   Options.withDescription("At most N items (default 20)")
 )
-
-// Relevant jobs (no score row yet counts as relevant, as in `leads`), with each company's signals as why-now lines.
-const QUEUE_SQL = `
-select j.id as job_key, j.company, j.title, coalesce(s.fit_score, 0) / 100.0 as fit,
-       strftime(j.first_seen, '%Y-%m-%d') as first_seen, coalesce(j.content_hash, j.id) as content_hash,
-       coalesce(json_array_length(j.sources), 1)::integer as boards,
-       (select list(coalesce(g.why_now, g.type) order by g.signal_date desc)
-          from company_jobs c join signals g on g.company_key = c.company_key
-         where c.job_id = j.id and g.signal_date <= $1::date) as why_now
-from jobs j left join job_scores s on s.job_id = j.id
-where coalesce(s.relevant, true) and j.first_seen::date <= $1::date`
 
 export const todayCommand = Command.make(
   "today",
@@ -58,19 +48,6 @@ export const todayCommand = Command.make(
         { asOf: day, limit }
       )
       yield* print(`Today's queue as of ${day}: ${queue.length} item(s)`)
-      yield* print(
-        formatTable(
-          queue.map((i) => ({
-            score: i.score,
-            company: i.company,
-            title: i.title,
-            first_seen: i.first_seen,
-            boards: i.boards,
-            status: i.status ?? "",
-            why_now: i.whyNow[0] ?? "",
-            id: i.job_key
-          }))
-        )
-      )
+      yield* print(formatTable(queueRows(queue)))
     }).pipe(Effect.catchAll((e) => printErr(`error: ${(e as Error).message}`).pipe(Effect.zipRight(fail(1)))))
 ).pipe(Command.withDescription("Today's queue: relevant jobs ranked by fit, freshness, company signals and boards."))
