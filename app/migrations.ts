@@ -6,6 +6,7 @@ import { dedupeMigration } from "../transforms/dedupe/migration.ts"
 import { llmMigration } from "../transforms/llm/migration.ts"
 import { signalsMigration } from "../transforms/signals/migration.ts"
 import { layersMigration } from "../transforms/intel/migration.ts"
+import { queueMigration } from "../transforms/queue/migration.ts"
 import { withTableMigrations } from "../sinks/table.ts"
 import { sources } from "./sources.ts"
 
@@ -26,7 +27,8 @@ export const migrations: ReadonlyArray<Migration> = orderMigrations(
       scheduleState,
       analyticsViews,
       dqMigration,
-      mongoMigration
+      mongoMigration,
+      queueMigration
     ],
     [...coreTables, ...sources.map((s) => s.output.table)]
   )

@@ -15,6 +15,7 @@ import { Warehouse } from "../sinks/warehouse.ts"
 import { formatTable } from "../pipelines/console.ts"
 import { kinds, sources } from "../app/index.ts"
 import { relevanceEvalSummary } from "../transforms/relevance-eval/summary.ts"
+import { queueAsOf, queueRows } from "../transforms/queue/store.ts"
 
 const db = resolve(process.env.JOBSIGNAL_DB ?? "data/jobsignal.duckdb")
 const dag = loadDag(process.argv[2] ?? "dag.yaml", kinds)
@@ -40,6 +41,16 @@ const program = Effect.gen(function* () {
   process.stdout.write(`\n${yield* relevanceEvalSummary(dag)}\n`)
   process.stdout.write(
     `\nwarehouse: ${db}\ntry: npx jobsignal sql "select title, company, location from jobs limit 10" --db ${db}\n`
+  )
+  // The queue's "now" is the newest first_seen. The replay stamps first_seen with the run's date, so today
+  // this is the run date, not the recordings' posting dates (see the branch notes: not done yet).
+  const [{ as_of }] = yield* w.query<{ as_of: string | null }>(
+    "select strftime(max(first_seen), '%Y-%m-%d') as as_of from jobs"
+  )
+  const asOf = as_of ?? new Date().toISOString().slice(0, 10)
+  const queue = yield* queueAsOf(asOf, 20)
+  process.stdout.write(
+    `\ntoday's queue as of ${asOf} (newest first_seen; npx jobsignal today --as-of ${asOf} --db ${db}):\n${formatTable(queueRows(queue))}\n`
   )
   return summary
 })

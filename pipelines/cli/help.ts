@@ -231,6 +231,16 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     examples: ["jobsignal leads", "jobsignal leads --limit 10 --format json"]
   },
   {
+    name: "today",
+    summary: "Today's queue: relevant jobs ranked by fit, freshness, company signals and boards, minus dismissed.",
+    options: [
+      { flag: "--as-of YYYY-MM-DD", text: "The day the queue is computed for (default today)" },
+      { flag: "--limit N", text: "At most N items (default 20)" },
+      db
+    ],
+    examples: ["jobsignal today", "jobsignal today --as-of 2025-06-02 --limit 30"]
+  },
+  {
     name: "job",
     args: "JOB_ID",
     summary: "Run the per-job intelligence layers for one job; per-phase progress on stderr.",

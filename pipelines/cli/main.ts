@@ -16,7 +16,8 @@ const COMMANDS = {
   job: () => import("./job.ts").then((m) => m.jobCommand),
   jobs: () => import("./jobs.ts").then((m) => m.jobsCommand),
   leads: () => import("./jobs.ts").then((m) => m.leadsCommand),
-  eval: () => import("./eval.ts").then((m) => m.evalCommand)
+  eval: () => import("./eval.ts").then((m) => m.evalCommand),
+  today: () => import("./today.ts").then((m) => m.todayCommand)
 } as const
 
 const argv = process.argv.slice(2)
