@@ -234,7 +234,8 @@ describe("the built CLI", { timeout: 240_000 }, () => {
       job: (await import("../../pipelines/cli/job.ts")).jobCommand,
       jobs: (await import("../../pipelines/cli/jobs.ts")).jobsCommand,
       leads: (await import("../../pipelines/cli/jobs.ts")).leadsCommand,
-      eval: (await import("../../pipelines/cli/eval.ts")).evalCommand
+      eval: (await import("../../pipelines/cli/eval.ts")).evalCommand,
+      today: (await import("../../pipelines/cli/today.ts")).todayCommand
     }
     const BUILTIN = new Set(["--completions", "--log-level", "--help", "--wizard", "--version"])
     for (const c of COMMANDS) {
