@@ -214,7 +214,15 @@ describe("a warehouse made by the hand-written migrations", () => {
       before.migrations,
       Effect.zipRight(oldWarehouse(), schemaOf)
     )
-    expect(fresh).toEqual(oldOnly)
+    // Tables added by migrations written after the snapshot are left out of the comparison, by name.
+    const addedSince = new Set(["queue_looks", "queue_status"])
+    const before_ = (rows: ReadonlyArray<Record<string, unknown>>) =>
+      rows.filter((r) => !addedSince.has(String(r.table_name)))
+    expect({
+      columns: before_(fresh.columns),
+      indexes: before_(fresh.indexes),
+      keys: before_(fresh.keys)
+    }).toEqual(oldOnly)
   })
 
   it("then runs a job source into it", async () => {
