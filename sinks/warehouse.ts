@@ -1,10 +1,11 @@
 import { Context, Effect, Layer, Schema } from "effect"
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api"
+import type { DuckDBConnection } from "@duckdb/node-api"
 import { mkdirSync, rmSync } from "node:fs"
 import { writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { randomUUID } from "node:crypto"
+import { createRequire } from "node:module"
 import type { Migration } from "./migrations.ts"
 import { killPoint } from "../core/killpoints.ts"
 import { toJsonLine } from "./json-line.ts"
@@ -45,6 +46,10 @@ export class Warehouse extends Context.Tag("jobsignal/Warehouse")<Warehouse, War
 }
 
 export { toJsonLine, UnserializableRow, MAX_ROW_DEPTH } from "./json-line.ts"
+
+// Required when a warehouse opens, through Node (not the bundle): commands that never open one (validate, plan,
+// --help) skip loading the native module.
+const duckdb = () => createRequire(import.meta.url)("@duckdb/node-api") as typeof import("@duckdb/node-api")
 
 const shortSql = (sql: string) => sql.replace(/\s+/g, " ").trim().slice(0, 160)
 
@@ -146,7 +151,7 @@ const openWarehouse = (config: { path: string; migrations: ReadonlyArray<Migrati
   Effect.gen(function* () {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true })
     const instance = yield* Effect.tryPromise({
-      try: () => DuckDBInstance.create(config.path),
+      try: () => duckdb().DuckDBInstance.create(config.path),
       catch: (e) => new WarehouseError({ message: `cannot open warehouse ${config.path}: ${(e as Error).message}` })
     })
     const conn = yield* Effect.promise(() => instance.connect())

@@ -49,25 +49,9 @@ else if (wantsHelp || !(name in COMMANDS)) {
   }
   // A SIGTERM that arrives while the libraries load still stops the process, as it would any program.
   // @effect/cli and the command load together; NodeRuntime then owns SIGINT/SIGTERM for the run.
-  const [{ Command, ValidationError }, { NodeContext, NodeRuntime }, { Effect }, command] = await Promise.all([
-    import("@effect/cli"),
-    import("@effect/platform-node"),
-    import("effect"),
+  const [{ launch }, command] = await Promise.all([
+    import("./launch.ts"),
     COMMANDS[name as keyof typeof COMMANDS]() as Promise<any>
   ])
-  const root = Command.make("jobsignal").pipe(Command.withSubcommands([command]))
-  const cli: (argv: ReadonlyArray<string>) => import("effect").Effect.Effect<void, unknown, never> = Command.run(root, {
-    name: "jobsignal",
-    version: "0.1.0"
-  }) as never
-  cli(process.argv).pipe(
-    // @effect/cli has already printed what was wrong with the arguments; a usage error exits 2, without a stack.
-    Effect.catchIf(ValidationError.isValidationError, () =>
-      Effect.sync(() => {
-        process.exitCode = 2
-      })
-    ),
-    Effect.provide(NodeContext.layer),
-    NodeRuntime.runMain({ disableErrorReporting: false })
-  )
+  launch(command, process.argv)
 }
