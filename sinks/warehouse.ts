@@ -5,9 +5,9 @@ import { writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { randomUUID } from "node:crypto"
-import { createRequire } from "node:module"
 import type { Migration } from "./migrations.ts"
 import { killPoint } from "../core/killpoints.ts"
+import { lazyRequire } from "../core/lazy-require.ts"
 import { toJsonLine } from "./json-line.ts"
 
 export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", {
@@ -47,9 +47,8 @@ export class Warehouse extends Context.Tag("jobsignal/Warehouse")<Warehouse, War
 
 export { toJsonLine, UnserializableRow, MAX_ROW_DEPTH } from "./json-line.ts"
 
-// Required when a warehouse opens, through Node (not the bundle): commands that never open one (validate, plan,
-// --help) skip loading the native module.
-const duckdb = () => createRequire(import.meta.url)("@duckdb/node-api") as typeof import("@duckdb/node-api")
+// Required when a warehouse opens: commands that never open one (validate, plan, --help) skip the native module.
+const duckdb = lazyRequire<typeof import("@duckdb/node-api")>(import.meta.url, "@duckdb/node-api")
 
 const shortSql = (sql: string) => sql.replace(/\s+/g, " ").trim().slice(0, 160)
 

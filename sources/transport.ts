@@ -1,5 +1,5 @@
 import type { Agent, Dispatcher } from "undici"
-import { createRequire } from "node:module"
+import { lazyRequire } from "../core/lazy-require.ts"
 import {
   brotliDecompress,
   createBrotliDecompress,
@@ -77,10 +77,11 @@ export const MAX_REDIRECTS = 5
 // lacks: no https → http hop, a loop and a 6th hop end in a RedirectRefused.
 //
 // undici (730 KB) loads on the first request, not when a command merely knows the sources: `validate`, `plan`
-// and `sql` never pay for it. Required through Node (not bundled) so that happens in one synchronous step.
+// and `sql` never pay for it.
 type Undici = typeof import("undici")
-let undici: { lib: Undici; GuardedRedirect: new (...a: unknown[]) => Dispatcher.DispatchHandler } | undefined
-const loadUndici = () => (undici ??= withGuardedRedirect(createRequire(import.meta.url)("undici") as Undici))
+const undiciLib = lazyRequire<Undici>(import.meta.url, "undici")
+let undici: ReturnType<typeof withGuardedRedirect> | undefined
+const loadUndici = () => (undici ??= withGuardedRedirect(undiciLib()))
 
 const withGuardedRedirect = (lib: Undici) => {
   const { RedirectHandler } = lib

@@ -4,9 +4,9 @@
  */
 import { Context, Effect, Layer, Redacted } from "effect"
 import { createHash } from "node:crypto"
-import { createRequire } from "node:module"
 import type { AnyBulkWriteOperation, BulkWriteResult, Db, Document, MongoClient } from "mongodb"
 import { Fatal, Retriable } from "../../core/errors.ts"
+import { lazyRequire } from "../../core/lazy-require.ts"
 import type { CollectionDef } from "./collections.ts"
 import type { DocStore, WriteResult } from "./store.ts"
 
@@ -66,8 +66,7 @@ export const mongoError = (e: unknown, what: string, uri?: Redacted.Redacted<str
 
 // The driver (and bson, whatwg-url…) loads when a URI is first used, not when a command merely names the sink:
 // `validate`, `plan` and a run without MONGODB_URI never pay for it.
-// Required through Node, not the bundle (mongodb is CommonJS and kept out of dist/).
-const driver = () => createRequire(import.meta.url)("mongodb") as typeof import("mongodb")
+const driver = lazyRequire<typeof import("mongodb")>(import.meta.url, "mongodb")
 
 export const mongoTarget = (uri: Redacted.Redacted<string>, database: string) =>
   `mongo:${createHash("sha256").update(Redacted.value(uri)).digest("hex").slice(0, 12)}/${database}`
