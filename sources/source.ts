@@ -57,7 +57,7 @@ export interface FixtureRoute {
   readonly handler?: (req: {
     url: URL
     body: string
-  }) => { status?: number; body: string; contentType?: string } | undefined
+  }) => { status?: number; body: string; contentType?: string; headers?: Record<string, string> } | undefined
 }
 
 /**

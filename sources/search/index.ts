@@ -9,7 +9,7 @@ import { indeed } from "./indeed.ts"
 import { ziprecruiter } from "./ziprecruiter.ts"
 import { glassdoor } from "./glassdoor.ts"
 import { google } from "./google.ts"
-import { searchFixtures } from "./fixtures.ts"
+import { recordedSiteFolders, searchFixtures } from "./fixtures.ts"
 
 export const scrapers: Record<Site, SiteScraper> = { linkedin, indeed, ziprecruiter, glassdoor, google }
 
@@ -19,13 +19,20 @@ export const SearchOptions = Schema.Struct({
   sites: Schema.optional(Schema.Array(Site).pipe(Schema.minItems(1))),
   /** Pause between two requests to one site (default per site: LinkedIn 3 s, ZipRecruiter 5 s, …). */
   delay_ms: Schema.optional(Schema.Int.pipe(Schema.between(0, 120_000))),
-  /** Per-site base URLs (a proxy, a mirror). With `base_url` set, sites live under `{base_url}/{site}`. */
+  /**
+   * Per-site base URLs (a proxy, a mirror). With `base_url` set, sites live under `{base_url}/{site}`, or
+   * under `{base_url}/{entry}` for an entry that is a folder name rather than a URL (the replay's wrapped routes).
+   */
   base_urls: Schema.optional(Schema.partial(Schema.Record({ key: Site, value: Schema.String }))),
   /** LinkedIn: fetch each job's page for its description (one more request per job). */
   fetch_descriptions: Schema.optional(Schema.Boolean),
   linkedin_retries: Schema.optional(Schema.Int.pipe(Schema.between(0, 5))),
   linkedin_backoff_ms: Schema.optional(Schema.Int.pipe(Schema.between(0, 300_000))),
   country: Schema.optional(Schema.String.pipe(Schema.pattern(/^[a-z]{2}$/))),
+  /** Indeed route: `web` (default; the search page's job cards, no key) or `mobile` (the app's GraphQL, needs a key). */
+  indeed_api: Schema.optional(Schema.Literal("web", "mobile")),
+  /** ZipRecruiter route: `web` (default; the job search page, no key) or `mobile` (the app's API, needs its authorization). */
+  ziprecruiter_api: Schema.optional(Schema.Literal("web", "mobile")),
   /** Indeed mobile API key; default $INDEED_API_KEY. */
   indeed_api_key: Schema.optional(Schema.Redacted(Schema.String)),
   /** ZipRecruiter app `authorization` header value; default $ZIPRECRUITER_AUTH. */
@@ -98,8 +105,12 @@ export const search: JobSource<SearchOptions> = {
     const scraper = scrapers[site]
     const s = opts.searches![Number(unit.index)]
     const wanted = s.results_wanted ?? DEFAULT_WANTED
+    const given = opts.base_urls?.[site]
+    const folder = given && !/^[a-z]+:\/\//i.test(given) ? given.replace(/^\/+/, "") : undefined
     const baseUrl = (
-      opts.base_url ? `${ctx.baseUrl}/${site}` : (opts.base_urls?.[site] ?? scraper.defaultBaseUrl)
+      opts.base_url
+        ? `${ctx.baseUrl}/${folder ?? site}`
+        : (given ?? scraper.defaultBaseUrlFor?.(opts) ?? scraper.defaultBaseUrl)
     ).replace(/\/+$/, "")
     const gate = gated(`${ctx.runId}:${ctx.node}:${site}`, opts.delay_ms ?? scraper.delayMs)
     const label = `search ${unit.key}`
@@ -134,11 +145,12 @@ export const search: JobSource<SearchOptions> = {
       )
   },
   fixtures: searchFixtures,
-  // LinkedIn only: its response is recorded. The other sites' responses are synthetic, so they are
-  // exercised by test/search.test.ts and kept out of the demo warehouse.
+  // Every site on its recording: LinkedIn's and ZipRecruiter's raw pages, Indeed's, Glassdoor's and Google's
+  // recordings wrapped back into their page shape (the folders say so). The replay ignores the search terms.
   replayOptions: {
-    sites: ["linkedin"],
-    searches: [{ term: "rust engineer", location: "Brazil", results_wanted: 20 }],
+    sites: ["linkedin", "indeed", "ziprecruiter", "glassdoor", "google"],
+    base_urls: recordedSiteFolders,
+    searches: [{ term: "rust engineer", location: "Brazil", results_wanted: 60 }],
     delay_ms: 0
   }
 }

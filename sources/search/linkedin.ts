@@ -4,6 +4,7 @@ import { Skippable } from "../../core/errors.ts"
 import type { Posting } from "../source.ts"
 import { htmlToText, isoDate, remoteFromText } from "../text.ts"
 import type { SiteEnv, SiteScraper } from "./site.ts"
+import { jobPostingNodes, jobPostingToPosting, jsonLdBlocks } from "../jsonld/parse.ts"
 
 /** Job cards of a guest search page (`/jobs-guest/jobs/api/seeMoreJobPostings/search`). */
 export const parseLinkedInCards = (html: string, remoteSearch = false): Posting[] => {
@@ -43,7 +44,17 @@ export const parseLinkedInCards = (html: string, remoteSearch = false): Posting[
   return out
 }
 
-/** The description and criteria of a job view page (`/jobs/view/{id}`), for the optional detail fetch. */
+/** The schema.org JobPosting JSON-LD a job page (`/jobs/view/{id}`) carries, as a posting; null without one. */
+export const linkedInJsonLdPosting = (html: string, pageUrl: string): Posting | null => {
+  const node = jobPostingNodes(jsonLdBlocks(html).blocks)[0]
+  const p = node ? jobPostingToPosting(node, { source: "linkedin", pageUrl, boardHost: "linkedin.com" }) : null
+  return p ? { ...p, board: "linkedin" } : null
+}
+
+/**
+ * The description and criteria of a job view page, for the optional detail fetch: the page's markup,
+ * else its JSON-LD (the public page carries both; the markup is what the guest page has).
+ */
 export const parseLinkedInDetail = (html: string): Pick<Posting, "description_text" | "employment_type"> => {
   const $ = cheerio.load(html)
   const markup = $("div.show-more-less-html__markup, div.description__text").first().html()
@@ -52,7 +63,11 @@ export const parseLinkedInDetail = (html: string): Pick<Posting, "description_te
     if (/employment type/i.test($(li).find("h3").text()))
       employment = $(li).find("span").text().trim().toLowerCase() || null
   })
-  return { description_text: htmlToText(markup ?? null), employment_type: employment }
+  const ld = markup && employment ? null : linkedInJsonLdPosting(html, "https://www.linkedin.com/jobs/view/")
+  return {
+    description_text: htmlToText(markup ?? null) ?? ld?.description_text ?? null,
+    employment_type: employment ?? ld?.employment_type?.replace(/_/g, "-") ?? null
+  }
 }
 
 const PAGE = 10
