@@ -10,6 +10,7 @@ import { ziprecruiter } from "./ziprecruiter.ts"
 import { glassdoor } from "./glassdoor.ts"
 import { google } from "./google.ts"
 import { recordedSiteFolders, searchFixtures } from "./fixtures.ts"
+import { DEFAULT_MAX_DERIVED, readSearchSeed, searchesFromProfile } from "./from-profile.ts"
 
 export const scrapers: Record<Site, SiteScraper> = { linkedin, indeed, ziprecruiter, glassdoor, google }
 
@@ -38,11 +39,39 @@ export const SearchOptions = Schema.Struct({
   /** ZipRecruiter app `authorization` header value; default $ZIPRECRUITER_AUTH. */
   ziprecruiter_auth: Schema.optional(Schema.Redacted(Schema.String)),
   /** Google's `async` parameter for result pages past the first (from a live page). */
-  google_async_param: Schema.optional(Schema.String)
+  google_async_param: Schema.optional(Schema.String),
+  /** Without `searches`: how many searches derived from the profile run at most (default 48). */
+  max_derived_searches: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000)))
 })
 export type SearchOptions = typeof SearchOptions.Type
 
 const DEFAULT_WANTED = 50
+
+/**
+ * The node's searches: `with.searches`, else the profile's target titles × locations × remote
+ * (sources/search/from-profile.ts), which `jobsignal plan` lists.
+ */
+export const effectiveSearches = (
+  opts: Pick<SearchOptions, "searches" | "max_derived_searches">,
+  profilePath: string | undefined
+): { searches: ReadonlyArray<Search>; derived: boolean; total: number } => {
+  if (opts.searches && opts.searches.length > 0)
+    return { searches: opts.searches, derived: false, total: opts.searches.length }
+  if (!profilePath)
+    throw new Fatal({
+      reason: "Config",
+      message:
+        "search needs with.searches: [{term, location?, remote?, hours_old?, results_wanted?}] (no profile here to derive them from)"
+    })
+  const d = searchesFromProfile(readSearchSeed(profilePath), opts.max_derived_searches ?? DEFAULT_MAX_DERIVED)
+  if (d.searches.length === 0)
+    throw new Fatal({
+      reason: "Config",
+      message: `search: ${profilePath} names no target_titles to derive searches from; set them or with.searches`
+    })
+  return { ...d, derived: true }
+}
+const searchesOf = new Map<string, ReadonlyArray<Search>>()
 
 const seenSets = new Map<string, Set<string>>()
 const seenIn = (key: string) => {
@@ -67,13 +96,16 @@ export const search: JobSource<SearchOptions> = {
   timeDimension: "posted_at",
   units: (opts, ctx) =>
     Effect.gen(function* () {
-      if (!opts.searches || opts.searches.length === 0)
-        return yield* Effect.fail(
-          new Fatal({
-            reason: "Config",
-            message: `${ctx.node}: search needs with.searches: [{term, location?, remote?, hours_old?, results_wanted?}]`
-          })
+      const eff = yield* Effect.try({
+        try: () => effectiveSearches(opts, ctx.profilePath),
+        catch: (e) => (e instanceof Fatal ? new Fatal({ ...e, message: `${ctx.node}: ${e.message}` }) : (e as never))
+      })
+      if (eff.derived)
+        yield* ctx.log(
+          `${ctx.node}: ${eff.searches.length} searches derived from the profile (target titles × locations × remote${eff.total > eff.searches.length ? `; ${eff.total} in all, cut at max_derived_searches` : ""})`
         )
+      for (const k of [...searchesOf.keys()]) if (k.endsWith(`:${ctx.node}`)) searchesOf.delete(k)
+      searchesOf.set(`${ctx.runId}:${ctx.node}`, eff.searches)
       dropOldGates(ctx.runId, ctx.node)
       // A retried attempt restages from scratch, so what an earlier attempt saw is forgotten too.
       for (const k of [...seenSets.keys()]) if (k.includes(`:${ctx.node}:`)) seenSets.delete(k)
@@ -89,7 +121,7 @@ export const search: JobSource<SearchOptions> = {
       const keys = new Set<string>()
       const units = []
       for (const site of usable)
-        for (const [i, s] of opts.searches.entries()) {
+        for (const [i, s] of eff.searches.entries()) {
           const key = `${site}:${s.term}${s.location ? `@${s.location}` : ""}${s.remote ? "+remote" : ""}`
           if (keys.has(key))
             return yield* Effect.fail(
@@ -103,7 +135,7 @@ export const search: JobSource<SearchOptions> = {
   fetch: (unit, opts, ctx) => {
     const site = unit.site as Site
     const scraper = scrapers[site]
-    const s = opts.searches![Number(unit.index)]
+    const s = (searchesOf.get(`${ctx.runId}:${ctx.node}`) ?? opts.searches ?? [])[Number(unit.index)]
     const wanted = s.results_wanted ?? DEFAULT_WANTED
     const given = opts.base_urls?.[site]
     const folder = given && !/^[a-z]+:\/\//i.test(given) ? given.replace(/^\/+/, "") : undefined
