@@ -90,4 +90,8 @@ export const planCommand = Command.make("plan", { dag: dagOption }, ({ dag }) =>
         `\nLLM budget: ${b.per_run_usd !== undefined ? `$${b.per_run_usd} per run` : "no per-run cap"}, ${b.per_week_usd !== undefined ? `$${b.per_week_usd} per rolling week` : "no weekly cap"}`
       )
   }).pipe(Effect.catchAll((e) => printErr(e.message).pipe(Effect.zipRight(fail(2)))))
-).pipe(Command.withDescription("Print the run order, the levels that run in parallel, schedules and budgets."))
+).pipe(
+  Command.withDescription(
+    "Print the run order, the levels that run in parallel, schedules and budgets, and the searches a search node derives from the profile."
+  )
+)

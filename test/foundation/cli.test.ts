@@ -235,7 +235,8 @@ describe("the built CLI", { timeout: 240_000 }, () => {
       jobs: (await import("../../pipelines/cli/jobs.ts")).jobsCommand,
       leads: (await import("../../pipelines/cli/jobs.ts")).leadsCommand,
       eval: (await import("../../pipelines/cli/eval.ts")).evalCommand,
-      today: (await import("../../pipelines/cli/today.ts")).todayCommand
+      today: (await import("../../pipelines/cli/today.ts")).todayCommand,
+      search: (await import("../../pipelines/cli/search.ts")).searchCommand
     }
     const BUILTIN = new Set(["--completions", "--log-level", "--help", "--wizard", "--version"])
     for (const c of COMMANDS) {
