@@ -124,6 +124,14 @@ describe("indeed: the web search page's mosaic job cards (scraper output, wrappe
     }
   })
 
+  it("fetch_descriptions asks each card's job page; one not recorded keeps the card and its snippet", async () => {
+    const r = await runSites(["indeed"], { fetch_descriptions: true, searches: [{ ...one, results_wanted: 2 }] })
+    expect(r.status).toBe("success")
+    expect(r.rows).toHaveLength(2)
+    expect(r.rows.every((p) => typeof p.description_text === "string" && p.description_text.length > 0)).toBe(true)
+    expect(r.infos.join("\n")).toMatch(/job page of \w+ not fetched .*; kept with the card's snippet/)
+  })
+
   it("the job page's data (wrapped back into window._initialData) gives title, company and full description", async () => {
     const res = await fetch(
       `${replay.baseUrlFor("search")}/indeed-wrapped-from-scraper-output/viewjob?jk=5361f22542fe4a95`
