@@ -90,7 +90,8 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
       cursor: null,
       skip: () => Effect.void,
       log: () => Effect.void,
-      targets: () => loadTargets(dag.resolvePath(dag.spec.targets ?? "targets/companies.yaml"))
+      targets: () => loadTargets(dag.resolvePath(dag.spec.targets ?? "targets/companies.yaml")),
+      profilePath: dag.resolvePath(dag.spec.profile ?? "profile.yaml")
     }
     const units = (yield* src.units(opts, sctx)).length
     const until = backfill.until ?? new Date().toISOString().slice(0, 10)

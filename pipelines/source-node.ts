@@ -170,7 +170,9 @@ export const sourceNode = (src: Source): NodeKind => ({
         cursor: ctx.cursor,
         skip: (e: Skippable) => Effect.sync(() => skipNow(e.unit, e)),
         log: (message) => Effect.sync(() => ctx.events.emit({ type: "info", node: ctx.node, message })),
-        targets: () => (universe ??= loadTargets(ctx.dag.resolvePath(ctx.dag.spec.targets ?? "targets/companies.yaml")))
+        targets: () =>
+          (universe ??= loadTargets(ctx.dag.resolvePath(ctx.dag.spec.targets ?? "targets/companies.yaml"))),
+        profilePath: ctx.dag.resolvePath(ctx.dag.spec.profile ?? "profile.yaml")
       }
 
       const units = yield* src.units(opts, sctx)

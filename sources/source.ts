@@ -26,6 +26,8 @@ export interface SourceContext {
   readonly log: (message: string) => Effect.Effect<void>
   /** The target-company universe named by dag.yaml `targets:` (default targets/companies.yaml), loaded on first use. */
   readonly targets: () => ReadonlyArray<Target>
+  /** The candidate profile dag.yaml names (`profile:`, default profile.yaml), resolved; absent outside a DAG. */
+  readonly profilePath?: string
 }
 
 /**
@@ -57,7 +59,7 @@ export interface FixtureRoute {
   readonly handler?: (req: {
     url: URL
     body: string
-  }) => { status?: number; body: string; contentType?: string } | undefined
+  }) => { status?: number; body: string; contentType?: string; headers?: Record<string, string> } | undefined
 }
 
 /**

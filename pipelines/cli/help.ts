@@ -49,7 +49,8 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   },
   {
     name: "plan",
-    summary: "Print the run order, the levels that run in parallel, schedules and budgets.",
+    summary:
+      "Print the run order, the levels that run in parallel, schedules and budgets, and the searches a search node derives from the profile.",
     options: [dag],
     examples: ["jobsignal plan", "jobsignal plan --dag other.yaml"]
   },
@@ -260,6 +261,32 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
       db
     ],
     examples: ["jobsignal today", "jobsignal today --as-of 2025-06-02 --limit 30"]
+  },
+  {
+    name: "search",
+    args: "QUERY",
+    summary:
+      "JobSpy's one call: search the job boards for QUERY, dedupe across sites, print JobSpy's columns and a line per site.",
+    options: [
+      { flag: "--location L", text: "Where (a city, a state, a country)" },
+      {
+        flag: "--sites a,b",
+        text: "Comma-separated: linkedin, indeed, zip_recruiter, glassdoor, google (default all)"
+      },
+      { flag: "--results-wanted N", text: "Results per site at most (default 15)" },
+      { flag: "--hours-old H", text: "Posted in the last H hours" },
+      { flag: "--remote", text: "Remote jobs only" },
+      { flag: "--job-type T", text: "Keep jobs of this type (fulltime, parttime, contract, internship)" },
+      format(),
+      { flag: "--out FILE", text: "Write the rows to FILE instead of stdout" },
+      { flag: "--save", text: "Keep the run in the warehouse (--db) instead of a scratch one" },
+      { flag: "--base-url URL", text: "A proxy or mirror: each site is asked under {base-url}/{site}" },
+      db
+    ],
+    examples: [
+      'jobsignal search "revenue operations" --location "United States" --sites linkedin,indeed',
+      'jobsignal search "vp sales" --remote --hours-old 72 --format csv --out jobs.csv'
+    ]
   },
   {
     name: "job",

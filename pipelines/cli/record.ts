@@ -166,7 +166,8 @@ export const recordSource = (args: { dag: LoadedDag; kind: string; node?: string
           process.stderr.write(`skipped: ${scrub(e.message, secrets)}\n`)
         }),
       log: (m) => Effect.sync(() => void process.stderr.write(`${scrub(m, secrets)}\n`)),
-      targets: () => loadTargets(args.dag.resolvePath(args.dag.spec.targets ?? "targets/companies.yaml"))
+      targets: () => loadTargets(args.dag.resolvePath(args.dag.spec.targets ?? "targets/companies.yaml")),
+      profilePath: args.dag.resolvePath(args.dag.spec.profile ?? "profile.yaml")
     }
     const units = yield* src.units(opts, ctx)
     const limit = opts.max_records ?? Number.POSITIVE_INFINITY
