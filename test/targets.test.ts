@@ -11,6 +11,7 @@ import { Http } from "../sources/http.ts"
 import { sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { loadTargets, type Target } from "../targets/universe.ts"
+import { boardKey } from "../targets/board-key.ts"
 import {
   checkTargets,
   parseBaseUrlFor,
@@ -49,6 +50,62 @@ describe("targets/companies.yaml", () => {
 
   it("is the universe the default DAG names", () => {
     expect(resolveTargetsPath(join(root, "dag.yaml"), undefined)).toBe(join(root, "targets", "companies.yaml"))
+  })
+})
+
+describe("targets/universe.json", () => {
+  const t0 = performance.now()
+  const companies = loadTargets(join(root, "targets", "universe.json"))
+  const loadMs = performance.now() - t0
+  const withBoard = companies.filter((c) => c.board != null)
+
+  it("holds at least 20,000 boards over the nine ATS providers, and loads in well under a second", () => {
+    expect(withBoard.length).toBeGreaterThanOrEqual(20_000)
+    const providers = new Set(withBoard.map((c) => c.ats))
+    for (const p of [
+      "greenhouse",
+      "lever",
+      "ashby",
+      "workday",
+      "smartrecruiters",
+      "workable",
+      "rippling",
+      "gem",
+      "bamboohr"
+    ])
+      expect(providers, p).toContain(p)
+    // Measured 120-350 ms on a loaded 2-core machine; the bound only catches a regression to YAML-like seconds.
+    expect(loadMs).toBeLessThan(2_000)
+  })
+
+  it("lists every board once (compared without case, Workday as tenant|instance|site), each with its evidence", () => {
+    const keys = new Set<string>()
+    const dupes: string[] = []
+    for (const c of withBoard) {
+      const k = boardKey(c.ats, c.board!)
+      if (keys.has(k)) dupes.push(k)
+      keys.add(k)
+      expect(c.evidence?.trim(), `${c.name} (${k}) has no evidence`).toBeTruthy()
+      expect(c.evidence, k).toMatch(
+        /fixtures\/|kalil0321|search index|stapply-ai\/ats-scrapers@[0-9a-f]{12}|Feashliaa\/job-board-aggregator@[0-9a-f]{12}/
+      )
+    }
+    expect(dupes).toEqual([])
+  })
+
+  it("keeps the curated and YC companies first, with their names, and writes tokens the way each provider takes them", () => {
+    const known = loadTargets(join(root, "targets", "companies.yaml"))
+    expect(companies.slice(0, known.length).map((c) => c.name)).toEqual(known.map((c) => c.name))
+    for (const c of withBoard) {
+      if (typeof c.board === "string") {
+        if (c.ats !== "smartrecruiters") expect(c.board, c.name).toBe(c.board.toLowerCase())
+      } else {
+        expect(c.ats).toBe("workday")
+        expect(c.board!.tenant).toBe(c.board!.tenant.toLowerCase())
+        expect(c.board!.instance).toMatch(/^wd\d+$/)
+        expect(c.board!.site).not.toMatch(/^[a-z]{2}(-[a-z]{2,4})?$/i)
+      }
+    }
   })
 })
 
