@@ -8,6 +8,7 @@ import { fitScore } from "../transforms/fit-score.ts"
 import { intel } from "../transforms/intel/node.ts"
 import { mongoSink } from "../sinks/mongo/node.ts"
 import { candidateFiles, profileFile, targetsFile } from "./files.ts"
+import { sourceTargets } from "./targets.ts"
 
 const transformsReading = (targets: NodeKind["files"]): ReadonlyArray<NodeKind> => [
   dedupe,
@@ -20,7 +21,7 @@ export const sinks: ReadonlyArray<NodeKind> = [mongoSink]
 
 /** A source's node kind, carrying what other nodes read off it: its staging table and its ATS job-URL pattern. */
 const sourceKind = (s: Source, targets: NodeKind["files"]): NodeKind => ({
-  ...sourceNode(s),
+  ...sourceNode(s, sourceTargets),
   stages: s.output.table.name,
   files: targets,
   ...(s.ats ? { jobUrl: s.ats.jobUrl } : {})

@@ -2,6 +2,13 @@ import { Effect } from "effect"
 import { Fatal } from "../core/errors.ts"
 import type { AtsProvider, Target } from "../targets/universe.ts"
 import type { SourceContext, SourceUnit } from "./source.ts"
+import { nameFromSlug } from "../targets/board-key.ts"
+
+/**
+ * The company of a job whose board neither the universe nor the provider's answer names: the token made readable
+ * (`wealth-com` → `Wealth.com`; the rule is targets/board-key.ts `nameFromSlug`), never the bare slug.
+ */
+export const companyFromToken = (token: string): string => nameFromSlug(token)
 
 /** One ATS board to fetch: the token, and the company it belongs to when the universe names it. */
 export interface BoardUnit extends SourceUnit {
@@ -45,7 +52,11 @@ export const tokenBoards = (
       out.push({ key: token, token, company, domain })
     }
     if (given && given.length > 0) {
-      for (const token of given) add(token, null, null)
+      // A board named in with.boards still gets its company's name and domain when the universe lists it.
+      for (const token of given) {
+        const who = ctx.companyOf?.(provider, token)
+        add(token, who?.name ?? null, who?.domain ?? null)
+      }
       return out
     }
     for (const t of yield* universeTargets(provider, ctx)) {

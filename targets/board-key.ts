@@ -1,4 +1,10 @@
-import type { Target, WorkdayBoard } from "./universe.ts"
+/** Workday's board shape (declared in universe.ts too; repeated here so the universe schema can import these helpers). */
+interface WorkdayBoard {
+  readonly tenant: string
+  readonly site: string
+  readonly instance: string
+}
+type Board = string | WorkdayBoard | null | undefined
 
 /**
  * Providers whose board tokens are case-insensitive: their public URLs and APIs answer the same board under any
@@ -9,16 +15,16 @@ import type { Target, WorkdayBoard } from "./universe.ts"
 const lowerCaseTokens = new Set(["greenhouse", "lever", "ashby", "workable", "rippling", "gem", "bamboohr"])
 
 /** A board written the way this provider's connector takes it (trimmed; lower case where the provider ignores case). */
-export const normalizeBoard = (ats: string, board: Target["board"]): Target["board"] => {
+export const normalizeBoard = <B extends Board>(ats: string, board: B): B => {
   if (board == null) return board
   if (typeof board !== "string")
     return {
       tenant: board.tenant.trim().toLowerCase(),
       site: board.site.trim(),
       instance: board.instance.trim().toLowerCase()
-    }
+    } as B
   const t = board.trim()
-  return lowerCaseTokens.has(ats) ? t.toLowerCase() : t
+  return (lowerCaseTokens.has(ats) ? t.toLowerCase() : t) as B
 }
 
 /** The identity of a board: the same board from two sources has the same key. */

@@ -1,6 +1,7 @@
 import { Either, ParseResult, Schema } from "effect"
 import { existsSync, readFileSync, statSync } from "node:fs"
 import { decodeYamlFile, type Problem } from "../model/yaml-problems.ts"
+import { boardKey } from "./board-key.ts"
 
 /**
  * An ATS name: "unknown", or the kind of a registered source that declares `ats` — the list is not kept here but
@@ -86,3 +87,36 @@ export const loadTargets = (path: string): ReadonlyArray<Target> => {
 /** The boards of one provider in the universe, for a source node given no `with.boards`. */
 export const boardsFor = (targets: ReadonlyArray<Target>, provider: AtsProvider) =>
   targets.filter((t) => t.ats === provider && t.board != null).map((t) => t.board!)
+
+/** A board's company in a universe: by board (without case), and for Workday by tenant too (one company, many sites). */
+export interface CompanyIndex {
+  readonly of: (ats: string, board: string | WorkdayBoard) => { name: string; domain: string | null } | undefined
+}
+
+const indexes = new WeakMap<ReadonlyArray<Target>, CompanyIndex>()
+
+export const companyIndex = (targets: ReadonlyArray<Target>): CompanyIndex => {
+  const hit = indexes.get(targets)
+  if (hit) return hit
+  const byBoard = new Map<string, { name: string; domain: string | null }>()
+  const byTenant = new Map<string, { name: string; domain: string | null }>()
+  for (const t of targets) {
+    if (t.board == null) continue
+    const who = { name: t.name, domain: t.domain ?? null }
+    const key = boardKey(t.ats, t.board)
+    if (!byBoard.has(key)) byBoard.set(key, who)
+    if (typeof t.board !== "string") {
+      const tenant = `${t.board.tenant.toLowerCase()}|${t.board.instance.toLowerCase()}`
+      if (!byTenant.has(tenant)) byTenant.set(tenant, who)
+    }
+  }
+  const index: CompanyIndex = {
+    of: (ats, board) =>
+      byBoard.get(boardKey(ats, board)) ??
+      (typeof board === "string"
+        ? undefined
+        : byTenant.get(`${board.tenant.toLowerCase()}|${board.instance.toLowerCase()}`))
+  }
+  indexes.set(targets, index)
+  return index
+}

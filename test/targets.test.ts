@@ -1,17 +1,21 @@
 import { describe, expect, it, beforeAll, afterAll } from "vitest"
 import { Command } from "@effect/cli"
 import { NodeContext } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import { execFile } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import { stringify } from "yaml"
+import { parse, stringify } from "yaml"
 import { Http } from "../sources/http.ts"
 import { sources } from "../app/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { loadTargets, type Target } from "../targets/universe.ts"
-import { boardKey } from "../targets/board-key.ts"
+import { boardKey, nameFromSlug } from "../targets/board-key.ts"
+import { focusRule } from "../targets/build-focus.ts"
+import { sourceTargets } from "../app/targets.ts"
+import { kinds } from "../app/index.ts"
+import { companyFromToken, tokenBoards } from "../sources/boards.ts"
 import {
   checkTargets,
   parseBaseUrlFor,
@@ -48,8 +52,8 @@ describe("targets/companies.yaml", () => {
     for (const c of companies.filter((c) => c.ats === "unknown")) expect(c.board ?? null, c.name).toBeNull()
   })
 
-  it("is the universe the default DAG names", () => {
-    expect(resolveTargetsPath(join(root, "dag.yaml"), undefined)).toBe(join(root, "targets", "companies.yaml"))
+  it("is not what the default DAG fans out over: that is the focus list", () => {
+    expect(resolveTargetsPath(join(root, "dag.yaml"), undefined)).toBe(join(root, "targets", "focus.yaml"))
   })
 })
 
@@ -106,6 +110,85 @@ describe("targets/universe.json", () => {
         expect(c.board!.site).not.toMatch(/^[a-z]{2}(-[a-z]{2,4})?$/i)
       }
     }
+  })
+})
+
+describe("display names and the focus list", () => {
+  const dag = {
+    spec: { targets: "targets/focus.yaml", universe: "targets/universe.json" },
+    resolvePath: (p: string) => join(root, p)
+  }
+
+  it("makes a bare slug readable by one rule", () => {
+    expect(nameFromSlug("wealth-com")).toBe("Wealth.com")
+    expect(nameFromSlug("11x-ai")).toBe("11x.ai")
+    expect(nameFromSlug("people-data-labs")).toBe("People Data Labs")
+    expect(nameFromSlug("peopledatalabs")).toBe("Peopledatalabs")
+    expect(nameFromSlug("acme_inc")).toBe("Acme Inc")
+  })
+
+  it("names every universe company, marking the names made from a slug, with a domain only from curated or YC", () => {
+    const companies = loadTargets(join(root, "targets", "universe.json"))
+    for (const c of companies) {
+      expect(c.name.trim(), JSON.stringify(c.board)).not.toBe("")
+      expect(c.name_source, c.name).toBeDefined()
+      if (c.domain) expect(["curated", "yc"], c.name).toContain(c.name_source)
+    }
+    const ramp = companies.find((c) => c.ats === "ashby" && c.board === "ramp")
+    expect(ramp).toMatchObject({ name: "Ramp", name_source: "curated", domain: "ramp.com" })
+    expect(companies.find((c) => c.ats === "ashby" && c.board === "wealth-com")).toMatchObject({ name: "Wealth.com" })
+  })
+
+  it("gives a board named in with.boards its company from the universe (Workday by tenant), and a readable name otherwise", async () => {
+    const hook = sourceTargets(dag, {})
+    expect(hook.companyOf!("lever", "outreach")).toEqual({ name: "Outreach", domain: "outreach.io" })
+    expect(hook.companyOf!("ashby", "Wealth-Com")).toEqual({ name: "Wealth.com", domain: "wealth.com" })
+    expect(hook.companyOf!("workday", { tenant: "workday", site: "site-not-recorded", instance: "wd5" })?.name).toBe(
+      "Workday"
+    )
+    expect(hook.companyOf!("greenhouse", "synthetic-no-such-board")).toBeUndefined()
+    const ctx = {
+      node: "ashby",
+      runId: "t",
+      baseUrl: "http://127.0.0.1:1",
+      window: {},
+      cursor: null,
+      skip: () => Effect.void,
+      log: () => Effect.void,
+      ...hook
+    }
+    const units = await Effect.runPromise(tokenBoards("ashby", ["wealth-com", "synthetic-unlisted-board"], ctx))
+    expect(units.map((u) => [u.company, u.domain])).toEqual([
+      ["Wealth.com", "wealth.com"],
+      [null, null]
+    ])
+    expect(companyFromToken("synthetic-unlisted-board")).toBe("Synthetic Unlisted Board")
+  })
+
+  it("fans out over the focus list by default and the whole universe under with.universe: all", () => {
+    const focus = sourceTargets(dag, {}).targets()
+    const all = sourceTargets(dag, { universe: "all" }).targets()
+    expect(all.length).toBeGreaterThan(20_000)
+    expect(focus.length).toBeGreaterThan(500)
+    expect(focus.length).toBeLessThan(all.length / 10)
+    // The focus list is the universe's entries that fit profile.yaml, by the rule build-focus.ts states.
+    const fits = focusRule(parse(readFileSync(join(root, "profile.yaml"), "utf8")))
+    for (const c of focus) expect(fits(c), c.name).toBeDefined()
+    expect(focus.filter((c) => fits(c) === undefined)).toEqual([])
+    const inFocus = new Set(focus.map((c) => `${c.ats}:${JSON.stringify(c.board)}:${c.name}`))
+    expect(all.filter((c) => fits(c) !== undefined).length).toBe(inFocus.size)
+  })
+
+  it("accepts with.universe on ATS nodes only", () => {
+    const ats = kinds.find((k) => k.kind === "lever")!
+    const notAts = kinds.find((k) => k.kind === "remotive")!
+    expect(Schema.decodeUnknownEither(ats.options as Schema.Schema<unknown>)({ universe: "all" })._tag).toBe("Right")
+    expect(Schema.decodeUnknownEither(ats.options as Schema.Schema<unknown>)({ universe: "some" })._tag).toBe("Left")
+    expect(
+      Schema.decodeUnknownEither(notAts.options as Schema.Schema<unknown>, { onExcessProperty: "error" })({
+        universe: "all"
+      })._tag
+    ).toBe("Left")
   })
 })
 
