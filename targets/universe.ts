@@ -1,6 +1,6 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Schema } from "effect"
 import { existsSync, readFileSync, statSync } from "node:fs"
-import { decodeYamlFile, type Problem } from "../model/yaml-problems.ts"
+import { decodeYamlFile } from "../model/yaml-problems.ts"
 import { boardKey } from "./board-key.ts"
 
 /**
@@ -40,30 +40,6 @@ export type TargetsFile = typeof TargetsFile.Type
 // the signals node of a run asks for them, several at once on the event loop.
 const parsed = new Map<string, { version: string; companies: ReadonlyArray<Target> }>()
 
-// First problem only on the fast path (90-150 ms for 21,000 companies, against 100-160 ms reporting all); every problem
-// only once the file is known to be wrong.
-const decodeFast = Schema.decodeUnknownEither(TargetsFile, { onExcessProperty: "error" })
-const decodeAll = Schema.decodeUnknownEither(TargetsFile, { errors: "all", onExcessProperty: "error" })
-
-/** A JSON targets file: problems name the file and the path (JSON carries no line positions worth keeping). */
-const decodeJsonFile = (text: string, file: string): { value?: TargetsFile; problems: Problem[] } => {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (e) {
-    return { problems: [{ file, path: "(json)", message: (e as Error).message }] }
-  }
-  const fast = decodeFast(json)
-  if (Either.isRight(fast)) return { value: fast.right, problems: [] }
-  const r = decodeAll(json)
-  if (Either.isRight(r)) return { value: r.right, problems: [] }
-  return {
-    problems: ParseResult.ArrayFormatter.formatErrorSync(r.left)
-      .slice(0, 20)
-      .map((i) => ({ file, path: i.path.join("."), message: i.message }))
-  }
-}
-
 export const loadTargets = (path: string): ReadonlyArray<Target> => {
   if (!existsSync(path)) throw new Error(`targets file ${path} does not exist`)
   const st = statSync(path)
@@ -78,7 +54,7 @@ export const loadTargets = (path: string): ReadonlyArray<Target> => {
     throw new Error(`targets file ${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`)
   }
   // The generated universe is JSON (20,000+ companies: the YAML parser takes seconds on it); the curated files are YAML.
-  const r = path.endsWith(".json") ? decodeJsonFile(text, path) : decodeYamlFile(text, path, TargetsFile)
+  const r = decodeYamlFile(text, path, TargetsFile)
   if (!r.value) throw new Error(r.problems.map((p) => `${path}:${p.line ?? "?"}  ${p.path}: ${p.message}`).join("\n"))
   parsed.set(path, { version, companies: r.value.companies })
   return r.value.companies

@@ -15,6 +15,8 @@ import { boardKey, nameFromSlug } from "../targets/board-key.ts"
 import { focusRule } from "../targets/build-focus.ts"
 import { sourceTargets } from "../app/targets.ts"
 import { kinds } from "../app/index.ts"
+import { loadDag } from "../pipelines/load.ts"
+import { preflight } from "../pipelines/preflight.ts"
 import { companyFromToken, tokenBoards } from "../sources/boards.ts"
 import {
   checkTargets,
@@ -177,6 +179,21 @@ describe("display names and the focus list", () => {
     expect(focus.filter((c) => fits(c) === undefined)).toEqual([])
     const inFocus = new Set(focus.map((c) => `${c.ats}:${JSON.stringify(c.board)}:${c.name}`))
     expect(all.filter((c) => fits(c) !== undefined).length).toBe(inFocus.size)
+  })
+
+  it("validate checks the universe file only for a node that fans out over it", () => {
+    const dir = tempDir("jobsignal-universe-")
+    const write = (universeOf: string) => {
+      writeFileSync(
+        join(dir, "dag.yaml"),
+        `version: 1\ntargets: ${join(root, "targets", "focus.yaml")}\nuniverse: synthetic-missing-universe.json\nnodes:\n  lever:\n    source: lever\n${universeOf}`
+      )
+      return preflight(loadDag(join(dir, "dag.yaml"), kinds), { env: {} }).problems.map((p) => p.message)
+    }
+    expect(write("").join("\n")).not.toMatch(/synthetic-missing-universe/)
+    expect(write("    with: { universe: all }\n").join("\n")).toMatch(
+      /synthetic-missing-universe\.json does not exist: the full target universe/
+    )
   })
 
   it("accepts with.universe on ATS nodes only", () => {
