@@ -8,6 +8,7 @@ import {
 } from "../sinks/warehouse.ts"
 import { columnNames, createTableSql, missingColumns, type TableRow } from "../sinks/table.ts"
 import { sourceErrors } from "../sinks/source-errors.ts"
+import { deadBoards } from "../sinks/board-checks.ts"
 import { availableParallelism } from "node:os"
 import { countRequests, type Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
 import { isRecordArray, type Source, type SourceContext, type SourceUnit, type TargetsHook } from "../sources/source.ts"
@@ -194,7 +195,16 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
         ...(targets.companyOf ? { companyOf: targets.companyOf } : {})
       }
 
-      const units = yield* src.units(opts, sctx)
+      const listed = yield* src.units(opts, sctx)
+      // Boards `jobsignal targets check` recorded dead are not fetched until a check finds them again.
+      const dead = src.ats ? yield* deadBoards(w, src.kind) : new Set<string>()
+      const units = dead.size === 0 ? listed : listed.filter((u) => !dead.has(u.key))
+      if (units.length < listed.length)
+        ctx.events.emit({
+          type: "info",
+          node: ctx.node,
+          message: `${listed.length - units.length} board(s) left out: recorded dead by jobsignal targets check (board_checks); a new check brings them back`
+        })
       let remaining: number = opts.max_records ?? Number.POSITIVE_INFINITY
       let rows = 0
       let outOfWindow = 0

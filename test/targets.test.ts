@@ -19,6 +19,7 @@ import { loadDag } from "../pipelines/load.ts"
 import { preflight } from "../pipelines/preflight.ts"
 import { companyFromToken, tokenBoards } from "../sources/boards.ts"
 import {
+  checkAndRecord,
   checkTargets,
   parseBaseUrlFor,
   resolveTargetsPath,
@@ -26,7 +27,10 @@ import {
   targetsCommand,
   type CheckRow
 } from "../pipelines/cli/targets.ts"
-import { tempDir } from "./support/harness.ts"
+import { dagFrom, run as runDagIn, tempDir, withDb } from "./support/harness.ts"
+import { Warehouse } from "../sinks/warehouse.ts"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 
 const root = join(import.meta.dirname, "..")
 const run = promisify(execFile)
@@ -270,7 +274,7 @@ describe("targets check against the replay server", () => {
   })
   afterAll(() => server.close())
 
-  it("reports answered with the job count, dead for a 404 token, error for a refusal, unknown ATS without a board", async () => {
+  it("reports alive with the job count, dead for a 404 token, blocked for a refusal, unknown ATS without a board", async () => {
     server.script("/greenhouse/v1/boards/synthetic-blocked", [{ status: 403, body: "<html>denied</html>" }])
     const rows = await Effect.runPromise(
       checkTargets({
@@ -281,15 +285,15 @@ describe("targets check against the replay server", () => {
       }).pipe(Effect.provide(Http.layer({ timeoutMs: 5_000 })))
     )
     expect(rows.map((r) => r.company)).toEqual(synthetic.map((t) => t.name))
-    expect(byName(rows, "GitLab")).toMatchObject({ status: "answered", jobs: gitlabJobs, board: "gitlab", skipped: 0 })
+    expect(byName(rows, "GitLab")).toMatchObject({ status: "alive", jobs: gitlabJobs, board: "gitlab", skipped: 0 })
     expect(byName(rows, "Dead Token Co")).toMatchObject({ status: "dead", jobs: null })
     expect(byName(rows, "Dead Token Co").detail).toMatch(/404/)
-    expect(byName(rows, "Blocked Co")).toMatchObject({ status: "error", jobs: null })
+    expect(byName(rows, "Blocked Co")).toMatchObject({ status: "blocked", jobs: null })
     expect(byName(rows, "Blocked Co").detail).toMatch(/403/)
     expect(byName(rows, "No ATS Co")).toMatchObject({ status: "unknown ATS", board: "" })
     // The unknown-ATS company made no request; the dead token was asked once.
     expect(server.requests.filter((r) => r.path.includes("synthetic-dead-token"))).toHaveLength(1)
-    expect(summarize(rows)).toMatchObject({ answered: 1, dead: 1, errors: 1, unknown: 1, jobs: gitlabJobs })
+    expect(summarize(rows)).toMatchObject({ alive: 1, dead: 1, blocked: 1, errors: 0, unknown: 1, jobs: gitlabJobs })
   })
 
   it("runs as a CLI: table on stdout, progress and summary on stderr, exit 0 though boards are dead", async () => {
@@ -309,20 +313,101 @@ describe("targets check against the replay server", () => {
         "--base-url-for",
         `greenhouse=${server.baseUrlFor("greenhouse")}`,
         "--format",
-        "json"
+        "json",
+        "--db",
+        join(dir, "synthetic-checks.duckdb")
       ],
       { cwd: root, timeout: 60_000 }
     )
-    const out = JSON.parse(stdout) as { rows: CheckRow[]; summary: { answered: number; dead: number; unknown: number } }
+    const out = JSON.parse(stdout) as { rows: CheckRow[]; summary: { alive: number; dead: number; unknown: number } }
     expect(out.rows.map((r) => [r.company, r.status])).toEqual([
-      ["GitLab", "answered"],
+      ["GitLab", "alive"],
       ["Dead Token Co", "dead"],
       ["No ATS Co", "unknown ATS"]
     ])
-    expect(out.summary).toMatchObject({ answered: 1, dead: 1, unknown: 1 })
-    expect(stderr).toMatch(/\[\d\/3\] GitLab: answered/)
-    expect(stderr).toMatch(/3 companies: 1 answered \(\d+ jobs\), 1 dead, 0 errors, 1 unknown/)
+    expect(out.summary).toMatchObject({ alive: 1, dead: 1, unknown: 1 })
+    expect(stderr).toMatch(/\[\d\/3\] GitLab: alive/)
+    expect(stderr).toMatch(/3 companies: 1 alive \(\d+ jobs\), 1 dead, 0 moved, 0 blocked, 0 errors, 1 unknown/)
   }, 90_000)
+
+  it("records each board in board_checks as it answers, and a second check resumes from there without asking again", async () => {
+    const db = join(tempDir("jobsignal-checks-"), "synthetic-checks.duckdb")
+    const req = {
+      targets: synthetic.filter((t) => t.name !== "Blocked Co"),
+      baseUrls: { greenhouse: server.baseUrlFor("greenhouse") },
+      timeoutMs: 10_000
+    }
+    const asked = () => server.requests.filter((r) => r.path.includes("synthetic-dead-token")).length
+    const first = await withDb(db, checkAndRecord(req, 24))
+    const afterFirst = asked()
+    expect(first.map((r) => r.status)).toEqual(["alive", "dead", "unknown ATS"])
+    const recorded = await withDb(
+      db,
+      Effect.flatMap(Warehouse, (w) =>
+        w.query<{ unit_key: string; status: string; jobs: number | null }>(
+          "select unit_key, status, jobs from board_checks order by unit_key"
+        )
+      )
+    )
+    expect(recorded).toEqual([
+      { unit_key: "gitlab", status: "alive", jobs: gitlabJobs },
+      { unit_key: "synthetic-dead-token", status: "dead", jobs: null }
+    ])
+    // Resumed (as after a kill): fresh boards are reported from the table, not asked.
+    const second = await withDb(db, checkAndRecord(req, 24))
+    expect(second.map((r) => r.status)).toEqual(["alive", "dead", "unknown ATS"])
+    expect(second[1].detail).toMatch(/^recorded 20\d\d-/)
+    expect(asked()).toBe(afterFirst)
+    // --fresh-hours 0 asks every board again.
+    await withDb(db, checkAndRecord(req, 0))
+    expect(asked()).toBe(afterFirst + 1)
+
+    // An ATS node leaves out the board recorded dead, and says so.
+    const dag = dagFrom(`version: 1
+nodes:
+  gh: { source: greenhouse, with: { base_url: "${server.baseUrlFor("greenhouse")}", boards: [gitlab, synthetic-dead-token], details: false } }
+`)
+    const { summary, events } = await withDb(db, runDagIn({ dag }))
+    expect(summary.nodes[0].status).toBe("success")
+    expect(asked()).toBe(afterFirst + 1)
+    expect(JSON.stringify((events as unknown as { seen: unknown[] }).seen)).toMatch(
+      /1 board\(s\) left out: recorded dead/
+    )
+  }, 60_000)
+
+  it("keeps at most 6 requests in flight per host by default", async () => {
+    let inFlight = 0
+    let peak = 0
+    const slow = createServer((_req, res) => {
+      inFlight++
+      peak = Math.max(peak, inFlight)
+      setTimeout(() => {
+        inFlight--
+        res.writeHead(200, { "content-type": "application/json" }).end('{"jobs":[]}')
+      }, 500)
+    })
+    await new Promise<void>((r) => slow.listen(0, "127.0.0.1", r))
+    try {
+      const port = (slow.address() as AddressInfo).port
+      // Greenhouse's own limits (16 at once, 20 a second) would put ~10 in flight at 500 ms a board.
+      const many: Target[] = Array.from({ length: 24 }, (_, i) => ({
+        name: `Synthetic ${i}`,
+        ats: "greenhouse",
+        board: `synthetic-${i}`,
+        evidence: "synthetic"
+      }))
+      const rows = await Effect.runPromise(
+        checkTargets({ targets: many, baseUrls: { greenhouse: `http://127.0.0.1:${port}` }, concurrency: 30 }).pipe(
+          Effect.provide(Http.layer({ timeoutMs: 5_000 }))
+        )
+      )
+      expect(rows.every((r) => r.status === "alive")).toBe(true)
+      expect(peak).toBeLessThanOrEqual(6)
+      expect(peak).toBeGreaterThanOrEqual(4)
+    } finally {
+      slow.close()
+    }
+  })
 
   it("fails with exit code 2 on a config error (a targets file that does not exist), and only then", async () => {
     const cli = Command.run(Command.make("jobsignal").pipe(Command.withSubcommands([targetsCommand])), {
