@@ -67,7 +67,8 @@ export const tokenBoards = (
             message: `targets: ${t.name} (${provider}) has a {tenant, site, instance} board; ${provider} boards are plain tokens`
           })
         )
-      add(t.board, t.name, t.domain ?? null)
+      // A name made from the slug gives way to the provider's own (greenhouse company_name, workable account name).
+      add(t.board, t.name_source === "slug" ? null : t.name, t.domain ?? null)
     }
     if (out.length === 0)
       yield* ctx.log(`${ctx.node}: the target universe lists no ${provider} boards; nothing to fetch`)

@@ -39,7 +39,8 @@ export interface SourceContext {
 export type { Target }
 
 export interface CompanyIdentity {
-  readonly name: string
+  /** Null when the universe only made the name from the slug: the provider's own answer names it better. */
+  readonly name: string | null
   readonly domain: string | null
 }
 

@@ -64,9 +64,12 @@ export const loadTargets = (path: string): ReadonlyArray<Target> => {
 export const boardsFor = (targets: ReadonlyArray<Target>, provider: AtsProvider) =>
   targets.filter((t) => t.ats === provider && t.board != null).map((t) => t.board!)
 
+/** The name a job should carry from the universe: none when it was only made from the slug (the provider may know). */
+export const displayName = (t: Target): string | null => (t.name_source === "slug" ? null : t.name)
+
 /** A board's company in a universe: by board (without case), and for Workday by tenant too (one company, many sites). */
 export interface CompanyIndex {
-  readonly of: (ats: string, board: string | WorkdayBoard) => { name: string; domain: string | null } | undefined
+  readonly of: (ats: string, board: string | WorkdayBoard) => { name: string | null; domain: string | null } | undefined
 }
 
 const indexes = new WeakMap<ReadonlyArray<Target>, CompanyIndex>()
@@ -74,11 +77,11 @@ const indexes = new WeakMap<ReadonlyArray<Target>, CompanyIndex>()
 export const companyIndex = (targets: ReadonlyArray<Target>): CompanyIndex => {
   const hit = indexes.get(targets)
   if (hit) return hit
-  const byBoard = new Map<string, { name: string; domain: string | null }>()
-  const byTenant = new Map<string, { name: string; domain: string | null }>()
+  const byBoard = new Map<string, { name: string | null; domain: string | null }>()
+  const byTenant = new Map<string, { name: string | null; domain: string | null }>()
   for (const t of targets) {
     if (t.board == null) continue
-    const who = { name: t.name, domain: t.domain ?? null }
+    const who = { name: displayName(t), domain: t.domain ?? null }
     const key = boardKey(t.ats, t.board)
     if (!byBoard.has(key)) byBoard.set(key, who)
     if (typeof t.board !== "string") {

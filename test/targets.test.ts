@@ -153,6 +153,8 @@ describe("display names and the focus list", () => {
       "Workday"
     )
     expect(hook.companyOf!("greenhouse", "synthetic-no-such-board")).toBeUndefined()
+    // A name the universe only made from the slug gives way to the provider's own (Greenhouse's company_name).
+    expect(hook.companyOf!("greenhouse", "mattermost")).toEqual({ name: null, domain: null })
     const ctx = {
       node: "ashby",
       runId: "t",

@@ -66,7 +66,7 @@ const units = (opts: WorkdayOptions, ctx: SourceContext) =>
               message: `targets: ${t.name} (workday) has board "${t.board}"; workday boards are {tenant, site, instance}`
             })
           )
-        all.push(unitOf(t.board!, t.name, t.domain ?? null))
+        all.push(unitOf(t.board!, t.name_source === "slug" ? null : t.name, t.domain ?? null))
       }
       if (all.length === 0) yield* ctx.log(`${ctx.node}: the target universe lists no workday boards; nothing to fetch`)
     }
