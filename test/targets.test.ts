@@ -332,6 +332,20 @@ describe("targets check against the replay server", () => {
     expect(stderr).toMatch(/3 companies: 1 alive \(\d+ jobs\), 1 dead, 0 moved, 0 blocked, 0 errors, 1 unknown/)
   }, 90_000)
 
+  it("reports moved, with where to, for a board that answers from another URL", async () => {
+    const to = `${server.baseUrlFor("greenhouse")}/v1/boards/gitlab/jobs?content=true`
+    server.script("/greenhouse/v1/boards/synthetic-moved", [{ status: 301, headers: { location: to } }])
+    const [moved] = await Effect.runPromise(
+      checkTargets({
+        targets: [{ name: "Moved Co", ats: "greenhouse", board: "synthetic-moved", evidence: "synthetic" }],
+        baseUrls: { greenhouse: server.baseUrlFor("greenhouse") },
+        timeoutMs: 10_000
+      }).pipe(Effect.provide(Http.layer({ timeoutMs: 5_000 })))
+    )
+    expect(moved).toMatchObject({ status: "moved", jobs: gitlabJobs })
+    expect(moved.detail).toMatch(/redirected to .*\/v1\/boards\/gitlab\/jobs/)
+  })
+
   it("records each board in board_checks as it answers, and a second check resumes from there without asking again", async () => {
     const db = join(tempDir("jobsignal-checks-"), "synthetic-checks.duckdb")
     const req = {

@@ -89,6 +89,20 @@ const statusOf = (e: SourceError): BoardStatus =>
 /** One board through its connector: units for this one company, every unit's records counted. */
 const checkOne = (t: Target, src: Source, baseUrl: string, timeoutMs: number): Effect.Effect<CheckRow, never, Http> => {
   let skipped = 0
+  // The first answer that came from another URL than asked (the client follows redirects): the board moved there.
+  let movedTo: string | null = null
+  const sansQuery = (u: string) => u.replace(/[?#].*$/, "").replace(/\/+$/, "")
+  const watching = Effect.map(Http, (http) => ({
+    ...http,
+    request: (req: Parameters<typeof http.request>[0]) =>
+      http.request(req).pipe(
+        Effect.tap((res) =>
+          Effect.sync(() => {
+            if (movedTo === null && sansQuery(res.url) !== sansQuery(req.url)) movedTo = res.url
+          })
+        )
+      )
+  }))
   const ctx: SourceContext = {
     node: `targets-check:${src.kind}`,
     runId: "targets-check",
@@ -108,10 +122,14 @@ const checkOne = (t: Target, src: Source, baseUrl: string, timeoutMs: number): E
     if (units.length === 0) return row(t, "error", { detail: `the ${src.kind} connector made no unit for this board` })
     let jobs = 0
     for (const unit of units) jobs += yield* Stream.runCount(unitStream(src.fetch(unit, opts, ctx)))
-    return row(t, "alive", {
+    const notes = [
+      ...(movedTo ? [`redirected to ${movedTo}`] : []),
+      ...(skipped > 0 ? [`${skipped} record(s) skipped`] : [])
+    ]
+    return row(t, movedTo ? "moved" : "alive", {
       jobs,
       skipped,
-      detail: skipped > 0 ? `${skipped} record(s) skipped` : "",
+      detail: notes.join("; "),
       unit_key: units.length === 1 ? units[0].key : unitKeyOf(t.board)
     })
   }).pipe(
@@ -119,6 +137,7 @@ const checkOne = (t: Target, src: Source, baseUrl: string, timeoutMs: number): E
       duration: Duration.millis(timeoutMs),
       onTimeout: () => new Fatal({ reason: "Internal", message: `no answer within ${timeoutMs} ms` })
     }),
+    Effect.provideServiceEffect(Http, watching),
     Effect.catchAll((e) => Effect.succeed(row(t, statusOf(e), { skipped, detail: describe(e) }))),
     Effect.catchAllDefect((d) =>
       Effect.succeed(row(t, "error", { skipped, detail: `connector defect: ${describe(d)}` }))
