@@ -124,17 +124,30 @@ const norm = (s: string) => s.toLowerCase().replace(/[^a-z0-9]/g, "")
 const tokenName = (b: DirectoryBoard["board"]) => norm(typeof b === "string" ? b : b.tenant)
 
 /**
- * Adds the directories' boards to the known companies: a board already held gets the directory's evidence appended;
- * a new board whose token or directory name is exactly a known company's name (normalised, 5+ characters) belongs to
- * that company (its name, domain and tags; the company's own board if it had none); any other board is a company of
- * its own, named by the directory or, failing that, by its slug (`name_source: slug`).
+ * Adds the directories' boards to the known companies. A board already held gets the directory's evidence appended.
+ * A new board belongs to a known (curated or YC) company only on evidence of identity: its token is the first label
+ * of the company's domain and part of its name, or its name part of the token (`tetrascience` ↔ TetraScience,
+ * tetrascience.com; `devoted` ↔ Devoted Health, devoted.com), or it is a Workday site of a tenant the company's
+ * Workday board already names; then it takes the company's name, domain and tags (and is the company's board if it
+ * had none). A name alone is no such evidence (YC's Parallel is beparallel.com; jobs.ashbyhq.com/parallel need not
+ * be it). Any other board is a company of its own, named by the directory, or by a directory's name for the same
+ * token elsewhere (stapply names `mattermost`, Feashliaa only lists it), or failing that by its slug (`name_source: slug`).
  */
 const mergeBoards = (known: Array<Target>, boards: ReadonlyArray<DirectoryBoard>): Array<Target> => {
   const out = known.map((t) => ({ ...t }))
   const byKey = new Map<string, Target & { evidence?: string }>()
   for (const t of out) if (t.board != null) byKey.set(boardKey(t.ats, t.board), t)
-  const byName = new Map<string, Target>()
-  for (const t of out) if (norm(t.name).length >= 5 && !byName.has(norm(t.name))) byName.set(norm(t.name), t)
+  const byStem = new Map<string, Target>()
+  const byTenant = new Map<string, Target>()
+  for (const t of out) {
+    const stem = t.domain ? norm(t.domain.split(".")[0]) : ""
+    if (stem.length >= 4 && !byStem.has(stem)) byStem.set(stem, t)
+    if (t.ats === "workday" && t.board != null && typeof t.board !== "string" && !byTenant.has(t.board.tenant))
+      byTenant.set(t.board.tenant.toLowerCase(), t)
+  }
+  const directoryNames = new Map<string, string>()
+  for (const b of boards)
+    if (b.name && !directoryNames.has(tokenName(b.board))) directoryNames.set(tokenName(b.board), b.name)
   for (const b of boards) {
     const key = boardKey(b.ats, b.board)
     const held = byKey.get(key)
@@ -144,14 +157,27 @@ const mergeBoards = (known: Array<Target>, boards: ReadonlyArray<DirectoryBoard>
         (held as { evidence?: string }).evidence = `${held.evidence}; ${b.evidence}`
       continue
     }
-    const owner = byName.get(tokenName(b.board)) ?? (b.name ? byName.get(norm(b.name)) : undefined)
+    const tenantOwner = typeof b.board === "string" ? undefined : byTenant.get(b.board.tenant.toLowerCase())
+    const candidate = tenantOwner ? undefined : byStem.get(tokenName(b.board))
+    // ... and the token is in the name or the name in the token (agent.nexus is Nexus's domain; `agent` is not Nexus).
+    const stemOwner =
+      candidate &&
+      (norm(candidate.name).includes(tokenName(b.board)) || tokenName(b.board).includes(norm(candidate.name)))
+        ? candidate
+        : undefined
+    const owner = tenantOwner ?? stemOwner
+    const why = tenantOwner
+      ? `the same Workday tenant as ${tenantOwner.name}'s board`
+      : stemOwner
+        ? `the token is the name of ${stemOwner.name}'s domain ${stemOwner.domain}`
+        : ""
     let t: Target
     if (owner && owner.ats === "unknown" && owner.board == null) {
       // The company had no known board: this is it, with the directory as its evidence.
       const o = owner as { ats: string; board?: Target["board"]; evidence?: string; tags?: ReadonlyArray<string> }
       o.ats = b.ats
       o.board = b.board
-      o.evidence = `${b.evidence}; the name matches ${owner.name} (${owner.name_source})`
+      o.evidence = `${b.evidence}; ${why}`
       o.tags = [...(owner.tags ?? []), b.ats]
       byKey.set(key, owner)
       continue
@@ -163,14 +189,15 @@ const mergeBoards = (known: Array<Target>, boards: ReadonlyArray<DirectoryBoard>
         ...(owner.domain ? { domain: owner.domain } : {}),
         ats: b.ats,
         board: b.board,
-        evidence: `${b.evidence}; the name matches ${owner.name} (${owner.name_source})`,
+        evidence: `${b.evidence}; ${why}`,
         tags: [...new Set([...(owner.tags ?? []).filter((x) => x !== owner.ats), b.ats])]
       }
     else {
       const token = typeof b.board === "string" ? b.board : b.board.tenant
+      const name = b.name ?? directoryNames.get(tokenName(b.board)) ?? null
       t = {
-        name: b.name ?? nameFromSlug(token),
-        name_source: b.name ? "directory" : "slug",
+        name: name ?? nameFromSlug(token),
+        name_source: name ? "directory" : "slug",
         ats: b.ats,
         board: b.board,
         evidence: b.evidence,
@@ -179,9 +206,6 @@ const mergeBoards = (known: Array<Target>, boards: ReadonlyArray<DirectoryBoard>
     }
     byKey.set(key, t)
     out.push(t)
-    // A later directory listing the same company by token only (feashliaa) gets this name.
-    if (t.name_source === "directory" && norm(t.name).length >= 5 && !byName.has(norm(t.name)))
-      byName.set(norm(t.name), t)
   }
   return out
 }
