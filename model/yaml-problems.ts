@@ -103,12 +103,37 @@ export const parseYaml = (text: string): ParsedYaml => {
   }
 }
 
+const decodeJson = <A, I>(
+  text: string,
+  file: string,
+  schema: Schema.Schema<A, I>
+): { value?: A; problems: Problem[] } => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    return { problems: [{ file, path: "(json)", line: 1, message: (e as Error).message }] }
+  }
+  // The first problem only on the fast path; every problem once the file is known to be wrong.
+  const fast = Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(json)
+  if (Either.isRight(fast)) return { value: fast.right, problems: [] }
+  const all = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(json)
+  if (Either.isRight(all)) return { value: all.right, problems: [] }
+  return {
+    problems: ParseResult.ArrayFormatter.formatErrorSync(all.left)
+      .slice(0, 20)
+      .map((i) => ({ file, path: i.path.length > 0 ? i.path.join(".") : "(root)", message: i.message }))
+  }
+}
+
 /** Parses and decodes a YAML config file; every problem names `file`, the YAML path and the line. */
 export const decodeYamlFile = <A, I>(
   text: string,
   file: string,
   schema: Schema.Schema<A, I>
 ): { value?: A; problems: Problem[] } => {
+  // A generated JSON file (targets/universe.json: 6 MB) decodes first-error-fast, its problems capped.
+  if (file.endsWith(".json")) return decodeJson(text, file, schema)
   const { value, lineOf, problems } = parseYaml(text)
   if (problems.length > 0) return { problems: problems.map((p) => ({ ...p, file })) }
   if (value === undefined) return { problems: [{ file, path: "(root)", line: 1, message: "the file is empty" }] }

@@ -138,17 +138,30 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   },
   {
     name: "targets check",
-    summary: "Ask every board in the target universe whether it answers and how many jobs it lists.",
+    summary:
+      "Ask every board whether it is alive (with its job count), dead, moved or blocked; record it in board_checks.",
     options: [
-      { flag: "--dag FILE", text: "The DAG file whose targets: names the universe (default dag.yaml)" },
-      { flag: "--targets FILE", text: "The target universe YAML (overrides the DAG's targets:)" },
+      { flag: "--dag FILE", text: "The DAG file whose targets: names the list to check (default dag.yaml)" },
+      {
+        flag: "--targets FILE",
+        text: "The targets file, YAML or JSON (overrides the DAG's targets:; targets/universe.json for all)"
+      },
       { flag: "--provider KIND", text: "Only companies on this ATS (greenhouse, lever, ashby, …)" },
       { flag: "--limit N", text: "Check at most N companies (after --provider)" },
       { flag: "--concurrency N", text: "Boards checked at once; per-host limits still apply (default 16)" },
+      { flag: "--per-host N", text: "Requests in flight per ATS host (default 6)" },
+      {
+        flag: "--fresh-hours N",
+        text: "A board checked less than N hours ago is not asked again: a killed check resumes (default 24; 0: all)"
+      },
+      db,
       { flag: "--format table|json", text: "How to print the result (default table)" },
       { flag: "--base-url-for KIND=URL", text: "Send that provider's requests to URL (repeatable or comma-separated)" }
     ],
-    examples: ["jobsignal targets check --provider greenhouse --limit 20", "jobsignal targets check --format json"]
+    examples: [
+      "jobsignal targets check --provider greenhouse --limit 20",
+      "jobsignal targets check --targets targets/universe.json --format json"
+    ]
   },
   {
     name: "record",
