@@ -24,9 +24,9 @@ import {
   parseBaseUrlFor,
   resolveTargetsPath,
   summarize,
-  targetsCommand,
   type CheckRow
 } from "../pipelines/cli/targets.ts"
+import { targetsCommand } from "../pipelines/cli/targets-command.ts"
 import { dagFrom, run as runDagIn, tempDir, withDb } from "./support/harness.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { createServer } from "node:http"

@@ -9,7 +9,7 @@ export const COMMANDS = {
   runs: () => import("./runs.ts").then((m) => m.runsCommand),
   schedule: () => import("./schedule.ts").then((m) => m.scheduleCommand),
   report: () => import("./report.ts").then((m) => m.reportCommand),
-  targets: () => import("./targets.ts").then((m) => m.targetsCommand),
+  targets: () => import("./targets-command.ts").then((m) => m.targetsCommand),
   record: () => import("./record.ts").then((m) => m.recordCommand),
   quarantine: () => import("./quarantine.ts").then((m) => m.quarantineCommand),
   serve: () => import("./serve.ts").then((m) => m.serveCommand),

@@ -164,6 +164,22 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     ]
   },
   {
+    name: "targets discover",
+    args: "COMPANY_OR_DOMAIN",
+    summary: "Find a company's ATS boards from its name or domain, each one asked through its connector.",
+    options: [
+      {
+        flag: "COMPANY_OR_DOMAIN",
+        text: 'A company name ("Wealth.com", "Cohere Health") or its domain (ramp.com): a domain also reads its careers pages'
+      },
+      { flag: "--add", text: "Append the boards that answered to targets/curated.tsv, with their evidence" },
+      { flag: "--format table|json", text: "How to print the boards found (default table)" },
+      { flag: "--site URL", text: "Fetch the careers pages from URL instead of https://DOMAIN (a mirror)" },
+      { flag: "--base-url-for KIND=URL", text: "Send that provider's requests to URL (repeatable or comma-separated)" }
+    ],
+    examples: ['jobsignal targets discover "Cohere Health"', "jobsignal targets discover ramp.com --add"]
+  },
+  {
     name: "record",
     args: "SOURCE",
     summary: "Run one source against the live site; save the raw responses as fixtures (secrets stripped).",

@@ -87,7 +87,12 @@ const statusOf = (e: SourceError): BoardStatus =>
         : "error"
 
 /** One board through its connector: units for this one company, every unit's records counted. */
-const checkOne = (t: Target, src: Source, baseUrl: string, timeoutMs: number): Effect.Effect<CheckRow, never, Http> => {
+export const checkOne = (
+  t: Target,
+  src: Source,
+  baseUrl: string,
+  timeoutMs: number
+): Effect.Effect<CheckRow, never, Http> => {
   let skipped = 0
   // The first answer that came from another URL than asked (the client follows redirects): the board moved there.
   let movedTo: string | null = null
@@ -365,7 +370,4 @@ const checkCommand = Command.make(
   )
 )
 
-export const targetsCommand = Command.make("targets").pipe(
-  Command.withDescription("Inspect the target-company universe (targets/companies.yaml)."),
-  Command.withSubcommands([checkCommand])
-)
+export { checkCommand }
