@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import { resolve } from "node:path"
-import { startReplayServer } from "../sources/replay.ts"
+import { replayOverrides, startReplayServer } from "../sources/replay.ts"
 import { consoleEvents } from "../pipelines/console.ts"
 import { loadDag } from "../pipelines/load.ts"
 import { runDag } from "../pipelines/runner.ts"
@@ -20,17 +20,13 @@ import { queueAsOf, queueRows } from "../transforms/queue/store.ts"
 const db = resolve(process.env.JOBSIGNAL_DB ?? "data/jobsignal.duckdb")
 const dag = loadDag(process.argv[2] ?? "dag.yaml", kinds)
 const replay = await startReplayServer(sources)
-const byKind = new Map(sources.map((s) => [s.kind, s]))
 console.error(`demo: replaying recorded responses from fixtures/ on ${replay.url}`)
 
 const program = Effect.gen(function* () {
   const summary = yield* runDag({
     dag,
     events: consoleEvents("text"),
-    sourceOverrides: (kind) => {
-      const src = byKind.get(kind)
-      return src ? { ...src.replayOptions, base_url: replay.baseUrlFor(kind) } : undefined
-    }
+    sourceOverrides: replayOverrides(sources, replay, dag.spec.nodes, (line) => console.error(`demo: ${line}`))
   })
   yield* printSummary(summary, db)
   const w = yield* Warehouse

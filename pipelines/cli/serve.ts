@@ -1,7 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Config, Effect, Option } from "effect"
 import { sources } from "../../app/index.ts"
-import { startReplayServer } from "../../sources/replay.ts"
+import { replayOverrides, startReplayServer } from "../../sources/replay.ts"
 import { checkBind } from "../serve/auth.ts"
 import { layersRunner } from "../serve/job-ops.ts"
 import { startServer } from "../serve/server.ts"
@@ -43,11 +43,7 @@ export const serveCommand = Command.make(
           Effect.promise(() => startReplayServer(sources)),
           (s) => Effect.promise(() => s.close())
         )
-        const byKind = new Map(sources.map((s) => [s.kind, s]))
-        sourceOverrides = (kind) => {
-          const s = byKind.get(kind)
-          return s ? { ...s.replayOptions, base_url: server.baseUrlFor(kind) } : undefined
-        }
+        sourceOverrides = replayOverrides(sources, server, d.spec.nodes, (line) => process.stderr.write(`${line}\n`))
       }
       // The warehouse stays open for the server's whole life: this process is its one writer.
       return yield* Effect.gen(function* () {

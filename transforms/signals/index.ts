@@ -4,6 +4,8 @@ import type { NodeContext, NodeKind, NodeOutcome } from "../../pipelines/node.ts
 import { loadTargets, type Target } from "../../targets/universe.ts"
 import { CompanyIndex, type CompanyRow } from "./companies.ts"
 import { typeFiling, ITEM_TITLES } from "./filings.ts"
+import { formDDraft } from "./form-d.ts"
+import type { FormD } from "../../sources/edgar/formd.ts"
 import { mentionMatcher, newsSignal, type StagedNews } from "./news.ts"
 import { upsertSignals, type SignalDraft } from "./store.ts"
 import { hiringSpikes, type RoleSighting } from "./velocity.ts"
@@ -113,12 +115,13 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
       item_text: string | null
       url: string
       website: string | null
+      form_d: string | null
     }>(
       w,
       ctx,
       "edgar",
       "stg_filings",
-      "origin, accession, cik, company, ticker, form, filed_at::varchar as filed_at, items, item_text, url, website"
+      "origin, accession, cik, company, ticker, form, filed_at::varchar as filed_at, items, item_text, url, website, form_d::varchar as form_d"
     )
     const drafts: SignalDraft[] = []
     let untyped = 0
@@ -130,6 +133,10 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
         cik: f.cik,
         ticker: f.ticker
       })
+      if (f.form_d) {
+        drafts.push(formDDraft(JSON.parse(f.form_d) as FormD, f, key))
+        continue
+      }
       const typed = typeFiling({ form: f.form, items: f.items ?? [], item_text: f.item_text })
       if (typed.length === 0) untyped++
       for (const s of typed)
