@@ -2,7 +2,7 @@ import { Either, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
-import { type Problem, lineOf, parseYaml, pathString, schemaProblems } from "../model/yaml-problems.ts"
+import { type Problem, parseYaml, pathString, schemaProblems } from "../model/yaml-problems.ts"
 import cron from "node-cron"
 import { DagSpec, roleOf, type KindDeclaration, type NodeSpec } from "../core/spec.ts"
 import { findKind, kindsOf } from "./registry.ts"
@@ -65,15 +65,14 @@ export const validateDagText = (
   _file: string,
   kinds: ReadonlyArray<KindDeclaration>
 ): { spec?: DagSpec; problems: Problem[] } => {
-  const { doc, lc, problems: syntax } = parseYaml(text)
+  const { value: json, lineOf, problems: syntax } = parseYaml(text)
   if (syntax.length > 0) return { problems: syntax }
-  const json = doc.toJS()
   const decoded = Schema.decodeUnknownEither(DagSpec, { errors: "all", onExcessProperty: "error" })(json)
-  if (Either.isLeft(decoded)) return { problems: schemaProblems(decoded.left, [], doc, lc) }
+  if (Either.isLeft(decoded)) return { problems: schemaProblems(decoded.left, [], lineOf) }
   const spec = decoded.right
   const problems: Problem[] = []
   const at = (path: PropertyKey[], message: string) =>
-    problems.push({ path: pathString(path), line: lineOf(doc, lc, path), message })
+    problems.push({ path: pathString(path), line: lineOf(path), message })
   for (const [name, node] of Object.entries(spec.nodes)) {
     const roles = (["source", "transform", "sink"] as const).filter((r) => node[r] !== undefined)
     if (roles.length !== 1) {
@@ -98,7 +97,7 @@ export const validateDagText = (
       )
       if (Either.isLeft(opts))
         problems.push(
-          ...schemaProblems(opts.left, ["nodes", name, "with"], doc, lc).map((p) => ({
+          ...schemaProblems(opts.left, ["nodes", name, "with"], lineOf).map((p) => ({
             ...p,
             message: `${p.message} (for ${role} ${kind})`
           }))

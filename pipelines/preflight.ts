@@ -4,7 +4,7 @@ import type { LoadedDag } from "./load.ts"
 import { enabledNodes } from "./plan.ts"
 import { findKind } from "./registry.ts"
 import { roleOf, type FileRead, type NodeSpec } from "../core/spec.ts"
-import { lineOf, parseYaml, pathString, decodeYamlFile, type Problem } from "../model/yaml-problems.ts"
+import { parseYaml, pathString, decodeYamlFile, type Problem } from "../model/yaml-problems.ts"
 import { placeholdersIn } from "./env.ts"
 
 /** What a run would trip over in the files and environment a DAG depends on; notices do not stop it. */
@@ -64,12 +64,17 @@ export const preflight = (dag: LoadedDag, opts: PreflightOptions = {}): Prefligh
   const problems: Problem[] = []
   const notices: Problem[] = []
   const dagFile = dag.path
-  let locate: (path: PropertyKey[]) => number | undefined = () => undefined
-  try {
-    const { doc, lc } = parseYaml(readFileSync(dagFile, "utf8"))
-    locate = (path) => lineOf(doc, lc, path)
-  } catch {
-    // A DAG built in memory (tests) has no file to point into: problems carry no line.
+  // The DAG file is read again for lines only when there is a problem to locate.
+  let lines: ((path: PropertyKey[]) => number | undefined) | undefined
+  const locate = (path: PropertyKey[]) => {
+    if (!lines)
+      try {
+        lines = parseYaml(readFileSync(dagFile, "utf8")).lineOf
+      } catch {
+        // A DAG built in memory (tests) has no file to point into: problems carry no line.
+        lines = () => undefined
+      }
+    return lines(path)
   }
   const at = (list: Problem[], path: PropertyKey[], message: string) =>
     list.push({ path: pathString(path), line: locate(path), message })
@@ -109,11 +114,11 @@ export const preflight = (dag: LoadedDag, opts: PreflightOptions = {}): Prefligh
     const wrong = value !== undefined ? read.check?.(value) : undefined
     if (wrong) {
       const file = dag.resolvePath(read.file)
-      const { doc, lc } = parseYaml(readFileSync(file, "utf8"))
+      const { lineOf } = parseYaml(readFileSync(file, "utf8"))
       problems.push({
         file,
         path: pathString([...wrong.path]),
-        line: lineOf(doc, lc, [...wrong.path]) ?? 1,
+        line: lineOf([...wrong.path]) ?? 1,
         message: wrong.message
       })
     }

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Schema } from "effect"
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api"
+import type { DuckDBConnection } from "@duckdb/node-api"
 import { mkdirSync, rmSync } from "node:fs"
 import { writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -7,6 +7,9 @@ import { dirname, join } from "node:path"
 import { randomUUID } from "node:crypto"
 import type { Migration } from "./migrations.ts"
 import { killPoint } from "../core/killpoints.ts"
+import { lazyRequire } from "../core/lazy-require.ts"
+import { rowsOf } from "./duckdb-rows.ts"
+import { claimHolder, explainLock, releaseHolder, thisCommand } from "./holder.ts"
 import { toJsonLine } from "./json-line.ts"
 
 export class WarehouseError extends Schema.TaggedError<WarehouseError>()("WarehouseError", {
@@ -19,6 +22,8 @@ export type Row = Record<string, unknown>
 /** What a query can do, inside or outside a transaction. */
 export interface Queries {
   readonly query: <T = Row>(sql: string, params?: ReadonlyArray<unknown>) => Effect.Effect<T[], WarehouseError>
+  /** The same, with numbers as numbers as `jobsignal sql` prints them (a BIGINT beyond 2^53 stays a string). */
+  readonly queryRows: (sql: string, params?: ReadonlyArray<unknown>) => Effect.Effect<Row[], WarehouseError>
   readonly exec: (sql: string, params?: ReadonlyArray<unknown>) => Effect.Effect<void, WarehouseError>
   /** Bulk insert by column name, through NDJSON and DuckDB's `read_json` (fast, typed by the table). */
   readonly insertRows: (table: string, rows: ReadonlyArray<Row>) => Effect.Effect<number, WarehouseError>
@@ -38,13 +43,22 @@ export interface WarehouseService extends Queries {
   readonly transaction: <A, E, R>(f: (tx: Queries) => Effect.Effect<A, E, R>) => Effect.Effect<A, E | WarehouseError, R>
 }
 
+export interface WarehouseConfig {
+  readonly path: string
+  readonly migrations: ReadonlyArray<Migration>
+  /** What this process is, for a refused opener's message (default: its command line). */
+  readonly holder?: string
+}
+
 /** The embedded DuckDB warehouse: every stage's output, the run ledger, cursors and analytics views. */
 export class Warehouse extends Context.Tag("jobsignal/Warehouse")<Warehouse, WarehouseService>() {
-  static layer = (config: { path: string; migrations: ReadonlyArray<Migration> }) =>
-    Layer.scoped(Warehouse, openWarehouse(config))
+  static layer = (config: WarehouseConfig) => Layer.scoped(Warehouse, openWarehouse(config))
 }
 
 export { toJsonLine, UnserializableRow, MAX_ROW_DEPTH } from "./json-line.ts"
+
+// Required when a warehouse opens: commands that never open one (validate, plan, --help) skip the native module.
+const duckdb = lazyRequire<typeof import("@duckdb/node-api")>(import.meta.url, "@duckdb/node-api")
 
 const shortSql = (sql: string) => sql.replace(/\s+/g, " ").trim().slice(0, 160)
 
@@ -64,6 +78,13 @@ const makeQueries = (
     lock(
       Effect.tryPromise({
         try: async () => (await conn.runAndReadAll(sql, params as never)).getRowObjectsJson() as T[],
+        catch: (e) => new WarehouseError({ message: (e as Error).message, sql: shortSql(sql) })
+      })
+    )
+  const queryRows = (sql: string, params: ReadonlyArray<unknown> = []) =>
+    lock(
+      Effect.tryPromise({
+        try: async () => rowsOf(await conn.runAndReadAll(sql, params as never)),
         catch: (e) => new WarehouseError({ message: (e as Error).message, sql: shortSql(sql) })
       })
     )
@@ -139,19 +160,24 @@ const makeQueries = (
           }),
           lineInserter(table, Object.keys(rows[0]))
         )
-  return { query, exec, insertRows, lineInserter }
+  return { query, queryRows, exec, insertRows, lineInserter }
 }
 
-const openWarehouse = (config: { path: string; migrations: ReadonlyArray<Migration> }) =>
+const openWarehouse = (config: WarehouseConfig) =>
   Effect.gen(function* () {
     if (config.path !== ":memory:") mkdirSync(dirname(config.path), { recursive: true })
     const instance = yield* Effect.tryPromise({
-      try: () => DuckDBInstance.create(config.path),
-      catch: (e) => new WarehouseError({ message: `cannot open warehouse ${config.path}: ${(e as Error).message}` })
+      try: () => duckdb().DuckDBInstance.create(config.path),
+      catch: (e) =>
+        new WarehouseError({
+          message: `cannot open warehouse ${config.path}: ${explainLock(config.path, (e as Error).message)}`
+        })
     })
+    claimHolder(config.path, config.holder ?? thisCommand())
     const conn = yield* Effect.promise(() => instance.connect())
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
+        releaseHolder(config.path)
         try {
           conn.closeSync()
         } catch {

@@ -1,5 +1,14 @@
-import { decodeHTML } from "entities"
-import { Parser } from "htmlparser2"
+import type * as Entities from "entities"
+import type * as Htmlparser2 from "htmlparser2"
+import { lazyRequire } from "../core/lazy-require.ts"
+
+// Required on first use: entities builds its 100 KB decode tables when loaded, twice counting htmlparser2's copy,
+// and `validate` or `plan` know every source without reading a page.
+const entities = lazyRequire<typeof Entities>(import.meta.url, "entities")
+const htmlparser2 = lazyRequire<typeof Htmlparser2>(import.meta.url, "htmlparser2")
+
+/** HTML character references decoded (entities' `decodeHTML`). */
+export const decodeHTML = (s: string) => entities().decodeHTML(s)
 
 const BLOCK = new Set([
   "p",
@@ -96,7 +105,7 @@ const parseTags = (s: string) => {
   let out = ""
   let hidden = 0
   let cells = 0
-  const parser = new Parser(
+  const parser = new (htmlparser2().Parser)(
     {
       onopentag: (name) => {
         if (name === "script" || name === "style") hidden++

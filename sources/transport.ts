@@ -1,4 +1,5 @@
-import { Agent, type Dispatcher, RedirectHandler, request } from "undici"
+import type { Agent, Dispatcher } from "undici"
+import { lazyRequire } from "../core/lazy-require.ts"
 import {
   brotliDecompress,
   createBrotliDecompress,
@@ -74,42 +75,52 @@ export const MAX_REDIRECTS = 5
 // Redirects are undici's own RedirectHandler (it drops authorization, cookie and proxy-authorization
 // on a cross-origin hop, and turns 303 / POST-301/302 into GET); this subclass only adds what it
 // lacks: no https → http hop, a loop and a 6th hop end in a RedirectRefused.
-class GuardedRedirect extends RedirectHandler {
-  onResponseStart(
-    controller: unknown,
-    status: number,
-    headers: Record<string, string | string[] | undefined>,
-    message: string
-  ) {
-    const self = this as unknown as { opts: { origin?: string; path: string }; history: URL[] }
-    const location = headers.location
-    if (status >= 300 && status < 400 && typeof location === "string" && self.opts.origin) {
-      const from = new URL(self.opts.path, self.opts.origin)
-      const to = new URL(location, from)
-      if (from.protocol === "https:" && to.protocol === "http:")
-        throw new RedirectRefused("Downgrade", `refused a redirect from https to http (${from.href} → ${to.href})`)
-      if (to.href === from.href || self.history.some((u) => u.href === to.href))
-        throw new RedirectRefused("Loop", `redirect loop: ${from.href} → ${to.href}, already visited`)
-      if (self.history.length >= MAX_REDIRECTS)
-        throw new RedirectRefused("TooMany", `more than ${MAX_REDIRECTS} redirects (last ${from.href} → ${to.href})`)
+//
+// undici (730 KB) loads on the first request, not when a command merely knows the sources: `validate`, `plan`
+// and `sql` never pay for it.
+type Undici = typeof import("undici")
+const undiciLib = lazyRequire<Undici>(import.meta.url, "undici")
+let undici: ReturnType<typeof withGuardedRedirect> | undefined
+const loadUndici = () => (undici ??= withGuardedRedirect(undiciLib()))
+
+const withGuardedRedirect = (lib: Undici) => {
+  const { RedirectHandler } = lib
+  class GuardedRedirect extends RedirectHandler {
+    onResponseStart(
+      controller: unknown,
+      status: number,
+      headers: Record<string, string | string[] | undefined>,
+      message: string
+    ) {
+      const self = this as unknown as { opts: { origin?: string; path: string }; history: URL[] }
+      const location = headers.location
+      if (status >= 300 && status < 400 && typeof location === "string" && self.opts.origin) {
+        const from = new URL(self.opts.path, self.opts.origin)
+        const to = new URL(location, from)
+        if (from.protocol === "https:" && to.protocol === "http:")
+          throw new RedirectRefused("Downgrade", `refused a redirect from https to http (${from.href} → ${to.href})`)
+        if (to.href === from.href || self.history.some((u) => u.href === to.href))
+          throw new RedirectRefused("Loop", `redirect loop: ${from.href} → ${to.href}, already visited`)
+        if (self.history.length >= MAX_REDIRECTS)
+          throw new RedirectRefused("TooMany", `more than ${MAX_REDIRECTS} redirects (last ${from.href} → ${to.href})`)
+      }
+      return (
+        RedirectHandler.prototype as unknown as { onResponseStart: (...a: unknown[]) => void }
+      ).onResponseStart.call(this, controller, status, headers, message)
     }
-    return (
-      RedirectHandler.prototype as unknown as { onResponseStart: (...a: unknown[]) => void }
-    ).onResponseStart.call(this, controller, status, headers, message)
   }
+  return { lib, GuardedRedirect: GuardedRedirect as unknown as new (...a: unknown[]) => Dispatcher.DispatchHandler }
 }
 
 /** A keep-alive pool that follows redirects as above; tests build one with their own TLS options. */
-export const makeDispatcher = (options: Agent.Options = {}): Dispatcher =>
-  new Agent({ keepAliveTimeout: 4_000, ...options }).compose(
-    (dispatch) => (opts, handler) =>
-      dispatch(
-        opts,
-        new GuardedRedirect(dispatch, MAX_REDIRECTS + 1, opts, handler) as unknown as Dispatcher.DispatchHandler
-      )
+export const makeDispatcher = (options: Agent.Options = {}): Dispatcher => {
+  const { lib, GuardedRedirect } = loadUndici()
+  return new lib.Agent({ keepAliveTimeout: 4_000, ...options }).compose(
+    (dispatch) => (opts, handler) => dispatch(opts, new GuardedRedirect(dispatch, MAX_REDIRECTS + 1, opts, handler))
   )
+}
 
-const pool = makeDispatcher()
+let pool: Dispatcher | undefined
 
 interface Sink {
   write(chunk: Buffer): void
@@ -282,12 +293,12 @@ export const send = async (
   }
 ): Promise<WireResponse> => {
   const headers: Record<string, string> = { "accept-encoding": "gzip, deflate, br", ...init.headers }
-  const res = await request(url, {
+  const res = await loadUndici().lib.request(url, {
     method: init.method,
     headers,
     body: init.body,
     signal: init.signal,
-    dispatcher: init.dispatcher ?? pool
+    dispatcher: init.dispatcher ?? (pool ??= makeDispatcher())
   })
   const h = headerGetter(res.headers)
   const history = (res.context as { history?: ReadonlyArray<URL> } | undefined)?.history

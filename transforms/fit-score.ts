@@ -14,7 +14,7 @@ import {
   type LlmTask,
   type Tier
 } from "./llm/index.ts"
-import { describeSigns, makeItem, untrustedDataRules, type BatchItem } from "./llm/prompt.ts"
+import { capFlagged, describeSigns, makeItem, untrustedDataRules, type BatchItem } from "./llm/prompt.ts"
 import { inputRunIds, JOB_COLUMNS, placeholders, renderJob, renderProfile } from "./job-prompt.ts"
 import { LEXICAL_VERSION, lexicalScore, norm, type JobText } from "./lexical.ts"
 import { loadProfile, type Profile } from "./profile.ts"
@@ -166,7 +166,7 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
           const r = report.results.get(x.job.id)
           if (r && suspected(x))
             rows.push(
-              row(x, Math.min(r.out.score, x.lexical.score), {
+              row(x, capFlagged.fit(true, r.out.score, x.lexical.score), {
                 fit_rationale: capped(r.out.rationale, r.out.score, x),
                 fit_quote: r.out.quote,
                 scored_by: "llm",

@@ -2,7 +2,7 @@ import { Effect, Schema } from "effect"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { everyCallFailed, runBatched, llmRuntime, TierChoice, resolveTier, type LlmTask } from "./llm/index.ts"
-import { describeSigns, makeItem, untrustedDataRules } from "./llm/prompt.ts"
+import { capFlagged, describeSigns, makeItem, untrustedDataRules } from "./llm/prompt.ts"
 import { inputRunIds, jobsTouchedBy, placeholders, renderJob, renderProfile } from "./job-prompt.ts"
 import { LEXICAL_VERSION, lexicalScore, prefilter } from "./lexical.ts"
 import { loadProfile, type Profile } from "./profile.ts"
@@ -179,7 +179,7 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
           const reason = `${r.out.reason} [prompt injection suspected (${describeSigns(x.item.injection)}): ${r.out.relevant && !lexical ? `the model's "relevant" was overruled by the lexical score ${ls.score} < ${opts.min_lexical_score}` : "the model's answer stands, at or below the lexical judgement"}]`
           rows.push(
             row(x, {
-              relevant: r.out.relevant && lexical,
+              relevant: capFlagged.relevant(true, r.out.relevant, ls.score, opts.min_lexical_score),
               relevance_reason: reason,
               relevance_by: "llm",
               relevance_model: r.model,

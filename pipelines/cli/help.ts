@@ -217,6 +217,27 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     examples: ["jobsignal serve", "jobsignal serve --replay --port 0"]
   },
   {
+    name: "up",
+    summary:
+      "Run the scheduler, the dashboard and its API in one process that owns the warehouse; sql, runs, jobs, leads and today ask it.",
+    options: [
+      { flag: "--port N", text: "Port of the dashboard and API (default 8787; 0 picks a free one)" },
+      {
+        flag: "--host ADDR",
+        text: "Address to bind (default 127.0.0.1); anything but loopback needs JOBSIGNAL_UI_TOKEN"
+      },
+      { flag: "--replay", text: "Scheduled and dashboard runs read the recorded fixtures (offline)" },
+      {
+        flag: "--grace DURATION",
+        text: "On SIGINT/SIGTERM, how long running runs may finish before they are interrupted (default 30s)"
+      },
+      dag,
+      db,
+      logFormat
+    ],
+    examples: ["jobsignal up", "jobsignal up --replay --port 0"]
+  },
+  {
     name: "jobs",
     summary: "List jobs, best fit first, with the ids jobsignal job takes.",
     options: [

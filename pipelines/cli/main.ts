@@ -1,24 +1,4 @@
-// The entry loads only what the command it is given runs: help needs nothing, `validate` no DuckDB,
-// `sql` no MongoDB or LLM SDK. Each command module is imported when named (its own chunk in dist/).
-const COMMANDS = {
-  run: () => import("./run.ts").then((m) => m.runCommand),
-  plan: () => import("./validate.ts").then((m) => m.planCommand),
-  validate: () => import("./validate.ts").then((m) => m.validateCommand),
-  backfill: () => import("./run.ts").then((m) => m.backfillCommand),
-  sql: () => import("./sql-command.ts").then((m) => m.sqlCommand),
-  runs: () => import("./runs.ts").then((m) => m.runsCommand),
-  schedule: () => import("./schedule.ts").then((m) => m.scheduleCommand),
-  report: () => import("./report.ts").then((m) => m.reportCommand),
-  targets: () => import("./targets.ts").then((m) => m.targetsCommand),
-  record: () => import("./record.ts").then((m) => m.recordCommand),
-  quarantine: () => import("./quarantine.ts").then((m) => m.quarantineCommand),
-  serve: () => import("./serve.ts").then((m) => m.serveCommand),
-  job: () => import("./job.ts").then((m) => m.jobCommand),
-  jobs: () => import("./jobs.ts").then((m) => m.jobsCommand),
-  leads: () => import("./jobs.ts").then((m) => m.leadsCommand),
-  eval: () => import("./eval.ts").then((m) => m.evalCommand),
-  today: () => import("./today.ts").then((m) => m.todayCommand)
-} as const
+import { COMMANDS } from "./commands.ts"
 
 const argv = process.argv.slice(2)
 const name = argv[0]
@@ -49,25 +29,9 @@ else if (wantsHelp || !(name in COMMANDS)) {
   }
   // A SIGTERM that arrives while the libraries load still stops the process, as it would any program.
   // @effect/cli and the command load together; NodeRuntime then owns SIGINT/SIGTERM for the run.
-  const [{ Command, ValidationError }, { NodeContext, NodeRuntime }, { Effect }, command] = await Promise.all([
-    import("@effect/cli"),
-    import("@effect/platform-node"),
-    import("effect"),
+  const [{ launch }, command] = await Promise.all([
+    import("./launch.ts"),
     COMMANDS[name as keyof typeof COMMANDS]() as Promise<any>
   ])
-  const root = Command.make("jobsignal").pipe(Command.withSubcommands([command]))
-  const cli: (argv: ReadonlyArray<string>) => import("effect").Effect.Effect<void, unknown, never> = Command.run(root, {
-    name: "jobsignal",
-    version: "0.1.0"
-  }) as never
-  cli(process.argv).pipe(
-    // @effect/cli has already printed what was wrong with the arguments; a usage error exits 2, without a stack.
-    Effect.catchIf(ValidationError.isValidationError, () =>
-      Effect.sync(() => {
-        process.exitCode = 2
-      })
-    ),
-    Effect.provide(NodeContext.layer),
-    NodeRuntime.runMain({ disableErrorReporting: false })
-  )
+  launch(command, process.argv)
 }

@@ -1,16 +1,10 @@
 import { Command, Options } from "@effect/cli"
-import { Config, Effect, Option } from "effect"
-import { sources } from "../../app/index.ts"
-import { replayOverrides, startReplayServer } from "../../sources/replay.ts"
-import { checkBind } from "../serve/auth.ts"
-import { layersRunner } from "../serve/job-ops.ts"
-import { startServer } from "../serve/server.ts"
-import { ensureUiBuilt } from "../serve/ui-build.ts"
+import { Effect } from "effect"
+import { publishUp } from "../../sinks/up-file.ts"
+import { replayOverrides, startDashboard } from "./dashboard.ts"
 import { dagOption, dbOption, fail, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { runtimeLayer } from "./runtime.ts"
-
-const tokenConfig = Config.redacted("JOBSIGNAL_UI_TOKEN").pipe(Config.option)
 
 export const serveCommand = Command.make(
   "serve",
@@ -31,25 +25,14 @@ export const serveCommand = Command.make(
   },
   ({ port, host, replay, dag, db }) =>
     Effect.gen(function* () {
-      const token = Option.getOrUndefined(yield* tokenConfig)
-      const refused = checkBind({ host, token })
-      if (refused) return yield* refused
       const d = yield* loadDagEffect(dag)
-      yield* Effect.promise(() => ensureUiBuilt((s) => process.stderr.write(`${s}\n`)))
-      const ops = layersRunner
-      let sourceOverrides: ((kind: string) => Record<string, unknown> | undefined) | undefined
-      if (replay) {
-        const server = yield* Effect.acquireRelease(
-          Effect.promise(() => startReplayServer(sources)),
-          (s) => Effect.promise(() => s.close())
-        )
-        sourceOverrides = replayOverrides(sources, server, d.spec.nodes, (line) => process.stderr.write(`${line}\n`))
-      }
+      const sourceOverrides = replay ? yield* replayOverrides(d) : undefined
       // The warehouse stays open for the server's whole life: this process is its one writer.
       return yield* Effect.gen(function* () {
-        const { url } = yield* startServer({ port, host, token, dag: d, ops, sourceOverrides })
+        const s = yield* startDashboard({ port, host, dag: d, sourceOverrides })
+        yield* publishUp(db, { pid: process.pid, url: s.url, requestToken: s.requestToken })
         yield* printErr(
-          `jobsignal dashboard on ${url}/ — warehouse ${db}${replay ? ", runs replay fixtures/" : ""}; operations: ${ops.name}${token ? "; API needs the token" : ""}. Ctrl-C stops it.`
+          `jobsignal dashboard on ${s.url}/ — warehouse ${db}${replay ? ", runs replay fixtures/" : ""}; operations: ${s.ops}${s.token ? "; API needs the token" : ""}. Ctrl-C stops it.`
         )
         return yield* Effect.never
       }).pipe(Effect.provide(runtimeLayer(db)))

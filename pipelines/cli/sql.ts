@@ -1,36 +1,16 @@
-import { DuckDBInstance, DuckDBTypeId, type DuckDBResultReader } from "@duckdb/node-api"
+import { DuckDBInstance } from "@duckdb/node-api"
 import { Effect, Schema } from "effect"
 import { existsSync } from "node:fs"
+import { rowsOf } from "../../sinks/duckdb-rows.ts"
+import { explainLock } from "../../sinks/holder.ts"
+import { REQUEST_TOKEN_HEADER } from "../serve/auth.ts"
+import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
 
 /** The warehouse file could not be opened or the statement failed; not retried (fix the path or the SQL). */
 export class WarehouseFileError extends Schema.TaggedError<WarehouseFileError>()("WarehouseFileError", {
   message: Schema.String,
   sql: Schema.optional(Schema.String)
 }) {}
-
-/** Integer and decimal columns DuckDB's JSON rows give as strings (they may exceed 2^53). */
-const WIDE_NUMBERS = new Set<number>([
-  DuckDBTypeId.BIGINT,
-  DuckDBTypeId.UBIGINT,
-  DuckDBTypeId.HUGEINT,
-  DuckDBTypeId.UHUGEINT,
-  DuckDBTypeId.DECIMAL
-])
-
-/** Rows with numbers as numbers: a BIGINT stays a string only when a double cannot hold it exactly. */
-export const rowsOf = (result: DuckDBResultReader): Array<Record<string, unknown>> => {
-  const rows = result.getRowObjectsJson() as Array<Record<string, unknown>>
-  const wide = result.columnNames().filter((_, i) => WIDE_NUMBERS.has(result.columnTypes()[i].typeId))
-  if (wide.length === 0) return rows
-  for (const row of rows)
-    for (const c of wide) {
-      const v = row[c]
-      if (typeof v !== "string") continue
-      const n = Number(v)
-      if (Number.isFinite(n) && (Number.isSafeInteger(n) || !/^-?\d+$/.test(v))) row[c] = n
-    }
-  return rows
-}
 
 export type Query = (
   sql: string,
@@ -41,7 +21,40 @@ export type Query = (
  * Opens the warehouse file for `use` and closes it after. Read-only unless `write`: a look at the
  * data never changes it by accident, and a read-only open does not take DuckDB's single-writer lock.
  */
-export const withWarehouseFile = <A, E>(path: string, write: boolean, use: (query: Query) => Effect.Effect<A, E>) =>
+export const withWarehouseFile = <A, E>(path: string, write: boolean, use: (query: Query) => Effect.Effect<A, E>) => {
+  // A running `jobsignal up` owns the file: ask it, and print the same rows.
+  const up = liveUp(path)
+  return up ? use(upQuery(up, write)) : openAndUse(path, write, use)
+}
+
+/** The statements of a command sent to the `jobsignal up` that owns the warehouse (POST /api/sql). */
+const upQuery =
+  (up: UpInfo, write: boolean): Query =>
+  (sql, params = []) =>
+    Effect.tryPromise({
+      try: async () => {
+        const token = process.env.JOBSIGNAL_UI_TOKEN
+        const res = await fetch(`${up.url}/api/sql`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            [REQUEST_TOKEN_HEADER]: up.requestToken,
+            ...(token ? { authorization: `Bearer ${token}` } : {})
+          },
+          body: JSON.stringify({ sql, params, write })
+        })
+        const body = (await res.json().catch(() => ({}))) as { rows?: Array<Record<string, unknown>>; error?: string }
+        if (!res.ok || !body.rows) throw new Error(body.error ?? `HTTP ${res.status}`)
+        return body.rows
+      },
+      catch: (e) =>
+        new WarehouseFileError({
+          message: `jobsignal up (pid ${up.pid}, ${up.url}) owns the warehouse and answered: ${(e as Error).message}`,
+          sql: sql.replace(/\s+/g, " ").trim().slice(0, 160)
+        })
+    })
+
+const openAndUse = <A, E>(path: string, write: boolean, use: (query: Query) => Effect.Effect<A, E>) =>
   Effect.acquireUseRelease(
     Effect.tryPromise({
       try: async () => {
@@ -50,7 +63,8 @@ export const withWarehouseFile = <A, E>(path: string, write: boolean, use: (quer
         const db = await DuckDBInstance.create(path, write ? {} : { access_mode: "READ_ONLY" })
         return { db, conn: await db.connect() }
       },
-      catch: (e) => new WarehouseFileError({ message: `cannot open warehouse ${path}: ${(e as Error).message}` })
+      catch: (e) =>
+        new WarehouseFileError({ message: `cannot open warehouse ${path}: ${explainLock(path, (e as Error).message)}` })
     }),
     ({ conn }) =>
       use((sql, params = []) =>

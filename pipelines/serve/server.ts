@@ -1,5 +1,6 @@
 import { HttpMiddleware, HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { NodeHttpServer, NodeHttpServerRequest } from "@effect/platform-node"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { Context, Effect, Layer, Schema, Stream } from "effect"
 import { randomUUID } from "node:crypto"
 import { existsSync, readFileSync, statSync } from "node:fs"
@@ -32,6 +33,20 @@ class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
   status: Schema.Number,
   message: Schema.String
 }) {}
+
+const SqlBody = Schema.Struct({
+  sql: Schema.String.pipe(Schema.minLength(1)),
+  params: Schema.optional(Schema.Array(Schema.Unknown)),
+  write: Schema.optional(Schema.Boolean)
+})
+
+/** Statements that read: anything else needs `write` (as a read-only open of the file would refuse it). */
+const READS = /^(select|with|from|values|table|show|describe|summarize|explain|pragma)\b/i
+
+/** A read-only statement ran in a transaction that is rolled back; the rows ride out on this. */
+class RolledBack {
+  constructor(readonly rows: ReadonlyArray<Record<string, unknown>>) {}
+}
 
 const OpsBody = Schema.Struct({
   jobIds: Schema.Array(Schema.String).pipe(Schema.minItems(1), Schema.maxItems(200)),
@@ -155,9 +170,41 @@ const queueAndPages = (cfg: ServeConfig) =>
       Effect.flatMap(costPage(cfg.dag), (d) => HttpServerResponse.json(d))
     )
   )
+// The CLI's SQL while this process owns the warehouse (`jobsignal sql`, `runs`, `jobs`, … find it through
+// <db>.up.json). Without `write` only queries are taken, and they run in a transaction that is rolled back (a
+// `with … insert` changes nothing either): the same promise a read-only open of the file gives.
+const sqlRoute = HttpRouter.post(
+  "/api/sql",
+  Effect.gen(function* () {
+    const b = yield* body(SqlBody)
+    if (!b.write && !READS.test(b.sql.replace(/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*/, "")))
+      return yield* new BadRequest({
+        status: 400,
+        message: "the warehouse is opened read-only; pass --write to change it (a statement that is not a query)"
+      })
+    const w = yield* Warehouse
+    const rows = b.write
+      ? yield* w.queryRows(b.sql, b.params ?? [])
+      : yield* w
+          .transaction((tx) =>
+            tx.queryRows(b.sql, b.params ?? []).pipe(Effect.flatMap((r) => Effect.fail(new RolledBack(r))))
+          )
+          .pipe(
+            Effect.catchIf(
+              (e): e is RolledBack => e instanceof RolledBack,
+              (e) => Effect.succeed(e.rows)
+            )
+          )
+    return yield* HttpServerResponse.json({ rows })
+  }).pipe(
+    Effect.catchTag("WarehouseError", (e) =>
+      HttpServerResponse.json({ error: e.message, tag: e._tag }, { status: 400 }).pipe(Effect.orDie)
+    )
+  )
+)
 
 const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
-  HttpRouter.empty.pipe(
+  HttpRouter.empty.pipe(sqlRoute).pipe(
     // The page's request token: readable only by a same-origin page (no CORS), sent back on every mutation.
     HttpRouter.get(
       "/api/session",
@@ -410,7 +457,7 @@ export const makeApp = (cfg: ServeConfig) => {
   const tasks = makeTasks()
   const requestToken = newRequestToken()
   const router = api(cfg, tasks, requestToken).pipe(HttpRouter.get("*", staticFiles(cfg.distDir ?? uiDist)))
-  return { app: guard(cfg, requestToken)(router), tasks }
+  return { app: guard(cfg, requestToken)(router), tasks, requestToken }
 }
 
 /**
@@ -418,23 +465,27 @@ export const makeApp = (cfg: ServeConfig) => {
  * end, needing the warehouse (opened once, by this process) and the HTTP client for DAG runs.
  */
 export const serverLayer = (cfg: ServeConfig) => {
-  const { app } = makeApp(cfg)
-  return HttpServer.serve(app).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: cfg.port, host: cfg.host }))
-  )
+  const { app, requestToken } = makeApp(cfg)
+  return {
+    requestToken,
+    layer: HttpServer.serve(app).pipe(
+      Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: cfg.port, host: cfg.host }))
+    )
+  }
 }
 
 /** Starts the server in the current scope; resolves to its URL (port 0 picks a free port). */
 export const startServer = (cfg: ServeConfig) =>
   Effect.gen(function* () {
-    const ctx = yield* Layer.build(serverLayer(cfg).pipe(Layer.provide(HttpServer.layerContext)))
+    const { layer, requestToken } = serverLayer(cfg)
+    const ctx = yield* Layer.build(layer.pipe(Layer.provide(HttpServer.layerContext)))
     const server = Context.get(ctx, HttpServer.HttpServer)
     const addr = server.address
     const url =
       addr._tag === "TcpAddress"
         ? `http://${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`
         : `unix:${addr.path}`
-    return { url }
+    return { url, requestToken }
   })
 
 export type { Warehouse, Http }

@@ -4,15 +4,9 @@
  */
 import { Context, Effect, Layer, Redacted } from "effect"
 import { createHash } from "node:crypto"
-import {
-  MongoBulkWriteError,
-  MongoClient,
-  type AnyBulkWriteOperation,
-  type BulkWriteResult,
-  type Db,
-  type Document
-} from "mongodb"
+import type { AnyBulkWriteOperation, BulkWriteResult, Db, Document, MongoClient } from "mongodb"
 import { Fatal, Retriable } from "../../core/errors.ts"
+import { lazyRequire } from "../../core/lazy-require.ts"
 import type { CollectionDef } from "./collections.ts"
 import type { DocStore, WriteResult } from "./store.ts"
 
@@ -70,6 +64,10 @@ export const mongoError = (e: unknown, what: string, uri?: Redacted.Redacted<str
   return new Retriable({ reason: "ServerError", message: `MongoDB failed during ${what}: ${msg}` })
 }
 
+// The driver (and bson, whatwg-url…) loads when a URI is first used, not when a command merely names the sink:
+// `validate`, `plan` and a run without MONGODB_URI never pay for it.
+const driver = lazyRequire<typeof import("mongodb")>(import.meta.url, "mongodb")
+
 export const mongoTarget = (uri: Redacted.Redacted<string>, database: string) =>
   `mongo:${createHash("sha256").update(Redacted.value(uri)).digest("hex").slice(0, 12)}/${database}`
 
@@ -78,6 +76,7 @@ const connect = (config: MongoConfig) =>
     Effect.tryPromise({
       try: async () => {
         const timeout = config.timeoutMs ?? 10_000
+        const { MongoClient } = driver()
         const client = new MongoClient(Redacted.value(config.uri), {
           serverSelectionTimeoutMS: timeout,
           connectTimeoutMS: timeout,
@@ -107,7 +106,6 @@ const connect = (config: MongoConfig) =>
 
 export class Mongo extends Context.Tag("jobsignal/Mongo")<Mongo, MongoService>() {
   static layer = (config: MongoConfig) => Layer.scoped(Mongo, connect(config))
-  static make = connect
 }
 
 const toBson = (def: CollectionDef, doc: Record<string, unknown>) => {
@@ -195,6 +193,7 @@ type Docs = ReadonlyArray<{ id: string; doc: Record<string, unknown> }>
  * is "inconsistent": it cannot say which documents went through.
  */
 const attempt = async (m: MongoService, def: CollectionDef, docs: Docs): Promise<WriteResult | "inconsistent"> => {
+  const { MongoBulkWriteError } = driver()
   let r: BulkWriteResult
   try {
     r = await m.db.collection(def.name).bulkWrite(upsertOps(def, docs), { ordered: false })

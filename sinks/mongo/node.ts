@@ -4,7 +4,7 @@
  * run the node's `dq:` gates, queue the passing ones in the outbox (parking the failing ones), then
  * deliver everything pending. With no MONGODB_URI the same documents go to the embedded warehouse.
  */
-import { Config, Effect, Option, Redacted, Schema } from "effect"
+import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { applySeverities, parkDocs, recordResults, supersede, type GateOutcome } from "../../dq/gate.ts"
 import { checkDocs } from "../../dq/check.ts"
 import { decodeRules, type Rule } from "../../dq/rules.ts"
@@ -51,13 +51,16 @@ export const openStore = (q: Queries, opts: MongoSinkOptions) =>
   Effect.gen(function* () {
     const uri = yield* mongoUri
     if (Option.isNone(uri)) return embeddedStore(q)
-    const m = yield* Mongo.make({
-      uri: uri.value,
-      database: opts.database ?? DEFAULT_DATABASE,
-      timeoutMs: parseDuration(opts.connect_timeout ?? "10s"),
-      writeTimeoutMs: parseDuration(opts.write_timeout ?? "60s")
-    })
-    return mongoStore(m, uri.value)
+    // The Mongo service's own layer, built in the node's scope: the client closes when the node ends.
+    const services = yield* Layer.build(
+      Mongo.layer({
+        uri: uri.value,
+        database: opts.database ?? DEFAULT_DATABASE,
+        timeoutMs: parseDuration(opts.connect_timeout ?? "10s"),
+        writeTimeoutMs: parseDuration(opts.write_timeout ?? "60s")
+      })
+    )
+    return mongoStore(Context.get(services, Mongo), uri.value)
   })
 
 export const nodeRules = (ctx: Pick<NodeContext, "node" | "spec">) => {

@@ -1,5 +1,5 @@
 import { XMLParser } from "fast-xml-parser"
-import { decodeHTML } from "entities"
+import { decodeHTML } from "../text.ts"
 import type { Filing } from "./schema.ts"
 import { cleanEdgarName, padCik } from "./urls.ts"
 

@@ -1,7 +1,6 @@
-import { decodeHTML } from "entities"
 import { domainOf } from "../../model/company.ts"
 import type { Posting } from "../../model/posting.ts"
-import { htmlToText, isoDate, remoteFromText } from "../text.ts"
+import { decodeHTML, htmlToText, isoDate, remoteFromText } from "../text.ts"
 import { ATS_HOST, hostOf, parseSalaryText } from "../jobboards/common.ts"
 
 /** One comment of an "Ask HN: Who is hiring?" thread, as the Algolia search API returns it. */

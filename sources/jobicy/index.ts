@@ -1,9 +1,8 @@
-import { decodeHTML } from "entities"
 import { Effect, Schema } from "effect"
 import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
-import { htmlToText, isoDate } from "../text.ts"
+import { decodeHTML, htmlToText, isoDate } from "../text.ts"
 import { salaryPeriod } from "../jobboards/common.ts"
 import type { JobSource, Posting } from "../source.ts"
 

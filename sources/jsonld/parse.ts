@@ -1,7 +1,6 @@
-import { decodeHTML } from "entities"
 import { domainOf } from "../../model/company.ts"
 import type { Posting } from "../../model/posting.ts"
-import { htmlToText, isoDate, remoteFromText } from "../text.ts"
+import { decodeHTML, htmlToText, isoDate, remoteFromText } from "../text.ts"
 import { hostOf, salaryPeriod } from "../jobboards/common.ts"
 
 type Json = Record<string, unknown>

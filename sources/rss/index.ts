@@ -1,5 +1,6 @@
 import { Effect, Schema } from "effect"
-import Parser from "rss-parser"
+import type Parser from "rss-parser"
+import { lazyRequire } from "../../core/lazy-require.ts"
 import { createHash } from "node:crypto"
 import { Skippable } from "../../core/errors.ts"
 import { Http, type HttpRequest } from "../http.ts"
@@ -85,7 +86,11 @@ export const feedRequestUrl = (feedUrl: string, baseUrl: string | undefined) => 
   return `${baseUrl.replace(/\/+$/, "")}/${u.host}${u.pathname}${u.search}`
 }
 
-const parser = new Parser({ customFields: { item: [["content:encoded", "contentEncoded"]] } })
+// rss-parser (with xml2js, sax, xmlbuilder) is required when a feed is first parsed, not when a command knows sources.
+const rssParser = lazyRequire<typeof Parser>(import.meta.url, "rss-parser")
+let parserInstance: Parser | undefined
+const parser = () =>
+  (parserInstance ??= new (rssParser())({ customFields: { item: [["content:encoded", "contentEncoded"]] } }))
 
 type ParsedItem = Parser.Item & { id?: string; contentEncoded?: string; creator?: string; author?: string }
 
@@ -207,7 +212,7 @@ export const rss: Source<RssOptions, NewsItem> = {
           })
       })
       const parsed = yield* Effect.tryPromise({
-        try: () => parser.parseString(text),
+        try: () => parser().parseString(text),
         catch: (e) =>
           new Skippable({
             reason: "BadBody",

@@ -1,13 +1,17 @@
-import * as cheerio from "cheerio"
+import type * as Cheerio from "cheerio"
 import { Chunk, Effect, Option, Stream } from "effect"
 import { Skippable } from "../../core/errors.ts"
 import type { Posting } from "../source.ts"
 import { htmlToText, isoDate, remoteFromText } from "../text.ts"
 import type { SiteEnv, SiteScraper } from "./site.ts"
+import { lazyRequire } from "../../core/lazy-require.ts"
+
+// Loaded when a page is parsed: cheerio brings parse5, iconv-lite and undici (1.5 MB) that only a search needs.
+const cheerio = lazyRequire<typeof Cheerio>(import.meta.url, "cheerio")
 
 /** Job cards of a guest search page (`/jobs-guest/jobs/api/seeMoreJobPostings/search`). */
 export const parseLinkedInCards = (html: string, remoteSearch = false): Posting[] => {
-  const $ = cheerio.load(html)
+  const $ = cheerio().load(html)
   const out: Posting[] = []
   $("div.base-search-card, div.job-search-card, li > div.base-card").each((_, el) => {
     const card = $(el)
@@ -45,7 +49,7 @@ export const parseLinkedInCards = (html: string, remoteSearch = false): Posting[
 
 /** The description and criteria of a job view page (`/jobs/view/{id}`), for the optional detail fetch. */
 export const parseLinkedInDetail = (html: string): Pick<Posting, "description_text" | "employment_type"> => {
-  const $ = cheerio.load(html)
+  const $ = cheerio().load(html)
   const markup = $("div.show-more-less-html__markup, div.description__text").first().html()
   let employment: string | null = null
   $("li.description__job-criteria-item").each((_, li) => {

@@ -1,6 +1,5 @@
-import { decodeHTML } from "entities"
 import type { Posting } from "../../model/posting.ts"
-import { htmlToText, isoDate, remoteFromText } from "../text.ts"
+import { decodeHTML, htmlToText, isoDate, remoteFromText } from "../text.ts"
 import { parseSalaryText } from "../jobboards/common.ts"
 
 type Node = Record<string, any>

@@ -190,3 +190,13 @@ export const describeSigns = (signs: ReadonlyArray<InjectionSign>) =>
   signs.map((s) => `${s.kind}: ${JSON.stringify(s.match)}`).join("; ")
 
 export const looksLikeInjection = (text: string) => injectionSigns(text).length > 0
+
+/**
+ * A posting with injection signs may have steered the model: its answer can lower the lexical judgement, never
+ * raise it. One rule for the relevance and fit_score nodes and for `jobsignal eval`, so the eval measures what runs.
+ */
+export const capFlagged = {
+  relevant: (flagged: boolean, llm: boolean, lexicalScore: number, minLexical: number) =>
+    flagged ? llm && lexicalScore >= minLexical : llm,
+  fit: (flagged: boolean, llm: number, lexicalScore: number) => (flagged ? Math.min(llm, lexicalScore) : llm)
+}

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto"
 import { injectionSigns, type InjectionSign } from "./injection.ts"
 
-export { injectionSigns, looksLikeInjection, describeSigns, type InjectionSign } from "./injection.ts"
+export { capFlagged, injectionSigns, looksLikeInjection, describeSigns, type InjectionSign } from "./injection.ts"
 
 /** One thing to judge: our key for it, its rendered content (untrusted text), the content's hash, and the signs of injection it shows. */
 export interface BatchItem {

@@ -22,7 +22,7 @@ import {
   type Tier,
   type TierChoice
 } from "../llm/index.ts"
-import { makeItem } from "../llm/prompt.ts"
+import { capFlagged, makeItem } from "../llm/prompt.ts"
 import type { Profile } from "../profile.ts"
 import { RelevanceOptions, relevanceTask } from "../relevance.ts"
 import type { LabelledJob } from "./labels.ts"
@@ -162,15 +162,14 @@ export const evaluateWithModel = (req: EvalRequest) =>
         const r = report.results.get(x.job.id)
         if (!r) continue
         models.add(`${r.provider}/${r.model}`)
-        // As the nodes keep it: on a job with injection signs the model can lower the lexical judgement, never raise it.
         const flagged = items.get(x)!.injection.length > 0
         const ls = lexical.get(x)!
         if (kind === "relevance") {
           const yes = (r.out as { relevant: boolean }).relevant
-          verdict.set(x, { positive: flagged ? yes && ls >= rel.min_lexical_score : yes, score: yes ? 1 : 0 })
+          verdict.set(x, { positive: capFlagged.relevant(flagged, yes, ls, rel.min_lexical_score), score: yes ? 1 : 0 })
         } else {
           const s = (r.out as { score: number }).score
-          const score = flagged ? Math.min(s, ls) : s
+          const score = capFlagged.fit(flagged, s, ls)
           verdict.set(x, { positive: score >= FIT_POSITIVE, score })
         }
       }

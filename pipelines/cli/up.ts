@@ -1,0 +1,98 @@
+import { Command, Options } from "@effect/cli"
+import { Effect, Layer } from "effect"
+import { parseDuration } from "../../core/spec.ts"
+import { consoleEvents } from "../console.ts"
+import { makeScheduler } from "../schedule/scheduler.ts"
+import { nextFires, triggersOf } from "../schedule/triggers.ts"
+import { publishUp } from "../../sinks/up-file.ts"
+import { replayOverrides, startDashboard } from "./dashboard.ts"
+import { loadDagEffect } from "./load-dag.ts"
+import { runtimeLayer } from "./runtime.ts"
+import { dagOption, dbOption, fail, logFormatOption, printErr } from "./shared.ts"
+
+const stamp = () => new Date().toISOString().slice(11, 19)
+
+/** The three triggers that fire first, "search 09:00Z, rss 12:00Z, …": the whole list is `schedule --list`. */
+const soonest = (triggers: ReturnType<typeof triggersOf>, tz: string | undefined) =>
+  triggers
+    .map((t) => ({ name: t.name, at: nextFires(t.cron, 1, tz)[0] }))
+    .filter((t) => t.at !== undefined)
+    .sort((a, b) => a.at!.getTime() - b.at!.getTime())
+    .slice(0, 3)
+    .map((t) => `${t.name} at ${t.at!.toISOString().slice(0, 16).replace("T", " ")}Z`)
+    .join(", ")
+
+export const upCommand = Command.make(
+  "up",
+  {
+    port: Options.integer("port").pipe(
+      Options.withDefault(8787),
+      Options.withDescription("Port of the dashboard and API (default 8787; 0 picks a free one)")
+    ),
+    host: Options.text("host").pipe(
+      Options.withDefault("127.0.0.1"),
+      Options.withDescription("Address to bind (default 127.0.0.1); anything but loopback needs JOBSIGNAL_UI_TOKEN")
+    ),
+    replay: Options.boolean("replay").pipe(
+      Options.withDescription("Scheduled and dashboard runs read the recorded fixtures (offline, like npm run demo)")
+    ),
+    grace: Options.text("grace").pipe(
+      Options.withDefault("30s"),
+      Options.withDescription("On SIGINT/SIGTERM, how long running runs may finish before they are interrupted")
+    ),
+    dag: dagOption,
+    db: dbOption,
+    logFormat: logFormatOption
+  },
+  ({ port, host, replay, grace, dag, db, logFormat }) =>
+    Effect.gen(function* () {
+      const graceMs = parseDuration(grace)
+      if (graceMs === undefined)
+        return yield* Effect.fail(new Error(`--grace takes a duration like 30s or 2m, got ${JSON.stringify(grace)}`))
+      const d = yield* loadDagEffect(dag)
+      const sourceOverrides = replay ? yield* replayOverrides(d) : undefined
+      // One warehouse for the dashboard, the API, the CLI's queries and the scheduled runs: this process is its writer.
+      const services = yield* Layer.build(runtimeLayer(db))
+      const s = yield* startDashboard({ port, host, dag: d, sourceOverrides }).pipe(Effect.provide(services))
+      const log = (line: string) =>
+        void process.stderr.write(
+          logFormat === "json"
+            ? `${JSON.stringify({ at: new Date().toISOString(), type: "up", message: line })}\n`
+            : `${stamp()} up: ${line}\n`
+        )
+      const triggers = triggersOf(d)
+      const tz = d.spec.schedule?.timezone
+      const scheduler = makeScheduler({
+        dag: d,
+        db,
+        layer: Layer.succeedContext(services),
+        events: consoleEvents(logFormat),
+        log,
+        sourceOverrides
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => scheduler.start()),
+        () => Effect.promise(() => scheduler.stop(graceMs)).pipe(Effect.tap(() => log("stopped; warehouse closed")))
+      )
+      yield* publishUp(db, { pid: process.pid, url: s.url, requestToken: s.requestToken })
+      log(
+        `dashboard and API on ${s.url}/ — warehouse ${db}${replay ? ", runs replay fixtures/" : ""}${s.token ? "; API needs the token" : ""}`
+      )
+      log(
+        triggers.length === 0
+          ? `${d.path}: no node has a schedule; nothing fires (runs start from the dashboard or \`jobsignal run\`)`
+          : `${triggers.length} schedule(s); next: ${soonest(triggers, tz)} (jobsignal schedule --list shows them all)`
+      )
+      log(`jobsignal sql, runs, jobs, leads and today on ${db} now ask this process. Ctrl-C stops it.`)
+      return yield* Effect.never
+    }).pipe(
+      Effect.scoped,
+      Effect.catchAll((e) =>
+        printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(2)))
+      )
+    )
+).pipe(
+  Command.withDescription(
+    "Run the scheduler, the dashboard and its API in one process that owns the warehouse; the CLI's queries go through it."
+  )
+)
