@@ -1,7 +1,9 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import type { QueueStatus, StatusRecord } from "../../transforms/queue/rank.ts"
-import { actOnJob } from "../../transforms/queue/act.ts"
+import { actOnJob, type QueueAction } from "../../transforms/queue/act.ts"
+import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
+import { REQUEST_TOKEN_HEADER } from "../serve/auth.ts"
 import { QUEUE_SQL, QUEUE_STATUSES, queueFromRows, queueRows } from "../../transforms/queue/store.ts"
 import { writeLevelTwoStatus } from "../../sinks/mongo/status.ts"
 import { formatTable } from "../console.ts"
@@ -51,13 +53,38 @@ const mongoStatus = (jobId: string, status: string, at: Date) =>
     catch: () => new Error("MongoDB did not take the status (check MONGODB_URI); the warehouse has it")
   })
 
+/** A running `jobsignal up` owns the warehouse: the action goes through its API (POST /api/queue/:id/status). */
+const actThroughUp = (up: UpInfo, jobId: string, status: string, until: string | null) =>
+  Effect.tryPromise({
+    try: async () => {
+      const token = process.env.JOBSIGNAL_UI_TOKEN
+      const res = await fetch(`${up.url}/api/queue/${encodeURIComponent(jobId)}/status`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          [REQUEST_TOKEN_HEADER]: up.requestToken,
+          ...(token ? { authorization: `Bearer ${token}` } : {})
+        },
+        body: JSON.stringify({ status, ...(until ? { until } : {}), confirm: true })
+      })
+      const body = (await res.json().catch(() => ({}))) as QueueAction & { error?: string }
+      if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`)
+      return body
+    },
+    catch: (e) =>
+      new Error(`jobsignal up (pid ${up.pid}, ${up.url}) owns the warehouse and answered: ${(e as Error).message}`)
+  })
+
 const act = (db: string, action: QueueStatus, jobId: string, until: Option.Option<string>) =>
   Effect.gen(function* () {
     const at = new Date()
-    const r = yield* actOnJob(jobId, action, {
-      until: Option.getOrNull(until),
-      at: at.toISOString().slice(0, 19)
-    }).pipe(Effect.provide(runtimeLayer(db)))
+    const up = liveUp(db)
+    const r = up
+      ? yield* actThroughUp(up, jobId, action, Option.getOrNull(until))
+      : yield* actOnJob(jobId, action, {
+          until: Option.getOrNull(until),
+          at: at.toISOString().slice(0, 19)
+        }).pipe(Effect.provide(runtimeLayer(db)))
     const mongo = yield* mongoStatus(jobId, action, at)
     yield* print(
       `${r.job_id}: ${r.status}${r.until ? ` until ${r.until}` : ""} (warehouse queue_status${r.level2 ? ", level-2 status in mongo_level_2" : ""}${mongo === true ? ", MongoDB level-2 status" : mongo === false ? "; not in MongoDB level-2 yet" : ""})`
