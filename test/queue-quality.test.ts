@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { displayCompanyName } from "../model/company.ts"
-import { queueFromRows, queueRows } from "../transforms/queue/store.ts"
+import { queueFromRows, queueRows, readableTitle } from "../transforms/queue/store.ts"
 import { readTitle } from "../transforms/queue/title.ts"
 
 describe("queue quality", () => {
@@ -12,6 +12,15 @@ describe("queue quality", () => {
       "Engineers"
     )
     expect(readTitle("Oxidian | Remote\nWe're doing to government software what challenger banks did.")).toBeNull()
+  })
+
+  it("names the roles a multi-role post lists, and un-shouts an all-capitals title", () => {
+    expect(readableTitle("Multiple Roles", "Rootly | SF\n- Senior AI Engineer\n- Product Designer ($150k)")).toBe(
+      "Multiple Roles: Senior AI Engineer, Product Designer"
+    )
+    expect(readableTitle("Multiple Roles", "nothing listed")).toBe("Multiple Roles")
+    expect(readableTitle("DIRECTOR OF BUSINESS DEVELOPMENT", null)).toBe("Director Of Business Development")
+    expect(readableTitle("SRE", null)).toBe("SRE")
   })
 
   it("shows company names as a person reads them", () => {

@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import { displayCompanyName } from "../../model/company.ts"
 import { type QueueItem, type QueueJob, type QueueStatus, type StatusRecord, todayQueue } from "./rank.ts"
+import { listedRoles, namesNoSingleRole } from "../lexical.ts"
 import { readTitle, ROLE_NOT_STATED } from "./title.ts"
 
 export const QUEUE_STATUSES: ReadonlyArray<QueueStatus> = ["applied", "dismiss", "snooze", "interested"]
@@ -55,7 +56,8 @@ select j.id as job_key, coalesce(co.name, j.company) as company, j.title, coales
        strftime(coalesce(least(j.posted_at, j.first_seen), j.first_seen), '%Y-%m-%d') as opened_at,
        coalesce(j.content_hash, j.id) as content_hash,
        coalesce(json_array_length(j.sources), 1)::integer as boards,
-       case when j.title = '${ROLE_NOT_STATED}' then left(j.description_text, 4000) else left(j.description_text, 1500) end as body,
+       case when regexp_matches(j.title, '(?i)\\(role not stated\\)|\\b(roles|positions|openings)\\b|^\\s*(multiple|various|several)\\b')
+            then left(j.description_text, 4000) else left(j.description_text, 1500) end as body,
        j.company as posted_company,
        (select list(coalesce(g.why_now, g.title) || ' [' || g.type || ', ' || strftime(g.signal_date, '%Y-%m-%d') || ']'
                     order by g.signal_date desc)
@@ -73,6 +75,19 @@ where coalesce(s.relevant, true) and coalesce(least(j.posted_at, j.first_seen), 
 // A raise the posting itself mentions ("post–Series A", "raised $12M"): the company's own word, so shown as such.
 const RAISE =
   /[^.\n]{0,40}\b(?:raised \$?[\d.]+\s?[mb]|series [a-e]\b|seed round|pre-seed|backed by [A-Z][\w&]+(?: [A-Z][\w&]+)?)[^.\n]{0,30}/i
+
+/**
+ * The title a person reads: a role read from the text of a post that names none (else null: it stays out), the
+ * roles a multi-role post lists after its title, and an all-capitals title in title case.
+ */
+export const readableTitle = (raw: string, body: string | null): string | null => {
+  if (raw === ROLE_NOT_STATED) return readTitle(body)
+  if (namesNoSingleRole(raw)) {
+    const roles = [...new Set(listedRoles(body ?? ""))].slice(0, 3)
+    return roles.length > 0 ? `${raw}: ${roles.join(", ")}` : raw
+  }
+  return /[a-z]/.test(raw) || raw.length < 6 ? raw : raw.toLowerCase().replace(/\b[a-z]/g, (c) => c.toUpperCase())
+}
 
 /** What the queue shows of a company besides its signals. */
 const contextOf = (r: Record<string, unknown>): string[] => {
@@ -101,8 +116,7 @@ export const queueFromRows = (
 ): QueueItem[] => {
   const jobs: QueueJob[] = []
   for (const r of rows) {
-    const raw = String(r.title)
-    const title = raw === ROLE_NOT_STATED ? readTitle(r.body as string | null) : raw
+    const title = readableTitle(String(r.title), r.body as string | null)
     if (!title) continue
     jobs.push({
       job_key: String(r.job_key),
