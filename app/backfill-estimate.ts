@@ -2,7 +2,7 @@ import { Effect, Schema } from "effect"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { sources } from "./sources.ts"
 import type { SourceContext } from "../sources/source.ts"
-import { loadTargets } from "../targets/universe.ts"
+import { sourceTargets } from "./targets.ts"
 import { builtinPrices, costUsd, priceOf, type ModelPrice } from "../transforms/llm/prices.ts"
 import { defaultTiers } from "../transforms/llm/config.ts"
 import { Fatal } from "../core/errors.ts"
@@ -90,7 +90,8 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
       cursor: null,
       skip: () => Effect.void,
       log: () => Effect.void,
-      targets: () => loadTargets(dag.resolvePath(dag.spec.targets ?? "targets/companies.yaml"))
+      ...sourceTargets(dag, opts),
+      profilePath: dag.resolvePath(dag.spec.profile ?? "profile.yaml")
     }
     const units = (yield* src.units(opts, sctx)).length
     const until = backfill.until ?? new Date().toISOString().slice(0, 10)

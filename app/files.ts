@@ -57,3 +57,19 @@ export const targetsFile =
       }
     }
   ]
+
+/**
+ * The full universe, read by an ATS node that says `with.universe: all` (checked then; otherwise it only lends jobs
+ * their company names, and a missing one costs names, not the run).
+ */
+export const universeFile =
+  (providers: ReadonlyArray<string>) =>
+  (dag: DagSpec, node: string): ReadonlyArray<FileRead> =>
+    (dag.nodes[node]?.with as { universe?: unknown } | undefined)?.universe !== "all"
+      ? []
+      : targetsFile(providers)({ ...dag, targets: dag.universe ?? "targets/universe.json" }).map((r) => ({
+          ...r,
+          field: dag.universe !== undefined ? ["universe"] : ["nodes", node, "with", "universe"],
+          why: () => "the full target universe nodes with with.universe: all fan out over (universe: in dag.yaml)",
+          optional: false
+        }))

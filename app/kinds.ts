@@ -7,7 +7,8 @@ import { relevance } from "../transforms/relevance.ts"
 import { fitScore } from "../transforms/fit-score.ts"
 import { intel } from "../transforms/intel/node.ts"
 import { mongoSink } from "../sinks/mongo/node.ts"
-import { candidateFiles, profileFile, targetsFile } from "./files.ts"
+import { candidateFiles, profileFile, targetsFile, universeFile } from "./files.ts"
+import { sourceTargets } from "./targets.ts"
 
 const transformsReading = (targets: NodeKind["files"]): ReadonlyArray<NodeKind> => [
   dedupe,
@@ -19,15 +20,17 @@ const transformsReading = (targets: NodeKind["files"]): ReadonlyArray<NodeKind> 
 export const sinks: ReadonlyArray<NodeKind> = [mongoSink]
 
 /** A source's node kind, carrying what other nodes read off it: its staging table and its ATS job-URL pattern. */
-const sourceKind = (s: Source, targets: NodeKind["files"]): NodeKind => ({
-  ...sourceNode(s),
+const sourceKind = (s: Source, targets: NodeKind["files"], universe: NodeKind["files"]): NodeKind => ({
+  ...sourceNode(s, sourceTargets),
   stages: s.output.table.name,
-  files: targets,
+  files: s.ats && targets && universe ? (dag, node) => [...targets(dag, node), ...universe(dag, node)] : targets,
   ...(s.ats ? { jobUrl: s.ats.jobUrl } : {})
 })
 
 /** Every node kind dag.yaml can name, for a list of sources (tests add a fixture connector to it). */
 export const kindsWith = (registered: ReadonlyArray<Source>): ReadonlyArray<NodeKind> => {
-  const targets = targetsFile(registered.filter((s) => s.ats !== undefined).map((s) => s.kind))
-  return [...registered.map((s) => sourceKind(s, targets)), ...transformsReading(targets), ...sinks]
+  const providers = registered.filter((s) => s.ats !== undefined).map((s) => s.kind)
+  const targets = targetsFile(providers)
+  const universe = universeFile(providers)
+  return [...registered.map((s) => sourceKind(s, targets, universe)), ...transformsReading(targets), ...sinks]
 }

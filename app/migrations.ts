@@ -8,6 +8,7 @@ import { leadsAsOfMigration, signalsMigration } from "../transforms/signals/migr
 import { layersMigration } from "../transforms/intel/migration.ts"
 import { queueMigration } from "../transforms/queue/migration.ts"
 import { withTableMigrations } from "../sinks/table.ts"
+import { boardChecksMigration } from "../sinks/board-checks.ts"
 import { sources } from "./sources.ts"
 
 /**
@@ -29,7 +30,8 @@ export const migrations: ReadonlyArray<Migration> = orderMigrations(
       analyticsViews,
       dqMigration,
       mongoMigration,
-      queueMigration
+      queueMigration,
+      boardChecksMigration
     ],
     [...coreTables, ...sources.map((s) => s.output.table)]
   )

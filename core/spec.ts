@@ -63,7 +63,16 @@ export const DagSpec = Schema.Struct({
     Schema.String.annotations({ description: "Path of the candidate profile (YAML), relative to this file." })
   ),
   targets: Schema.optional(
-    Schema.String.annotations({ description: "Path of the target-company universe (YAML), relative to this file." })
+    Schema.String.annotations({
+      description:
+        "Path of the companies ATS nodes without with.boards fan out over, and signals merges (YAML or JSON; the focus list), relative to this file."
+    })
+  ),
+  universe: Schema.optional(
+    Schema.String.annotations({
+      description:
+        "Path of the full target universe (JSON or YAML; default targets/universe.json): what with.universe: all fans out over, and where every job's board finds its company's display name and domain."
+    })
   ),
   defaults: Schema.optional(
     Schema.Struct({

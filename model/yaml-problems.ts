@@ -1,6 +1,10 @@
 import { Either, ParseResult, Schema } from "effect"
 import { CORE_SCHEMA, load } from "js-yaml"
-import { isMap, LineCounter, parseDocument, type Document } from "yaml"
+import type { Document, LineCounter } from "yaml"
+import { lazyRequire } from "../core/lazy-require.ts"
+
+// `yaml` builds Documents that know every node's position; it is required only to locate a problem.
+const yaml = lazyRequire<typeof import("yaml")>(import.meta.url, "yaml")
 
 /** One thing wrong with a config file, located by YAML path and line; `file` when it is not the dag.yaml. */
 export interface Problem {
@@ -18,7 +22,7 @@ const lineIn = (doc: Document, lc: LineCounter, path: ReadonlyArray<PropertyKey>
     const node = doc.getIn(path.slice(0, n) as Array<string | number>, true) as { range?: [number, number] } | undefined
     // For a missing key, the closest existing parent is where the fix goes.
     if (node && typeof node === "object" && node.range) return lc.linePos(node.range[0]).line
-    if (n > 0 && isMap(doc.getIn(path.slice(0, n - 1) as Array<string | number>, true))) {
+    if (n > 0 && yaml().isMap(doc.getIn(path.slice(0, n - 1) as Array<string | number>, true))) {
       const parent = doc.getIn(path.slice(0, n - 1) as Array<string | number>, true) as {
         items: Array<{ key: { value?: unknown; range?: [number, number] } }>
       }
@@ -64,8 +68,8 @@ export const parseYaml = (text: string): ParsedYaml => {
   let located: { doc: Document; lc: LineCounter } | undefined
   const locate = () => {
     if (!located) {
-      const lc = new LineCounter()
-      located = { doc: parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc }
+      const lc = new (yaml().LineCounter)()
+      located = { doc: yaml().parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc }
     }
     return located
   }
@@ -99,12 +103,37 @@ export const parseYaml = (text: string): ParsedYaml => {
   }
 }
 
+const decodeJson = <A, I>(
+  text: string,
+  file: string,
+  schema: Schema.Schema<A, I>
+): { value?: A; problems: Problem[] } => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    return { problems: [{ file, path: "(json)", line: 1, message: (e as Error).message }] }
+  }
+  // The first problem only on the fast path; every problem once the file is known to be wrong.
+  const fast = Schema.decodeUnknownEither(schema, { onExcessProperty: "error" })(json)
+  if (Either.isRight(fast)) return { value: fast.right, problems: [] }
+  const all = Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "error" })(json)
+  if (Either.isRight(all)) return { value: all.right, problems: [] }
+  return {
+    problems: ParseResult.ArrayFormatter.formatErrorSync(all.left)
+      .slice(0, 20)
+      .map((i) => ({ file, path: i.path.length > 0 ? i.path.join(".") : "(root)", message: i.message }))
+  }
+}
+
 /** Parses and decodes a YAML config file; every problem names `file`, the YAML path and the line. */
 export const decodeYamlFile = <A, I>(
   text: string,
   file: string,
   schema: Schema.Schema<A, I>
 ): { value?: A; problems: Problem[] } => {
+  // A generated JSON file (targets/universe.json: 6 MB) decodes first-error-fast, its problems capped.
+  if (file.endsWith(".json")) return decodeJson(text, file, schema)
   const { value, lineOf, problems } = parseYaml(text)
   if (problems.length > 0) return { problems: problems.map((p) => ({ ...p, file })) }
   if (value === undefined) return { problems: [{ file, path: "(root)", line: 1, message: "the file is empty" }] }

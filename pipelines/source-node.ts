@@ -1,4 +1,4 @@
-import { Cause, Chunk, Effect, Fiber, Option, Queue, Stream } from "effect"
+import { Cause, Chunk, Effect, Fiber, Option, Queue, Schema, Stream } from "effect"
 import {
   toJsonLine,
   UnserializableRow,
@@ -8,12 +8,13 @@ import {
 } from "../sinks/warehouse.ts"
 import { columnNames, createTableSql, missingColumns, type TableRow } from "../sinks/table.ts"
 import { sourceErrors } from "../sinks/source-errors.ts"
+import { deadBoards } from "../sinks/board-checks.ts"
 import { availableParallelism } from "node:os"
 import { countRequests, type Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
-import { isRecordArray, type Source, type SourceContext, type SourceUnit } from "../sources/source.ts"
+import { isRecordArray, type Source, type SourceContext, type SourceUnit, type TargetsHook } from "../sources/source.ts"
 import { describe, Fatal, Retriable, Skippable, type SourceError } from "../core/errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
-import { loadTargets, type Target } from "../targets/universe.ts"
+import type { Target } from "../sources/source.ts"
 
 /** The DDL of a source's staging table, from its declaration (the same its migration runs). */
 export const stagingDdl = (src: Pick<Source, "output">) => createTableSql(src.output.table)
@@ -115,12 +116,31 @@ const maxIso = (a: string | null, b: string | null | undefined) =>
  * Turns a source connector into a DAG node: fans its units out (bounded), stages records in
  * batches tagged with the run, counts every skipped record and failed unit, and proposes a cursor.
  */
-export const sourceNode = (src: Source): NodeKind => ({
+/**
+ * `with.universe` of an ATS node given no `with.boards`: `focus` (default) fans out over dag.yaml `targets:`, `all`
+ * over the full `universe:`. Declared here, once, for every source that declares `ats`.
+ */
+export const UniverseOption = Schema.Struct({
+  universe: Schema.optional(
+    Schema.Literal("focus", "all").annotations({
+      description:
+        "Without with.boards: fan out over the focus list (dag.yaml targets:, default) or the full universe (universe:)."
+    })
+  )
+})
+
+const noTargets: TargetsHook = () => ({
+  targets: () => {
+    throw new Error("no target universe is wired into this node kind (app/kinds.ts passes one)")
+  }
+})
+
+export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): NodeKind => ({
   role: "source",
   kind: src.kind,
   ownsTimeout: true,
   description: src.description,
-  options: src.options,
+  options: src.ats ? Schema.extend(src.options as Schema.Schema<any, any>, UniverseOption) : src.options,
   run: (opts: Record<string, any>, ctx) =>
     Effect.gen(function* () {
       const w = yield* Warehouse
@@ -139,7 +159,8 @@ export const sourceNode = (src: Source): NodeKind => ({
       yield* w.exec(`delete from "${src.output.table.name}" where run_id = $1 and node = $2`, [ctx.runId, ctx.node])
 
       const now = new Date().toISOString()
-      let universe: ReadonlyArray<Target> | undefined
+      const targets = targetsOf(ctx.dag, opts)
+      let focus: ReadonlyArray<Target> | undefined
       let skipped = 0
       let repaired = 0
       const errorRows: Array<TableRow<typeof sourceErrors>> = []
@@ -171,10 +192,21 @@ export const sourceNode = (src: Source): NodeKind => ({
         cursor: ctx.cursor,
         skip: (e: Skippable) => Effect.sync(() => skipNow(e.unit, e)),
         log: (message) => Effect.sync(() => ctx.events.emit({ type: "info", node: ctx.node, message })),
-        targets: () => (universe ??= loadTargets(ctx.dag.resolvePath(ctx.dag.spec.targets ?? "targets/companies.yaml")))
+        targets: () => (focus ??= targets.targets()),
+        ...(targets.companyOf ? { companyOf: targets.companyOf } : {}),
+        profilePath: ctx.dag.resolvePath(ctx.dag.spec.profile ?? "profile.yaml")
       }
 
-      const units = yield* src.units(opts, sctx)
+      const listed = yield* src.units(opts, sctx)
+      // Boards `jobsignal targets check` recorded dead are not fetched until a check finds them again.
+      const dead = src.ats ? yield* deadBoards(w, src.kind) : new Set<string>()
+      const units = dead.size === 0 ? listed : listed.filter((u) => !dead.has(u.key))
+      if (units.length < listed.length)
+        ctx.events.emit({
+          type: "info",
+          node: ctx.node,
+          message: `${listed.length - units.length} board(s) left out: recorded dead by jobsignal targets check (board_checks); a new check brings them back`
+        })
       let remaining: number = opts.max_records ?? Number.POSITIVE_INFINITY
       let rows = 0
       let outOfWindow = 0

@@ -2,6 +2,13 @@ import { Effect } from "effect"
 import { Fatal } from "../core/errors.ts"
 import type { AtsProvider, Target } from "../targets/universe.ts"
 import type { SourceContext, SourceUnit } from "./source.ts"
+import { nameFromSlug } from "../targets/board-key.ts"
+
+/**
+ * The company of a job whose board neither the universe nor the provider's answer names: the token made readable
+ * (`wealth-com` → `Wealth.com`; the rule is targets/board-key.ts `nameFromSlug`), never the bare slug.
+ */
+export const companyFromToken = (token: string): string => nameFromSlug(token)
 
 /** One ATS board to fetch: the token, and the company it belongs to when the universe names it. */
 export interface BoardUnit extends SourceUnit {
@@ -45,7 +52,11 @@ export const tokenBoards = (
       out.push({ key: token, token, company, domain })
     }
     if (given && given.length > 0) {
-      for (const token of given) add(token, null, null)
+      // A board named in with.boards still gets its company's name and domain when the universe lists it.
+      for (const token of given) {
+        const who = ctx.companyOf?.(provider, token)
+        add(token, who?.name ?? null, who?.domain ?? null)
+      }
       return out
     }
     for (const t of yield* universeTargets(provider, ctx)) {
@@ -56,7 +67,8 @@ export const tokenBoards = (
             message: `targets: ${t.name} (${provider}) has a {tenant, site, instance} board; ${provider} boards are plain tokens`
           })
         )
-      add(t.board, t.name, t.domain ?? null)
+      // A name made from the slug gives way to the provider's own (greenhouse company_name, workable account name).
+      add(t.board, t.name_source === "slug" ? null : t.name, t.domain ?? null)
     }
     if (out.length === 0)
       yield* ctx.log(`${ctx.node}: the target universe lists no ${provider} boards; nothing to fetch`)

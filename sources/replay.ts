@@ -120,7 +120,7 @@ export const startReplayServer = async (
     if (route.handler) {
       const out = route.handler({ url, body })
       if (out) {
-        res.writeHead(out.status ?? 200, { "content-type": out.contentType ?? "application/json" })
+        res.writeHead(out.status ?? 200, { "content-type": out.contentType ?? "application/json", ...out.headers })
         return void res.end(out.body)
       }
     }

@@ -3,7 +3,7 @@ import type { Schema } from "effect"
 import type { Fatal, Skippable, SourceError } from "../core/errors.ts"
 import type { Posting } from "../model/posting.ts"
 import type { HostLimits, Http } from "./http.ts"
-import type { Target } from "../targets/universe.ts"
+import type { Target, WorkdayBoard } from "../targets/universe.ts"
 import type { RecordRow, Table } from "../sinks/table.ts"
 
 /** One fan-out task of a source: a board, a search, a feed. Plain data, so any executor can run it. */
@@ -26,9 +26,36 @@ export interface SourceContext {
   /** Count one skipped record or page. Nothing is dropped without passing through here. */
   readonly skip: (e: Skippable) => Effect.Effect<void>
   readonly log: (message: string) => Effect.Effect<void>
-  /** The target-company universe named by dag.yaml `targets:` (default targets/companies.yaml), loaded on first use. */
+  /**
+   * The companies an ATS node given no `with.boards` fans out over, loaded on first use: dag.yaml `targets:` (the
+   * focus list), or `universe:` when the node says `with.universe: all`.
+   */
   readonly targets: () => ReadonlyArray<Target>
+  /** The candidate profile dag.yaml names (`profile:`, default profile.yaml), resolved; absent outside a DAG. */
+  readonly profilePath?: string
+  /**
+   * The display name and domain the universe gives a board it lists (Workday: the tenant's company), so a job from a
+   * board named in `with.boards` carries the company's name and not its token. Absent or unreadable universe: none.
+   */
+  readonly companyOf?: (ats: string, board: string | WorkdayBoard) => CompanyIdentity | undefined
 }
+
+export type { Target }
+
+export interface CompanyIdentity {
+  /** Null when the universe only made the name from the slug: the provider's own answer names it better. */
+  readonly name: string | null
+  readonly domain: string | null
+}
+
+/**
+ * How a source node finds its targets (wired by app/: the node engine does not read the universe itself): for a
+ * DAG and the node's decoded options, `targets` and `companyOf` of the node's SourceContext.
+ */
+export type TargetsHook = (
+  dag: { readonly spec: { readonly targets?: string; readonly universe?: string }; resolvePath(p: string): string },
+  opts: Record<string, unknown>
+) => Pick<SourceContext, "targets" | "companyOf">
 
 /**
  * Where a source's records land: one staging table (declared once with `stagingTable`; its migrations and the
@@ -59,7 +86,7 @@ export interface FixtureRoute {
   readonly handler?: (req: {
     url: URL
     body: string
-  }) => { status?: number; body: string; contentType?: string } | undefined
+  }) => { status?: number; body: string; contentType?: string; headers?: Record<string, string> } | undefined
 }
 
 /**

@@ -91,10 +91,15 @@ describe("linkedin guest search", () => {
   })
 })
 
-describe("fan-out across sites (synthetic responses for all but LinkedIn)", () => {
+describe("fan-out across sites on the synthetic shapes (the mobile APIs, Glassdoor's and Google's raw responses)", () => {
   it("units are search × site; each site's parser fills the canonical fields", async () => {
     const sites = ["linkedin", "indeed", "ziprecruiter", "glassdoor", "google"]
-    const creds = { indeed_api_key: "replay-indeed-key", ziprecruiter_auth: "replay-zip-auth" }
+    const creds = {
+      indeed_api: "mobile",
+      indeed_api_key: "replay-indeed-key",
+      ziprecruiter_api: "mobile",
+      ziprecruiter_auth: "replay-zip-auth"
+    }
     const r = await runSource(
       replay,
       "search",
@@ -141,7 +146,7 @@ describe("fan-out across sites (synthetic responses for all but LinkedIn)", () =
       const r = await runSource(
         replay,
         "search",
-        { sites: ["indeed", "linkedin"], searches: [one], delay_ms: 0 },
+        { sites: ["indeed", "linkedin"], indeed_api: "mobile", searches: [one], delay_ms: 0 },
         "search"
       )
       expect(r.status).toBe("success")

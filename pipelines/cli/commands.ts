@@ -18,5 +18,6 @@ export const COMMANDS = {
   jobs: () => import("./jobs.ts").then((m) => m.jobsCommand),
   leads: () => import("./jobs.ts").then((m) => m.leadsCommand),
   eval: () => import("./eval.ts").then((m) => m.evalCommand),
-  today: () => import("./today.ts").then((m) => m.todayCommand)
+  today: () => import("./today.ts").then((m) => m.todayCommand),
+  search: () => import("./search.ts").then((m) => m.searchCommand)
 } as const

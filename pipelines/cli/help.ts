@@ -58,7 +58,8 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   },
   {
     name: "plan",
-    summary: "Print the run order, the levels that run in parallel, schedules and budgets.",
+    summary:
+      "Print the run order, the levels that run in parallel, schedules and budgets, and the searches a search node derives from the profile.",
     options: [dag],
     examples: ["jobsignal plan", "jobsignal plan --dag other.yaml"]
   },
@@ -146,17 +147,30 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   },
   {
     name: "targets check",
-    summary: "Ask every board in the target universe whether it answers and how many jobs it lists.",
+    summary:
+      "Ask every board whether it is alive (with its job count), dead, moved or blocked; record it in board_checks.",
     options: [
-      { flag: "--dag FILE", text: "The DAG file whose targets: names the universe (default dag.yaml)" },
-      { flag: "--targets FILE", text: "The target universe YAML (overrides the DAG's targets:)" },
+      { flag: "--dag FILE", text: "The DAG file whose targets: names the list to check (default dag.yaml)" },
+      {
+        flag: "--targets FILE",
+        text: "The targets file, YAML or JSON (overrides the DAG's targets:; targets/universe.json for all)"
+      },
       { flag: "--provider KIND", text: "Only companies on this ATS (greenhouse, lever, ashby, …)" },
       { flag: "--limit N", text: "Check at most N companies (after --provider)" },
       { flag: "--concurrency N", text: "Boards checked at once; per-host limits still apply (default 16)" },
+      { flag: "--per-host N", text: "Requests in flight per ATS host (default 6)" },
+      {
+        flag: "--fresh-hours N",
+        text: "A board checked less than N hours ago is not asked again: a killed check resumes (default 24; 0: all)"
+      },
+      db,
       { flag: "--format table|json", text: "How to print the result (default table)" },
       { flag: "--base-url-for KIND=URL", text: "Send that provider's requests to URL (repeatable or comma-separated)" }
     ],
-    examples: ["jobsignal targets check --provider greenhouse --limit 20", "jobsignal targets check --format json"]
+    examples: [
+      "jobsignal targets check --provider greenhouse --limit 20",
+      "jobsignal targets check --targets targets/universe.json --format json"
+    ]
   },
   {
     name: "record",
@@ -280,6 +294,32 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
       "jobsignal today --as-of 2025-06-02 --limit 30",
       "jobsignal today dismiss 3eadbb7c1cee44173055",
       "jobsignal today snooze 3eadbb7c1cee44173055 --until 2026-10-01"
+    ]
+  },
+  {
+    name: "search",
+    args: "QUERY",
+    summary:
+      "JobSpy's one call: search the job boards for QUERY, dedupe across sites, print JobSpy's columns and a line per site.",
+    options: [
+      { flag: "--location L", text: "Where (a city, a state, a country)" },
+      {
+        flag: "--sites a,b",
+        text: "Comma-separated: linkedin, indeed, zip_recruiter, glassdoor, google (default all)"
+      },
+      { flag: "--results-wanted N", text: "Results per site at most (default 15)" },
+      { flag: "--hours-old H", text: "Posted in the last H hours" },
+      { flag: "--remote", text: "Remote jobs only" },
+      { flag: "--job-type T", text: "Keep jobs of this type (fulltime, parttime, contract, internship)" },
+      format(),
+      { flag: "--out FILE", text: "Write the rows to FILE instead of stdout" },
+      { flag: "--save", text: "Keep the run in the warehouse (--db) instead of a scratch one" },
+      { flag: "--base-url URL", text: "A proxy or mirror: each site is asked under {base-url}/{site}" },
+      db
+    ],
+    examples: [
+      'jobsignal search "revenue operations" --location "United States" --sites linkedin,indeed',
+      'jobsignal search "vp sales" --remote --hours-old 72 --format csv --out jobs.csv'
     ]
   },
   {

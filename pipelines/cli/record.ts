@@ -5,7 +5,7 @@ import { join, resolve } from "node:path"
 import { sources } from "../../app/index.ts"
 import { Http, type HttpRequest, type HttpResponse } from "../../sources/http.ts"
 import { type Source, type SourceContext, unitStream } from "../../sources/source.ts"
-import { loadTargets } from "../../targets/universe.ts"
+import { sourceTargets } from "../../app/targets.ts"
 import { describe, Fatal } from "../../core/errors.ts"
 import type { LoadedDag } from "../load.ts"
 import { roleOf } from "../../core/spec.ts"
@@ -166,7 +166,8 @@ export const recordSource = (args: { dag: LoadedDag; kind: string; node?: string
           process.stderr.write(`skipped: ${scrub(e.message, secrets)}\n`)
         }),
       log: (m) => Effect.sync(() => void process.stderr.write(`${scrub(m, secrets)}\n`)),
-      targets: () => loadTargets(args.dag.resolvePath(args.dag.spec.targets ?? "targets/companies.yaml"))
+      ...sourceTargets(args.dag, opts),
+      profilePath: args.dag.resolvePath(args.dag.spec.profile ?? "profile.yaml")
     }
     const units = yield* src.units(opts, ctx)
     const limit = opts.max_records ?? Number.POSITIVE_INFINITY

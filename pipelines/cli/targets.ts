@@ -3,14 +3,17 @@ import { Duration, Effect, Option, Schema, Stream } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { parse } from "yaml"
-import { Http } from "../../sources/http.ts"
+import { DEFAULT_HOST_CONCURRENCY, Http } from "../../sources/http.ts"
+import { Warehouse } from "../../sinks/warehouse.ts"
+import { type BoardStatus, boardChecks, recordBoardCheck } from "../../sinks/board-checks.ts"
+import { migrations } from "../../app/index.ts"
 import { sources as registeredSources } from "../../app/index.ts"
 import { type Source, type SourceContext, unitStream } from "../../sources/source.ts"
 import { loadTargets, type Target } from "../../targets/universe.ts"
 import { AtsProvider } from "../../app/index.ts"
 import { formatTable } from "../console.ts"
 import { describe, Fatal, type SourceError } from "../../core/errors.ts"
-import { fail, print, printErr } from "./shared.ts"
+import { dbOption, fail, print, printErr } from "./shared.ts"
 
 /**
  * `jobsignal targets check`: asks each board in the target universe, through that provider's own
@@ -18,7 +21,7 @@ import { fail, print, printErr } from "./shared.ts"
  * apart from a board that failed for another reason (blocked, timed out, a body that is not JSON).
  */
 
-export type CheckStatus = "answered" | "dead" | "error" | "unknown ATS" | "no connector"
+export type CheckStatus = BoardStatus | "unknown ATS" | "no connector"
 
 export interface CheckRow {
   readonly company: string
@@ -29,6 +32,10 @@ export interface CheckRow {
   /** Records the connector skipped (counted, never silently dropped). */
   readonly skipped: number
   readonly detail: string
+  /** When the board was asked (ISO 8601); a resumed check reports the recorded one. */
+  readonly checked_at: string
+  /** The connector's unit key for the board (what board_checks and the ATS nodes match on). */
+  readonly unit_key: string
 }
 
 export interface CheckRequest {
@@ -37,9 +44,19 @@ export interface CheckRequest {
   /** Source kind → base URL, overriding the connector's default (a proxy, a mirror, the replay server). */
   readonly baseUrls?: Readonly<Record<string, string>>
   readonly concurrency?: number
+  /** Requests in flight per real host (default 6: 20 at once made live Lever boards look dead, see issue 17). */
+  readonly perHost?: number
   readonly timeoutMs?: number
   readonly onResult?: (row: CheckRow, done: number, total: number) => void
+  /** A board's recorded check, when fresh enough not to ask again (a resumed check). */
+  readonly previous?: (ats: string, unitKey: string) => CheckRow | undefined
+  /** Called as each board's answer comes (the CLI writes it to board_checks: the checkpoint). */
+  readonly record?: (row: CheckRow) => Effect.Effect<void>
 }
+
+/** The unit key a connector gives this board (sources/boards.ts tokens; Workday `tenant.instance/site`). */
+export const unitKeyOf = (b: Target["board"]): string =>
+  b == null ? "" : typeof b === "string" ? b : `${b.tenant}.${b.instance}/${b.site}`
 
 export const boardLabel = (b: Target["board"]): string =>
   b == null ? "" : typeof b === "string" ? b : `${b.tenant}/${b.site} (${b.instance})`
@@ -52,14 +69,40 @@ const row = (t: Target, status: CheckStatus, rest: Partial<CheckRow> = {}): Chec
   jobs: null,
   skipped: 0,
   detail: "",
+  checked_at: new Date().toISOString(),
+  unit_key: unitKeyOf(t.board),
   ...rest
 })
 
-const isDead = (e: SourceError) => e._tag === "Skippable" && e.reason === "NotFound"
+/** What a failure says about the board: gone (404/410), moved (a refused redirect), refusing us, or unknown. */
+const statusOf = (e: SourceError): BoardStatus =>
+  e._tag === "Skippable" && e.reason === "NotFound"
+    ? "dead"
+    : e._tag === "Skippable" && e.reason === "BadRedirect"
+      ? "moved"
+      : (e._tag === "Skippable" && e.reason === "Blocked") ||
+          (e._tag === "Fatal" && e.reason === "Auth") ||
+          (e._tag === "Retriable" && e.reason === "RateLimited")
+        ? "blocked"
+        : "error"
 
 /** One board through its connector: units for this one company, every unit's records counted. */
 const checkOne = (t: Target, src: Source, baseUrl: string, timeoutMs: number): Effect.Effect<CheckRow, never, Http> => {
   let skipped = 0
+  // The first answer that came from another URL than asked (the client follows redirects): the board moved there.
+  let movedTo: string | null = null
+  const sansQuery = (u: string) => u.replace(/[?#].*$/, "").replace(/\/+$/, "")
+  const watching = Effect.map(Http, (http) => ({
+    ...http,
+    request: (req: Parameters<typeof http.request>[0]) =>
+      http.request(req).pipe(
+        Effect.tap((res) =>
+          Effect.sync(() => {
+            if (movedTo === null && sansQuery(res.url) !== sansQuery(req.url)) movedTo = res.url
+          })
+        )
+      )
+  }))
   const ctx: SourceContext = {
     node: `targets-check:${src.kind}`,
     runId: "targets-check",
@@ -79,13 +122,23 @@ const checkOne = (t: Target, src: Source, baseUrl: string, timeoutMs: number): E
     if (units.length === 0) return row(t, "error", { detail: `the ${src.kind} connector made no unit for this board` })
     let jobs = 0
     for (const unit of units) jobs += yield* Stream.runCount(unitStream(src.fetch(unit, opts, ctx)))
-    return row(t, "answered", { jobs, skipped, detail: skipped > 0 ? `${skipped} record(s) skipped` : "" })
+    const notes = [
+      ...(movedTo ? [`redirected to ${movedTo}`] : []),
+      ...(skipped > 0 ? [`${skipped} record(s) skipped`] : [])
+    ]
+    return row(t, movedTo ? "moved" : "alive", {
+      jobs,
+      skipped,
+      detail: notes.join("; "),
+      unit_key: units.length === 1 ? units[0].key : unitKeyOf(t.board)
+    })
   }).pipe(
     Effect.timeoutFail({
       duration: Duration.millis(timeoutMs),
       onTimeout: () => new Fatal({ reason: "Internal", message: `no answer within ${timeoutMs} ms` })
     }),
-    Effect.catchAll((e) => Effect.succeed(row(t, isDead(e) ? "dead" : "error", { skipped, detail: describe(e) }))),
+    Effect.provideServiceEffect(Http, watching),
+    Effect.catchAll((e) => Effect.succeed(row(t, statusOf(e), { skipped, detail: describe(e) }))),
     Effect.catchAllDefect((d) =>
       Effect.succeed(row(t, "error", { skipped, detail: `connector defect: ${describe(d)}` }))
     )
@@ -100,8 +153,9 @@ export const checkTargets = (req: CheckRequest): Effect.Effect<ReadonlyArray<Che
     const baseUrlOf = (s: Source) => (req.baseUrls?.[s.kind] ?? s.defaultBaseUrl).replace(/\/+$/, "")
     for (const s of srcs) {
       if (!atsKinds.has(s.kind)) continue
+      // The check walks thousands of boards on one host: politeness over the connector's own (higher) fetch limit.
       http.setHostLimits(new URL(baseUrlOf(s)).host, {
-        concurrency: s.hostLimits?.concurrency ?? 8,
+        concurrency: Math.min(req.perHost ?? DEFAULT_HOST_CONCURRENCY, s.hostLimits?.concurrency ?? Infinity),
         perSecond: s.hostLimits?.perSecond
       })
     }
@@ -111,6 +165,7 @@ export const checkTargets = (req: CheckRequest): Effect.Effect<ReadonlyArray<Che
       req.targets,
       (t) => {
         const src = srcs.find((s) => s.kind === t.ats && atsKinds.has(s.kind))
+        const before = t.board != null ? req.previous?.(t.ats, unitKeyOf(t.board)) : undefined
         const one: Effect.Effect<CheckRow, never, Http> =
           t.ats === "unknown" || t.board == null
             ? Effect.succeed(row(t, "unknown ATS"))
@@ -118,26 +173,74 @@ export const checkTargets = (req: CheckRequest): Effect.Effect<ReadonlyArray<Che
               ? Effect.succeed(
                   row(t, "no connector", { detail: `no ${t.ats} source is registered in sources/index.ts` })
                 )
-              : checkOne(t, src, baseUrlOf(src), req.timeoutMs ?? 60_000)
+              : before
+                ? Effect.succeed({ ...before, company: t.name })
+                : checkOne(t, src, baseUrlOf(src), req.timeoutMs ?? 60_000).pipe(
+                    Effect.tap((r) => req.record?.(r) ?? Effect.void)
+                  )
         return one.pipe(Effect.tap((r) => Effect.sync(() => req.onResult?.(r, ++done, total))))
       },
       { concurrency: req.concurrency ?? 16 }
     )
   })
 
+/**
+ * `checkTargets` with its checkpoint in the warehouse: every answer is written to board_checks as it comes, and a
+ * board checked within `freshHours` is reported from there without a request, so a killed check resumes.
+ */
+export const checkAndRecord = (req: CheckRequest, freshHours: number) =>
+  Effect.gen(function* () {
+    const w = yield* Warehouse
+    const recorded = yield* boardChecks(w)
+    const since = Date.now() - freshHours * 3_600_000
+    return yield* checkTargets({
+      ...req,
+      previous: (ats, key) => {
+        const r = recorded.get(`${ats} ${key}`)
+        if (!r || freshHours === 0 || Date.parse(r.checked_at) < since) return undefined
+        return {
+          company: r.company ?? "",
+          ats,
+          board: r.board,
+          status: r.status,
+          jobs: r.jobs,
+          skipped: 0,
+          detail: `recorded ${r.checked_at}${r.detail ? `: ${r.detail}` : ""}`,
+          checked_at: r.checked_at,
+          unit_key: key
+        }
+      },
+      record: (row) =>
+        row.status === "unknown ATS" || row.status === "no connector"
+          ? Effect.void
+          : recordBoardCheck(w, {
+              source: row.ats,
+              unit_key: row.unit_key,
+              board: row.board,
+              company: row.company,
+              status: row.status,
+              jobs: row.jobs,
+              detail: row.detail.slice(0, 500),
+              checked_at: row.checked_at
+            }).pipe(Effect.orDie)
+    })
+  })
+
 export const summarize = (rows: ReadonlyArray<CheckRow>) => {
   const n = (s: CheckStatus) => rows.filter((r) => r.status === s).length
   const jobs = rows.reduce((a, r) => a + (r.jobs ?? 0), 0)
   const counts = {
-    answered: n("answered"),
+    alive: n("alive"),
     dead: n("dead"),
+    moved: n("moved"),
+    blocked: n("blocked"),
     errors: n("error"),
     unknown: n("unknown ATS"),
     noConnector: n("no connector"),
     jobs
   }
   const line =
-    `${rows.length} companies: ${counts.answered} answered (${jobs} jobs), ${counts.dead} dead, ${counts.errors} errors, ${counts.unknown} unknown` +
+    `${rows.length} companies: ${counts.alive} alive (${jobs} jobs), ${counts.dead} dead, ${counts.moved} moved, ${counts.blocked} blocked, ${counts.errors} errors, ${counts.unknown} unknown` +
     (counts.noConnector > 0 ? `, ${counts.noConnector} without a registered connector` : "")
   return { ...counts, line }
 }
@@ -172,11 +275,13 @@ const checkCommand = Command.make(
   {
     dag: Options.text("dag").pipe(
       Options.withDefault("dag.yaml"),
-      Options.withDescription("The DAG file whose targets: names the universe (default dag.yaml)")
+      Options.withDescription("The DAG file whose targets: names the list to check (default dag.yaml)")
     ),
     targets: Options.text("targets").pipe(
       Options.optional,
-      Options.withDescription("The target universe YAML (overrides the DAG's targets:)")
+      Options.withDescription(
+        "The targets file, YAML or JSON (overrides the DAG's targets:; targets/universe.json for all)"
+      )
     ),
     provider: Options.choice("provider", AtsProvider.literals).pipe(
       Options.optional,
@@ -190,6 +295,17 @@ const checkCommand = Command.make(
       Options.withDefault(16),
       Options.withDescription("Boards checked at once (per-host limits still apply)")
     ),
+    perHost: Options.integer("per-host").pipe(
+      Options.withDefault(DEFAULT_HOST_CONCURRENCY),
+      Options.withDescription("Requests in flight per ATS host (default 6)")
+    ),
+    freshHours: Options.integer("fresh-hours").pipe(
+      Options.withDefault(24),
+      Options.withDescription(
+        "A board checked less than this many hours ago is not asked again (a killed check resumes); 0 asks every board"
+      )
+    ),
+    db: dbOption,
     format: Options.choice("format", ["table", "json"]).pipe(Options.withDefault("table" as const)),
     baseUrlFor: Options.text("base-url-for").pipe(
       Options.repeated,
@@ -198,11 +314,13 @@ const checkCommand = Command.make(
       )
     )
   },
-  ({ dag, targets, provider, limit, concurrency, format, baseUrlFor }) =>
+  ({ dag, targets, provider, limit, concurrency, perHost, freshHours, db, format, baseUrlFor }) =>
     Effect.gen(function* () {
       const config = yield* Effect.try({
         try: () => {
           if (concurrency < 1) throw new Error(`--concurrency must be at least 1, got ${concurrency}`)
+          if (perHost < 1) throw new Error(`--per-host must be at least 1, got ${perHost}`)
+          if (freshHours < 0) throw new Error(`--fresh-hours must not be negative, got ${freshHours}`)
           const lim = Option.getOrUndefined(limit)
           if (lim !== undefined && lim < 0) throw new Error(`--limit must not be negative, got ${lim}`)
           const baseUrls = parseBaseUrlFor(baseUrlFor)
@@ -216,15 +334,19 @@ const checkCommand = Command.make(
         catch: (e) => (e instanceof Error ? e : new Error(String(e)))
       })
       yield* printErr(`checking ${config.list.length} companies from ${config.file}`)
-      const rows = yield* checkTargets({
-        targets: config.list,
-        baseUrls: config.baseUrls,
-        concurrency,
-        onResult: (r, done, total) =>
-          void process.stderr.write(
-            `[${done}/${total}] ${r.company}: ${r.status}${r.jobs !== null ? ` (${r.jobs} jobs)` : ""}${r.status === "error" || r.status === "dead" ? ` — ${r.detail}` : ""}\n`
-          )
-      })
+      const rows = yield* checkAndRecord(
+        {
+          targets: config.list,
+          baseUrls: config.baseUrls,
+          concurrency,
+          perHost,
+          onResult: (r, done, total) =>
+            void process.stderr.write(
+              `[${done}/${total}] ${r.company}: ${r.status}${r.jobs !== null ? ` (${r.jobs} jobs)` : ""}${r.status !== "alive" && r.detail ? ` — ${r.detail}` : ""}\n`
+            )
+        },
+        freshHours
+      ).pipe(Effect.provide(Warehouse.layer({ path: resolve(db), migrations })))
       const s = summarize(rows)
       yield* print(
         format === "json"
@@ -239,7 +361,7 @@ const checkCommand = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    "Ask every board in the target universe whether it answers and how many jobs it lists; flag dead tokens."
+    "Ask every board whether it is alive (with its job count), dead, moved or blocked; record it in board_checks."
   )
 )
 

@@ -9,6 +9,7 @@ import { roleOf } from "../../core/spec.ts"
 import { dagOption, fail, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { kinds } from "../../app/index.ts"
+import { effectiveSearches } from "../../sources/search/index.ts"
 
 export const validateCommand = Command.make("validate", { dag: dagOption }, ({ dag }) =>
   Effect.gen(function* () {
@@ -59,10 +60,38 @@ export const planCommand = Command.make("plan", { dag: dagOption }, ({ dag }) =>
         })
       )
     )
+    // A search node without `searches:` runs the profile's titles × locations × remote: listed here.
+    for (const n of lv.flat()) {
+      const s = nodes[n]
+      if (s.source !== "search" || (s.with?.searches as unknown[] | undefined)?.length) continue
+      const profile = d.resolvePath(d.spec.profile ?? "profile.yaml")
+      const eff = yield* Effect.try({
+        try: () =>
+          effectiveSearches({ max_derived_searches: s.with?.max_derived_searches as number | undefined }, profile),
+        catch: (e) => new Error(`${n}: ${(e as Error).message}`)
+      })
+      yield* print(
+        `\n${n}: ${eff.searches.length} searches derived from ${d.spec.profile ?? "profile.yaml"} (target titles × locations × remote${eff.total > eff.searches.length ? `; ${eff.total} in all, cut at max_derived_searches` : ""}; set with.searches to override):`
+      )
+      yield* print(
+        formatTable(
+          eff.searches.map((q) => ({
+            term: q.term,
+            location: q.location ?? "",
+            remote: q.remote ? "yes" : "",
+            results_wanted: q.results_wanted ?? ""
+          }))
+        )
+      )
+    }
     const b = d.spec.budgets?.llm
     if (b)
       yield* print(
         `\nLLM budget: ${b.per_run_usd !== undefined ? `$${b.per_run_usd} per run` : "no per-run cap"}, ${b.per_week_usd !== undefined ? `$${b.per_week_usd} per rolling week` : "no weekly cap"}`
       )
   }).pipe(Effect.catchAll((e) => printErr(e.message).pipe(Effect.zipRight(fail(2)))))
-).pipe(Command.withDescription("Print the run order, the levels that run in parallel, schedules and budgets."))
+).pipe(
+  Command.withDescription(
+    "Print the run order, the levels that run in parallel, schedules and budgets, and the searches a search node derives from the profile."
+  )
+)

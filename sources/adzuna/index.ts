@@ -164,11 +164,20 @@ export const adzuna: JobSource<AdzunaOptions> = {
       })
     ).pipe(Stream.take(wanted))
   },
-  fixtures: [{ path: "/v1/api/jobs/us/search/1", file: "adzuna/synthetic-search-us-page1.json" }],
+  fixtures: [
+    // The synthetic page answers the nurse search only (the tests' documented-fields case, the
+    // predicted-salary flag); every other search gets the recorded response (4 IT jobs, count 29378).
+    {
+      path: "/v1/api/jobs/us/search/1",
+      query: { what: "registered nurse" },
+      file: "adzuna/synthetic-search-us-page1.json"
+    },
+    { path: "/v1/api/jobs/us/search/1", file: "adzuna/jobradar-us-search-it-jobs.json" }
+  ],
   // Placeholder credentials for the loopback replay server only (it ignores them).
   replayOptions: {
     app_id: "replay-app-id",
     app_key: "replay-app-key",
-    searches: [{ term: "registered nurse", location: "Boston", results_wanted: 50 }]
+    searches: [{ term: "software developer", results_wanted: 50 }]
   }
 }

@@ -3,7 +3,7 @@ import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
-import { tokenBoards, type BoardUnit } from "../boards.ts"
+import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { departmentOf, employmentType, remoteMode, salary } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
 import { AshbyBoardResponse, AshbyJob } from "./schema.ts"
@@ -32,7 +32,7 @@ export const normalizeAshbyJob = (board: BoardUnit, j: AshbyJob): Posting => {
     url: j.jobUrl,
     apply_url: j.applyUrl ?? j.jobUrl,
     title: j.title.trim(),
-    company: board.company ?? board.token,
+    company: board.company ?? companyFromToken(board.token),
     company_domain: board.domain,
     location,
     remote,

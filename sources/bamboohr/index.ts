@@ -3,7 +3,7 @@ import { fetchRecords } from "../decode.ts"
 import { hostRouted } from "../http.ts"
 import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
-import { tokenBoards, type BoardUnit } from "../boards.ts"
+import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { departmentOf, employmentType, remoteMode } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
 
@@ -44,7 +44,7 @@ export const normalizeBambooJob = (board: BoardUnit, j: BambooJob): Posting => {
     url,
     apply_url: url,
     title: j.jobOpeningName.trim(),
-    company: board.company ?? board.token,
+    company: board.company ?? companyFromToken(board.token),
     company_domain: board.domain,
     location,
     remote: remoteMode(mode ?? null, location, j.jobOpeningName),

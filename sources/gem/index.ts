@@ -3,7 +3,7 @@ import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
-import { tokenBoards, type BoardUnit } from "../boards.ts"
+import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { departmentOf, employmentType, remoteMode } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
 
@@ -39,7 +39,7 @@ export const normalizeGemPost = (board: BoardUnit, j: GemJobPost): Posting => {
     url: j.absolute_url,
     apply_url: j.absolute_url,
     title: j.title.trim(),
-    company: board.company ?? board.token,
+    company: board.company ?? companyFromToken(board.token),
     company_domain: board.domain,
     location,
     // location_type is remote | hybrid | in_office: the specific answer when given.

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { parse } from "yaml"
+import { CORE_SCHEMA, load } from "js-yaml"
 import type { FixtureRoute } from "../source.ts"
 
 /** The body string of the first interaction of a VCR cassette (the greenhouse_io gem records that way). */
 export const vcrBody = (fixturesDir: string, file: string): string => {
-  const doc = parse(readFileSync(join(fixturesDir, file), "utf8")) as {
+  const doc = load(readFileSync(join(fixturesDir, file), "utf8"), { schema: CORE_SCHEMA }) as {
     http_interactions: Array<{ response: { body: { string: string } } }>
   }
   return doc.http_interactions[0].response.body.string

@@ -5,7 +5,7 @@ import { detailOrNull } from "../detail.ts"
 import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate, remoteFromText } from "../text.ts"
-import { tokenBoards, type BoardUnit } from "../boards.ts"
+import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { employmentType, salary } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
 import { GreenhouseBoardResponse, GreenhouseJob, type GreenhouseMetadata } from "./schema.ts"
@@ -51,7 +51,7 @@ export const normalizeGreenhouseJob = (board: BoardUnit | string, j: GreenhouseJ
     url: j.absolute_url,
     apply_url: j.absolute_url,
     title: j.title.trim(),
-    company: b.company ?? j.company_name ?? b.token,
+    company: b.company ?? j.company_name ?? companyFromToken(b.token),
     company_domain: b.domain,
     location,
     remote: remoteFromText(location, ...offices, metaString(meta, /workplace|remote|location type/i)),

@@ -4,7 +4,7 @@ import { decodeEach } from "../decode.ts"
 import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
-import { tokenBoards, type BoardUnit } from "../boards.ts"
+import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { offsetPaged } from "../paging.ts"
 import { departmentOf, employmentType, remoteMode, salary } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
@@ -49,7 +49,7 @@ export const normalizeLeverPosting = (board: BoardUnit, p: LeverPosting): Postin
     url: p.hostedUrl,
     apply_url: p.applyUrl ?? p.hostedUrl,
     title: p.text.trim(),
-    company: board.company ?? board.token,
+    company: board.company ?? companyFromToken(board.token),
     company_domain: board.domain,
     location: locations,
     remote: remoteMode(p.workplaceType, locations, p.text),

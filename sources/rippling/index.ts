@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
-import { tokenBoards, type BoardUnit } from "../boards.ts"
+import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { departmentOf, remoteMode } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
 
@@ -30,7 +30,7 @@ export const normalizeRipplingJob = (board: BoardUnit, j: RipplingJob): Posting 
     url: j.url,
     apply_url: j.url,
     title: j.name.trim(),
-    company: board.company ?? board.token,
+    company: board.company ?? companyFromToken(board.token),
     company_domain: board.domain,
     location,
     remote: remoteMode(null, location, j.name),

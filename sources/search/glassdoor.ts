@@ -7,34 +7,42 @@ import { domainOf } from "../../model/company.ts"
 import { salaryPeriod } from "../jobboards/common.ts"
 import type { SiteEnv, SiteScraper } from "./site.ts"
 
-/** One `jobListings.jobListings[]` item of Glassdoor's `JobSearchResultsQuery` (fields JobSpy asks for). */
+/** A `JobViewHeader`: the header of a listing in search results, and what employer pages cache per job. */
+export const GlassdoorHeader = Schema.Struct({
+  ageInDays: Schema.optional(Schema.NullOr(Schema.Number)),
+  employer: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        id: Schema.optional(Schema.NullOr(Schema.Number)),
+        name: Schema.optional(Schema.NullOr(Schema.String))
+      })
+    )
+  ),
+  employerNameFromSearch: Schema.optional(Schema.NullOr(Schema.String)),
+  jobTitleText: Schema.optional(Schema.NullOr(Schema.String)),
+  jobLink: Schema.optional(Schema.NullOr(Schema.String)),
+  seoJobLink: Schema.optional(Schema.NullOr(Schema.String)),
+  locationName: Schema.optional(Schema.NullOr(Schema.String)),
+  locationType: Schema.optional(Schema.NullOr(Schema.String)),
+  payCurrency: Schema.optional(Schema.NullOr(Schema.String)),
+  payPeriod: Schema.optional(Schema.NullOr(Schema.String)),
+  payPeriodAdjustedPay: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        p10: Schema.optional(Schema.NullOr(Schema.Number)),
+        p90: Schema.optional(Schema.NullOr(Schema.Number))
+      })
+    )
+  ),
+  salarySource: Schema.optional(Schema.NullOr(Schema.String)),
+  jobTypeKeys: Schema.optional(Schema.NullOr(Schema.Array(Schema.String)))
+})
+export type GlassdoorHeader = typeof GlassdoorHeader.Type
+
+/** One `jobListings.jobListings[]` item of Glassdoor's `JobSearchResultsQuery` (a `JobListingSearchResult`). */
 export const GlassdoorListing = Schema.Struct({
   jobview: Schema.Struct({
-    header: Schema.Struct({
-      ageInDays: Schema.optional(Schema.NullOr(Schema.Number)),
-      employer: Schema.optional(
-        Schema.NullOr(
-          Schema.Struct({
-            id: Schema.optional(Schema.NullOr(Schema.Number)),
-            name: Schema.optional(Schema.NullOr(Schema.String))
-          })
-        )
-      ),
-      employerNameFromSearch: Schema.optional(Schema.NullOr(Schema.String)),
-      locationName: Schema.optional(Schema.NullOr(Schema.String)),
-      locationType: Schema.optional(Schema.NullOr(Schema.String)),
-      payCurrency: Schema.optional(Schema.NullOr(Schema.String)),
-      payPeriod: Schema.optional(Schema.NullOr(Schema.String)),
-      payPeriodAdjustedPay: Schema.optional(
-        Schema.NullOr(
-          Schema.Struct({
-            p10: Schema.optional(Schema.NullOr(Schema.Number)),
-            p90: Schema.optional(Schema.NullOr(Schema.Number))
-          })
-        )
-      ),
-      jobTypeKeys: Schema.optional(Schema.NullOr(Schema.Array(Schema.String)))
-    }),
+    header: GlassdoorHeader,
     job: Schema.Struct({
       listingId: Schema.Number,
       jobTitleText: Schema.String.pipe(Schema.minLength(1)),
@@ -58,38 +66,68 @@ const Response = Schema.Array(
   })
 )
 
-/** `ageInDays` is all Glassdoor says: the posting date is a one-day range, not a point. */
-export const normalizeGlassdoorListing = (
-  l: GlassdoorListing,
+/**
+ * A job header as a posting. `ageInDays` is all Glassdoor says: the posting date is a one-day range, not
+ * a point. An employer page's headers name no employer (the page is the employer's): the caller gives it.
+ */
+export const normalizeGlassdoorHeader = (
+  h: GlassdoorHeader,
+  job: { id: string; title: string; company?: string | null; description?: string | null; website?: string | null },
   now: number,
   site = "https://www.glassdoor.com"
 ): Posting => {
-  const h = l.jobview.header
-  const id = l.jobview.job.listingId
   const remote =
     h.locationType === "S" && /remote/i.test(h.locationName ?? "") ? "remote" : remoteFromText(h.locationName)
   const day = h.ageInDays != null ? new Date(now - h.ageInDays * 86_400_000) : null
   const pay = h.payPeriodAdjustedPay
+  const hasPay = pay?.p10 != null || pay?.p90 != null
   return {
     source: "glassdoor",
-    source_id: String(id),
+    source_id: job.id,
     board: "glassdoor",
-    url: `${site}/job-listing/j?jl=${id}`,
-    title: l.jobview.job.jobTitleText.trim(),
-    company: (h.employerNameFromSearch ?? h.employer?.name ?? "").trim() || "(not stated)",
-    company_domain: domainOf(l.jobview.overview?.website ?? null),
+    // The SEO link is the listing's public page on the site that served it (glassdoor.ca for Toronto).
+    url: h.seoJobLink ?? `${site}/job-listing/j?jl=${job.id}`,
+    title: job.title.trim(),
+    company: (job.company ?? h.employerNameFromSearch ?? h.employer?.name ?? "").trim() || "(not stated)",
+    company_domain: domainOf(job.website ?? null),
     location: h.locationName ?? null,
     remote,
     posted_after: day ? new Date(day.getTime() - 86_400_000).toISOString() : null,
     posted_before: day ? day.toISOString() : null,
-    description_text: l.jobview.job.descriptionFragmentsText?.join("\n") || null,
-    salary_min: pay?.p10 ?? null,
-    salary_max: pay?.p90 ?? null,
-    salary_currency: pay ? (h.payCurrency ?? null) : null,
-    salary_period: pay ? salaryPeriod(h.payPeriod === "ANNUAL" ? "year" : h.payPeriod) : null,
+    description_text: job.description || null,
+    salary_min: hasPay ? (pay?.p10 ?? null) : null,
+    salary_max: hasPay ? (pay?.p90 ?? null) : null,
+    salary_currency: hasPay ? (h.payCurrency ?? null) : null,
+    salary_period: hasPay ? salaryPeriod(h.payPeriod === "ANNUAL" ? "year" : h.payPeriod) : null,
     employment_type: h.jobTypeKeys?.join(", ") || null,
-    raw: l.jobview
+    raw: { header: h, salary_source: h.salarySource ?? null }
   }
+}
+
+export const normalizeGlassdoorListing = (
+  l: GlassdoorListing,
+  now: number,
+  site = "https://www.glassdoor.com"
+): Posting => ({
+  ...normalizeGlassdoorHeader(
+    l.jobview.header,
+    {
+      id: String(l.jobview.job.listingId),
+      title: l.jobview.job.jobTitleText,
+      description: l.jobview.job.descriptionFragmentsText?.join("\n"),
+      website: l.jobview.overview?.website
+    },
+    now,
+    site
+  ),
+  raw: l.jobview
+})
+
+/** An employer page's cached `JobViewHeader`: the listing id is in its `jobLink`; null without id or title. */
+export const normalizeGlassdoorEmployerHeader = (h: GlassdoorHeader, employer: string, now: number): Posting | null => {
+  const id = h.jobLink?.match(/[?&]jobListingId=(\d+)/)?.[1] ?? h.seoJobLink?.match(/[?&]jl=(\d+)/)?.[1]
+  const title = h.jobTitleText?.trim()
+  return id && title ? normalizeGlassdoorHeader(h, { id, title, company: employer }, now) : null
 }
 
 const SEARCH_QUERY = `query JobSearchResultsQuery($keyword: String, $locationId: Int, $locationType: LocationTypeEnum, $numJobsToShow: Int!, $pageCursor: String, $pageNumber: Int, $filterParams: [FilterParams], $parameterUrlInput: String) {
@@ -198,7 +236,8 @@ export const glassdoor: SiteScraper = {
             )
             const jl = body[0]?.data.jobListings
             const out: Posting[] = []
-            const now = Date.now()
+            // Ages ("3 days ago", ageInDays) count from the response's Date: the server's clock, or when a replay was recorded.
+            const now = Date.parse(res.headers.get("date") ?? "") || Date.now()
             for (const [i, raw] of (jl?.jobListings ?? []).entries()) {
               const l = Schema.decodeUnknownEither(GlassdoorListing, { onExcessProperty: "ignore" })(raw)
               if (l._tag === "Right") out.push(normalizeGlassdoorListing(l.right, now))

@@ -4,39 +4,16 @@ import type { Posting } from "../source.ts"
 import { remoteFromText } from "../text.ts"
 import { blocked, looksBlocked } from "../jobboards/common.ts"
 import type { SiteEnv, SiteScraper } from "./site.ts"
+import { jsonAt } from "./embedded.ts"
 
 const JOB_KEY = '"520084652":'
-
-/** The balanced JSON array starting at `from` (strings and escapes respected), or null. */
-const arrayAt = (text: string, from: number): unknown[] | null => {
-  const start = text.indexOf("[", from)
-  if (start < 0) return null
-  let depth = 0
-  let inStr = false
-  for (let i = start; i < text.length; i++) {
-    const c = text[i]
-    if (inStr) {
-      if (c === "\\") i++
-      else if (c === '"') inStr = false
-    } else if (c === '"') inStr = true
-    else if (c === "[") depth++
-    else if (c === "]" && --depth === 0) {
-      try {
-        return JSON.parse(text.slice(start, i + 1)) as unknown[]
-      } catch {
-        return null
-      }
-    }
-  }
-  return null
-}
 
 /** Every job-info array Google Jobs embeds under key 520084652 (the key JobSpy reads). */
 export const googleJobInfos = (text: string): unknown[][] => {
   const out: unknown[][] = []
   for (let i = text.indexOf(JOB_KEY); i >= 0; i = text.indexOf(JOB_KEY, i + JOB_KEY.length)) {
-    const a = arrayAt(text, i + JOB_KEY.length)
-    if (a) out.push(a)
+    const a = jsonAt(text, i + JOB_KEY.length)
+    if (Array.isArray(a)) out.push(a)
   }
   return out
 }
@@ -120,7 +97,8 @@ export const google: SiteScraper = {
             (/\/sorry\/index|unusual traffic/i.test(res.text) ? "Google's 'unusual traffic' page" : null)
           if (wall) return yield* Effect.fail(blocked(env.unit, wall, url))
         }
-        const now = Date.now()
+        // Ages ("3 days ago", ageInDays) count from the response's Date: the server's clock, or when a replay was recorded.
+        const now = Date.parse(res.headers.get("date") ?? "") || Date.now()
         const out: Posting[] = []
         for (const [i, info] of infos.entries()) {
           const p = normalizeGoogleJob(info, now)

@@ -4,8 +4,11 @@ import { parseJson } from "../http.ts"
 import type { Posting } from "../source.ts"
 import { htmlToText, isoDate, remoteFromText } from "../text.ts"
 import { domainOf } from "../../model/company.ts"
-import { salaryPeriod, scrubSecrets, secretValue } from "../jobboards/common.ts"
+import { blocked, looksBlocked, salaryPeriod, scrubSecrets, secretValue } from "../jobboards/common.ts"
+import type { SourceError } from "../../core/errors.ts"
+import type { Http } from "../http.ts"
 import type { SiteEnv, SiteScraper } from "./site.ts"
+import { jsonAt } from "./embedded.ts"
 
 const Range = Schema.Struct({
   min: Schema.optional(Schema.NullOr(Schema.Number)),
@@ -146,15 +149,12 @@ const QUERY = (s: SiteEnv["search"], cursor: string | null, limit: number) => {
  * Indeed through its mobile app's GraphQL endpoint (how JobSpy reaches it, no login). The endpoint
  * wants the app's API key in `indeed-api-key`: config `indeed_api_key` / $INDEED_API_KEY, never committed.
  */
-export const indeed: SiteScraper = {
-  site: "indeed",
-  defaultBaseUrl: "https://apis.indeed.com",
-  delayMs: 1000,
-  unavailable: (opts) =>
+const indeedMobile = {
+  unavailable: (opts: Record<string, any>) =>
     secretValue(opts.indeed_api_key, "INDEED_API_KEY")
       ? null
       : "no Indeed API key (set INDEED_API_KEY or with.indeed_api_key)",
-  search: (env) => {
+  search: (env: SiteEnv): Stream.Stream<Posting, SourceError, Http> => {
     const key = secretValue(env.opts.indeed_api_key, "INDEED_API_KEY")!
     const country = String(env.opts.country ?? "us").toUpperCase()
     const limit = Math.min(100, env.wanted)
@@ -198,4 +198,193 @@ export const indeed: SiteScraper = {
       })
     )
   }
+}
+
+// Indeed's web pages, as a browser gets them: the search page (www.indeed.com/jobs) embeds its job cards in
+// `window.mosaic.providerData["mosaic-provider-jobcards"]`, a job page (/viewjob?jk=) its data in
+// `window._initialData`.
+
+const Attr = Schema.Struct({ label: Schema.String, suid: Schema.optional(Schema.NullOr(Schema.String)) })
+
+/** One job card of the search page (`metaData.mosaicProviderJobCardsModel.results[]`). */
+export const IndeedCard = Schema.Struct({
+  jobkey: Schema.String.pipe(Schema.minLength(1)),
+  title: Schema.optional(Schema.NullOr(Schema.String)),
+  displayTitle: Schema.optional(Schema.NullOr(Schema.String)),
+  company: Schema.optional(Schema.NullOr(Schema.String)),
+  formattedLocation: Schema.optional(Schema.NullOr(Schema.String)),
+  pubDate: Schema.optional(Schema.NullOr(Schema.Number)),
+  snippet: Schema.optional(Schema.NullOr(Schema.String)),
+  extractedSalary: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        min: Schema.optional(Schema.NullOr(Schema.Number)),
+        max: Schema.optional(Schema.NullOr(Schema.Number)),
+        type: Schema.optional(Schema.NullOr(Schema.String))
+      })
+    )
+  ),
+  salarySnippet: Schema.optional(
+    Schema.NullOr(Schema.Struct({ currency: Schema.optional(Schema.NullOr(Schema.String)) }))
+  ),
+  remoteWorkModel: Schema.optional(
+    Schema.NullOr(Schema.Struct({ type: Schema.optional(Schema.NullOr(Schema.String)) }))
+  ),
+  taxonomyAttributes: Schema.optional(
+    Schema.NullOr(Schema.Array(Schema.Struct({ label: Schema.String, attributes: Schema.Array(Attr) })))
+  ),
+  thirdPartyApplyUrl: Schema.optional(Schema.NullOr(Schema.String))
+})
+export type IndeedCard = typeof IndeedCard.Type
+
+export const normalizeIndeedCard = (c: IndeedCard, site = "https://www.indeed.com"): Posting => {
+  const title = (c.displayTitle || c.title || "").trim()
+  const location = c.formattedLocation?.trim() || null
+  const attrs = (label: string) => c.taxonomyAttributes?.find((t) => t.label === label)?.attributes ?? []
+  const remoteKeys = attrs("remote").map((a) => a.suid)
+  const work = c.remoteWorkModel?.type ?? ""
+  const pay = c.extractedSalary
+  // The card writes an open end as max -1 and an unknown floor as min 0.
+  const min = pay?.min != null && pay.min > 0 ? pay.min : null
+  const max = pay?.max != null && pay.max > 0 ? pay.max : null
+  const hasPay = min != null || max != null
+  return {
+    source: "indeed",
+    source_id: c.jobkey,
+    board: "indeed",
+    url: `${site}/viewjob?jk=${c.jobkey}`,
+    apply_url: c.thirdPartyApplyUrl ?? null,
+    title: title || "(untitled)",
+    company: c.company?.trim() || "(not stated)",
+    location,
+    remote:
+      work === "REMOTE_ALWAYS" || remoteKeys.includes(REMOTE_KEY)
+        ? "remote"
+        : work === "REMOTE_HYBRID" || remoteKeys.includes(HYBRID_KEY)
+          ? "hybrid"
+          : remoteFromText(location, title),
+    posted_at: isoDate(c.pubDate ?? null),
+    description_text: htmlToText(c.snippet ?? null),
+    salary_min: min,
+    salary_max: max,
+    salary_currency: hasPay ? c.salarySnippet?.currency || null : null,
+    salary_period: hasPay ? salaryPeriod(pay?.type) : null,
+    employment_type:
+      attrs("job-types")
+        .map((a) => a.label.toLowerCase())
+        .join(", ") || null,
+    raw: { jobkey: c.jobkey, pubDate: c.pubDate ?? null, extractedSalary: c.extractedSalary ?? null }
+  }
+}
+
+/** The job-card objects of a search page, or null when the page carries no mosaic job-cards data. */
+export const indeedSearchCards = (html: string): unknown[] | null => {
+  const at = html.indexOf('window.mosaic.providerData["mosaic-provider-jobcards"]')
+  if (at < 0) return null
+  const data = jsonAt(html, at, "{") as { metaData?: { mosaicProviderJobCardsModel?: { results?: unknown } } } | null
+  const results = data?.metaData?.mosaicProviderJobCardsModel?.results
+  return Array.isArray(results) ? results : null
+}
+
+/** What a job page (`/viewjob?jk=`) adds to its card: the full description and the header fields. */
+export const parseIndeedViewJob = (
+  html: string
+): Pick<Posting, "title" | "company" | "location" | "description_text"> | null => {
+  const at = html.indexOf("window._initialData")
+  if (at < 0) return null
+  const data = jsonAt(html, at, "{") as {
+    jobInfoWrapperModel?: {
+      jobInfoModel?: {
+        jobInfoHeaderModel?: { jobTitle?: string; companyName?: string; formattedLocation?: string }
+        sanitizedJobDescription?: string
+      }
+    }
+  } | null
+  const m = data?.jobInfoWrapperModel?.jobInfoModel
+  if (!m?.jobInfoHeaderModel?.jobTitle) return null
+  return {
+    title: m.jobInfoHeaderModel.jobTitle.trim(),
+    company: m.jobInfoHeaderModel.companyName?.trim() || "(not stated)",
+    location: m.jobInfoHeaderModel.formattedLocation?.trim() || null,
+    description_text: htmlToText(m.sanitizedJobDescription ?? null)
+  }
+}
+
+const indeedWeb = (env: SiteEnv): Stream.Stream<Posting, SourceError, Http> => {
+  const s = env.search
+  const seen = new Set<string>()
+  const maxPages = Math.ceil(env.wanted / 10) + 2
+  const pages = Stream.paginateChunkEffect(0, (page) =>
+    Effect.gen(function* () {
+      const q = new URLSearchParams({ q: s.term, l: s.location ?? "" })
+      if (page > 0) q.set("start", String(page * 10))
+      if (s.hours_old) q.set("fromage", String(Math.max(1, Math.ceil(s.hours_old / 24))))
+      if (s.remote) q.set("sc", `0kf:attr(${REMOTE_KEY});`)
+      const url = `${env.baseUrl}/jobs?${q}`
+      const res = yield* env.request({ url, headers: { accept: "text/html" } })
+      const cards = indeedSearchCards(res.text)
+      if (!cards) {
+        if (page > 0) return [Chunk.empty<Posting>(), Option.none<number>()] as const
+        const wall = looksBlocked(res.text)
+        if (wall) return yield* Effect.fail(blocked(env.unit, wall, url))
+        return yield* Effect.fail(
+          new Skippable({
+            reason: "BadBody",
+            unit: env.unit,
+            message: `${env.unit}: GET ${url}: no mosaic-provider-jobcards data in the page (layout changed?)`
+          })
+        )
+      }
+      const out: Posting[] = []
+      for (const [i, raw] of cards.entries()) {
+        const c = Schema.decodeUnknownEither(IndeedCard, { onExcessProperty: "ignore" })(raw)
+        if (c._tag === "Left")
+          yield* env.ctx.skip(
+            new Skippable({
+              reason: "InvalidRecord",
+              unit: env.unit,
+              message: `${env.unit}: card #${i} of start=${page * 10} skipped: ${c.left.message.split("\n")[0]}`
+            })
+          )
+        else if (!seen.has(c.right.jobkey)) {
+          seen.add(c.right.jobkey)
+          out.push(normalizeIndeedCard(c.right))
+        }
+      }
+      // A page without new cards is the end (Indeed repeats cards across pages).
+      const more = out.length > 0 && page + 1 < maxPages
+      return [Chunk.fromIterable(out), more ? Option.some(page + 1) : Option.none<number>()] as const
+    })
+  )
+  if (!env.opts.fetch_descriptions) return pages
+  // Optional detail fetch: a failed job page keeps the card (and its snippet) without the full description.
+  return pages.pipe(
+    Stream.take(env.wanted),
+    Stream.mapEffect((p) =>
+      env.request({ url: `${env.baseUrl}/viewjob?jk=${p.source_id}`, headers: { accept: "text/html" } }).pipe(
+        Effect.map((r) => {
+          const d = parseIndeedViewJob(r.text)
+          return d?.description_text ? { ...p, description_text: d.description_text } : p
+        }),
+        Effect.catchAll((e) =>
+          env.ctx
+            .log(`${env.unit}: job page of ${p.source_id} not fetched (${e.message}); kept with the card's snippet`)
+            .pipe(Effect.as(p))
+        )
+      )
+    )
+  )
+}
+
+/**
+ * Indeed: by default its web search page (no key). With `indeed_api: mobile`, the mobile app's GraphQL
+ * endpoint JobSpy uses (needs the app's API key).
+ */
+export const indeed: SiteScraper = {
+  site: "indeed",
+  defaultBaseUrl: "https://www.indeed.com",
+  defaultBaseUrlFor: (opts) => (opts.indeed_api === "mobile" ? "https://apis.indeed.com" : "https://www.indeed.com"),
+  delayMs: 2000,
+  unavailable: (opts) => (opts.indeed_api === "mobile" ? indeedMobile.unavailable(opts) : null),
+  search: (env) => (env.opts.indeed_api === "mobile" ? indeedMobile.search(env) : indeedWeb(env))
 }

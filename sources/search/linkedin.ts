@@ -8,6 +8,7 @@ import { lazyRequire } from "../../core/lazy-require.ts"
 
 // Loaded when a page is parsed: cheerio brings parse5, iconv-lite and undici (1.5 MB) that only a search needs.
 const cheerio = lazyRequire<typeof Cheerio>(import.meta.url, "cheerio")
+import { jobPostingNodes, jobPostingToPosting, jsonLdBlocks } from "../jsonld/parse.ts"
 
 /** Job cards of a guest search page (`/jobs-guest/jobs/api/seeMoreJobPostings/search`). */
 export const parseLinkedInCards = (html: string, remoteSearch = false): Posting[] => {
@@ -47,7 +48,17 @@ export const parseLinkedInCards = (html: string, remoteSearch = false): Posting[
   return out
 }
 
-/** The description and criteria of a job view page (`/jobs/view/{id}`), for the optional detail fetch. */
+/** The schema.org JobPosting JSON-LD a job page (`/jobs/view/{id}`) carries, as a posting; null without one. */
+export const linkedInJsonLdPosting = (html: string, pageUrl: string): Posting | null => {
+  const node = jobPostingNodes(jsonLdBlocks(html).blocks)[0]
+  const p = node ? jobPostingToPosting(node, { source: "linkedin", pageUrl, boardHost: "linkedin.com" }) : null
+  return p ? { ...p, board: "linkedin" } : null
+}
+
+/**
+ * The description and criteria of a job view page, for the optional detail fetch: the page's markup,
+ * else its JSON-LD (the public page carries both; the markup is what the guest page has).
+ */
 export const parseLinkedInDetail = (html: string): Pick<Posting, "description_text" | "employment_type"> => {
   const $ = cheerio().load(html)
   const markup = $("div.show-more-less-html__markup, div.description__text").first().html()
@@ -56,7 +67,11 @@ export const parseLinkedInDetail = (html: string): Pick<Posting, "description_te
     if (/employment type/i.test($(li).find("h3").text()))
       employment = $(li).find("span").text().trim().toLowerCase() || null
   })
-  return { description_text: htmlToText(markup ?? null), employment_type: employment }
+  const ld = markup && employment ? null : linkedInJsonLdPosting(html, "https://www.linkedin.com/jobs/view/")
+  return {
+    description_text: htmlToText(markup ?? null) ?? ld?.description_text ?? null,
+    employment_type: employment ?? ld?.employment_type?.replace(/_/g, "-") ?? null
+  }
 }
 
 const PAGE = 10

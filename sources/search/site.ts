@@ -32,6 +32,8 @@ export interface SiteEnv {
 export interface SiteScraper {
   readonly site: Site
   readonly defaultBaseUrl: string
+  /** The default base URL when it depends on the options (a site with a web and a mobile route). */
+  readonly defaultBaseUrlFor?: (opts: Record<string, any>) => string
   /** Live politeness: pause between two requests to this site (overridable by `with.delay_ms`). */
   readonly delayMs: number
   /** A reason this site cannot run with these options (a missing credential), or null. */

@@ -5,7 +5,7 @@ import { detailOrNull } from "../detail.ts"
 import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
-import { tokenBoards, type BoardUnit } from "../boards.ts"
+import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { offsetPaged } from "../paging.ts"
 import { employmentType, remoteMode, salary } from "../normalize.ts"
 import { type JobSource, type Posting, unitStream } from "../source.ts"
@@ -60,7 +60,7 @@ export const normalizeSmartRecruitersPosting = (
     url,
     apply_url: d?.applyUrl ?? url,
     title: p.name.trim(),
-    company: board.company ?? p.company?.name ?? board.token,
+    company: board.company ?? p.company?.name ?? companyFromToken(board.token),
     company_domain: board.domain,
     location,
     remote,

@@ -3,7 +3,7 @@ import { fetchRecords } from "../decode.ts"
 import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
-import { tokenBoards, type BoardUnit } from "../boards.ts"
+import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { employmentType, joinLocation, remoteMode } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
 import { WorkableAccount, WorkableJob } from "./schema.ts"
@@ -28,7 +28,7 @@ export const normalizeWorkableJob = (board: BoardUnit, accountName: string | nul
     url: j.url,
     apply_url: j.application_url ?? j.url,
     title: j.title.trim(),
-    company: board.company ?? accountName ?? board.token,
+    company: board.company ?? accountName ?? companyFromToken(board.token),
     company_domain: board.domain,
     location,
     // `telecommuting: false` says "not remote", not "on site": hybrid roles say so in text if at all.

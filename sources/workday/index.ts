@@ -6,7 +6,7 @@ import { detailOrNull } from "../detail.ts"
 import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText } from "../text.ts"
-import { universeTargets } from "../boards.ts"
+import { universeTargets, companyFromToken } from "../boards.ts"
 import { offsetPaged } from "../paging.ts"
 import { employmentType, remoteMode } from "../normalize.ts"
 import { type JobSource, type Posting, type SourceContext, type SourceUnit, unitStream } from "../source.ts"
@@ -51,7 +51,12 @@ const unitOf = (board: WorkdayBoard, company: string | null, domain: string | nu
 const units = (opts: WorkdayOptions, ctx: SourceContext) =>
   Effect.gen(function* () {
     const all: WorkdayUnit[] = []
-    if (opts.boards && opts.boards.length > 0) all.push(...opts.boards.map((b) => unitOf(b, null, null)))
+    if (opts.boards && opts.boards.length > 0)
+      for (const b of opts.boards) {
+        // Named in with.boards: the universe still knows the tenant's company (Workday: one company, many sites).
+        const who = ctx.companyOf?.("workday", b)
+        all.push(unitOf(b, who?.name ?? null, who?.domain ?? null))
+      }
     else {
       for (const t of yield* universeTargets("workday", ctx)) {
         if (typeof t.board === "string")
@@ -61,7 +66,7 @@ const units = (opts: WorkdayOptions, ctx: SourceContext) =>
               message: `targets: ${t.name} (workday) has board "${t.board}"; workday boards are {tenant, site, instance}`
             })
           )
-        all.push(unitOf(t.board!, t.name, t.domain ?? null))
+        all.push(unitOf(t.board!, t.name_source === "slug" ? null : t.name, t.domain ?? null))
       }
       if (all.length === 0) yield* ctx.log(`${ctx.node}: the target universe lists no workday boards; nothing to fetch`)
     }
@@ -86,7 +91,7 @@ export const normalizeWorkdayPosting = (
     url: info?.externalUrl || url,
     apply_url: `${info?.externalUrl || url}/apply`,
     title: j.title.trim(),
-    company: u.company ?? (d?.hiringOrganization?.name || null) ?? b.tenant,
+    company: u.company ?? (d?.hiringOrganization?.name || null) ?? companyFromToken(b.tenant),
     company_domain: u.domain,
     location,
     remote: remoteMode(info?.remoteType ?? j.remoteType, location, j.title),

@@ -2,7 +2,7 @@ import { Effect, ParseResult, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { parse } from "yaml"
+import { CORE_SCHEMA, load } from "js-yaml"
 import { Fatal } from "../../core/errors.ts"
 import type { LoadedDag } from "../../pipelines/load.ts"
 
@@ -70,7 +70,7 @@ const readYaml = <A, I>(path: string, schema: Schema.Schema<A, I>, fallback?: A)
       })
     }
     const json = yield* Effect.try({
-      try: () => parse(readFileSync(path, "utf8")) as unknown,
+      try: () => load(readFileSync(path, "utf8"), { schema: CORE_SCHEMA }) as unknown,
       catch: (e) => new Fatal({ reason: "Config", message: `${path}: not valid YAML: ${(e as Error).message}` })
     })
     return yield* Schema.decodeUnknown(schema, { onExcessProperty: "error", errors: "all" })(json).pipe(

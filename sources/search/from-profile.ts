@@ -1,0 +1,69 @@
+import { existsSync, readFileSync } from "node:fs"
+import { Schema } from "effect"
+import { parse } from "yaml"
+import { Fatal } from "../../core/errors.ts"
+import type { Search } from "./site.ts"
+
+/** The part of profile.yaml the search fan-out derives its default searches from. */
+const SearchSeed = Schema.Struct({
+  target_titles: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
+  locations: Schema.optionalWith(Schema.Array(Schema.String), { default: () => [] }),
+  remote: Schema.optionalWith(Schema.Literal("remote_only", "remote_preferred", "any"), {
+    default: () => "remote_preferred" as const
+  })
+})
+export type SearchSeed = typeof SearchSeed.Type
+
+const COUNTRY = new Set(["us", "usa", "u.s.", "united states", "united states of america"])
+const titleCase = (s: string) => s.replace(/\b\p{L}/gu, (c) => c.toUpperCase())
+
+/** Searches per derived list at most unless `with.max_derived_searches` says otherwise (each runs on every site). */
+export const DEFAULT_MAX_DERIVED = 48
+
+/**
+ * The default searches for a candidate: every target title in the country, remote (unless remote is
+ * `any`), then in the country on site (unless `remote_only`), then in each named city (unless
+ * `remote_only`); spellings of the country fold into one. In that order, cut at `max`.
+ */
+export const searchesFromProfile = (
+  seed: SearchSeed,
+  max = DEFAULT_MAX_DERIVED,
+  resultsWanted = 25
+): { searches: Search[]; total: number } => {
+  const places = [...new Set(seed.locations.map((l) => l.trim().toLowerCase()).filter((l) => l && l !== "remote"))]
+  const country = places.some((p) => COUNTRY.has(p)) ? "United States" : undefined
+  const cities = places.filter((p) => !COUNTRY.has(p)).map(titleCase)
+  const titles = [...new Set(seed.target_titles.map((t) => t.trim()).filter(Boolean))]
+  const out: Search[] = []
+  const add = (term: string, location: string | undefined, remote: boolean) =>
+    out.push({
+      term,
+      ...(location ? { location } : {}),
+      ...(remote ? { remote: true } : {}),
+      results_wanted: resultsWanted
+    })
+  if (seed.remote !== "any") for (const t of titles) add(t, country, true)
+  if (seed.remote !== "remote_only") {
+    if (country || cities.length === 0) for (const t of titles) add(t, country, false)
+    for (const c of cities) for (const t of titles) add(t, c, false)
+  }
+  return { searches: out.slice(0, max), total: out.length }
+}
+
+/** Reads the profile's titles, locations and remote preference; a missing or bad file is a config error. */
+export const readSearchSeed = (path: string): SearchSeed => {
+  if (!existsSync(path))
+    throw new Fatal({
+      reason: "Config",
+      message: `profile ${path} does not exist: search derives its default searches from it (or set with.searches)`
+    })
+  const decoded = Schema.decodeUnknownEither(SearchSeed, { onExcessProperty: "ignore" })(
+    parse(readFileSync(path, "utf8")) ?? {}
+  )
+  if (decoded._tag === "Left")
+    throw new Fatal({
+      reason: "Config",
+      message: `profile ${path}: ${decoded.left.message.split("\n")[0]} (search derives its default searches from target_titles, locations, remote)`
+    })
+  return decoded.right
+}
