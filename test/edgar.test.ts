@@ -184,11 +184,19 @@ describe("edgar: Form D mode", { timeout: 60_000 }, () => {
     )
   })
 
-  it("a day with no index recorded skips that day alone, named", async () => {
+  it("a day with no index (holiday, not yet out) is said, not an error", async () => {
     const r = await runEdgar(`user_agent: "${UA}", current: false, form_d: { dates: [2023-01-27, 2023-02-01] }`)
-    expect(r.node.status).toBe("partial")
+    expect(r.node.status).toBe("success")
     expect(r.rows.filter((x) => x.origin === "form_d")).toHaveLength(1)
-    expect(r.errors.map((e) => e.unit)).toEqual(["form_d:index:2023-02-01"])
+    expect(r.errors).toEqual([])
+  })
+
+  it("without dates, reads the days before the run's day, weekends left out (or up to a backfill's end)", async () => {
+    const { indexDays } = await import("../sources/edgar/form-d-fetch.ts")
+    // 2026-03-09 is a Monday: the day before is Sunday, so Friday and Thursday.
+    expect(indexDays({ days: 4 }, undefined, "2026-03-09")).toEqual(["2026-03-06", "2026-03-05"])
+    expect(indexDays({ days: 1 }, "2026-03-04", "2026-03-09")).toEqual(["2026-03-04"])
+    expect(indexDays({ dates: ["2023-01-27"] }, undefined, "2026-03-09")).toEqual(["2023-01-27"])
   })
 })
 

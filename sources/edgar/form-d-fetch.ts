@@ -57,7 +57,19 @@ export const dailyFormD = (day: string, max: number, hosts: SecHosts, ua: string
       headers: { "user-agent": ua },
       unit: `edgar daily index ${day}`
     }
-    const res = yield* Http.pipe(Effect.flatMap((h) => h.request(req)))
+    // No index for a day is normal (a holiday, or today's before SEC publishes it in the evening): said, not an error.
+    const res = yield* Http.pipe(
+      Effect.flatMap((h) => h.request(req)),
+      Effect.map((r): { text: string } | null => r),
+      Effect.catchIf(
+        (e) => e._tag === "Skippable" && e.reason === "NotFound",
+        () => Effect.succeed(null)
+      )
+    )
+    if (res === null) {
+      yield* ctx.log(`edgar daily index ${day}: none published (a holiday, or not yet out that day)`)
+      return []
+    }
     const entries = parseDailyIndex(res.text)
     if (entries.length > max)
       yield* ctx.log(`edgar daily index ${day}: ${entries.length} Form D filings, read the first ${max} (form_d.max)`)
@@ -69,11 +81,18 @@ export const dailyFormD = (day: string, max: number, hosts: SecHosts, ua: string
     return out
   })
 
-/** The days a daily-index unit covers: the listed dates, or the `days` before the window's end. */
-export const indexDays = (o: { dates?: ReadonlyArray<string>; days?: number }, until: string): string[] => {
+/**
+ * The days a daily-index unit covers: the listed dates, or the `days` weekdays up to the window's end
+ * (a backfill's `until`), else up to the day before the run's day (its own index comes out in the evening).
+ */
+export const indexDays = (
+  o: { dates?: ReadonlyArray<string>; days?: number },
+  until: string | undefined,
+  runDay: string
+): string[] => {
   if (o.dates?.length) return [...o.dates]
   const out: string[] = []
-  const end = Date.parse(`${until}T00:00:00Z`)
+  const end = until ? Date.parse(`${until}T00:00:00Z`) : Date.parse(`${runDay}T00:00:00Z`) - 86_400_000
   for (let i = 0; i < (o.days ?? 1); i++) {
     const d = new Date(end - i * 86_400_000)
     // EDGAR publishes no index on weekends.

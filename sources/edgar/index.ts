@@ -38,7 +38,7 @@ export const EdgarOptions = Schema.Struct({
     Schema.Union(
       Schema.Literal(false),
       Schema.Struct({
-        /** Daily index days to read, ending at the run's window end (default 1; weekends have none). */
+        /** Calendar days of the daily index to read, ending the day before the run (or at a backfill's end); default 1, weekends have none. */
         days: Schema.optional(Schema.Int.pipe(Schema.between(0, 31))),
         /** Exact index days (YYYY-MM-DD) instead of `days`, e.g. the days a replay has recorded. */
         dates: Schema.optional(Schema.Array(Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/)))),
@@ -405,7 +405,7 @@ export const edgar: Source<EdgarOptions, Filing> = {
       ...(opts.tickers ?? []).map((t) => ({ key: `ticker:${t.toUpperCase()}`, ticker: t.toUpperCase() })),
       ...(opts.current === false ? [] : [{ key: "getcurrent" }]),
       ...(opts.search ?? []).map((s) => ({ key: `search:${s.q}`, q: s.q, forms: s.forms, pages: s.pages })),
-      ...(opts.form_d ? indexDays(opts.form_d, ctx.window.until ?? ctx.asOf ?? today()) : []).map((day) => ({
+      ...(opts.form_d ? indexDays(opts.form_d, ctx.window.until, ctx.asOf ?? today()) : []).map((day) => ({
         key: `form_d:index:${day}`,
         day
       }))
