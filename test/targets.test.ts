@@ -59,7 +59,7 @@ describe("targets/companies.yaml", () => {
   })
 
   it("is not what the default DAG fans out over: that is the focus list", () => {
-    expect(resolveTargetsPath(join(root, "dag.yaml"), undefined)).toBe(join(root, "targets", "focus.yaml"))
+    expect(resolveTargetsPath(join(root, "dag.yaml"), undefined)).toBe(join(root, "targets", "focus.json"))
   })
 })
 
@@ -121,7 +121,7 @@ describe("targets/universe.json", () => {
 
 describe("display names and the focus list", () => {
   const dag = {
-    spec: { targets: "targets/focus.yaml", universe: "targets/universe.json" },
+    spec: { targets: "targets/focus.json", universe: "targets/universe.json" },
     resolvePath: (p: string) => join(root, p)
   }
 
@@ -192,7 +192,7 @@ describe("display names and the focus list", () => {
     const write = (universeOf: string) => {
       writeFileSync(
         join(dir, "dag.yaml"),
-        `version: 1\ntargets: ${join(root, "targets", "focus.yaml")}\nuniverse: synthetic-missing-universe.json\nnodes:\n  lever:\n    source: lever\n${universeOf}`
+        `version: 1\ntargets: ${join(root, "targets", "focus.json")}\nuniverse: synthetic-missing-universe.json\nnodes:\n  lever:\n    source: lever\n${universeOf}`
       )
       return preflight(loadDag(join(dir, "dag.yaml"), kinds), { env: {} }).problems.map((p) => p.message)
     }

@@ -9,7 +9,11 @@ import { blocked, looksBlocked } from "../jobboards/common.ts"
 import { jobPage, pageUrl } from "../jsonld/index.ts"
 import type { JobSource, Posting, SourceContext } from "../source.ts"
 import { remoteFromText } from "../text.ts"
-import * as cheerio from "cheerio"
+import type * as Cheerio from "cheerio"
+import { lazyRequire } from "../../core/lazy-require.ts"
+
+// Required on the first page (cheerio brings parse5, iconv-lite and undici): `validate` never loads it.
+const cheerio = lazyRequire<typeof Cheerio>(import.meta.url, "cheerio")
 
 export const BuiltInOptions = Schema.Struct({
   ...baseSourceOptions,
@@ -43,7 +47,7 @@ export interface BuiltInCard {
 }
 
 export const builtinCards = (html: string): BuiltInCard[] => {
-  const $ = cheerio.load(html)
+  const $ = cheerio().load(html)
   const out: BuiltInCard[] = []
   const seen = new Set<string>()
   $('[data-id="job-card"]').each((_, el) => {

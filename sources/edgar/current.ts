@@ -1,14 +1,19 @@
-import { XMLParser } from "fast-xml-parser"
+import type * as FastXml from "fast-xml-parser"
+import { lazyRequire } from "../../core/lazy-require.ts"
 import { decodeHTML } from "../text.ts"
 import type { Filing } from "./schema.ts"
 import { cleanEdgarName, padCik } from "./urls.ts"
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: "@",
-  textNodeName: "#text",
-  isArray: (name) => name === "entry" || name === "link" || name === "category"
-})
+const fastXml = lazyRequire<typeof FastXml>(import.meta.url, "fast-xml-parser")
+let atomParser: FastXml.XMLParser | undefined
+// Built on the first feed: `validate` and `plan` know this source without loading an XML parser.
+const parser = () =>
+  (atomParser ??= new (fastXml().XMLParser)({
+    ignoreAttributes: false,
+    attributeNamePrefix: "@",
+    textNodeName: "#text",
+    isArray: (name) => name === "entry" || name === "link" || name === "category"
+  }))
 
 const text = (v: unknown): string =>
   v == null ? "" : typeof v === "object" ? String((v as Record<string, unknown>)["#text"] ?? "") : String(v)
@@ -36,7 +41,7 @@ export interface CurrentPage {
  * filing, titled "8-K - NAME (0000709337) (Filer)", the items listed in the HTML summary.
  */
 export const parseCurrentFeed = (xml: string): CurrentPage => {
-  const doc = parser.parse(xml) as { feed?: { entry?: Array<Record<string, unknown>> } }
+  const doc = parser().parse(xml) as { feed?: { entry?: Array<Record<string, unknown>> } }
   if (!doc.feed) throw new Error("not an Atom feed (no <feed> element)")
   const entries = doc.feed.entry ?? []
   const filings: Filing[] = []

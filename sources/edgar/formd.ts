@@ -1,4 +1,5 @@
-import { XMLParser } from "fast-xml-parser"
+import type * as FastXml from "fast-xml-parser"
+import { lazyRequire } from "../../core/lazy-require.ts"
 
 /**
  * SEC Form D (`primary_doc.xml`): the public record of a private raise. Only the fields a funding
@@ -29,7 +30,10 @@ export interface FundingSignal {
 }
 
 // Every element is parsed as text so CIKs keep their leading zeros.
-const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true })
+const fastXml = lazyRequire<typeof FastXml>(import.meta.url, "fast-xml-parser")
+let formParser: FastXml.XMLParser | undefined
+const parser = () =>
+  (formParser ??= new (fastXml().XMLParser)({ ignoreAttributes: true, parseTagValue: false, trimValues: true }))
 
 type Node = Record<string, unknown>
 const obj = (v: unknown): Node => (v && typeof v === "object" ? (v as Node) : {})
@@ -44,7 +48,7 @@ const amount = (v: unknown): number | null => {
 
 /** Parses one Form D or D/A; throws with the file name and missing field when it is not one. */
 export const parseFormD = (xml: string, file: string): FormD => {
-  const root = obj(parser.parse(xml).edgarSubmission)
+  const root = obj(parser().parse(xml).edgarSubmission)
   const form = str(root.submissionType)
   if (form !== "D" && form !== "D/A") throw new Error(`${file}: submissionType is ${form ?? "missing"}, not D or D/A`)
   const issuer = obj(root.primaryIssuer)

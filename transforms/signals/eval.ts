@@ -1,6 +1,9 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import Parser from "rss-parser"
+import type Parser from "rss-parser"
+import { lazyRequire } from "../../core/lazy-require.ts"
+
+const rssParser = lazyRequire<typeof Parser>(import.meta.url, "rss-parser")
 import { fixturesDir } from "../../sources/replay.ts"
 import { htmlToText } from "../../sources/text.ts"
 import { parseCurrentFeed } from "../../sources/edgar/current.ts"
@@ -31,7 +34,7 @@ const ratio = (a: number, b: number) => (b === 0 ? 1 : a / b)
 export const evaluateNews = async () => {
   const labels = JSON.parse(readFileSync(join(fixturesDir, "signals-eval/news-labels.json"), "utf8"))
     .items as NewsLabel[]
-  const parser = new Parser({ customFields: { item: [["content:encoded", "contentEncoded"]] } })
+  const parser = new (rssParser())({ customFields: { item: [["content:encoded", "contentEncoded"]] } })
   const byGuid = new Map<string, { title: string; summary: string | null; content: string | null }>()
   for (const file of new Set(labels.map((l) => l.fixture))) {
     const feed = await parser.parseString(readFileSync(join(fixturesDir, file), "utf8"))
