@@ -4,7 +4,7 @@ import { mongoMigration } from "../sinks/mongo/outbox.ts"
 import { dqMigration } from "../dq/gate.ts"
 import { dedupeMigration } from "../transforms/dedupe/migration.ts"
 import { llmMigration } from "../transforms/llm/migration.ts"
-import { signalsMigration } from "../transforms/signals/migration.ts"
+import { leadsAsOfMigration, signalsMigration } from "../transforms/signals/migration.ts"
 import { layersMigration } from "../transforms/intel/migration.ts"
 import { queueMigration } from "../transforms/queue/migration.ts"
 import { withTableMigrations } from "../sinks/table.ts"
@@ -24,6 +24,7 @@ export const migrations: ReadonlyArray<Migration> = orderMigrations(
       dedupeMigration,
       llmMigration,
       signalsMigration,
+      leadsAsOfMigration,
       layersMigration,
       scheduleState,
       analyticsViews,

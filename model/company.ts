@@ -76,3 +76,17 @@ export const companyKey = (name: string | null | undefined, domain?: string | nu
   if (d) return d
   return normalizeCompanyName(name ?? "") || "(unknown)"
 }
+
+/**
+ * A company name as a person reads it: job boards' decorations dropped ("PermitFlow (YC W22)",
+ * "ParadeDB (YC S23,", "*Labor Solutions"), and a bare lower-case board token capitalised ("ramp").
+ */
+export const displayCompanyName = (name: string): string => {
+  const cleaned = name
+    .replace(/^[*•\s]+/, "")
+    .replace(/\s*\((?:YC\b|[SWFX]\d{2}\b|formerly\b|NASDAQ\b|NYSE\b)[^)]*\)?/gi, "")
+    .replace(/[\s,;(]+$/, "")
+    .trim()
+  const out = cleaned || name.trim()
+  return /^[a-z0-9][a-z0-9-]*$/.test(out) ? out[0].toUpperCase() + out.slice(1) : out
+}

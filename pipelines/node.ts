@@ -21,6 +21,8 @@ export interface NodeContext {
   readonly dag: LoadedDag
   readonly mode: "run" | "backfill" | "resume"
   readonly window: { readonly since?: string; readonly until?: string }
+  /** `--as-of` (YYYY-MM-DD): the "now" windows are computed from; absent means today. */
+  readonly asOf?: string
   readonly inputs: ReadonlyArray<NodeInput>
   /** Last committed cursor of this node. */
   readonly cursor: string | null

@@ -21,6 +21,8 @@ export interface RunRequest {
   readonly dryRun?: boolean
   /** Options laid over a source node's `with` (the demo points sources at the replay server). */
   readonly sourceOverrides?: (kind: string) => Record<string, unknown> | undefined
+  /** `--as-of`: the day (YYYY-MM-DD) every window of this run is computed from, instead of today. */
+  readonly asOf?: string
   readonly events: Events
 }
 
@@ -285,6 +287,7 @@ export const runDag = (req: RunRequest) =>
               dag: req.dag,
               mode,
               window,
+              ...(req.asOf ? { asOf: req.asOf } : {}),
               inputs,
               cursor: yield* readCursor(node),
               events: req.events,

@@ -188,6 +188,7 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
         runId: ctx.runId,
         baseUrl,
         window: ctx.window,
+        ...(ctx.asOf ? { asOf: ctx.asOf } : {}),
         cursor: ctx.cursor,
         skip: (e: Skippable) => Effect.sync(() => skipNow(e.unit, e)),
         log: (message) => Effect.sync(() => ctx.events.emit({ type: "info", node: ctx.node, message })),

@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import { resolve } from "node:path"
-import { startReplayServer } from "../sources/replay.ts"
+import { replayOverrides, startReplayServer } from "../sources/replay.ts"
 import { consoleEvents } from "../pipelines/console.ts"
 import { loadDag } from "../pipelines/load.ts"
 import { runDag } from "../pipelines/runner.ts"
@@ -20,17 +20,22 @@ import { queueAsOf, queueRows } from "../transforms/queue/store.ts"
 const db = resolve(process.env.JOBSIGNAL_DB ?? "data/jobsignal.duckdb")
 const dag = loadDag(process.argv[2] ?? "dag.yaml", kinds)
 const replay = await startReplayServer(sources)
-const byKind = new Map(sources.map((s) => [s.kind, s]))
 console.error(`demo: replaying recorded responses from fixtures/ on ${replay.url}`)
+
+/**
+ * The demo's "now": the day the recordings end (the newest posting date a recorded source states, LinkedIn's
+ * guest search of 2026-09-21), so every window (signals, velocity, open jobs, the queue's freshness) is the one
+ * a person running it that day would have seen. Workday's relative "Posted N days ago" dates count from
+ * the run's clock, so its postings fall after it and stay out of the queue.
+ */
+const AS_OF = process.env.JOBSIGNAL_DEMO_AS_OF ?? "2026-09-21"
 
 const program = Effect.gen(function* () {
   const summary = yield* runDag({
     dag,
+    asOf: AS_OF,
     events: consoleEvents("text"),
-    sourceOverrides: (kind) => {
-      const src = byKind.get(kind)
-      return src ? { ...src.replayOptions, base_url: replay.baseUrlFor(kind) } : undefined
-    }
+    sourceOverrides: replayOverrides(sources, replay, dag.spec.nodes, (line) => console.error(`demo: ${line}`))
   })
   yield* printSummary(summary, db)
   const w = yield* Warehouse
@@ -49,15 +54,13 @@ const program = Effect.gen(function* () {
   process.stdout.write(
     `\nwarehouse: ${db}\ntry: npx jobsignal sql "select title, company, location from jobs limit 10" --db ${db}\n`
   )
-  // The queue's "now" is the newest first_seen. The replay stamps first_seen with the run's date, so today
-  // this is the run date, not the recordings' posting dates (see the branch notes: not done yet).
-  const [{ as_of }] = yield* w.query<{ as_of: string | null }>(
-    "select strftime(max(first_seen), '%Y-%m-%d') as as_of from jobs"
-  )
-  const asOf = as_of ?? new Date().toISOString().slice(0, 10)
-  const queue = yield* queueAsOf(asOf, 20)
+  const queue = yield* queueAsOf(AS_OF, 20)
+  const leads = yield* w.query("select company, signal_type, why_now from leads_as_of($1::date) limit 5", [AS_OF])
   process.stdout.write(
-    `\ntoday's queue as of ${asOf} (newest first_seen; npx jobsignal today --as-of ${asOf} --db ${db}):\n${formatTable(queueRows(queue))}\n`
+    `\nleads as of ${AS_OF} (npx jobsignal leads --as-of ${AS_OF} --db ${db}): ${leads.length === 0 ? "none: no recorded company signal falls in the 30 days before it at a company with open roles" : `\n${formatTable(leads)}`}\n`
+  )
+  process.stdout.write(
+    `\ntoday's queue as of ${AS_OF}, the day the recordings end (npx jobsignal today --as-of ${AS_OF} --db ${db}):\n${formatTable(queueRows(queue))}\n`
   )
   return summary
 })

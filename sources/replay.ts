@@ -157,3 +157,29 @@ export const startReplayServer = async (
       })
   }
 }
+
+/**
+ * `sourceOverrides` for a run against the replay server: each source node reads its recordings. A source
+ * with `replayFor` keeps the node's own watch list where recordings exist and `say`s what it cannot replay.
+ */
+export const replayOverrides = (
+  sources: ReadonlyArray<Source>,
+  replay: Pick<ReplayServer, "baseUrlFor">,
+  nodes: Readonly<Record<string, { source?: string; with?: Record<string, unknown>; enabled?: boolean }>>,
+  say: (line: string) => void
+) => {
+  const byKind = new Map(sources.map((s) => [s.kind, s]))
+  const said = new Set<string>()
+  return (kind: string): Record<string, unknown> | undefined => {
+    const src = byKind.get(kind)
+    if (!src) return undefined
+    const node = Object.values(nodes).find((n) => n.source === kind && n.enabled !== false)
+    if (!src.replayFor || !node) return { ...src.replayOptions, base_url: replay.baseUrlFor(kind) }
+    const r = src.replayFor(node.with ?? {})
+    if (r.note && !said.has(kind)) {
+      said.add(kind)
+      say(r.note)
+    }
+    return { ...r.options, base_url: replay.baseUrlFor(kind) }
+  }
+}

@@ -19,6 +19,8 @@ export interface SourceContext {
   readonly baseUrl: string
   /** Backfill window (ISO dates); empty on a normal run. */
   readonly window: { readonly since?: string; readonly until?: string }
+  /** `--as-of` (YYYY-MM-DD): the run's "now"; absent means today. */
+  readonly asOf?: string
   /** Last committed high-water mark of this node, if any. */
   readonly cursor: string | null
   /** Count one skipped record or page. Nothing is dropped without passing through here. */
@@ -123,6 +125,14 @@ export interface Source<Opts = any, Rec = any> {
   readonly fixtures: ReadonlyArray<FixtureRoute>
   /** Options (minus base_url) that make this source read every recorded fixture; used by the demo and conformance suite. */
   readonly replayOptions: Record<string, unknown>
+  /**
+   * For a source whose node names what it watches (companies, tickers): the replay options for that node's
+   * own `with`, keeping what has recordings, and a note naming what has none (never a silent swap).
+   */
+  readonly replayFor?: (nodeWith: Record<string, unknown>) => {
+    readonly options: Record<string, unknown>
+    readonly note?: string
+  }
   /** Whether a backfill window means anything to this source. */
   readonly timeDimension?: "posted_at" | "filed_at" | "published_at" | "none"
   /**

@@ -168,3 +168,46 @@ describe("edgar: getcurrent parsing", () => {
     expect(itemsFromSummary("&lt;br&gt;Item 5.02: Departure of Directors").items).toEqual(["5.02"])
   })
 })
+
+describe("edgar: Form D mode", { timeout: 60_000 }, () => {
+  it("reads the daily index's Form D / D/A rows through their primary documents", async () => {
+    const r = await runEdgar(`user_agent: "${UA}", current: false, form_d: { dates: [2023-01-27, 2023-01-31] }`)
+    expect(r.node.status).toBe("success")
+    expect(r.errors).toEqual([])
+    const d = r.rows.filter((x) => x.origin === "form_d")
+    expect(d.map((x) => [x.form, x.company, x.filed_at]).sort()).toEqual([
+      ["D", "1685 38th REIT, L.L.C.", "2023-01-27"],
+      ["D/A", "Shepherd's Finance, LLC", "2023-01-31"]
+    ])
+    expect(d.find((x) => x.form === "D")!.url).toBe(
+      "https://www.sec.gov/Archives/edgar/data/1961089/000000000023000001/0000000000-23-000001-index.htm"
+    )
+  })
+
+  it("a day with no index (holiday, not yet out) is said, not an error", async () => {
+    const r = await runEdgar(`user_agent: "${UA}", current: false, form_d: { dates: [2023-01-27, 2023-02-01] }`)
+    expect(r.node.status).toBe("success")
+    expect(r.rows.filter((x) => x.origin === "form_d")).toHaveLength(1)
+    expect(r.errors).toEqual([])
+  })
+
+  it("without dates, reads the days before the run's day, weekends left out (or up to a backfill's end)", async () => {
+    const { indexDays } = await import("../sources/edgar/form-d-fetch.ts")
+    // 2026-03-09 is a Monday: the day before is Sunday, so Friday and Thursday.
+    expect(indexDays({ days: 4 }, undefined, "2026-03-09")).toEqual(["2026-03-06", "2026-03-05"])
+    expect(indexDays({ days: 1 }, "2026-03-04", "2026-03-09")).toEqual(["2026-03-04"])
+    expect(indexDays({ dates: ["2023-01-27"] }, undefined, "2026-03-09")).toEqual(["2023-01-27"])
+  })
+})
+
+describe("edgar: replay of a node's own watch list", () => {
+  it("keeps the watched companies with recordings and names the ones without (no swap)", () => {
+    const r = edgar.replayFor!({ tickers: ["UNH", "TSLA"], ciks: [310522, 999] })
+    expect(r.options.tickers).toEqual(["TSLA"])
+    expect(r.options.ciks).toEqual([310522])
+    expect(r.note).toContain("no recorded filings for UNH, CIK 999")
+    const none = edgar.replayFor!({ tickers: ["UNH", "HUM"] })
+    expect(none.options.tickers).toEqual([])
+    expect(none.note).toContain("watching none of its companies")
+  })
+})

@@ -251,3 +251,44 @@ nodes:
     expect(r.companies.find((c) => c.company_key === "acmeo health")!.sources.sort()).toEqual(["jobs", "news"])
   })
 })
+
+describe("hiring velocity per department, as of a day", () => {
+  it("a team's 5 new roles in the 7 days to --as-of become a hiring_velocity signal that ranks the company as a lead that day", async () => {
+    const db = join(tempDir("velocity-"), "w.duckdb")
+    const dag = dagFrom(`version: 1
+defaults: { retry: { times: 0 } }
+nodes:
+  signals: { transform: signals }
+`)
+    const r = await withDb(
+      db,
+      Effect.gen(function* () {
+        const w = yield* Warehouse
+        const days = ["2026-03-04", "2026-03-05", "2026-03-06", "2026-03-08", "2026-03-09"]
+        const rows = days.map(
+          (d, i) => `('v${i}', 'greenhouse', 'acme:${i}', 'Data Analyst ${i}', 'Acme Data', '${d}', now())`
+        )
+        yield* w.exec(
+          `insert into jobs (id, source, source_id, title, company, first_seen, last_seen) values ${rows.join(", ")},
+           ('v9', 'greenhouse', 'acme:9', 'Account Executive', 'Acme Data', '2026-01-05', now())`
+        )
+        const { summary } = yield* run({ dag, asOf: "2026-03-10" })
+        const signals = yield* w.query<{ type: string; signal_date: string; why_now: string; title: string }>(
+          "select type, strftime(signal_date, '%Y-%m-%d') as signal_date, why_now, title from signals order by type"
+        )
+        const leadsThen = yield* w.query<{ company: string; fresh_signals: number }>(
+          "select company, fresh_signals from leads_as_of('2026-03-10'::date)"
+        )
+        const leadsLater = yield* w.query("select * from leads_as_of('2026-06-10'::date)")
+        return { summary, signals, leadsThen, leadsLater }
+      })
+    )
+    expect(r.summary.status).toBe("success")
+    const v = r.signals.find((s) => s.type === "hiring_velocity")!
+    expect(v).toMatchObject({ signal_date: "2026-03-10", title: "Acme Data Data: 5 new roles in 7 days" })
+    expect(v.why_now).toContain("Data team opened 5 roles in the 7 days to 2026-03-10")
+    // The company spike and the team's velocity both count; the lead shows the stronger one.
+    expect(r.leadsThen).toEqual([{ company: "Acme Data", fresh_signals: 2 }])
+    expect(r.leadsLater).toEqual([])
+  }, 60_000)
+})

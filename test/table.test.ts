@@ -228,8 +228,15 @@ describe("a warehouse made by the hand-written migrations", () => {
       )
     const inSnapshot = (rows: ReadonlyArray<Record<string, unknown>>) =>
       rows.filter((r) => oldTables.has(String(r.table_name)))
+    // Columns a snapshot table lacks must each be added by a migration written after it.
+    const oldColumns = new Set(oldOnly.columns.map((r) => `${r.table_name}.${r.column_name}`))
+    const addedLater = (r: Record<string, unknown>) =>
+      !oldColumns.has(`${r.table_name}.${r.column_name}`) &&
+      new RegExp(`alter table "?${r.table_name}"? add column (if not exists )?"?${r.column_name}\\b`, "i").test(
+        laterSql
+      )
     expect({
-      columns: inSnapshot(fresh.columns),
+      columns: inSnapshot(fresh.columns).filter((r) => !addedLater(r)),
       indexes: inSnapshot(fresh.indexes),
       keys: inSnapshot(fresh.keys)
     }).toEqual(oldOnly)

@@ -141,6 +141,33 @@ describe("dashboard API", () => {
     expect((await call(`${open}/api/runs/nope`)).status).toBe(404)
   })
 
+  it("the Today queue: read as of a day, and an action (confirmed) takes the job out", async () => {
+    await Effect.runPromise(
+      Effect.flatMap(Warehouse, (w) =>
+        w.exec(`insert into jobs (id, source, source_id, title, company, first_seen, last_seen) values
+          ('q-1', 'greenhouse', 'q:1', 'Senior Data Engineer', 'Acmeo Health', '2025-06-01', '2025-06-01')`)
+      ).pipe(Effect.provide(ctx))
+    )
+    const before = await call(`${open}/api/today?asOf=2025-06-02`)
+    expect(before.status).toBe(200)
+    expect(before.json.asOf).toBe("2025-06-02")
+    expect(before.json.items.map((i: { job_key: string }) => i.job_key)).toContain("q-1")
+    const unconfirmed = await pagePost(open, "/api/queue/q-1/status", { status: "dismiss" })
+    expect(unconfirmed.status).toBe(400)
+    expect(unconfirmed.json.error).toMatch(/confirm: true/)
+    const snoozeBare = await pagePost(open, "/api/queue/q-1/status", { status: "snooze", confirm: true })
+    expect(snoozeBare.status).toBe(400)
+    expect(snoozeBare.json.error).toMatch(/--until|until/)
+    const missing = await pagePost(open, "/api/queue/nope/status", { status: "applied", confirm: true })
+    expect(missing.status).toBe(404)
+    const done = await pagePost(open, "/api/queue/q-1/status", { status: "dismiss", confirm: true })
+    expect(done.status).toBe(200)
+    expect(done.json).toMatchObject({ job_id: "q-1", status: "dismiss" })
+    const after = await call(`${open}/api/today?asOf=2025-06-02`)
+    expect(after.json.items.map((i: { job_key: string }) => i.job_key)).not.toContain("q-1")
+    expect((await call(`${open}/api/today?asOf=June`)).status).toBe(400)
+  })
+
   it("changes nothing without confirm: true", async () => {
     const run = await pagePost(open, "/api/runs", { mode: "run" })
     expect(run.status).toBe(400)

@@ -299,4 +299,24 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     await browser.screenshot("cost")
     expect(existsSync(join("test-results", "ui", "cost.png"))).toBe(true)
   }, 60_000)
+
+  it("Today page: the first page; the queue of the run, and an action (after a confirmation) takes a job out", async () => {
+    await page.goto(`${url}/`)
+    await page.getByTestId("today-table").waitFor({ timeout: 30_000 })
+    expect(await page.getByTestId("nav-today").getAttribute("class")).toBe("active")
+    const rows = page.getByTestId("today-row")
+    const before = await rows.count()
+    expect(before).toBeGreaterThan(0)
+    const first = await rows.first().getAttribute("data-job")
+    await browser.screenshot("today", { fullPage: false })
+    await rows.first().getByTestId("today-dismiss").click()
+    await expect(page.getByTestId("confirm-dialog").isVisible()).resolves.toBe(true)
+    await page.getByTestId("confirm-ok").click()
+    await page.waitForFunction(
+      (job) => !document.querySelector(`[data-testid="today-row"][data-job="${job}"]`),
+      first,
+      { timeout: 15_000 }
+    )
+    expect(await page.locator(`[data-testid="today-row"][data-job="${first}"]`).count()).toBe(0)
+  }, 60_000)
 })

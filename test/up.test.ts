@@ -50,6 +50,15 @@ describe("jobsignal up", () => {
       )
       expect((await cli(["runs", "--db", db], env)).code).toBe(0)
 
+      // A queue action goes through up's API too, and the queue read through it leaves the job out.
+      const job = `insert into jobs (id, source, source_id, title, company, first_seen, last_seen)
+        values ('q1', 'greenhouse', 'a:1', 'Data Engineer', 'Acme', '2025-06-01', '2025-06-01')`
+      expect((await cli(["sql", job, "--db", db, "--write"], env)).code).toBe(0)
+      const dismissed = await cli(["today", "dismiss", "q1", "--db", db], env)
+      expect(dismissed.stderr).toBe("")
+      expect(dismissed.stdout).toContain("q1: dismiss")
+      expect((await cli(["today", "--as-of", "2025-06-02", "--db", db], env)).stdout).toContain("0 item(s)")
+
       // A second writer is told who owns the file, not "/usr/bin/node (PID …)".
       const run = await cli(["run", "--only", "hn", "--db", db], env)
       expect(run.code).not.toBe(0)

@@ -50,3 +50,26 @@ describe("hiring velocity per department", () => {
     expect(departmentSpikes([...week, ...before], settings)).toEqual([])
   })
 })
+
+describe("hiring_velocity signals", () => {
+  it("a team's spike becomes one signal per company × department × week, with its why-now", async () => {
+    const { velocityDraft } = await import("../transforms/signals/velocity-signal.ts")
+    const d = velocityDraft(
+      {
+        company_key: "acme",
+        company: "Acme",
+        department: "Data",
+        newRoles: 5,
+        baselinePerWeek: 0.5,
+        baselineKnown: true,
+        titles: ["Data Analyst"]
+      },
+      { asOf: "2026-03-10", minNew: 5, ratio: 2, baselineWeeks: 8 },
+      "2026-03-09"
+    )
+    expect(d.type).toBe("hiring_velocity")
+    expect(d.dedupeKey).toBe("hiring_velocity|acme|Data|2026-03-09")
+    expect(d.why_now).toBe("Acme's Data team opened 5 roles in the 7 days to 2026-03-10 (baseline 0.5/week)")
+    expect(d.confidence).toBe(0.85)
+  })
+})

@@ -1,6 +1,6 @@
 import { Config, Effect, Option } from "effect"
 import { sources } from "../../app/index.ts"
-import { startReplayServer } from "../../sources/replay.ts"
+import { replayOverrides as overridesFor, startReplayServer } from "../../sources/replay.ts"
 import { checkBind } from "../serve/auth.ts"
 import { layersRunner } from "../serve/job-ops.ts"
 import { startServer } from "../serve/server.ts"
@@ -10,19 +10,24 @@ import type { RunRequest } from "../runner.ts"
 
 const tokenConfig = Config.redacted("JOBSIGNAL_UI_TOKEN").pipe(Config.option)
 
-/** Replays fixtures/ for runs this process starts (offline, like npm run demo), in the current scope. */
-export const replayOverrides = Effect.gen(function* () {
-  const server = yield* Effect.acquireRelease(
-    Effect.promise(() => startReplayServer(sources)),
-    (s) => Effect.promise(() => s.close())
-  )
-  const byKind = new Map(sources.map((s) => [s.kind, s]))
-  const overrides: NonNullable<RunRequest["sourceOverrides"]> = (kind) => {
-    const s = byKind.get(kind)
-    return s ? { ...s.replayOptions, base_url: server.baseUrlFor(kind) } : undefined
-  }
-  return overrides
-})
+/**
+ * Replays fixtures/ for runs this process starts (offline, like npm run demo), in the current scope: each
+ * source node reads its recordings, an edgar node its own watch list where recorded (the rest named on stderr).
+ */
+export const replayOverrides = (dag: LoadedDag) =>
+  Effect.gen(function* () {
+    const server = yield* Effect.acquireRelease(
+      Effect.promise(() => startReplayServer(sources)),
+      (s) => Effect.promise(() => s.close())
+    )
+    const overrides: NonNullable<RunRequest["sourceOverrides"]> = overridesFor(
+      sources,
+      server,
+      dag.spec.nodes,
+      (line) => process.stderr.write(`${line}\n`)
+    )
+    return overrides
+  })
 
 /**
  * The dashboard and its JSON API on host:port, in the current scope, for `serve` and `up`: checks the bind (a

@@ -25,6 +25,10 @@ const logFormat: OptionHelp = {
   flag: "--log-format text|json",
   text: "text: readable lines and a live progress line on a terminal; json: one JSON event a line (default text)"
 }
+const asOf: OptionHelp = {
+  flag: "--as-of YYYY-MM-DD",
+  text: "The day every window is computed from, instead of today (signals, velocity, open jobs, the queue)"
+}
 const format = (d = "table"): OptionHelp => ({
   flag: "--format table|csv|json",
   text: `How to print the rows (default ${d})`
@@ -43,9 +47,14 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
         text: "Run only these nodes (comma-separated), plus what they need that has no committed output"
       },
       { flag: "--resume RUN_ID", text: "Re-run only the nodes of RUN_ID that did not succeed" },
-      { flag: "--dry-run", text: "Print the nodes that would run and what they would fetch and cost; run nothing" }
+      { flag: "--dry-run", text: "Print the nodes that would run and what they would fetch and cost; run nothing" },
+      asOf
     ],
-    examples: ["jobsignal run", "jobsignal run --only greenhouse,dedupe --db /tmp/try.duckdb"]
+    examples: [
+      "jobsignal run",
+      "jobsignal run --only greenhouse,dedupe --db /tmp/try.duckdb",
+      "jobsignal run --as-of 2026-05-15"
+    ]
   },
   {
     name: "plan",
@@ -278,18 +287,30 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   {
     name: "leads",
     summary: "List companies with a fresh signal and open relevant roles, strongest first.",
-    options: [{ flag: "--limit N", text: "At most N rows (default 50)" }, format(), db],
-    examples: ["jobsignal leads", "jobsignal leads --limit 10 --format json"]
+    options: [{ flag: "--limit N", text: "At most N rows (default 50)" }, asOf, format(), db],
+    examples: ["jobsignal leads", "jobsignal leads --limit 10 --format json", "jobsignal leads --as-of 2025-12-20"]
   },
   {
     name: "today",
-    summary: "Today's queue: relevant jobs ranked by fit, freshness, company signals and boards, minus dismissed.",
+    args: "[applied|dismiss|snooze|interested JOB_ID]",
+    summary:
+      "Today's queue: relevant jobs ranked by fit, freshness, company signals and boards, minus dismissed; or record an action on one job.",
     options: [
+      {
+        flag: "ACTION JOB_ID",
+        text: "applied | dismiss | snooze | interested, on jobs.id JOB_ID: kept in queue_status and the level-2 status field"
+      },
       { flag: "--as-of YYYY-MM-DD", text: "The day the queue is computed for (default today)" },
       { flag: "--limit N", text: "At most N items (default 20)" },
+      { flag: "--until YYYY-MM-DD", text: "For snooze: the day the job comes back" },
       db
     ],
-    examples: ["jobsignal today", "jobsignal today --as-of 2025-06-02 --limit 30"]
+    examples: [
+      "jobsignal today",
+      "jobsignal today --as-of 2025-06-02 --limit 30",
+      "jobsignal today dismiss 3eadbb7c1cee44173055",
+      "jobsignal today snooze 3eadbb7c1cee44173055 --until 2026-10-01"
+    ]
   },
   {
     name: "search",

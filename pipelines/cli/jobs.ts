@@ -1,7 +1,7 @@
 import { Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { formatTable, toCsv } from "../console.ts"
-import { dbOption, fail, print, printErr } from "./shared.ts"
+import { asOfDay, asOfOption, dbOption, fail, print, printErr } from "./shared.ts"
 import { withWarehouseFile } from "./sql.ts"
 
 type Rows = ReadonlyArray<Record<string, unknown>>
@@ -86,12 +86,18 @@ export const jobsCommand = Command.make(
 
 export const leadsCommand = Command.make(
   "leads",
-  { limit: limitOption, format: formatOption, db: dbOption },
-  ({ limit, format, db }) =>
-    withWarehouseFile(db, false, (q) =>
-      q(`select company_key, company, signal_type, strftime(signal_date, '%Y-%m-%d') as signal_date, score, open_jobs, why_now, source_url
-         from leads order by score desc, signal_date desc limit ${Math.max(1, Math.floor(limit))}`)
-    ).pipe(
+  { limit: limitOption, format: formatOption, db: dbOption, asOf: asOfOption },
+  ({ limit, format, db, asOf }) =>
+    asOfDay(asOf).pipe(
+      Effect.flatMap((day) =>
+        withWarehouseFile(db, false, (q) =>
+          q(
+            `select company_key, company, signal_type, strftime(signal_date, '%Y-%m-%d') as signal_date, score, open_jobs, why_now, source_url
+             from leads_as_of($1::date) order by score desc, signal_date desc limit ${Math.max(1, Math.floor(limit))}`,
+            [day]
+          )
+        )
+      ),
       Effect.flatMap((rows) => print(render(rows, format))),
       Effect.catchAll((e) => printErr(`error: ${e.message}`).pipe(Effect.zipRight(fail(1))))
     )

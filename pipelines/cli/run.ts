@@ -6,7 +6,17 @@ import { runDag, type RunRequest, type RunSummary } from "../runner.ts"
 import { withKillPoints } from "../../core/killpoints.ts"
 import { backfillDryRun } from "./backfill-dry-run.ts"
 import { runDryRun } from "./run-dry-run.ts"
-import { dagOption, dbOption, fail, logFormatOption, optionalList, print, printErr } from "./shared.ts"
+import {
+  asOfDay,
+  asOfOption,
+  dagOption,
+  dbOption,
+  fail,
+  logFormatOption,
+  optionalList,
+  print,
+  printErr
+} from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { runtimeLayer } from "./runtime.ts"
 
@@ -66,18 +76,20 @@ export const runCommand = Command.make(
     ),
     dryRun: Options.boolean("dry-run").pipe(
       Options.withDescription("Print the nodes that would run and what they would fetch and cost; run nothing")
-    )
+    ),
+    asOf: asOfOption
   },
-  ({ dag, db, logFormat, only, resume, dryRun }) =>
+  ({ dag, db, logFormat, only, resume, dryRun, asOf }) =>
     (dryRun ? runDryRun : (db: string, build: Parameters<typeof execute>[2]) => execute(db, logFormat, build))(
       db,
       (events) =>
-        loadDagEffect(dag).pipe(
-          Effect.map((d) => ({
+        Effect.all([loadDagEffect(dag), asOfDay(asOf)]).pipe(
+          Effect.map(([d, day]) => ({
             dag: d,
             only: optionalList(only),
             resume: Option.getOrUndefined(resume),
             dryRun,
+            ...(Option.isSome(asOf) ? { asOf: day } : {}),
             events
           }))
         )

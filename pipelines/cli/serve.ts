@@ -26,7 +26,7 @@ export const serveCommand = Command.make(
   ({ port, host, replay, dag, db }) =>
     Effect.gen(function* () {
       const d = yield* loadDagEffect(dag)
-      const sourceOverrides = replay ? yield* replayOverrides : undefined
+      const sourceOverrides = replay ? yield* replayOverrides(d) : undefined
       // The warehouse stays open for the server's whole life: this process is its one writer.
       return yield* Effect.gen(function* () {
         const s = yield* startDashboard({ port, host, dag: d, sourceOverrides })

@@ -17,6 +17,21 @@ export const logFormatOption = Options.choice("log-format", ["text", "json"]).pi
   Options.withDescription("text: readable lines and a live progress line on a terminal; json: one JSON event a line")
 )
 
+/** `--as-of YYYY-MM-DD`: the day every window is computed from, instead of today. */
+export const asOfOption = Options.text("as-of").pipe(
+  Options.optional,
+  Options.withDescription("The day every window is computed from, YYYY-MM-DD (default today)")
+)
+
+/** The `--as-of` day, checked; today when it is not given. */
+export const asOfDay = (o: Option.Option<string>) =>
+  Effect.gen(function* () {
+    const day = Option.getOrElse(o, () => new Date().toISOString().slice(0, 10))
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(day)))
+      return yield* Effect.fail(new Error(`--as-of ${JSON.stringify(day)}: expected a day as YYYY-MM-DD`))
+    return day
+  })
+
 export const optionalList = (o: Option.Option<string>) =>
   Option.match(o, {
     onNone: () => undefined,

@@ -50,7 +50,7 @@ export const upCommand = Command.make(
       if (graceMs === undefined)
         return yield* Effect.fail(new Error(`--grace takes a duration like 30s or 2m, got ${JSON.stringify(grace)}`))
       const d = yield* loadDagEffect(dag)
-      const sourceOverrides = replay ? yield* replayOverrides : undefined
+      const sourceOverrides = replay ? yield* replayOverrides(d) : undefined
       // One warehouse for the dashboard, the API, the CLI's queries and the scheduled runs: this process is its writer.
       const services = yield* Layer.build(runtimeLayer(db))
       const s = yield* startDashboard({ port, host, dag: d, sourceOverrides }).pipe(Effect.provide(services))

@@ -16,6 +16,8 @@ import type { JobOpsRunner } from "./job-ops.ts"
 import { jobFilterFrom } from "./params.ts"
 import { costPage, dagGraph, jobDetail, jobFacets, listJobs, listRuns, runNodes, signalsPage } from "./queries.ts"
 import { makeTasks, type Tasks } from "./tasks.ts"
+import { actOnJob } from "../../transforms/queue/act.ts"
+import { queueAsOf } from "../../transforms/queue/store.ts"
 import { uiDist } from "./ui-build.ts"
 
 export interface ServeConfig extends Access {
@@ -58,6 +60,12 @@ const RunBody = Schema.Struct({
   only: Schema.optional(Schema.Array(Schema.String)),
   node: Schema.optional(Schema.String),
   since: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/))),
+  until: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/))),
+  confirm: Schema.optional(Schema.Boolean)
+})
+
+const StatusBody = Schema.Struct({
+  status: Schema.Literal("applied", "dismiss", "snooze", "interested"),
   until: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/))),
   confirm: Schema.optional(Schema.Boolean)
 })
@@ -111,6 +119,57 @@ const internalError = (e: unknown) =>
     )
   })
 
+/** The Today queue (read and act on it), signals and cost pages. */
+const queueAndPages = (cfg: ServeConfig) =>
+  HttpRouter.empty.pipe(
+    HttpRouter.get(
+      "/api/today",
+      Effect.gen(function* () {
+        const q = yield* search
+        const asOf = q("asOf") ?? new Date().toISOString().slice(0, 10)
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf) || Number.isNaN(Date.parse(asOf)))
+          return yield* new BadRequest({
+            status: 400,
+            message: `query parameter asOf: expected a day as YYYY-MM-DD, got ${JSON.stringify(asOf.slice(0, 40))}`
+          })
+        const limit = q("limit") ?? "50"
+        if (!/^\d{1,4}$/.test(limit) || Number(limit) < 1 || Number(limit) > 1000)
+          return yield* new BadRequest({
+            status: 400,
+            message: `query parameter limit: expected a whole number from 1 to 1000, got ${JSON.stringify(limit.slice(0, 40))}`
+          })
+        const items = yield* queueAsOf(asOf, Number(limit))
+        return yield* HttpServerResponse.json({ asOf, items })
+      })
+    ),
+    HttpRouter.post(
+      "/api/queue/:id/status",
+      Effect.gen(function* () {
+        const id = yield* param("id")
+        const b = yield* body(StatusBody)
+        yield* needConfirm(b, `marking job ${id} ${b.status}`)
+        const r = yield* actOnJob(id, b.status, {
+          until: b.until ?? null,
+          at: new Date().toISOString().slice(0, 19)
+        }).pipe(
+          Effect.catchTag("QueueActionError", (e) =>
+            Effect.fail(
+              new BadRequest({ status: /not in the warehouse/.test(e.message) ? 404 : 400, message: e.message })
+            )
+          )
+        )
+        return yield* HttpServerResponse.json(r)
+      })
+    ),
+    HttpRouter.get(
+      "/api/signals",
+      Effect.flatMap(signalsPage, (d) => HttpServerResponse.json(d))
+    ),
+    HttpRouter.get(
+      "/api/cost",
+      Effect.flatMap(costPage(cfg.dag), (d) => HttpServerResponse.json(d))
+    )
+  )
 // The CLI's SQL while this process owns the warehouse (`jobsignal sql`, `runs`, `jobs`, … find it through
 // <db>.up.json). Without `write` only queries are taken, and they run in a transaction that is rolled back (a
 // `with … insert` changes nothing either): the same promise a read-only open of the file gives.
@@ -329,14 +388,7 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
         return yield* HttpServerResponse.json({ cancelled: yield* tasks.cancel(id), task: tasks.get(id) })
       })
     ),
-    HttpRouter.get(
-      "/api/signals",
-      Effect.flatMap(signalsPage, (d) => HttpServerResponse.json(d))
-    ),
-    HttpRouter.get(
-      "/api/cost",
-      Effect.flatMap(costPage(cfg.dag), (d) => HttpServerResponse.json(d))
-    ),
+    HttpRouter.concat(queueAndPages(cfg)),
     HttpRouter.catchAll((e) => {
       const err = e as { _tag?: string; status?: number; message?: string }
       if (err._tag === "BadRequest")

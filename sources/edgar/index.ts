@@ -7,8 +7,10 @@ import type { Source, SourceContext, SourceUnit, StagingOutput } from "../source
 import { stagingTable } from "../../sinks/table.ts"
 import { decodeBody } from "../rss/charset.ts"
 import { isMaintenancePage, parseCurrentFeed } from "./current.ts"
-import { edgarFixtures } from "./fixtures.ts"
+import { edgarFixtures, REPLAY_FORM_D_DATES } from "./fixtures.ts"
+import { edgarReplayFor } from "./replay-watch.ts"
 import { EftsHit, EftsResponse, FilingColumns, Submissions, TickerEntry, type Filing } from "./schema.ts"
+import { dailyFormD, FORM_D_FORMS, formDFiling, indexDays } from "./form-d-fetch.ts"
 import { cleanEdgarName, filingDocumentUrl, filingIndexUrl, padCik, secHosts, type SecHosts } from "./urls.ts"
 
 const CurrentOptions = Schema.Struct({
@@ -28,6 +30,25 @@ export const EdgarOptions = Schema.Struct({
   tickers: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1)))),
   forms: Schema.optional(Schema.Array(Schema.String)),
   current: Schema.optional(Schema.Union(Schema.Literal(false), CurrentOptions)),
+  /**
+   * Form D mode (private raises): the watched companies' Form D / D/A filings and the daily form
+   * index's new ones, each read from its `primary_doc.xml` into a `funding` signal by `transform: signals`.
+   */
+  form_d: Schema.optional(
+    Schema.Union(
+      Schema.Literal(false),
+      Schema.Struct({
+        /** Calendar days of the daily index to read, ending the day before the run (or at a backfill's end); default 1, weekends have none. */
+        days: Schema.optional(Schema.Int.pipe(Schema.between(0, 31))),
+        /** Exact index days (YYYY-MM-DD) instead of `days`, e.g. the days a replay has recorded. */
+        dates: Schema.optional(Schema.Array(Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/)))),
+        /** Also read the watched companies' own Form D / D/A filings from their submissions (default true). */
+        watched: Schema.optional(Schema.Boolean),
+        /** At most this many Form D documents per index day (default 200). */
+        max: Schema.optional(Schema.Int.pipe(Schema.between(1, 5000)))
+      })
+    )
+  ),
   search: Schema.optional(
     Schema.Array(
       Schema.Struct({
@@ -82,18 +103,25 @@ export const stgFilings = stagingTable({
     item_text: "VARCHAR",
     url: "VARCHAR",
     document_url: "VARCHAR",
-    website: "VARCHAR"
+    website: "VARCHAR",
+    form_d: { type: "JSON", since: "0460_stg_filings_form_d" }
   }
 })
 
 export const filingsStaging: StagingOutput<Filing, typeof stgFilings> = {
   table: stgFilings,
-  toRow: (f) => ({ ...f, items: [...f.items], report_date: f.report_date || null }),
+  toRow: (f) => ({
+    ...f,
+    items: [...f.items],
+    report_date: f.report_date || null,
+    form_d: f.form_d ?? null
+  }),
   key: (f) => `${f.origin}:${f.accession}:${f.cik}`,
   cursorValue: (f) => f.filed_at
 }
 
 const DEFAULT_FORMS = ["8-K", "8-K/A"]
+const today = () => new Date().toISOString().slice(0, 10)
 
 // SEC counts requests across its hosts: 10/s in all, split so the three hosts together stay under it.
 const configured = new WeakSet<object>()
@@ -200,7 +228,16 @@ const submissions = (
       )
       out.push(...older)
     }
-    return out
+    // A Form D's amounts are in its primary document, not in the submissions table.
+    const withDocs: Filing[] = []
+    for (const f of out) {
+      if (!FORM_D_FORMS.has(f.form)) withDocs.push(f)
+      else {
+        const d = yield* formDFiling(f, hosts, ua, ctx)
+        if (d) withDocs.push(d)
+      }
+    }
+    return withDocs
   })
 
 const current = (opts: EdgarOptions, hosts: SecHosts, ua: string, forms: ReadonlySet<string>, ctx: SourceContext) =>
@@ -360,23 +397,32 @@ export const edgar: Source<EdgarOptions, Filing> = {
   hostLimits: { concurrency: 4, perSecond: 10 },
   output: filingsStaging,
   timeDimension: "filed_at",
-  units: (opts) => {
+  units: (opts, ctx) => {
     const ua = resolveUserAgent(opts)
     if (Either.isLeft(ua)) return Effect.fail(ua.left)
     const units: SourceUnit[] = [
       ...(opts.ciks ?? []).map((c) => ({ key: `cik:${padCik(c)}`, cik: padCik(c) })),
       ...(opts.tickers ?? []).map((t) => ({ key: `ticker:${t.toUpperCase()}`, ticker: t.toUpperCase() })),
       ...(opts.current === false ? [] : [{ key: "getcurrent" }]),
-      ...(opts.search ?? []).map((s) => ({ key: `search:${s.q}`, q: s.q, forms: s.forms, pages: s.pages }))
+      ...(opts.search ?? []).map((s) => ({ key: `search:${s.q}`, q: s.q, forms: s.forms, pages: s.pages })),
+      ...(opts.form_d ? indexDays(opts.form_d, ctx.window.until, ctx.asOf ?? today()) : []).map((day) => ({
+        key: `form_d:index:${day}`,
+        day
+      }))
     ]
     return Effect.succeed(units)
   },
   fetch: (unit, opts, ctx) => {
     const ua = Either.getOrThrow(resolveUserAgent(opts))
     const hosts = secHosts(opts.base_url?.replace(/\/+$/, ""))
-    const forms = new Set(opts.forms ?? DEFAULT_FORMS)
+    const forms = new Set([
+      ...(opts.forms ?? DEFAULT_FORMS),
+      ...(opts.form_d && opts.form_d.watched !== false ? FORM_D_FORMS : [])
+    ])
     const work: Effect.Effect<ReadonlyArray<Filing>, SourceError, Http> = Effect.gen(function* () {
       yield* paceSecHosts(hosts)
+      if (unit.day !== undefined)
+        return yield* dailyFormD(String(unit.day), (opts.form_d ? opts.form_d.max : undefined) ?? 200, hosts, ua, ctx)
       if (unit.key === "getcurrent") return yield* current(opts, hosts, ua, forms, ctx)
       if (unit.q !== undefined) return yield* search(unit, hosts, ua, ctx)
       if (unit.cik !== undefined) return yield* submissions(String(unit.cik), null, hosts, ua, forms, ctx)
@@ -395,10 +441,18 @@ export const edgar: Source<EdgarOptions, Filing> = {
     return work
   },
   fixtures: edgarFixtures,
+  // Every recording, for the conformance suite; a DAG's edgar node replays its own watch list (replayFor).
   replayOptions: {
     user_agent: "jobsignal-demo replay@example.invalid",
     ciks: [310522],
     tickers: ["TSLA"],
-    current: { type: "", start: 5000, count: 100, pages: 1, watched_only: false }
-  }
+    current: { type: "", start: 5000, count: 100, pages: 1, watched_only: false },
+    // Tesla's submissions list Form Ds whose documents are not recorded: the replay reads the index's only.
+    form_d: { dates: REPLAY_FORM_D_DATES, watched: false }
+  },
+  replayFor: (nodeWith) =>
+    edgarReplayFor({
+      user_agent: "jobsignal-demo replay@example.invalid",
+      current: { type: "", start: 5000, count: 100, pages: 1, watched_only: false }
+    })(nodeWith)
 }

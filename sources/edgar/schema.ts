@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import type { FormD } from "./formd.ts"
 
 /** https://www.sec.gov/files/company_tickers.json: {"0": {cik_str, ticker, title}, ...}. */
 export const TickerEntry = Schema.Struct({ cik_str: Schema.Number, ticker: Schema.String, title: Schema.String })
@@ -59,7 +60,7 @@ export const EftsResponse = Schema.Struct({
 
 /** One filing as staged in `stg_filings`, whichever EDGAR endpoint it came from. */
 export interface Filing {
-  readonly origin: "submissions" | "current" | "search"
+  readonly origin: "submissions" | "current" | "search" | "form_d"
   readonly accession: string
   readonly cik: string
   readonly company: string
@@ -74,4 +75,6 @@ export interface Filing {
   readonly url: string
   readonly document_url: string | null
   readonly website: string | null
+  /** A Form D / D/A read from its primary document (amounts, industry, first sale); null for other forms. */
+  readonly form_d?: FormD | null
 }

@@ -10,14 +10,18 @@ export interface QueueJob {
   readonly title: string
   /** Lexical or LLM fit in 0..1. */
   readonly fit: number
-  /** When the posting was first seen (ISO). */
+  /** When the posting was first seen (ISO): what "new since the last look" compares. */
   readonly first_seen: string
+  /** When the role opened (the posting date when the source gives one, else first seen): freshness and `asOf`. */
+  readonly opened_at?: string
   /** A digest of what the person would read (title, location, description); a change re-surfaces it. */
   readonly content_hash: string
   /** How many boards carry the same job after dedupe. */
   readonly boards: number
   /** Company signals in the window, newest first, as "why now" lines. */
   readonly whyNow: ReadonlyArray<string>
+  /** What else the warehouse knows of the company (YC directory, roles open there): shown, not scored. */
+  readonly context?: ReadonlyArray<string>
 }
 
 export interface StatusRecord {
@@ -38,7 +42,7 @@ const DAY = 86_400_000
 
 /** Weights: fit matters most; freshness halves every 7 days; signals and boards add evidence. */
 export const scoreJob = (j: QueueJob, asOf: string): number => {
-  const ageDays = Math.max(0, (Date.parse(asOf) + DAY - Date.parse(j.first_seen)) / DAY)
+  const ageDays = Math.max(0, (Date.parse(asOf) + DAY - Date.parse(j.opened_at ?? j.first_seen)) / DAY)
   const freshness = 0.5 ** (ageDays / 7)
   const signals = Math.min(j.whyNow.length, 3) / 3
   const boards = Math.min(Math.max(j.boards - 1, 0), 3) / 3
@@ -60,7 +64,8 @@ export const todayQueue = (
   const out: QueueItem[] = []
   for (const j of jobs) {
     const seen = Date.parse(j.first_seen)
-    if (Number.isNaN(seen) || seen >= end) continue
+    const opened = Date.parse(j.opened_at ?? j.first_seen)
+    if (Number.isNaN(opened) || opened >= end) continue
     const st = statuses.get(j.job_key)
     const changed = st !== undefined && st.content_hash !== j.content_hash
     if (st && !changed) {

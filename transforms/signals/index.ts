@@ -1,12 +1,17 @@
 import { Effect, Schema } from "effect"
 import { Warehouse, type Queries } from "../../sinks/warehouse.ts"
+import { displayCompanyName } from "../../model/company.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "../../pipelines/node.ts"
 import { loadTargets, type Target } from "../../targets/universe.ts"
 import { CompanyIndex, type CompanyRow } from "./companies.ts"
 import { typeFiling, ITEM_TITLES } from "./filings.ts"
+import { formDDraft } from "./form-d.ts"
+import type { FormD } from "../../sources/edgar/formd.ts"
 import { mentionMatcher, newsSignal, type StagedNews } from "./news.ts"
 import { upsertSignals, type SignalDraft } from "./store.ts"
-import { hiringSpikes, type RoleSighting } from "./velocity.ts"
+import { hiringSpikes } from "./velocity.ts"
+import { type DepartmentSighting, departmentSpikes } from "./departments.ts"
+import { velocityDraft } from "./velocity-signal.ts"
 
 export const SignalsOptions = Schema.Struct({
   /** Day the hiring-velocity window ends (YYYY-MM-DD); default today. */
@@ -113,12 +118,13 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
       item_text: string | null
       url: string
       website: string | null
+      form_d: string | null
     }>(
       w,
       ctx,
       "edgar",
       "stg_filings",
-      "origin, accession, cik, company, ticker, form, filed_at::varchar as filed_at, items, item_text, url, website"
+      "origin, accession, cik, company, ticker, form, filed_at::varchar as filed_at, items, item_text, url, website, form_d::varchar as form_d"
     )
     const drafts: SignalDraft[] = []
     let untyped = 0
@@ -130,6 +136,10 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
         cik: f.cik,
         ticker: f.ticker
       })
+      if (f.form_d) {
+        drafts.push(formDDraft(JSON.parse(f.form_d) as FormD, f, key))
+        continue
+      }
       const typed = typeFiling({ form: f.form, items: f.items ?? [], item_text: f.item_text })
       if (typed.length === 0) untyped++
       for (const s of typed)
@@ -153,12 +163,19 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
         })
     }
 
-    const jobs = yield* w.query<{ id: string; company: string; title: string; opened_at: string }>(
-      "select id, company, title, coalesce(least(posted_at, first_seen), first_seen)::varchar as opened_at from jobs"
+    const jobs = yield* w.query<{
+      id: string
+      company: string
+      title: string
+      department: string | null
+      opened_at: string
+    }>(
+      "select id, company, title, department, coalesce(least(posted_at, first_seen), first_seen)::varchar as opened_at from jobs"
     )
     const jobCompany = jobs.map((j) => ({
       job_id: j.id,
-      company_key: companies.observe({ source: "jobs", name: j.company }),
+      // Board decorations ("PermitFlow (YC W22)") dropped, so the job meets its company in the universe.
+      company_key: companies.observe({ source: "jobs", name: displayCompanyName(j.company) }),
       run_id: ctx.runId
     }))
 
@@ -172,19 +189,21 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
     const mention = mentionMatcher(companies.mentionable())
     for (const n of news) drafts.push(newsSignal(n, companies, mention, today))
 
-    const roles: RoleSighting[] = jobs.map((j, i) => ({
+    const roles: DepartmentSighting[] = jobs.map((j, i) => ({
       company_key: jobCompany[i].company_key,
       company: j.company,
       title: j.title,
+      department: j.department,
       opened_at: j.opened_at
     }))
-    const asOf = opts.as_of ?? today
-    const spikes = hiringSpikes(roles, {
+    const asOf = opts.as_of ?? ctx.asOf ?? today
+    const velocity = {
       asOf,
       minNew: opts.spike_min_new ?? 5,
       ratio: opts.spike_ratio ?? 2,
       baselineWeeks: opts.baseline_weeks ?? 8
-    })
+    }
+    const spikes = hiringSpikes(roles, velocity)
     const week = (() => {
       const d = new Date(`${asOf}T00:00:00Z`)
       d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7))
@@ -209,6 +228,9 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
         },
         why_now: `${s.company} posted ${s.newRoles} new roles in the 7 days to ${asOf} (baseline ${s.baselinePerWeek}/week)`
       })
+
+    const teams = departmentSpikes(roles, velocity)
+    for (const s of teams) drafts.push(velocityDraft(s, velocity, week))
 
     const result = yield* w.transaction((tx) =>
       Effect.gen(function* () {
@@ -248,6 +270,7 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
         unattributed_press: drafts.filter((d) => d.company_key === "(unattributed)").length,
         filings_without_signal_items: untyped,
         hiring_spikes: spikes.length,
+        hiring_velocity: teams.length,
         companies_touched: companies.touched.size,
         companies_merged: companies.rekeyed.size,
         targets: targets.length

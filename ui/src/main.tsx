@@ -7,6 +7,7 @@ import { JobDetailPage } from "./pages/JobDetail"
 import { RunsPage } from "./pages/Runs"
 import { SignalsPage } from "./pages/Signals"
 import { CostPage } from "./pages/Cost"
+import { TodayPage } from "./pages/Today"
 import "./style.css"
 
 export interface Health {
@@ -20,9 +21,9 @@ export interface Health {
 export type AskConfirm = (r: ConfirmRequest) => void
 
 const useRoute = () => {
-  const [hash, setHash] = useState(location.hash || "#/jobs")
+  const [hash, setHash] = useState(location.hash || "#/today")
   useEffect(() => {
-    const on = () => setHash(location.hash || "#/jobs")
+    const on = () => setHash(location.hash || "#/today")
     addEventListener("hashchange", on)
     return () => removeEventListener("hashchange", on)
   }, [])
@@ -30,6 +31,7 @@ const useRoute = () => {
 }
 
 const NAV = [
+  ["today", "Today"],
   ["jobs", "Jobs"],
   ["runs", "Runs"],
   ["signals", "Signals & leads"],
@@ -62,6 +64,7 @@ const App = () => {
       </nav>
       <main>
         {error && <p class="error">{error}</p>}
+        {health && page === "today" && <TodayPage askConfirm={setConfirm} />}
         {health && page === "jobs" && !arg && <JobsPage health={health} askConfirm={setConfirm} />}
         {health && page === "jobs" && arg && <JobDetailPage id={arg} health={health} askConfirm={setConfirm} />}
         {health && page === "runs" && <RunsPage askConfirm={setConfirm} />}
