@@ -4,6 +4,7 @@ import { mongoMigration } from "../sinks/mongo/outbox.ts"
 import { dqMigration } from "../dq/gate.ts"
 import { dedupeMigration } from "../transforms/dedupe/migration.ts"
 import { llmMigration } from "../transforms/llm/migration.ts"
+import { llmBatches, llmCallsBatchMigration } from "../transforms/llm/batches.ts"
 import { signalsMigration } from "../transforms/signals/migration.ts"
 import { layersMigration } from "../transforms/intel/migration.ts"
 import { queueMigration } from "../transforms/queue/migration.ts"
@@ -22,6 +23,7 @@ export const migrations: ReadonlyArray<Migration> = orderMigrations(
       shared,
       dedupeMigration,
       llmMigration,
+      llmCallsBatchMigration,
       signalsMigration,
       layersMigration,
       scheduleState,
@@ -30,6 +32,6 @@ export const migrations: ReadonlyArray<Migration> = orderMigrations(
       mongoMigration,
       queueMigration
     ],
-    [...coreTables, ...sources.map((s) => s.output.table)]
+    [...coreTables, llmBatches, ...sources.map((s) => s.output.table)]
   )
 )

@@ -1,4 +1,5 @@
 import { Effect, Schema } from "effect"
+import { DurationString, parseDuration } from "../core/spec.ts"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import {
@@ -24,6 +25,13 @@ export const FitScoreOptions = Schema.Struct({
   /** `auto`: each job's lexical fit tier picks the model (A → quality, B → balanced, C/D → fast). */
   tier: Schema.optionalWith(TierChoice, { default: () => "balanced" as const }),
   description_chars: Schema.optionalWith(Schema.Int.pipe(Schema.between(200, 20000)), { default: () => 3000 }),
+  /**
+   * `online` (default): call by call, answers within the run. `batch`: through the provider's batch API at
+   * half price (Anthropic Message Batches, OpenAI Batch), the run waits for it; a provider without one runs online.
+   */
+  mode: Schema.optionalWith(Schema.Literal("online", "batch"), { default: () => "online" as const }),
+  /** Batch mode: past this long after submission, the batch is cancelled and what is left runs online. */
+  batch_deadline: Schema.optionalWith(DurationString, { default: () => "24h" }),
   use_llm: Schema.optionalWith(Schema.Boolean, { default: () => true })
 })
 export type FitScoreOptions = typeof FitScoreOptions.Type
@@ -158,6 +166,8 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
             runId: ctx.runId,
             node: ctx.node,
             budget: rt.budget,
+            mode: opts.mode,
+            batchDeadlineMs: parseDuration(opts.batch_deadline),
             onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
           }
         ).pipe(Effect.provide(rt.layer))
@@ -201,12 +211,26 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
         partial = true
         notes.push(`BudgetExceeded: ${stopped.message}; ${unscored} job(s) left for the next run`)
       }
+      notes.push(...new Set(reports.flatMap((r) => r.notes)))
       if (failed > 0) {
         partial = true
         notes.push(`${failed} job(s) could not be scored (see job_scores.fit_rationale)`)
       }
       const sum = (
-        k: "calls" | "retries" | "splits" | "reasks" | "cacheHits" | "inputTokens" | "outputTokens" | "usd"
+        k:
+          | "calls"
+          | "retries"
+          | "splits"
+          | "reasks"
+          | "cacheHits"
+          | "inputTokens"
+          | "cachedInputTokens"
+          | "outputTokens"
+          | "usd"
+          | "batchesSubmitted"
+          | "batchesResumed"
+          | "batchAnswered"
+          | "batchFallbacks"
       ) => reports.reduce((n, r) => n + r.stats[k], 0)
       details = {
         ...details,
@@ -217,8 +241,14 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
         reasks: sum("reasks"),
         cacheHits: sum("cacheHits"),
         inputTokens: sum("inputTokens"),
+        cachedInputTokens: sum("cachedInputTokens"),
         outputTokens: sum("outputTokens"),
         usd: sum("usd"),
+        mode: opts.mode,
+        batchesSubmitted: sum("batchesSubmitted"),
+        batchesResumed: sum("batchesResumed"),
+        batchAnswered: sum("batchAnswered"),
+        batchFallbacks: sum("batchFallbacks"),
         failed,
         unscored,
         flagged: todo.filter(suspected).length

@@ -1,4 +1,5 @@
 import { Effect, Schema } from "effect"
+import { DurationString, parseDuration } from "../core/spec.ts"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { everyCallFailed, runBatched, llmRuntime, TierChoice, resolveTier, type LlmTask } from "./llm/index.ts"
@@ -14,6 +15,13 @@ export const RelevanceOptions = Schema.Struct({
   snippet_chars: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 4000)), { default: () => 400 }),
   /** Without a model: relevant when the prefilter passes and the lexical score reaches this. */
   min_lexical_score: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 100)), { default: () => 45 }),
+  /**
+   * `online` (default): call by call, answers within the run. `batch`: through the provider's batch API at
+   * half price (Anthropic Message Batches, OpenAI Batch), the run waits for it; a provider without one runs online.
+   */
+  mode: Schema.optionalWith(Schema.Literal("online", "batch"), { default: () => "online" as const }),
+  /** Batch mode: past this long after submission, the batch is cancelled and what is left runs online. */
+  batch_deadline: Schema.optionalWith(DurationString, { default: () => "24h" }),
   /** false: never call a model, even with a key. */
   use_llm: Schema.optionalWith(Schema.Boolean, { default: () => true })
 })
@@ -167,6 +175,8 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
           runId: ctx.runId,
           node: ctx.node,
           budget: rt.budget,
+          mode: opts.mode,
+          batchDeadlineMs: parseDuration(opts.batch_deadline),
           onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
         }
       ).pipe(Effect.provide(rt.layer))
@@ -209,6 +219,7 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
           `BudgetExceeded: ${report.budgetExceeded.message}; ${report.unscored.length} job(s) left for the next run`
         )
       }
+      notes.push(...report.notes)
       if (report.failed.size > 0) {
         partial = true
         notes.push(`${report.failed.size} job(s) could not be judged (see job_scores.relevance_reason)`)
