@@ -635,3 +635,31 @@ describe("prompt caching: the shared prefix first, marked for Anthropic, cached 
     expect(ledger[1].usd).toBeLessThan(ledger[0].usd)
   })
 })
+
+describe("output caps", { timeout: 60_000 }, () => {
+  it("every call's max_tokens is its item count × the task's per-item size; a reasoning model is asked for minimal reasoning", async () => {
+    const { report } = await runTask<FitAnswer>(fit, jobs(7), {
+      provider: "openai",
+      batchSize: 3,
+      llm: { tiers: { fast: ["openai/gpt-5-nano"] } }
+    })
+    expect(fake.requests.map((r) => [r.ids.length, r.maxTokens])).toEqual([
+      [3, 64 + Math.ceil(3 * 120 * 1.3)],
+      [3, 64 + Math.ceil(3 * 120 * 1.3)],
+      [1, 64 + Math.ceil(1 * 120 * 1.3)]
+    ])
+    expect(fake.requests.every((r) => r.reasoningEffort === "minimal")).toBe(true)
+    expect(report!.results.size).toBe(7)
+  })
+
+  it("an answer cut at the cap even for one item alone is reported failed, never kept truncated", async () => {
+    fake.script({ kind: "truncate" }, { times: 10 })
+    const { report, ledger } = await runTask<RelevanceAnswer>(relTask, jobs(2))
+    expect(fake.requests.map((r) => r.ids.length)).toEqual([2, 1, 1])
+    expect(ledger.map((l) => l.outcome)).toEqual(["truncated", "truncated", "truncated"])
+    expect(report!.results.size).toBe(0)
+    expect(
+      [...report!.failed.values()].every((w) => /truncated at max_tokens=\d+ even for this item alone/.test(w))
+    ).toBe(true)
+  })
+})

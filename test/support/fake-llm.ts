@@ -39,6 +39,8 @@ export interface FakeRequest {
   readonly cacheControl: boolean
   /** Set when the request came in a provider batch. */
   readonly batchId?: string
+  /** OpenAI: `reasoning_effort`, when sent. */
+  readonly reasoningEffort?: string
 }
 
 /** How the next batches behave: polls before they end, requests past an index expire, or the whole batch fails. */
@@ -230,7 +232,8 @@ export const startFakeLlm = async (): Promise<FakeLlm> => {
       user,
       ids: items.map((i) => i.id),
       cacheControl,
-      ...(batchId ? { batchId } : {})
+      ...(batchId ? { batchId } : {}),
+      ...(body.reasoning_effort ? { reasoningEffort: String(body.reasoning_effort) } : {})
     } as const
     const fault = pick(base)
     requests.push({ ...base, fault: fault?.kind })

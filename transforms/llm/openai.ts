@@ -34,6 +34,8 @@ const bodyOf = (p: ResolvedProvider, req: CompletionRequest): OpenAI.ChatComplet
     ],
     // OpenAI's own newer models take max_completion_tokens; compatible servers know max_tokens.
     ...(p.kind === "openai" ? { max_completion_tokens: req.maxTokens } : { max_tokens: req.maxTokens }),
+    // A reasoning model would spend max_tokens thinking before the first result: as little as the model allows.
+    ...(p.kind === "openai" && /^gpt-5/.test(req.model) ? { reasoning_effort: "minimal" as const } : {}),
     ...(response_format ? { response_format } : {})
   }
 }

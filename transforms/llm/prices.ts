@@ -78,3 +78,9 @@ export const costUsd = (p: ModelPrice, u: Usage, batch = false): number =>
     u.outputTokens * p.output) /
     1e6) *
   (batch ? BATCH_DISCOUNT : 1)
+
+/** The line `jobsignal plan` and the dry runs print under their estimates: where the prices come from and how old they are. */
+export const pricesNote = (overrides: Readonly<Record<string, unknown>> | undefined): string => {
+  const n = Object.keys(overrides ?? {}).length
+  return `prices: built-in list prices read ${PRICES_READ_AT} (USD per 1M tokens; batch APIs at ${BATCH_DISCOUNT * 100} %)${n > 0 ? `, ${n} overridden in dag.yaml llm.prices` : "; override them in dag.yaml llm.prices"}`
+}
