@@ -9,7 +9,7 @@ import { scoreFit, FitScoreOptions } from "../transforms/fit-score.ts"
 import { fitCategoryOf, fitTierOf } from "../transforms/llm/tiers.ts"
 import { judgeRelevance, RelevanceOptions } from "../transforms/relevance.ts"
 import { Schema } from "effect"
-import { recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
+import { advancingClock, recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
 import { dagFrom, tempDir, withDb } from "./support/harness.ts"
 
 let fake: FakeLlm
@@ -305,5 +305,37 @@ describe("with.mode: batch on the nodes", { timeout: 60_000 }, () => {
     expect(third.rows.map((r) => [r.job_id, r.relevant, r.fit_score])).toEqual(
       second.rows.map((r) => [r.job_id, r.relevant, r.fit_score])
     )
+  })
+})
+
+describe("batch mode within the node's timeout", { timeout: 60_000 }, () => {
+  it("at its timeout the node stops waiting, reports the jobs pending and partial; the next run resumes the same batch", async () => {
+    keys()
+    const { dag, db } = setup()
+    const { clock, sleeps } = advancingClock()
+    const batchRel = Schema.decodeUnknownSync(RelevanceOptions)({ mode: "batch" })
+    fake.planBatches({ pollsBeforeEnd: 1_000_000 })
+    const ctx = (runId: string) => ({ ...ctxFor(dag, "relevance", runId, "dedupe"), timeoutMs: 30 * 60_000 })
+    const first = await withDb(
+      db,
+      Effect.gen(function* () {
+        yield* seed("r1")
+        return yield* judgeRelevance(batchRel, ctx("r1"))
+      }).pipe(Effect.withClock(clock))
+    )
+    expect(first.partial).toBe(true)
+    expect(first.notes!.join(" ")).toMatch(/still running; the next run resumes it/)
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThan(30 * 60_000)
+    fake.planBatches({ pollsBeforeEnd: 1 })
+    const second = await withDb(
+      db,
+      Effect.gen(function* () {
+        yield* seed("r2")
+        return yield* judgeRelevance(batchRel, ctx("r2"))
+      }).pipe(Effect.withClock(clock))
+    )
+    expect(fake.batchOps.filter((o) => o.op === "create").length).toBe(1)
+    expect(second.partial).toBe(false)
+    expect(second.details).toMatchObject({ batchesResumed: 1, batchesSubmitted: 0 })
   })
 })

@@ -1,4 +1,4 @@
-import { Effect, Schema } from "effect"
+import { Clock, Effect, Schema } from "effect"
 import { DurationString, parseDuration } from "../core/spec.ts"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
@@ -88,6 +88,7 @@ interface FitRow {
 export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>[1]) =>
   Effect.gen(function* () {
     const w = yield* Warehouse
+    const startedAt = yield* Clock.currentTimeMillis
     const { profile, hash: profileHash } = yield* loadProfile(ctx.dag)
     const runIds = inputRunIds(ctx)
     const jobs = yield* w.query<
@@ -167,6 +168,7 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
             node: ctx.node,
             budget: rt.budget,
             mode: opts.mode,
+            stopWaitingAtMs: ctx.timeoutMs === undefined ? undefined : startedAt + ctx.timeoutMs,
             batchDeadlineMs: parseDuration(opts.batch_deadline),
             onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
           }
@@ -197,7 +199,10 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
           else
             rows.push(
               row(x, null, {
-                fit_rationale: report.failed.get(x.job.id) ?? "not scored: the LLM budget stopped this run"
+                fit_rationale:
+                  report.failed.get(x.job.id) ??
+                  report.pending.get(x.job.id) ??
+                  "not scored: the LLM budget stopped this run"
               })
             )
         }
@@ -212,6 +217,7 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
         notes.push(`BudgetExceeded: ${stopped.message}; ${unscored} job(s) left for the next run`)
       }
       notes.push(...new Set(reports.flatMap((r) => r.notes)))
+      if (reports.some((r) => r.pending.size > 0)) partial = true
       if (failed > 0) {
         partial = true
         notes.push(`${failed} job(s) could not be scored (see job_scores.fit_rationale)`)
@@ -309,5 +315,7 @@ export const fitScore: NodeKind<FitScoreOptions> = {
   description:
     "Score relevant jobs 0-100 against profile.yaml (rationale, category, tier A-D), batched by the balanced model tier",
   options: FitScoreOptions,
+  // In batch mode the node stops waiting at its timeout and leaves the batch for the next run to resume.
+  ownsTimeout: true,
   run: (opts, ctx) => scoreFit(opts, ctx)
 }

@@ -1,4 +1,4 @@
-import { Effect, Schema } from "effect"
+import { Clock, Effect, Schema } from "effect"
 import { DurationString, parseDuration } from "../core/spec.ts"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
@@ -71,6 +71,7 @@ interface RelevanceRow {
 export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind["run"]>[1]) =>
   Effect.gen(function* () {
     const w = yield* Warehouse
+    const startedAt = yield* Clock.currentTimeMillis
     const { profile, hash: profileHash } = yield* loadProfile(ctx.dag)
     const jobs = yield* jobsTouchedBy(inputRunIds(ctx))
     const tier = resolveTier(opts.tier)
@@ -176,6 +177,7 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
           node: ctx.node,
           budget: rt.budget,
           mode: opts.mode,
+          stopWaitingAtMs: ctx.timeoutMs === undefined ? undefined : startedAt + ctx.timeoutMs,
           batchDeadlineMs: parseDuration(opts.batch_deadline),
           onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
         }
@@ -208,7 +210,12 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
           )
         else
           rows.push(
-            row(x, { relevance_reason: report.failed.get(x.job.id) ?? "not judged: the LLM budget stopped this run" })
+            row(x, {
+              relevance_reason:
+                report.failed.get(x.job.id) ??
+                report.pending.get(x.job.id) ??
+                "not judged: the LLM budget stopped this run"
+            })
           )
       }
       const outage = everyCallFailed(ctx.node, [report])
@@ -220,6 +227,7 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
         )
       }
       notes.push(...report.notes)
+      if (report.pending.size > 0) partial = true
       if (report.failed.size > 0) {
         partial = true
         notes.push(`${report.failed.size} job(s) could not be judged (see job_scores.relevance_reason)`)
@@ -282,5 +290,7 @@ export const relevance: NodeKind<RelevanceOptions> = {
   description:
     "Filter jobs against profile.yaml: free lexical rules, then a batched yes/no pass by the fast model tier",
   options: RelevanceOptions,
+  // In batch mode the node stops waiting at its timeout and leaves the batch for the next run to resume.
+  ownsTimeout: true,
   run: (opts, ctx) => judgeRelevance(opts, ctx)
 }

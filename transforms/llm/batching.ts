@@ -41,6 +41,11 @@ export interface BatchOptions {
   readonly mode?: "online" | "batch"
   /** Past this long after submission a batch is cancelled and what is left runs online (default 24 h). */
   readonly batchDeadlineMs?: number
+  /**
+   * Stop waiting at this time (epoch ms; the node's own timeout): a batch still running stays in flight,
+   * its items are reported `pending`, and the next run resumes it.
+   */
+  readonly stopWaitingAtMs?: number
   /** Poll interval of a batch in flight: doubles from `baseMs` (15 s) up to `capMs` (10 min). */
   readonly batchPoll?: { readonly baseMs: number; readonly capMs: number }
 }
@@ -81,6 +86,8 @@ export interface BatchReport<Out> {
   readonly failed: Map<string, string>
   /** Items not attempted because a budget stopped the node. */
   readonly unscored: string[]
+  /** Items in a provider batch still running when the node stopped waiting (the next run resumes it), with why. */
+  readonly pending: Map<string, string>
   readonly budgetExceeded?: BudgetExceeded
   readonly finalTier: Tier
   readonly stats: BatchStats
@@ -130,6 +137,7 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
     const failed = new Map<string, string>()
     const unscored: string[] = []
     const notes: string[] = []
+    const pending = new Map<string, string>()
     const stats: BatchStats = {
       calls: 0,
       retries: 0,
@@ -610,6 +618,14 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
             if (found.left._tag === "Fatal") return yield* found.left
           }
           // Still running (or a retriable hiccup while asking): wait longer each time, up to the cap.
+          if (opts.stopWaitingAtMs !== undefined && (yield* Clock.currentTimeMillis) + delay >= opts.stopWaitingAtMs) {
+            // The node's time is up: the batch stays in flight (committed), and the next run picks it up.
+            yield* budget.settle(f.reservation, 0)
+            const why = `in provider batch ${batch.batchId}, still running when the node's time ran out; the next run resumes it`
+            for (const r of f.requests) for (const x of r.withIds) pending.set(x.item.key, why)
+            notes.push(`${opts.node}: batch ${batch.batchId} is still running; the next run resumes it (no new batch)`)
+            return
+          }
           yield* Effect.sleep(Duration.millis(delay))
           delay = Math.min(delay * 2, opts.batchPoll?.capMs ?? 600_000)
         }
@@ -642,7 +658,8 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
       attempted: todo.length,
       answered: state.answered,
       lastError: state.lastError,
-      notes
+      notes,
+      pending
     } satisfies BatchReport<Out>
   })
 
