@@ -599,6 +599,15 @@ describe("batch mode: provider batch APIs through the real SDKs", { timeout: 60_
     expect(report!.results.size).toBe(8)
   })
 
+  it("an endpoint that does not know the batch route answers online; the node says so", async () => {
+    fake.planBatches({ noBatchRoute: true })
+    const { report, batches } = await runTask<RelevanceAnswer>(relTask, jobs(5), { mode: "batch" })
+    expect(report!.results.size).toBe(5)
+    expect(batches).toEqual([])
+    expect(fake.requests.map((r) => r.batchId)).toEqual([undefined])
+    expect(report!.notes.join(" ")).toMatch(/submitting the batch failed .*ran online/)
+  })
+
   it("a provider without a batch API (an OpenAI-compatible endpoint) runs online and says so", async () => {
     const { report } = await runTask<RelevanceAnswer>(relTask, jobs(5), {
       mode: "batch",

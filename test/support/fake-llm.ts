@@ -48,6 +48,8 @@ export interface BatchPlan {
   readonly pollsBeforeEnd?: number
   readonly expireAfter?: number
   readonly fail?: boolean
+  /** The endpoint has no batch route: creating one answers 404. */
+  readonly noBatchRoute?: boolean
 }
 
 type BatchOutcome =
@@ -466,6 +468,10 @@ export const startFakeLlm = async (): Promise<FakeLlm> => {
     const method = req.method ?? "GET"
     let m: RegExpExecArray | null
     const notFound = (id: string) => send(res, 404, { error: { message: `no batch ${id}`, type: "not_found_error" } })
+    if (batchPlan.noBatchRoute && /batches|files/.test(url)) {
+      send(res, 404, { error: { message: `no route ${url}`, type: "not_found_error" } })
+      return true
+    }
     if (method === "POST" && url === "/v1/messages/batches") {
       const body = JSON.parse(raw) as { requests: Array<{ custom_id: string; params: Record<string, unknown> }> }
       const b = newBatch(

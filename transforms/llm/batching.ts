@@ -521,7 +521,10 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
               .pipe(Effect.either)
             if (Either.isLeft(submitted)) {
               yield* budget.settle(reserved.right, 0)
-              if (submitted.left._tag === "Fatal") return yield* submitted.left
+              // A refused key or credit stops the node; an endpoint that does not know the batch route
+              // (an Anthropic-compatible proxy, say) is no reason not to answer online.
+              if (submitted.left._tag === "Fatal" && submitted.left.reason !== "InvalidRequest")
+                return yield* submitted.left
               notes.push(`${opts.node}: submitting the batch failed (${submitted.left.message}); ran online`)
               online.push(...rest)
             } else {
