@@ -4,7 +4,7 @@ import { sources } from "./sources.ts"
 import type { SourceContext } from "../sources/source.ts"
 import { sourceTargets } from "./targets.ts"
 import { builtinPrices, costUsd, priceOf, type ModelPrice } from "../transforms/llm/prices.ts"
-import { defaultTiers } from "../transforms/llm/config.ts"
+import { defaultProviders, defaultTiers } from "../transforms/llm/config.ts"
 import { Fatal } from "../core/errors.ts"
 import type { LoadedDag } from "../pipelines/load.ts"
 import { downstreamOf, enabledNodes } from "../pipelines/plan.ts"
@@ -54,15 +54,31 @@ export interface LlmEstimate {
   inputTokens: number
   outputTokens: number
   usd: number
+  /** `batch` when the node runs in batch mode on a provider with a batch API (priced at the batch discount). */
+  mode: "online" | "batch"
   basis: string
 }
 
 const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v))
 
-const firstModel = (dag: LoadedDag, tier: string): string => {
+const firstRef = (dag: LoadedDag, tier: string): string => {
   const tiers = (dag.spec.llm as { tiers?: Record<string, ReadonlyArray<string>> } | undefined)?.tiers
-  const ref = tiers?.[tier]?.[0] ?? defaultTiers[tier as keyof typeof defaultTiers]?.[0] ?? defaultTiers.fast[0]
+  return tiers?.[tier]?.[0] ?? defaultTiers[tier as keyof typeof defaultTiers]?.[0] ?? defaultTiers.fast[0]
+}
+const firstModel = (dag: LoadedDag, tier: string): string => {
+  const ref = firstRef(dag, tier)
   return ref.slice(ref.indexOf("/") + 1)
+}
+/** Whether the tier's first model is served by a provider with a batch API (Anthropic, OpenAI itself). */
+const hasBatchApi = (dag: LoadedDag, tier: string): boolean => {
+  const ref = firstRef(dag, tier)
+  const name = ref.slice(0, ref.indexOf("/"))
+  const specs = {
+    ...defaultProviders,
+    ...((dag.spec.llm as { providers?: Record<string, { kind: string }> } | undefined)?.providers ?? {})
+  }
+  const kind = specs[name]?.kind
+  return kind === "anthropic" || kind === "openai"
 }
 
 export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since: string; until?: string }) =>
@@ -153,6 +169,7 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
       if (typeof tierChoice !== "string" || (o as { use_llm?: boolean }).use_llm === false) continue
       const tier = tierChoice === "auto" ? "balanced" : tierChoice
       const model = firstModel(dag, tier)
+      const mode = (o as { mode?: string }).mode === "batch" && hasBatchApi(dag, tier) ? "batch" : "online"
       const perKind =
         r.kind === "relevance"
           ? ASSUME.tokens.relevance
@@ -185,7 +202,10 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
         usd:
           price instanceof Fatal
             ? Number.NaN
-            : Math.round(costUsd(price, { inputTokens, cachedInputTokens: 0, outputTokens }) * 10_000) / 10_000,
+            : Math.round(
+                costUsd(price, { inputTokens, cachedInputTokens: 0, outputTokens }, mode === "batch") * 10_000
+              ) / 10_000,
+        mode,
         basis: measured
           ? `llm_calls history (${num(past.calls)} calls)`
           : `assumed ${perKind.inPerJob}+${perKind.outPerJob} tokens/job${price instanceof Fatal ? "; no price for the model" : ""}`

@@ -4,6 +4,7 @@ import { mongoMigration } from "../sinks/mongo/outbox.ts"
 import { dqMigration } from "../dq/gate.ts"
 import { dedupeMigration } from "../transforms/dedupe/migration.ts"
 import { llmMigration } from "../transforms/llm/migration.ts"
+import { llmBatches, llmCallsBatchMigration } from "../transforms/llm/batches.ts"
 import { leadsAsOfMigration, signalsMigration } from "../transforms/signals/migration.ts"
 import { layersMigration } from "../transforms/intel/migration.ts"
 import { queueMigration } from "../transforms/queue/migration.ts"
@@ -23,6 +24,7 @@ export const migrations: ReadonlyArray<Migration> = orderMigrations(
       shared,
       dedupeMigration,
       llmMigration,
+      llmCallsBatchMigration,
       signalsMigration,
       leadsAsOfMigration,
       layersMigration,
@@ -33,6 +35,6 @@ export const migrations: ReadonlyArray<Migration> = orderMigrations(
       queueMigration,
       boardChecksMigration
     ],
-    [...coreTables, ...sources.map((s) => s.output.table)]
+    [...coreTables, llmBatches, ...sources.map((s) => s.output.table)]
   )
 )

@@ -3,7 +3,10 @@
  * descriptions from fixtures/*\/*.json job files, ids and title prefixes varied so no two are alike),
  * against the fake LLM server through the real OpenAI SDK, at dag.yaml's default models.
  * Per-item figures are measured on a sample and scaled to 10,000 (10,000 loopback calls would only
- * measure the loopback). Tokens are the fake server's estimate (4 characters a token).
+ * measure the loopback). Tokens are the fake server's estimate (4 characters a token); its prompt caching
+ * follows the providers' documented rules (DeepSeek: any repeated prefix in 64-token units; OpenAI: prompts of
+ * 1,024+ tokens; Anthropic: a marked prefix of 1,024+ tokens, 2,048+ on Haiku). Batch mode runs through the
+ * fake's Message Batches and Files + Batch endpoints (ending at the first poll) at the 50 % batch price.
  */
 import { Effect, Layer } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
@@ -115,8 +118,15 @@ const corpus = (n: number): JobText[] => {
 interface Measured {
   calls: number
   input: number
+  cached: number
   output: number
   items: number
+  /** What the ledger says it cost (the batch discount and cache reads included), for these items. */
+  usd: number
+  batchAnswered: number
+  /** A second run over the same, unchanged items on the same warehouse: model calls and batch requests. */
+  rerunCalls?: number
+  rerunBatchOps?: number
 }
 
 export const bench: BenchCase = {
@@ -130,26 +140,59 @@ export const bench: BenchCase = {
       const program = Effect.gen(function* () {
         const settings = { ...(yield* resolveLlmSettings(dag, env)), budget: {} }
         const { profile, hash } = yield* loadProfile(dag)
-        const measure = <O>(task: LlmTask<O>, items: BatchItem[], batchSize: number) =>
+        const measure = <O>(
+          task: LlmTask<O>,
+          items: BatchItem[],
+          batchSize: number,
+          run: { settings?: typeof settings; mode?: "online" | "batch"; rerun?: boolean } = {}
+        ) =>
           Effect.gen(function* () {
-            const budget = yield* makeBudget({ runId: `bench-${task.name}-${batchSize}` })
-            const r = yield* runBatched(task, items, {
-              tier: task.name === "relevance" ? "fast" : "balanced",
-              batchSize,
-              settings,
-              runId: `bench-${task.name}-${batchSize}`,
-              node: task.name,
-              budget
-            }).pipe(Effect.provide(providersLayer(settings)))
+            const st = run.settings ?? settings
+            const once = (runId: string) =>
+              Effect.gen(function* () {
+                const budget = yield* makeBudget({ runId })
+                return yield* runBatched(task, items, {
+                  tier: task.name === "relevance" ? "fast" : "balanced",
+                  batchSize,
+                  settings: st,
+                  runId,
+                  node: task.name,
+                  budget,
+                  mode: run.mode,
+                  batchPoll: { baseMs: 1, capMs: 1 }
+                }).pipe(Effect.provide(providersLayer(st)))
+              })
+            const runId = `bench-${task.name}-${batchSize}-${run.mode ?? "online"}`
+            const r = yield* once(runId)
             if (r.results.size !== items.length)
               throw new Error(`${task.name}: ${items.length - r.results.size} items without a result`)
-            return {
+            const m: Measured = {
               calls: r.stats.calls,
               input: r.stats.inputTokens,
+              cached: r.stats.cachedInputTokens,
               output: r.stats.outputTokens,
-              items: items.length
-            } satisfies Measured
+              items: items.length,
+              usd: r.stats.usd,
+              batchAnswered: r.stats.batchAnswered
+            }
+            if (!run.rerun) return m
+            const ops = fake.batchOps.length,
+              reqs = fake.requests.length
+            const again = yield* once(`${runId}-rerun`)
+            if (again.results.size !== items.length) throw new Error(`${task.name}: the rerun lost results`)
+            return { ...m, rerunCalls: fake.requests.length - reqs, rerunBatchOps: fake.batchOps.length - ops }
           }).pipe(Effect.provide(Layer.fresh(Warehouse.layer({ path: ":memory:", migrations }))))
+        // Batch mode as a user with only that provider's key gets it: dag.yaml's tiers fall through to its models.
+        const withKey = (keys: Record<string, string>) =>
+          Effect.map(resolveLlmSettings(dag, keys), (x) => ({ ...x, budget: {} }))
+        const openai = yield* withKey({ OPENAI_API_KEY: "bench", OPENAI_BASE_URL: fake.openaiUrl })
+        const anthropic = yield* withKey({ ANTHROPIC_API_KEY: "bench", ANTHROPIC_BASE_URL: fake.anthropicUrl })
+        const nano = yield* withKey({
+          OPENAI_API_KEY: "bench",
+          OPENAI_BASE_URL: fake.openaiUrl,
+          JOBSIGNAL_LLM_FAST: "openai/gpt-5-nano",
+          JOBSIGNAL_LLM_BALANCED: "openai/gpt-5-nano"
+        })
         const rel = relevanceTask(profile, hash),
           fit = fitTask(profile, hash)
         const relItems = jobs.map((j) => makeItem(j.id, renderJob(j, 400)))
@@ -159,7 +202,15 @@ export const bench: BenchCase = {
           relBatched: yield* measure(rel, relItems, 100),
           relSingle: yield* measure(rel, relItems.slice(0, 300), 1),
           fitBatched: yield* measure(fit, fitItems, 40),
-          fitSingle: yield* measure(fit, fitItems.slice(0, 150), 1)
+          fitSingle: yield* measure(fit, fitItems.slice(0, 150), 1),
+          openai,
+          anthropic,
+          relOpenAiBatch: yield* measure(rel, relItems, 100, { settings: openai, mode: "batch", rerun: true }),
+          fitOpenAiBatch: yield* measure(fit, fitItems, 40, { settings: openai, mode: "batch", rerun: true }),
+          relAnthropicBatch: yield* measure(rel, relItems, 100, { settings: anthropic, mode: "batch" }),
+          fitAnthropicBatch: yield* measure(fit, fitItems, 40, { settings: anthropic, mode: "batch" }),
+          relNanoBatch: yield* measure(rel, relItems, 100, { settings: nano, mode: "batch" }),
+          fitNanoBatch: yield* measure(fit, fitItems, 40, { settings: nano, mode: "batch" })
         }
       })
       const m = await Effect.runPromise(Effect.scoped(program))
@@ -169,6 +220,16 @@ export const bench: BenchCase = {
         const p = priceOf(m.settings.prices, model)
         if ("_tag" in p) throw new Error(p.message)
         return (costUsd(p, { inputTokens: x.input, cachedInputTokens: 0, outputTokens: x.output }) / x.items) * 10_000
+      }
+      const ledgerUsd = (x: Measured) => (x.usd / x.items) * 10_000
+      /** The same tokens (cache reads included) at another model's batch price. */
+      const reprice = (model: string, x: Measured) => {
+        const p = priceOf(m.settings.prices, model)
+        if ("_tag" in p) throw new Error(p.message)
+        return (
+          (costUsd(p, { inputTokens: x.input, cachedInputTokens: x.cached, outputTokens: x.output }, true) / x.items) *
+          10_000
+        )
       }
       const per = (x: Measured, k: "input" | "output") => x[k] / x.items
       const calls10k = (x: Measured) => Math.round((x.calls / x.items) * 10_000)
@@ -197,7 +258,25 @@ export const bench: BenchCase = {
         "relevance batched at claude-haiku-4-5: USD per 10k": usd("claude-haiku-4-5", m.relBatched),
         "relevance batched at gpt-4o-mini: USD per 10k": usd("gpt-4o-mini", m.relBatched),
         "fit_score batched at gpt-4.1-mini: USD per 10k": usd("gpt-4.1-mini", m.fitBatched),
-        "per-item samples (relevance / fit_score jobs)": `${m.relSingle.items} / ${m.fitSingle.items}`
+        "per-item samples (relevance / fit_score jobs)": `${m.relSingle.items} / ${m.fitSingle.items}`,
+        "default models, online + caching: cached share of input":
+          (m.relBatched.cached + m.fitBatched.cached) / (m.relBatched.input + m.fitBatched.input),
+        "default models (deepseek-chat, no batch API), online + caching: rel + fit USD per 10k":
+          ledgerUsd(m.relBatched) + ledgerUsd(m.fitBatched),
+        [`OpenAI key only (${modelFor(m.openai, "fast")!.model} / ${modelFor(m.openai, "balanced")!.model}), batch + caching: rel + fit USD per 10k`]:
+          ledgerUsd(m.relOpenAiBatch) + ledgerUsd(m.fitOpenAiBatch),
+        [`Anthropic key only (${modelFor(m.anthropic, "fast")!.model} / ${modelFor(m.anthropic, "balanced")!.model}), batch + caching: rel + fit USD per 10k`]:
+          ledgerUsd(m.relAnthropicBatch) + ledgerUsd(m.fitAnthropicBatch),
+        "gpt-5-nano for both, batch + caching: rel + fit USD per 10k (target < 0.50)":
+          ledgerUsd(m.relNanoBatch) + ledgerUsd(m.fitNanoBatch),
+        "gpt-4o-mini for both, batch + caching: rel + fit USD per 10k":
+          reprice("gpt-4o-mini", m.relOpenAiBatch) + reprice("gpt-4o-mini", m.fitOpenAiBatch),
+        "batch mode: items answered inside the batch (rel + fit, OpenAI)":
+          m.relOpenAiBatch.batchAnswered + m.fitOpenAiBatch.batchAnswered,
+        "rerun over unchanged jobs: model calls (rel + fit)":
+          m.relOpenAiBatch.rerunCalls! + m.fitOpenAiBatch.rerunCalls!,
+        "rerun over unchanged jobs: batch API requests (rel + fit)":
+          m.relOpenAiBatch.rerunBatchOps! + m.fitOpenAiBatch.rerunBatchOps!
       }
     } finally {
       await fake.close()

@@ -32,6 +32,29 @@ nodes:
 `
 
 describe("backfill --dry-run estimate", () => {
+  it("mode: batch on a provider with a batch API is estimated at the batch price; DeepSeek (none) stays online", async () => {
+    const text = dagText()
+      .replace("    needs: [dedupe]\n", "    needs: [dedupe]\n    with: { mode: batch }\n")
+      .replace("    needs: [relevance]\n", "    needs: [relevance]\n    with: { mode: batch }\n")
+      .replace(
+        "\nnodes:",
+        `\nllm:\n  providers: { deepseek: { kind: openai_compatible, base_url: "https://api.deepseek.com" } }\n  tiers: { fast: [anthropic/claude-haiku-4-5], balanced: [deepseek/deepseek-chat] }\nnodes:`
+      )
+    const est = await withDb(
+      join(tempDir(), "bf.duckdb"),
+      estimateBackfill(dagFrom(text), { node: "greenhouse", since: "2026-01-01", until: "2026-01-31" })
+    )
+    const [rel, fit] = est.llm
+    expect([rel.mode, fit.mode]).toEqual(["batch", "online"])
+    const usage = (l: typeof rel) => ({
+      inputTokens: l.inputTokens,
+      cachedInputTokens: 0,
+      outputTokens: l.outputTokens
+    })
+    expect(rel.usd).toBeCloseTo(costUsd(builtinPrices["claude-haiku-4-5"], usage(rel)) / 2, 4)
+    expect(fit.usd).toBeCloseTo(costUsd(builtinPrices["deepseek-chat"], usage(fit)), 4)
+  })
+
   it("without history: units against the rate limit, assumed jobs, LLM tokens priced from the price table", async () => {
     const db = join(tempDir(), "bf.duckdb")
     const dag = dagFrom(dagText())

@@ -15,7 +15,7 @@ import { makeItem, type BatchItem } from "../transforms/llm/prompt.ts"
 import { Profile } from "../transforms/profile.ts"
 import { relevanceTask, type RelevanceAnswer } from "../transforms/relevance.ts"
 import { fitTask, type FitAnswer } from "../transforms/fit-score.ts"
-import { fakeAnswer, itemsOf, recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
+import { advancingClock, fakeAnswer, itemsOf, recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
 import { tempDir, withDb } from "./support/harness.ts"
 
 const profile = Schema.decodeUnknownSync(Profile)(parse(readFileSync("profile.yaml", "utf8")))
@@ -55,6 +55,12 @@ interface Setup {
   readonly tier?: "fast" | "balanced" | "quality"
   readonly maxOutputTokens?: number
   readonly runId?: string
+  readonly mode?: "online" | "batch"
+  readonly batchDeadlineMs?: number
+  /** Time moves on by every sleep (batch deadlines); default: sleeps are only recorded. */
+  readonly advancing?: boolean
+  /** Interrupts the run (a crash) once this holds, checked every few milliseconds. */
+  readonly crashWhen?: () => boolean
 }
 
 const envFor = (f: FakeLlm) => ({
@@ -91,7 +97,8 @@ const runTask = async <Out>(
   s: Setup = {},
   db = join(tempDir(), "llm.duckdb")
 ) => {
-  const { clock, sleeps } = recordingClock()
+  const { clock, sleeps } = s.advancing ? advancingClock() : recordingClock()
+  const crash = s.crashWhen
   const out = await withDb(
     db,
     Effect.gen(function* () {
@@ -109,25 +116,51 @@ const runTask = async <Out>(
         runId,
         node: "relevance",
         budget,
-        maxOutputTokens: s.maxOutputTokens
-      }).pipe(Effect.provide(providersLayer(settings)), Effect.either)
+        maxOutputTokens: s.maxOutputTokens,
+        mode: s.mode,
+        batchDeadlineMs: s.batchDeadlineMs
+      }).pipe(
+        Effect.provide(providersLayer(settings)),
+        (run) =>
+          crash
+            ? Effect.raceFirst(
+                run,
+                Effect.promise(async () => {
+                  while (!crash()) await new Promise((ok) => setTimeout(ok, 2))
+                }).pipe(Effect.flatMap(() => Effect.fail(new Error("crashed") as never)))
+              )
+            : run,
+        Effect.either
+      )
       const w = yield* Warehouse
       const ledger = yield* w.query<{
         outcome: string
         items: number
         input_tokens: number
+        cached_input_tokens: number
         output_tokens: number
         usd: number
         model: string
         tier: string
+        batch_id: string | null
       }>(
-        "select outcome, items, input_tokens, output_tokens, usd, model, tier from llm_calls order by called_at, call_id"
+        "select outcome, items, input_tokens, cached_input_tokens, output_tokens, usd, model, tier, batch_id from llm_calls order by called_at, call_id"
       )
-      return { report, ledger }
+      const batches = yield* w.query<{ batch_id: string; status: string; provider: string }>(
+        "select batch_id, status, provider from llm_batches order by submitted_at"
+      )
+      return { report, ledger, batches }
     }).pipe(Effect.withClock(clock))
   )
   const report = Either.isRight(out.report) ? (out.report.right as BatchReport<Out>) : undefined
-  return { report, error: Either.isLeft(out.report) ? out.report.left : undefined, ledger: out.ledger, sleeps, db }
+  return {
+    report,
+    error: Either.isLeft(out.report) ? out.report.left : undefined,
+    ledger: out.ledger,
+    batches: out.batches,
+    sleeps,
+    db
+  }
 }
 
 const expected = (schema: string, items: BatchItem[]) => {
@@ -435,5 +468,207 @@ describe("batched LLM calls through the real SDKs", { timeout: 60_000 }, () => {
     )
     expect(out.results.size).toBe(3)
     expect(fake.requests[0]).toMatchObject({ api: "openai", model: "deepseek-chat", structured: "json_object" })
+  })
+})
+
+describe("batch mode: provider batch APIs through the real SDKs", { timeout: 60_000 }, () => {
+  const ops = () => fake.batchOps.map((o) => o.op)
+  for (const provider of ["anthropic", "openai"] as const) {
+    it(`${provider}: the calls go as one batch, polled with backoff, answered at half the online price`, async () => {
+      const items = jobs(25)
+      const online = await runTask<RelevanceAnswer>(relTask, items, { provider, batchSize: 10 })
+      fake.reset()
+      fake.planBatches({ pollsBeforeEnd: 3 })
+      const { report, ledger, batches, sleeps } = await runTask<RelevanceAnswer>(relTask, items, {
+        provider,
+        batchSize: 10,
+        mode: "batch"
+      })
+      // Both read the batch once more for its results (the Anthropic SDK's results() looks up results_url).
+      expect(ops()).toEqual(
+        provider === "anthropic"
+          ? ["create", "retrieve", "retrieve", "retrieve", "retrieve", "results"]
+          : ["upload", "create", "retrieve", "retrieve", "retrieve", "retrieve", "content"]
+      )
+      // Every model request came inside the batch: none online.
+      expect(fake.requests.every((r) => r.batchId !== undefined)).toBe(true)
+      expect(fake.requests.map((r) => r.ids.length)).toEqual([10, 10, 5])
+      expect(sleeps).toEqual([15_000, 30_000])
+      expect(report!.results.size).toBe(25)
+      expect(report!.stats).toMatchObject({ batchesSubmitted: 1, batchAnswered: 25, batchFallbacks: 0 })
+      expect(ledger.map((l) => l.outcome)).toEqual(["ok", "ok", "ok"])
+      expect(new Set(ledger.map((l) => l.batch_id))).toEqual(new Set([batches[0].batch_id]))
+      expect(batches).toMatchObject([{ status: "ended", provider }])
+      const sum = (rows: typeof ledger) => rows.reduce((s, l) => s + l.usd, 0)
+      expect(sum(ledger)).toBeCloseTo(sum(online.ledger) / 2, 10)
+    })
+
+    it(`${provider}: a request the batch failed goes online; the others are kept`, async () => {
+      fake.script({ kind: "server_error" }, { when: (r) => r.batchId !== undefined && r.ids.length === 10 })
+      const { report, ledger } = await runTask<RelevanceAnswer>(relTask, jobs(25), {
+        provider,
+        batchSize: 10,
+        mode: "batch"
+      })
+      expect(report!.results.size).toBe(25)
+      expect(report!.stats.batchFallbacks).toBe(10)
+      expect(report!.stats.batchAnswered).toBe(15)
+      const onlineCalls = fake.requests.filter((r) => r.batchId === undefined)
+      expect(onlineCalls.map((r) => r.ids.length)).toEqual([10])
+      expect(ledger.map((l) => [l.outcome, l.batch_id !== null])).toEqual([
+        ["batch_failed", true],
+        ["ok", true],
+        ["ok", true],
+        ["ok", false]
+      ])
+    })
+
+    it(`${provider}: an expired batch keeps what finished; the expired requests go online`, async () => {
+      fake.planBatches({ expireAfter: 1 })
+      const { report, ledger, batches } = await runTask<RelevanceAnswer>(relTask, jobs(25), {
+        provider,
+        batchSize: 10,
+        mode: "batch"
+      })
+      expect(report!.results.size).toBe(25)
+      expect(report!.stats).toMatchObject({ batchAnswered: 10, batchFallbacks: 15 })
+      expect(fake.requests.filter((r) => r.batchId === undefined).map((r) => r.ids.length)).toEqual([10, 5])
+      expect(ledger.filter((l) => l.outcome === "batch_failed").length).toBe(2)
+      expect(batches[0].status).toBe("ended")
+    })
+
+    it(`${provider}: after a crash the committed batch is resumed, never submitted again`, async () => {
+      const items = jobs(25)
+      fake.planBatches({ pollsBeforeEnd: 1_000_000 })
+      const crashed = await runTask<RelevanceAnswer>(relTask, items, {
+        provider,
+        batchSize: 10,
+        mode: "batch",
+        crashWhen: () => fake.batchOps.filter((o) => o.op === "retrieve").length >= 2
+      })
+      expect(crashed.report).toBeUndefined()
+      expect(crashed.batches).toMatchObject([{ status: "submitted" }])
+      expect(ops().filter((o) => o === "create")).toEqual(["create"])
+      const id = crashed.batches[0].batch_id
+      fake.batchOps.length = 0
+      fake.planBatches({ pollsBeforeEnd: 0 })
+      const again = await runTask<RelevanceAnswer>(
+        relTask,
+        items,
+        { provider, batchSize: 10, mode: "batch" },
+        crashed.db
+      )
+      expect(ops()).not.toContain("create")
+      expect(ops()).not.toContain("upload")
+      expect(fake.batchOps.every((o) => o.op === "content" || o.id === id)).toBe(true)
+      expect(again.report!.results.size).toBe(25)
+      expect(again.report!.stats).toMatchObject({ batchesResumed: 1, batchesSubmitted: 0, batchAnswered: 25 })
+      expect(again.batches).toMatchObject([{ batch_id: id, status: "ended" }])
+      expect(fake.requests.filter((r) => r.batchId === undefined)).toEqual([])
+    })
+
+    it(`${provider}: past batch_deadline the batch is cancelled and what is left runs online`, async () => {
+      fake.planBatches({ pollsBeforeEnd: 1_000_000 })
+      const { report, batches, sleeps } = await runTask<RelevanceAnswer>(relTask, jobs(25), {
+        provider,
+        batchSize: 10,
+        mode: "batch",
+        batchDeadlineMs: 3_600_000,
+        advancing: true
+      })
+      expect(ops()).toContain("cancel")
+      // Polls back off 15 s, 30 s, ... up to 10 min until an hour has passed.
+      expect(sleeps.slice(0, 6)).toEqual([15_000, 30_000, 60_000, 120_000, 240_000, 480_000])
+      expect(sleeps.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(3_600_000)
+      expect(report!.results.size).toBe(25)
+      expect(report!.stats.batchFallbacks).toBe(25)
+      expect(report!.notes.join(" ")).toMatch(/passed its deadline/)
+      expect(batches[0].status).toBe("past_deadline")
+    })
+  }
+
+  it("a batch answer cut at max_tokens is split and asked again online, smaller, never repaired", async () => {
+    fake.script({ kind: "truncate" }, { when: (r) => r.batchId !== undefined && r.ids.length === 8 })
+    const { report, ledger } = await runTask<RelevanceAnswer>(relTask, jobs(8), { provider: "openai", mode: "batch" })
+    expect(fake.requests.map((r) => [r.ids.length, r.batchId !== undefined])).toEqual([
+      [8, true],
+      [4, false],
+      [4, false]
+    ])
+    expect(ledger.map((l) => l.outcome)).toEqual(["truncated", "ok", "ok"])
+    expect(report!.results.size).toBe(8)
+  })
+
+  it("an endpoint that does not know the batch route answers online; the node says so", async () => {
+    fake.planBatches({ noBatchRoute: true })
+    const { report, batches } = await runTask<RelevanceAnswer>(relTask, jobs(5), { mode: "batch" })
+    expect(report!.results.size).toBe(5)
+    expect(batches).toEqual([])
+    expect(fake.requests.map((r) => r.batchId)).toEqual([undefined])
+    expect(report!.notes.join(" ")).toMatch(/submitting the batch failed .*ran online/)
+  })
+
+  it("a provider without a batch API (an OpenAI-compatible endpoint) runs online and says so", async () => {
+    const { report } = await runTask<RelevanceAnswer>(relTask, jobs(5), {
+      mode: "batch",
+      llm: {
+        providers: { deepseek: { kind: "openai_compatible", base_url: fake.openaiUrl, api_key_env: "OPENAI_API_KEY" } },
+        tiers: { fast: ["deepseek/deepseek-chat"] }
+      }
+    })
+    expect(fake.batchOps).toEqual([])
+    expect(report!.results.size).toBe(5)
+    expect(report!.notes.join(" ")).toMatch(/deepseek \(deepseek-chat\) has no batch API/)
+  })
+})
+
+describe("prompt caching: the shared prefix first, marked for Anthropic, cached tokens in the ledger", {
+  timeout: 60_000
+}, () => {
+  // A profile long enough to pass the providers' minimum cacheable prefix (1,024 tokens on Sonnet and OpenAI).
+  const longTask = { ...relTask, system: `${relTask.system}\n${"Background: ".repeat(500)}` }
+
+  it("anthropic: the system prompt is marked cache_control; the second call reads it from the cache", async () => {
+    const { ledger } = await runTask<RelevanceAnswer>(longTask, jobs(20), { batchSize: 10, tier: "balanced" })
+    expect(fake.requests.every((r) => r.cacheControl && r.system === longTask.system)).toBe(true)
+    expect(ledger[0].cached_input_tokens).toBe(0)
+    expect(ledger[1].cached_input_tokens).toBeGreaterThan(1024)
+    expect(ledger[1].usd).toBeLessThan(ledger[0].usd)
+  })
+
+  it("openai and OpenAI-compatible: instructions and profile come first, the items last; cached tokens are recorded", async () => {
+    const { ledger } = await runTask<RelevanceAnswer>(longTask, jobs(20), { batchSize: 10, provider: "openai" })
+    expect(fake.requests[0].system).toBe(longTask.system)
+    expect(fake.requests[0].user.startsWith("10 item(s) to judge:\n<item")).toBe(true)
+    expect(ledger.map((l) => l.cached_input_tokens > 0)).toEqual([false, true])
+    expect(ledger[1].usd).toBeLessThan(ledger[0].usd)
+  })
+})
+
+describe("output caps", { timeout: 60_000 }, () => {
+  it("every call's max_tokens is its item count × the task's per-item size; a reasoning model is asked for minimal reasoning", async () => {
+    const { report } = await runTask<FitAnswer>(fit, jobs(7), {
+      provider: "openai",
+      batchSize: 3,
+      llm: { tiers: { fast: ["openai/gpt-5-nano"] } }
+    })
+    expect(fake.requests.map((r) => [r.ids.length, r.maxTokens])).toEqual([
+      [3, 64 + Math.ceil(3 * 120 * 1.3)],
+      [3, 64 + Math.ceil(3 * 120 * 1.3)],
+      [1, 64 + Math.ceil(1 * 120 * 1.3)]
+    ])
+    expect(fake.requests.every((r) => r.reasoningEffort === "minimal")).toBe(true)
+    expect(report!.results.size).toBe(7)
+  })
+
+  it("an answer cut at the cap even for one item alone is reported failed, never kept truncated", async () => {
+    fake.script({ kind: "truncate" }, { times: 10 })
+    const { report, ledger } = await runTask<RelevanceAnswer>(relTask, jobs(2))
+    expect(fake.requests.map((r) => r.ids.length)).toEqual([2, 1, 1])
+    expect(ledger.map((l) => l.outcome)).toEqual(["truncated", "truncated", "truncated"])
+    expect(report!.results.size).toBe(0)
+    expect(
+      [...report!.failed.values()].every((w) => /truncated at max_tokens=\d+ even for this item alone/.test(w))
+    ).toBe(true)
   })
 })

@@ -9,7 +9,7 @@ import { scoreFit, FitScoreOptions } from "../transforms/fit-score.ts"
 import { fitCategoryOf, fitTierOf } from "../transforms/llm/tiers.ts"
 import { judgeRelevance, RelevanceOptions } from "../transforms/relevance.ts"
 import { Schema } from "effect"
-import { recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
+import { advancingClock, recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
 import { dagFrom, tempDir, withDb } from "./support/harness.ts"
 
 let fake: FakeLlm
@@ -242,5 +242,100 @@ describe("relevance and fit_score nodes", { timeout: 60_000 }, () => {
     const survivors = out.rows.filter((r) => r.relevance_by === null)
     expect(survivors.length).toBeGreaterThan(0)
     expect(survivors.every((r) => r.relevant === null && r.relevance_prompt_version === null)).toBe(true)
+  })
+})
+
+describe("with.mode: batch on the nodes", { timeout: 60_000 }, () => {
+  it("relevance and fit_score go through the batch APIs; a node run after a crash resumes the committed batch; a rerun makes 0 calls", async () => {
+    keys()
+    const { dag, db } = setup()
+    const { clock } = recordingClock()
+    const batchRel = Schema.decodeUnknownSync(RelevanceOptions)({ mode: "batch" })
+    const batchFit = Schema.decodeUnknownSync(FitScoreOptions)({ mode: "batch", batch_deadline: "12h" })
+    const creates = () => fake.batchOps.filter((o) => o.op === "create").length
+    // The first relevance run dies while its batch is in flight (after two polls).
+    fake.planBatches({ pollsBeforeEnd: 1_000_000 })
+    const crashed = await withDb(
+      db,
+      Effect.gen(function* () {
+        yield* seed("r1")
+        return yield* Effect.raceFirst(
+          judgeRelevance(batchRel, ctxFor(dag, "relevance", "r1", "dedupe")),
+          Effect.promise(async () => {
+            while (fake.batchOps.filter((o) => o.op === "retrieve").length < 2)
+              await new Promise((ok) => setTimeout(ok, 2))
+          }).pipe(Effect.flatMap(() => Effect.fail(new Error("crash") as never)))
+        ).pipe(Effect.either)
+      }).pipe(Effect.withClock(clock))
+    )
+    expect(crashed._tag).toBe("Left")
+    expect(creates()).toBe(1)
+    fake.planBatches({ pollsBeforeEnd: 1 })
+    const run = (runId: string) =>
+      withDb(
+        db,
+        Effect.gen(function* () {
+          yield* seed(runId)
+          const rel = yield* judgeRelevance(batchRel, ctxFor(dag, "relevance", runId, "dedupe"))
+          const fit = yield* scoreFit(batchFit, ctxFor(dag, "fit_score", runId, "relevance"))
+          const w = yield* Warehouse
+          const rows = yield* w.query<Record<string, any>>("select * from job_scores order by job_id")
+          const batches = yield* w.query<{ node: string; status: string }>(
+            "select node, status from llm_batches order by submitted_at"
+          )
+          return { rel, fit, rows, batches }
+        }).pipe(Effect.withClock(clock))
+      )
+    const second = await run("r2")
+    // relevance resumed its batch (no second create); fit_score submitted its own.
+    expect(creates()).toBe(2)
+    expect(second.batches).toEqual([
+      { node: "relevance", status: "ended" },
+      { node: "fit_score", status: "ended" }
+    ])
+    expect(second.rel.details).toMatchObject({ batchesResumed: 1, batchesSubmitted: 0 })
+    expect(second.fit.details).toMatchObject({ mode: "batch", batchesSubmitted: 1 })
+    expect(fake.requests.every((r) => r.batchId !== undefined)).toBe(true)
+    expect(second.rows.filter((r) => r.relevance_by === "llm").length).toBeGreaterThan(0)
+    expect(second.rows.filter((r) => r.scored_by === "llm").length).toBeGreaterThan(0)
+    fake.reset()
+    const third = await run("r3")
+    expect(fake.requests).toEqual([])
+    expect(fake.batchOps).toEqual([])
+    expect(third.rows.map((r) => [r.job_id, r.relevant, r.fit_score])).toEqual(
+      second.rows.map((r) => [r.job_id, r.relevant, r.fit_score])
+    )
+  })
+})
+
+describe("batch mode within the node's timeout", { timeout: 60_000 }, () => {
+  it("at its timeout the node stops waiting, reports the jobs pending and partial; the next run resumes the same batch", async () => {
+    keys()
+    const { dag, db } = setup()
+    const { clock, sleeps } = advancingClock()
+    const batchRel = Schema.decodeUnknownSync(RelevanceOptions)({ mode: "batch" })
+    fake.planBatches({ pollsBeforeEnd: 1_000_000 })
+    const ctx = (runId: string) => ({ ...ctxFor(dag, "relevance", runId, "dedupe"), timeoutMs: 30 * 60_000 })
+    const first = await withDb(
+      db,
+      Effect.gen(function* () {
+        yield* seed("r1")
+        return yield* judgeRelevance(batchRel, ctx("r1"))
+      }).pipe(Effect.withClock(clock))
+    )
+    expect(first.partial).toBe(true)
+    expect(first.notes!.join(" ")).toMatch(/still running; the next run resumes it/)
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBeLessThan(30 * 60_000)
+    fake.planBatches({ pollsBeforeEnd: 1 })
+    const second = await withDb(
+      db,
+      Effect.gen(function* () {
+        yield* seed("r2")
+        return yield* judgeRelevance(batchRel, ctx("r2"))
+      }).pipe(Effect.withClock(clock))
+    )
+    expect(fake.batchOps.filter((o) => o.op === "create").length).toBe(1)
+    expect(second.partial).toBe(false)
+    expect(second.details).toMatchObject({ batchesResumed: 1, batchesSubmitted: 0 })
   })
 })

@@ -1,4 +1,5 @@
-import { Effect, Schema } from "effect"
+import { Clock, Effect, Schema } from "effect"
+import { DurationString, parseDuration } from "../core/spec.ts"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import {
@@ -24,6 +25,13 @@ export const FitScoreOptions = Schema.Struct({
   /** `auto`: each job's lexical fit tier picks the model (A → quality, B → balanced, C/D → fast). */
   tier: Schema.optionalWith(TierChoice, { default: () => "balanced" as const }),
   description_chars: Schema.optionalWith(Schema.Int.pipe(Schema.between(200, 20000)), { default: () => 3000 }),
+  /**
+   * `online` (default): call by call, answers within the run. `batch`: through the provider's batch API at
+   * half price (Anthropic Message Batches, OpenAI Batch), the run waits for it; a provider without one runs online.
+   */
+  mode: Schema.optionalWith(Schema.Literal("online", "batch"), { default: () => "online" as const }),
+  /** Batch mode: past this long after submission, the batch is cancelled and what is left runs online. */
+  batch_deadline: Schema.optionalWith(DurationString, { default: () => "24h" }),
   use_llm: Schema.optionalWith(Schema.Boolean, { default: () => true })
 })
 export type FitScoreOptions = typeof FitScoreOptions.Type
@@ -80,6 +88,7 @@ interface FitRow {
 export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>[1]) =>
   Effect.gen(function* () {
     const w = yield* Warehouse
+    const startedAt = yield* Clock.currentTimeMillis
     const { profile, hash: profileHash } = yield* loadProfile(ctx.dag)
     const runIds = inputRunIds(ctx)
     const jobs = yield* w.query<
@@ -158,6 +167,9 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
             runId: ctx.runId,
             node: ctx.node,
             budget: rt.budget,
+            mode: opts.mode,
+            stopWaitingAtMs: ctx.timeoutMs === undefined ? undefined : startedAt + ctx.timeoutMs,
+            batchDeadlineMs: parseDuration(opts.batch_deadline),
             onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
           }
         ).pipe(Effect.provide(rt.layer))
@@ -187,7 +199,10 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
           else
             rows.push(
               row(x, null, {
-                fit_rationale: report.failed.get(x.job.id) ?? "not scored: the LLM budget stopped this run"
+                fit_rationale:
+                  report.failed.get(x.job.id) ??
+                  report.pending.get(x.job.id) ??
+                  "not scored: the LLM budget stopped this run"
               })
             )
         }
@@ -201,12 +216,27 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
         partial = true
         notes.push(`BudgetExceeded: ${stopped.message}; ${unscored} job(s) left for the next run`)
       }
+      notes.push(...new Set(reports.flatMap((r) => r.notes)))
+      if (reports.some((r) => r.pending.size > 0)) partial = true
       if (failed > 0) {
         partial = true
         notes.push(`${failed} job(s) could not be scored (see job_scores.fit_rationale)`)
       }
       const sum = (
-        k: "calls" | "retries" | "splits" | "reasks" | "cacheHits" | "inputTokens" | "outputTokens" | "usd"
+        k:
+          | "calls"
+          | "retries"
+          | "splits"
+          | "reasks"
+          | "cacheHits"
+          | "inputTokens"
+          | "cachedInputTokens"
+          | "outputTokens"
+          | "usd"
+          | "batchesSubmitted"
+          | "batchesResumed"
+          | "batchAnswered"
+          | "batchFallbacks"
       ) => reports.reduce((n, r) => n + r.stats[k], 0)
       details = {
         ...details,
@@ -217,8 +247,14 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
         reasks: sum("reasks"),
         cacheHits: sum("cacheHits"),
         inputTokens: sum("inputTokens"),
+        cachedInputTokens: sum("cachedInputTokens"),
         outputTokens: sum("outputTokens"),
         usd: sum("usd"),
+        mode: opts.mode,
+        batchesSubmitted: sum("batchesSubmitted"),
+        batchesResumed: sum("batchesResumed"),
+        batchAnswered: sum("batchAnswered"),
+        batchFallbacks: sum("batchFallbacks"),
         failed,
         unscored,
         flagged: todo.filter(suspected).length
@@ -279,5 +315,7 @@ export const fitScore: NodeKind<FitScoreOptions> = {
   description:
     "Score relevant jobs 0-100 against profile.yaml (rationale, category, tier A-D), batched by the balanced model tier",
   options: FitScoreOptions,
+  // In batch mode the node stops waiting at its timeout and leaves the batch for the next run to resume.
+  ownsTimeout: true,
   run: (opts, ctx) => scoreFit(opts, ctx)
 }

@@ -1,4 +1,5 @@
-import { Effect, Schema } from "effect"
+import { Clock, Effect, Schema } from "effect"
+import { DurationString, parseDuration } from "../core/spec.ts"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { everyCallFailed, runBatched, llmRuntime, TierChoice, resolveTier, type LlmTask } from "./llm/index.ts"
@@ -14,6 +15,13 @@ export const RelevanceOptions = Schema.Struct({
   snippet_chars: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 4000)), { default: () => 400 }),
   /** Without a model: relevant when the prefilter passes and the lexical score reaches this. */
   min_lexical_score: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 100)), { default: () => 45 }),
+  /**
+   * `online` (default): call by call, answers within the run. `batch`: through the provider's batch API at
+   * half price (Anthropic Message Batches, OpenAI Batch), the run waits for it; a provider without one runs online.
+   */
+  mode: Schema.optionalWith(Schema.Literal("online", "batch"), { default: () => "online" as const }),
+  /** Batch mode: past this long after submission, the batch is cancelled and what is left runs online. */
+  batch_deadline: Schema.optionalWith(DurationString, { default: () => "24h" }),
   /** false: never call a model, even with a key. */
   use_llm: Schema.optionalWith(Schema.Boolean, { default: () => true })
 })
@@ -63,6 +71,7 @@ interface RelevanceRow {
 export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind["run"]>[1]) =>
   Effect.gen(function* () {
     const w = yield* Warehouse
+    const startedAt = yield* Clock.currentTimeMillis
     const { profile, hash: profileHash } = yield* loadProfile(ctx.dag)
     const jobs = yield* jobsTouchedBy(inputRunIds(ctx))
     const tier = resolveTier(opts.tier)
@@ -167,6 +176,9 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
           runId: ctx.runId,
           node: ctx.node,
           budget: rt.budget,
+          mode: opts.mode,
+          stopWaitingAtMs: ctx.timeoutMs === undefined ? undefined : startedAt + ctx.timeoutMs,
+          batchDeadlineMs: parseDuration(opts.batch_deadline),
           onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
         }
       ).pipe(Effect.provide(rt.layer))
@@ -198,7 +210,12 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
           )
         else
           rows.push(
-            row(x, { relevance_reason: report.failed.get(x.job.id) ?? "not judged: the LLM budget stopped this run" })
+            row(x, {
+              relevance_reason:
+                report.failed.get(x.job.id) ??
+                report.pending.get(x.job.id) ??
+                "not judged: the LLM budget stopped this run"
+            })
           )
       }
       const outage = everyCallFailed(ctx.node, [report])
@@ -209,6 +226,8 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
           `BudgetExceeded: ${report.budgetExceeded.message}; ${report.unscored.length} job(s) left for the next run`
         )
       }
+      notes.push(...report.notes)
+      if (report.pending.size > 0) partial = true
       if (report.failed.size > 0) {
         partial = true
         notes.push(`${report.failed.size} job(s) could not be judged (see job_scores.relevance_reason)`)
@@ -271,5 +290,7 @@ export const relevance: NodeKind<RelevanceOptions> = {
   description:
     "Filter jobs against profile.yaml: free lexical rules, then a batched yes/no pass by the fast model tier",
   options: RelevanceOptions,
+  // In batch mode the node stops waiting at its timeout and leaves the batch for the next run to resume.
+  ownsTimeout: true,
   run: (opts, ctx) => judgeRelevance(opts, ctx)
 }

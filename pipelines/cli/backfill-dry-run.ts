@@ -3,6 +3,7 @@ import { estimateBackfill } from "../../app/backfill-estimate.ts"
 import { formatTable } from "../console.ts"
 import { silentEvents, type Events } from "../events.ts"
 import { runDag, type RunRequest } from "../runner.ts"
+import { pricesNote } from "../../transforms/llm/prices.ts"
 import { fail, print, printErr } from "./shared.ts"
 import { runtimeLayer } from "./runtime.ts"
 
@@ -45,12 +46,14 @@ export const backfillDryRun = (db: string, build: (events: Events) => Effect.Eff
             batches: l.batches,
             "input tokens": l.inputTokens,
             "output tokens": l.outputTokens,
+            mode: l.mode,
             usd: Number.isNaN(l.usd) ? "?" : `$${l.usd.toFixed(4)}`
           }))
         )
       )
       const total = est.llm.reduce((a, l) => a + (Number.isNaN(l.usd) ? 0 : l.usd), 0)
       yield* print(`(${est.llm.map((l) => `${l.node}: ${l.basis}`).join("; ")})`)
+      yield* print(pricesNote((req.dag.spec.llm as { prices?: Record<string, unknown> } | undefined)?.prices))
       yield* print(
         `\nestimated LLM cost: $${total.toFixed(4)} at most (unchanged jobs keep their cached scores)${est.perRunUsd !== undefined ? `; per-run budget $${est.perRunUsd}${total > est.perRunUsd ? " — the run would stop or downgrade at the budget" : ""}` : ""}`
       )

@@ -7,6 +7,7 @@ import { runDag, type RunRequest } from "../runner.ts"
 import { roleOf } from "../../core/spec.ts"
 import { resolveUserAgent, EdgarOptions } from "../../sources/edgar/index.ts"
 import { resolveLlmSettings } from "../../transforms/llm/config.ts"
+import { pricesNote } from "../../transforms/llm/prices.ts"
 import { fail, print, printErr } from "./shared.ts"
 import { runtimeLayer } from "./runtime.ts"
 
@@ -101,6 +102,7 @@ export const runDryRun = (db: string, build: (events: Events) => Effect.Effect<R
             batches: l.batches,
             "input tokens": l.inputTokens,
             "output tokens": l.outputTokens,
+            mode: l.mode,
             usd: usd(l.usd)
           }))
         )
@@ -110,6 +112,7 @@ export const runDryRun = (db: string, build: (events: Events) => Effect.Effect<R
       yield* print(
         `\nestimated LLM cost: $${total.toFixed(4)} at most (unchanged jobs keep their cached scores)${perRun !== undefined ? `; per-run budget $${perRun}${total > perRun ? " — the run would stop or downgrade at the budget" : ""}` : ""}`
       )
+      yield* print(pricesNote((dag.spec.llm as { prices?: Record<string, unknown> } | undefined)?.prices))
       const settings = yield* Effect.either(resolveLlmSettings(dag))
       if (Either.isRight(settings) && settings.right.providers.size === 0)
         missing.push(

@@ -1,3 +1,4 @@
+import { pricesNote } from "../../transforms/llm/prices.ts"
 import { Command } from "@effect/cli"
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
@@ -89,6 +90,9 @@ export const planCommand = Command.make("plan", { dag: dagOption }, ({ dag }) =>
       yield* print(
         `\nLLM budget: ${b.per_run_usd !== undefined ? `$${b.per_run_usd} per run` : "no per-run cap"}, ${b.per_week_usd !== undefined ? `$${b.per_week_usd} per rolling week` : "no weekly cap"}`
       )
+    yield* print(
+      `${b ? "" : "\n"}LLM ${pricesNote((d.spec.llm as { prices?: Record<string, unknown> } | undefined)?.prices)}`
+    )
   }).pipe(Effect.catchAll((e) => printErr(e.message).pipe(Effect.zipRight(fail(2)))))
 ).pipe(
   Command.withDescription(

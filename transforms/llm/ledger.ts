@@ -19,6 +19,8 @@ export interface LlmCallRow {
   readonly error?: string
   readonly promptVersion: string
   readonly attempt: number
+  /** The provider batch the call was part of (its usd is at the batch discount); absent for an online call. */
+  readonly batchId?: string
 }
 
 export const recordCall = (r: LlmCallRow) =>
@@ -26,8 +28,8 @@ export const recordCall = (r: LlmCallRow) =>
     const w = yield* Warehouse
     yield* w.exec(
       `insert into llm_calls (call_id, run_id, node, provider, model, tier, items, input_tokens, cached_input_tokens, output_tokens,
-                              usd, latency_ms, outcome, error, called_at, prompt_version, attempt)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), $15, $16)`,
+                              usd, latency_ms, outcome, error, called_at, prompt_version, attempt, batch_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), $15, $16, $17)`,
       [
         randomUUID(),
         r.runId,
@@ -44,7 +46,8 @@ export const recordCall = (r: LlmCallRow) =>
         r.outcome,
         r.error ?? null,
         r.promptVersion,
-        r.attempt
+        r.attempt,
+        r.batchId ?? null
       ]
     )
   })

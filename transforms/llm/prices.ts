@@ -8,6 +8,18 @@ export interface ModelPrice {
 }
 
 /**
+ * When the built-in prices below were read from the providers' published price pages (they were
+ * written into this table then and not re-checked since); `jobsignal plan` shows it beside the estimates.
+ */
+export const PRICES_READ_AT = "2026-11-21"
+
+/**
+ * Anthropic Message Batches and OpenAI Batch bill every token (input, cache reads, output) at half
+ * the online price. Providers without a batch API (DeepSeek and most OpenAI-compatible endpoints) stay online.
+ */
+export const BATCH_DISCOUNT = 0.5
+
+/**
  * Published list prices of common models at the time of writing; dag.yaml's `llm.prices` overrides
  * or extends them. Prices change: the ledger's USD is an estimate from these numbers.
  */
@@ -56,9 +68,19 @@ export interface Usage {
   readonly outputTokens: number
 }
 
-/** `inputTokens` counts every prompt token, cached ones included (as both SDKs report after our normalization). */
-export const costUsd = (p: ModelPrice, u: Usage): number =>
-  ((u.inputTokens - u.cachedInputTokens) * p.input +
+/**
+ * `inputTokens` counts every prompt token, cached ones included (as both SDKs report after our
+ * normalization). `batch`: the call went through the provider's batch API, at BATCH_DISCOUNT.
+ */
+export const costUsd = (p: ModelPrice, u: Usage, batch = false): number =>
+  (((u.inputTokens - u.cachedInputTokens) * p.input +
     u.cachedInputTokens * (p.cached_input ?? p.input) +
     u.outputTokens * p.output) /
-  1e6
+    1e6) *
+  (batch ? BATCH_DISCOUNT : 1)
+
+/** The line `jobsignal plan` and the dry runs print under their estimates: where the prices come from and how old they are. */
+export const pricesNote = (overrides: Readonly<Record<string, unknown>> | undefined): string => {
+  const n = Object.keys(overrides ?? {}).length
+  return `prices: built-in list prices read ${PRICES_READ_AT} (USD per 1M tokens; batch APIs at ${BATCH_DISCOUNT * 100} %)${n > 0 ? `, ${n} overridden in dag.yaml llm.prices` : "; override them in dag.yaml llm.prices"}`
+}

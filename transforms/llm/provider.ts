@@ -25,11 +25,40 @@ export interface Completion {
 
 export type LlmError = Retriable | Fatal
 
+/** One request of a provider batch: our id for it (echoed in its result) and the call it stands for. */
+export interface BatchRequest {
+  readonly customId: string
+  readonly req: CompletionRequest
+}
+
+/** A batch's state as we act on it: wait, read its results (ended, expired and cancelled batches all have some), or give up on it. */
+export type BatchState =
+  | { readonly state: "in_progress" }
+  | { readonly state: "ended" }
+  | { readonly state: "failed"; readonly message: string }
+
+/** One request's outcome in a finished batch: an answer, or why there is none (errored, expired, cancelled). */
+export type BatchResult =
+  | { readonly customId: string; readonly completion: Completion }
+  | { readonly customId: string; readonly error: string }
+
+/**
+ * A provider's batch API (Anthropic Message Batches, OpenAI Batch + Files): half price, answered within
+ * a day. Absent for providers without one (most OpenAI-compatible endpoints): their calls stay online.
+ */
+export interface BatchApi {
+  readonly submit: (requests: ReadonlyArray<BatchRequest>) => Effect.Effect<string, LlmError>
+  readonly status: (batchId: string) => Effect.Effect<BatchState, LlmError>
+  readonly results: (batchId: string) => Effect.Effect<ReadonlyArray<BatchResult>, LlmError>
+  readonly cancel: (batchId: string) => Effect.Effect<void, LlmError>
+}
+
 /** One provider's client. SDK-internal retries are off; retries happen in our typed loop. */
 export interface LlmClient {
   readonly name: string
   readonly kind: ResolvedProvider["kind"]
   readonly complete: (req: CompletionRequest) => Effect.Effect<Completion, LlmError>
+  readonly batch?: BatchApi
 }
 
 /** The configured providers, by name (those with a key). */
