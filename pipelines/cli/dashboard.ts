@@ -1,3 +1,4 @@
+import { Options } from "@effect/cli"
 import { Config, Effect, Option } from "effect"
 import { sources } from "../../app/index.ts"
 import { replayOverrides as overridesFor, startReplayServer } from "../../sources/replay.ts"
@@ -7,6 +8,21 @@ import { startServer } from "../serve/server.ts"
 import { ensureUiBuilt } from "../serve/ui-build.ts"
 import type { LoadedDag } from "../load.ts"
 import type { RunRequest } from "../runner.ts"
+
+/** Where `serve` and `up` listen, and whether the runs they start replay fixtures/ (`replay` says whose runs). */
+export const dashboardOptions = (replay: string) => ({
+  port: Options.integer("port").pipe(
+    Options.withDefault(8787),
+    Options.withDescription("Port of the dashboard and API (default 8787; 0 picks a free one)")
+  ),
+  host: Options.text("host").pipe(
+    Options.withDefault("127.0.0.1"),
+    Options.withDescription("Address to bind (default 127.0.0.1); anything but loopback needs JOBSIGNAL_UI_TOKEN")
+  ),
+  replay: Options.boolean("replay").pipe(
+    Options.withDescription(`${replay} read the recorded fixtures (offline, like npm run demo)`)
+  )
+})
 
 const tokenConfig = Config.redacted("JOBSIGNAL_UI_TOKEN").pipe(Config.option)
 

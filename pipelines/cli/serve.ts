@@ -1,7 +1,7 @@
-import { Command, Options } from "@effect/cli"
+import { Command } from "@effect/cli"
 import { Effect } from "effect"
 import { publishUp } from "../../sinks/up-file.ts"
-import { replayOverrides, startDashboard } from "./dashboard.ts"
+import { dashboardOptions, replayOverrides, startDashboard } from "./dashboard.ts"
 import { dagOption, dbOption, fail, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { runtimeLayer } from "./runtime.ts"
@@ -9,17 +9,7 @@ import { runtimeLayer } from "./runtime.ts"
 export const serveCommand = Command.make(
   "serve",
   {
-    port: Options.integer("port").pipe(
-      Options.withDefault(8787),
-      Options.withDescription("Port to listen on (default 8787; 0 picks a free one)")
-    ),
-    host: Options.text("host").pipe(
-      Options.withDefault("127.0.0.1"),
-      Options.withDescription("Address to bind (default 127.0.0.1); anything but loopback needs JOBSIGNAL_UI_TOKEN")
-    ),
-    replay: Options.boolean("replay").pipe(
-      Options.withDescription("Runs started from the dashboard read the recorded fixtures (offline, like npm run demo)")
-    ),
+    ...dashboardOptions("Runs started from the dashboard"),
     dag: dagOption,
     db: dbOption
   },

@@ -3,8 +3,8 @@ import { Effect, Schema } from "effect"
 import { existsSync } from "node:fs"
 import { rowsOf } from "../../sinks/duckdb-rows.ts"
 import { explainLock } from "../../sinks/holder.ts"
-import { REQUEST_TOKEN_HEADER } from "../serve/auth.ts"
 import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
+import { postToUp } from "./up-client.ts"
 
 /** The warehouse file could not be opened or the statement failed; not retried (fix the path or the SQL). */
 export class WarehouseFileError extends Schema.TaggedError<WarehouseFileError>()("WarehouseFileError", {
@@ -32,26 +32,14 @@ const upQuery =
   (up: UpInfo, write: boolean): Query =>
   (sql, params = []) =>
     Effect.tryPromise({
-      try: async () => {
-        const token = process.env.JOBSIGNAL_UI_TOKEN
-        const res = await fetch(`${up.url}/api/sql`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            [REQUEST_TOKEN_HEADER]: up.requestToken,
-            ...(token ? { authorization: `Bearer ${token}` } : {})
-          },
-          body: JSON.stringify({ sql, params, write })
-        })
-        const body = (await res.json().catch(() => ({}))) as { rows?: Array<Record<string, unknown>>; error?: string }
-        if (!res.ok || !body.rows) throw new Error(body.error ?? `HTTP ${res.status}`)
-        return body.rows
-      },
+      try: async () =>
+        (
+          await postToUp<{ rows?: Array<Record<string, unknown>> }>(up, "/api/sql", { sql, params, write }, (b) =>
+            Array.isArray(b.rows)
+          )
+        ).rows!,
       catch: (e) =>
-        new WarehouseFileError({
-          message: `jobsignal up (pid ${up.pid}, ${up.url}) owns the warehouse and answered: ${(e as Error).message}`,
-          sql: sql.replace(/\s+/g, " ").trim().slice(0, 160)
-        })
+        new WarehouseFileError({ message: (e as Error).message, sql: sql.replace(/\s+/g, " ").trim().slice(0, 160) })
     })
 
 const openAndUse = <A, E>(path: string, write: boolean, use: (query: Query) => Effect.Effect<A, E>) =>

@@ -3,7 +3,7 @@ import { Effect, Option } from "effect"
 import type { QueueStatus, StatusRecord } from "../../transforms/queue/rank.ts"
 import { actOnJob, type QueueAction } from "../../transforms/queue/act.ts"
 import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
-import { REQUEST_TOKEN_HEADER } from "../serve/auth.ts"
+import { postToUp } from "./up-client.ts"
 import { QUEUE_SQL, QUEUE_STATUSES, queueFromRows, queueRows } from "../../transforms/queue/store.ts"
 import { writeLevelTwoStatus } from "../../sinks/mongo/status.ts"
 import { formatTable } from "../console.ts"
@@ -56,23 +56,13 @@ const mongoStatus = (jobId: string, status: string, at: Date) =>
 /** A running `jobsignal up` owns the warehouse: the action goes through its API (POST /api/queue/:id/status). */
 const actThroughUp = (up: UpInfo, jobId: string, status: string, until: string | null) =>
   Effect.tryPromise({
-    try: async () => {
-      const token = process.env.JOBSIGNAL_UI_TOKEN
-      const res = await fetch(`${up.url}/api/queue/${encodeURIComponent(jobId)}/status`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          [REQUEST_TOKEN_HEADER]: up.requestToken,
-          ...(token ? { authorization: `Bearer ${token}` } : {})
-        },
-        body: JSON.stringify({ status, ...(until ? { until } : {}), confirm: true })
-      })
-      const body = (await res.json().catch(() => ({}))) as QueueAction & { error?: string }
-      if (!res.ok) throw new Error(body.error ?? `HTTP ${res.status}`)
-      return body
-    },
-    catch: (e) =>
-      new Error(`jobsignal up (pid ${up.pid}, ${up.url}) owns the warehouse and answered: ${(e as Error).message}`)
+    try: () =>
+      postToUp<QueueAction>(up, `/api/queue/${encodeURIComponent(jobId)}/status`, {
+        status,
+        ...(until ? { until } : {}),
+        confirm: true
+      }),
+    catch: (e) => e as Error
   })
 
 const act = (db: string, action: QueueStatus, jobId: string, until: Option.Option<string>) =>

@@ -5,7 +5,7 @@ import { consoleEvents } from "../console.ts"
 import { makeScheduler } from "../schedule/scheduler.ts"
 import { nextFires, triggersOf } from "../schedule/triggers.ts"
 import { publishUp } from "../../sinks/up-file.ts"
-import { replayOverrides, startDashboard } from "./dashboard.ts"
+import { dashboardOptions, replayOverrides, startDashboard } from "./dashboard.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { runtimeLayer } from "./runtime.ts"
 import { dagOption, dbOption, fail, logFormatOption, printErr } from "./shared.ts"
@@ -25,17 +25,7 @@ const soonest = (triggers: ReturnType<typeof triggersOf>, tz: string | undefined
 export const upCommand = Command.make(
   "up",
   {
-    port: Options.integer("port").pipe(
-      Options.withDefault(8787),
-      Options.withDescription("Port of the dashboard and API (default 8787; 0 picks a free one)")
-    ),
-    host: Options.text("host").pipe(
-      Options.withDefault("127.0.0.1"),
-      Options.withDescription("Address to bind (default 127.0.0.1); anything but loopback needs JOBSIGNAL_UI_TOKEN")
-    ),
-    replay: Options.boolean("replay").pipe(
-      Options.withDescription("Scheduled and dashboard runs read the recorded fixtures (offline, like npm run demo)")
-    ),
+    ...dashboardOptions("Scheduled and dashboard runs"),
     grace: Options.text("grace").pipe(
       Options.withDefault("30s"),
       Options.withDescription("On SIGINT/SIGTERM, how long running runs may finish before they are interrupted")

@@ -75,7 +75,17 @@ export const builtinCardPosting = (c: BuiltInCard, site = "https://builtin.com")
   raw: c
 })
 
-const listingCards = (term: string, opts: BuiltInOptions, ctx: SourceContext) => {
+/**
+ * The pages of one listing search, each read by `read` into new items (`key` tells an item seen on an earlier page).
+ * Past the first page, "no such page" ends the listing; an empty first page that looks like a bot wall is Blocked.
+ */
+const listingPages = <A>(
+  term: string,
+  opts: BuiltInOptions,
+  ctx: SourceContext,
+  read: (html: string) => ReadonlyArray<A>,
+  key: (a: A) => string
+) => {
   const maxPages = opts.max_pages ?? 5
   const seen = new Set<string>()
   return Stream.paginateChunkEffect(1, (page) =>
@@ -90,52 +100,28 @@ const listingCards = (term: string, opts: BuiltInOptions, ctx: SourceContext) =>
           () => Effect.succeed(Option.none())
         )
       )
-      if (Option.isNone(got)) return [Chunk.empty<Posting>(), Option.none<number>()] as const
-      const cards = builtinCards(got.value.text).filter((c) => !seen.has(c.id))
-      if (cards.length === 0 && page === 1) {
+      if (Option.isNone(got)) return [Chunk.empty<A>(), Option.none<number>()] as const
+      const items = read(got.value.text).filter((a) => !seen.has(key(a)))
+      if (items.length === 0 && page === 1) {
         const wall = looksBlocked(got.value.text)
         if (wall) return yield* Effect.fail(blocked(unit, wall, url))
       }
-      cards.forEach((c) => seen.add(c.id))
+      for (const a of items) seen.add(key(a))
       return [
-        Chunk.fromIterable(cards.map((c) => builtinCardPosting(c))),
-        cards.length > 0 && page < maxPages ? Option.some(page + 1) : Option.none<number>()
+        Chunk.fromIterable(items),
+        items.length > 0 && page < maxPages ? Option.some(page + 1) : Option.none<number>()
       ] as const
     })
   )
 }
 
-const listing = (term: string, opts: BuiltInOptions, ctx: SourceContext) => {
-  const maxPages = opts.max_pages ?? 5
-  const seen = new Set<string>()
-  return Stream.paginateChunkEffect(1, (page) =>
-    Effect.gen(function* () {
-      const http = yield* Http
-      const url = `${ctx.baseUrl}/jobs?search=${encodeURIComponent(term)}&page=${page}`
-      const unit = `builtin search ${JSON.stringify(term)} page ${page}`
-      const got = yield* http.request({ url, unit, headers: { accept: "text/html" } }).pipe(
-        // Past the first page, "no such page" is the end of the listing.
-        Effect.map(Option.some),
-        Effect.catchIf(
-          (e) => page > 1 && e._tag === "Skippable" && e.reason === "NotFound",
-          () => Effect.succeed(Option.none())
-        )
-      )
-      if (Option.isNone(got)) return [Chunk.empty<string>(), Option.none<number>()] as const
-      const res = got.value
-      const links = builtinJobLinks(res.text).filter((l) => !seen.has(l))
-      if (links.length === 0 && page === 1) {
-        const wall = looksBlocked(res.text)
-        if (wall) return yield* Effect.fail(blocked(unit, wall, url))
-      }
-      links.forEach((l) => seen.add(l))
-      return [
-        Chunk.fromIterable(links),
-        links.length > 0 && page < maxPages ? Option.some(page + 1) : Option.none()
-      ] as const
-    })
-  )
-}
+/** The listing's cards as postings (`listing_only`): no job page is fetched. */
+const listingCards = (term: string, opts: BuiltInOptions, ctx: SourceContext) =>
+  listingPages(term, opts, ctx, builtinCards, (c) => c.id).pipe(Stream.map((c) => builtinCardPosting(c)))
+
+/** The job-page links of a listing, each fetched for its JSON-LD. */
+const listing = (term: string, opts: BuiltInOptions, ctx: SourceContext) =>
+  listingPages(term, opts, ctx, builtinJobLinks, (l) => l)
 
 /**
  * BuiltIn (builtin.com) job pages, read through their schema.org JSON-LD; searches find job pages
