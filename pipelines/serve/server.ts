@@ -336,7 +336,11 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
         return yield* HttpServerResponse.json(info, { status: 202 })
       })
     ),
-    HttpRouter.get("/api/tasks", HttpServerResponse.json({ tasks: tasks.list() })),
+    // Suspended: the list as of each request (a bare json(...) here would answer the list at start-up forever).
+    HttpRouter.get(
+      "/api/tasks",
+      Effect.suspend(() => HttpServerResponse.json({ tasks: tasks.list() }))
+    ),
     HttpRouter.get(
       "/api/tasks/:id",
       Effect.gen(function* () {
