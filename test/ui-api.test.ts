@@ -422,7 +422,7 @@ describe("dashboard API", () => {
           from range(30) t(i)`)
       ).pipe(Effect.provide(ctx))
     )
-    const q = async (qs: string) => (await call(`${open}/api/jobs?source=synthetic&${qs}`)).json
+    const q = async (qs: string) => (await call(`${open}/api/jobs?q=ly%20synthetic&${qs}`)).json
     expect((await q("company=evenly")).total).toBe(15)
     // salary_max = 120000 + i * 1000 >= 140000 for i >= 20
     expect((await q("minSalary=140000")).total).toBe(10)
