@@ -21,7 +21,8 @@ interface Schedules {
   triggers: Trigger[]
 }
 
-const when = (iso: string) => iso.slice(0, 16).replace("T", " ") + "Z"
+/** "2026-12-03 06:00Z"; with the seconds when a 6-field cron fires off the minute. */
+const when = (iso: string) => `${iso.slice(0, iso.slice(17, 19) === "00" ? 16 : 19).replace("T", " ")}Z`
 
 export const SchedulesPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
   const [d, setD] = useState<Schedules | null>(null)
