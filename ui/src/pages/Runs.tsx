@@ -29,11 +29,11 @@ const COLORS: Record<string, string> = {
   pending: "#ccc"
 }
 
-const NODE_W = 150
-const COL_W = 172
-const ROW_H = 46
+const NODE_W = 132
+const COL_W = 165
+const ROW_H = 48
 /** At most this many nodes a column: a level with more (20 sources) wraps into side-by-side columns. */
-const PER_COL = 7
+const PER_COL = 10
 
 /** Levels left to right; a crowded level is split into columns of at most PER_COL, each centred on the axis. */
 const layoutDag = (nodes: DagNode[]) => {
@@ -51,7 +51,7 @@ const layoutDag = (nodes: DagNode[]) => {
       const c = Math.floor(i / perCol),
         inCol = Math.min(perCol, row.length - c * perCol)
       // A gap between levels, wider than between the columns of one level, so levels stay apart.
-      pos.set(n.name, { x: (col + c) * COL_W + level * 50, y: ((i % perCol) - (inCol - 1) / 2) * ROW_H })
+      pos.set(n.name, { x: (col + c) * COL_W + level * 40, y: ((i % perCol) - (inCol - 1) / 2) * ROW_H })
     })
     col += cols
   }
@@ -153,7 +153,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
         x: at.x,
         y: at.y,
         symbol: "roundRect",
-        symbolSize: [NODE_W, 38],
+        symbolSize: [NODE_W, 36],
         itemStyle: { color: COLORS[st?.status ?? ""] ?? "#e8edf3", borderColor: "#456", borderWidth: 1 },
         label: {
           show: true,
@@ -174,6 +174,12 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
         {
           type: "graph",
           layout: "none",
+          // The whole box: ECharts fits the node coordinates into it at one scale; node sizes stay in pixels.
+          left: 90,
+          right: 90,
+          top: 30,
+          bottom: 30,
+          nodeScaleRatio: 0,
           roam: true,
           data,
           links,
