@@ -168,6 +168,8 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     expect([...asc].sort()).toEqual(asc)
     expect(asc[0] <= desc[0]).toBe(true)
     await page.getByTestId("sort-fit").click()
+    // The screenshot shows the reloaded table (best fit first), not the last one before the click.
+    await page.locator('[data-testid="jobs-table"][data-query="sort=fit&dir=desc"]').waitFor()
     await browser.screenshot("jobs", { fullPage: false })
   }, 120_000)
 
