@@ -10,6 +10,7 @@ import { layersMigration } from "../transforms/intel/migration.ts"
 import { queueMigration } from "../transforms/queue/migration.ts"
 import { withTableMigrations } from "../sinks/table.ts"
 import { boardChecksMigration } from "../sinks/board-checks.ts"
+import { schedulePausesMigration } from "../pipelines/schedule/pauses.ts"
 import { sources } from "./sources.ts"
 
 /**
@@ -29,6 +30,7 @@ export const migrations: ReadonlyArray<Migration> = orderMigrations(
       leadsAsOfMigration,
       layersMigration,
       scheduleState,
+      schedulePausesMigration,
       analyticsViews,
       dqMigration,
       mongoMigration,

@@ -6,6 +6,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { collectingEvents } from "../pipelines/events.ts"
 import { acquireNodeLocks, lockDirFor } from "../pipelines/schedule/lock.ts"
+import { setPaused } from "../pipelines/schedule/pauses.ts"
 import { makeScheduler } from "../pipelines/schedule/scheduler.ts"
 import { firesBetween, triggersOf } from "../pipelines/schedule/triggers.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
@@ -182,6 +183,37 @@ describe("scheduler (in process)", () => {
     const st = await q<{ trigger: string; last_status: string }>("select trigger, last_status from schedule_state")
     expect(st).toEqual([{ trigger: "greenhouse", last_status: "success" }])
     expect(readdirSync(lockDirFor(db))).toEqual([])
+    await s.stop(0)
+  })
+
+  it("skips a paused trigger's fires (saying who paused it), runs a group's other triggers, and fires again once resumed", async () => {
+    const db = join(tempDir(), "paused.duckdb")
+    const dag = dagFrom(twoBoards("0 6 * * *"))
+    const lines: string[] = []
+    const watched: string[] = []
+    const s = makeScheduler({
+      dag,
+      db,
+      layer: testLayer(db),
+      events: collectingEvents(),
+      log: (l) => void lines.push(l),
+      watch: (label) => ({ emit: () => {}, end: (o) => void watched.push(`${label}: ${o.status}`) })
+    })
+    await withDb(db, setPaused("boards_a", true, "dashboard"))
+    const paused = await s.fire("boards_a")
+    expect(paused.status).toBe("skipped")
+    if (paused.status === "skipped") expect(paused.reason).toMatch(/^paused since .* by dashboard/)
+    expect(lines.join("\n")).toMatch(/skip boards_a \(scheduled\): paused since/)
+    expect((await s.fire("boards_b")).status).toBe("ran")
+    await withDb(db, setPaused("boards_a", false, "dashboard"))
+    expect((await s.fire("boards_a")).status).toBe("ran")
+    const runs = await withDb(
+      db,
+      Effect.flatMap(Warehouse, (w) => w.query<{ node: string }>("select node from node_runs order by node"))
+    )
+    expect(runs.map((r) => r.node)).toEqual(["boards_a", "boards_b"])
+    // The watcher (the dashboard of `up`) saw the two runs that ran, and not the skipped fire.
+    expect(watched).toEqual(["boards_b: ran", "boards_a: ran"])
     await s.stop(0)
   })
 

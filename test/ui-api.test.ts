@@ -377,7 +377,11 @@ describe("dashboard API", () => {
       ["remote=mars", "remote"],
       [`q=${"x".repeat(300)}`, "q"],
       ["q=a%00b", "q"],
-      ["posted_since=2026-01-01", "posted_since"]
+      ["posted_since=2026-01-01", "posted_since"],
+      ["postedSince=yesterday", "postedSince"],
+      ["postedSince=2026-13-45", "postedSince"],
+      ["minSalary=lots", "minSalary"],
+      [`company=${"x".repeat(300)}`, "company"]
     ]
     for (const [qs, name] of bad) {
       const r = await call(`${open}/api/jobs?${qs}`)
@@ -407,6 +411,128 @@ describe("dashboard API", () => {
     } finally {
       await rename("llm_calls_hidden", "llm_calls")
     }
+  })
+
+  it("Jobs: company, salary and posted-since filters and paging with the true total", async () => {
+    await Effect.runPromise(
+      Effect.flatMap(Warehouse, (w) =>
+        w.exec(`insert into jobs (id, source, source_id, title, company, salary_min, salary_max, posted_at, first_seen, last_seen)
+          select 'synthetic-f' || i, 'synthetic', 'f:' || i, 'Engineer ' || i, if(i % 2 = 0, 'Evenly Synthetic', 'Oddly Synthetic'),
+                 100000 + i * 1000, 120000 + i * 1000, timestamp '2026-11-01' + to_days(i), now(), now()
+          from range(30) t(i)`)
+      ).pipe(Effect.provide(ctx))
+    )
+    const q = async (qs: string) => (await call(`${open}/api/jobs?q=ly%20synthetic&${qs}`)).json
+    expect((await q("company=evenly")).total).toBe(15)
+    // salary_max = 120000 + i * 1000 >= 140000 for i >= 20
+    expect((await q("minSalary=140000")).total).toBe(10)
+    expect((await q("postedSince=2026-11-25")).total).toBe(6)
+    const page = await q("sort=title&dir=asc&limit=7&offset=28")
+    expect(page.total).toBe(30)
+    expect(page.rows.length).toBe(2)
+  })
+
+  it("Schedules: listed with next fires; pause and resume need confirm: true and persist", async () => {
+    const s = await call(`${open}/api/schedules`)
+    expect(s.status).toBe(200)
+    expect(s.json.scheduling).toBe(false) // `serve`: nothing fires in this process
+    const gh = s.json.triggers.find((t: { name: string }) => t.name === "greenhouse")
+    expect(gh).toMatchObject({ cron: "0 6 */2 * *", paused: null, lastFireAt: null })
+    expect(gh.runs).toContain("dedupe")
+    expect(gh.next.length).toBe(3)
+    const bare = await pagePost(open, "/api/schedules/greenhouse/pause", {})
+    expect([bare.status, bare.json.error]).toEqual([400, expect.stringContaining("confirm: true")])
+    expect((await pagePost(open, "/api/schedules/nope/pause", { confirm: true })).status).toBe(404)
+    expect((await pagePost(open, "/api/schedules/greenhouse/pause", { confirm: true })).json.changed).toBe(true)
+    expect((await pagePost(open, "/api/schedules/greenhouse/pause", { confirm: true })).json.changed).toBe(false)
+    const paused = (await call(`${open}/api/schedules`)).json.triggers.find(
+      (t: { name: string }) => t.name === "greenhouse"
+    )
+    expect(paused.paused.paused_by).toBe("dashboard")
+    expect((await pagePost(open, "/api/schedules/greenhouse/resume", { confirm: true })).json.changed).toBe(true)
+    expect(
+      (await call(`${open}/api/schedules`)).json.triggers.find((t: { name: string }) => t.name === "greenhouse").paused
+    ).toBeNull()
+  })
+
+  it("Source health: per source the last run, units failed, records skipped, blocked and 429 counts", async () => {
+    await Effect.runPromise(
+      Effect.flatMap(Warehouse, (w) =>
+        w.exec(`insert into node_runs (run_id, node, kind, status, started_at, ended_at, rows_out) values
+            ('synthetic-r1', 'lever', 'lever', 'success', now() - interval 2 hour, now() - interval 2 hour, 40),
+            ('synthetic-r2', 'lever', 'lever', 'partial', now() - interval 1 hour, now() - interval 1 hour, 12);
+          insert into source_errors (run_id, node, unit, error_tag, reason, message, occurred_at) values
+            ('synthetic-r2', 'lever', 'acme', 'Retriable', 'RateLimited', '429', now()),
+            ('synthetic-r2', 'lever', 'acme', 'Retriable', 'RateLimited', '429', now()),
+            ('synthetic-r2', 'lever', 'globex', 'Skippable', 'Blocked', '403', now()),
+            ('synthetic-r2', 'lever', 'initech', 'Skippable', 'InvalidRecord', 'no title', now()),
+            ('synthetic-r1', 'lever', 'old', 'Skippable', 'NotFound', '404', now() - interval 30 day)`)
+      ).pipe(Effect.provide(ctx))
+    )
+    const r = await call(`${open}/api/source-health`)
+    expect(r.status).toBe(200)
+    const lever = r.json.sources.find((s: { name: string }) => s.name === "lever")
+    expect(lever).toMatchObject({
+      runs: 2,
+      lastRunId: "synthetic-r2",
+      lastStatus: "partial",
+      lastRows: 12,
+      unitsFailed: 2,
+      recordsSkipped: 1,
+      blocked: 1,
+      rateLimited: 2
+    })
+    expect(lever.lastSuccess).not.toBeNull()
+    // The 30-day-old NotFound is outside the 7 days.
+    expect(lever.errorsByReason.map((e: { reason: string }) => e.reason).sort()).toEqual([
+      "Blocked",
+      "InvalidRecord",
+      "RateLimited"
+    ])
+    expect(r.json.sources.find((s: { name: string }) => s.name === "ashby")).toMatchObject({ runs: 0, lastRun: null })
+  })
+
+  it("Data quality: declared rules with pass rates and parked rows; replay needs confirm: true", async () => {
+    await Effect.runPromise(
+      Effect.flatMap(Warehouse, (w) =>
+        w.exec(`insert into dq_results values
+            ('synthetic-r1', 'store', 'url(job_url,apply_url)', 'quarantine', 10, 9, 1, 1, now() - interval 1 hour),
+            ('synthetic-r2', 'store', 'url(job_url,apply_url)', 'quarantine', 10, 10, 0, 0, now());
+          insert into quarantine (quarantine_id, run_id, node, rule, reason, record_key, record, status, parked_at, collection) values
+            ('synthetic-q1', 'synthetic-r1', 'store', 'url(job_url,apply_url)', 'job_url: not an http(s) URL', 'k1',
+             '{"id": "k1", "title": "Synthetic parked job"}', 'parked', now(), 'level-2')`)
+      ).pipe(Effect.provide(ctx))
+    )
+    const q = await call(`${open}/api/quality`)
+    expect(q.status).toBe(200)
+    const url = q.json.rules.find((r: { name: string }) => r.name === "url(job_url,apply_url)")
+    expect(url).toMatchObject({
+      node: "store",
+      severity: "quarantine",
+      checked: 20,
+      failed: 1,
+      lastFailed: 0,
+      parked: 1
+    })
+    expect(url.passRate).toBeCloseTo(0.95)
+    expect(q.json.rules.find((r: { name: string }) => r.name === "description_present")).toMatchObject({
+      severity: "warn",
+      checked: 0,
+      passRate: null
+    })
+    expect(q.json.openQuarantine).toBe(1)
+    expect(q.json.parked[0]).toMatchObject({ id: "synthetic-q1", title: "Synthetic parked job" })
+    const bare = await pagePost(open, "/api/quality/replay", {})
+    expect([bare.status, bare.json.error]).toEqual([400, expect.stringContaining("confirm: true")])
+  })
+
+  it("/api/tasks lists the tasks as of the request", async () => {
+    const before = (await call(`${counted}/api/tasks`)).json.tasks.length
+    const started = await pagePost(counted, "/api/ops", { jobIds: ["t1"], ops: ["fit"], tier: "fast", confirm: true })
+    expect(started.status).toBe(202)
+    const after = (await call(`${counted}/api/tasks`)).json.tasks
+    expect(after.length).toBe(before + 1)
+    expect(after[0].id).toBe(started.json.id)
   })
 
   it("will not bind beyond loopback without JOBSIGNAL_UI_TOKEN", () => {

@@ -55,6 +55,7 @@ export const startDashboard = (o: {
   host: string
   dag: LoadedDag
   sourceOverrides?: RunRequest["sourceOverrides"]
+  scheduling?: boolean
 }) =>
   Effect.gen(function* () {
     const token = Option.getOrUndefined(yield* tokenConfig)
@@ -62,13 +63,14 @@ export const startDashboard = (o: {
     if (refused) return yield* refused
     yield* Effect.promise(() => ensureUiBuilt((s) => process.stderr.write(`${s}\n`)))
     const ops = layersRunner
-    const { url, requestToken } = yield* startServer({
+    const { url, requestToken, watchRuns } = yield* startServer({
       port: o.port,
       host: o.host,
       token,
       dag: o.dag,
       ops,
-      sourceOverrides: o.sourceOverrides
+      sourceOverrides: o.sourceOverrides,
+      scheduling: o.scheduling
     })
-    return { url, requestToken, ops: ops.name, token: token !== undefined }
+    return { url, requestToken, watchRuns, ops: ops.name, token: token !== undefined }
   })

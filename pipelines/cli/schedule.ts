@@ -17,8 +17,10 @@ const stamp = () => new Date().toISOString().slice(11, 19)
 
 const lastFires = (db: string) =>
   Effect.flatMap(Warehouse, (w) =>
-    w.query<{ trigger: string; last_fire_at: string; last_status: string | null }>(
-      "select trigger, strftime(last_fire_at, '%Y-%m-%d %H:%M:%S%z') as last_fire_at, last_status from schedule_state"
+    w.query<{ trigger: string; last_fire_at: string; last_status: string | null; paused_at: string | null }>(
+      `select coalesce(s.trigger, p.trigger) as trigger, strftime(s.last_fire_at, '%Y-%m-%d %H:%M:%S%z') as last_fire_at, s.last_status,
+              strftime(p.paused_at, '%Y-%m-%d %H:%M') as paused_at
+       from schedule_state s full join schedule_pauses p on p.trigger = s.trigger`
     )
   ).pipe(
     Effect.provide(Warehouse.layer({ path: db, migrations })),
@@ -60,7 +62,13 @@ export const scheduleCommand = Command.make(
                 next: nextFires(t.cron, 3, tz)
                   .map((x) => fmtFire(x, tz))
                   .join(", "),
-                last: last === undefined ? "(warehouse busy)" : l ? `${l.last_fire_at} ${l.last_status ?? ""}` : ""
+                last:
+                  last === undefined
+                    ? "(warehouse busy)"
+                    : l?.last_fire_at
+                      ? `${l.last_fire_at} ${l.last_status ?? ""}`
+                      : "",
+                paused: l?.paused_at ? `paused since ${l.paused_at}` : ""
               }
             })
           )

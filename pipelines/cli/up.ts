@@ -43,7 +43,9 @@ export const upCommand = Command.make(
       const sourceOverrides = replay ? yield* replayOverrides(d) : undefined
       // One warehouse for the dashboard, the API, the CLI's queries and the scheduled runs: this process is its writer.
       const services = yield* Layer.build(runtimeLayer(db))
-      const s = yield* startDashboard({ port, host, dag: d, sourceOverrides }).pipe(Effect.provide(services))
+      const s = yield* startDashboard({ port, host, dag: d, sourceOverrides, scheduling: true }).pipe(
+        Effect.provide(services)
+      )
       const log = (line: string) =>
         void process.stderr.write(
           logFormat === "json"
@@ -58,7 +60,8 @@ export const upCommand = Command.make(
         layer: Layer.succeedContext(services),
         events: consoleEvents(logFormat),
         log,
-        sourceOverrides
+        sourceOverrides,
+        watch: s.watchRuns
       })
       yield* Effect.acquireRelease(
         Effect.promise(() => scheduler.start()),

@@ -6,6 +6,7 @@ import type { Events } from "../events.ts"
 import type { LoadedDag } from "../load.ts"
 import { runDag, selectNodes, type RunRequest, type RunSummary } from "../runner.ts"
 import { acquireNodeLocks, describeHolder } from "./lock.ts"
+import { pausedTriggers, type Pause } from "./pauses.ts"
 import { firesBetween, triggersOf, type Trigger } from "./triggers.ts"
 
 export interface SchedulerOptions {
@@ -17,6 +18,8 @@ export interface SchedulerOptions {
   readonly log: (line: string) => void
   readonly sourceOverrides?: RunRequest["sourceOverrides"]
   readonly now?: () => Date
+  /** Someone watching the runs as they go (the dashboard of `jobsignal up`): gets each run's events and its end. */
+  readonly watch?: (label: string, reason: string) => Events & { readonly end: (outcome: FireOutcome) => void }
 }
 
 export type FireOutcome =
@@ -50,6 +53,9 @@ interface Active {
 }
 
 const BATCH_MS = 500
+
+const PAUSED = (p: Pause) =>
+  `paused since ${p.paused_at} by ${p.paused_by} (resume it on the dashboard's Schedules page)`
 
 /**
  * The long-running scheduler. DuckDB lets one process write a file at a time, so the warehouse
@@ -123,8 +129,8 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
     )
 
   const execute = async (entry: Active, at: Date, reason: string): Promise<FireOutcome> => {
-    const group = entry.names.map((n) => byName.get(n)!)
-    const label = entry.names.join(" + ")
+    let group = entry.names.map((n) => byName.get(n)!)
+    let label = entry.names.join(" + ")
     const skip = (why: string): FireOutcome => {
       opts.log(`skip ${label} (${reason}): ${why}`)
       return { status: "skipped", reason: why }
@@ -138,6 +144,13 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
     let release = () => {}
     try {
       if (stopping) return skip("shutting down")
+      // Read at every fire, so a pause set from the dashboard (or another process) holds from the next one.
+      const paused = new Map((await rt.runPromise(pausedTriggers)).map((p) => [p.trigger, p]))
+      for (const t of group.filter((t) => paused.has(t.name)))
+        opts.log(`skip ${t.name} (${reason}): ${PAUSED(paused.get(t.name)!)}`)
+      group = group.filter((t) => !paused.has(t.name))
+      if (group.length === 0) return { status: "skipped", reason: PAUSED(paused.get(entry.names[0])!) }
+      label = group.map((t) => t.name).join(" + ")
       const only = [...new Set(group.flatMap((t) => t.only))]
       // Lock what the run will really execute: `only` plus the needs that have no committed output yet.
       const { selected } = await rt.runPromise(selectNodes({ dag: opts.dag, only, events: opts.events }))
@@ -148,19 +161,23 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
       for (const h of lock.tookOver) opts.log(`took over the lock of ${h.node} from pid ${h.pid}, which is gone`)
       await record(rt, group, at, null, "running")
       opts.log(`fire ${label} (${reason}): ${[...selected].sort().join(", ")}`)
-      const fiber = rt.runFork(
-        runDag({ dag: opts.dag, only, events: opts.events, sourceOverrides: opts.sourceOverrides })
-      )
+      const watch = opts.watch?.(label, reason)
+      const events: Events = watch ? { emit: (e) => (opts.events.emit(e), watch.emit(e)) } : opts.events
+      const fiber = rt.runFork(runDag({ dag: opts.dag, only, events, sourceOverrides: opts.sourceOverrides }))
       entry.fiber = fiber
       const exit = await rt.runPromise(Fiber.await(fiber))
-      if (Exit.isSuccess(exit)) {
-        await record(rt, group, at, exit.value.runId, exit.value.status)
-        return { status: "ran", summary: exit.value }
+      const outcome: FireOutcome = Exit.isSuccess(exit)
+        ? { status: "ran", summary: exit.value }
+        : Exit.isInterrupted(exit)
+          ? { status: "interrupted" }
+          : { status: "failed", error: String(exit.cause) }
+      watch?.end(outcome)
+      if (outcome.status === "ran") await record(rt, group, at, outcome.summary.runId, outcome.summary.status)
+      else {
+        await record(rt, group, at, null, outcome.status).catch(() => {})
+        opts.log(`${label}: run ${outcome.status === "failed" ? `failed: ${outcome.error}` : "interrupted"}`)
       }
-      const interrupted = Exit.isInterrupted(exit)
-      await record(rt, group, at, null, interrupted ? "interrupted" : "failed").catch(() => {})
-      opts.log(`${label}: run ${interrupted ? "interrupted" : `failed: ${String(exit.cause)}`}`)
-      return interrupted ? { status: "interrupted" } : { status: "failed", error: String(exit.cause) }
+      return outcome
     } catch (e) {
       return { status: "failed", error: String(e) }
     } finally {

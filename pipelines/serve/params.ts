@@ -13,7 +13,18 @@ const ENUMS = {
   dir: ["asc", "desc"]
 } as const
 
-const KNOWN = new Set(["q", "source", "sort", "minFit", "limit", "offset", ...Object.keys(ENUMS)])
+const KNOWN = new Set([
+  "q",
+  "source",
+  "company",
+  "minSalary",
+  "postedSince",
+  "sort",
+  "minFit",
+  "limit",
+  "offset",
+  ...Object.keys(ENUMS)
+])
 
 const int = (name: string, v: string, min: number, max: number): Either.Either<number, string> =>
   /^\d{1,9}$/.test(v) && Number(v) >= min && Number(v) <= max
@@ -57,6 +68,15 @@ export const jobFilterFrom = (
     return {
       q: yield* opt("q", (v) => text("q", v, 200)),
       source: yield* opt("source", (v) => text("source", v, 100)),
+      company: yield* opt("company", (v) => text("company", v, 200)),
+      minSalary: yield* opt("minSalary", (v) => int("minSalary", v, 0, 100_000_000)),
+      postedSince: yield* opt("postedSince", (v) =>
+        /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(v))
+          ? Either.right(v)
+          : Either.left(
+              `query parameter postedSince: expected a day as YYYY-MM-DD, got ${JSON.stringify(v.slice(0, 40))}`
+            )
+      ),
       remote: yield* opt("remote", (v) => oneOf("remote", v, ENUMS.remote)),
       tier: yield* opt("tier", (v) => oneOf("tier", v, ENUMS.tier)),
       relevant: yield* opt("relevant", (v) => oneOf("relevant", v, ENUMS.relevant)),

@@ -16,6 +16,11 @@ export interface JobFilter {
   readonly tier?: string
   readonly relevant?: "yes" | "no" | "unscored"
   readonly minFit?: number
+  readonly company?: string
+  /** Jobs whose top of range (or only figure) reaches this, in the posting's own currency. */
+  readonly minSalary?: number
+  /** Posted (or first seen) on or after this day, YYYY-MM-DD. */
+  readonly postedSince?: string
   readonly sort?: string
   readonly dir?: "asc" | "desc"
   readonly limit?: number
@@ -60,6 +65,9 @@ export const listJobs = (f: JobFilter) =>
     if (f.relevant === "no") where.push("s.relevant = false")
     if (f.relevant === "unscored") where.push("s.relevant is null")
     if (f.minFit !== undefined && Number.isFinite(f.minFit)) where.push(`s.fit_score >= ${p(f.minFit)}`)
+    if (f.company) where.push(`lower(j.company) like ${p(`%${f.company.toLowerCase()}%`)}`)
+    if (f.minSalary !== undefined) where.push(`coalesce(j.salary_max, j.salary_min) >= ${p(f.minSalary)}`)
+    if (f.postedSince) where.push(`coalesce(j.posted_at, j.first_seen) >= ${p(f.postedSince)}::date`)
     const sort = JOB_SORTS[f.sort ?? "fit"] ?? JOB_SORTS.fit
     const dir = f.dir === "asc" ? "asc" : "desc"
     const limit = Math.min(Math.max(1, f.limit ?? 200), 1000)
@@ -241,6 +249,10 @@ export const costPage = (dag: LoadedDag) =>
     const [cache] = yield* w.query<{ hits: number }>(
       "select coalesce(sum(try_cast(json_extract_string(details, '$.cacheHits') as bigint)), 0)::bigint as hits from node_runs where details is not null"
     )
+    // With no LLM call, the empty state says how the jobs were scored instead (lexical without a key).
+    const scoredBy = yield* w.query<{ scored_by: string; jobs: number }>(
+      "select coalesce(scored_by, 'not scored') as scored_by, count(*)::int as jobs from job_scores group by 1 order by 2 desc"
+    )
     const promptCacheRate =
       totals.input_tokens > 0 ? Number(totals.cached_input_tokens) / Number(totals.input_tokens) : null
     const judged = Number(cache.hits) + Number(totals.items_answered)
@@ -251,6 +263,7 @@ export const costPage = (dag: LoadedDag) =>
       byNode,
       byModel,
       totals,
+      scoredBy,
       cache: { resultHits: Number(cache.hits), promptCacheRate, resultCacheRate }
     }
   })

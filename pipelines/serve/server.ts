@@ -13,7 +13,10 @@ import type { LoadedDag } from "../load.ts"
 import { runDag, type RunRequest } from "../runner.ts"
 import { newRequestToken, refuse, REQUEST_TOKEN_HEADER, type Access } from "./auth.ts"
 import type { JobOpsRunner } from "./job-ops.ts"
+import { BadRequest, body, needConfirm, notFound, param, search } from "./http.ts"
 import { jobFilterFrom } from "./params.ts"
+import { watchScheduledRuns } from "./live-runs.ts"
+import { pagesRoutes } from "./pages-routes.ts"
 import { costPage, dagGraph, jobDetail, jobFacets, listJobs, listRuns, runNodes, signalsPage } from "./queries.ts"
 import { makeTasks, type Tasks } from "./tasks.ts"
 import { actOnJob } from "../../transforms/queue/act.ts"
@@ -27,12 +30,9 @@ export interface ServeConfig extends Access {
   /** Options laid over source nodes' `with` (the demo and tests point them at the replay server). */
   readonly sourceOverrides?: RunRequest["sourceOverrides"]
   readonly distDir?: string
+  /** This process runs the schedules (`jobsignal up`). */
+  readonly scheduling?: boolean
 }
-
-class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", {
-  status: Schema.Number,
-  message: Schema.String
-}) {}
 
 const SqlBody = Schema.Struct({
   sql: Schema.String.pipe(Schema.minLength(1)),
@@ -69,31 +69,6 @@ const StatusBody = Schema.Struct({
   until: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/))),
   confirm: Schema.optional(Schema.Boolean)
 })
-
-/** Mutations say so: a request without `confirm: true` changes nothing. */
-const needConfirm = (b: { confirm?: boolean }, what: string) =>
-  b.confirm === true
-    ? Effect.void
-    : Effect.fail(
-        new BadRequest({
-          status: 400,
-          message: `${what} changes data: send confirm: true once the person has confirmed`
-        })
-      )
-
-const body = <A, I>(schema: Schema.Schema<A, I>) =>
-  HttpServerRequest.schemaBodyJson(schema).pipe(
-    Effect.mapError((e) => new BadRequest({ status: 400, message: `bad request body: ${e.message}` }))
-  )
-
-const param = (name: string) => HttpRouter.params.pipe(Effect.map((p) => p[name] ?? ""))
-
-const search = Effect.map(HttpServerRequest.ParsedSearchParams, (p) => (k: string) => {
-  const v = p[k]
-  return (Array.isArray(v) ? v[0] : v) || undefined
-})
-
-const notFound = (what: string) => new BadRequest({ status: 404, message: `${what} not found` })
 
 const sse = (events: Stream.Stream<{ readonly seq: number }>) =>
   HttpServerResponse.stream(
@@ -361,7 +336,11 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
         return yield* HttpServerResponse.json(info, { status: 202 })
       })
     ),
-    HttpRouter.get("/api/tasks", HttpServerResponse.json({ tasks: tasks.list() })),
+    // Suspended: the list as of each request (a bare json(...) here would answer the list at start-up forever).
+    HttpRouter.get(
+      "/api/tasks",
+      Effect.suspend(() => HttpServerResponse.json({ tasks: tasks.list() }))
+    ),
     HttpRouter.get(
       "/api/tasks/:id",
       Effect.gen(function* () {
@@ -389,6 +368,7 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
       })
     ),
     HttpRouter.concat(queueAndPages(cfg)),
+    HttpRouter.concat(pagesRoutes(cfg)),
     HttpRouter.catchAll((e) => {
       const err = e as { _tag?: string; status?: number; message?: string }
       if (err._tag === "BadRequest")
@@ -465,9 +445,10 @@ export const makeApp = (cfg: ServeConfig) => {
  * end, needing the warehouse (opened once, by this process) and the HTTP client for DAG runs.
  */
 export const serverLayer = (cfg: ServeConfig) => {
-  const { app, requestToken } = makeApp(cfg)
+  const { app, requestToken, tasks } = makeApp(cfg)
   return {
     requestToken,
+    watchRuns: watchScheduledRuns(tasks),
     layer: HttpServer.serve(app).pipe(
       Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: cfg.port, host: cfg.host }))
     )
@@ -477,7 +458,7 @@ export const serverLayer = (cfg: ServeConfig) => {
 /** Starts the server in the current scope; resolves to its URL (port 0 picks a free port). */
 export const startServer = (cfg: ServeConfig) =>
   Effect.gen(function* () {
-    const { layer, requestToken } = serverLayer(cfg)
+    const { layer, requestToken, watchRuns } = serverLayer(cfg)
     const ctx = yield* Layer.build(layer.pipe(Layer.provide(HttpServer.layerContext)))
     const server = Context.get(ctx, HttpServer.HttpServer)
     const addr = server.address
@@ -485,7 +466,7 @@ export const startServer = (cfg: ServeConfig) =>
       addr._tag === "TcpAddress"
         ? `http://${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`
         : `unix:${addr.path}`
-    return { url, requestToken }
+    return { url, requestToken, watchRuns }
   })
 
 export type { Warehouse, Http }

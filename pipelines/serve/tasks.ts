@@ -42,6 +42,14 @@ export interface Tasks {
     title: string,
     body: (emit: Emit) => Effect.Effect<A, E, R>
   ) => Effect.Effect<TaskInfo, never, R>
+  /**
+   * A task whose work runs elsewhere (a scheduled run of `jobsignal up`): the caller emits its events and
+   * ends it; it cannot be cancelled from the page.
+   */
+  readonly track: (
+    kind: TaskKind,
+    title: string
+  ) => { readonly emit: Emit; readonly end: (status: TaskStatus, result?: unknown, error?: string) => void }
   readonly get: (id: string) => TaskInfo | undefined
   readonly list: () => ReadonlyArray<TaskInfo>
   readonly running: (kind: TaskKind) => TaskInfo | undefined
@@ -67,18 +75,36 @@ export const makeTasks = (): Tasks => {
     notify(t)
   }
 
+  const open = (kind: TaskKind, title: string) => {
+    const info: TaskInfo = {
+      id: `${kind}-${randomUUID().slice(0, 8)}`,
+      kind,
+      title,
+      status: "running",
+      startedAt: new Date().toISOString()
+    }
+    const task: Task = { info, events: [], listeners: new Set() }
+    tasks.set(info.id, task)
+    push(task, { type: "task_started", task: info.id, kind, title })
+    return task
+  }
+
+  const track: Tasks["track"] = (kind, title) => {
+    const task = open(kind, title)
+    return {
+      emit: (e) => push(task, e),
+      end: (status, result, error) => {
+        if (task.info.status !== "running") return
+        Object.assign(task.info, { status, result, error, endedAt: new Date().toISOString() })
+        push(task, { type: "task_finished", status, error, result })
+      }
+    }
+  }
+
   const start: Tasks["start"] = (kind, title, body) =>
     Effect.gen(function* () {
-      const info: TaskInfo = {
-        id: `${kind}-${randomUUID().slice(0, 8)}`,
-        kind,
-        title,
-        status: "running",
-        startedAt: new Date().toISOString()
-      }
-      const task: Task = { info, events: [], listeners: new Set() }
-      tasks.set(info.id, task)
-      push(task, { type: "task_started", task: info.id, kind, title })
+      const task = open(kind, title)
+      const info = task.info
       const finish = (exit: Exit.Exit<unknown, unknown>) =>
         Effect.sync(() => {
           info.endedAt = new Date().toISOString()
@@ -127,6 +153,7 @@ export const makeTasks = (): Tasks => {
 
   return {
     start,
+    track,
     get: (id) => tasks.get(id)?.info,
     list: () => [...tasks.values()].map((t) => t.info).reverse(),
     running: (kind) => [...tasks.values()].find((t) => t.info.kind === kind && t.info.status === "running")?.info,

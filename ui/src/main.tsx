@@ -8,6 +8,9 @@ import { RunsPage } from "./pages/Runs"
 import { SignalsPage } from "./pages/Signals"
 import { CostPage } from "./pages/Cost"
 import { TodayPage } from "./pages/Today"
+import { SchedulesPage } from "./pages/Schedules"
+import { SourcesPage } from "./pages/Sources"
+import { QualityPage } from "./pages/Quality"
 import "./style.css"
 
 export interface Health {
@@ -27,19 +30,25 @@ const useRoute = () => {
     addEventListener("hashchange", on)
     return () => removeEventListener("hashchange", on)
   }, [])
-  return hash.slice(2).split("/").map(decodeURIComponent)
+  // "#/jobs?tier=A&page=3": the part after "?" is the page's own state (filters, sort, page), shareable as a link.
+  const [path, query = ""] = hash.slice(2).split("?")
+  const [page, arg] = path.split("/").map(decodeURIComponent)
+  return { page, arg, query }
 }
 
 const NAV = [
   ["today", "Today"],
   ["jobs", "Jobs"],
   ["runs", "Runs"],
+  ["schedules", "Schedules"],
+  ["sources", "Source health"],
+  ["quality", "Data quality"],
   ["signals", "Signals & leads"],
   ["cost", "Cost"]
 ] as const
 
 const App = () => {
-  const [page, arg] = useRoute()
+  const { page, arg, query } = useRoute()
   const [health, setHealth] = useState<Health | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null)
@@ -65,9 +74,12 @@ const App = () => {
       <main>
         {error && <p class="error">{error}</p>}
         {health && page === "today" && <TodayPage askConfirm={setConfirm} />}
-        {health && page === "jobs" && !arg && <JobsPage health={health} askConfirm={setConfirm} />}
+        {health && page === "jobs" && !arg && <JobsPage health={health} askConfirm={setConfirm} query={query} />}
         {health && page === "jobs" && arg && <JobDetailPage id={arg} health={health} askConfirm={setConfirm} />}
         {health && page === "runs" && <RunsPage askConfirm={setConfirm} />}
+        {health && page === "schedules" && <SchedulesPage askConfirm={setConfirm} />}
+        {health && page === "sources" && <SourcesPage />}
+        {health && page === "quality" && <QualityPage askConfirm={setConfirm} />}
         {health && page === "signals" && <SignalsPage />}
         {health && page === "cost" && <CostPage />}
       </main>

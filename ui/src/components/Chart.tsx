@@ -43,6 +43,10 @@ export const Chart = ({
     chart.current?.off("click")
     if (onClick) chart.current?.on("click", (p: any) => onClick(String(p.name)))
   }, [onClick])
+  // The canvas keeps the size it had at init: a height set later (the DAG's, once loaded) needs a resize.
+  useEffect(() => {
+    chart.current?.resize()
+  }, [height])
   useEffect(() => {
     chart.current?.setOption({ animation: false, ...option }, true)
   }, [option])

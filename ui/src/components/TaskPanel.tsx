@@ -46,10 +46,13 @@ const line = (e: TaskEvent) => {
 export const TaskPanel = ({
   task,
   title,
-  askConfirm
+  askConfirm,
+  cancellable = true
 }: {
   task: TaskState | null
   title: string
+  /** False for a task this server does not run itself (a scheduled run: the scheduler stops it). */
+  cancellable?: boolean
   askConfirm: (r: { title: string; body: string; confirmLabel: string; onConfirm: () => void }) => void
 }) => {
   if (!task) return null
@@ -61,7 +64,7 @@ export const TaskPanel = ({
         <span class={`badge status-${task.status}`} data-testid="task-status">
           {task.status}
         </span>
-        {task.status === "running" && (
+        {task.status === "running" && cancellable && (
           <button
             type="button"
             class="danger small"

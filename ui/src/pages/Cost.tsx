@@ -27,6 +27,16 @@ export const CostPage = () => {
   return (
     <div>
       <h1>LLM cost</h1>
+      {Number(t.calls) === 0 && (
+        <p class="empty" data-testid="cost-empty">
+          No LLM calls yet
+          {d.scoredBy.length > 0
+            ? `: scoring was ${d.scoredBy.map((s: any) => `${s.scored_by} (${fmtInt(s.jobs)} jobs)`).join(", ")}`
+            : ": no job has been scored"}
+          . Set a provider key (ANTHROPIC_API_KEY or OPENAI_API_KEY; tiers in dag.yaml <code>llm</code>) and run again
+          to have the model judge relevance and fit; spend then shows here against the budget.
+        </p>
+      )}
       <div class="kpis" data-testid="cost-kpis">
         <div class="kpi">
           <span>Last 7 days</span>

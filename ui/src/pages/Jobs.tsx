@@ -38,16 +38,42 @@ const COLUMNS: Array<[string, string]> = [
   ["salary", "Salary"]
 ]
 
-export const JobsPage = ({ health, askConfirm }: { health: Health; askConfirm: AskConfirm }) => {
-  const [filters, setFilters] = useState({
-    q: "",
-    source: "",
-    remote: "",
-    tier: "",
-    relevant: "",
-    sort: "fit",
-    dir: "desc"
-  })
+const PAGE_SIZE = 50
+const DEFAULTS = {
+  q: "",
+  company: "",
+  source: "",
+  remote: "",
+  tier: "",
+  relevant: "",
+  minSalary: "",
+  postedSince: "",
+  sort: "fit",
+  dir: "desc",
+  page: "1"
+}
+type Filters = typeof DEFAULTS
+
+/** The page's state from its URL ("#/jobs?tier=A&page=3"): what a shared link opens on. */
+const fromQuery = (query: string): Filters => {
+  const q = new URLSearchParams(query)
+  return Object.fromEntries(Object.entries(DEFAULTS).map(([k, v]) => [k, q.get(k) ?? v])) as Filters
+}
+/** Only what differs from the defaults goes into the link. */
+const toQuery = (f: Filters) =>
+  new URLSearchParams(Object.entries(f).filter(([k, v]) => v && v !== DEFAULTS[k as keyof Filters])).toString()
+
+export const JobsPage = ({ health, askConfirm, query }: { health: Health; askConfirm: AskConfirm; query: string }) => {
+  const [filters, setFilters] = useState<Filters>(() => fromQuery(query))
+  // Back/forward or an edited link: the URL wins.
+  useEffect(() => {
+    if (query !== toQuery(filters)) setFilters(fromQuery(query))
+  }, [query])
+  useEffect(() => {
+    const qs = toQuery(filters)
+    if (qs !== query) history.replaceState(null, "", `#/jobs${qs ? `?${qs}` : ""}`)
+  }, [filters])
+  const page = Math.max(1, Number(filters.page) || 1)
   const [data, setData] = useState<{ total: number; rows: Job[] } | null>(null)
   const [facets, setFacets] = useState<Facets | null>(null)
   const [selected, setSelected] = useState<Set<string>>(new Set())
@@ -60,11 +86,15 @@ export const JobsPage = ({ health, askConfirm }: { health: Health; askConfirm: A
   const task = useTask(taskId)
 
   const load = () => {
-    const qs = new URLSearchParams(Object.entries(filters).filter(([, v]) => v))
+    const { page: _, ...rest } = filters
+    const qs = new URLSearchParams(Object.entries(rest).filter(([, v]) => v))
+    const shown = qs.toString() + (page > 1 ? `&page=${page}` : "")
+    qs.set("limit", String(PAGE_SIZE))
+    qs.set("offset", String((page - 1) * PAGE_SIZE))
     return get(`/api/jobs?${qs}`).then(
       (d) => {
         setData(d)
-        setLoaded(qs.toString())
+        setLoaded(shown)
       },
       (e) => setErr(e.message)
     )
@@ -80,10 +110,18 @@ export const JobsPage = ({ health, askConfirm }: { health: Health; askConfirm: A
     if (task && task.status !== "running") void load()
   }, [task?.status])
 
-  const set = (k: keyof typeof filters) => (e: Event) =>
-    setFilters({ ...filters, [k]: (e.target as HTMLInputElement).value })
+  // A new filter or sort starts again at page 1.
+  const set = (k: keyof Filters) => (e: Event) =>
+    setFilters({ ...filters, [k]: (e.target as HTMLInputElement).value, page: "1" })
   const sortBy = (k: string) =>
-    setFilters({ ...filters, sort: k, dir: filters.sort === k && filters.dir === "desc" ? "asc" : "desc" })
+    setFilters({
+      ...filters,
+      sort: k,
+      dir: filters.sort === k && filters.dir === "desc" ? "asc" : "desc",
+      page: "1"
+    })
+  const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1
+  const goTo = (n: number) => setFilters({ ...filters, page: String(Math.min(Math.max(1, n), pages)) })
   const toggle = (id: string) => {
     const s = new Set(selected)
     s.has(id) ? s.delete(id) : s.add(id)
@@ -135,6 +173,13 @@ export const JobsPage = ({ health, askConfirm }: { health: Health; askConfirm: A
           onInput={set("q")}
           data-testid="filter-q"
         />
+        <input
+          type="search"
+          placeholder="Company"
+          value={filters.company}
+          onInput={set("company")}
+          data-testid="filter-company"
+        />
         <select value={filters.source} onChange={set("source")} data-testid="filter-source">
           <option value="">All sources</option>
           {facets?.sources.map((s) => (
@@ -165,6 +210,25 @@ export const JobsPage = ({ health, askConfirm }: { health: Health; askConfirm: A
           <option value="no">Not relevant</option>
           <option value="unscored">Not judged</option>
         </select>
+        <input
+          type="number"
+          min="0"
+          step="10000"
+          placeholder="Salary at least"
+          value={filters.minSalary}
+          onInput={set("minSalary")}
+          data-testid="filter-salary"
+          title="Top of the range (or the only figure) at least this, in the posting's currency"
+        />
+        <label class="small muted">
+          posted since{" "}
+          <input type="date" value={filters.postedSince} onInput={set("postedSince")} data-testid="filter-posted" />
+        </label>
+        {toQuery({ ...filters, page: "1" }) !== "" && (
+          <button type="button" onClick={() => setFilters(DEFAULTS)} data-testid="filter-clear">
+            Clear
+          </button>
+        )}
       </div>
       <div class="opsbar">
         <span>
@@ -249,6 +313,43 @@ export const JobsPage = ({ health, askConfirm }: { health: Health; askConfirm: A
           ))}
         </tbody>
       </table>
+      {data && data.total === 0 && (
+        <p class="empty" data-testid="jobs-empty">
+          {toQuery({ ...filters, page: "1", sort: "fit", dir: "desc" }) !== ""
+            ? "No job matches these filters: clear one of them."
+            : "No jobs in the warehouse yet: start a run on the Runs page (or `jobsignal run`; `npm run demo` loads the recorded ones)."}
+        </p>
+      )}
+      {data && data.total > 0 && (
+        <div class="pager" data-testid="pager">
+          <button type="button" disabled={page <= 1} onClick={() => goTo(1)} data-testid="page-first">
+            « First
+          </button>
+          <button type="button" disabled={page <= 1} onClick={() => goTo(page - 1)} data-testid="page-prev">
+            ‹ Prev
+          </button>
+          <span data-testid="page-info">
+            Page{" "}
+            <input
+              type="number"
+              min="1"
+              max={pages}
+              value={page}
+              onChange={(e) => goTo(Number((e.target as HTMLInputElement).value))}
+              data-testid="page-input"
+              aria-label="page"
+            />{" "}
+            of {fmtInt(pages)} · rows {fmtInt((page - 1) * PAGE_SIZE + 1)}–
+            {fmtInt(Math.min(page * PAGE_SIZE, data.total))} of {fmtInt(data.total)}
+          </span>
+          <button type="button" disabled={page >= pages} onClick={() => goTo(page + 1)} data-testid="page-next">
+            Next ›
+          </button>
+          <button type="button" disabled={page >= pages} onClick={() => goTo(pages)} data-testid="page-last">
+            Last »
+          </button>
+        </div>
+      )}
     </div>
   )
 }

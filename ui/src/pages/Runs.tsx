@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "preact/hooks"
+import { useEffect, useMemo, useRef, useState } from "preact/hooks"
 import { get, post, fmtInt, type TaskEvent } from "../api"
 import { Chart } from "../components/Chart"
 import { TaskPanel, useTask } from "../components/TaskPanel"
@@ -27,6 +27,35 @@ const COLORS: Record<string, string> = {
   interrupted: "#8e44ad",
   running: "#2f80ed",
   pending: "#ccc"
+}
+
+const NODE_W = 132
+const COL_W = 165
+const ROW_H = 48
+/** At most this many nodes a column: a level with more (20 sources) wraps into side-by-side columns. */
+const PER_COL = 10
+
+/** Levels left to right; a crowded level is split into columns of at most PER_COL, each centred on the axis. */
+const layoutDag = (nodes: DagNode[]) => {
+  const byLevel = new Map<number, DagNode[]>()
+  for (const n of nodes) byLevel.set(n.level, [...(byLevel.get(n.level) ?? []), n])
+  const pos = new Map<string, { x: number; y: number }>()
+  let col = 0,
+    rows = 0
+  for (const level of [...byLevel.keys()].sort((a, b) => a - b)) {
+    const row = byLevel.get(level)!
+    const cols = Math.ceil(row.length / PER_COL)
+    const perCol = Math.ceil(row.length / cols)
+    rows = Math.max(rows, perCol)
+    row.forEach((n, i) => {
+      const c = Math.floor(i / perCol),
+        inCol = Math.min(perCol, row.length - c * perCol)
+      // A gap between levels, wider than between the columns of one level, so levels stay apart.
+      pos.set(n.name, { x: (col + c) * COL_W + level * 40, y: ((i % perCol) - (inCol - 1) / 2) * ROW_H })
+    })
+    col += cols
+  }
+  return { pos, rows }
 }
 
 export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
@@ -76,6 +105,31 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
   }
   const task = useTask(taskId, onEvent)
   const running = task?.status === "running"
+  // A run this page did not start (a schedule of `jobsignal up` fired, another tab): followed live once it shows up.
+  const following = useRef<{ id: string | null; running: boolean }>({ id: null, running: false })
+  following.current = { id: taskId, running }
+  useEffect(() => {
+    const seen = new Set<string>()
+    let first = true
+    const tick = () =>
+      get<{ tasks: Array<{ id: string; kind: string; status: string }> }>("/api/tasks").then(
+        (r) => {
+          const runTasks = r.tasks.filter((t) => t.kind === "run")
+          const fresh = first ? undefined : runTasks.find((t) => !seen.has(t.id))
+          for (const t of runTasks) seen.add(t.id)
+          first = false
+          if (fresh && fresh.id !== following.current.id && !following.current.running) {
+            setLive({})
+            setTaskId(fresh.id)
+          }
+        },
+        () => {}
+      )
+    void tick()
+    const h = setInterval(tick, 1500)
+    return () => clearInterval(h)
+  }, [])
+  const scheduled = /^(scheduled|catch-up)\b/.test(String(task?.events[0]?.title ?? ""))
 
   // While a run goes, the graph shows its live state; otherwise the selected run's ledger rows.
   const state: Record<string, NodeState> =
@@ -88,20 +142,18 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
           ])
         )
 
+  const layout = useMemo(() => (dag ? layoutDag(dag.nodes) : { pos: new Map(), rows: 0 }), [dag])
   const graph = useMemo(() => {
     if (!dag) return {}
-    const byLevel = new Map<number, DagNode[]>()
-    for (const n of dag.nodes) byLevel.set(n.level, [...(byLevel.get(n.level) ?? []), n])
     const data = dag.nodes.map((n) => {
-      const row = byLevel.get(n.level)!,
-        i = row.indexOf(n),
-        st = state[n.name]
+      const st = state[n.name],
+        at = layout.pos.get(n.name)!
       return {
         name: n.name,
-        x: n.level * 240,
-        y: (i - (row.length - 1) / 2) * 48,
+        x: at.x,
+        y: at.y,
         symbol: "roundRect",
-        symbolSize: [160, 38],
+        symbolSize: [NODE_W, 36],
         itemStyle: { color: COLORS[st?.status ?? ""] ?? "#e8edf3", borderColor: "#456", borderWidth: 1 },
         label: {
           show: true,
@@ -122,12 +174,18 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
         {
           type: "graph",
           layout: "none",
+          // The whole box: ECharts fits the node coordinates into it at one scale; node sizes stay in pixels.
+          left: 90,
+          right: 90,
+          top: 30,
+          bottom: 30,
+          nodeScaleRatio: 0,
           roam: true,
           data,
           links,
           edgeSymbol: ["none", "arrow"],
           edgeSymbolSize: 7,
-          lineStyle: { color: "#9ab", curveness: 0.1 }
+          lineStyle: { color: "#9ab", curveness: 0.15, opacity: 0.6 }
         }
       ]
     }
@@ -213,16 +271,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
             <span class="muted small">run {selected}</span>
           ) : null}
         </h2>
-        <Chart
-          testId="dag-graph"
-          option={graph}
-          height={Math.max(
-            320,
-            (dag ? Math.max(...[0, ...dag.nodes.map((n) => dag.nodes.filter((m) => m.level === n.level).length)]) : 0) *
-              46 +
-              60
-          )}
-        />
+        <Chart testId="dag-graph" option={graph} height={Math.max(320, layout.rows * ROW_H + 60)} />
         <div class="legend">
           {Object.entries(COLORS).map(([k, c]) => (
             <span key={k}>
@@ -236,7 +285,12 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
           {Object.keys(state).length} nodes done
         </p>
       </section>
-      <TaskPanel task={task} title="DAG run" askConfirm={askConfirm} />
+      <TaskPanel
+        task={task}
+        title={scheduled ? String(task?.events[0]?.title) : "DAG run"}
+        askConfirm={askConfirm}
+        cancellable={!scheduled}
+      />
       <div class="cols">
         <section class="card">
           <h2>Recent runs</h2>
