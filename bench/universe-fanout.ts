@@ -158,6 +158,7 @@ ${Object.keys(urls)
 
       // 2. `jobsignal targets check` over the same boards, every answer written to board_checks.
       const t1 = Date.now()
+      const cpu1 = process.cpuUsage()
       const checked = await Effect.runPromise(
         checkAndRecord(
           {
@@ -173,6 +174,7 @@ ${Object.keys(urls)
         )
       )
       const checkMs = Date.now() - t1
+      const checkCpu = process.cpuUsage(cpu1)
       const chk = bounds(await ask(child, "stats"), () => DEFAULT_HOST_CONCURRENCY)
       const s = summarize(checked)
       return {
@@ -205,6 +207,7 @@ ${Object.keys(urls)
         "check: ratio bound ÷ wall (target ≥ 0.85)": chk.sumMs / checkMs,
         "check: busiest host alone, s": `${(chk.busiest.ms / 1000).toFixed(1)} (${chk.busiest.host})`,
         "check: ratio busiest-host bound ÷ wall": chk.busiest.ms / checkMs,
+        "check: engine CPU, s": (checkCpu.user + checkCpu.system) / 1e6,
         "check: result": s.line,
         "peak RSS (both), MB": peakRss / 1024 / 1024,
         "VmHWM (process high-water mark), MB": vmHwm(),
