@@ -198,6 +198,9 @@ ${Object.keys(urls)
           .join(", "),
         "fan-out: rows staged": rows,
         "fan-out: engine CPU, s": (fanoutCpu.user + fanoutCpu.system) / 1e6,
+        // Load-independent: over 1, the engine's own work fits inside the polite schedule (on cores it gets to itself).
+        "fan-out: bound ÷ engine CPU (over 1: politeness, not CPU, limits)":
+          fan.sumMs / 1000 / ((fanoutCpu.user + fanoutCpu.system) / 1e6),
         "fan-out: peak RSS, MB": fanoutPeak / 1024 / 1024,
         "check: hosts": chk.hosts,
         "check: requests": chk.requests,
@@ -208,6 +211,7 @@ ${Object.keys(urls)
         "check: busiest host alone, s": `${(chk.busiest.ms / 1000).toFixed(1)} (${chk.busiest.host})`,
         "check: ratio busiest-host bound ÷ wall": chk.busiest.ms / checkMs,
         "check: engine CPU, s": (checkCpu.user + checkCpu.system) / 1e6,
+        "check: bound ÷ engine CPU": chk.sumMs / 1000 / ((checkCpu.user + checkCpu.system) / 1e6),
         "check: result": s.line,
         "peak RSS (both), MB": peakRss / 1024 / 1024,
         "VmHWM (process high-water mark), MB": vmHwm(),

@@ -119,6 +119,8 @@ export interface Discovery {
   /** Every board asked, answered or not, with its evidence: what `triedLines` reports. */
   readonly asked: ReadonlyArray<Found>
   readonly pages: ReadonlyArray<PageAnswer>
+  /** Providers not asked at all, with why. */
+  readonly notAsked: ReadonlyArray<string>
 }
 
 /** Why a request got no answer, in a few words: offline, refused, timed out. */
@@ -149,12 +151,13 @@ const count = (answers: ReadonlyArray<string>) => {
 }
 
 /** One line per careers page and per provider asked: what was tried and what each answered. */
-export const triedLines = (d: Pick<Discovery, "asked" | "pages">): string[] => {
+export const triedLines = (d: Pick<Discovery, "asked" | "pages" | "notAsked">): string[] => {
   const byAts = new Map<string, Found[]>()
   for (const r of d.asked) byAts.set(r.ats, [...(byAts.get(r.ats) ?? []), r])
   return [
     ...d.pages.map((p) => `careers page ${p.url}: ${p.answer}`),
-    ...[...byAts].map(([ats, rs]) => `${ats}: asked ${rs.map((r) => r.board).join(", ")}: ${count(rs.map(answerOf))}`)
+    ...[...byAts].map(([ats, rs]) => `${ats}: asked ${rs.map((r) => r.board).join(", ")}: ${count(rs.map(answerOf))}`),
+    ...d.notAsked
   ]
 }
 
@@ -222,7 +225,13 @@ export const discoverAll = (req: DiscoverRequest): Effect.Effect<Discovery, neve
       (r) =>
         (r.status === "alive" || r.status === "moved") && (r.evidence.startsWith("linked from") || (r.jobs ?? 0) > 0)
     )
-    return { found, asked, pages }
+    const notAsked =
+      req.sources.some((s) => s.kind === "workday") && !asked.some((r) => r.ats === "workday")
+        ? [
+            `workday: not asked: a Workday board (tenant, site, instance) comes only from a careers-page link${domain ? ` and none of ${domain}'s pages had one` : "; give the company's domain"}`
+          ]
+        : []
+    return { found, asked, pages, notAsked }
   })
 
 /** The boards that answer for the query (`discoverAll` without what did not answer). */
