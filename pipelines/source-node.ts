@@ -21,6 +21,9 @@ export const stagingDdl = (src: Pick<Source, "output">) => createTableSql(src.ou
 
 const BATCH = 100
 
+/** Units of a node in flight at once unless `with.concurrency` says otherwise (bench/universe-fanout). */
+const MIN_FANOUT_SLOTS = 16
+
 /** At most `n` characters of a message: text from a hostile response must not fill the ledger. */
 const clip = (s: string, n = 4000) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s)
 
@@ -145,9 +148,11 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
     Effect.gen(function* () {
       const w = yield* Warehouse
       const baseUrl = String(opts.base_url ?? src.defaultBaseUrl).replace(/\/+$/, "")
+      // Fan-out slots, not politeness (the Http gate holds each host to its limit): more slots than one host allows,
+      // so a board waiting out a Retry-After does not leave its host a request short, and a source whose boards
+      // are hosts of their own (Workday tenants, BambooHR sites) works several hosts at once.
       const limits = {
-        concurrency: opts.concurrency ?? src.hostLimits?.concurrency ?? 8,
-        perSecond: opts.per_second ?? src.hostLimits?.perSecond
+        concurrency: opts.concurrency ?? Math.max(src.hostLimits?.concurrency ?? 8, MIN_FANOUT_SLOTS)
       }
       // Limits, body caps and the Retry-After cap go with every request of this node, to whichever host it reaches.
       yield* Effect.locallyScoped(requestPolicy, sourcePolicy(src, opts))

@@ -40,12 +40,21 @@ export interface BoardCheck {
 
 type W = Effect.Effect.Success<typeof Warehouse>
 
-export const recordBoardCheck = (w: W, c: BoardCheck) =>
-  w.exec(
-    `insert or replace into board_checks (source, unit_key, board, company, status, jobs, detail, checked_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [c.source, c.unit_key, c.board, c.company, c.status, c.jobs, c.detail, c.checked_at]
+/**
+ * Many checks in one statement: an insert a board held a check slot for as long as the warehouse took, and 20,000
+ * of them one by one cost more than the requests (bench/universe-fanout). A board twice in one batch keeps its last.
+ */
+export const recordBoardChecks = (w: W, checks: ReadonlyArray<BoardCheck>) => {
+  const last = new Map(checks.map((c) => [`${c.source} ${c.unit_key}`, c]))
+  if (last.size === 0) return Effect.void
+  const rows = [...last.values()]
+  return w.exec(
+    `insert or replace into board_checks (source, unit_key, board, company, status, jobs, detail, checked_at) values ${rows
+      .map((_, i) => `(${Array.from({ length: 8 }, (_, j) => `$${i * 8 + j + 1}`).join(", ")})`)
+      .join(", ")}`,
+    rows.flatMap((c) => [c.source, c.unit_key, c.board, c.company, c.status, c.jobs, c.detail, c.checked_at])
   )
+}
 
 /** Every recorded check, keyed `source unit_key` (what a resumed check does not ask again while fresh). */
 export const boardChecks = (w: W) =>

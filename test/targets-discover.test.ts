@@ -8,7 +8,14 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { sources } from "../app/index.ts"
-import { candidateTokens, discover, linkedBoards } from "../pipelines/cli/targets-discover.ts"
+import {
+  answerOf,
+  candidateTokens,
+  discover,
+  discoverAll,
+  linkedBoards,
+  triedLines
+} from "../pipelines/cli/targets-discover.ts"
 import { Http } from "../sources/http.ts"
 import { type ReplayServer, startReplayServer } from "../sources/replay.ts"
 import { cli } from "./support/cli.ts"
@@ -16,6 +23,8 @@ import { cli } from "./support/cli.ts"
 let replay: ReplayServer
 let site: Server
 let siteUrl = ""
+let silent: Server
+let silentUrl = ""
 const ats = () => sources.filter((s) => s.ats !== undefined)
 const baseUrls = () => Object.fromEntries(ats().map((s) => [s.kind, replay.baseUrlFor(s.kind)]))
 
@@ -23,7 +32,14 @@ beforeAll(async () => {
   replay = await startReplayServer(sources)
   // A careers page as companies write them: the board embedded by its URL, plus links that name no board.
   site = createServer((req, res) => {
-    if (req.url === "/careers") {
+    if (req.url === "/synthetic-workday-careers") {
+      // A synthetic page linking the tenant/instance of the recorded candidatezero listing (site not recorded).
+      res.setHeader("content-type", "text/html")
+      res.end(
+        `<a href="https://workday.wd5.myworkdayjobs.com/en-US/site-not-recorded/details/x">Jobs</a>
+         <a href="https://workday.wd5.myworkdayjobs.com/wday/cxs/workday/site-not-recorded/jobs">api</a>`
+      )
+    } else if (req.url === "/careers") {
       res.setHeader("content-type", "text/html")
       res.end(
         `<html><body><a href="https://job-boards.greenhouse.io/stripe/jobs/123">Open roles</a>
@@ -37,10 +53,16 @@ beforeAll(async () => {
   })
   await new Promise<void>((r) => site.listen(0, "127.0.0.1", r))
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`
+  // Accepts and never answers: a provider that times out.
+  silent = createServer(() => {})
+  await new Promise<void>((r) => silent.listen(0, "127.0.0.1", r))
+  silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
 })
 afterAll(async () => {
   await replay.close()
   await new Promise((r) => site.close(r))
+  silent.closeAllConnections()
+  await new Promise((r) => silent.close(r))
 })
 
 describe("targets discover", () => {
@@ -87,4 +109,59 @@ describe("targets discover", () => {
     expect(stripe?.jobs).toBeGreaterThan(0)
     expect(r.stderr).toContain("careers pages of stripe.com: 1 ATS link(s)")
   }, 120_000)
+
+  it("reads a Workday career site (tenant, instance, site) from a link, with or without a locale", () => {
+    const found = linkedBoards(
+      `<a href="https://humana.wd5.myworkdayjobs.com/Humana_External_Career_Site">a</a>
+       <a href="https://CVSHealth.wd1.myworkdayjobs.com/en-US/CVS_Health_Careers/job/x">b</a>
+       <a href="https://acme.wd3.myworkdayjobs.com/wday/cxs/acme/External/jobs">c</a>`,
+      "https://example.com/careers"
+    )
+    expect(found.filter((f) => f.ats === "workday").map((f) => f.board)).toEqual([
+      "humana/Humana_External_Career_Site/wd5",
+      "cvshealth/CVS_Health_Careers/wd1",
+      "acme/External/wd3"
+    ])
+  })
+
+  it("finds a Workday board linked from a synthetic careers page and verifies it through the connector", async () => {
+    const found = await Effect.runPromise(
+      discover({
+        query: "workday.com",
+        sources: sources.filter((s) => s.kind === "workday"),
+        baseUrls: baseUrls(),
+        siteBaseUrl: `${siteUrl}/synthetic-workday-careers#`
+      }).pipe(Effect.provide(Http.layer({})))
+    )
+    expect(found.map((f) => `${f.ats} ${f.board} ${f.status}`)).toEqual(["workday workday/site-not-recorded/wd5 alive"])
+    expect(found[0].jobs).toBeGreaterThan(0)
+    expect(found[0].evidence).toContain("linked from")
+  }, 60_000)
+
+  it("says which providers were tried and what each answered when none has the board (404, timeout, refused)", async () => {
+    const only = sources.filter((s) => ["greenhouse", "lever", "ashby"].includes(s.kind))
+    const d = await Effect.runPromise(
+      discoverAll({
+        query: "Synthetic Nowhere Co",
+        sources: only,
+        baseUrls: {
+          greenhouse: replay.baseUrlFor("greenhouse"),
+          // Port 1 on loopback: nothing listens there.
+          lever: "http://127.0.0.1:1",
+          ashby: silentUrl
+        },
+        timeoutMs: 10_000
+      }).pipe(Effect.provide(Http.layer({ timeoutMs: 2_000, retry: { times: 1, baseMs: 10, capMs: 10 } })))
+    )
+    expect(d.found).toEqual([])
+    const lines = triedLines(d)
+    expect(lines.find((l) => l.startsWith("greenhouse:"))).toMatch(
+      /asked syntheticnowhere, synthetic-nowhere, .*: 404 ×\d$/
+    )
+    expect(lines.find((l) => l.startsWith("lever:"))).toMatch(/: connection refused ×\d/)
+    expect(lines.find((l) => l.startsWith("ashby:"))).toMatch(/: timeout ×\d/)
+    expect(
+      answerOf({ status: "error", jobs: null, detail: "Retriable/Transport: x failed: getaddrinfo ENOTFOUND a.b" })
+    ).toBe("network down (DNS lookup failed)")
+  }, 60_000)
 })

@@ -179,14 +179,18 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     options: [
       {
         flag: "COMPANY_OR_DOMAIN",
-        text: 'A company name ("Wealth.com", "Cohere Health") or its domain (ramp.com): a domain also reads its careers pages'
+        text: 'A company name ("Wealth.com", "Cohere Health") or its domain (ramp.com): a domain also reads its careers pages, where a Workday link (https://TENANT.wdN.myworkdayjobs.com/SITE) gives the Workday board; when nothing answers, each careers page and provider is listed with what it answered (404, timeout, network down)'
       },
       { flag: "--add", text: "Append the boards that answered to targets/curated.tsv, with their evidence" },
       { flag: "--format table|json", text: "How to print the boards found (default table)" },
       { flag: "--site URL", text: "Fetch the careers pages from URL instead of https://DOMAIN (a mirror)" },
       { flag: "--base-url-for KIND=URL", text: "Send that provider's requests to URL (repeatable or comma-separated)" }
     ],
-    examples: ['jobsignal targets discover "Cohere Health"', "jobsignal targets discover ramp.com --add"]
+    examples: [
+      'jobsignal targets discover "Cohere Health"',
+      "jobsignal targets discover ramp.com --add",
+      "jobsignal targets discover humana.com --format json"
+    ]
   },
   {
     name: "record",

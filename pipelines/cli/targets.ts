@@ -1,11 +1,11 @@
 import { Command, Options } from "@effect/cli"
-import { Duration, Effect, Option, Schema, Stream } from "effect"
+import { Chunk, Duration, Effect, Fiber, Option, Queue, Schema, Stream } from "effect"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { parse } from "yaml"
 import { DEFAULT_HOST_CONCURRENCY, Http } from "../../sources/http.ts"
 import { Warehouse } from "../../sinks/warehouse.ts"
-import { type BoardStatus, boardChecks, recordBoardCheck } from "../../sinks/board-checks.ts"
+import { type BoardCheck, type BoardStatus, boardChecks, recordBoardChecks } from "../../sinks/board-checks.ts"
 import { migrations } from "../../app/index.ts"
 import { sources as registeredSources } from "../../app/index.ts"
 import { type Source, type SourceContext, unitStream } from "../../sources/source.ts"
@@ -14,6 +14,7 @@ import { AtsProvider } from "../../app/index.ts"
 import { formatTable } from "../console.ts"
 import { describe, Fatal, type SourceError } from "../../core/errors.ts"
 import { dbOption, fail, print, printErr } from "./shared.ts"
+import { interleaveByGroup } from "../../core/interleave.ts"
 
 /**
  * `jobsignal targets check`: asks each board in the target universe, through that provider's own
@@ -46,6 +47,8 @@ export interface CheckRequest {
   readonly concurrency?: number
   /** Requests in flight per real host (default 6: 20 at once made live Lever boards look dead, see issue 17). */
   readonly perHost?: number
+  /** Requests per second per host, over each connector's declared pacing (a mirror or a bench that allows more). */
+  readonly perSecond?: number
   readonly timeoutMs?: number
   readonly onResult?: (row: CheckRow, done: number, total: number) => void
   /** A board's recorded check, when fresh enough not to ask again (a resumed check). */
@@ -86,6 +89,20 @@ const statusOf = (e: SourceError): BoardStatus =>
         ? "blocked"
         : "error"
 
+// Decoded once per connector and base URL: a check of 20,000 boards decoded them 20,000 times (bench/universe-fanout).
+const decodedOptions = new WeakMap<Source, Map<string, unknown>>()
+
+/** `details: false` keeps connectors that fetch per-job detail to their listing; schemas ignore keys they lack. */
+const checkOptions = (src: Source, baseUrl: string): Effect.Effect<unknown, Fatal> => {
+  const byUrl = decodedOptions.get(src) ?? new Map<string, unknown>()
+  decodedOptions.set(src, byUrl)
+  if (byUrl.has(baseUrl)) return Effect.succeed(byUrl.get(baseUrl))
+  return Schema.decodeUnknown(src.options)({ base_url: baseUrl, details: false }).pipe(
+    Effect.tap((o) => Effect.sync(() => byUrl.set(baseUrl, o))),
+    Effect.mapError((e) => new Fatal({ reason: "Config", message: `${src.kind} options: ${e.message}` }))
+  )
+}
+
 /** One board through its connector: units for this one company, every unit's records counted. */
 export const checkOne = (
   t: Target,
@@ -119,10 +136,7 @@ export const checkOne = (
     targets: () => [t]
   }
   return Effect.gen(function* () {
-    // `details: false` keeps connectors that fetch per-job detail to their listing; schemas ignore keys they lack.
-    const opts = yield* Schema.decodeUnknown(src.options)({ base_url: baseUrl, details: false }).pipe(
-      Effect.mapError((e) => new Fatal({ reason: "Config", message: `${src.kind} options: ${e.message}` }))
-    )
+    const opts = yield* checkOptions(src, baseUrl)
     const units = yield* src.units(opts, ctx)
     if (units.length === 0) return row(t, "error", { detail: `the ${src.kind} connector made no unit for this board` })
     let jobs = 0
@@ -161,14 +175,18 @@ export const checkTargets = (req: CheckRequest): Effect.Effect<ReadonlyArray<Che
       // The check walks thousands of boards on one host: politeness over the connector's own (higher) fetch limit.
       http.setHostLimits(new URL(baseUrlOf(s)).host, {
         concurrency: Math.min(req.perHost ?? DEFAULT_HOST_CONCURRENCY, s.hostLimits?.concurrency ?? Infinity),
-        perSecond: s.hostLimits?.perSecond
+        perSecond: req.perSecond ?? s.hostLimits?.perSecond
       })
     }
     let done = 0
     const total = req.targets.length
-    return yield* Effect.forEach(
-      req.targets,
-      (t) => {
+    // Providers are worked through side by side: the universe lists them one after another.
+    const order = interleaveByGroup(req.targets, (t) => t.ats)
+    const out = new Array<CheckRow>(total)
+    yield* Effect.forEach(
+      order,
+      (i) => {
+        const t = req.targets[i]
         const src = srcs.find((s) => s.kind === t.ats && atsKinds.has(s.kind))
         const before = t.board != null ? req.previous?.(t.ats, unitKeyOf(t.board)) : undefined
         const one: Effect.Effect<CheckRow, never, Http> =
@@ -183,22 +201,42 @@ export const checkTargets = (req: CheckRequest): Effect.Effect<ReadonlyArray<Che
                 : checkOne(t, src, baseUrlOf(src), req.timeoutMs ?? 60_000).pipe(
                     Effect.tap((r) => req.record?.(r) ?? Effect.void)
                   )
-        return one.pipe(Effect.tap((r) => Effect.sync(() => req.onResult?.(r, ++done, total))))
+        return one.pipe(
+          Effect.tap((r) =>
+            Effect.sync(() => {
+              out[i] = r
+              req.onResult?.(r, ++done, total)
+            })
+          )
+        )
       },
-      { concurrency: req.concurrency ?? 16 }
+      { concurrency: req.concurrency ?? 16, discard: true }
     )
+    return out
   })
 
 /**
- * `checkTargets` with its checkpoint in the warehouse: every answer is written to board_checks as it comes, and a
- * board checked within `freshHours` is reported from there without a request, so a killed check resumes.
+ * `checkTargets` with its checkpoint in the warehouse: answers are written to board_checks as they come (by one
+ * writer, in batches of whatever arrived while the last insert ran), and a board checked within `freshHours` is
+ * reported from there without a request, so a killed check resumes, losing at most the batch being written.
  */
 export const checkAndRecord = (req: CheckRequest, freshHours: number) =>
   Effect.gen(function* () {
     const w = yield* Warehouse
     const recorded = yield* boardChecks(w)
     const since = Date.now() - freshHours * 3_600_000
-    return yield* checkTargets({
+    const answers = yield* Queue.unbounded<BoardCheck | null>()
+    const writer = yield* Effect.fork(
+      Effect.suspend(function drain(): Effect.Effect<void> {
+        return Effect.flatMap(Queue.takeBetween(answers, 1, 500), (chunk) => {
+          const got = Chunk.toReadonlyArray(chunk)
+          const checks = got.filter((c): c is BoardCheck => c !== null)
+          const write = recordBoardChecks(w, checks).pipe(Effect.orDie)
+          return got.includes(null) ? write : Effect.zipRight(write, drain())
+        })
+      })
+    )
+    const rows = yield* checkTargets({
       ...req,
       previous: (ats, key) => {
         const r = recorded.get(`${ats} ${key}`)
@@ -218,7 +256,7 @@ export const checkAndRecord = (req: CheckRequest, freshHours: number) =>
       record: (row) =>
         row.status === "unknown ATS" || row.status === "no connector"
           ? Effect.void
-          : recordBoardCheck(w, {
+          : Queue.offer(answers, {
               source: row.ats,
               unit_key: row.unit_key,
               board: row.board,
@@ -227,8 +265,11 @@ export const checkAndRecord = (req: CheckRequest, freshHours: number) =>
               jobs: row.jobs,
               detail: row.detail.slice(0, 500),
               checked_at: row.checked_at
-            }).pipe(Effect.orDie)
+            })
     })
+    yield* Queue.offer(answers, null)
+    yield* Fiber.join(writer)
+    return rows
   })
 
 export const summarize = (rows: ReadonlyArray<CheckRow>) => {
