@@ -64,12 +64,10 @@ describe("targets/companies.yaml", () => {
 })
 
 describe("targets/universe.json", () => {
-  const t0 = performance.now()
   const companies = loadTargets(join(root, "targets", "universe.json"))
-  const loadMs = performance.now() - t0
   const withBoard = companies.filter((c) => c.board != null)
 
-  it("holds at least 20,000 boards over the nine ATS providers, and loads in well under a second", () => {
+  it("holds at least 20,000 boards over the nine ATS providers", () => {
     expect(withBoard.length).toBeGreaterThanOrEqual(20_000)
     const providers = new Set(withBoard.map((c) => c.ats))
     for (const p of [
@@ -84,8 +82,6 @@ describe("targets/universe.json", () => {
       "bamboohr"
     ])
       expect(providers, p).toContain(p)
-    // Measured 120-350 ms on a loaded 2-core machine; the bound only catches a regression to YAML-like seconds.
-    expect(loadMs).toBeLessThan(2_000)
   })
 
   it("lists every board once (compared without case, Workday as tenant|instance|site), each with its evidence", () => {
