@@ -62,7 +62,7 @@ export const startDashboard = (o: {
     if (refused) return yield* refused
     yield* Effect.promise(() => ensureUiBuilt((s) => process.stderr.write(`${s}\n`)))
     const ops = layersRunner
-    const { url, requestToken } = yield* startServer({
+    const { url, requestToken, tasks } = yield* startServer({
       port: o.port,
       host: o.host,
       token,
@@ -70,5 +70,5 @@ export const startDashboard = (o: {
       ops,
       sourceOverrides: o.sourceOverrides
     })
-    return { url, requestToken, ops: ops.name, token: token !== undefined }
+    return { url, requestToken, tasks, ops: ops.name, token: token !== undefined }
   })

@@ -16,7 +16,9 @@ import type { JobOpsRunner } from "./job-ops.ts"
 import { jobFilterFrom } from "./params.ts"
 import { costPage, dagGraph, jobDetail, jobFacets, listJobs, listRuns, runNodes, signalsPage } from "./queries.ts"
 import { makeTasks, type Tasks } from "./tasks.ts"
+import { cliRoutes } from "./cli-routes.ts"
 import { actOnJob } from "../../transforms/queue/act.ts"
+import { allSkippedReason, type OpStatus } from "../../transforms/intel/ops.ts"
 import { queueAsOf } from "../../transforms/queue/store.ts"
 import { uiDist } from "./ui-build.ts"
 
@@ -296,6 +298,8 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
             let usd = 0,
               failed = 0
             const runId = `ui-${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}`
+            const results: Array<Partial<Record<string, OpStatus>>> = []
+            const skips: string[] = []
             for (const jobId of b.jobIds) {
               emit({ type: "job_started", jobId })
               const r = yield* Effect.scoped(
@@ -303,18 +307,23 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
                   tier: b.tier,
                   dag: cfg.dag,
                   runId,
-                  onProgress: (p) => emit({ type: "progress", ...p })
+                  onProgress: (p) => {
+                    if (p.status === "skipped" && p.message) skips.push(p.message)
+                    emit({ type: "progress", ...p })
+                  }
                 })
               ).pipe(Effect.either)
               if (r._tag === "Right") {
                 usd += r.right.usd
+                results.push(r.right.results as Partial<Record<string, OpStatus>>)
                 emit({ type: "job_done", jobId, usd: r.right.usd, results: r.right.results })
               } else {
                 failed++
                 emit({ type: "job_failed", jobId, error: String((r.left as { message?: string })?.message ?? r.left) })
               }
             }
-            return { jobs: b.jobIds.length, failed, usd }
+            const skipped = failed === 0 ? allSkippedReason(results, skips) : undefined
+            return { jobs: b.jobIds.length, failed, usd, ...(skipped ? { skipped } : {}) }
           })
         )
         return yield* HttpServerResponse.json(info, { status: 202 })
@@ -356,7 +365,14 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
             backfill: b.mode === "backfill" ? { node: b.node!, since: b.since!, until: b.until } : undefined,
             sourceOverrides: cfg.sourceOverrides,
             events: { emit: (e) => emit(e) }
-          }).pipe(Effect.map((s) => ({ runId: s.runId, status: s.status, ms: s.ms })))
+          }).pipe(
+            Effect.map((s) => ({
+              runId: s.runId,
+              status: s.status,
+              ms: s.ms,
+              ...(s.reason ? { skipped: s.reason } : {})
+            }))
+          )
         )
         return yield* HttpServerResponse.json(info, { status: 202 })
       })
@@ -389,6 +405,7 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
       })
     ),
     HttpRouter.concat(queueAndPages(cfg)),
+    HttpRouter.concat(cliRoutes({ dag: cfg.dag, tasks })),
     HttpRouter.catchAll((e) => {
       const err = e as { _tag?: string; status?: number; message?: string }
       if (err._tag === "BadRequest")
@@ -465,9 +482,10 @@ export const makeApp = (cfg: ServeConfig) => {
  * end, needing the warehouse (opened once, by this process) and the HTTP client for DAG runs.
  */
 export const serverLayer = (cfg: ServeConfig) => {
-  const { app, requestToken } = makeApp(cfg)
+  const { app, requestToken, tasks } = makeApp(cfg)
   return {
     requestToken,
+    tasks,
     layer: HttpServer.serve(app).pipe(
       Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: cfg.port, host: cfg.host }))
     )
@@ -477,7 +495,7 @@ export const serverLayer = (cfg: ServeConfig) => {
 /** Starts the server in the current scope; resolves to its URL (port 0 picks a free port). */
 export const startServer = (cfg: ServeConfig) =>
   Effect.gen(function* () {
-    const { layer, requestToken } = serverLayer(cfg)
+    const { layer, requestToken, tasks } = serverLayer(cfg)
     const ctx = yield* Layer.build(layer.pipe(Layer.provide(HttpServer.layerContext)))
     const server = Context.get(ctx, HttpServer.HttpServer)
     const addr = server.address
@@ -485,7 +503,7 @@ export const startServer = (cfg: ServeConfig) =>
       addr._tag === "TcpAddress"
         ? `http://${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`
         : `unix:${addr.path}`
-    return { url, requestToken }
+    return { url, requestToken, tasks }
   })
 
 export type { Warehouse, Http }
