@@ -33,10 +33,11 @@ const drainTasks = (tasks: Tasks, graceMs: number, log: (line: string) => void) 
         .map((t) => t.title)
         .join(", ")} to finish`
     )
+    // Finalizers run uninterruptibly: without `interruptible` the timeout could not cut the wait short.
     yield* Effect.forEach(running(), (t) => Stream.runDrain(tasks.events(t.id) ?? Stream.empty), {
       concurrency: "unbounded",
       discard: true
-    }).pipe(Effect.timeout(graceMs), Effect.ignore)
+    }).pipe(Effect.interruptible, Effect.timeout(graceMs), Effect.ignore)
     for (const t of running()) {
       log(`interrupting ${t.title}: the ledger marks it interrupted; --resume picks it up`)
       yield* tasks.cancel(t.id)
