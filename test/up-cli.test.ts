@@ -91,7 +91,7 @@ const until = async (ok: () => boolean, what: string) => {
 
 const runIdOf = (stdout: string) => stdout.match(/run (\d{8}T\d{6}-[0-9a-f]{6}):/)![1]
 
-describe("the CLI through jobsignal up", { timeout: 240_000 }, () => {
+describe("the CLI through jobsignal up", { timeout: 480_000 }, () => {
   it("run, backfill, runs, report, job and quarantine print the same through up as on the file", async () => {
     await ensureBuilt()
     const local = join(dir, "local.duckdb")

@@ -160,7 +160,11 @@ export const runCommand = Command.make(
           }))
         )
     )
-).pipe(Command.withDescription("Run the DAG once. Exit code 0 only if every node succeeded."))
+).pipe(
+  Command.withDescription(
+    "Run the DAG once (inside jobsignal up when it owns the warehouse). Exit code 0 only if every node succeeded or skipped itself."
+  )
+)
 
 const isoDay = /^\d{4}-\d{2}-\d{2}$/
 

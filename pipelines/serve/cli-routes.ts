@@ -12,7 +12,10 @@ import { allSkippedReason, JOB_OPS, runJobOps } from "../../transforms/intel/ops
 import { TierChoice } from "../../transforms/llm/index.ts"
 import { DagInvalid, loadDag, type LoadedDag } from "../load.ts"
 import { readReport } from "../report/data.ts"
-import { runDag } from "../runner.ts"
+import { Warehouse } from "../../sinks/warehouse.ts"
+import type { RunEvent } from "../events.ts"
+import { runDag, selectNodes } from "../runner.ts"
+import { acquireNodeLocks, describeHolder } from "../schedule/lock.ts"
 import type { Emit, Tasks } from "./tasks.ts"
 
 const Day = Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/))
@@ -92,14 +95,23 @@ export const cliRoutes = (o: { readonly dag: LoadedDag; readonly tasks: Tasks })
               emit,
               Effect.gen(function* () {
                 const dag = yield* dagAt(b.dag, o.dag.kinds)
-                const s = yield* runDag({
+                const req = {
                   dag,
                   only: b.only,
                   resume: b.resume,
                   backfill: b.backfill,
                   ...(b.asOf ? { asOf: b.asOf } : {}),
-                  events: { emit: (e) => emit(e) }
-                })
+                  events: { emit: (e: RunEvent) => emit(e) }
+                }
+                // The scheduler's node locks: a scheduled run of the same nodes in this process waits its turn.
+                const { selected } = yield* selectNodes(req)
+                const lock = acquireNodeLocks((yield* Warehouse).path, [...selected], title)
+                if (!lock.ok)
+                  return yield* new Fatal({
+                    reason: "Config",
+                    message: `${describeHolder(lock.heldBy)}; try again after it`
+                  })
+                const s = yield* runDag(req).pipe(Effect.ensuring(Effect.sync(lock.release)))
                 return { ...s, ...(s.reason ? { skipped: s.reason } : {}) }
               })
             )
