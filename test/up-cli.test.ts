@@ -43,6 +43,8 @@ const normalize = (s: string) =>
     .replace(/\d{4}-\d\d-\d\d HH:MM:SS/g, "DAY HH:MM:SS")
     .replace(/\b\d+(\.\d+)? (ms|s)\b/g, "N time")
     .replace(/ +\d+\.\d+(?= |$)/gm, " N")
+    .replace(/,\d+\.\d+(?=,|$)/gm, ",N")
+    .replace(/(HH:MM:SS),\d+(?=,)/g, "$1,N")
 
 interface Up {
   readonly child: ChildProcess
