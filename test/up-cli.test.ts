@@ -5,7 +5,7 @@
  * resumed by `run --resume`; a second `jobsignal run` is told which command holds the file.
  */
 import { spawn, type ChildProcess } from "node:child_process"
-import { writeFileSync } from "node:fs"
+import { cpSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { greenhouse } from "../sources/greenhouse/index.ts"
@@ -13,7 +13,15 @@ import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { bin, cli, ensureBuilt } from "./support/cli.ts"
 import { tempDir } from "./support/harness.ts"
 
-const env = { SEC_USER_AGENT: "jobsignal-test test@example.com", NO_COLOR: "1" }
+// No provider key in any process, up's included: the layers' skipped state is part of what is compared.
+const env = {
+  SEC_USER_AGENT: "jobsignal-test test@example.com",
+  NO_COLOR: "1",
+  ANTHROPIC_API_KEY: "",
+  OPENAI_API_KEY: "",
+  DEEPSEEK_API_KEY: "",
+  OPENROUTER_API_KEY: ""
+}
 
 let replay: ReplayServer
 let dir: string
@@ -22,6 +30,8 @@ beforeAll(async () => {
   replay = await startReplayServer([greenhouse])
   dir = tempDir()
   dag = join(dir, "dag.yaml")
+  // The example candidate the layers read, beside the DAG as in the project.
+  cpSync(join(import.meta.dirname, "..", "profile"), join(dir, "profile"), { recursive: true })
   writeFileSync(
     dag,
     `version: 1
@@ -136,6 +146,14 @@ describe("the CLI through jobsignal up", { timeout: 480_000 }, () => {
           stderr: lines(normalize(before[i].stderr))
         })
       })
+      // The layers without a provider key: the same JSON both ways, and an honest "skipped" with the reason.
+      const first = await cli(["sql", "select id from jobs order by id limit 1", "--format", "csv", "--db", local], env)
+      const id = first.stdout.trim().split("\n")[1]
+      const job = (db: string) => cli(["job", id, "--ops", "extract", "--dag", dag, "--db", db], env)
+      const [jobLocal, jobUp] = [await job(local), await job(viaUp)]
+      expect(jobLocal.stderr).toContain(`job ${id}: skipped — no LLM provider key`)
+      expect(JSON.parse(jobLocal.stdout)).toEqual({ jobId: id, results: { extract: "skipped" }, usd: 0 })
+      expect(jobUp).toEqual(jobLocal)
       // They ran in up (a writer of its own would have been refused the file): the run and the backfill are there.
       const runs = await cli(["sql", "select count(*)::int as n from runs", "--db", viaUp, "--format", "csv"], env)
       expect(runs.stdout.trim()).toBe("n\n2")
