@@ -49,7 +49,7 @@ export const consoleEvents = (format: "text" | "json", out: NodeJS.WriteStream =
         case "info":
           return line(`· ${e.node ? `${e.node}: ` : ""}${e.message}`)
         case "run_finished":
-          return line(`run ${e.runId} ${e.status} in ${fmtMs(e.ms)}`)
+          return line(`run ${e.runId} ${e.status}${e.reason ? ` — ${e.reason}` : ""} in ${fmtMs(e.ms)}`)
       }
     }
   }

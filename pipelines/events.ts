@@ -33,7 +33,14 @@ export type RunEvent =
     }
   | { readonly type: "warning"; readonly node?: string; readonly message: string }
   | { readonly type: "info"; readonly node?: string; readonly message: string }
-  | { readonly type: "run_finished"; readonly runId: string; readonly status: string; readonly ms: number }
+  | {
+      readonly type: "run_finished"
+      readonly runId: string
+      readonly status: string
+      readonly ms: number
+      /** Why a `skipped` run did nothing. */
+      readonly reason?: string
+    }
 
 export interface Events {
   readonly emit: (e: RunEvent) => void

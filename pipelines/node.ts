@@ -41,6 +41,11 @@ export interface NodeOutcome {
   /** Said once, e.g. "no MONGODB_URI: writing to the embedded warehouse". */
   readonly notes?: ReadonlyArray<string>
   readonly details?: Record<string, unknown>
+  /**
+   * The node did none of its work, for this reason ("no LLM provider key …"): it ends `skipped`, not a green
+   * success, and its downstream still runs on what is committed.
+   */
+  readonly skipped?: string
 }
 
 export type NodeError = Retriable | Skippable | Fatal | WarehouseError

@@ -39,14 +39,30 @@ export interface NodeResult {
 
 export interface RunSummary {
   readonly runId: string
-  readonly status: "success" | "failed" | "interrupted" | "planned"
+  /** `skipped`: every node did nothing for a reason of its own (no provider key); `reason` says which. */
+  readonly status: "success" | "failed" | "interrupted" | "planned" | "skipped"
+  readonly reason?: string
   readonly nodes: ReadonlyArray<NodeResult>
   readonly ms: number
 }
 
 const ok = (s: string) => s === "success" || s === "partial"
-const runStatus = (list: ReadonlyArray<NodeResult>): RunSummary["status"] =>
-  list.every((r) => ok(r.status)) ? "success" : list.some((r) => r.status === "interrupted") ? "interrupted" : "failed"
+/** A node that skipped itself (NodeOutcome.skipped) failed nothing: its run and its downstream go on. */
+const passed = (r: NodeResult, selfSkipped: ReadonlySet<string>) => ok(r.status) || selfSkipped.has(r.node)
+const runStatus = (list: ReadonlyArray<NodeResult>, selfSkipped: ReadonlySet<string>): RunSummary["status"] =>
+  list.length > 0 && list.every((r) => selfSkipped.has(r.node))
+    ? "skipped"
+    : list.every((r) => passed(r, selfSkipped))
+      ? "success"
+      : list.some((r) => r.status === "interrupted")
+        ? "interrupted"
+        : "failed"
+
+/** Why an all-skipped run did nothing: the nodes' one reason, or each node's. */
+export const skipReason = (list: ReadonlyArray<NodeResult>) => {
+  const reasons = [...new Set(list.map((r) => r.error ?? "no reason given"))]
+  return reasons.length === 1 ? reasons[0] : list.map((r) => `${r.node}: ${r.error ?? "no reason given"}`).join("; ")
+}
 
 /** How long after its own deadline a node that owns its timeout gets to commit what finished. */
 export const OWN_TIMEOUT_GRACE_MS = 30_000
@@ -212,6 +228,7 @@ export const runDag = (req: RunRequest) =>
     req.events.emit({ type: "run_started", runId, nodes: order, mode })
 
     const results = new Map<string, NodeResult>()
+    const selfSkipped = new Set<string>()
     const finished = new Map<string, Deferred.Deferred<NodeResult["status"]>>()
     for (const n of order) finished.set(n, yield* Deferred.make<NodeResult["status"]>())
     const gate = yield* Effect.makeSemaphore(req.dag.spec.defaults?.max_parallel_nodes ?? 4)
@@ -250,7 +267,7 @@ export const runDag = (req: RunRequest) =>
           const mr = roleOf(nodes[m] ?? {})
           if (selected.has(m)) {
             const st = yield* Deferred.await(finished.get(m)!)
-            if (!ok(st))
+            if (!ok(st) && !selfSkipped.has(m))
               return yield* finish(node, kind, {
                 status: "skipped",
                 rowsIn: 0,
@@ -322,7 +339,8 @@ export const runDag = (req: RunRequest) =>
             const ms = Date.now() - t0
             if (Exit.isSuccess(exit)) {
               const out: NodeOutcome = exit.value
-              const status = out.partial ? "partial" : "success"
+              if (out.skipped) selfSkipped.add(node)
+              const status = out.skipped ? "skipped" : out.partial ? "partial" : "success"
               yield* w.transaction((tx) =>
                 Effect.gen(function* () {
                   yield* tx.exec(
@@ -351,6 +369,7 @@ export const runDag = (req: RunRequest) =>
                 rowsIn: out.rowsIn,
                 rowsOut: out.rowsOut,
                 ms,
+                ...(out.skipped ? { error: out.skipped } : {}),
                 notes: out.notes
               })
             }
@@ -401,12 +420,13 @@ export const runDag = (req: RunRequest) =>
       Effect.onInterrupt(() => markInterrupted),
       Effect.map(() => order.map((n) => results.get(n)!)),
       Effect.tap((list) =>
-        w.exec("update runs set status = $2, ended_at = now() where run_id = $1", [runId, runStatus(list)])
+        w.exec("update runs set status = $2, ended_at = now() where run_id = $1", [runId, runStatus(list, selfSkipped)])
       ),
       closeOnExit
     )
-    const status = runStatus(list)
+    const status = runStatus(list, selfSkipped)
+    const reason = status === "skipped" ? skipReason(list) : undefined
     const ms = Date.now() - started
-    req.events.emit({ type: "run_finished", runId, status, ms })
-    return { runId, status, nodes: list, ms } satisfies RunSummary
+    req.events.emit({ type: "run_finished", runId, status, ms, ...(reason ? { reason } : {}) })
+    return { runId, status, ...(reason ? { reason } : {}), nodes: list, ms } satisfies RunSummary
   })

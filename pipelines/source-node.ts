@@ -188,6 +188,7 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
         skipped++
         recordNow(unit, e)
       }
+      let cannotRun: string | undefined
       const sctx: SourceContext = {
         node: ctx.node,
         runId: ctx.runId,
@@ -197,6 +198,11 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
         cursor: ctx.cursor,
         skip: (e: Skippable) => Effect.sync(() => skipNow(e.unit, e)),
         log: (message) => Effect.sync(() => ctx.events.emit({ type: "info", node: ctx.node, message })),
+        cannotRun: (reason) =>
+          Effect.sync(() => {
+            cannotRun = reason
+            ctx.events.emit({ type: "info", node: ctx.node, message: `${ctx.node}: skipped: ${reason}` })
+          }),
         targets: () => (focus ??= targets.targets()),
         ...(targets.companyOf ? { companyOf: targets.companyOf } : {}),
         profilePath: ctx.dag.resolvePath(ctx.dag.spec.profile ?? "profile.yaml")
@@ -423,6 +429,7 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
         cursor: held ? null : cursor,
         partial: failed.length > 0 || skippedCount > 0 || unfinished.length > 0,
         notes: repaired > 0 ? [`${repaired} record(s) held lone UTF-16 surrogates, replaced by U+FFFD`] : undefined,
+        ...(cannotRun !== undefined && units.length === 0 ? { skipped: cannotRun } : {}),
         details: {
           units: units.length,
           failed_units: failed.map((f) => ({ unit: f.unit, error: describe(f.error) })),

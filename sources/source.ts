@@ -27,6 +27,11 @@ export interface SourceContext {
   readonly skip: (e: Skippable) => Effect.Effect<void>
   readonly log: (message: string) => Effect.Effect<void>
   /**
+   * The node cannot do its work for this reason (no API key): said once, and a node that then lists no unit ends
+   * `skipped` with it, not a green success.
+   */
+  readonly cannotRun?: (reason: string) => Effect.Effect<void>
+  /**
    * The companies an ATS node given no `with.boards` fans out over, loaded on first use: dag.yaml `targets:` (the
    * focus list), or `universe:` when the node says `with.universe: all`.
    */

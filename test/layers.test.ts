@@ -397,10 +397,13 @@ describe("per-job layers", { timeout: 60_000 }, () => {
       /skipped extract, pain, research, fit, outreach, cv for 2 job\(s\): no LLM provider key/
     )
     expect(skipped.details).toMatchObject({ ops_skipped: 2 })
+    // Nothing done for want of a key: the node ends skipped with that reason, not a green success.
+    expect(skipped.skipped).toMatch(/^no LLM provider key/)
     keys()
     installLayerAnswers(fake)
     const done = await go(db, runIntel(Schema.decodeUnknownSync(IntelOptions)({ ops: ["extract"] }), ctx))
     expect(done).toMatchObject({ rowsIn: 2, rowsOut: 2, details: { ops_done: 2 } })
+    expect(done.skipped).toBeUndefined()
     expect(bySchema("extract_jd_results").flatMap((r) => r.user.match(/title: (.*)/)![1])).toEqual([
       "VP Sales, Payer Partnerships",
       "Director of Revenue Operations"

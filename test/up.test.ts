@@ -59,8 +59,8 @@ describe("jobsignal up", () => {
       expect(dismissed.stdout).toContain("q1: dismiss")
       expect((await cli(["today", "--as-of", "2025-06-02", "--db", db], env)).stdout).toContain("0 item(s)")
 
-      // A second writer is told who owns the file, not "/usr/bin/node (PID …)".
-      const run = await cli(["run", "--only", "hn", "--db", db], env)
+      // A command that still opens the file itself is told who owns it, not "/usr/bin/node (PID …)".
+      const run = await cli(["run", "--dry-run", "--only", "hn", "--db", db], env)
       expect(run.code).not.toBe(0)
       expect(run.stderr).toMatch(/owned by jobsignal up on http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)/)
       expect(run.stderr).not.toContain("/usr/bin/node")

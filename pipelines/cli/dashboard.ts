@@ -63,7 +63,7 @@ export const startDashboard = (o: {
     if (refused) return yield* refused
     yield* Effect.promise(() => ensureUiBuilt((s) => process.stderr.write(`${s}\n`)))
     const ops = layersRunner
-    const { url, requestToken, watchRuns } = yield* startServer({
+    const { url, requestToken, watchRuns, tasks } = yield* startServer({
       port: o.port,
       host: o.host,
       token,
@@ -72,5 +72,5 @@ export const startDashboard = (o: {
       sourceOverrides: o.sourceOverrides,
       scheduling: o.scheduling
     })
-    return { url, requestToken, watchRuns, ops: ops.name, token: token !== undefined }
+    return { url, requestToken, watchRuns, tasks, ops: ops.name, token: token !== undefined }
   })

@@ -37,7 +37,8 @@ const format = (d = "table"): OptionHelp => ({
 export const COMMANDS: ReadonlyArray<CommandHelp> = [
   {
     name: "run",
-    summary: "Run the DAG once. Exit code 0 only if every node succeeded.",
+    summary:
+      "Run the DAG once (inside jobsignal up when it owns the warehouse). Exit code 0 only if every node succeeded or skipped itself.",
     options: [
       dag,
       db,
@@ -53,7 +54,8 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     examples: [
       "jobsignal run",
       "jobsignal run --only greenhouse,dedupe --db /tmp/try.duckdb",
-      "jobsignal run --as-of 2026-05-15"
+      "jobsignal run --as-of 2026-05-15",
+      "jobsignal run --resume 20261203T101500-a1b2c3   # what an interrupted run did not finish"
     ]
   },
   {
@@ -253,7 +255,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   {
     name: "up",
     summary:
-      "Run the scheduler, the dashboard and its API in one process that owns the warehouse; sql, runs, jobs, leads and today ask it.",
+      "Run the scheduler, the dashboard and its API in one process that owns the warehouse; the CLI's warehouse commands (sql, runs, run, backfill, report, job, jobs, leads, quarantine, today) go through it.",
     options: [
       { flag: "--port N", text: "Port of the dashboard and API (default 8787; 0 picks a free one)" },
       {
@@ -263,13 +265,17 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
       { flag: "--replay", text: "Scheduled and dashboard runs read the recorded fixtures (offline)" },
       {
         flag: "--grace DURATION",
-        text: "On SIGINT/SIGTERM, how long running runs may finish before they are interrupted (default 30s)"
+        text: "On SIGINT/SIGTERM, how long running runs (scheduled, dashboard or CLI) may finish before they are interrupted; --resume continues them (default 30s)"
       },
       dag,
       db,
       logFormat
     ],
-    examples: ["jobsignal up", "jobsignal up --replay --port 0"]
+    examples: [
+      "jobsignal up",
+      "jobsignal up --replay --port 0",
+      "jobsignal up --grace 2m   # then, in another terminal: jobsignal run (runs inside up, progress here; Ctrl-C cancels it)"
+    ]
   },
   {
     name: "jobs",

@@ -1,6 +1,10 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
-import { JOB_OPS, runJobOps, type JobOp, type OpProgress } from "../../transforms/intel/ops.ts"
+import { allSkippedReason, JOB_OPS, runJobOps, type JobOp, type OpProgress } from "../../transforms/intel/ops.ts"
+import type { TierChoice } from "../../transforms/llm/index.ts"
+import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
+import type { LoadedDag } from "../load.ts"
+import { taskInUp } from "./up-client.ts"
 import { dagOption, dbOption, fail, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { runtimeLayer } from "./runtime.ts"
@@ -18,6 +22,30 @@ export const parseOps = (s: string): ReadonlyArray<JobOp> | string => {
   const bad = ops.filter((o) => !(JOB_OPS as ReadonlyArray<string>).includes(o))
   return bad.length ? `unknown op(s) ${bad.join(", ")}; known: ${JOB_OPS.join(", ")}` : (ops as JobOp[])
 }
+
+type JobResult = Effect.Effect.Success<ReturnType<typeof runJobOps>>
+
+/** The layers as a task of the `jobsignal up` that owns the warehouse, its progress printed here as it comes. */
+const layersInUp = (
+  up: UpInfo,
+  jobId: string,
+  ops: ReadonlyArray<JobOp>,
+  o: { tier: TierChoice; dag: LoadedDag; runId?: string; onProgress: (p: OpProgress) => void }
+) =>
+  Effect.gen(function* () {
+    const end = yield* taskInUp(
+      up,
+      "/api/cli/job",
+      { dag: o.dag.path, jobId, ops, tier: o.tier, runId: o.runId },
+      (e) => {
+        if (e.type === "progress") o.onProgress(e as unknown as OpProgress)
+      }
+    )
+    if (end.status === "cancelled") return yield* Effect.fail(new Error(`job ${jobId}: cancelled in jobsignal up`))
+    if (end.status === "failed") return yield* Effect.fail(new Error(end.error ?? "the layers failed in jobsignal up"))
+    const { skipped: _skipped, ...out } = end.result as JobResult & { skipped?: string }
+    return out as JobResult
+  })
 
 export const jobCommand = Command.make(
   "job",
@@ -46,17 +74,22 @@ export const jobCommand = Command.make(
         return yield* fail(2)
       }
       const d = yield* loadDagEffect(dag)
-      const out = yield* runJobOps(jobId, list, {
-        tier,
-        dag: d,
-        runId: Option.getOrUndefined(runId),
-        onProgress: (p) => void process.stderr.write(formatProgress(p) + "\n")
-      })
+      const skips: string[] = []
+      const onProgress = (p: OpProgress) => {
+        if (p.status === "skipped" && p.message) skips.push(p.message)
+        process.stderr.write(formatProgress(p) + "\n")
+      }
+      const request = { tier, dag: d, runId: Option.getOrUndefined(runId), onProgress }
+      // While `jobsignal up` owns the warehouse the layers run in that process; here they open the file.
+      const up = liveUp(db)
+      const out = up
+        ? yield* layersInUp(up, jobId, list, request)
+        : yield* Effect.scoped(runJobOps(jobId, list, request)).pipe(Effect.provide(runtimeLayer(db)))
       yield* print(JSON.stringify(out, null, 2))
+      const skipped = allSkippedReason([out.results], skips)
+      if (skipped) yield* printErr(`job ${jobId}: skipped — ${skipped}`)
       if (Object.values(out.results).includes("failed")) yield* fail(1)
     }).pipe(
-      Effect.scoped,
-      Effect.provide(runtimeLayer(db)),
       Effect.catchAll((e) =>
         printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(2)))
       )

@@ -8,6 +8,8 @@ import { readReport, type ReportData } from "../report/data.ts"
 import { renderReportHtml } from "../report/html.ts"
 import { renderSummary } from "../report/summary.ts"
 import { dagOption, dbOption, fail, print, printErr } from "./shared.ts"
+import { liveUp } from "../../sinks/up-file.ts"
+import { postToUp } from "./up-client.ts"
 import { kinds, migrations } from "../../app/index.ts"
 
 const isoDay = /^\d{4}-\d{2}-\d{2}$/
@@ -42,7 +44,14 @@ export const reportCommand = Command.make(
       const day = Option.getOrElse(since, () => new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10))
       if (!isoDay.test(day) || Number.isNaN(Date.parse(day)))
         return yield* Effect.fail(new Error(`--since must be a date like 2026-01-31, got ${JSON.stringify(day)}`))
-      const data = yield* readReport(day, budgetOf(dag))
+      // While `jobsignal up` owns the warehouse it reads the data; the summary and HTML are made here either way.
+      const up = liveUp(db)
+      const data = up
+        ? yield* Effect.tryPromise({
+            try: () => postToUp<ReportData>(up, "/api/cli/report", { since: day, budget: budgetOf(dag) }),
+            catch: (e) => e as Error
+          })
+        : yield* readReport(day, budgetOf(dag)).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })))
       yield* print(renderSummary(data))
       const dir = resolve(out)
       mkdirSync(dir, { recursive: true })
@@ -50,7 +59,6 @@ export const reportCommand = Command.make(
       writeFileSync(file, renderReportHtml(data))
       yield* print(`\nHTML report: ${file}`)
     }).pipe(
-      Effect.provide(Warehouse.layer({ path: db, migrations })),
       Effect.catchAll((e) =>
         printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(1)))
       )

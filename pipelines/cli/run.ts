@@ -1,7 +1,9 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { consoleEvents, formatTable } from "../console.ts"
-import type { Events } from "../events.ts"
+import type { Events, RunEvent } from "../events.ts"
+import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
+import { taskInUp } from "./up-client.ts"
 import { runDag, type RunRequest, type RunSummary } from "../runner.ts"
 import { withKillPoints } from "../../core/killpoints.ts"
 import { backfillDryRun } from "./backfill-dry-run.ts"
@@ -35,28 +37,92 @@ export const printSummary = (s: RunSummary, db: string) =>
         }))
       )
     )
-    yield* print(`\nrun ${s.runId}: ${s.status} in ${(s.ms / 1000).toFixed(1)} s — warehouse ${db}`)
+    yield* print(
+      `\nrun ${s.runId}: ${s.status}${s.reason ? ` — ${s.reason};` : ""} in ${(s.ms / 1000).toFixed(1)} s — warehouse ${db}`
+    )
   })
 
-/** Runs a request and maps its outcome to the exit code: 0 only when every node succeeded. */
+/** The exit code of a finished run: 0 when every node succeeded or skipped itself (no provider key), else 1. */
+const exitFor = (summary: RunSummary) =>
+  summary.status === "success" || summary.status === "planned" || summary.status === "skipped" ? Effect.void : fail(1)
+
+const printError = (e: unknown) =>
+  printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(2)))
+
+/**
+ * Runs a request and maps its outcome to the exit code. While `jobsignal up` owns the warehouse the run executes in
+ * that process (runInUp); here it opens the file itself.
+ */
 export const execute = (
+  db: string,
+  logFormat: "text" | "json",
+  build: (events: Events) => Effect.Effect<RunRequest, unknown>
+) => {
+  const up = liveUp(db)
+  if (up) return runInUp(up, db, logFormat, build).pipe(Effect.catchAll(printError))
+  return Effect.gen(function* () {
+    const events = withKillPoints(consoleEvents(logFormat))
+    const req = yield* build(events)
+    const summary = yield* runDag(req)
+    yield* printSummary(summary, db)
+    yield* exitFor(summary)
+    return summary
+  }).pipe(Effect.provide(runtimeLayer(db)), Effect.catchAll(printError))
+}
+
+/**
+ * The run as a task of the `jobsignal up` that owns the warehouse: its events are printed here as they come, then
+ * the same summary and exit code as a local run. Ctrl-C cancels it in up (the ledger says interrupted).
+ */
+const runInUp = (
+  up: UpInfo,
   db: string,
   logFormat: "text" | "json",
   build: (events: Events) => Effect.Effect<RunRequest, unknown>
 ) =>
   Effect.gen(function* () {
-    const events = withKillPoints(consoleEvents(logFormat))
+    const events = consoleEvents(logFormat)
     const req = yield* build(events)
-    const summary = yield* runDag(req)
-    yield* printSummary(summary, db)
-    if (summary.status !== "success" && summary.status !== "planned") yield* fail(1)
-    return summary
-  }).pipe(
-    Effect.provide(runtimeLayer(db)),
-    Effect.catchAll((e) =>
-      printErr(`error: ${(e as { message?: string }).message ?? String(e)}`).pipe(Effect.zipRight(fail(2)))
+    let runId: string | undefined
+    const end = yield* taskInUp(
+      up,
+      "/api/cli/run",
+      {
+        dag: req.dag.path,
+        only: req.only,
+        resume: req.resume,
+        backfill: req.backfill,
+        asOf: req.asOf
+      },
+      (e) => {
+        if (!RUN_EVENTS.has(e.type)) return
+        const { seq: _seq, at: _at, ...event } = e
+        if (e.type === "run_started") runId = String(e.runId)
+        events.emit(event as unknown as RunEvent)
+      }
     )
-  )
+    if (end.status === "failed") return yield* Effect.fail(new Error(end.error ?? "the run failed in jobsignal up"))
+    if (end.status === "cancelled") {
+      yield* printErr(
+        `run ${runId ?? "(not started)"} was interrupted in jobsignal up (pid ${up.pid})${runId ? `; jobsignal run --resume ${runId} continues it` : ""}`
+      )
+      return yield* fail(1)
+    }
+    const summary = end.result as RunSummary
+    yield* printSummary(summary, db)
+    yield* exitFor(summary)
+  })
+
+const RUN_EVENTS = new Set<string>([
+  "run_started",
+  "node_started",
+  "node_progress",
+  "node_retry",
+  "node_finished",
+  "warning",
+  "info",
+  "run_finished"
+])
 
 export const runCommand = Command.make(
   "run",
@@ -94,7 +160,11 @@ export const runCommand = Command.make(
           }))
         )
     )
-).pipe(Command.withDescription("Run the DAG once. Exit code 0 only if every node succeeded."))
+).pipe(
+  Command.withDescription(
+    "Run the DAG once (inside jobsignal up when it owns the warehouse). Exit code 0 only if every node succeeded or skipped itself."
+  )
+)
 
 const isoDay = /^\d{4}-\d{2}-\d{2}$/
 

@@ -28,7 +28,7 @@ export const withWarehouseFile = <A, E>(path: string, write: boolean, use: (quer
 }
 
 /** The statements of a command sent to the `jobsignal up` that owns the warehouse (POST /api/sql). */
-const upQuery =
+export const upQuery =
   (up: UpInfo, write: boolean): Query =>
   (sql, params = []) =>
     Effect.tryPromise({

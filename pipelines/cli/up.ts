@@ -1,5 +1,6 @@
 import { Command, Options } from "@effect/cli"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Stream } from "effect"
+import type { Tasks } from "../serve/tasks.ts"
 import { parseDuration } from "../../core/spec.ts"
 import { consoleEvents } from "../console.ts"
 import { makeScheduler } from "../schedule/scheduler.ts"
@@ -21,6 +22,27 @@ const soonest = (triggers: ReturnType<typeof triggersOf>, tz: string | undefined
     .slice(0, 3)
     .map((t) => `${t.name} at ${t.at!.toISOString().slice(0, 16).replace("T", " ")}Z`)
     .join(", ")
+
+/** Waits up to `graceMs` for the running tasks (runs, per-job layers), then cancels those still going. */
+const drainTasks = (tasks: Tasks, graceMs: number, log: (line: string) => void) =>
+  Effect.gen(function* () {
+    const running = () => tasks.list().filter((t) => t.status === "running")
+    if (running().length === 0) return
+    log(
+      `waiting up to ${Math.round(graceMs / 1000)} s for ${running()
+        .map((t) => t.title)
+        .join(", ")} to finish`
+    )
+    // Finalizers run uninterruptibly: without `interruptible` the timeout could not cut the wait short.
+    yield* Effect.forEach(running(), (t) => Stream.runDrain(tasks.events(t.id) ?? Stream.empty), {
+      concurrency: "unbounded",
+      discard: true
+    }).pipe(Effect.interruptible, Effect.timeout(graceMs), Effect.ignore)
+    for (const t of running()) {
+      log(`interrupting ${t.title}: the ledger marks it interrupted; --resume picks it up`)
+      yield* tasks.cancel(t.id)
+    }
+  })
 
 export const upCommand = Command.make(
   "up",
@@ -63,9 +85,15 @@ export const upCommand = Command.make(
         sourceOverrides,
         watch: s.watchRuns
       })
+      // Stopping: scheduled runs and the tasks the dashboard or the CLI started share one grace period, then are
+      // interrupted (the ledger says interrupted; `jobsignal run --resume RUN_ID` continues them).
       yield* Effect.acquireRelease(
         Effect.promise(() => scheduler.start()),
-        () => Effect.promise(() => scheduler.stop(graceMs)).pipe(Effect.tap(() => log("stopped; warehouse closed")))
+        () =>
+          Effect.all([Effect.promise(() => scheduler.stop(graceMs)), drainTasks(s.tasks, graceMs, log)], {
+            concurrency: "unbounded",
+            discard: true
+          }).pipe(Effect.tap(() => log("stopped; warehouse closed")))
       )
       yield* publishUp(db, { pid: process.pid, url: s.url, requestToken: s.requestToken })
       log(
@@ -76,7 +104,9 @@ export const upCommand = Command.make(
           ? `${d.path}: no node has a schedule; nothing fires (runs start from the dashboard or \`jobsignal run\`)`
           : `${triggers.length} schedule(s); next: ${soonest(triggers, tz)} (jobsignal schedule --list shows them all)`
       )
-      log(`jobsignal sql, runs, jobs, leads and today on ${db} now ask this process. Ctrl-C stops it.`)
+      log(
+        `jobsignal sql, runs, run, backfill, report, job, jobs, leads, quarantine and today on ${db} now ask this process. Ctrl-C stops it.`
+      )
       return yield* Effect.never
     }).pipe(
       Effect.scoped,

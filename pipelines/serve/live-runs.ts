@@ -13,7 +13,12 @@ export const watchScheduledRuns =
       emit: (e) => t.emit(e),
       end: (o) =>
         o.status === "ran"
-          ? t.end("done", { runId: o.summary.runId, status: o.summary.status, ms: o.summary.ms })
+          ? t.end("done", {
+              runId: o.summary.runId,
+              status: o.summary.status,
+              ms: o.summary.ms,
+              ...(o.summary.status === "skipped" && o.summary.reason ? { skipped: o.summary.reason } : {})
+            })
           : o.status === "failed"
             ? t.end("failed", undefined, o.error)
             : t.end("cancelled")

@@ -19,7 +19,9 @@ import { watchScheduledRuns } from "./live-runs.ts"
 import { pagesRoutes } from "./pages-routes.ts"
 import { costPage, dagGraph, jobDetail, jobFacets, listJobs, listRuns, runNodes, signalsPage } from "./queries.ts"
 import { makeTasks, type Tasks } from "./tasks.ts"
+import { cliRoutes } from "./cli-routes.ts"
 import { actOnJob } from "../../transforms/queue/act.ts"
+import { allSkippedReason, type OpStatus } from "../../transforms/intel/ops.ts"
 import { queueAsOf } from "../../transforms/queue/store.ts"
 import { uiDist } from "./ui-build.ts"
 
@@ -271,6 +273,8 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
             let usd = 0,
               failed = 0
             const runId = `ui-${new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15)}`
+            const results: Array<Partial<Record<string, OpStatus>>> = []
+            const skips: string[] = []
             for (const jobId of b.jobIds) {
               emit({ type: "job_started", jobId })
               const r = yield* Effect.scoped(
@@ -278,18 +282,23 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
                   tier: b.tier,
                   dag: cfg.dag,
                   runId,
-                  onProgress: (p) => emit({ type: "progress", ...p })
+                  onProgress: (p) => {
+                    if (p.status === "skipped" && p.message) skips.push(p.message)
+                    emit({ type: "progress", ...p })
+                  }
                 })
               ).pipe(Effect.either)
               if (r._tag === "Right") {
                 usd += r.right.usd
+                results.push(r.right.results as Partial<Record<string, OpStatus>>)
                 emit({ type: "job_done", jobId, usd: r.right.usd, results: r.right.results })
               } else {
                 failed++
                 emit({ type: "job_failed", jobId, error: String((r.left as { message?: string })?.message ?? r.left) })
               }
             }
-            return { jobs: b.jobIds.length, failed, usd }
+            const skipped = failed === 0 ? allSkippedReason(results, skips) : undefined
+            return { jobs: b.jobIds.length, failed, usd, ...(skipped ? { skipped } : {}) }
           })
         )
         return yield* HttpServerResponse.json(info, { status: 202 })
@@ -331,7 +340,14 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
             backfill: b.mode === "backfill" ? { node: b.node!, since: b.since!, until: b.until } : undefined,
             sourceOverrides: cfg.sourceOverrides,
             events: { emit: (e) => emit(e) }
-          }).pipe(Effect.map((s) => ({ runId: s.runId, status: s.status, ms: s.ms })))
+          }).pipe(
+            Effect.map((s) => ({
+              runId: s.runId,
+              status: s.status,
+              ms: s.ms,
+              ...(s.reason ? { skipped: s.reason } : {})
+            }))
+          )
         )
         return yield* HttpServerResponse.json(info, { status: 202 })
       })
@@ -368,7 +384,8 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
       })
     ),
     HttpRouter.concat(queueAndPages(cfg)),
-    HttpRouter.concat(pagesRoutes(cfg)),
+    // The pages' and the CLI's routes as one router: `pipe` takes at most 20 steps.
+    HttpRouter.concat(pagesRoutes(cfg).pipe(HttpRouter.concat(cliRoutes({ dag: cfg.dag, tasks })))),
     HttpRouter.catchAll((e) => {
       const err = e as { _tag?: string; status?: number; message?: string }
       if (err._tag === "BadRequest")
@@ -449,6 +466,7 @@ export const serverLayer = (cfg: ServeConfig) => {
   return {
     requestToken,
     watchRuns: watchScheduledRuns(tasks),
+    tasks,
     layer: HttpServer.serve(app).pipe(
       Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { port: cfg.port, host: cfg.host }))
     )
@@ -458,7 +476,7 @@ export const serverLayer = (cfg: ServeConfig) => {
 /** Starts the server in the current scope; resolves to its URL (port 0 picks a free port). */
 export const startServer = (cfg: ServeConfig) =>
   Effect.gen(function* () {
-    const { layer, requestToken, watchRuns } = serverLayer(cfg)
+    const { layer, requestToken, watchRuns, tasks } = serverLayer(cfg)
     const ctx = yield* Layer.build(layer.pipe(Layer.provide(HttpServer.layerContext)))
     const server = Context.get(ctx, HttpServer.HttpServer)
     const addr = server.address
@@ -466,7 +484,7 @@ export const startServer = (cfg: ServeConfig) =>
       addr._tag === "TcpAddress"
         ? `http://${addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname}:${addr.port}`
         : `unix:${addr.path}`
-    return { url, requestToken, watchRuns }
+    return { url, requestToken, watchRuns, tasks }
   })
 
 export type { Warehouse, Http }

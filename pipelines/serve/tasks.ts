@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto"
  * interrupting that fiber.
  */
 export type TaskKind = "run" | "ops"
-export type TaskStatus = "running" | "done" | "failed" | "cancelled"
+/** `skipped`: the task did none of its work (every step skipped, `reason` says why), never a green `done`. */
+export type TaskStatus = "running" | "done" | "failed" | "cancelled" | "skipped"
 
 export interface TaskEvent {
   readonly seq: number
@@ -24,7 +25,14 @@ export interface TaskInfo {
   readonly startedAt: string
   endedAt?: string
   error?: string
+  reason?: string
   result?: unknown
+}
+
+/** A task body's result with `skipped: reason` ends the task `skipped` (a run whose every node skipped itself). */
+const skippedBy = (result: unknown) => {
+  const r = result as { skipped?: unknown } | null
+  return r && typeof r === "object" && typeof r.skipped === "string" ? r.skipped : undefined
 }
 
 interface Task {
@@ -93,10 +101,13 @@ export const makeTasks = (): Tasks => {
     const task = open(kind, title)
     return {
       emit: (e) => push(task, e),
-      end: (status, result, error) => {
+      end: (done, result, error) => {
         if (task.info.status !== "running") return
-        Object.assign(task.info, { status, result, error, endedAt: new Date().toISOString() })
-        push(task, { type: "task_finished", status, error, result })
+        // The same rule as `start`: a "done" whose result says `skipped` did none of its work.
+        const reason = done === "done" ? skippedBy(result) : undefined
+        const status = reason === undefined ? done : "skipped"
+        Object.assign(task.info, { status, result, error, reason, endedAt: new Date().toISOString() })
+        push(task, { type: "task_finished", status, error, reason, result })
       }
     }
   }
@@ -109,14 +120,21 @@ export const makeTasks = (): Tasks => {
         Effect.sync(() => {
           info.endedAt = new Date().toISOString()
           if (Exit.isSuccess(exit)) {
-            info.status = "done"
+            info.reason = skippedBy(exit.value)
+            info.status = info.reason === undefined ? "done" : "skipped"
             info.result = exit.value
           } else if (Cause.isInterruptedOnly(exit.cause)) info.status = "cancelled"
           else {
             info.status = "failed"
             info.error = errorText(exit.cause)
           }
-          push(task, { type: "task_finished", status: info.status, error: info.error, result: info.result })
+          push(task, {
+            type: "task_finished",
+            status: info.status,
+            error: info.error,
+            reason: info.reason,
+            result: info.result
+          })
         })
       // A daemon: the task outlives the request that started it, and ends with the server.
       const fiber = yield* Effect.forkDaemon(body((e) => push(task, e)).pipe(Effect.onExit(finish)))

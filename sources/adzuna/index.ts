@@ -121,9 +121,9 @@ export const adzuna: JobSource<AdzunaOptions> = {
           })
         )
       if (!secretValue(opts.app_id, "ADZUNA_APP_ID") || !secretValue(opts.app_key, "ADZUNA_APP_KEY")) {
-        yield* ctx.log(
-          `${ctx.node}: skipped: no Adzuna credentials (set ADZUNA_APP_ID and ADZUNA_APP_KEY, or with.app_id/app_key); get a free key at developer.adzuna.com`
-        )
+        const reason =
+          "no Adzuna credentials (set ADZUNA_APP_ID and ADZUNA_APP_KEY, or with.app_id/app_key); get a free key at developer.adzuna.com"
+        yield* ctx.cannotRun ? ctx.cannotRun(reason) : ctx.log(`${ctx.node}: skipped: ${reason}`)
         return []
       }
       return opts.searches.map((s, i) => ({

@@ -40,17 +40,24 @@ export const runIntel = (opts: IntelOptions, ctx: Parameters<NodeKind["run"]>[1]
         rowsIn: 0,
         rowsOut: 0,
         notes: [`${ctx.node}: no job in fit tier ${opts.fit_tiers.join("/")} to run the layers for`]
-      } satisfies NodeOutcome
+      } satisfies NodeOutcome as NodeOutcome
     const probe = yield* llmRuntime(ctx, resolveTier(opts.tier === "auto" ? "fast" : opts.tier))
     const notes: string[] = []
     // Without a key only the layers that need no model run (the dossier, from what earlier runs left).
     const ops = probe.available ? opts.ops : opts.ops.filter((o) => !llmOps.includes(o))
-    if (!probe.available)
-      notes.push(
-        `${ctx.node}: skipped ${llmOps.join(", ")} for ${jobs.length} job(s): no LLM provider key (set ANTHROPIC_API_KEY or OPENAI_API_KEY, or another provider in llm.providers)`
-      )
+    const noKey = probe.available
+      ? undefined
+      : "no LLM provider key (set ANTHROPIC_API_KEY or OPENAI_API_KEY, or another provider in llm.providers)"
+    if (noKey && llmOps.length > 0)
+      notes.push(`${ctx.node}: skipped ${llmOps.join(", ")} for ${jobs.length} job(s): ${noKey}`)
     if (ops.length === 0)
-      return { rowsIn: jobs.length, rowsOut: 0, notes, details: { skipped: jobs.length } } satisfies NodeOutcome
+      return {
+        rowsIn: jobs.length,
+        rowsOut: 0,
+        notes,
+        details: { skipped: jobs.length },
+        ...(noKey ? { skipped: noKey } : {})
+      } satisfies NodeOutcome as NodeOutcome
     const counts: Record<OpStatus, number> = { done: 0, failed: 0, skipped: 0 }
     const firstSkips = new Set<string>()
     let usd = 0,
@@ -81,13 +88,15 @@ export const runIntel = (opts: IntelOptions, ctx: Parameters<NodeKind["run"]>[1]
       rowsIn: jobs.length,
       rowsOut: touched,
       partial: counts.failed > 0,
+      // Nothing done and the model layers left out: the key is what is missing, not a green success.
+      ...(noKey && counts.done === 0 && counts.failed === 0 ? { skipped: noKey } : {}),
       notes: [
         ...notes,
         ...firstSkips,
         ...(counts.failed > 0 ? [`${counts.failed} layer run(s) failed; see job_intel.layer_status`] : [])
       ],
       details: { jobs: jobs.length, ops_done: counts.done, ops_failed: counts.failed, ops_skipped: counts.skipped, usd }
-    } satisfies NodeOutcome
+    } satisfies NodeOutcome as NodeOutcome
   })
 
 export const intel: NodeKind<IntelOptions> = {

@@ -204,6 +204,20 @@ export const runJobOps = (
     return { jobId, results, usd }
   })
 
+/**
+ * Why per-job operations did nothing, when every layer of every job was skipped ("no LLM provider key for the fast
+ * tier …"), from the skip messages progress carried; undefined when anything ran or failed.
+ */
+export const allSkippedReason = (
+  results: ReadonlyArray<Partial<Record<string, OpStatus>>>,
+  skips: ReadonlyArray<string>
+): string | undefined => {
+  const statuses = results.flatMap((r) => Object.values(r))
+  if (statuses.length === 0 || statuses.some((s) => s !== "skipped")) return undefined
+  const reasons = [...new Set(skips.map((m) => m.replace(/^\S+ skipped: /, "")))]
+  return reasons.length === 0 ? "every step was skipped" : reasons.join("; ")
+}
+
 /** The first configured model of a tier, key or not: estimates are wanted before keys are set. */
 const estimateModel = (dag: LoadedDag, tier: "fast" | "balanced" | "quality") => {
   const tiers = (dag.spec.llm as { tiers?: Record<string, string[]> } | undefined)?.tiers
