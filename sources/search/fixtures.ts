@@ -63,7 +63,9 @@ const glassdoorGraph = () => ({
 
 // Google Jobs: SCRAPER OUTPUT ({query, location, jobs[57]}). The route writes each job back as the
 // job-info array Google's udm=8 page embeds under key 520084652, at the indices JobSpy reads
-// ([0] title, [1] company, [2] location, [3][0][0] url, [12] age, [19] description, [28] id).
+// ([0] title, [1] company, [2] location, [3][0][0] url, [12] age, [19] description, [28] id), and its
+// salary_range and schedule_type as the result card's chips the scraper read them from (a
+// `data-share-url` with `htidocid=`, `span.Yf9oye` with aria-label "Salary …" / "Employment Type …").
 const GOOGLE_JOBS = "google/scrapfly-google-jobs-search-2026-06.json"
 interface GoogleScraped {
   title: string
@@ -73,7 +75,10 @@ interface GoogleScraped {
   description: string | null
   application_url: string | null
   job_id: string
+  salary_range?: string | null
+  schedule_type?: string | null
 }
+const attr = (v: string) => v.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;")
 const googleSearchPage = () => {
   const { jobs, search_date } = json<{ jobs: GoogleScraped[]; search_date: string }>(GOOGLE_JOBS)
   const arrays = jobs.map((j) => {
@@ -85,7 +90,10 @@ const googleSearchPage = () => {
     a[12] = j.posted_date
     a[19] = j.description
     a[28] = j.job_id
-    return `<script>AF_initDataCallback({data:[null,{"520084652":${scriptJson(a)}}]});</script>`
+    const chip = (label: string, v: string | null | undefined) =>
+      v ? `<span class="Yf9oye" aria-label="${attr(`${label} ${v}`)}">${attr(v)}</span>` : ""
+    const card = `<div class="EimVGf" data-share-url="https://www.google.com/search?udm=8&amp;htidocid=${encodeURIComponent(j.job_id)}">${chip("Posted", j.posted_date)}${chip("Salary", j.salary_range)}${chip("Employment Type", j.schedule_type)}</div>`
+    return `<script>AF_initDataCallback({data:[null,{"520084652":${scriptJson(a)}}]});</script>${card}`
   })
   // "2 days ago" counts from the capture day (the file's search_date), sent as the response's Date.
   return {
