@@ -1,9 +1,12 @@
 import { Schema } from "effect"
 
-/** A proxy URL; its text is never echoed in an error (it may carry credentials). */
+/**
+ * A proxy URL, or a `${NAME}` the run replaces from the environment (and checks then); its text is never
+ * echoed in an error (it may carry credentials).
+ */
 const ProxyUrl = Schema.Redacted(
   Schema.String.pipe(
-    Schema.pattern(/^(https?:\/\/)?([^\s/@]+@)?[^\s/@:]+:\d{1,5}\/?$/, {
+    Schema.pattern(/^(\$\{[A-Za-z_][A-Za-z0-9_]*\}|(https?:\/\/)?([^\s/@]+@)?[^\s/@:]+:\d{1,5}\/?)$/, {
       message: () => "not a proxy URL: http://[user:pass@]host:port (the value is not shown: it may hold credentials)"
     })
   )
