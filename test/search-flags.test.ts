@@ -241,3 +241,49 @@ describe("jobsignal search --replay: the table a job seeker reads", () => {
     expect(r.stdout).not.toContain("utm_campaign")
   })
 })
+
+describe("LinkedIn: descriptions from the recorded job-page JSON-LD, through the detail fetch", () => {
+  it("fetch_descriptions reads each job page's JSON-LD: description and employment type", async () => {
+    const before = replay.requests.length
+    const r = await runSource(
+      replay,
+      "search",
+      {
+        sites: ["linkedin"],
+        base_urls: { linkedin: "linkedin-jsonld-wrapped-synthetic-ids" },
+        searches: [term],
+        delay_ms: 0,
+        fetch_descriptions: true
+      },
+      "search"
+    )
+    expect(r.status).toBe("success")
+    expect(r.rows.map((p) => p.company).sort()).toEqual([
+      "Altimetrik",
+      "HRC Global Services",
+      "Tactibit Technologies",
+      "US Tech Solutions",
+      "US Tech Solutions",
+      "Unisys"
+    ])
+    const views = requestsSince(before).filter((p) => p.includes("/jobs/view/"))
+    expect(views).toHaveLength(6)
+    const altimetrik = r.rows.find((p) => p.company === "Altimetrik")!
+    expect(altimetrik.employment_type).toBe("full-time")
+    expect(altimetrik.description_text).toContain("Help translate product requirements into user stories")
+    expect(r.rows.find((p) => p.company === "Unisys")!.employment_type).toBe("contractor")
+    // Without the flag, no job page is asked for and the cards carry no description.
+    const cardsOnly = await runSource(
+      replay,
+      "search",
+      {
+        sites: ["linkedin"],
+        base_urls: { linkedin: "linkedin-jsonld-wrapped-synthetic-ids" },
+        searches: [term],
+        delay_ms: 0
+      },
+      "search"
+    )
+    expect(cardsOnly.rows.every((p) => p.description_text == null)).toBe(true)
+  })
+})
