@@ -111,7 +111,10 @@ export const searchCommand = Command.make(
         ...(replay ? { base_urls: searchSource.replayOptions.base_urls, delay_ms: 0 } : {}),
         ...(proxies.length > 0 ? { proxies: proxies.map((_, i) => `\${${PROXY_VAR}${i}}`) } : {})
       }
-      if (replay) yield* printErr(`replaying the recorded responses in fixtures/ on ${replay.url} (not the live sites)`)
+      if (replay)
+        yield* printErr(
+          `replaying the recorded responses in fixtures/ on ${replay.url}: not the live sites, and the same recordings whatever the query`
+        )
       // The same source and dedupe code as the DAG: a two-node DAG, run in a scratch dir unless --save.
       const dir = mkdtempSync(join(tmpdir(), "jobsignal-search-"))
       const dagFile = join(dir, "dag.yaml")
