@@ -223,6 +223,19 @@ describe("proxies: round-robin per request, credentials kept secret", () => {
     expect(message).toMatch(/nodes\.jobs\.with\.proxies\[0\].*not a proxy URL/)
     expect(message).not.toContain("topsecret")
   })
+
+  it("a malformed proxy from ${ENV} fails the node at its start as Fatal/Config, by path, without the value", async () => {
+    process.env.TEST_BAD_PROXY = "http://me:topsecret@nohostport"
+    try {
+      const r = await runSource(replay, "search", { searches: [term], proxies: ["${TEST_BAD_PROXY}"] }, "search")
+      expect(r.status).toBe("failed")
+      expect(r.error).toBe(
+        "Fatal/Config: nodes.subject.with.proxies[0]: not a proxy URL: http://[user:pass@]host:port (the value is not shown: it may hold credentials)"
+      )
+    } finally {
+      delete process.env.TEST_BAD_PROXY
+    }
+  })
 })
 
 describe("jobsignal search --replay: the table a job seeker reads", () => {
