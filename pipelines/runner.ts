@@ -10,6 +10,7 @@ import type { NodeContext, NodeInput, NodeKind, NodeOutcome } from "./node.ts"
 import { downstreamOf, enabledNodes, levels } from "./plan.ts"
 import { formatProblem, preflight } from "./preflight.ts"
 import { expandEnv } from "./env.ts"
+import { schemaProblems } from "../model/yaml-problems.ts"
 import { findKind } from "./registry.ts"
 import { parseDuration, roleOf, type NodeSpec } from "../core/spec.ts"
 
@@ -294,7 +295,16 @@ export const runDag = (req: RunRequest) =>
             const t0 = Date.now()
             const raw = expandEnv(effectiveOptions(node))
             const opts = yield* Schema.decodeUnknown(nodeKind.options)(raw).pipe(
-              Effect.mapError((e) => new Fatal({ reason: "Config", message: `nodes.${node}.with: ${e.message}` }))
+              // Each wrong field by its path, never the schema dump nor a value (a Redacted option's may be a secret).
+              Effect.mapError(
+                (e) =>
+                  new Fatal({
+                    reason: "Config",
+                    message: schemaProblems(e, ["nodes", node, "with"], () => undefined)
+                      .map((p) => `${p.path}: ${p.message}`)
+                      .join("; ")
+                  })
+              )
             )
             const timeoutMs = parseDuration(spec.timeout ?? req.dag.spec.defaults?.timeout ?? "30m")!
             const ctx: NodeContext = {

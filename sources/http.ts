@@ -1,10 +1,23 @@
-import { Clock, Context, Duration, Effect, Either, FiberRef, Layer, ParseResult, Random, Schema } from "effect"
+import {
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Either,
+  FiberRef,
+  Layer,
+  ParseResult,
+  Random,
+  Redacted,
+  Schema
+} from "effect"
 import { Fatal, Retriable, Skippable } from "../core/errors.ts"
 import {
   BadEncoding,
   type BodyLimits,
   BodyTooLarge,
   defaultBodyLimits,
+  proxyDispatcher,
   RedirectRefused,
   type ResponseHeaders,
   send
@@ -77,6 +90,29 @@ export interface RequestPolicy {
   readonly override?: Partial<HostLimits>
   readonly body?: Partial<BodyLimits>
   readonly maxRetryAfterMs?: number
+  /** Proxies taken in turn, one per request (JobSpy's `proxies`); none: direct. */
+  readonly proxies?: ProxyRotation
+}
+
+/** The proxies of a node and whose turn is next. URLs stay `Redacted`: they may carry credentials. */
+export interface ProxyRotation {
+  readonly urls: ReadonlyArray<Redacted.Redacted<string>>
+  next: number
+}
+
+/** A proxy as it may be printed: its host and port, never its credentials. */
+export const proxyLabel = (url: Redacted.Redacted<string>): string => {
+  try {
+    return new URL(proxyUrl(url)).host
+  } catch {
+    return "(unparsable proxy URL)"
+  }
+}
+
+/** JobSpy's proxies may omit the scheme (`user:pass@host:port`): those are http. */
+const proxyUrl = (url: Redacted.Redacted<string>) => {
+  const u = Redacted.value(url)
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(u) ? u : `http://${u}`
 }
 
 export const requestPolicy = FiberRef.unsafeMake<RequestPolicy | null>(null)
@@ -92,8 +128,10 @@ export const sourcePolicy = (
     max_body_mb?: number
     max_decoded_mb?: number
     max_retry_after_s?: number
+    proxies?: ReadonlyArray<Redacted.Redacted<string>>
   }
 ): RequestPolicy => ({
+  ...(opts.proxies && opts.proxies.length > 0 ? { proxies: { urls: opts.proxies, next: 0 } } : {}),
   source: src.kind,
   declared: src.hostLimits,
   override: { concurrency: opts.concurrency, perSecond: opts.per_second },
@@ -173,20 +211,22 @@ export const classifyStatus = (
   if (s >= 500) return new Retriable({ reason: "ServerError", message: msg, retryAfterMs })
   if (s === 404 || s === 410) return new Skippable({ reason: "NotFound", message: msg, unit: req.unit })
   if (s === 401) return new Fatal({ reason: "Auth", message: msg })
+  if (s === 407) return new Fatal({ reason: "Auth", message: `${msg}: the proxy refused its credentials` })
   if (s === 403) return new Skippable({ reason: "Blocked", message: msg, unit: req.unit })
   return new Skippable({ reason: "BadRequest", message: msg, unit: req.unit })
 }
 
 const TIMED_OUT = Symbol("timed out")
 
-/** Why a request failed on the wire, as a retriable error naming the request. */
-const transportError = (req: HttpRequest, e: unknown, timeoutMs: number) =>
-  e === TIMED_OUT
-    ? new Retriable({ reason: "Timeout", message: `${where(req)} timed out after ${timeoutMs} ms` })
-    : new Retriable({
-        reason: "Transport",
-        message: `${where(req)} failed: ${e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)}`
-      })
+/** Why a request failed on the wire, as a retriable error naming the request (and its proxy, by host:port). */
+const transportError = (req: HttpRequest, e: unknown, timeoutMs: number, proxy?: Redacted.Redacted<string>) => {
+  const via = proxy ? ` via proxy ${proxyLabel(proxy)}` : ""
+  if (e === TIMED_OUT)
+    return new Retriable({ reason: "Timeout", message: `${where(req)}${via} timed out after ${timeoutMs} ms` })
+  let why = e instanceof Error ? (e.cause instanceof Error ? e.cause.message : e.message) : String(e)
+  if (proxy) why = why.split(Redacted.value(proxy)).join(proxyLabel(proxy))
+  return new Retriable({ reason: "Transport", message: `${where(req)}${via} failed: ${why}` })
+}
 
 /** The source's name before a message, unless the unit's own label already starts with it. */
 const sourcePrefix = (req: HttpRequest, policy: RequestPolicy | null) =>
@@ -298,7 +338,11 @@ const makeHttp = (config: HttpConfig) => {
         maxDecodedBytes:
           policy?.body?.maxDecodedBytes ?? config.body?.maxDecodedBytes ?? defaultBodyLimits.maxDecodedBytes
       }
-      send(req.url, { method: req.method ?? "GET", headers, body, signal: ctrl.signal, limits }).then(
+      // Round-robin: each request (a retry too) takes the next proxy, as JobSpy's rotating session does.
+      const rotation = policy?.proxies
+      const proxy = rotation ? rotation.urls[rotation.next++ % rotation.urls.length] : undefined
+      const dispatcher = proxy ? proxyDispatcher(proxyUrl(proxy)) : undefined
+      send(req.url, { method: req.method ?? "GET", headers, body, signal: ctrl.signal, limits, dispatcher }).then(
         (r) => {
           clearTimeout(timer)
           const res: HttpResponse = {
@@ -318,7 +362,9 @@ const makeHttp = (config: HttpConfig) => {
             !timedOut && (e instanceof BodyTooLarge || e instanceof RedirectRefused || e instanceof BadEncoding)
           resume(
             Effect.fail(
-              countError(refused ? refusal(req, e, policy) : transportError(req, timedOut ? TIMED_OUT : e, timeoutMs))
+              countError(
+                refused ? refusal(req, e, policy) : transportError(req, timedOut ? TIMED_OUT : e, timeoutMs, proxy)
+              )
             )
           )
         }

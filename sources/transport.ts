@@ -112,15 +112,33 @@ const withGuardedRedirect = (lib: Undici) => {
   return { lib, GuardedRedirect: GuardedRedirect as unknown as new (...a: unknown[]) => Dispatcher.DispatchHandler }
 }
 
-/** A keep-alive pool that follows redirects as above; tests build one with their own TLS options. */
-export const makeDispatcher = (options: Agent.Options = {}): Dispatcher => {
-  const { lib, GuardedRedirect } = loadUndici()
-  return new lib.Agent({ keepAliveTimeout: 4_000, ...options }).compose(
+const guarded = (d: Dispatcher): Dispatcher => {
+  const { GuardedRedirect } = loadUndici()
+  return d.compose(
     (dispatch) => (opts, handler) => dispatch(opts, new GuardedRedirect(dispatch, MAX_REDIRECTS + 1, opts, handler))
   )
 }
 
+/** A keep-alive pool that follows redirects as above; tests build one with their own TLS options. */
+export const makeDispatcher = (options: Agent.Options = {}): Dispatcher =>
+  guarded(new (loadUndici().lib.Agent)({ keepAliveTimeout: 4_000, ...options }))
+
 let pool: Dispatcher | undefined
+const proxyPools = new Map<string, Dispatcher>()
+
+/**
+ * A keep-alive pool through one HTTP proxy (`http://[user:pass@]host:port`; credentials become its
+ * `proxy-authorization`), following redirects as above. An http:// target is sent to the proxy in absolute
+ * form (each request visible to it), an https:// one tunnelled with CONNECT. One pool per proxy URL.
+ */
+export const proxyDispatcher = (uri: string): Dispatcher => {
+  let d = proxyPools.get(uri)
+  if (!d) {
+    d = guarded(new (loadUndici().lib.ProxyAgent)({ uri, proxyTunnel: false, keepAliveTimeout: 4_000 }))
+    proxyPools.set(uri, d)
+  }
+  return d
+}
 
 interface Sink {
   write(chunk: Buffer): void

@@ -337,15 +337,34 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
       { flag: "--hours-old H", text: "Posted in the last H hours" },
       { flag: "--remote", text: "Remote jobs only" },
       { flag: "--job-type T", text: "Keep jobs of this type (fulltime, parttime, contract, internship)" },
-      format(),
+      {
+        flag: "--distance MILES",
+        text: "Miles around --location: LinkedIn's distance, Indeed's and ZipRecruiter's radius (Glassdoor and Google take none: ignored there, and said)"
+      },
+      {
+        flag: "--offset N",
+        text: "Skip the first N results of each site (paging starts at the site's page holding result N)"
+      },
+      {
+        flag: "--proxy URL",
+        text: "An HTTP proxy, http://[user:pass@]host:port; repeat it to take them in turn, one per request (only host:port is printed)"
+      },
+      {
+        flag: "--format table|csv|json",
+        text: "table: one block per job within 100 columns; csv, json: JobSpy's columns (default table)"
+      },
       { flag: "--out FILE", text: "Write the rows to FILE instead of stdout" },
       { flag: "--save", text: "Keep the run in the warehouse (--db) instead of a scratch one" },
-      { flag: "--base-url URL", text: "A proxy or mirror: each site is asked under {base-url}/{site}" },
+      { flag: "--base-url URL", text: "A mirror: each site is asked under {base-url}/{site}" },
+      { flag: "--replay", text: "Ask a loopback server replaying the recordings in fixtures/ instead of the sites" },
       db
     ],
     examples: [
-      'jobsignal search "revenue operations" --location "United States" --sites linkedin,indeed',
-      'jobsignal search "vp sales" --remote --hours-old 72 --format csv --out jobs.csv'
+      'jobsignal search "revops" --location "United States" --results-wanted 50 --hours-old 72',
+      'jobsignal search "vp sales" --sites linkedin,indeed --job-type fulltime --distance 50 --offset 20',
+      'jobsignal search "revenue operations" --remote --format csv --out jobs.csv',
+      'jobsignal search "cro" --proxy http://user:pass@10.0.0.2:3128 --proxy 10.0.0.3:3128',
+      'jobsignal search "revenue operations" --replay'
     ]
   },
   {

@@ -1,16 +1,19 @@
 import { Args, Command, Options } from "@effect/cli"
-import { Effect, Option } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { formatTable, toCsv } from "../console.ts"
-import { silentEvents } from "../events.ts"
+import { collectingEvents } from "../events.ts"
 import { loadDag } from "../load.ts"
 import { runDag } from "../runner.ts"
 import { kinds } from "../../app/index.ts"
 import { Warehouse } from "../../sinks/warehouse.ts"
+import { proxyLabel } from "../../sources/http.ts"
+import { search as searchSource } from "../../sources/search/index.ts"
+import { startReplayServer } from "../../sources/replay.ts"
 import { dbOption, fail, print, printErr } from "./shared.ts"
 import { runtimeLayer } from "./runtime.ts"
+import { JOBSPY_SQL, ofJobType, searchBody } from "./search-output.ts"
 
 // JobSpy's site names; ours spell ZipRecruiter without the underscore.
 const SITES: Record<string, string> = {
@@ -22,14 +25,13 @@ const SITES: Record<string, string> = {
   google: "google"
 }
 
-/** JobSpy's output columns, from the deduplicated jobs of this run. */
-const JOBSPY_SQL = `select source as site, url as job_url, title, company, location,
-  strftime(coalesce(posted_at, posted_before), '%Y-%m-%d') as date_posted, employment_type as job_type,
-  salary_period as "interval", salary_min as min_amount, salary_max as max_amount, salary_currency as currency,
-  remote = 'remote' as is_remote, description_text as description
-  from jobs where last_run_id = $1 order by coalesce(posted_at, posted_before) desc nulls last, title`
+/** The environment variables the scratch DAG names for `--proxy` values, so no proxy URL is written to disk. */
+const PROXY_VAR = "JOBSIGNAL_SEARCH_PROXY_"
 
 const text = (name: string, what: string) => Options.text(name).pipe(Options.optional, Options.withDescription(what))
+const int = (name: string, what: string) => Options.integer(name).pipe(Options.optional, Options.withDescription(what))
+const some = <K extends string, V>(key: K, o: Option.Option<V>) =>
+  Option.match(o, { onNone: () => ({}), onSome: (v) => ({ [key]: v }) as Record<K, V> })
 
 export const searchCommand = Command.make(
   "search",
@@ -44,12 +46,15 @@ export const searchCommand = Command.make(
       Options.withDefault(15),
       Options.withDescription("Results per site at most (default 15)")
     ),
-    hoursOld: Options.integer("hours-old").pipe(
-      Options.optional,
-      Options.withDescription("Posted in the last H hours")
-    ),
+    hoursOld: int("hours-old", "Posted in the last H hours"),
     remote: Options.boolean("remote").pipe(Options.withDescription("Remote jobs only")),
     jobType: text("job-type", "Keep jobs of this type (fulltime, parttime, contract, internship)"),
+    distance: int("distance", "Miles around --location (LinkedIn, Indeed, ZipRecruiter; ignored by Glassdoor, Google)"),
+    offset: int("offset", "Skip the first N results of each site"),
+    proxy: Options.text("proxy").pipe(
+      Options.repeated,
+      Options.withDescription("An HTTP proxy, http://[user:pass@]host:port; repeat it to take turns per request")
+    ),
     format: Options.choice("format", ["table", "csv", "json"]).pipe(
       Options.withDefault("table" as const),
       Options.withDescription("Output format (default table)")
@@ -59,6 +64,9 @@ export const searchCommand = Command.make(
       Options.withDescription("Keep the run in the warehouse (--db) instead of a scratch one")
     ),
     baseUrl: text("base-url", "A proxy or mirror: each site is asked under {base-url}/{site}"),
+    replay: Options.boolean("replay").pipe(
+      Options.withDescription("Ask a loopback server replaying the recordings in fixtures/ instead of the sites")
+    ),
     db: dbOption
   },
   (a) =>
@@ -72,19 +80,41 @@ export const searchCommand = Command.make(
         return yield* Effect.fail(
           new Error(`--sites: unknown ${bad.join(", ")}; known: ${Object.keys(SITES).join(", ")}`)
         )
+      for (const [flag, v, min] of [
+        ["--distance", a.distance, 1],
+        ["--offset", a.offset, 0]
+      ] as const)
+        if (Option.isSome(v) && v.value < min)
+          return yield* Effect.fail(new Error(`${flag}: ${v.value} is below ${min}`))
       const sites = [...new Set(names.map((s) => SITES[s]))]
       const search = {
         term: a.query,
-        ...Option.match(a.location, { onNone: () => ({}), onSome: (l) => ({ location: l }) }),
+        ...some("location", a.location),
         ...(a.remote ? { remote: true } : {}),
-        ...Option.match(a.hoursOld, { onNone: () => ({}), onSome: (h) => ({ hours_old: h }) }),
-        results_wanted: a.resultsWanted
+        ...some("hours_old", a.hoursOld),
+        results_wanted: a.resultsWanted,
+        ...some("distance", a.distance),
+        ...some("offset", a.offset)
       }
+      const proxies = a.proxy.map((p) => Redacted.make(p))
+      proxies.forEach((p, i) => {
+        process.env[`${PROXY_VAR}${i}`] = Redacted.value(p)
+      })
+      if (proxies.length > 0)
+        yield* printErr(`proxies: ${proxies.map(proxyLabel).join(", ")} (a different one for each request, in turn)`)
+      const replay = a.replay ? yield* Effect.promise(() => startReplayServer([searchSource])) : undefined
+      const baseUrl = replay ? replay.baseUrlFor("search") : Option.getOrUndefined(a.baseUrl)
       const opts = {
         sites,
         searches: [search],
-        ...Option.match(a.baseUrl, { onNone: () => ({}), onSome: (u) => ({ base_url: u }) })
+        ...(baseUrl ? { base_url: baseUrl } : {}),
+        ...(replay ? { base_urls: searchSource.replayOptions.base_urls, delay_ms: 0 } : {}),
+        ...(proxies.length > 0 ? { proxies: proxies.map((_, i) => `\${${PROXY_VAR}${i}}`) } : {})
       }
+      if (replay)
+        yield* printErr(
+          `replaying the recorded responses in fixtures/ on ${replay.url}: not the live sites, and the same recordings whatever the query`
+        )
       // The same source and dedupe code as the DAG: a two-node DAG, run in a scratch dir unless --save.
       const dir = mkdtempSync(join(tmpdir(), "jobsignal-search-"))
       const dagFile = join(dir, "dag.yaml")
@@ -94,8 +124,9 @@ export const searchCommand = Command.make(
       )
       const db = a.save ? resolve(a.db) : join(dir, "search.duckdb")
       const dag = loadDag(dagFile, kinds)
+      const events = collectingEvents()
       const program = Effect.gen(function* () {
-        const summary = yield* runDag({ dag, events: silentEvents })
+        const summary = yield* runDag({ dag, events })
         const w = yield* Warehouse
         const staged = yield* w.query<{ site: string; n: number }>(
           "select source as site, count(*)::int as n from stg_jobs where run_id = $1 group by 1",
@@ -108,37 +139,33 @@ export const searchCommand = Command.make(
         const rows = yield* w.query<Record<string, unknown>>(JOBSPY_SQL, [summary.runId])
         return { summary, staged, errors, rows }
       })
-      const r = yield* program.pipe(Effect.provide(runtimeLayer(db)))
-      // One line per site: what it returned, or why it stopped (429, blocked, needs a key).
+      const r = yield* program.pipe(
+        Effect.provide(runtimeLayer(db)),
+        Effect.ensuring(Effect.promise(() => replay?.close() ?? Promise.resolve()))
+      )
+      // One line per site: what it returned, or why it stopped (429, blocked, needs a key), and what it ignored.
+      const node = r.summary.nodes.find((n) => n.node === "search")
       for (const site of sites) {
         const n = r.staged.find((s) => s.site === site)?.n ?? 0
         const why = r.errors.find((e) => (e.unit ?? e.message).includes(`${site}:`))
-        yield* printErr(`${site}: ${n} posting(s)${why ? `; stopped: ${why.reason}: ${why.message}` : ""}`)
+        // The node's own notices about a site ("search: google takes no distance parameter: …", "… left out: …").
+        const said = events.seen.flatMap((e) =>
+          e.type === "info" && e.message.startsWith(`search: ${site} `)
+            ? [e.message.slice(`search: ${site} `.length)]
+            : []
+        )
+        yield* printErr(
+          `${site}: ${n} posting(s)${why ? `; stopped: ${why.reason}: ${why.message}` : ""}${said.map((t) => `; ${t}`).join("")}`
+        )
       }
-      const node = r.summary.nodes.find((n) => n.node === "search")
       if (node?.status === "failed") yield* printErr(`search failed: ${node.error ?? ""}`)
-      const jt = Option.getOrUndefined(a.jobType)
-        ?.toLowerCase()
-        .replace(/[^a-z]/g, "")
-      const rows = jt
-        ? r.rows.filter((x) =>
-            String(x.job_type ?? "")
-              .toLowerCase()
-              .replace(/[^a-z]/g, "")
-              .includes(jt)
-          )
-        : r.rows
-      const body =
-        a.format === "json"
-          ? JSON.stringify(rows, null, 2)
-          : a.format === "csv"
-            ? toCsv(rows)
-            : formatTable(rows.map((x) => ({ ...x, description: String(x.description ?? "").slice(0, 60) })))
+      const rows = ofJobType(r.rows, Option.getOrUndefined(a.jobType))
+      const body = searchBody(rows, a.format)
       if (Option.isSome(a.out)) {
         writeFileSync(a.out.value, body.endsWith("\n") ? body : `${body}\n`)
         yield* printErr(`${rows.length} job(s) after cross-site dedupe written to ${a.out.value}`)
       } else {
-        yield* print(body)
+        if (rows.length > 0) yield* print(body)
         yield* printErr(`${rows.length} job(s) after cross-site dedupe${a.save ? `; saved in ${db}` : ""}`)
       }
       if (node?.status === "failed") yield* fail(1)

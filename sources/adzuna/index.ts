@@ -174,10 +174,11 @@ export const adzuna: JobSource<AdzunaOptions> = {
     },
     { path: "/v1/api/jobs/us/search/1", file: "adzuna/jobradar-us-search-it-jobs.json" }
   ],
-  // Placeholder credentials for the loopback replay server only (it ignores them).
+  // Clearly fake credentials for the loopback replay server only (it ignores them; the live API would refuse
+  // them): the demo runs the connector's code on the recorded response instead of reporting "needs key".
   replayOptions: {
-    app_id: "replay-app-id",
-    app_key: "replay-app-key",
+    app_id: "fake-replay-only-app-id",
+    app_key: "fake-replay-only-app-key",
     searches: [{ term: "software developer", results_wanted: 50 }]
   }
 }

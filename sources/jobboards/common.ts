@@ -42,7 +42,7 @@ export const salaryPeriod = (v: string | null | undefined): SalaryPeriod | null 
 const CURRENCY: Record<string, string> = { $: "USD", "€": "EUR", "£": "GBP", "₹": "INR" }
 
 /**
- * A salary written by a person ("$18 - $22/hr", "$150 - 210K USD", "€75k–110k") into numbers.
+ * A salary written by a person ("$18 - $22/hr", "$150 - 210K USD", "€75k–110k", Google's "70–80 an hour") into numbers.
  * Returns nothing rather than a guess when there is no amount.
  */
 export const parseSalaryText = (
@@ -59,7 +59,7 @@ export const parseSalaryText = (
   const sym = t.match(/[$€£₹]/)?.[0]
   const code = t.match(/\b(USD|EUR|GBP|CAD|AUD|INR|CHF)\b/)?.[1]
   const per = t.match(
-    /\/\s*(hr|hour|h|yr|year|mo|month|wk|week|day)\b|\bper\s+(hour|year|month|week|day)\b|\b(hourly|yearly|annual|monthly)\b/i
+    /\/\s*(hr|hour|h|yr|year|mo|month|wk|week|day)\b|\b(?:per|an?)\s+(hour|year|month|week|day)\b|\b(hourly|yearly|annual|monthly)\b/i
   )
   const period = per ? salaryPeriod(per[1] ?? per[2] ?? per[3]) : nums[0] >= 10_000 ? "year" : null
   return {

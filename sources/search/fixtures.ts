@@ -63,7 +63,9 @@ const glassdoorGraph = () => ({
 
 // Google Jobs: SCRAPER OUTPUT ({query, location, jobs[57]}). The route writes each job back as the
 // job-info array Google's udm=8 page embeds under key 520084652, at the indices JobSpy reads
-// ([0] title, [1] company, [2] location, [3][0][0] url, [12] age, [19] description, [28] id).
+// ([0] title, [1] company, [2] location, [3][0][0] url, [12] age, [19] description, [28] id), and its
+// salary_range and schedule_type as the result card's chips the scraper read them from (a
+// `data-share-url` with `htidocid=`, `span.Yf9oye` with aria-label "Salary …" / "Employment Type …").
 const GOOGLE_JOBS = "google/scrapfly-google-jobs-search-2026-06.json"
 interface GoogleScraped {
   title: string
@@ -73,7 +75,10 @@ interface GoogleScraped {
   description: string | null
   application_url: string | null
   job_id: string
+  salary_range?: string | null
+  schedule_type?: string | null
 }
+const attr = (v: string) => v.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;")
 const googleSearchPage = () => {
   const { jobs, search_date } = json<{ jobs: GoogleScraped[]; search_date: string }>(GOOGLE_JOBS)
   const arrays = jobs.map((j) => {
@@ -85,7 +90,10 @@ const googleSearchPage = () => {
     a[12] = j.posted_date
     a[19] = j.description
     a[28] = j.job_id
-    return `<script>AF_initDataCallback({data:[null,{"520084652":${scriptJson(a)}}]});</script>`
+    const chip = (label: string, v: string | null | undefined) =>
+      v ? `<span class="Yf9oye" aria-label="${attr(`${label} ${v}`)}">${attr(v)}</span>` : ""
+    const card = `<div class="EimVGf" data-share-url="https://www.google.com/search?udm=8&amp;htidocid=${encodeURIComponent(j.job_id)}">${chip("Posted", j.posted_date)}${chip("Salary", j.salary_range)}${chip("Employment Type", j.schedule_type)}</div>`
+    return `<script>AF_initDataCallback({data:[null,{"520084652":${scriptJson(a)}}]});</script>${card}`
   })
   // "2 days ago" counts from the capture day (the file's search_date), sent as the response's Date.
   return {
@@ -94,6 +102,41 @@ const googleSearchPage = () => {
     ),
     headers: { date: new Date(`${search_date}T00:00:00Z`).toUTCString() }
   }
+}
+
+// LinkedIn job pages: the recordings are the schema.org JobPosting JSON-LD a scraper saved from six public job
+// pages, without their job ids. This folder lists them as guest search cards numbered 1–6 by their place in the
+// recordings (the ids are ours: "synthetic-ids" in the folder name) and serves /jobs/view/{n} as a page carrying
+// posting n's JSON-LD, so the detail fetch reads its description and employment type. The scraper replaced the
+// JSON-LD `description` by `jobDescription`, the list of its lines: the page writes them back as an HTML list.
+const LINKEDIN_JSONLD = ["linkedin/scrapfly-job-jsonld-2025-03.json", "linkedin/scrapfly-job-jsonld-2025-09.json"]
+type LinkedInLd = {
+  title: string
+  jobDescription?: string[]
+  datePosted?: string
+  hiringOrganization?: { name?: string; sameAs?: string }
+  jobLocation?: { address?: { addressLocality?: string; addressRegion?: string; addressCountry?: string } }
+}
+const linkedInLds = () => LINKEDIN_JSONLD.flatMap((f) => json<LinkedInLd[]>(f))
+const linkedInJsonLdCards = ({ url }: { url: URL }) => {
+  // One page holds all six; past it the guest API repeats its last page, which the scraper reads as the end.
+  if (Number(url.searchParams.get("start") ?? "0") > 0) return html("")
+  const cards = linkedInLds().map((ld, i) => {
+    const a = ld.jobLocation?.address
+    const place = [a?.addressLocality, a?.addressRegion, a?.addressCountry].filter(Boolean).join(", ")
+    return `<li><div class="base-card base-search-card" data-entity-urn="urn:li:jobPosting:${i + 1}"><a class="base-card__full-link" href="https://www.linkedin.com/jobs/view/${i + 1}"></a><h3 class="base-search-card__title">${attr(ld.title)}</h3><h4 class="base-search-card__subtitle"><a href="${attr(ld.hiringOrganization?.sameAs ?? "")}">${attr(ld.hiringOrganization?.name ?? "")}</a></h4><span class="job-search-card__location">${attr(place)}</span><time datetime="${attr((ld.datePosted ?? "").slice(0, 10))}"></time></div></li>`
+  })
+  return html(cards.join("\n"))
+}
+const linkedInJsonLdPage = ({ url }: { url: URL }) => {
+  const n = Number(url.pathname.match(/\/jobs\/view\/(\d+)$/)?.[1] ?? 0)
+  const ld = linkedInLds()[n - 1]
+  if (!ld) return { status: 404, body: "not recorded" }
+  const { jobDescription, ...rest } = ld
+  const description = `<ul>${(jobDescription ?? []).map((l) => `<li>${attr(l)}</li>`).join("")}</ul>`
+  return html(
+    `<!doctype html><html><head><title>jobsignal replay: LinkedIn job page wrapped from its recorded JSON-LD</title><script type="application/ld+json">${scriptJson({ ...rest, description })}</script></head><body></body></html>`
+  )
 }
 
 /**
@@ -108,6 +151,11 @@ export const searchFixtures: ReadonlyArray<FixtureRoute> = [
     file: "linkedin/hunt-seeMoreJobPostings-kraken.html"
   },
   { path: "/linkedin/jobs/view/4465923787", file: "linkedin/synthetic-job-view.html" },
+  {
+    path: "/linkedin-jsonld-wrapped-synthetic-ids/jobs-guest/jobs/api/seeMoreJobPostings/search",
+    handler: linkedInJsonLdCards
+  },
+  { path: "/linkedin-jsonld-wrapped-synthetic-ids/jobs/view/", handler: linkedInJsonLdPage },
   {
     path: "/ziprecruiter/jobs-search",
     handler: firstPageOnly("ziprecruiter/jobsearchrag-serp-real-js_variables-2026-02.html", "page")

@@ -177,6 +177,9 @@ const setup = (env: SiteEnv) =>
     }
   })
 
+const PER_PAGE = 30
+const MAX_PAGES = 30
+
 /**
  * Glassdoor's web GraphQL (`POST /graph`) with the CSRF token its job pages embed (JobSpy's route,
  * no login). Pages follow `paginationCursors`.
@@ -186,11 +189,16 @@ export const glassdoor: SiteScraper = {
   defaultBaseUrl: "https://www.glassdoor.com",
   delayMs: 2000,
   unavailable: () => null,
+  pageSize: () => PER_PAGE,
+  // JobSpy's Glassdoor route sends no radius, and no recording shows one.
+  ignores: ["distance"],
   search: (env) =>
     Stream.fromEffect(setup(env)).pipe(
       Stream.flatMap((loc) => {
-        const maxPages = Math.min(30, Math.ceil(env.wanted / 30) + 1)
-        return Stream.paginateChunkEffect({ page: 1, cursor: null as string | null }, ({ page, cursor }) =>
+        // An offset starts at its page with no cursor, as JobSpy does; later pages follow paginationCursors.
+        const first = 1 + env.start / PER_PAGE
+        const maxPages = Math.min(MAX_PAGES, first - 1 + Math.ceil(env.wanted / PER_PAGE) + 1)
+        return Stream.paginateChunkEffect({ page: first, cursor: null as string | null }, ({ page, cursor }) =>
           Effect.gen(function* () {
             const fromage = env.search.hours_old ? Math.max(1, Math.floor(env.search.hours_old / 24)) : null
             const payload = [
@@ -199,7 +207,7 @@ export const glassdoor: SiteScraper = {
                 variables: {
                   excludeJobListingIds: [],
                   keyword: env.search.term,
-                  numJobsToShow: 30,
+                  numJobsToShow: PER_PAGE,
                   locationType: loc.type,
                   locationId: loc.id,
                   parameterUrlInput: `IL.0,12_I${loc.type}${loc.id}`,

@@ -2,7 +2,9 @@ import { Chunk, Effect, Option, Stream } from "effect"
 import { Skippable } from "../../core/errors.ts"
 import type { Posting } from "../source.ts"
 import { remoteFromText } from "../text.ts"
-import { blocked, looksBlocked } from "../jobboards/common.ts"
+import { blocked, looksBlocked, parseSalaryText } from "../jobboards/common.ts"
+import { lazyRequire } from "../../core/lazy-require.ts"
+import type * as Cheerio from "cheerio"
 import type { SiteEnv, SiteScraper } from "./site.ts"
 import { jsonAt } from "./embedded.ts"
 
@@ -18,10 +20,50 @@ export const googleJobInfos = (text: string): unknown[][] => {
   return out
 }
 
+const cheerio = lazyRequire<typeof Cheerio>(import.meta.url, "cheerio")
+
+/** What a result card's chips say beside its job array: pay and employment type, by the card's job id. */
+export interface GoogleChips {
+  readonly salary?: string
+  readonly employmentType?: string
+}
+
+/**
+ * The metadata chips of the page's result cards (`[data-share-url*=htidocid=ID]`, `span.Yf9oye` with an
+ * aria-label "Salary …" / "Employment Type …", as the recording's scraper read them), keyed by job id.
+ */
+export const googleCardChips = (html: string): Map<string, GoogleChips> => {
+  const out = new Map<string, GoogleChips>()
+  // Most pages JobSpy reads carry only the job arrays: no cheerio for them.
+  if (!html.includes("Yf9oye")) return out
+  const $ = cheerio().load(html)
+  $("[data-share-url]").each((_, el) => {
+    const id = $(el)
+      .attr("data-share-url")
+      ?.match(/[?&]htidocid=([^&]+)/)?.[1]
+    if (!id) return
+    const chips: { salary?: string; employmentType?: string } = {}
+    $(el)
+      .find("span.Yf9oye")
+      .each((_, span) => {
+        const label = $(span).attr("aria-label") ?? ""
+        const text = $(span).text().trim()
+        if (!text) return
+        if (label.startsWith("Salary ")) chips.salary = text
+        else if (label.startsWith("Employment Type ")) chips.employmentType = text
+      })
+    out.set(decodeURIComponent(id), chips)
+  })
+  return out
+}
+
 const str = (v: unknown) => (typeof v === "string" && v.trim() ? v.trim() : null)
 
-/** A job-info array as a posting: [0] title, [1] company, [2] location, [3][0][0] url, [12] "N days ago", [19] description, [28] id. */
-export const normalizeGoogleJob = (info: unknown[], now: number): Posting | null => {
+/**
+ * A job-info array as a posting: [0] title, [1] company, [2] location, [3][0][0] url, [12] "N days ago",
+ * [19] description, [28] id; pay and employment type from the card's chips when the page has them.
+ */
+export const normalizeGoogleJob = (info: unknown[], now: number, chips?: GoogleChips): Posting | null => {
   const title = str(info[0])
   const id = str(info[28])
   const url = str((info[3] as unknown[][] | undefined)?.[0]?.[0])
@@ -50,7 +92,9 @@ export const normalizeGoogleJob = (info: unknown[], now: number): Posting | null
     posted_after: at ? new Date(at.getTime() - unitMs).toISOString() : null,
     posted_before: at ? at.toISOString() : null,
     description_text: description,
-    raw: { id, ago: str(info[12]), url }
+    ...parseSalaryText(chips?.salary),
+    employment_type: chips?.employmentType?.toLowerCase().replace(/\s+/g, "-").replace(/-and-/g, ", ") ?? null,
+    raw: { id, ago: str(info[12]), url, ...(chips?.salary ? { salary: chips.salary } : {}) }
   }
 }
 
@@ -67,6 +111,8 @@ export const google: SiteScraper = {
   defaultBaseUrl: "https://www.google.com",
   delayMs: 3000,
   unavailable: () => null,
+  // The query is words ("… jobs near X"): no radius. Pages follow a cursor, so an offset is fetched and dropped.
+  ignores: ["distance"],
   search: (env: SiteEnv) => {
     const s = env.search
     let q = `${s.term} jobs`
@@ -100,8 +146,9 @@ export const google: SiteScraper = {
         // Ages ("3 days ago", ageInDays) count from the response's Date: the server's clock, or when a replay was recorded.
         const now = Date.parse(res.headers.get("date") ?? "") || Date.now()
         const out: Posting[] = []
+        const chips = googleCardChips(res.text)
         for (const [i, info] of infos.entries()) {
-          const p = normalizeGoogleJob(info, now)
+          const p = normalizeGoogleJob(info, now, chips.get(str(info[28]) ?? ""))
           if (!p)
             yield* env.ctx.skip(
               new Skippable({

@@ -131,14 +131,14 @@ export const normalizeIndeedJob = (j: IndeedJob, site = "https://www.indeed.com"
   }
 }
 
-const QUERY = (s: SiteEnv["search"], cursor: string | null, limit: number) => {
+const QUERY = (s: SiteEnv["search"], cursor: string | null, limit: number, distance = 50) => {
   const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/"/g, '\\"')
   const filters = s.hours_old
     ? `filters: { date: { field: "dateOnIndeed", start: "${s.hours_old}h" } }`
     : s.remote
       ? `filters: { composite: { filters: [{ keyword: { field: "attributes", keys: ["${REMOTE_KEY}"] } }] } }`
       : ""
-  return `query GetJobData { jobSearch(what: "${esc(s.term)}" ${s.location ? `location: {where: "${esc(s.location)}", radius: 50, radiusUnit: MILES}` : ""} limit: ${limit} ${cursor ? `cursor: "${esc(cursor)}"` : ""} sort: RELEVANCE ${filters}) {
+  return `query GetJobData { jobSearch(what: "${esc(s.term)}" ${s.location ? `location: {where: "${esc(s.location)}", radius: ${distance}, radiusUnit: MILES}` : ""} limit: ${limit} ${cursor ? `cursor: "${esc(cursor)}"` : ""} sort: RELEVANCE ${filters}) {
   pageInfo { nextCursor }
   results { job { key title datePublished description { html } location { countryCode admin1Code city }
     compensation { baseSalary { unitOfWork range { ... on Range { min max } } } estimated { currencyCode baseSalary { unitOfWork range { ... on Range { min max } } } } currencyCode }
@@ -164,7 +164,7 @@ const indeedMobile = {
         const req = {
           url: `${env.baseUrl}/graphql`,
           method: "POST" as const,
-          body: { query: QUERY(env.search, cursor, limit) },
+          body: { query: QUERY(env.search, cursor, limit, env.distance) },
           headers: { "indeed-api-key": key, "indeed-co": country, "content-type": "application/json" }
         }
         const res = yield* env.request(req).pipe(Effect.mapError((e) => scrubSecrets(e, [key])))
@@ -310,14 +310,18 @@ export const parseIndeedViewJob = (
   }
 }
 
+const PAGE = 10
+
 const indeedWeb = (env: SiteEnv): Stream.Stream<Posting, SourceError, Http> => {
   const s = env.search
   const seen = new Set<string>()
-  const maxPages = Math.ceil(env.wanted / 10) + 2
-  const pages = Stream.paginateChunkEffect(0, (page) =>
+  const maxPages = Math.ceil(env.wanted / PAGE) + 2
+  return Stream.paginateChunkEffect(0, (page) =>
     Effect.gen(function* () {
       const q = new URLSearchParams({ q: s.term, l: s.location ?? "" })
-      if (page > 0) q.set("start", String(page * 10))
+      const start = env.start + page * PAGE
+      if (start > 0) q.set("start", String(start))
+      if (env.distance) q.set("radius", String(env.distance))
       if (s.hours_old) q.set("fromage", String(Math.max(1, Math.ceil(s.hours_old / 24))))
       if (s.remote) q.set("sc", `0kf:attr(${REMOTE_KEY});`)
       const url = `${env.baseUrl}/jobs?${q}`
@@ -343,7 +347,7 @@ const indeedWeb = (env: SiteEnv): Stream.Stream<Posting, SourceError, Http> => {
             new Skippable({
               reason: "InvalidRecord",
               unit: env.unit,
-              message: `${env.unit}: card #${i} of start=${page * 10} skipped: ${c.left.message.split("\n")[0]}`
+              message: `${env.unit}: card #${i} of start=${start} skipped: ${c.left.message.split("\n")[0]}`
             })
           )
         else if (!seen.has(c.right.jobkey)) {
@@ -355,24 +359,6 @@ const indeedWeb = (env: SiteEnv): Stream.Stream<Posting, SourceError, Http> => {
       const more = out.length > 0 && page + 1 < maxPages
       return [Chunk.fromIterable(out), more ? Option.some(page + 1) : Option.none<number>()] as const
     })
-  )
-  if (!env.opts.fetch_descriptions) return pages
-  // Optional detail fetch: a failed job page keeps the card (and its snippet) without the full description.
-  return pages.pipe(
-    Stream.take(env.wanted),
-    Stream.mapEffect((p) =>
-      env.request({ url: `${env.baseUrl}/viewjob?jk=${p.source_id}`, headers: { accept: "text/html" } }).pipe(
-        Effect.map((r) => {
-          const d = parseIndeedViewJob(r.text)
-          return d?.description_text ? { ...p, description_text: d.description_text } : p
-        }),
-        Effect.catchAll((e) =>
-          env.ctx
-            .log(`${env.unit}: job page of ${p.source_id} not fetched (${e.message}); kept with the card's snippet`)
-            .pipe(Effect.as(p))
-        )
-      )
-    )
   )
 }
 
@@ -386,5 +372,22 @@ export const indeed: SiteScraper = {
   defaultBaseUrlFor: (opts) => (opts.indeed_api === "mobile" ? "https://apis.indeed.com" : "https://www.indeed.com"),
   delayMs: 2000,
   unavailable: (opts) => (opts.indeed_api === "mobile" ? indeedMobile.unavailable(opts) : null),
-  search: (env) => (env.opts.indeed_api === "mobile" ? indeedMobile.search(env) : indeedWeb(env))
+  // The web page pages by `start`; the mobile API by cursor (an offset is fetched and dropped, as JobSpy does).
+  pageSize: (opts) => (opts.indeed_api === "mobile" ? undefined : PAGE),
+  search: (env) => (env.opts.indeed_api === "mobile" ? indeedMobile.search(env) : indeedWeb(env)),
+  // The job page (web route only): a failed one keeps the card and its snippet.
+  detail: (p, env) =>
+    env.opts.indeed_api === "mobile"
+      ? Effect.succeed(p)
+      : env.request({ url: `${env.baseUrl}/viewjob?jk=${p.source_id}`, headers: { accept: "text/html" } }).pipe(
+          Effect.map((r) => {
+            const d = parseIndeedViewJob(r.text)
+            return d?.description_text ? { ...p, description_text: d.description_text } : p
+          }),
+          Effect.catchAll((e) =>
+            env.ctx
+              .log(`${env.unit}: job page of ${p.source_id} not fetched (${e.message}); kept with the card's snippet`)
+              .pipe(Effect.as(p))
+          )
+        )
 }

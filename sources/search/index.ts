@@ -3,6 +3,7 @@ import { Fatal } from "../../core/errors.ts"
 import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import type { JobSource } from "../source.ts"
+import type { HttpRequest } from "../http.ts"
 import { dropOldGates, gated, Search, Site, type SiteScraper } from "./site.ts"
 import { linkedin } from "./linkedin.ts"
 import { indeed } from "./indeed.ts"
@@ -38,6 +39,8 @@ export const SearchOptions = Schema.Struct({
   indeed_api_key: Schema.optional(Schema.Redacted(Schema.String)),
   /** ZipRecruiter app `authorization` header value; default $ZIPRECRUITER_AUTH. */
   ziprecruiter_auth: Schema.optional(Schema.Redacted(Schema.String)),
+  /** Miles around each search's location unless the search gives its own `distance` (JobSpy's default is 50). */
+  distance: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
   /** Google's `async` parameter for result pages past the first (from a live page). */
   google_async_param: Schema.optional(Schema.String),
   /** Without `searches`: how many searches derived from the profile run at most (default 48). */
@@ -116,6 +119,10 @@ export const search: JobSource<SearchOptions> = {
         if (why) yield* ctx.log(`${ctx.node}: ${site} left out: ${why}`)
         else usable.push(site)
       }
+      const distanceGiven = opts.distance !== undefined || eff.searches.some((s) => s.distance !== undefined)
+      for (const site of usable)
+        if (distanceGiven && scrapers[site].ignores?.includes("distance"))
+          yield* ctx.log(`${ctx.node}: ${site} takes no distance parameter: distance ignored there`)
       if (usable.length === 0 && sites.length > 0)
         yield* ctx.log(`${ctx.node}: skipped: no site of [${sites.join(", ")}] can run with this config`)
       const keys = new Set<string>()
@@ -137,6 +144,11 @@ export const search: JobSource<SearchOptions> = {
     const scraper = scrapers[site]
     const s = (searchesOf.get(`${ctx.runId}:${ctx.node}`) ?? opts.searches ?? [])[Number(unit.index)]
     const wanted = s.results_wanted ?? DEFAULT_WANTED
+    // JobSpy's offset: paging starts at the page holding result `offset`; what precedes it there is dropped.
+    const offset = s.offset ?? 0
+    const pageSize = scraper.pageSize?.(opts)
+    const start = pageSize ? Math.floor(offset / pageSize) * pageSize : 0
+    const skip = offset - start
     const given = opts.base_urls?.[site]
     const folder = given && !/^[a-z]+:\/\//i.test(given) ? given.replace(/^\/+/, "") : undefined
     const baseUrl = (
@@ -149,32 +161,38 @@ export const search: JobSource<SearchOptions> = {
     // Two searches often find the same job: it is staged once per run, and the repeat is counted.
     const seen = seenIn(`${ctx.runId}:${ctx.node}:${site}`)
     let repeats = 0
-    return scraper
-      .search({
-        site,
-        baseUrl,
-        search: s,
-        wanted,
-        unit: label,
-        ctx,
-        opts,
-        request: (req) => gate({ ...req, unit: label })
-      })
-      .pipe(
-        Stream.filter((p) => {
-          if (seen.has(p.source_id)) return (repeats++, false)
-          seen.add(p.source_id)
-          return true
-        }),
-        Stream.take(wanted),
-        Stream.ensuring(
-          Effect.suspend(() =>
-            repeats > 0
-              ? ctx.log(`${label}: ${repeats} posting(s) already staged by another search of this run`)
-              : Effect.void
-          )
+    const distance = s.distance ?? opts.distance
+    const env = {
+      site,
+      baseUrl,
+      search: s,
+      wanted: wanted + skip,
+      start,
+      ...(distance !== undefined && !scraper.ignores?.includes("distance") ? { distance } : {}),
+      unit: label,
+      ctx,
+      opts,
+      request: (req: Omit<HttpRequest, "unit">) => gate({ ...req, unit: label })
+    }
+    const detail = opts.fetch_descriptions ? scraper.detail : undefined
+    const listed = scraper.search(env).pipe(
+      Stream.drop(skip),
+      Stream.filter((p) => {
+        if (seen.has(p.source_id)) return (repeats++, false)
+        seen.add(p.source_id)
+        return true
+      }),
+      Stream.take(wanted)
+    )
+    return (detail ? listed.pipe(Stream.mapEffect((p) => detail(p, env))) : listed).pipe(
+      Stream.ensuring(
+        Effect.suspend(() =>
+          repeats > 0
+            ? ctx.log(`${label}: ${repeats} posting(s) already staged by another search of this run`)
+            : Effect.void
         )
       )
+    )
   },
   fixtures: searchFixtures,
   // Every site on its recording: LinkedIn's and ZipRecruiter's raw pages, Indeed's, Glassdoor's and Google's

@@ -86,6 +86,7 @@ export const linkedin: SiteScraper = {
   defaultBaseUrl: "https://www.linkedin.com",
   delayMs: 3000,
   unavailable: () => null,
+  pageSize: () => PAGE,
   search: (env: SiteEnv) => {
     const s = env.search
     const seen = new Set<string>()
@@ -95,10 +96,11 @@ export const linkedin: SiteScraper = {
       baseMs: Number(env.opts.linkedin_backoff_ms ?? 5000),
       capMs: 60_000
     }
-    const pages = Stream.paginateChunkEffect(0, (page) =>
+    return Stream.paginateChunkEffect(0, (page) =>
       Effect.gen(function* () {
-        const q = new URLSearchParams({ keywords: s.term, start: String(page * PAGE) })
+        const q = new URLSearchParams({ keywords: s.term, start: String(env.start + page * PAGE) })
         if (s.location) q.set("location", s.location)
+        if (env.distance) q.set("distance", String(env.distance))
         if (s.remote) q.set("f_WT", "2")
         if (s.hours_old) q.set("f_TPR", `r${s.hours_old * 3600}`)
         const url = `${env.baseUrl}/jobs-guest/jobs/api/seeMoreJobPostings/search?${q}`
@@ -125,29 +127,24 @@ export const linkedin: SiteScraper = {
         return [Chunk.fromIterable(cards), more ? Option.some(page + 1) : Option.none<number>()] as const
       })
     )
-    if (!env.opts.fetch_descriptions) return pages
-    // Optional detail fetch: a failed detail keeps the card without a description.
-    return pages.pipe(
-      Stream.take(env.wanted),
-      Stream.mapEffect((p) =>
-        env
-          .request({
-            url: `${env.baseUrl}/jobs/view/${p.source_id}`,
-            headers: { accept: "text/html" },
-            retry: { times: 1, baseMs: 2000, capMs: 10_000 }
-          })
-          .pipe(
-            Effect.map((r) => ({
-              ...p,
-              ...Object.fromEntries(Object.entries(parseLinkedInDetail(r.text)).filter(([, v]) => v != null))
-            })),
-            Effect.catchAll((e) =>
-              env.ctx
-                .log(`${env.unit}: detail of job ${p.source_id} not fetched (${e.message}); kept without description`)
-                .pipe(Effect.as(p))
-            )
-          )
+  },
+  // The job page's markup, else its JSON-LD: a failed page keeps the card without a description.
+  detail: (p, env) =>
+    env
+      .request({
+        url: `${env.baseUrl}/jobs/view/${p.source_id}`,
+        headers: { accept: "text/html" },
+        retry: { times: 1, baseMs: 2000, capMs: 10_000 }
+      })
+      .pipe(
+        Effect.map((r) => ({
+          ...p,
+          ...Object.fromEntries(Object.entries(parseLinkedInDetail(r.text)).filter(([, v]) => v != null))
+        })),
+        Effect.catchAll((e) =>
+          env.ctx
+            .log(`${env.unit}: detail of job ${p.source_id} not fetched (${e.message}); kept without description`)
+            .pipe(Effect.as(p))
+        )
       )
-    )
-  }
 }

@@ -12,7 +12,18 @@ export const Search = Schema.Struct({
   location: Schema.optional(Schema.String),
   remote: Schema.optional(Schema.Boolean),
   hours_old: Schema.optional(Schema.Int.pipe(Schema.positive())),
-  results_wanted: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000)))
+  results_wanted: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000))),
+  /**
+   * Miles around `location` (JobSpy's `distance`): LinkedIn's `distance`, Indeed's and ZipRecruiter's `radius`.
+   * Glassdoor's and Google's searches take none: there it is ignored, and the node says so.
+   */
+  distance: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
+  /**
+   * Skip the first N results on each site (JobSpy's `offset`): paging starts at the site's page that holds
+   * result N (LinkedIn and Indeed 10 a page, ZipRecruiter 20, Glassdoor 30) and the rest of that page is dropped;
+   * Google and Indeed's mobile route page by cursor, so their first N are fetched and dropped.
+   */
+  offset: Schema.optional(Schema.Int.pipe(Schema.between(0, 1000)))
 })
 export type Search = typeof Search.Type
 
@@ -21,7 +32,12 @@ export interface SiteEnv {
   readonly site: Site
   readonly baseUrl: string
   readonly search: Search
+  /** Results to fetch from `start` on: `results_wanted` plus what `offset` skips within the first page. */
   readonly wanted: number
+  /** The result index paging starts at: `offset` rounded down to the site's page (`SiteScraper.pageSize`). */
+  readonly start: number
+  /** Miles around the location, when the search or the node gives one. */
+  readonly distance?: number
   readonly unit: string
   readonly ctx: SourceContext
   readonly opts: Record<string, any>
@@ -38,8 +54,20 @@ export interface SiteScraper {
   readonly delayMs: number
   /** A reason this site cannot run with these options (a missing credential), or null. */
   readonly unavailable: (opts: Record<string, any>) => string | null
-  /** Postings for one search, lazily paged: the caller stops pulling at `results_wanted`. */
+  /**
+   * Results a page of this route holds, when its paging can start at an offset (a `start` or `page`
+   * parameter); undefined when it pages by cursor and an offset is fetched and dropped.
+   */
+  readonly pageSize?: (opts: Record<string, any>) => number | undefined
+  /** Search parameters this site has no equivalent for: the node says so once, and they are ignored there. */
+  readonly ignores?: ReadonlyArray<"distance">
+  /** Postings for one search from result `start` on, lazily paged: the caller stops pulling at `results_wanted`. */
   readonly search: (env: SiteEnv) => Stream.Stream<Posting, SourceError, Http>
+  /**
+   * The job's own page for what the listing lacks (the description), with `with.fetch_descriptions`. Run on
+   * the postings kept (after the offset, repeats and `results_wanted`); a failed one keeps the listing.
+   */
+  readonly detail?: (p: Posting, env: SiteEnv) => Effect.Effect<Posting, never, Http>
 }
 
 interface Gate {

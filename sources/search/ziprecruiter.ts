@@ -74,6 +74,7 @@ const zipMobile = {
       Effect.gen(function* () {
         const q = new URLSearchParams({ search: s.term })
         if (s.location) q.set("location", s.location)
+        if (env.distance) q.set("radius", String(env.distance))
         if (s.hours_old) q.set("days", String(Math.max(1, Math.floor(s.hours_old / 24))))
         if (s.remote) q.set("remote", "1")
         if (token) q.set("continue_from", token)
@@ -259,10 +260,12 @@ const PER_PAGE = 20
 
 const zipWeb = (env: SiteEnv): Stream.Stream<Posting, SourceError, Http> => {
   const s = env.search
-  const maxPages = Math.ceil(env.wanted / PER_PAGE) + 1
-  return Stream.paginateChunkEffect(1, (page) =>
+  const first = 1 + env.start / PER_PAGE
+  const maxPages = first - 1 + Math.ceil(env.wanted / PER_PAGE) + 1
+  return Stream.paginateChunkEffect(first, (page) =>
     Effect.gen(function* () {
       const q = new URLSearchParams({ search: s.term, location: s.location ?? "" })
+      if (env.distance) q.set("radius", String(env.distance))
       if (s.hours_old) q.set("days", String(Math.max(1, Math.ceil(s.hours_old / 24))))
       if (s.remote) q.set("refine_by_location_type", "only_remote")
       if (page > 1) q.set("page", String(page))
@@ -322,5 +325,7 @@ export const ziprecruiter: SiteScraper = {
     opts.ziprecruiter_api === "mobile" ? "https://api.ziprecruiter.com" : "https://www.ziprecruiter.com",
   delayMs: 5000,
   unavailable: (opts) => (opts.ziprecruiter_api === "mobile" ? zipMobile.unavailable(opts) : null),
+  // The web page pages by `page`; the app API by `continue_from` (an offset is fetched and dropped).
+  pageSize: (opts) => (opts.ziprecruiter_api === "mobile" ? undefined : PER_PAGE),
   search: (env) => (env.opts.ziprecruiter_api === "mobile" ? zipMobile.search(env) : zipWeb(env))
 }
