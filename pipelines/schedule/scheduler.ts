@@ -149,7 +149,7 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
       await record(rt, group, at, null, "running")
       opts.log(`fire ${label} (${reason}): ${[...selected].sort().join(", ")}`)
       const fiber = rt.runFork(
-        runDag({ dag: opts.dag, only, events: opts.events, sourceOverrides: opts.sourceOverrides })
+        runDag({ dag: opts.dag, only, events: opts.events, sourceOverrides: opts.sourceOverrides, scheduled: true })
       )
       entry.fiber = fiber
       const exit = await rt.runPromise(Fiber.await(fiber))
