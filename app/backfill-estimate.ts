@@ -29,6 +29,8 @@ export const ASSUME = {
   tokens: {
     relevance: { inPerJob: 250, outPerJob: 30, inPerBatch: 700 },
     fit_score: { inPerJob: 1_600, outPerJob: 160, inPerBatch: 1_200 },
+    /** The layers' own estimates summed for a 4,000-character posting, 3 CV roles and 5 contact types. */
+    intel: { inPerJob: 13_600, outPerJob: 9_400, inPerBatch: 0 },
     other: { inPerJob: 1_000, outPerJob: 150, inPerBatch: 1_000 }
   }
 } as const
@@ -56,6 +58,8 @@ export interface LlmEstimate {
   usd: number
   /** `batch` when the node runs in batch mode on a provider with a batch API (priced at the batch discount). */
   mode: "online" | "batch"
+  /** The mode of the same node in a scheduled run (`schedule`, `up`), where an unset `with.mode` means batch. */
+  scheduledMode: "online" | "batch"
   basis: string
 }
 
@@ -81,7 +85,41 @@ const hasBatchApi = (dag: LoadedDag, tier: string): boolean => {
   return kind === "anthropic" || kind === "openai"
 }
 
-export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since: string; until?: string }) =>
+/**
+ * The mode an LLM node runs in: its `with.mode`, else batch in a scheduled run and online in one someone
+ * waits on (transforms/llm/runtime.ts `modeFor`); batch only where the tier's provider has a batch API.
+ */
+export const estimatedMode = (dag: LoadedDag, tier: string, mode: unknown, scheduled: boolean): "online" | "batch" =>
+  (mode === "batch" || (mode === undefined && scheduled)) && hasBatchApi(dag, tier) ? "batch" : "online"
+
+/** An LLM node as the estimates see it: decoded options, tier, the tier's first model, its mode per trigger. */
+export const llmNodeOf = (dag: LoadedDag, n: string) => {
+  const spec = dag.spec.nodes[n]
+  const r = spec && roleOf(spec)
+  const kind = r && findKind(dag.kinds, r.role, r.kind)
+  if (!r || !kind) return undefined
+  const decoded = Schema.decodeUnknownEither(kind.options)(spec.with ?? {})
+  const o = (decoded._tag === "Right" ? decoded.right : {}) as Record<string, unknown>
+  const tierChoice = o.tier
+  if (typeof tierChoice !== "string" || o.use_llm === false) return undefined
+  const tier = tierChoice === "auto" ? "balanced" : tierChoice
+  // Only nodes with a `with.mode` option can batch (the intel layers always call online).
+  const batchable = "mode" in ((kind.options as { fields?: object }).fields ?? {})
+  return {
+    role: r,
+    options: o,
+    tierChoice,
+    tier,
+    model: firstModel(dag, tier),
+    modeOf: (scheduled: boolean) => (batchable ? estimatedMode(dag, tier, o.mode, scheduled) : "online")
+  }
+}
+
+export const estimateBackfill = (
+  dag: LoadedDag,
+  backfill: { node: string; since: string; until?: string },
+  trigger: { readonly scheduled?: boolean } = {}
+) =>
   Effect.gen(function* () {
     const w = yield* Warehouse
     const nodes = enabledNodes(dag.spec)
@@ -159,23 +197,18 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
     const relevantShare = num(rel.judged) > 0 ? num(rel.kept) / num(rel.judged) : ASSUME.relevantShare
     const llm: LlmEstimate[] = []
     for (const n of [...downstreamOf(nodes, backfill.node)].filter((n) => n !== backfill.node)) {
-      const r = roleOf(nodes[n])!
-      const kind = findKind(dag.kinds, r.role, r.kind)
-      if (!kind) continue
-      const o = yield* Schema.decodeUnknown(kind.options)(nodes[n].with ?? {}).pipe(
-        Effect.orElseSucceed(() => ({}) as Record<string, unknown>)
-      )
-      const tierChoice = (o as { tier?: string }).tier
-      if (typeof tierChoice !== "string" || (o as { use_llm?: boolean }).use_llm === false) continue
-      const tier = tierChoice === "auto" ? "balanced" : tierChoice
-      const model = firstModel(dag, tier)
-      const mode = (o as { mode?: string }).mode === "batch" && hasBatchApi(dag, tier) ? "batch" : "online"
+      const l = llmNodeOf(dag, n)
+      if (!l) continue
+      const { role: r, options: o, tierChoice, tier, model, modeOf } = l
+      const mode = modeOf(trigger.scheduled ?? false)
       const perKind =
         r.kind === "relevance"
           ? ASSUME.tokens.relevance
           : r.kind === "fit_score"
             ? ASSUME.tokens.fit_score
-            : ASSUME.tokens.other
+            : r.kind === "intel"
+              ? ASSUME.tokens.intel
+              : ASSUME.tokens.other
       const [past] = yield* w.query<Record<string, unknown>>(
         "select sum(items)::double as items, sum(input_tokens)::double as input, sum(output_tokens)::double as output, count(*)::double as calls from llm_calls where node = $1 and outcome = 'ok'",
         [n]
@@ -185,11 +218,22 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
         ? num(past.input) / num(past.items)
         : perKind.inPerJob + perKind.inPerBatch / Math.max(1, Number((o as { batch_size?: number }).batch_size ?? 50))
       const outPerJob = measured ? num(past.output) / num(past.items) : perKind.outPerJob
-      const jobsIn = Math.round(r.kind === "relevance" ? jobs : jobs * relevantShare)
+      const maxJobs = (o as { max_jobs?: number }).max_jobs
+      const jobsIn = Math.min(
+        Math.round(r.kind === "relevance" ? jobs : jobs * relevantShare),
+        r.kind === "intel" && maxJobs !== undefined ? maxJobs : Number.POSITIVE_INFINITY
+      )
       const batches = Math.ceil(jobsIn / Math.max(1, Number((o as { batch_size?: number }).batch_size ?? 50)))
       const price = priceOf(prices, model)
       const inputTokens = Math.round(jobsIn * inPerJob)
       const outputTokens = Math.round(jobsIn * outPerJob)
+      const listUsd =
+        price instanceof Fatal
+          ? Number.NaN
+          : costUsd(price, { inputTokens, cachedInputTokens: 0, outputTokens }, mode === "batch")
+      // The intel layers downgrade or skip to stay within budgets.llm.per_job_usd: no more than that per job.
+      const perJob = r.kind === "intel" ? dag.spec.budgets?.llm?.per_job_usd : undefined
+      const capped = perJob !== undefined && listUsd > jobsIn * perJob
       llm.push({
         node: n,
         kind: r.kind,
@@ -199,16 +243,14 @@ export const estimateBackfill = (dag: LoadedDag, backfill: { node: string; since
         batches,
         inputTokens,
         outputTokens,
-        usd:
-          price instanceof Fatal
-            ? Number.NaN
-            : Math.round(
-                costUsd(price, { inputTokens, cachedInputTokens: 0, outputTokens }, mode === "batch") * 10_000
-              ) / 10_000,
+        usd: Math.round((capped ? jobsIn * perJob : listUsd) * 10_000) / 10_000,
         mode,
-        basis: measured
-          ? `llm_calls history (${num(past.calls)} calls)`
-          : `assumed ${perKind.inPerJob}+${perKind.outPerJob} tokens/job${price instanceof Fatal ? "; no price for the model" : ""}`
+        scheduledMode: modeOf(true),
+        basis: `${
+          measured
+            ? `llm_calls history (${num(past.calls)} calls)`
+            : `assumed ${perKind.inPerJob}+${perKind.outPerJob} tokens/job${price instanceof Fatal ? "; no price for the model" : ""}`
+        }${capped ? `; capped at $${perJob}/job (budgets.llm.per_job_usd)` : ""}`
       })
     }
     return { source, llm, window: { since: backfill.since, until }, perRunUsd: dag.spec.budgets?.llm?.per_run_usd }

@@ -1,12 +1,14 @@
 /**
- * Batched vs per-item LLM calls for 10,000 jobs derived from the recorded fixtures (titles and
- * descriptions from fixtures/*\/*.json job files, ids and title prefixes varied so no two are alike),
- * against the fake LLM server through the real OpenAI SDK, at dag.yaml's default models.
- * Per-item figures are measured on a sample and scaled to 10,000 (10,000 loopback calls would only
- * measure the loopback). Tokens are the fake server's estimate (4 characters a token); its prompt caching
- * follows the providers' documented rules (DeepSeek: any repeated prefix in 64-token units; OpenAI: prompts of
- * 1,024+ tokens; Anthropic: a marked prefix of 1,024+ tokens, 2,048+ on Haiku). Batch mode runs through the
- * fake's Message Batches and Files + Batch endpoints (ending at the first poll) at the 50 % batch price.
+ * The issue #21 figures, against the fake LLM server through the real SDKs, cost read from the ledger as
+ * the product does: (a) relevance + fit_score for 10,000 jobs derived from the recorded fixtures (titles and
+ * descriptions from fixtures/*\/*.json job files, ids and title prefixes varied so no two are alike) at
+ * dag.yaml's default models and tiers, online and in batch mode; (b) a week of the intel layers
+ * (bench/_intel-week.ts); (c) reruns over unchanged jobs. Per-item figures are measured on a sample and
+ * scaled to 10,000 (10,000 loopback calls would only measure the loopback). Tokens are the fake server's
+ * estimate (4 characters a token); its prompt caching follows the providers' documented rules (DeepSeek:
+ * any repeated prefix in 64-token units; OpenAI: prompts of 1,024+ tokens; Anthropic: a marked prefix of
+ * 1,024+ tokens, 2,048+ on Haiku). Batch mode runs through the fake's Message Batches and Files + Batch
+ * endpoints (ending at the first poll) at the 50 % batch price.
  */
 import { Effect, Layer } from "effect"
 import { readdirSync, readFileSync } from "node:fs"
@@ -32,6 +34,23 @@ import { renderJob } from "../transforms/job-prompt.ts"
 import type { JobText } from "../transforms/lexical.ts"
 import { startFakeLlm } from "../test/support/fake-llm.ts"
 import { kinds, migrations } from "../app/index.ts"
+import { llmNodeOf } from "../app/backfill-estimate.ts"
+import { intelWeek } from "./_intel-week.ts"
+
+/** runJobOps reads provider keys from the environment, as the intel node does: set for the call, then restored. */
+const withEnv = async <A>(env: Record<string, string>, f: () => Promise<A>): Promise<A> => {
+  const keys = [...Object.keys(env), "ANTHROPIC_API_KEY", "DEEPSEEK_API_KEY", "OPENROUTER_API_KEY"]
+  const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]))
+  for (const k of keys) delete process.env[k]
+  Object.assign(process.env, env)
+  try {
+    return await f()
+  } finally {
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+  }
+}
 
 const strip = (s: string) =>
   s
@@ -135,7 +154,9 @@ export const bench: BenchCase = {
     const fake = await startFakeLlm()
     try {
       const dag = loadDag("dag.yaml", kinds)
-      const env = { DEEPSEEK_API_KEY: "bench", DEEPSEEK_BASE_URL: fake.openaiUrl }
+      // dag.yaml's defaults: the tiers' first candidates are OpenAI models, so an OpenAI key is what selects them.
+      const env = { OPENAI_API_KEY: "bench", OPENAI_BASE_URL: fake.openaiUrl }
+      const tierOf = (node: string) => llmNodeOf(dag, node)!.tier as "fast" | "balanced" | "quality"
       const jobs = corpus(10_000)
       const program = Effect.gen(function* () {
         const settings = { ...(yield* resolveLlmSettings(dag, env)), budget: {} }
@@ -152,7 +173,7 @@ export const bench: BenchCase = {
               Effect.gen(function* () {
                 const budget = yield* makeBudget({ runId })
                 return yield* runBatched(task, items, {
-                  tier: task.name === "relevance" ? "fast" : "balanced",
+                  tier: tierOf(task.name),
                   batchSize,
                   settings: st,
                   runId,
@@ -185,14 +206,8 @@ export const bench: BenchCase = {
         // Batch mode as a user with only that provider's key gets it: dag.yaml's tiers fall through to its models.
         const withKey = (keys: Record<string, string>) =>
           Effect.map(resolveLlmSettings(dag, keys), (x) => ({ ...x, budget: {} }))
-        const openai = yield* withKey({ OPENAI_API_KEY: "bench", OPENAI_BASE_URL: fake.openaiUrl })
+        const deepseek = yield* withKey({ DEEPSEEK_API_KEY: "bench", DEEPSEEK_BASE_URL: fake.openaiUrl })
         const anthropic = yield* withKey({ ANTHROPIC_API_KEY: "bench", ANTHROPIC_BASE_URL: fake.anthropicUrl })
-        const nano = yield* withKey({
-          OPENAI_API_KEY: "bench",
-          OPENAI_BASE_URL: fake.openaiUrl,
-          JOBSIGNAL_LLM_FAST: "openai/gpt-5-nano",
-          JOBSIGNAL_LLM_BALANCED: "openai/gpt-5-nano"
-        })
         const rel = relevanceTask(profile, hash),
           fit = fitTask(profile, hash)
         const relItems = jobs.map((j) => makeItem(j.id, renderJob(j, 400)))
@@ -203,19 +218,20 @@ export const bench: BenchCase = {
           relSingle: yield* measure(rel, relItems.slice(0, 300), 1),
           fitBatched: yield* measure(fit, fitItems, 40),
           fitSingle: yield* measure(fit, fitItems.slice(0, 150), 1),
-          openai,
+          deepseek,
           anthropic,
-          relOpenAiBatch: yield* measure(rel, relItems, 100, { settings: openai, mode: "batch", rerun: true }),
-          fitOpenAiBatch: yield* measure(fit, fitItems, 40, { settings: openai, mode: "batch", rerun: true }),
+          relDefaultBatch: yield* measure(rel, relItems, 100, { mode: "batch", rerun: true }),
+          fitDefaultBatch: yield* measure(fit, fitItems, 40, { mode: "batch", rerun: true }),
+          relDeepseek: yield* measure(rel, relItems, 100, { settings: deepseek }),
+          fitDeepseek: yield* measure(fit, fitItems, 40, { settings: deepseek }),
           relAnthropicBatch: yield* measure(rel, relItems, 100, { settings: anthropic, mode: "batch" }),
-          fitAnthropicBatch: yield* measure(fit, fitItems, 40, { settings: anthropic, mode: "batch" }),
-          relNanoBatch: yield* measure(rel, relItems, 100, { settings: nano, mode: "batch" }),
-          fitNanoBatch: yield* measure(fit, fitItems, 40, { settings: nano, mode: "batch" })
+          fitAnthropicBatch: yield* measure(fit, fitItems, 40, { settings: anthropic, mode: "batch" })
         }
       })
       const m = await Effect.runPromise(Effect.scoped(program))
-      const fast = modelFor(m.settings, "fast")!,
-        balanced = modelFor(m.settings, "balanced")!
+      const week = await withEnv(env, () => Effect.runPromise(intelWeek(dag, fake, jobs)))
+      const fast = modelFor(m.settings, tierOf("relevance"))!,
+        balanced = modelFor(m.settings, tierOf("fit_score"))!
       const usd = (model: string, x: Measured) => {
         const p = priceOf(m.settings.prices, model)
         if ("_tag" in p) throw new Error(p.message)
@@ -235,48 +251,52 @@ export const bench: BenchCase = {
       const calls10k = (x: Measured) => Math.round((x.calls / x.items) * 10_000)
       return {
         "fixture-derived jobs": jobs.length,
-        "default fast model (relevance)": fast.model,
-        "default balanced model (fit_score)": balanced.model,
+        [`relevance model (dag.yaml tier ${tierOf("relevance")})`]: fast.model,
+        [`fit_score model (dag.yaml tier ${tierOf("fit_score")})`]: balanced.model,
         "relevance batched: calls per 10k jobs": calls10k(m.relBatched),
         "relevance batched: input tokens / job": per(m.relBatched, "input"),
         "relevance batched: output tokens / job": per(m.relBatched, "output"),
-        "relevance batched: USD per 10k jobs": usd(fast.model, m.relBatched),
         "relevance per-item: calls per 10k jobs": calls10k(m.relSingle),
         "relevance per-item: input tokens / job": per(m.relSingle, "input"),
-        "relevance per-item: output tokens / job": per(m.relSingle, "output"),
         "relevance per-item: USD per 10k jobs": usd(fast.model, m.relSingle),
         "relevance input tokens, batched / per-item (target <= 0.35)":
           per(m.relBatched, "input") / per(m.relSingle, "input"),
         "fit_score batched: calls per 10k jobs": calls10k(m.fitBatched),
         "fit_score batched: input tokens / job": per(m.fitBatched, "input"),
         "fit_score batched: output tokens / job": per(m.fitBatched, "output"),
-        "fit_score batched: USD per 10k jobs": usd(balanced.model, m.fitBatched),
-        "fit_score per-item: calls per 10k jobs": calls10k(m.fitSingle),
         "fit_score per-item: input tokens / job": per(m.fitSingle, "input"),
-        "fit_score per-item: USD per 10k jobs": usd(balanced.model, m.fitSingle),
         "fit_score input tokens, batched / per-item": per(m.fitBatched, "input") / per(m.fitSingle, "input"),
-        "relevance batched at claude-haiku-4-5: USD per 10k": usd("claude-haiku-4-5", m.relBatched),
-        "relevance batched at gpt-4o-mini: USD per 10k": usd("gpt-4o-mini", m.relBatched),
-        "fit_score batched at gpt-4.1-mini: USD per 10k": usd("gpt-4.1-mini", m.fitBatched),
         "per-item samples (relevance / fit_score jobs)": `${m.relSingle.items} / ${m.fitSingle.items}`,
-        "default models, online + caching: cached share of input":
-          (m.relBatched.cached + m.fitBatched.cached) / (m.relBatched.input + m.fitBatched.input),
-        "default models (deepseek-chat, no batch API), online + caching: rel + fit USD per 10k":
+        "(a) defaults, batch + caching (schedule / up): rel + fit USD per 10k (target < 0.50)":
+          ledgerUsd(m.relDefaultBatch) + ledgerUsd(m.fitDefaultBatch),
+        "(a) defaults, online + caching (jobsignal run): rel + fit USD per 10k":
           ledgerUsd(m.relBatched) + ledgerUsd(m.fitBatched),
-        [`OpenAI key only (${modelFor(m.openai, "fast")!.model} / ${modelFor(m.openai, "balanced")!.model}), batch + caching: rel + fit USD per 10k`]:
-          ledgerUsd(m.relOpenAiBatch) + ledgerUsd(m.fitOpenAiBatch),
-        [`Anthropic key only (${modelFor(m.anthropic, "fast")!.model} / ${modelFor(m.anthropic, "balanced")!.model}), batch + caching: rel + fit USD per 10k`]:
+        "defaults: cached share of input (online)":
+          (m.relBatched.cached + m.fitBatched.cached) / (m.relBatched.input + m.fitBatched.input),
+        "batch mode: items answered inside the batch (rel + fit)":
+          m.relDefaultBatch.batchAnswered + m.fitDefaultBatch.batchAnswered,
+        "DeepSeek key only (deepseek-chat, no batch API), online + caching: rel + fit USD per 10k":
+          ledgerUsd(m.relDeepseek) + ledgerUsd(m.fitDeepseek),
+        [`Anthropic key only (${modelFor(m.anthropic, tierOf("relevance"))!.model} / ${modelFor(m.anthropic, tierOf("fit_score"))!.model}), batch + caching: rel + fit USD per 10k`]:
           ledgerUsd(m.relAnthropicBatch) + ledgerUsd(m.fitAnthropicBatch),
-        "gpt-5-nano for both, batch + caching: rel + fit USD per 10k (target < 0.50)":
-          ledgerUsd(m.relNanoBatch) + ledgerUsd(m.fitNanoBatch),
-        "gpt-4o-mini for both, batch + caching: rel + fit USD per 10k":
-          reprice("gpt-4o-mini", m.relOpenAiBatch) + reprice("gpt-4o-mini", m.fitOpenAiBatch),
-        "batch mode: items answered inside the batch (rel + fit, OpenAI)":
-          m.relOpenAiBatch.batchAnswered + m.fitOpenAiBatch.batchAnswered,
-        "rerun over unchanged jobs: model calls (rel + fit)":
-          m.relOpenAiBatch.rerunCalls! + m.fitOpenAiBatch.rerunCalls!,
-        "rerun over unchanged jobs: batch API requests (rel + fit)":
-          m.relOpenAiBatch.rerunBatchOps! + m.fitOpenAiBatch.rerunBatchOps!
+        "gpt-4o-mini for both, batch + caching (same tokens): rel + fit USD per 10k":
+          reprice("gpt-4o-mini", m.relDefaultBatch) + reprice("gpt-4o-mini", m.fitDefaultBatch),
+        "gpt-5-mini for fit_score (tier balanced), batch + caching: rel + fit USD per 10k":
+          ledgerUsd(m.relDefaultBatch) + reprice("gpt-5-mini", m.fitDefaultBatch),
+        "(b) intel week: jobs / companies (20 A/B a day x 7)": `${week.jobs} / ${week.companies}`,
+        "(b) intel week: model calls (company research calls)": `${week.calls} (${week.companyResearchCalls})`,
+        "(b) intel week: USD from the ledger (target < 2)": week.usd,
+        "(b) intel week: USD by tier": Object.entries(week.byTier)
+          .map(([t, u]) => `${t} ${u.toFixed(4)}`)
+          .join(", "),
+        "(b) intel week: layers downgraded / skipped at the per-job cap": `${week.downgradedLayers} / ${week.skippedAtCap}`,
+        "(b) intel week: ceiling, jobs x per_job_usd": week.capUsd === undefined ? "no cap" : week.jobs * week.capUsd,
+        "(b) intel week: uncapped list-price estimate (estimateJobOps)": week.estimateUncappedUsd,
+        "(c) rerun over unchanged jobs: model calls (rel + fit)":
+          m.relDefaultBatch.rerunCalls! + m.fitDefaultBatch.rerunCalls!,
+        "(c) rerun over unchanged jobs: batch API requests (rel + fit)":
+          m.relDefaultBatch.rerunBatchOps! + m.fitDefaultBatch.rerunBatchOps!,
+        "(c) rerun of the last intel day: model calls": week.rerunCalls
       }
     } finally {
       await fake.close()

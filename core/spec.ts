@@ -51,7 +51,9 @@ export const Budgets = Schema.Struct({
   llm: Schema.optional(
     Schema.Struct({
       per_run_usd: Schema.optional(Schema.Number.pipe(Schema.nonNegative())),
-      per_week_usd: Schema.optional(Schema.Number.pipe(Schema.nonNegative()))
+      per_week_usd: Schema.optional(Schema.Number.pipe(Schema.nonNegative())),
+      /** The intel layers of one job, per run: each layer is estimated first and downgraded or skipped to fit. */
+      per_job_usd: Schema.optional(Schema.Number.pipe(Schema.nonNegative()))
     })
   )
 })

@@ -20,6 +20,8 @@ export interface NodeContext {
   readonly spec: NodeSpec
   readonly dag: LoadedDag
   readonly mode: "run" | "backfill" | "resume"
+  /** Started by `jobsignal schedule` / `up`, not waited on by anyone: LLM nodes default to batch mode. */
+  readonly scheduled?: boolean
   readonly window: { readonly since?: string; readonly until?: string }
   /** `--as-of` (YYYY-MM-DD): the "now" windows are computed from; absent means today. */
   readonly asOf?: string

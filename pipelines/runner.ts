@@ -20,6 +20,8 @@ export interface RunRequest {
   readonly resume?: string
   readonly backfill?: { readonly node: string; readonly since: string; readonly until?: string }
   readonly dryRun?: boolean
+  /** A scheduled fire (`schedule`, `up`): nobody waits on it, so LLM nodes without `with.mode` use batch. */
+  readonly scheduled?: boolean
   /** Options laid over a source node's `with` (the demo points sources at the replay server). */
   readonly sourceOverrides?: (kind: string) => Record<string, unknown> | undefined
   /** `--as-of`: the day (YYYY-MM-DD) every window of this run is computed from, instead of today. */
@@ -313,6 +315,7 @@ export const runDag = (req: RunRequest) =>
               spec,
               dag: req.dag,
               mode,
+              ...(req.scheduled ? { scheduled: true } : {}),
               window,
               ...(req.asOf ? { asOf: req.asOf } : {}),
               inputs,

@@ -69,20 +69,25 @@ describe("backfill --dry-run estimate", () => {
       limit: "2/s, 16 at once",
       timeDimension: "posted_at"
     })
-    expect(est.llm.map((l) => [l.node, l.tier, l.model])).toEqual([
-      ["relevance", "fast", "claude-haiku-4-5"],
-      ["fit", "balanced", "claude-sonnet-4-5"]
+    // The built-in tiers (no llm.tiers); with.mode unset: online when run by hand, batch when scheduled.
+    expect(est.llm.map((l) => [l.node, l.tier, l.model, l.mode, l.scheduledMode])).toEqual([
+      ["relevance", "fast", "gpt-5-nano", "online", "batch"],
+      ["fit", "balanced", "gpt-5-mini", "online", "batch"]
     ])
     const rel = est.llm[0]
     expect(rel.jobs).toBe(75)
-    expect(rel.usd).toBeCloseTo(
-      costUsd(builtinPrices["claude-haiku-4-5"], {
-        inputTokens: rel.inputTokens,
-        cachedInputTokens: 0,
-        outputTokens: rel.outputTokens
-      }),
-      3
+    const online = costUsd(builtinPrices["gpt-5-nano"], {
+      inputTokens: rel.inputTokens,
+      cachedInputTokens: 0,
+      outputTokens: rel.outputTokens
+    })
+    expect(rel.usd).toBeCloseTo(online, 4)
+    const scheduled = await withDb(
+      db,
+      estimateBackfill(dag, { node: "greenhouse", since: "2026-01-01", until: "2026-01-31" }, { scheduled: true })
     )
+    expect(scheduled.llm.map((l) => l.mode)).toEqual(["batch", "batch"])
+    expect(scheduled.llm[0].usd).toBeCloseTo(online / 2, 4)
     expect(est.llm[1].jobs).toBe(Math.round(75 * ASSUME.relevantShare))
     // Nothing was fetched or written.
     expect(replay.requests.length).toBe(0)

@@ -308,6 +308,42 @@ describe("with.mode: batch on the nodes", { timeout: 60_000 }, () => {
   })
 })
 
+describe("with.mode unset: batch when scheduled, online when someone waits", { timeout: 60_000 }, () => {
+  it("a scheduled run's relevance and fit_score go through the batch APIs; the same nodes in an interactive run call online", async () => {
+    keys()
+    const { clock } = recordingClock()
+    const rel = Schema.decodeUnknownSync(RelevanceOptions)({})
+    const fit = Schema.decodeUnknownSync(FitScoreOptions)({})
+    expect([rel.mode, fit.mode]).toEqual([undefined, undefined])
+    fake.planBatches({ pollsBeforeEnd: 1 })
+    const both = (scheduled: boolean) => {
+      const { dag, db } = setup()
+      const ctx = (node: string, need: string) => ({ ...ctxFor(dag, node, "r1", need), scheduled })
+      return withDb(
+        db,
+        Effect.gen(function* () {
+          yield* seed("r1")
+          return {
+            rel: yield* judgeRelevance(rel, ctx("relevance", "dedupe")),
+            fit: yield* scoreFit(fit, ctx("fit_score", "relevance"))
+          }
+        }).pipe(Effect.withClock(clock))
+      )
+    }
+    const scheduled = await both(true)
+    expect(scheduled.fit.details).toMatchObject({ mode: "batch", batchesSubmitted: 1 })
+    expect(fake.batchOps.filter((o) => o.op === "create")).toHaveLength(2)
+    expect(fake.requests.length).toBeGreaterThan(0)
+    expect(fake.requests.every((r) => r.batchId !== undefined)).toBe(true)
+    fake.reset()
+    const interactive = await both(false)
+    expect(interactive.fit.details).toMatchObject({ mode: "online", batchesSubmitted: 0 })
+    expect(fake.batchOps).toEqual([])
+    expect(fake.requests.length).toBeGreaterThan(0)
+    expect(fake.requests.every((r) => r.batchId === undefined)).toBe(true)
+  })
+})
+
 describe("batch mode within the node's timeout", { timeout: 60_000 }, () => {
   it("at its timeout the node stops waiting, reports the jobs pending and partial; the next run resumes the same batch", async () => {
     keys()

@@ -7,6 +7,8 @@ import {
   fitCategoryOf,
   fitTierOf,
   llmRuntime,
+  LlmMode,
+  modeFor,
   modelFor,
   resolveTier,
   runBatched,
@@ -26,10 +28,11 @@ export const FitScoreOptions = Schema.Struct({
   tier: Schema.optionalWith(TierChoice, { default: () => "balanced" as const }),
   description_chars: Schema.optionalWith(Schema.Int.pipe(Schema.between(200, 20000)), { default: () => 3000 }),
   /**
-   * `online` (default): call by call, answers within the run. `batch`: through the provider's batch API at
-   * half price (Anthropic Message Batches, OpenAI Batch), the run waits for it; a provider without one runs online.
+   * `online`: call by call, answers within the run. `batch`: through the provider's batch API at half price
+   * (Anthropic Message Batches, OpenAI Batch), the run waits for it; a provider without one runs online.
+   * Unset: batch when the run was scheduled (`schedule`, `up`), online when someone waits on it (`run`).
    */
-  mode: Schema.optionalWith(Schema.Literal("online", "batch"), { default: () => "online" as const }),
+  mode: Schema.optional(LlmMode),
   /** Batch mode: past this long after submission, the batch is cancelled and what is left runs online. */
   batch_deadline: Schema.optionalWith(DurationString, { default: () => "24h" }),
   use_llm: Schema.optionalWith(Schema.Boolean, { default: () => true })
@@ -167,7 +170,7 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
             runId: ctx.runId,
             node: ctx.node,
             budget: rt.budget,
-            mode: opts.mode,
+            mode: modeFor(opts.mode, ctx),
             stopWaitingAtMs: ctx.timeoutMs === undefined ? undefined : startedAt + ctx.timeoutMs,
             batchDeadlineMs: parseDuration(opts.batch_deadline),
             onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
@@ -250,7 +253,7 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
         cachedInputTokens: sum("cachedInputTokens"),
         outputTokens: sum("outputTokens"),
         usd: sum("usd"),
-        mode: opts.mode,
+        mode: modeFor(opts.mode, ctx),
         batchesSubmitted: sum("batchesSubmitted"),
         batchesResumed: sum("batchesResumed"),
         batchAnswered: sum("batchAnswered"),

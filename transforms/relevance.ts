@@ -2,7 +2,16 @@ import { Clock, Effect, Schema } from "effect"
 import { DurationString, parseDuration } from "../core/spec.ts"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { everyCallFailed, runBatched, llmRuntime, TierChoice, resolveTier, type LlmTask } from "./llm/index.ts"
+import {
+  everyCallFailed,
+  runBatched,
+  llmRuntime,
+  LlmMode,
+  modeFor,
+  TierChoice,
+  resolveTier,
+  type LlmTask
+} from "./llm/index.ts"
 import { capFlagged, describeSigns, makeItem, untrustedDataRules } from "./llm/prompt.ts"
 import { inputRunIds, jobsTouchedBy, placeholders, renderJob, renderProfile } from "./job-prompt.ts"
 import { LEXICAL_VERSION, lexicalScore, prefilter } from "./lexical.ts"
@@ -16,10 +25,11 @@ export const RelevanceOptions = Schema.Struct({
   /** Without a model: relevant when the prefilter passes and the lexical score reaches this. */
   min_lexical_score: Schema.optionalWith(Schema.Int.pipe(Schema.between(0, 100)), { default: () => 45 }),
   /**
-   * `online` (default): call by call, answers within the run. `batch`: through the provider's batch API at
-   * half price (Anthropic Message Batches, OpenAI Batch), the run waits for it; a provider without one runs online.
+   * `online`: call by call, answers within the run. `batch`: through the provider's batch API at half price
+   * (Anthropic Message Batches, OpenAI Batch), the run waits for it; a provider without one runs online.
+   * Unset: batch when the run was scheduled (`schedule`, `up`), online when someone waits on it (`run`).
    */
-  mode: Schema.optionalWith(Schema.Literal("online", "batch"), { default: () => "online" as const }),
+  mode: Schema.optional(LlmMode),
   /** Batch mode: past this long after submission, the batch is cancelled and what is left runs online. */
   batch_deadline: Schema.optionalWith(DurationString, { default: () => "24h" }),
   /** false: never call a model, even with a key. */
@@ -176,7 +186,7 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
           runId: ctx.runId,
           node: ctx.node,
           budget: rt.budget,
-          mode: opts.mode,
+          mode: modeFor(opts.mode, ctx),
           stopWaitingAtMs: ctx.timeoutMs === undefined ? undefined : startedAt + ctx.timeoutMs,
           batchDeadlineMs: parseDuration(opts.batch_deadline),
           onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })

@@ -1,5 +1,5 @@
 import { Effect, Either, Schema } from "effect"
-import { estimateBackfill, type LlmEstimate } from "../../app/backfill-estimate.ts"
+import { estimateBackfill, llmNodeOf, type LlmEstimate } from "../../app/backfill-estimate.ts"
 import { formatTable } from "../console.ts"
 import { describe } from "../../core/errors.ts"
 import { silentEvents, type Events } from "../events.ts"
@@ -7,7 +7,7 @@ import { runDag, type RunRequest } from "../runner.ts"
 import { roleOf } from "../../core/spec.ts"
 import { resolveUserAgent, EdgarOptions } from "../../sources/edgar/index.ts"
 import { resolveLlmSettings } from "../../transforms/llm/config.ts"
-import { pricesNote } from "../../transforms/llm/prices.ts"
+import { BATCH_DISCOUNT, pricesNote } from "../../transforms/llm/prices.ts"
 import { fail, print, printErr } from "./shared.ts"
 import { runtimeLayer } from "./runtime.ts"
 
@@ -83,6 +83,20 @@ export const runDryRun = (db: string, build: (events: Events) => Effect.Effect<R
         )
       }
     }
+    // Summed over sources, a node with `max_jobs` (intel) still takes no more than that in one run.
+    for (const [node, l] of llm) {
+      const max = llmNodeOf(dag, node)?.options.max_jobs
+      if (typeof max !== "number" || l.jobs <= max) continue
+      const k = max / l.jobs
+      llm.set(node, {
+        ...l,
+        jobs: max,
+        batches: Math.ceil(l.batches * k),
+        inputTokens: Math.round(l.inputTokens * k),
+        outputTokens: Math.round(l.outputTokens * k),
+        usd: l.usd * k
+      })
+    }
     if (sourceRows.length) yield* print(formatTable(sourceRows))
     else yield* print("no source node would run")
     const totalRequests = sourceRows.reduce((a, r) => a + (typeof r.requests === "number" ? r.requests : 0), 0)
@@ -112,6 +126,18 @@ export const runDryRun = (db: string, build: (events: Events) => Effect.Effect<R
       yield* print(
         `\nestimated LLM cost: $${total.toFixed(4)} at most (unchanged jobs keep their cached scores)${perRun !== undefined ? `; per-run budget $${perRun}${total > perRun ? " — the run would stop or downgrade at the budget" : ""}` : ""}`
       )
+      const toBatch = rows.filter((l) => l.mode === "online" && l.scheduledMode === "batch")
+      if (toBatch.length > 0) {
+        const scheduled = total - toBatch.reduce((a, l) => a + (Number.isNaN(l.usd) ? 0 : l.usd * BATCH_DISCOUNT), 0)
+        yield* print(
+          `in a scheduled run (jobsignal schedule / up) ${toBatch.map((l) => l.node).join(", ")} run in batch mode (no with.mode set): $${scheduled.toFixed(4)}`
+        )
+      }
+      const perJob = dag.spec.budgets?.llm?.per_job_usd
+      if (perJob !== undefined && rows.some((l) => l.kind === "intel"))
+        yield* print(
+          `intel: at most $${perJob} per job (budgets.llm.per_job_usd; layers downgrade or skip to stay within it)`
+        )
       yield* print(pricesNote((dag.spec.llm as { prices?: Record<string, unknown> } | undefined)?.prices))
       const settings = yield* Effect.either(resolveLlmSettings(dag))
       if (Either.isRight(settings) && settings.right.providers.size === 0)

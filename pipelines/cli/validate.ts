@@ -11,6 +11,7 @@ import { dagOption, fail, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { kinds } from "../../app/index.ts"
 import { effectiveSearches } from "../../sources/search/index.ts"
+import { llmNodeOf } from "../../app/backfill-estimate.ts"
 
 export const validateCommand = Command.make("validate", { dag: dagOption }, ({ dag }) =>
   Effect.gen(function* () {
@@ -85,10 +86,31 @@ export const planCommand = Command.make("plan", { dag: dagOption }, ({ dag }) =>
         )
       )
     }
+    const llmNodes = lv.flat().flatMap((n) => {
+      const l = llmNodeOf(d, n)
+      return l
+        ? [
+            {
+              node: n,
+              kind: l.role.kind,
+              tier: l.tierChoice,
+              model: l.model,
+              "jobsignal run": l.modeOf(false),
+              "schedule / up": l.modeOf(true)
+            }
+          ]
+        : []
+    })
+    if (llmNodes.length > 0) {
+      yield* print(
+        "\nLLM nodes (mode: with.mode, else batch when scheduled and online when run by hand; batch needs a provider with a batch API):"
+      )
+      yield* print(formatTable(llmNodes))
+    }
     const b = d.spec.budgets?.llm
     if (b)
       yield* print(
-        `\nLLM budget: ${b.per_run_usd !== undefined ? `$${b.per_run_usd} per run` : "no per-run cap"}, ${b.per_week_usd !== undefined ? `$${b.per_week_usd} per rolling week` : "no weekly cap"}`
+        `\nLLM budget: ${b.per_run_usd !== undefined ? `$${b.per_run_usd} per run` : "no per-run cap"}, ${b.per_week_usd !== undefined ? `$${b.per_week_usd} per rolling week` : "no weekly cap"}${b.per_job_usd !== undefined ? `, $${b.per_job_usd} per job for the intel layers (downgrade, then skip)` : ""}`
       )
     yield* print(
       `${b ? "" : "\n"}LLM ${pricesNote((d.spec.llm as { prices?: Record<string, unknown> } | undefined)?.prices)}`

@@ -163,7 +163,9 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
       opts.log(`fire ${label} (${reason}): ${[...selected].sort().join(", ")}`)
       const watch = opts.watch?.(label, reason)
       const events: Events = watch ? { emit: (e) => (opts.events.emit(e), watch.emit(e)) } : opts.events
-      const fiber = rt.runFork(runDag({ dag: opts.dag, only, events, sourceOverrides: opts.sourceOverrides }))
+      const fiber = rt.runFork(
+        runDag({ dag: opts.dag, only, events, sourceOverrides: opts.sourceOverrides, scheduled: true })
+      )
       entry.fiber = fiber
       const exit = await rt.runPromise(Fiber.await(fiber))
       const outcome: FireOutcome = Exit.isSuccess(exit)

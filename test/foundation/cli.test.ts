@@ -85,6 +85,21 @@ describe("jobsignal CLI", { timeout: 240_000 }, () => {
     expect(env.stdout.trim()).toBe("n\n2")
   })
 
+  it("plan of the default dag.yaml shows each LLM node's mode in a run and in a scheduled run, and the per-job cap", async () => {
+    const plan = await cli(["plan", "--dag", "dag.yaml"])
+    expect(plan.code).toBe(0)
+    const llmTable = plan.stdout.slice(plan.stdout.indexOf("LLM nodes"))
+    const row = (node: string) =>
+      llmTable
+        .split("\n")
+        .find((l) => l.startsWith(`${node} `))!
+        .split(/\s{2,}/)
+    expect(row("relevance")).toEqual(["relevance", "relevance", "fast", "gpt-5-nano", "online", "batch"])
+    expect(row("fit_score")).toEqual(["fit_score", "fit_score", "fast", "gpt-5-nano", "online", "batch"])
+    expect(row("intel").slice(-2)).toEqual(["online", "online"])
+    expect(plan.stdout).toMatch(/\$0\.014 per job for the intel layers \(downgrade, then skip\)/)
+  })
+
   it("plan prints levels and backfill rejects a bad date", async () => {
     const plan = await cli(["plan", "--dag", writeDag("p.yaml", ["gitlab"])])
     expect(plan.code).toBe(0)

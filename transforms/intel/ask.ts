@@ -2,7 +2,7 @@ import { Effect, type Layer, Schema } from "effect"
 import type { Fatal } from "../../core/errors.ts"
 import type { Warehouse, WarehouseError } from "../../sinks/warehouse.ts"
 import { runBatched, type ItemResult, type LlmTask } from "../llm/batching.ts"
-import type { LlmBudget } from "../llm/budget.ts"
+import type { BudgetExceeded, LlmBudget } from "../llm/budget.ts"
 import type { LlmSettings } from "../llm/config.ts"
 import { makeItem, type BatchItem } from "../llm/prompt.ts"
 import type { LlmProviders } from "../llm/provider.ts"
@@ -10,7 +10,8 @@ import type { Tier } from "../llm/tiers.ts"
 
 /** A layer could not produce a valid result: its earlier output (if any) stays, later layers still run. */
 export class LayerFailed extends Schema.TaggedError<LayerFailed>()("LayerFailed", {
-  reason: Schema.Literal("Invalid", "Budget"),
+  /** `JobCap`: the call did not fit what is left of `budgets.llm.per_job_usd` (the job's other layers may). */
+  reason: Schema.Literal("Invalid", "Budget", "JobCap"),
   message: Schema.String
 }) {}
 
@@ -30,6 +31,9 @@ export interface Asked<Out> {
   readonly model?: string
 }
 
+const budgetFailure = (b: BudgetExceeded) =>
+  new LayerFailed({ reason: b.limit === "job" ? "JobCap" : "Budget", message: b.message })
+
 /**
  * Asks through the one budgeted path (cache, ledger, budget, batcher's own re-ask of invalid ids),
  * then once more for each item still invalid, this time telling the model what was wrong: an
@@ -45,7 +49,7 @@ export const ask = <Out>(
   Effect.gen(function* () {
     const opts = { tier: llm.tier, batchSize, settings: llm.settings, runId: llm.runId, node, budget: llm.budget }
     const first = yield* runBatched(task, items, opts).pipe(Effect.provide(llm.layer))
-    if (first.budgetExceeded) return yield* new LayerFailed({ reason: "Budget", message: first.budgetExceeded.message })
+    if (first.budgetExceeded) return yield* budgetFailure(first.budgetExceeded)
     const results = new Map(first.results)
     let usd = first.stats.usd,
       calls = first.stats.calls
@@ -62,8 +66,7 @@ export const ask = <Out>(
       const second = yield* runBatched(task, again, opts).pipe(Effect.provide(llm.layer))
       usd += second.stats.usd
       calls += second.stats.calls
-      if (second.budgetExceeded)
-        return yield* new LayerFailed({ reason: "Budget", message: second.budgetExceeded.message })
+      if (second.budgetExceeded) return yield* budgetFailure(second.budgetExceeded)
       for (const [k, r] of second.results) results.set(k, r)
       failed = new Map([...second.failed].map(([k, why]) => [k, why]))
     }

@@ -4,6 +4,7 @@ import type { LoadedDag } from "../../pipelines/load.ts"
 import type { Warehouse, WarehouseError } from "../../sinks/warehouse.ts"
 import type { LayerFailed, LlmCtx } from "./ask.ts"
 import type { Candidate } from "./candidate.ts"
+import type { CompanyResearch } from "./schemas.ts"
 import type { ContactRow, Intel, IntelColumn, JobRow, SignalRow } from "./store.ts"
 
 export type JobOp = "extract" | "pain" | "research" | "fit" | "outreach" | "cv" | "dossier"
@@ -16,6 +17,8 @@ export interface JobView {
   intel: Intel
   readonly signals: ReadonlyArray<SignalRow>
   readonly contacts: ReadonlyArray<ContactRow>
+  /** The company's research when a fresh one is cached (company_research reuses it at no cost). */
+  readonly companyResearch?: CompanyResearch
   readonly company?: {
     readonly name: string
     readonly domain: string | null

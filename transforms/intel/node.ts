@@ -4,6 +4,7 @@ import { Warehouse } from "../../sinks/warehouse.ts"
 import { placeholders } from "../job-prompt.ts"
 import { llmRuntime } from "../llm/runtime.ts"
 import { resolveTier, TierChoice } from "../llm/tiers.ts"
+import { COMPANY_CACHE_DAYS } from "./research.ts"
 import { JOB_OPS, LAYERS, runJobOps, type JobOp, type OpStatus } from "./ops.ts"
 
 export const IntelOptions = Schema.Struct({
@@ -15,6 +16,10 @@ export const IntelOptions = Schema.Struct({
   /** Explicit job ids instead of the tier selection. */
   job_ids: Schema.optional(Schema.Array(Schema.String)),
   max_jobs: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 10_000)), { default: () => 25 }),
+  /** Company research is reused by every job of the company for this many days, then asked again. */
+  company_research_days: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 365)), {
+    default: () => COMPANY_CACHE_DAYS
+  }),
   /** `auto`: each job's fit tier picks the model (A → quality, B → balanced, C/D → fast). */
   tier: Schema.optionalWith(TierChoice, { default: () => "auto" as const })
 })

@@ -22,7 +22,9 @@ import { fitMap } from "./fit.ts"
 import { JOB_OPS, readValues, type JobOp, type JobView, type LayerDef } from "./layer.ts"
 import { outreach } from "./outreach.ts"
 import { painPoints } from "./pain.ts"
-import { companyResearch, keyOf, roleResearch } from "./research.ts"
+import { companyResearch, companyResearchDays, freshCompanyResearch, keyOf, roleResearch } from "./research.ts"
+import { withJobCap } from "../llm/budget.ts"
+import { planLayerTier } from "./job-cap.ts"
 import {
   companyProfile,
   companySignals,
@@ -79,7 +81,8 @@ const viewOf = (jobId: string, dag: LoadedDag) =>
       intel: { ...stored.values },
       signals: yield* companySignals(key),
       contacts: yield* knownContacts(jobId, key),
-      company: yield* companyProfile(key)
+      company: yield* companyProfile(key),
+      companyResearch: yield* freshCompanyResearch(key, companyResearchDays(dag))
     }
     return { view, stored }
   })
@@ -116,7 +119,11 @@ export const runJobOps = (
     const tier = resolveTier(opts.tier, (view.intel.tier ?? view.job.fit_tier ?? undefined) as FitTier | undefined)
     const needsLlm = ordered(ops).some((o) => LAYERS[o].some((l) => l.usesLlm))
     const rt = needsLlm ? yield* llmRuntime({ dag: opts.dag, runId, node: "intel" }, tier) : undefined
-    const llm = rt?.available ? { settings: rt.settings, budget: rt.budget, layer: rt.layer, tier, runId } : undefined
+    const capUsd = rt?.available ? rt.settings.budget.perJobUsd : undefined
+    const budget = rt?.available && capUsd !== undefined ? withJobCap(rt.budget, capUsd) : undefined
+    const llm = rt?.available
+      ? { settings: rt.settings, budget: budget ?? rt.budget, layer: rt.layer, tier, runId }
+      : undefined
     const noKey =
       rt && !rt.available
         ? `no LLM provider key for the ${tier} tier (set one of: ${(yield* resolveLlmSettings(opts.dag)).missingKeys.join(", ") || "a provider in llm.providers"})`
@@ -135,6 +142,16 @@ export const runJobOps = (
           statuses.push("skipped")
           emit("skipped", "inputs", why)
         }
+        // A cap skip is written to layer_status (earlier output stays; the forgotten hash retries it next run).
+        const skipAtCap = (why: string) =>
+          saveLayer(
+            jobId,
+            def.name,
+            {},
+            undefined,
+            { status: "skipped", at: new Date().toISOString(), message: why },
+            0
+          ).pipe(Effect.tap(() => skip(why)))
         if (def.usesLlm && !llm) {
           skip(`${def.name} skipped: ${noKey ?? "no LLM runtime"}`)
           continue
@@ -152,10 +169,23 @@ export const runJobOps = (
           skip(`${def.name} skipped: inputs unchanged since ${stored.status[def.name]?.at ?? "the last run"}`)
           continue
         }
+        // Under budgets.llm.per_job_usd each LLM layer runs at the best tier whose estimate fits what is left.
+        const plan =
+          def.usesLlm && llm && budget && capUsd !== undefined
+            ? planLayerTier(llm.settings, tier, def.estimate(view), { capUsd, spentUsd: budget.jobSpent() })
+            : undefined
+        if (plan && "skip" in plan) {
+          yield* skipAtCap(`${def.name} skipped — ${plan.skip}`)
+          continue
+        }
+        const layerTier = plan?.tier ?? tier
+        const downgraded = plan?.downgradedFrom
+          ? `${plan.downgradedFrom} → ${plan.tier} to stay within the per-job cap $${capUsd} (estimate $${plan.usd.toFixed(4)})`
+          : undefined
         const hash = inputHash(def, view)
         const out = yield* def
           .run(view, {
-            llm,
+            llm: llm && { ...llm, tier: layerTier },
             dag: opts.dag,
             runId,
             phase: (phase, partial) => emit("started", phase, undefined, partial)
@@ -168,6 +198,10 @@ export const runJobOps = (
           const e = out.left
           if (e._tag === "WarehouseError") return yield* e
           const message = `${def.name} failed: ${e._tag}/${e.reason}: ${e.message}`
+          if (e._tag === "LayerFailed" && e.reason === "JobCap") {
+            yield* skipAtCap(`${def.name} skipped — per-job cap $${capUsd} reached (${e.message})`)
+            continue
+          }
           if (e._tag === "LayerFailed" && e.reason === "Budget")
             stopped = `the LLM budget stopped this run (${e.message})`
           if (e._tag === "Fatal" && ["Auth", "Budget", "Config"].includes(e.reason))
@@ -187,17 +221,25 @@ export const runJobOps = (
         }
         const r = out.right
         usd += r.usd
+        const message = [downgraded, r.message].filter(Boolean).join("; ") || undefined
         yield* saveLayer(
           jobId,
           def.name,
           r.values,
           hash,
-          { status: "done", at: new Date().toISOString(), model: r.model, usd: r.usd, message: r.message },
+          {
+            status: "done",
+            at: new Date().toISOString(),
+            model: r.model,
+            tier: def.usesLlm ? layerTier : undefined,
+            usd: r.usd,
+            message
+          },
           r.usd
         )
         view.intel = { ...view.intel, ...r.values }
         statuses.push("done")
-        emit("done", "end", r.message, r.values)
+        emit("done", "end", message, r.values)
       }
       results[op] = statuses.includes("failed") ? "failed" : statuses.includes("done") ? "done" : "skipped"
     }

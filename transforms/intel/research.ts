@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import type { LoadedDag } from "../../pipelines/load.ts"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import { companyKey } from "../../model/company.ts"
 import type { LlmTask } from "../llm/batching.ts"
@@ -11,7 +12,7 @@ import { CompanyAnswer, RoleAnswer, jsonProps, type CompanyResearch } from "./sc
 
 const COMPANY_VERSION = "company_research-v1"
 const ROLE_VERSION = "role_research-v1"
-/** Company research is shared by all of a company's jobs for this long (the user's 7-day cache). */
+/** Company research is shared by all of a company's jobs for this long by default (the user's 7-day cache). */
 export const COMPANY_CACHE_DAYS = 7
 
 const SIGNAL_TYPES: Record<string, string> = {
@@ -49,7 +50,33 @@ const renderSignals = (signals: ReadonlyArray<SignalRow>) =>
     )
     .join("\n") || "(none recorded)"
 
-/** Layer 3: our own signals first (each with its URL), one model call per company per 7 days. */
+/** The cache entry's hash: only the prompt version, so every job of the company shares it. */
+const CACHE_HASH = hashInputs({ v: COMPANY_VERSION })
+
+/** The intel node's `with.company_research_days` (the CLI and the dashboard read it from dag.yaml too). */
+export const companyResearchDays = (dag: LoadedDag): number => {
+  const node = Object.values(dag.spec.nodes).find((n) => n.transform === "intel")
+  const days = (node?.with as { company_research_days?: unknown } | undefined)?.company_research_days
+  return typeof days === "number" && days > 0 ? days : COMPANY_CACHE_DAYS
+}
+
+/**
+ * A company's research younger than `days`, whichever of its jobs asked for it: keyed by the normalized
+ * company, so 30 jobs of one company (under any spelling) make one call a week. Only a new prompt
+ * version invalidates it early; new signals wait for the next refresh.
+ */
+export const freshCompanyResearch = (key: string, days: number) =>
+  Effect.gen(function* () {
+    const w = yield* Warehouse
+    const [hit] = yield* w.query<{ research: string }>(
+      `select research::varchar as research from company_research_cache
+       where company_key = $1 and input_hash = $2 and researched_at >= now() - to_days($3::int)`,
+      [key, CACHE_HASH, Math.ceil(days)]
+    )
+    return hit ? (JSON.parse(hit.research) as CompanyResearch) : undefined
+  })
+
+/** Layer 3: our own signals first (each with its URL), one model call per company per `company_research_days`. */
 export const companyResearch: LayerDef = {
   op: "research",
   name: "company_research",
@@ -61,22 +88,14 @@ export const companyResearch: LayerDef = {
     Effect.gen(function* () {
       const w = yield* Warehouse
       const key = keyOf(v)
-      const cacheHash = hashInputs({
-        v: COMPANY_VERSION,
-        company: v.job.company,
-        signals: v.signals.map((s) => s.signal_id)
-      })
-      const [hit] = yield* w.query<{ research: string }>(
-        `select research::varchar as research from company_research_cache
-         where company_key = $1 and input_hash = $2 and researched_at >= now() - interval ${COMPANY_CACHE_DAYS} days`,
-        [key, cacheHash]
-      )
+      const days = companyResearchDays(env.dag)
+      const hit = v.companyResearch ?? (yield* freshCompanyResearch(key, days))
       if (hit) {
         env.phase("cache", { company_key: key })
         return {
-          values: { company_research: JSON.parse(hit.research) },
+          values: { company_research: hit },
           usd: 0,
-          message: `company research for ${key} reused from the ${COMPANY_CACHE_DAYS}-day cache`
+          message: `company research for ${key} reused (researched ${hit.researched_at.slice(0, 10)}; refreshed every ${days} days)`
         }
       }
       env.phase("signals", { count: v.signals.length })
@@ -117,11 +136,11 @@ export const companyResearch: LayerDef = {
       yield* w.exec(
         `insert into company_research_cache (company_key, research, input_hash, model, researched_at) values ($1, $2::json, $3, $4, now())
          on conflict (company_key) do update set research = excluded.research, input_hash = excluded.input_hash, model = excluded.model, researched_at = excluded.researched_at`,
-        [key, JSON.stringify(research), cacheHash, asked.model ?? null]
+        [key, JSON.stringify(research), CACHE_HASH, asked.model ?? null]
       )
       return { values: { company_research: research }, usd: asked.usd, model: asked.model }
     }),
-  estimate: () => oneCall(4500, 400)
+  estimate: (v) => (v.companyResearch ? oneCall(0, 0, 0) : oneCall(4500, 400))
 }
 
 export const roleTask: LlmTask<RoleAnswer> = {

@@ -51,6 +51,8 @@ export interface LayerStatus {
   readonly at: string
   readonly message?: string
   readonly model?: string
+  /** The tier the layer ran at (below the job's own when the per-job cap downgraded it). */
+  readonly tier?: string
   readonly usd?: number
 }
 

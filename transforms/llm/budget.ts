@@ -3,7 +3,7 @@ import { Warehouse } from "../../sinks/warehouse.ts"
 
 /** The next call would take spending past a budget. The node stops cleanly, keeping what it has. */
 export class BudgetExceeded extends Schema.TaggedError<BudgetExceeded>()("BudgetExceeded", {
-  limit: Schema.Literal("run", "week"),
+  limit: Schema.Literal("run", "week", "job"),
   limitUsd: Schema.Number,
   spentUsd: Schema.Number,
   nextCallUsd: Schema.Number,
@@ -67,3 +67,38 @@ export const makeBudget = (config: { runId: string; perRunUsd?: number; perWeekU
     }
     return budget
   })
+
+/**
+ * `budgets.llm.per_job_usd`: one job's layers under `capUsd` on top of the run and week budgets. A
+ * reservation past the cap fails as `limit: "job"` (the batcher then downgrades the tier or stops, as
+ * for the other limits); what the job spent is what the ledger settled.
+ */
+export const withJobCap = (parent: LlmBudget, capUsd: number): LlmBudget & { readonly jobSpent: () => number } => {
+  let spent = 0,
+    reserved = 0
+  return {
+    reserve: (worst) =>
+      Effect.suspend(() =>
+        spent + reserved + worst > capUsd
+          ? Effect.fail(
+              new BudgetExceeded({
+                limit: "job",
+                limitUsd: capUsd,
+                spentUsd: spent,
+                nextCallUsd: worst,
+                message: `LLM cap per job is ${fmt(capUsd)}: this job spent ${fmt(spent)}${reserved > 0 ? ` (+${fmt(reserved)} in flight)` : ""}, the next call could cost up to ${fmt(worst)}`
+              })
+            )
+          : parent.reserve(worst).pipe(Effect.tap(() => void (reserved += worst)))
+      ),
+    settle: (r, actual) =>
+      parent.settle(r, actual).pipe(
+        Effect.tap(() => {
+          reserved -= r.usd
+          spent += actual
+        })
+      ),
+    spent: parent.spent,
+    jobSpent: () => spent
+  }
+}

@@ -60,10 +60,11 @@ export const defaultProviders: Record<string, ProviderSpec> = {
   openai: { kind: "openai" }
 }
 
+/** Without `llm.tiers`: the cheapest model with a batch API first (see dag.yaml and README "Cost at the floor"). */
 export const defaultTiers: Record<Tier, ReadonlyArray<string>> = {
-  fast: ["anthropic/claude-haiku-4-5", "openai/gpt-4o-mini"],
-  balanced: ["anthropic/claude-sonnet-4-5", "openai/gpt-4.1-mini"],
-  quality: ["anthropic/claude-opus-4-5", "openai/gpt-4o"]
+  fast: ["openai/gpt-5-nano", "anthropic/claude-haiku-4-5"],
+  balanced: ["openai/gpt-5-mini", "anthropic/claude-sonnet-4-5"],
+  quality: ["openai/gpt-5", "anthropic/claude-opus-4-5"]
 }
 
 export interface ResolvedProvider {
@@ -89,7 +90,7 @@ export interface LlmSettings {
   readonly timeoutMs: number
   readonly retry: { readonly times: number; readonly baseMs: number; readonly capMs: number }
   readonly concurrency: number
-  readonly budget: { readonly perRunUsd?: number; readonly perWeekUsd?: number }
+  readonly budget: { readonly perRunUsd?: number; readonly perWeekUsd?: number; readonly perJobUsd?: number }
   /** Providers named in config but without a key, for the "falling back" notice. */
   readonly missingKeys: ReadonlyArray<string>
 }
@@ -170,7 +171,7 @@ export const resolveLlmSettings = (
         capMs: parseDuration(spec.retry?.cap ?? "60s")!
       },
       concurrency: spec.concurrency ?? 4,
-      budget: { perRunUsd: b?.per_run_usd, perWeekUsd: b?.per_week_usd },
+      budget: { perRunUsd: b?.per_run_usd, perWeekUsd: b?.per_week_usd, perJobUsd: b?.per_job_usd },
       missingKeys
     } satisfies LlmSettings
   })

@@ -21,7 +21,10 @@ export const BATCH_DISCOUNT = 0.5
 
 /**
  * Published list prices of common models at the time of writing; dag.yaml's `llm.prices` overrides
- * or extends them. Prices change: the ledger's USD is an estimate from these numbers.
+ * or extends them. Prices change: the ledger's USD is an estimate from these numbers. Sources: OpenAI
+ * https://openai.com/api/pricing (gpt-5-nano $0.05 / $0.40, cached $0.005: the default fast tier),
+ * Anthropic https://docs.anthropic.com/en/docs/about-claude/pricing, DeepSeek
+ * https://api-docs.deepseek.com/quick_start/pricing (list price, not the off-peak discount).
  */
 export const builtinPrices: Readonly<Record<string, ModelPrice>> = {
   "claude-haiku-4-5": { input: 1, output: 5, cached_input: 0.1 },
