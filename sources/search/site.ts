@@ -1,20 +1,11 @@
-import { Clock, Duration, Effect, Schema, type Stream } from "effect"
+import { Clock, Duration, Effect, type Stream } from "effect"
 import type { SourceError } from "../../core/errors.ts"
 import { Http, type HttpRequest, type HttpResponse } from "../http.ts"
 import type { Posting, SourceContext } from "../source.ts"
+import { Search, Site } from "./declaration.ts"
 
-export const Site = Schema.Literal("linkedin", "indeed", "ziprecruiter", "glassdoor", "google")
-export type Site = typeof Site.Type
-
-/** One search in JobSpy's vocabulary; `results_wanted` applies per site. */
-export const Search = Schema.Struct({
-  term: Schema.String.pipe(Schema.minLength(1)),
-  location: Schema.optional(Schema.String),
-  remote: Schema.optional(Schema.Boolean),
-  hours_old: Schema.optional(Schema.Int.pipe(Schema.positive())),
-  results_wanted: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000)))
-})
-export type Search = typeof Search.Type
+// The search vocabulary is declared with the node's options (declaration.ts), which validate loads without this module.
+export { Search, Site }
 
 /** What a site scraper gets for one (search × site) unit. */
 export interface SiteEnv {
