@@ -1,0 +1,27 @@
+import { Schema } from "effect"
+import { TierChoice } from "../llm/tiers.ts"
+import { JOB_OPS } from "./layer.ts"
+import type { NodeKindDeclaration } from "../../pipelines/node.ts"
+
+export const IntelOptions = Schema.Struct({
+  ops: Schema.optionalWith(Schema.Array(Schema.Literal(...JOB_OPS)), { default: () => [...JOB_OPS] }),
+  /** Which jobs deserve the layers: fit tiers from job_scores (the batch fit_score node). */
+  fit_tiers: Schema.optionalWith(Schema.Array(Schema.Literal("A", "B", "C", "D")), {
+    default: () => ["A", "B"] as Array<"A" | "B">
+  }),
+  /** Explicit job ids instead of the tier selection. */
+  job_ids: Schema.optional(Schema.Array(Schema.String)),
+  max_jobs: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 10_000)), { default: () => 25 }),
+  /** `auto`: each job's fit tier picks the model (A → quality, B → balanced, C/D → fast). */
+  tier: Schema.optionalWith(TierChoice, { default: () => "auto" as const })
+})
+export type IntelOptions = typeof IntelOptions.Type
+
+/** What dag.yaml, `validate` and `plan` know of this kind; its implementation loads on a node's first run. */
+export const intelDeclaration: NodeKindDeclaration<IntelOptions> = {
+  role: "transform",
+  kind: "intel",
+  description:
+    "Per-job intelligence layers (JD extraction, pain points, research, fit map, outreach, CV, dossier) for fit tier A/B jobs",
+  options: IntelOptions
+}
