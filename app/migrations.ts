@@ -10,7 +10,7 @@ import { layersMigration } from "../transforms/intel/migration.ts"
 import { queueMigration } from "../transforms/queue/migration.ts"
 import { withTableMigrations } from "../sinks/table.ts"
 import { boardChecksMigration } from "../sinks/board-checks.ts"
-import { sources } from "./sources.ts"
+import { connectors } from "./connectors.ts"
 
 /**
  * Every area's schema changes, in the order they apply (sorted by id; a duplicate id throws at start-up), plus
@@ -35,6 +35,6 @@ export const migrations: ReadonlyArray<Migration> = orderMigrations(
       queueMigration,
       boardChecksMigration
     ],
-    [...coreTables, llmBatches, ...sources.map((s) => s.output.table)]
+    [...coreTables, llmBatches, ...connectors.map((c) => c.table)]
   )
 )

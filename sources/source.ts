@@ -153,6 +153,11 @@ export interface SourceDeclaration<Opts = any>
   readonly table: Table
 }
 
+/** A registered source (app/connectors.ts): its declaration, and its connector imported on first use. */
+export interface Connector<Opts = any> extends SourceDeclaration<Opts> {
+  readonly load: () => Promise<Source<Opts>>
+}
+
 export type JobSource<Opts = any> = Source<Opts, Posting>
 
 export type { Posting }

@@ -9,8 +9,8 @@ import { enabledNodes, levels } from "../plan.ts"
 import { roleOf } from "../../core/spec.ts"
 import { dagOption, fail, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
-import { kinds } from "../../app/index.ts"
-import { effectiveSearches } from "../../sources/search/index.ts"
+import { kinds } from "../../app/composition.ts"
+import { effectiveSearches } from "../../sources/search/from-profile.ts"
 
 export const validateCommand = Command.make("validate", { dag: dagOption }, ({ dag }) =>
   Effect.gen(function* () {

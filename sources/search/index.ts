@@ -9,37 +9,13 @@ import { ziprecruiter } from "./ziprecruiter.ts"
 import { glassdoor } from "./glassdoor.ts"
 import { google } from "./google.ts"
 import { recordedSiteFolders, searchFixtures } from "./fixtures.ts"
-import { DEFAULT_MAX_DERIVED, readSearchSeed, searchesFromProfile } from "./from-profile.ts"
+import { effectiveSearches } from "./from-profile.ts"
 import { type SearchOptions, searchDeclaration } from "./declaration.ts"
 
 export const scrapers: Record<Site, SiteScraper> = { linkedin, indeed, ziprecruiter, glassdoor, google }
 
 const DEFAULT_WANTED = 50
 
-/**
- * The node's searches: `with.searches`, else the profile's target titles × locations × remote
- * (sources/search/from-profile.ts), which `jobsignal plan` lists.
- */
-export const effectiveSearches = (
-  opts: Pick<SearchOptions, "searches" | "max_derived_searches">,
-  profilePath: string | undefined
-): { searches: ReadonlyArray<Search>; derived: boolean; total: number } => {
-  if (opts.searches && opts.searches.length > 0)
-    return { searches: opts.searches, derived: false, total: opts.searches.length }
-  if (!profilePath)
-    throw new Fatal({
-      reason: "Config",
-      message:
-        "search needs with.searches: [{term, location?, remote?, hours_old?, results_wanted?}] (no profile here to derive them from)"
-    })
-  const d = searchesFromProfile(readSearchSeed(profilePath), opts.max_derived_searches ?? DEFAULT_MAX_DERIVED)
-  if (d.searches.length === 0)
-    throw new Fatal({
-      reason: "Config",
-      message: `search: ${profilePath} names no target_titles to derive searches from; set them or with.searches`
-    })
-  return { ...d, derived: true }
-}
 const searchesOf = new Map<string, ReadonlyArray<Search>>()
 
 const seenSets = new Map<string, Set<string>>()
