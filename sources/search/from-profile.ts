@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from "node:fs"
 import { Schema } from "effect"
-import { parse } from "yaml"
+import { lazyRequire } from "../../core/lazy-require.ts"
 import { Fatal } from "../../core/errors.ts"
 import type { Search, SearchOptions } from "./declaration.ts"
+
+// Only `plan` and a search node without with.searches read the profile this way: `yaml` is required then.
+const yaml = lazyRequire<typeof import("yaml")>(import.meta.url, "yaml")
 
 /** The part of profile.yaml the search fan-out derives its default searches from. */
 const SearchSeed = Schema.Struct({
@@ -58,7 +61,7 @@ export const readSearchSeed = (path: string): SearchSeed => {
       message: `profile ${path} does not exist: search derives its default searches from it (or set with.searches)`
     })
   const decoded = Schema.decodeUnknownEither(SearchSeed, { onExcessProperty: "ignore" })(
-    parse(readFileSync(path, "utf8")) ?? {}
+    yaml().parse(readFileSync(path, "utf8")) ?? {}
   )
   if (decoded._tag === "Left")
     throw new Fatal({
