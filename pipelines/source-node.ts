@@ -1,4 +1,4 @@
-import { Cause, Chunk, Effect, Fiber, Option, Queue, Schema, Stream } from "effect"
+import { Cause, Chunk, Effect, Fiber, Option, Queue, Stream } from "effect"
 import {
   toJsonLine,
   UnserializableRow,
