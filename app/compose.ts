@@ -1,11 +1,11 @@
 import { Schema } from "effect"
 import type { NodeKind } from "../pipelines/node.ts"
-import type { Source } from "../sources/source.ts"
+import type { Connector, Source } from "../sources/source.ts"
 import type { AtsSource } from "../transforms/dedupe/sql.ts"
 import { kindsWith } from "./kinds.ts"
 
-export interface Composition {
-  readonly sources: ReadonlyArray<Source>
+export interface Composition<S extends Source | Connector = Source> {
+  readonly sources: ReadonlyArray<S>
   /** What `loadDag(file, kinds)` checks a DAG against and the runner runs. */
   readonly kinds: ReadonlyArray<NodeKind>
   /** The target universe's providers: "unknown" and every registered source that declares `ats`. */
@@ -14,8 +14,11 @@ export interface Composition {
   readonly ats: ReadonlyArray<AtsSource>
 }
 
-/** Everything derived from one list of sources; the production app is `compose(sources)`, a test adds to the list. */
-export const compose = (sources: ReadonlyArray<Source>): Composition => {
+/**
+ * Everything derived from one list of sources: the production app is `compose(connectors)` (declarations only,
+ * app/composition.ts) or `compose(sources)` (the same, imported); a test adds to the list.
+ */
+export const compose = <S extends Source | Connector>(sources: ReadonlyArray<S>): Composition<S> => {
   const kindsSeen = new Set<string>()
   for (const s of sources) {
     // Two connectors under one name: the loader would silently run the first.

@@ -11,7 +11,7 @@ import { queueMigration } from "../transforms/queue/migration.ts"
 import { withTableMigrations } from "../sinks/table.ts"
 import { boardChecksMigration } from "../sinks/board-checks.ts"
 import { schedulePausesMigration } from "../pipelines/schedule/pauses.ts"
-import { sources } from "./sources.ts"
+import { connectors } from "./connectors.ts"
 
 /**
  * Every area's schema changes, in the order they apply (sorted by id; a duplicate id throws at start-up), plus
@@ -37,6 +37,6 @@ export const migrations: ReadonlyArray<Migration> = orderMigrations(
       queueMigration,
       boardChecksMigration
     ],
-    [...coreTables, llmBatches, ...sources.map((s) => s.output.table)]
+    [...coreTables, llmBatches, ...connectors.map((c) => c.table)]
   )
 )

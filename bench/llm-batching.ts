@@ -34,7 +34,7 @@ import { renderJob } from "../transforms/job-prompt.ts"
 import type { JobText } from "../transforms/lexical.ts"
 import { startFakeLlm } from "../test/support/fake-llm.ts"
 import { kinds, migrations } from "../app/index.ts"
-import { llmNodeOf } from "../app/backfill-estimate.ts"
+import { llmNodeOf } from "../app/llm-nodes.ts"
 import { intelWeek } from "./_intel-week.ts"
 
 /** runJobOps reads provider keys from the environment, as the intel node does: set for the call, then restored. */

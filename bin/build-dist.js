@@ -60,6 +60,27 @@ const cjsExternals = {
   }
 }
 
+// @effect/cli imports yaml, toml and ini for its file-parsing options (`Options.fileParse`), which no command
+// uses; bundled, they are ~240 KB that every start compiles and evaluates (bench/cli-startup). Imported from
+// @effect/cli, each is a stub requiring the real package the first time its `parse` is called.
+const CLI_FILE_PARSERS = /^(yaml|toml|ini)$/
+const lazyCliParsers = {
+  name: "lazy-cli-parsers",
+  setup(build) {
+    build.onResolve({ filter: CLI_FILE_PARSERS }, (args) =>
+      args.namespace === "lazy-cli-parser"
+        ? { path: args.path, external: true }
+        : /[\\/]@effect[\\/]cli[\\/]/.test(args.importer)
+          ? { path: args.path, namespace: "lazy-cli-parser" }
+          : undefined
+    )
+    build.onLoad({ filter: /.*/, namespace: "lazy-cli-parser" }, (args) => ({
+      contents: `export const parse = (...a) => require(${JSON.stringify(args.path)}).parse(...a)`,
+      loader: "js"
+    }))
+  }
+}
+
 export const buildDist = async () => {
   const { build } = await import("esbuild")
   const tmp = join(root, `dist.tmp-${process.pid}`)
@@ -74,7 +95,7 @@ export const buildDist = async () => {
     outdir: tmp,
     chunkNames: "[name]-[hash]",
     external: EXTERNAL,
-    plugins: [cjsExternals, sourcePaths],
+    plugins: [cjsExternals, lazyCliParsers, sourcePaths],
     metafile: true,
     // Bundled CommonJS (yaml, entities…) calls require(); give the ESM chunks one.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },

@@ -120,12 +120,14 @@ export const validateDagText = (
   return { spec: expanded, problems }
 }
 
-export const loadDag = (file: string, kinds: ReadonlyArray<KindDeclaration>): LoadedDag => {
+/** A DAG whose text `validateDagText` found sound, as the runner takes it (validate checks it once, not twice). */
+export const loadedDag = (
+  file: string,
+  text: string,
+  spec: DagSpec,
+  kinds: ReadonlyArray<KindDeclaration>
+): LoadedDag => {
   const path = resolve(file)
-  if (!existsSync(path)) throw new DagInvalid(file, [{ path: "(file)", message: `${file} does not exist` }])
-  const text = readFileSync(path, "utf8")
-  const { spec, problems } = validateDagText(text, file, kinds)
-  if (!spec || problems.length > 0) throw new DagInvalid(file, problems)
   const dir = dirname(path)
   return {
     path,
@@ -135,4 +137,13 @@ export const loadDag = (file: string, kinds: ReadonlyArray<KindDeclaration>): Lo
     kinds,
     resolvePath: (p) => resolve(dir, p)
   }
+}
+
+export const loadDag = (file: string, kinds: ReadonlyArray<KindDeclaration>): LoadedDag => {
+  const path = resolve(file)
+  if (!existsSync(path)) throw new DagInvalid(file, [{ path: "(file)", message: `${file} does not exist` }])
+  const text = readFileSync(path, "utf8")
+  const { spec, problems } = validateDagText(text, file, kinds)
+  if (!spec || problems.length > 0) throw new DagInvalid(file, problems)
+  return loadedDag(file, text, spec, kinds)
 }

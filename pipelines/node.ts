@@ -66,3 +66,6 @@ export interface NodeKind<Opts = any> extends KindDeclaration {
   readonly ownsTimeout?: boolean
   readonly run: (opts: Opts, ctx: NodeContext) => Effect.Effect<NodeOutcome, NodeError, NodeServices>
 }
+
+/** A kind as `validate` and `plan` know it, without its implementation: all but `run` (see pipelines/lazy-kind.ts). */
+export type NodeKindDeclaration<Opts = any> = Omit<NodeKind<Opts>, "run">

@@ -1,4 +1,4 @@
-import { Cause, Chunk, Effect, Fiber, Option, Queue, Schema, Stream } from "effect"
+import { Cause, Chunk, Effect, Fiber, Option, Queue, Stream } from "effect"
 import {
   toJsonLine,
   UnserializableRow,
@@ -15,6 +15,7 @@ import { isRecordArray, type Source, type SourceContext, type SourceUnit, type T
 import { describe, Fatal, Retriable, Skippable, type SourceError } from "../core/errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
 import type { Target } from "../sources/source.ts"
+import { sourceNodeDeclaration, UniverseOption } from "./source-kind.ts"
 
 /** The DDL of a source's staging table, from its declaration (the same its migration runs). */
 export const stagingDdl = (src: Pick<Source, "output">) => createTableSql(src.output.table)
@@ -115,22 +116,7 @@ const inWindow = (value: string | null | undefined, w: NodeContext["window"]) =>
 const maxIso = (a: string | null, b: string | null | undefined) =>
   !b ? a : !a ? b : Date.parse(b) > Date.parse(a) ? b : a
 
-/**
- * Turns a source connector into a DAG node: fans its units out (bounded), stages records in
- * batches tagged with the run, counts every skipped record and failed unit, and proposes a cursor.
- */
-/**
- * `with.universe` of an ATS node given no `with.boards`: `focus` (default) fans out over dag.yaml `targets:`, `all`
- * over the full `universe:`. Declared here, once, for every source that declares `ats`.
- */
-export const UniverseOption = Schema.Struct({
-  universe: Schema.optional(
-    Schema.Literal("focus", "all").annotations({
-      description:
-        "Without with.boards: fan out over the focus list (dag.yaml targets:, default) or the full universe (universe:)."
-    })
-  )
-})
+export { UniverseOption }
 
 const noTargets: TargetsHook = () => ({
   targets: () => {
@@ -138,12 +124,12 @@ const noTargets: TargetsHook = () => ({
   }
 })
 
+/**
+ * Turns a source connector into a DAG node: fans its units out (bounded), stages records in
+ * batches tagged with the run, counts every skipped record and failed unit, and proposes a cursor.
+ */
 export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): NodeKind => ({
-  role: "source",
-  kind: src.kind,
-  ownsTimeout: true,
-  description: src.description,
-  options: src.ats ? Schema.extend(src.options as Schema.Schema<any, any>, UniverseOption) : src.options,
+  ...sourceNodeDeclaration(src),
   run: (opts: Record<string, any>, ctx) =>
     Effect.gen(function* () {
       const w = yield* Warehouse

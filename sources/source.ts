@@ -148,6 +148,21 @@ export interface Source<Opts = any, Rec = any> {
   readonly ats?: { readonly jobUrl: string }
 }
 
+/**
+ * What dag.yaml, `validate` and `plan` know of a source without loading its connector: each source folder's
+ * declaration.ts. The connector (index.ts) spreads it and is loaded on a node's first run (app/connectors.ts).
+ */
+export interface SourceDeclaration<Opts = any>
+  extends Pick<Source<Opts>, "kind" | "description" | "options" | "ats" | "timeDimension"> {
+  /** The staging table its records land in: the connector's `output.table`. */
+  readonly table: Table
+}
+
+/** A registered source (app/connectors.ts): its declaration, and its connector imported on first use. */
+export interface Connector<Opts = any> extends SourceDeclaration<Opts> {
+  readonly load: () => Promise<Source<Opts>>
+}
+
 export type JobSource<Opts = any> = Source<Opts, Posting>
 
 export type { Posting }

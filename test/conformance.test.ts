@@ -1,4 +1,4 @@
-/** The conformance suite (test/support/conformance.ts) over every source registered in app/sources.ts. */
+/** The conformance suite (test/support/conformance.ts) over every source registered in app/connectors.ts. */
 import { app } from "../app/index.ts"
 import { conformanceSuite } from "./support/conformance.ts"
 

@@ -7,7 +7,8 @@ import { Effect, Either, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { app, compose, sources } from "../app/index.ts"
+import { app, compose, connectors, sources } from "../app/index.ts"
+import { composition } from "../app/composition.ts"
 import { sampleAts } from "./fixtures/sample-connector/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
@@ -16,6 +17,29 @@ import { conformanceSuite } from "./support/conformance.ts"
 import { dagFrom, run, tempDir, withDb } from "./support/harness.ts"
 
 const testApp = compose([...sources, sampleAts]) // the one line
+
+describe("a connector's declaration, which validate reads without importing the connector", () => {
+  it("is what the connector spreads: kind, description, options, ATS pattern, time dimension and staging table", async () => {
+    for (const c of connectors) {
+      const src = await c.load()
+      expect([src.kind, src.description, src.options, src.ats, src.timeDimension, src.output.table], c.kind).toEqual([
+        c.kind,
+        c.description,
+        c.options,
+        c.ats,
+        c.timeDimension,
+        c.table
+      ])
+      expect(src.output.table, c.kind).toBe(c.table)
+    }
+  })
+
+  it("gives the same node kinds as the imported connectors", () => {
+    const view = (k: (typeof app.kinds)[number]) => [k.role, k.kind, k.description, k.stages, k.jobUrl, k.ownsTimeout]
+    expect(composition.kinds.map(view)).toEqual(app.kinds.map(view))
+    expect(composition.AtsProvider.literals).toEqual(app.AtsProvider.literals)
+  })
+})
 
 describe("a connector registered in one place", () => {
   it("is a provider of the target universe; the production app does not know it", () => {

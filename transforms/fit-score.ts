@@ -1,5 +1,5 @@
 import { Clock, Effect, Schema } from "effect"
-import { DurationString, parseDuration } from "../core/spec.ts"
+import { parseDuration } from "../core/spec.ts"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import {
@@ -7,12 +7,10 @@ import {
   fitCategoryOf,
   fitTierOf,
   llmRuntime,
-  LlmMode,
   modeFor,
   modelFor,
   resolveTier,
   runBatched,
-  TierChoice,
   type BatchReport,
   type LlmTask,
   type Tier
@@ -21,23 +19,8 @@ import { capFlagged, describeSigns, makeItem, untrustedDataRules, type BatchItem
 import { inputRunIds, JOB_COLUMNS, placeholders, renderJob, renderProfile } from "./job-prompt.ts"
 import { LEXICAL_VERSION, lexicalScore, norm, type JobText } from "./lexical.ts"
 import { loadProfile, type Profile } from "./profile.ts"
-
-export const FitScoreOptions = Schema.Struct({
-  batch_size: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 200)), { default: () => 40 }),
-  /** `auto`: each job's lexical fit tier picks the model (A → quality, B → balanced, C/D → fast). */
-  tier: Schema.optionalWith(TierChoice, { default: () => "balanced" as const }),
-  description_chars: Schema.optionalWith(Schema.Int.pipe(Schema.between(200, 20000)), { default: () => 3000 }),
-  /**
-   * `online`: call by call, answers within the run. `batch`: through the provider's batch API at half price
-   * (Anthropic Message Batches, OpenAI Batch), the run waits for it; a provider without one runs online.
-   * Unset: batch when the run was scheduled (`schedule`, `up`), online when someone waits on it (`run`).
-   */
-  mode: Schema.optional(LlmMode),
-  /** Batch mode: past this long after submission, the batch is cancelled and what is left runs online. */
-  batch_deadline: Schema.optionalWith(DurationString, { default: () => "24h" }),
-  use_llm: Schema.optionalWith(Schema.Boolean, { default: () => true })
-})
-export type FitScoreOptions = typeof FitScoreOptions.Type
+import { FitScoreOptions, fitScoreDeclaration } from "./fit-score-declaration.ts"
+export { FitScoreOptions }
 
 export const FIT_PROMPT = "fit-v1"
 
@@ -313,12 +296,6 @@ const writeFit = (rows: ReadonlyArray<FitRow>) =>
   })
 
 export const fitScore: NodeKind<FitScoreOptions> = {
-  role: "transform",
-  kind: "fit_score",
-  description:
-    "Score relevant jobs 0-100 against profile.yaml (rationale, category, tier A-D), batched by the balanced model tier",
-  options: FitScoreOptions,
-  // In batch mode the node stops waiting at its timeout and leaves the batch for the next run to resume.
-  ownsTimeout: true,
+  ...fitScoreDeclaration,
   run: (opts, ctx) => scoreFit(opts, ctx)
 }

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { Fatal } from "../../core/errors.ts"
 import { DagInvalid, loadDag } from "../load.ts"
-import { kinds } from "../../app/index.ts"
+import { kinds } from "../../app/composition.ts"
 
 /**
  * Loads and validates the DAG; an invalid file is a config error listing every problem. Apart from

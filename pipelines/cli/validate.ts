@@ -3,24 +3,26 @@ import { Command } from "@effect/cli"
 import { Effect } from "effect"
 import { readFileSync } from "node:fs"
 import { formatTable } from "../console.ts"
-import { loadDag, validateDagText, type Problem } from "../load.ts"
+import { loadedDag, validateDagText, type Problem } from "../load.ts"
 import { formatProblem, preflight } from "../preflight.ts"
 import { enabledNodes, levels } from "../plan.ts"
 import { roleOf } from "../../core/spec.ts"
 import { dagOption, fail, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
-import { kinds } from "../../app/index.ts"
-import { effectiveSearches } from "../../sources/search/index.ts"
-import { llmNodeOf } from "../../app/backfill-estimate.ts"
+import { kinds } from "../../app/composition.ts"
+import { effectiveSearches } from "../../sources/search/from-profile.ts"
+import { llmNodeOf } from "../../app/llm-nodes.ts"
 
 export const validateCommand = Command.make("validate", { dag: dagOption }, ({ dag }) =>
   Effect.gen(function* () {
     const text = yield* Effect.try(() => readFileSync(dag, "utf8")).pipe(Effect.orElseSucceed(() => undefined))
     if (text === undefined) return yield* printErr(`${dag}: cannot read the file`).pipe(Effect.zipRight(fail(2)))
-    let { problems } = validateDagText(text, dag, kinds) as { problems: ReadonlyArray<Problem> }
+    const checked = validateDagText(text, dag, kinds)
+    let problems: ReadonlyArray<Problem> = checked.problems
     let notices: ReadonlyArray<Problem> = []
     // The files and variables the DAG depends on, once the DAG itself is sound.
-    if (problems.length === 0) ({ problems, notices } = preflight(loadDag(dag, kinds)))
+    if (problems.length === 0 && checked.spec)
+      ({ problems, notices } = preflight(loadedDag(dag, text, checked.spec, kinds)))
     for (const p of notices) yield* printErr(`notice: ${formatProblem(p, dag)}`)
     if (problems.length === 0) return yield* print(`${dag}: valid`)
     yield* printErr(`${dag}: ${problems.length} problem${problems.length === 1 ? "" : "s"}`)

@@ -4,39 +4,21 @@
  * run the node's `dq:` gates, queue the passing ones in the outbox (parking the failing ones), then
  * deliver everything pending. With no MONGODB_URI the same documents go to the embedded warehouse.
  */
-import { Config, Context, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Config, Context, Effect, Layer, Option, Redacted } from "effect"
 import { applySeverities, parkDocs, recordResults, supersede, type GateOutcome } from "../../dq/gate.ts"
 import { checkDocs } from "../../dq/check.ts"
 import { decodeRules, type Rule } from "../../dq/rules.ts"
 import { Fatal, Skippable } from "../../core/errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "../../pipelines/node.ts"
-import { DurationString, parseDuration } from "../../core/spec.ts"
+import { parseDuration } from "../../core/spec.ts"
 import { Warehouse, type Queries } from "../warehouse.ts"
 import { Mongo, mongoStore, mongoTarget } from "./client.ts"
 import { COLLECTIONS, collectionNamed, type Candidate, type CollectionDef } from "./collections.ts"
 import { deliverPending, withOutboxNote, type CollectionDelivery } from "./deliver.ts"
 import { enqueue } from "./outbox.ts"
 import { EMBEDDED_TARGET, embeddedStore, type DocStore } from "./store.ts"
-
-export const MongoSinkOptions = Schema.Struct({
-  database: Schema.optional(Schema.String.pipe(Schema.pattern(/^[^/\\. "$]{1,63}$/))).annotations({
-    description: "Database name (default jobsignal)."
-  }),
-  collections: Schema.optional(
-    Schema.Array(Schema.Literal(...(COLLECTIONS.map((c) => c.name) as [string, ...string[]])))
-  ).annotations({ description: "Which collections to write (default all: level-2, companies, signals)." }),
-  batch_size: Schema.optional(Schema.Int.pipe(Schema.between(1, 100_000))).annotations({
-    description: "Documents per bulkWrite (default 1000)."
-  }),
-  connect_timeout: Schema.optional(DurationString).annotations({
-    description: "How long to wait for the server (default 10s)."
-  }),
-  write_timeout: Schema.optional(DurationString).annotations({
-    description:
-      "How long one write may wait for the server's answer before its batch counts as unacknowledged (default 60s)."
-  })
-})
-export type MongoSinkOptions = typeof MongoSinkOptions.Type
+import { MongoSinkOptions, mongoSinkDeclaration } from "./declaration.ts"
+export { MongoSinkOptions }
 
 export const DEFAULT_DATABASE = "jobsignal"
 
@@ -228,10 +210,6 @@ export const runMongoSink = (opts: MongoSinkOptions, ctx: NodeContext) =>
   })
 
 export const mongoSink: NodeKind<MongoSinkOptions> = {
-  role: "sink",
-  kind: "mongo",
-  description:
-    "Upsert jobs (level-2), companies and signals into MongoDB behind data-quality gates; embedded warehouse without MONGODB_URI",
-  options: MongoSinkOptions,
+  ...mongoSinkDeclaration,
   run: runMongoSink
 }

@@ -2,11 +2,11 @@ import { Chunk, Effect, Option, Schema, Stream } from "effect"
 import { Fatal } from "../../core/errors.ts"
 import { fetchJson } from "../http.ts"
 import { decodeEach } from "../decode.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate, remoteFromText } from "../text.ts"
 import { scrubSecrets, secretValue } from "../jobboards/common.ts"
 import type { JobSource, Posting } from "../source.ts"
+import { type AdzunaOptions, adzunaDeclaration } from "./declaration.ts"
 
 const Named = Schema.Struct({ display_name: Schema.optional(Schema.NullOr(Schema.String)) })
 
@@ -55,25 +55,6 @@ const CURRENCY: Record<string, string> = {
   in: "INR"
 }
 
-export const AdzunaSearch = Schema.Struct({
-  term: Schema.String.pipe(Schema.minLength(1)),
-  location: Schema.optional(Schema.String),
-  /** Adzuna country code (us, gb, ca, de, …); default `with.country`, else us. */
-  country: Schema.optional(Schema.String.pipe(Schema.pattern(/^[a-z]{2}$/))),
-  hours_old: Schema.optional(Schema.Int.pipe(Schema.positive())),
-  results_wanted: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000)))
-})
-
-export const AdzunaOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** Credentials from developer.adzuna.com; default $ADZUNA_APP_ID / $ADZUNA_APP_KEY. Never logged. */
-  app_id: Schema.optional(Schema.Redacted(Schema.String)),
-  app_key: Schema.optional(Schema.Redacted(Schema.String)),
-  country: Schema.optional(Schema.String.pipe(Schema.pattern(/^[a-z]{2}$/))),
-  searches: Schema.optional(Schema.Array(AdzunaSearch))
-})
-export type AdzunaOptions = typeof AdzunaOptions.Type
-
 export const normalizeAdzunaJob = (j: AdzunaJob, country: string): Posting => {
   const location = j.location?.display_name ?? null
   const predicted = String(j.salary_is_predicted ?? "0") === "1"
@@ -104,13 +85,10 @@ export const normalizeAdzunaJob = (j: AdzunaJob, country: string): Posting => {
  * once (a notice, not a failure), so a DAG can carry it before the user has signed up.
  */
 export const adzuna: JobSource<AdzunaOptions> = {
-  kind: "adzuna",
-  description: "Adzuna job search API (free key: ADZUNA_APP_ID / ADZUNA_APP_KEY)",
+  ...adzunaDeclaration,
   defaultBaseUrl: "https://api.adzuna.com",
-  options: AdzunaOptions,
   hostLimits: { concurrency: 2, perSecond: 1 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts, ctx) =>
     Effect.gen(function* () {
       if (!opts.searches || opts.searches.length === 0)

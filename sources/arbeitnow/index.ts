@@ -1,11 +1,11 @@
 import { Chunk, Effect, Option, Schema, Stream } from "effect"
 import { fetchJson } from "../http.ts"
 import { decodeEach } from "../decode.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate, remoteFromText } from "../text.ts"
 import { rebase } from "../jobboards/common.ts"
 import type { JobSource, Posting } from "../source.ts"
+import { type ArbeitnowOptions, arbeitnowDeclaration } from "./declaration.ts"
 
 export const ArbeitnowJob = Schema.Struct({
   slug: Schema.String.pipe(Schema.minLength(1)),
@@ -26,13 +26,6 @@ const Page = Schema.Struct({
   links: Schema.optional(Schema.NullOr(Schema.Struct({ next: Schema.optional(Schema.NullOr(Schema.String)) })))
 })
 
-export const ArbeitnowOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** Pages followed through `links.next` at most (default 10, 100 jobs a page). */
-  max_pages: Schema.optional(Schema.Int.pipe(Schema.between(1, 200)))
-})
-export type ArbeitnowOptions = typeof ArbeitnowOptions.Type
-
 export const normalizeArbeitnowJob = (j: ArbeitnowJob): Posting => ({
   source: "arbeitnow",
   source_id: j.slug,
@@ -52,13 +45,10 @@ export const normalizeArbeitnowJob = (j: ArbeitnowJob): Posting => ({
 
 /** Arbeitnow job-board API: `GET /api/job-board-api`, paged by `links.next` (bounded by `max_pages`). */
 export const arbeitnow: JobSource<ArbeitnowOptions> = {
-  kind: "arbeitnow",
-  description: "Arbeitnow job-board API (free, no key; Europe-heavy)",
+  ...arbeitnowDeclaration,
   defaultBaseUrl: "https://www.arbeitnow.com",
-  options: ArbeitnowOptions,
   hostLimits: { concurrency: 1, perSecond: 1 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: () => Effect.succeed([{ key: "all" }]),
   fetch: (_unit, opts, ctx) => {
     const maxPages = opts.max_pages ?? 10

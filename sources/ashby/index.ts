@@ -1,6 +1,4 @@
-import { Schema } from "effect"
 import { fetchRecords } from "../decode.ts"
-import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
 import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
@@ -8,9 +6,7 @@ import { departmentOf, employmentType, remoteMode, salary } from "../normalize.t
 import type { JobSource, Posting } from "../source.ts"
 import { AshbyBoardResponse, AshbyJob } from "./schema.ts"
 import { ashbyFixtures } from "./fixtures.ts"
-
-export const AshbyOptions = Schema.Struct({ ...baseSourceOptions, boards: Schema.optional(BoardList) })
-export type AshbyOptions = typeof AshbyOptions.Type
+import { type AshbyOptions, ashbyDeclaration } from "./declaration.ts"
 
 /** The salary component of the compensation summary (equity and bonus components are left in `raw`). */
 const salaryOf = (j: AshbyJob) => {
@@ -49,14 +45,10 @@ export const normalizeAshbyJob = (board: BoardUnit, j: AshbyJob): Posting => {
 
 /** Ashby job board API: `GET /posting-api/job-board/{name}?includeCompensation=true`, one board per unit. */
 export const ashby: JobSource<AshbyOptions> = {
-  kind: "ashby",
-  ats: { jobUrl: "ashbyhq\\.com/[^/]+/[0-9a-f-]{20,}" },
-  description: "Ashby job boards (public posting API, with compensation)",
+  ...ashbyDeclaration,
   defaultBaseUrl: "https://api.ashbyhq.com",
-  options: AshbyOptions,
   hostLimits: { concurrency: 16, perSecond: 20 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts, ctx) => tokenBoards("ashby", opts.boards, ctx),
   fetch: (unit, _opts, ctx) => {
     const board = unit as BoardUnit

@@ -1,11 +1,11 @@
 import { Schema } from "effect"
 import { fetchRecords } from "../decode.ts"
 import { hostRouted } from "../http.ts"
-import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { departmentOf, employmentType, remoteMode } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
+import { type BambooHROptions, bamboohrDeclaration } from "./declaration.ts"
 
 const Str = Schema.optional(Schema.NullOr(Schema.String))
 const Place = Schema.optional(Schema.NullOr(Schema.Struct({ city: Str, state: Str, country: Str })))
@@ -22,9 +22,6 @@ export const BambooJob = Schema.Struct({
   locationType: Str
 })
 export type BambooJob = typeof BambooJob.Type
-
-export const BambooHROptions = Schema.Struct({ ...baseSourceOptions, boards: Schema.optional(BoardList) })
-export type BambooHROptions = typeof BambooHROptions.Type
 
 const host = (token: string) => `${token}.bamboohr.com`
 
@@ -62,14 +59,10 @@ export const normalizeBambooJob = (board: BoardUnit, j: BambooJob): Posting => {
  * segment (`{base}/{company}.bamboohr.com/careers/list`), as for Workday, so the per-host limiter still sees it.
  */
 export const bamboohr: JobSource<BambooHROptions> = {
-  kind: "bamboohr",
-  ats: { jobUrl: "[a-z0-9-]+\\.bamboohr\\.com/careers/[0-9]+" },
-  description: "BambooHR careers sites (public careers list)",
+  ...bamboohrDeclaration,
   defaultBaseUrl: "https://bamboohr.com",
-  options: BambooHROptions,
   hostLimits: { concurrency: 6, perSecond: 10 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts, ctx) => tokenBoards("bamboohr", opts.boards, ctx),
   fetch: (unit, opts, ctx) => {
     const board = unit as BoardUnit

@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { Chunk, Effect, Option, Schema, Stream } from "effect"
+import { Chunk, Effect, Option, Stream } from "effect"
 import { Fatal } from "../../core/errors.ts"
 import { Http } from "../http.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { blocked, looksBlocked } from "../jobboards/common.ts"
 import { jobPage, pageUrl } from "../jsonld/index.ts"
@@ -11,23 +10,10 @@ import type { JobSource, Posting, SourceContext } from "../source.ts"
 import { remoteFromText } from "../text.ts"
 import type * as Cheerio from "cheerio"
 import { lazyRequire } from "../../core/lazy-require.ts"
+import { type BuiltInOptions, builtinDeclaration } from "./declaration.ts"
 
 // Required on the first page (cheerio brings parse5, iconv-lite and undici): `validate` never loads it.
 const cheerio = lazyRequire<typeof Cheerio>(import.meta.url, "cheerio")
-
-export const BuiltInOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** Job pages (`/job/<slug>/<id>` or full URLs) read through their JSON-LD. */
-  jobs: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1)))),
-  /** Search terms: listing pages `/jobs?search=…` are read for job links, then each job page. */
-  searches: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1)))),
-  /** Job pages per search at most (default 50). */
-  results_wanted: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000))),
-  max_pages: Schema.optional(Schema.Int.pipe(Schema.between(1, 50))),
-  /** Searches: stage the listing cards themselves (title, company, link) without opening each job page. */
-  listing_only: Schema.optional(Schema.Boolean)
-})
-export type BuiltInOptions = typeof BuiltInOptions.Type
 
 /** `/job/<slug>/<id>` links of a listing page, in order, without repeats. */
 export const builtinJobLinks = (html: string): string[] => [
@@ -158,13 +144,10 @@ export const builtinWrappedListing = ({ url }: { url: URL }) => {
 }
 
 export const builtin: JobSource<BuiltInOptions> = {
-  kind: "builtin",
-  description: "BuiltIn job pages (public HTML with JSON-LD JobPosting; no key)",
+  ...builtinDeclaration,
   defaultBaseUrl: "https://builtin.com",
-  options: BuiltInOptions,
   hostLimits: { concurrency: 2, perSecond: 1 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts) => {
     const units = [
       ...(opts.jobs ?? []).map((page) => ({ key: `job:${page}`, page })),

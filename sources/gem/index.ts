@@ -1,11 +1,11 @@
 import { Schema } from "effect"
 import { fetchRecords } from "../decode.ts"
-import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
 import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { departmentOf, employmentType, remoteMode } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
+import { type GemOptions, gemDeclaration } from "./declaration.ts"
 
 const Str = Schema.optional(Schema.NullOr(Schema.String))
 const Named = Schema.Struct({ name: Str })
@@ -26,9 +26,6 @@ export const GemJobPost = Schema.Struct({
   updated_at: Str
 })
 export type GemJobPost = typeof GemJobPost.Type
-
-export const GemOptions = Schema.Struct({ ...baseSourceOptions, boards: Schema.optional(BoardList) })
-export type GemOptions = typeof GemOptions.Type
 
 export const normalizeGemPost = (board: BoardUnit, j: GemJobPost): Posting => {
   const location = j.location?.name ?? null
@@ -55,14 +52,10 @@ export const normalizeGemPost = (board: BoardUnit, j: GemJobPost): Posting => {
 
 /** Gem job boards (`jobs.gem.com/{board}`): one unpaged list per board. */
 export const gem: JobSource<GemOptions> = {
-  kind: "gem",
-  ats: { jobUrl: "jobs\\.gem\\.com/[^/]+/[A-Za-z0-9_-]{8,}" },
-  description: "Gem job boards (public job board API)",
+  ...gemDeclaration,
   defaultBaseUrl: "https://api.gem.com",
-  options: GemOptions,
   hostLimits: { concurrency: 6, perSecond: 10 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts, ctx) => tokenBoards("gem", opts.boards, ctx),
   fetch: (unit, _opts, ctx) => {
     const board = unit as BoardUnit

@@ -1,8 +1,7 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { fetchJson } from "../http.ts"
 import { decodeEach } from "../decode.ts"
 import { detailOrNull } from "../detail.ts"
-import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate, remoteFromText } from "../text.ts"
 import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
@@ -10,14 +9,7 @@ import { employmentType, salary } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
 import { GreenhouseBoardResponse, GreenhouseJob, type GreenhouseMetadata } from "./schema.ts"
 import { greenhouseFixtures } from "./fixtures.ts"
-
-export const GreenhouseOptions = Schema.Struct({
-  ...baseSourceOptions,
-  boards: Schema.optional(BoardList),
-  /** For jobs the listing served without content, fetch `GET /v1/boards/{token}/jobs/{id}` (default true). */
-  details: Schema.optional(Schema.Boolean)
-})
-export type GreenhouseOptions = typeof GreenhouseOptions.Type
+import { type GreenhouseOptions, greenhouseDeclaration } from "./declaration.ts"
 
 const metaString = (meta: ReadonlyArray<GreenhouseMetadata>, name: RegExp) => {
   const m = meta.find((f) => name.test(f.name) && typeof f.value === "string" && f.value.trim() !== "")
@@ -71,14 +63,10 @@ export const normalizeGreenhouseJob = (board: BoardUnit | string, j: GreenhouseJ
  * without a description (counted in source_errors).
  */
 export const greenhouse: JobSource<GreenhouseOptions> = {
-  kind: "greenhouse",
-  ats: { jobUrl: "greenhouse\\.io/.+/jobs/[0-9]+|gh_jid=[0-9]+" },
-  description: "Greenhouse job boards (public board API, with departments, offices, metadata, detail)",
+  ...greenhouseDeclaration,
   defaultBaseUrl: "https://boards-api.greenhouse.io",
-  options: GreenhouseOptions,
   hostLimits: { concurrency: 16, perSecond: 20 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts, ctx) => tokenBoards("greenhouse", opts.boards, ctx),
   fetch: (unit, opts, ctx) => {
     const board = unit as BoardUnit

@@ -1,11 +1,11 @@
 import { Chunk, Effect, Option, Schema, Stream } from "effect"
 import { fetchJson } from "../http.ts"
 import { decodeEach } from "../decode.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
 import { salaryPeriod } from "../jobboards/common.ts"
 import type { JobSource, Posting } from "../source.ts"
+import { type HimalayasOptions, himalayasDeclaration } from "./declaration.ts"
 
 export const HimalayasJob = Schema.Struct({
   title: Schema.String.pipe(Schema.minLength(1)),
@@ -30,14 +30,6 @@ const Page = Schema.Struct({
   jobs: Schema.Array(Schema.Unknown),
   totalCount: Schema.optional(Schema.NullOr(Schema.Number))
 })
-
-export const HimalayasOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** Jobs per request (the API caps it at 20). */
-  page_size: Schema.optional(Schema.Int.pipe(Schema.between(1, 20))),
-  max_pages: Schema.optional(Schema.Int.pipe(Schema.between(1, 500)))
-})
-export type HimalayasOptions = typeof HimalayasOptions.Type
 
 const titleCase = (slug: string) =>
   slug
@@ -83,13 +75,10 @@ export const normalizeHimalayasJob = (j: HimalayasJob): Posting => ({
 
 /** Himalayas remote-jobs API: `GET /jobs/api?limit=&offset=`, paged by offset until a short page or `max_pages`. */
 export const himalayas: JobSource<HimalayasOptions> = {
-  kind: "himalayas",
-  description: "Himalayas remote-job API (free, no key)",
+  ...himalayasDeclaration,
   defaultBaseUrl: "https://himalayas.app",
-  options: HimalayasOptions,
   hostLimits: { concurrency: 1, perSecond: 1 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: () => Effect.succeed([{ key: "all" }]),
   fetch: (_unit, opts, ctx) => {
     const limit = opts.page_size ?? 20

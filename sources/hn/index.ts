@@ -1,10 +1,10 @@
 import { Chunk, Effect, Option, Schema, Stream } from "effect"
 import { Fatal } from "../../core/errors.ts"
 import { fetchJson } from "../http.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import type { JobSource } from "../source.ts"
 import { parseHiringComment, type HnComment } from "./parse.ts"
+import { type HnOptions, hnDeclaration } from "./declaration.ts"
 
 const Hit = Schema.Struct({
   objectID: Schema.String,
@@ -30,16 +30,6 @@ const StoryPage = Schema.Struct({
     })
   )
 })
-
-export const HnOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** "Who is hiring?" story ids; without them the latest `latest` threads by `whoishiring` are looked up. */
-  story_ids: Schema.optional(Schema.Array(Schema.Int.pipe(Schema.positive()))),
-  latest: Schema.optional(Schema.Int.pipe(Schema.between(1, 12))),
-  hits_per_page: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000))),
-  max_pages: Schema.optional(Schema.Int.pipe(Schema.between(1, 50)))
-})
-export type HnOptions = typeof HnOptions.Type
 
 const isHiringThread = (title: string | null | undefined) => /^Ask HN: Who is hiring\?/i.test(title ?? "")
 
@@ -68,13 +58,10 @@ const storyIds = (unit: Record<string, unknown>, opts: HnOptions, baseUrl: strin
  * top-level comments outside the "Company | Role | …" convention are counted in a log line.
  */
 export const hn: JobSource<HnOptions> = {
-  kind: "hn",
-  description: "Hacker News 'Ask HN: Who is hiring?' threads (Algolia API, free, no key)",
+  ...hnDeclaration,
   defaultBaseUrl: "https://hn.algolia.com",
-  options: HnOptions,
   hostLimits: { concurrency: 2, perSecond: 2 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts) =>
     opts.story_ids && opts.story_ids.length === 0
       ? Effect.fail(

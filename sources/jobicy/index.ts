@@ -1,10 +1,10 @@
 import { Effect, Schema } from "effect"
 import { fetchRecords } from "../decode.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { decodeHTML, htmlToText, isoDate } from "../text.ts"
 import { salaryPeriod } from "../jobboards/common.ts"
 import type { JobSource, Posting } from "../source.ts"
+import { type JobicyOptions, jobicyDeclaration } from "./declaration.ts"
 
 const Strings = Schema.Union(Schema.Array(Schema.String), Schema.String)
 
@@ -27,17 +27,6 @@ export const JobicyJob = Schema.Struct({
 export type JobicyJob = typeof JobicyJob.Type
 
 const Envelope = Schema.Struct({ jobs: Schema.Array(Schema.Unknown) })
-
-export const JobicyOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** Jobs per request (the API allows 1–100; default 50). */
-  count: Schema.optional(Schema.Int.pipe(Schema.between(1, 100))),
-  geo: Schema.optional(Schema.String),
-  industry: Schema.optional(Schema.String),
-  /** One request per tag (search term); none means the latest jobs. */
-  tags: Schema.optional(Schema.Array(Schema.String))
-})
-export type JobicyOptions = typeof JobicyOptions.Type
 
 const list = (v: string | ReadonlyArray<string> | null | undefined) =>
   (v == null ? [] : typeof v === "string" ? [v] : [...v]).map((s) => decodeHTML(s))
@@ -65,13 +54,10 @@ export const normalizeJobicyJob = (j: JobicyJob): Posting => ({
 
 /** Jobicy remote-jobs API: `GET /api/v2/remote-jobs?count=&geo=&industry=&tag=` (one page per query). */
 export const jobicy: JobSource<JobicyOptions> = {
-  kind: "jobicy",
-  description: "Jobicy remote-job API (free, no key)",
+  ...jobicyDeclaration,
   defaultBaseUrl: "https://jobicy.com",
-  options: JobicyOptions,
   hostLimits: { concurrency: 1, perSecond: 0.5 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts) =>
     Effect.succeed(
       opts.tags && opts.tags.length > 0 ? opts.tags.map((tag) => ({ key: `tag:${tag}`, tag })) : [{ key: "latest" }]

@@ -1,11 +1,11 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { Fatal, Skippable } from "../../core/errors.ts"
 import { Http } from "../http.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { blocked, hostOf, looksBlocked } from "../jobboards/common.ts"
 import type { JobSource, Posting, SourceContext } from "../source.ts"
 import { canonicalUrl, jobPostingNodes, jobPostingToPosting, jsonLdBlocks } from "./parse.ts"
+import { type JsonLdOptions, jsonldDeclaration } from "./declaration.ts"
 
 /**
  * Fetches one job page and returns the postings its schema.org JSON-LD declares. Shared by BuiltIn,
@@ -53,26 +53,15 @@ export const jobPage = (
     return out
   })
 
-export const JsonLdOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** Job page URLs (absolute, or paths under base_url) whose JSON-LD declares a JobPosting. */
-  pages: Schema.optional(Schema.Array(Schema.String.pipe(Schema.minLength(1))))
-})
-export type JsonLdOptions = typeof JsonLdOptions.Type
-
 export const pageUrl = (page: string, baseUrl: string) =>
   /^https?:\/\//.test(page) ? page : `${baseUrl}${page.startsWith("/") ? "" : "/"}${page}`
 
 /** Any job page that embeds schema.org JobPosting JSON-LD (niche boards, career sites). */
 export const jsonld: JobSource<JsonLdOptions> = {
-  kind: "jsonld",
-  description:
-    "Job pages with schema.org JobPosting JSON-LD (any site; used for niche boards such as HealthcareJobSite and MedReps)",
+  ...jsonldDeclaration,
   defaultBaseUrl: "https://example.invalid",
-  options: JsonLdOptions,
   hostLimits: { concurrency: 2, perSecond: 1 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts) =>
     opts.pages && opts.pages.length > 0
       ? Effect.succeed(opts.pages.map((page) => ({ key: page, page })))

@@ -1,7 +1,6 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { fetchJson } from "../http.ts"
 import { decodeEach } from "../decode.ts"
-import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
 import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
@@ -10,22 +9,13 @@ import { departmentOf, employmentType, remoteMode, salary } from "../normalize.t
 import type { JobSource, Posting } from "../source.ts"
 import { LeverPage, LeverPosting } from "./schema.ts"
 import { leverFixtures } from "./fixtures.ts"
+import { type LeverOptions, leverDeclaration } from "./declaration.ts"
 
 export const LEVER_EU = "https://api.eu.lever.co"
 
 /** `with.base_url` wins (a proxy or the replay server); otherwise `region: eu` picks Lever's EU host. */
 export const leverBaseUrl = (opts: { base_url?: string; region?: "global" | "eu" }, baseUrl: string) =>
   opts.base_url ? baseUrl : opts.region === "eu" ? LEVER_EU : baseUrl
-
-export const LeverOptions = Schema.Struct({
-  ...baseSourceOptions,
-  boards: Schema.optional(BoardList),
-  /** Lever hosts EU customers' postings on a separate API host. */
-  region: Schema.optional(Schema.Literal("global", "eu")),
-  page_size: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000))),
-  max_pages: Schema.optional(Schema.Int.pipe(Schema.positive()))
-})
-export type LeverOptions = typeof LeverOptions.Type
 
 const descriptionOf = (p: LeverPosting) => {
   const parts = [
@@ -65,14 +55,10 @@ export const normalizeLeverPosting = (board: BoardUnit, p: LeverPosting): Postin
 
 /** Lever postings API: `GET /v0/postings/{site}?mode=json`, skip/limit paged, one site per unit. */
 export const lever: JobSource<LeverOptions> = {
-  kind: "lever",
-  ats: { jobUrl: "lever\\.co/[^/]+/[0-9a-f-]{20,}" },
-  description: "Lever job sites (public postings API; with.region: eu for api.eu.lever.co)",
+  ...leverDeclaration,
   defaultBaseUrl: "https://api.lever.co",
-  options: LeverOptions,
   hostLimits: { concurrency: 16, perSecond: 20 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts, ctx) => tokenBoards("lever", opts.boards, ctx),
   fetch: (unit, opts, ctx) => {
     const board = unit as BoardUnit

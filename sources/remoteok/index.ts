@@ -1,10 +1,10 @@
 import { Effect, Schema } from "effect"
 import { fetchJson } from "../http.ts"
 import { decodeEach } from "../decode.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
 import type { JobSource, Posting } from "../source.ts"
+import { type RemoteOkOptions, remoteokDeclaration } from "./declaration.ts"
 
 const Num = Schema.Union(Schema.Number, Schema.NumberFromString)
 
@@ -34,13 +34,6 @@ export interface RemoteOkAttribution {
 
 export const REMOTEOK_TERMS_FALLBACK =
   "Remote OK API terms: link back (followed, no nofollow) to the job's URL on Remote OK and mention Remote OK as the source."
-
-export const RemoteOkOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** One request per tag (`/api?tag=…`); none means the whole feed. */
-  tags: Schema.optional(Schema.Array(Schema.String))
-})
-export type RemoteOkOptions = typeof RemoteOkOptions.Type
 
 const positive = (n: number | null | undefined) => (n != null && n > 0 ? n : null)
 
@@ -73,13 +66,10 @@ export const normalizeRemoteOkJob = (j: RemoteOkJob, terms: string): Posting => 
  * with every posting as `raw.attribution` and the README's source row.
  */
 export const remoteok: JobSource<RemoteOkOptions> = {
-  kind: "remoteok",
-  description: "Remote OK job API (free, no key; attribution required: link back and name Remote OK)",
+  ...remoteokDeclaration,
   defaultBaseUrl: "https://remoteok.com",
-  options: RemoteOkOptions,
   hostLimits: { concurrency: 1, perSecond: 0.5 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts) =>
     Effect.succeed(
       opts.tags && opts.tags.length > 0 ? opts.tags.map((tag) => ({ key: `tag:${tag}`, tag })) : [{ key: "all" }]

@@ -1,10 +1,10 @@
 import { Effect, Schema } from "effect"
 import { fetchRecords } from "../decode.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
 import { parseSalaryText } from "../jobboards/common.ts"
 import type { JobSource, Posting } from "../source.ts"
+import { type RemotiveOptions, remotiveDeclaration } from "./declaration.ts"
 
 export const RemotiveJob = Schema.Struct({
   id: Schema.Number,
@@ -22,15 +22,6 @@ export const RemotiveJob = Schema.Struct({
 export type RemotiveJob = typeof RemotiveJob.Type
 
 const Envelope = Schema.Struct({ jobs: Schema.Array(Schema.Unknown) })
-
-export const RemotiveOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** One request per search term (Remotive's `search`); none means the whole feed. */
-  searches: Schema.optional(Schema.Array(Schema.String)),
-  category: Schema.optional(Schema.String),
-  limit: Schema.optional(Schema.Int.pipe(Schema.positive()))
-})
-export type RemotiveOptions = typeof RemotiveOptions.Type
 
 export const normalizeRemotiveJob = (j: RemotiveJob): Posting => ({
   source: "remotive",
@@ -61,13 +52,10 @@ export const normalizeRemotiveJob = (j: RemotiveJob): Posting => ({
 
 /** Remotive public API: `GET /api/remote-jobs` (remote jobs; their terms ask for a link back and few calls a day). */
 export const remotive: JobSource<RemotiveOptions> = {
-  kind: "remotive",
-  description: "Remotive remote-job API (free, no key)",
+  ...remotiveDeclaration,
   defaultBaseUrl: "https://remotive.com",
-  options: RemotiveOptions,
   hostLimits: { concurrency: 1, perSecond: 0.5 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts) =>
     Effect.succeed(
       opts.searches && opts.searches.length > 0

@@ -1,10 +1,10 @@
 import { Schema } from "effect"
 import { fetchRecords } from "../decode.ts"
-import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { departmentOf, remoteMode } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
+import { type RipplingOptions, ripplingDeclaration } from "./declaration.ts"
 
 const Label = Schema.optional(Schema.NullOr(Schema.Struct({ label: Schema.optional(Schema.NullOr(Schema.String)) })))
 
@@ -17,9 +17,6 @@ export const RipplingJob = Schema.Struct({
   workLocation: Label
 })
 export type RipplingJob = typeof RipplingJob.Type
-
-export const RipplingOptions = Schema.Struct({ ...baseSourceOptions, boards: Schema.optional(BoardList) })
-export type RipplingOptions = typeof RipplingOptions.Type
 
 export const normalizeRipplingJob = (board: BoardUnit, j: RipplingJob): Posting => {
   const location = j.workLocation?.label ?? null
@@ -44,14 +41,10 @@ export const normalizeRipplingJob = (board: BoardUnit, j: RipplingJob): Posting 
 
 /** Rippling ATS boards (`ats.rippling.com/{slug}/jobs`): one unpaged list per board. */
 export const rippling: JobSource<RipplingOptions> = {
-  kind: "rippling",
-  ats: { jobUrl: "ats\\.rippling\\.com/[^/]+/jobs/[0-9a-f-]{20,}" },
-  description: "Rippling ATS boards (public board API)",
+  ...ripplingDeclaration,
   defaultBaseUrl: "https://api.rippling.com",
-  options: RipplingOptions,
   hostLimits: { concurrency: 6, perSecond: 10 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts, ctx) => tokenBoards("rippling", opts.boards, ctx),
   fetch: (unit, _opts, ctx) => {
     const board = unit as BoardUnit

@@ -1,42 +1,15 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import type Parser from "rss-parser"
 import { lazyRequire } from "../../core/lazy-require.ts"
 import { createHash } from "node:crypto"
 import { Skippable } from "../../core/errors.ts"
 import { Http, type HttpRequest } from "../http.ts"
-import { baseSourceOptions } from "../options.ts"
 import { htmlToText, isoDate } from "../text.ts"
 import type { Source, SourceContext, SourceUnit, StagingOutput } from "../source.ts"
-import { stagingTable } from "../../sinks/table.ts"
 import { decodeBody } from "./charset.ts"
 import { defaultFeeds, googleNewsFeeds, type FeedSpec } from "./feeds.ts"
 import { rssFixtures } from "./fixtures.ts"
-
-const FeedEntry = Schema.Union(
-  Schema.String.pipe(Schema.pattern(/^https?:\/\//)),
-  Schema.Struct({
-    url: Schema.String.pipe(Schema.pattern(/^https?:\/\//)),
-    name: Schema.optional(Schema.String),
-    /** The company this feed is about (a Google News search for one target): press items are attributed to it. */
-    company: Schema.optional(Schema.String)
-  })
-)
-
-export const RssOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** Feed URLs or {url, name, company}; default: TechCrunch venture + funding, Fierce Healthcare, Crunchbase News. */
-  feeds: Schema.optional(Schema.Array(FeedEntry)),
-  /** Add a Google News search feed per target company (targets/companies.yaml), up to `max`. */
-  google_news: Schema.optional(
-    Schema.Struct({
-      max: Schema.optional(Schema.Int.pipe(Schema.between(0, 2000))),
-      terms: Schema.optional(Schema.String)
-    })
-  ),
-  /** Characters of article body kept for extraction (funding details often sit in the second paragraph). */
-  content_chars: Schema.optional(Schema.Int.pipe(Schema.between(0, 100_000)))
-})
-export type RssOptions = typeof RssOptions.Type
+import { type RssOptions, rssDeclaration, stgNews } from "./declaration.ts"
 
 /** One news item as staged in `stg_news`. */
 export interface NewsItem {
@@ -52,25 +25,6 @@ export interface NewsItem {
   readonly author: string | null
   readonly company_hint: string | null
 }
-
-/** News items as `transform: signals` reads them. Source nodes created it at start until migration 0451 did. */
-export const stgNews = stagingTable({
-  name: "stg_news",
-  createdBy: "0451_stg_news",
-  columns: {
-    feed: "VARCHAR",
-    feed_url: "VARCHAR",
-    guid: "VARCHAR",
-    title: "VARCHAR",
-    link: "VARCHAR",
-    published_at: "TIMESTAMPTZ",
-    summary: "VARCHAR",
-    content: "VARCHAR",
-    categories: "VARCHAR[]",
-    author: "VARCHAR",
-    company_hint: "VARCHAR"
-  }
-})
 
 export const newsStaging: StagingOutput<NewsItem, typeof stgNews> = {
   table: stgNews,
@@ -184,13 +138,10 @@ export const itemsOfFeed = (
  * feed is one unit; a feed that cannot be read (bad XML, unknown charset) fails alone, named.
  */
 export const rss: Source<RssOptions, NewsItem> = {
-  kind: "rss",
-  description: "News feeds (RSS/Atom): funding, leadership, acquisitions, press",
+  ...rssDeclaration,
   defaultBaseUrl: "https://techcrunch.com",
-  options: RssOptions,
   hostLimits: { concurrency: 4, perSecond: 4 },
   output: newsStaging,
-  timeDimension: "published_at",
   units: (opts, ctx) => Effect.succeed(feedsOf(opts, ctx).map((f): SourceUnit => ({ key: f.name, ...f }))),
   fetch: (unit, opts, ctx) => {
     const feed = unit as unknown as FeedSpec

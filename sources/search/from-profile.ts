@@ -1,8 +1,11 @@
 import { existsSync, readFileSync } from "node:fs"
 import { Schema } from "effect"
-import { parse } from "yaml"
+import { lazyRequire } from "../../core/lazy-require.ts"
 import { Fatal } from "../../core/errors.ts"
-import type { Search } from "./site.ts"
+import type { Search, SearchOptions } from "./declaration.ts"
+
+// Only `plan` and a search node without with.searches read the profile this way: `yaml` is required then.
+const yaml = lazyRequire<typeof import("yaml")>(import.meta.url, "yaml")
 
 /** The part of profile.yaml the search fan-out derives its default searches from. */
 const SearchSeed = Schema.Struct({
@@ -58,7 +61,7 @@ export const readSearchSeed = (path: string): SearchSeed => {
       message: `profile ${path} does not exist: search derives its default searches from it (or set with.searches)`
     })
   const decoded = Schema.decodeUnknownEither(SearchSeed, { onExcessProperty: "ignore" })(
-    parse(readFileSync(path, "utf8")) ?? {}
+    yaml().parse(readFileSync(path, "utf8")) ?? {}
   )
   if (decoded._tag === "Left")
     throw new Fatal({
@@ -66,4 +69,29 @@ export const readSearchSeed = (path: string): SearchSeed => {
       message: `profile ${path}: ${decoded.left.message.split("\n")[0]} (search derives its default searches from target_titles, locations, remote)`
     })
   return decoded.right
+}
+
+/**
+ * The node's searches: `with.searches`, else the profile's target titles × locations × remote
+ * (sources/search/from-profile.ts), which `jobsignal plan` lists.
+ */
+export const effectiveSearches = (
+  opts: Pick<SearchOptions, "searches" | "max_derived_searches">,
+  profilePath: string | undefined
+): { searches: ReadonlyArray<Search>; derived: boolean; total: number } => {
+  if (opts.searches && opts.searches.length > 0)
+    return { searches: opts.searches, derived: false, total: opts.searches.length }
+  if (!profilePath)
+    throw new Fatal({
+      reason: "Config",
+      message:
+        "search needs with.searches: [{term, location?, remote?, hours_old?, results_wanted?}] (no profile here to derive them from)"
+    })
+  const d = searchesFromProfile(readSearchSeed(profilePath), opts.max_derived_searches ?? DEFAULT_MAX_DERIVED)
+  if (d.searches.length === 0)
+    throw new Fatal({
+      reason: "Config",
+      message: `search: ${profilePath} names no target_titles to derive searches from; set them or with.searches`
+    })
+  return { ...d, derived: true }
 }

@@ -1,79 +1,22 @@
-import { Effect, Schema, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import { Fatal } from "../../core/errors.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import type { JobSource } from "../source.ts"
 import type { HttpRequest } from "../http.ts"
-import { dropOldGates, gated, Search, Site, type SiteScraper } from "./site.ts"
+import { dropOldGates, gated, type Search, type Site, type SiteScraper } from "./site.ts"
 import { linkedin } from "./linkedin.ts"
 import { indeed } from "./indeed.ts"
 import { ziprecruiter } from "./ziprecruiter.ts"
 import { glassdoor } from "./glassdoor.ts"
 import { google } from "./google.ts"
 import { recordedSiteFolders, searchFixtures } from "./fixtures.ts"
-import { DEFAULT_MAX_DERIVED, readSearchSeed, searchesFromProfile } from "./from-profile.ts"
+import { effectiveSearches } from "./from-profile.ts"
+import { type SearchOptions, searchDeclaration } from "./declaration.ts"
 
 export const scrapers: Record<Site, SiteScraper> = { linkedin, indeed, ziprecruiter, glassdoor, google }
 
-export const SearchOptions = Schema.Struct({
-  ...baseSourceOptions,
-  searches: Schema.optional(Schema.Array(Search)),
-  sites: Schema.optional(Schema.Array(Site).pipe(Schema.minItems(1))),
-  /** Pause between two requests to one site (default per site: LinkedIn 3 s, ZipRecruiter 5 s, …). */
-  delay_ms: Schema.optional(Schema.Int.pipe(Schema.between(0, 120_000))),
-  /**
-   * Per-site base URLs (a proxy, a mirror). With `base_url` set, sites live under `{base_url}/{site}`, or
-   * under `{base_url}/{entry}` for an entry that is a folder name rather than a URL (the replay's wrapped routes).
-   */
-  base_urls: Schema.optional(Schema.partial(Schema.Record({ key: Site, value: Schema.String }))),
-  /** LinkedIn: fetch each job's page for its description (one more request per job). */
-  fetch_descriptions: Schema.optional(Schema.Boolean),
-  linkedin_retries: Schema.optional(Schema.Int.pipe(Schema.between(0, 5))),
-  linkedin_backoff_ms: Schema.optional(Schema.Int.pipe(Schema.between(0, 300_000))),
-  country: Schema.optional(Schema.String.pipe(Schema.pattern(/^[a-z]{2}$/))),
-  /** Indeed route: `web` (default; the search page's job cards, no key) or `mobile` (the app's GraphQL, needs a key). */
-  indeed_api: Schema.optional(Schema.Literal("web", "mobile")),
-  /** ZipRecruiter route: `web` (default; the job search page, no key) or `mobile` (the app's API, needs its authorization). */
-  ziprecruiter_api: Schema.optional(Schema.Literal("web", "mobile")),
-  /** Indeed mobile API key; default $INDEED_API_KEY. */
-  indeed_api_key: Schema.optional(Schema.Redacted(Schema.String)),
-  /** ZipRecruiter app `authorization` header value; default $ZIPRECRUITER_AUTH. */
-  ziprecruiter_auth: Schema.optional(Schema.Redacted(Schema.String)),
-  /** Miles around each search's location unless the search gives its own `distance` (JobSpy's default is 50). */
-  distance: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  /** Google's `async` parameter for result pages past the first (from a live page). */
-  google_async_param: Schema.optional(Schema.String),
-  /** Without `searches`: how many searches derived from the profile run at most (default 48). */
-  max_derived_searches: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000)))
-})
-export type SearchOptions = typeof SearchOptions.Type
-
 const DEFAULT_WANTED = 50
 
-/**
- * The node's searches: `with.searches`, else the profile's target titles × locations × remote
- * (sources/search/from-profile.ts), which `jobsignal plan` lists.
- */
-export const effectiveSearches = (
-  opts: Pick<SearchOptions, "searches" | "max_derived_searches">,
-  profilePath: string | undefined
-): { searches: ReadonlyArray<Search>; derived: boolean; total: number } => {
-  if (opts.searches && opts.searches.length > 0)
-    return { searches: opts.searches, derived: false, total: opts.searches.length }
-  if (!profilePath)
-    throw new Fatal({
-      reason: "Config",
-      message:
-        "search needs with.searches: [{term, location?, remote?, hours_old?, results_wanted?}] (no profile here to derive them from)"
-    })
-  const d = searchesFromProfile(readSearchSeed(profilePath), opts.max_derived_searches ?? DEFAULT_MAX_DERIVED)
-  if (d.searches.length === 0)
-    throw new Fatal({
-      reason: "Config",
-      message: `search: ${profilePath} names no target_titles to derive searches from; set them or with.searches`
-    })
-  return { ...d, derived: true }
-}
 const searchesOf = new Map<string, ReadonlyArray<Search>>()
 
 const seenSets = new Map<string, Set<string>>()
@@ -90,13 +33,10 @@ const seenIn = (key: string) => {
  * config lacks is left out with a notice.
  */
 export const search: JobSource<SearchOptions> = {
-  kind: "search",
-  description: "Job search fan-out over LinkedIn (guest), Indeed, ZipRecruiter, Glassdoor, Google Jobs",
+  ...searchDeclaration,
   defaultBaseUrl: "https://www.linkedin.com",
-  options: SearchOptions,
   hostLimits: { concurrency: 8 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts, ctx) =>
     Effect.gen(function* () {
       const eff = yield* Effect.try({

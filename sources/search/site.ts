@@ -1,31 +1,11 @@
-import { Clock, Duration, Effect, Schema, type Stream } from "effect"
+import { Clock, Duration, Effect, type Stream } from "effect"
 import type { SourceError } from "../../core/errors.ts"
 import { Http, type HttpRequest, type HttpResponse } from "../http.ts"
 import type { Posting, SourceContext } from "../source.ts"
+import { Search, Site } from "./declaration.ts"
 
-export const Site = Schema.Literal("linkedin", "indeed", "ziprecruiter", "glassdoor", "google")
-export type Site = typeof Site.Type
-
-/** One search in JobSpy's vocabulary; `results_wanted` applies per site. */
-export const Search = Schema.Struct({
-  term: Schema.String.pipe(Schema.minLength(1)),
-  location: Schema.optional(Schema.String),
-  remote: Schema.optional(Schema.Boolean),
-  hours_old: Schema.optional(Schema.Int.pipe(Schema.positive())),
-  results_wanted: Schema.optional(Schema.Int.pipe(Schema.between(1, 1000))),
-  /**
-   * Miles around `location` (JobSpy's `distance`): LinkedIn's `distance`, Indeed's and ZipRecruiter's `radius`.
-   * Glassdoor's and Google's searches take none: there it is ignored, and the node says so.
-   */
-  distance: Schema.optional(Schema.Int.pipe(Schema.between(1, 500))),
-  /**
-   * Skip the first N results on each site (JobSpy's `offset`): paging starts at the site's page that holds
-   * result N (LinkedIn and Indeed 10 a page, ZipRecruiter 20, Glassdoor 30) and the rest of that page is dropped;
-   * Google and Indeed's mobile route page by cursor, so their first N are fetched and dropped.
-   */
-  offset: Schema.optional(Schema.Int.pipe(Schema.between(0, 1000)))
-})
-export type Search = typeof Search.Type
+// The search vocabulary is declared with the node's options (declaration.ts), which validate loads without this module.
+export { Search, Site }
 
 /** What a site scraper gets for one (search × site) unit. */
 export interface SiteEnv {

@@ -1,8 +1,7 @@
-import { Effect, Schema, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import { fetchJson } from "../http.ts"
 import { decodeEach } from "../decode.ts"
 import { detailOrNull } from "../detail.ts"
-import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
 import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
@@ -11,16 +10,7 @@ import { employmentType, remoteMode, salary } from "../normalize.ts"
 import { type JobSource, type Posting, unitStream } from "../source.ts"
 import { SmartRecruitersDetail, SmartRecruitersPage, SmartRecruitersPosting } from "./schema.ts"
 import { smartRecruitersFixtures } from "./fixtures.ts"
-
-export const SmartRecruitersOptions = Schema.Struct({
-  ...baseSourceOptions,
-  boards: Schema.optional(BoardList),
-  /** Fetch each posting's detail for its description and pay (one request per posting). */
-  details: Schema.optional(Schema.Boolean),
-  page_size: Schema.optional(Schema.Int.pipe(Schema.between(1, 100))),
-  max_pages: Schema.optional(Schema.Int.pipe(Schema.positive()))
-})
-export type SmartRecruitersOptions = typeof SmartRecruitersOptions.Type
+import { type SmartRecruitersOptions, smartrecruitersDeclaration } from "./declaration.ts"
 
 const sectionsText = (d: SmartRecruitersDetail | null) => {
   const s = d?.jobAd?.sections
@@ -75,14 +65,10 @@ export const normalizeSmartRecruitersPosting = (
 
 /** SmartRecruiters posting API: `GET /v1/companies/{id}/postings` (offset/limit) + each posting's detail. */
 export const smartrecruiters: JobSource<SmartRecruitersOptions> = {
-  kind: "smartrecruiters",
-  ats: { jobUrl: "smartrecruiters\\.com/[^/]+/[0-9]{6,}" },
-  description: "SmartRecruiters companies (public posting API, with posting detail)",
+  ...smartrecruitersDeclaration,
   defaultBaseUrl: "https://api.smartrecruiters.com",
-  options: SmartRecruitersOptions,
   hostLimits: { concurrency: 8, perSecond: 10 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts, ctx) => tokenBoards("smartrecruiters", opts.boards, ctx),
   fetch: (unit, opts, ctx) => {
     const board = unit as BoardUnit

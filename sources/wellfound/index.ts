@@ -1,23 +1,13 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { Chunk, Effect, Option, Schema, Stream } from "effect"
+import { Chunk, Effect, Option, Stream } from "effect"
 import { Fatal, Skippable } from "../../core/errors.ts"
 import { Http } from "../http.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { blocked, looksBlocked } from "../jobboards/common.ts"
 import type { JobSource } from "../source.ts"
 import { apolloState, nextDataPage, pageCount, parseWellfoundGraph } from "./parse.ts"
-
-export const WellfoundOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** Role slugs as in wellfound.com/role/<slug> (e.g. python-developer). */
-  roles: Schema.optional(Schema.Array(Schema.String.pipe(Schema.pattern(/^[\w-]+$/)))),
-  /** Optional location slug: wellfound.com/role/l/<role>/<location>. */
-  location: Schema.optional(Schema.String.pipe(Schema.pattern(/^[\w-]+$/))),
-  max_pages: Schema.optional(Schema.Int.pipe(Schema.between(1, 20)))
-})
-export type WellfoundOptions = typeof WellfoundOptions.Type
+import { type WellfoundOptions, wellfoundDeclaration } from "./declaration.ts"
 
 const fixturesRoot = join(import.meta.dirname, "..", "..", "fixtures")
 
@@ -27,13 +17,10 @@ const fixturesRoot = join(import.meta.dirname, "..", "..", "fixtures")
  * `Blocked` (counted in source_errors), never as "no jobs".
  */
 export const wellfound: JobSource<WellfoundOptions> = {
-  kind: "wellfound",
-  description: "Wellfound role search pages (Next.js Apollo state; bot-protected, often blocked)",
+  ...wellfoundDeclaration,
   defaultBaseUrl: "https://wellfound.com",
-  options: WellfoundOptions,
   hostLimits: { concurrency: 1, perSecond: 0.3 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts) =>
     opts.roles && opts.roles.length > 0
       ? Effect.succeed(opts.roles.map((role) => ({ key: opts.location ? `${role}@${opts.location}` : role, role })))

@@ -1,15 +1,11 @@
-import { Schema } from "effect"
 import { fetchRecords } from "../decode.ts"
-import { baseSourceOptions, BoardList } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText, isoDate } from "../text.ts"
 import { tokenBoards, type BoardUnit, companyFromToken } from "../boards.ts"
 import { employmentType, joinLocation, remoteMode } from "../normalize.ts"
 import type { JobSource, Posting } from "../source.ts"
 import { WorkableAccount, WorkableJob } from "./schema.ts"
-
-export const WorkableOptions = Schema.Struct({ ...baseSourceOptions, boards: Schema.optional(BoardList) })
-export type WorkableOptions = typeof WorkableOptions.Type
+import { type WorkableOptions, workableDeclaration } from "./declaration.ts"
 
 const locationOf = (j: WorkableJob) => {
   const shown = (j.locations ?? [])
@@ -43,14 +39,10 @@ export const normalizeWorkableJob = (board: BoardUnit, accountName: string | nul
 
 /** Workable widget API: `GET /api/v1/widget/accounts/{account}?details=true`, one account per unit. */
 export const workable: JobSource<WorkableOptions> = {
-  kind: "workable",
-  ats: { jobUrl: "workable\\.com/(j|.+/j)/[0-9a-z]{6,}" },
-  description: "Workable accounts (public widget API)",
+  ...workableDeclaration,
   defaultBaseUrl: "https://apply.workable.com",
-  options: WorkableOptions,
   hostLimits: { concurrency: 8, perSecond: 10 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units: (opts, ctx) => tokenBoards("workable", opts.boards, ctx),
   fetch: (unit, _opts, ctx) => {
     const board = unit as BoardUnit

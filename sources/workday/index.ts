@@ -1,29 +1,19 @@
-import { Clock, Effect, Schema, Stream } from "effect"
+import { Clock, Effect, Stream } from "effect"
 import { Fatal } from "../../core/errors.ts"
 import { fetchJson, hostRouted } from "../http.ts"
 import { decodeEach } from "../decode.ts"
 import { detailOrNull } from "../detail.ts"
-import { baseSourceOptions } from "../options.ts"
 import { postingsStaging } from "../postings.ts"
 import { htmlToText } from "../text.ts"
 import { universeTargets, companyFromToken } from "../boards.ts"
 import { offsetPaged } from "../paging.ts"
 import { employmentType, remoteMode } from "../normalize.ts"
 import { type JobSource, type Posting, type SourceContext, type SourceUnit, unitStream } from "../source.ts"
-import { WorkdayBoard } from "../../targets/universe.ts"
+import type { WorkdayBoard } from "../../targets/universe.ts"
 import { WorkdayDetail, WorkdayListing, WorkdayPage } from "./schema.ts"
 import { workdayPosted } from "./posted.ts"
 import { workdayFixtures, workdayReplayBoards } from "./fixtures.ts"
-
-export const WorkdayOptions = Schema.Struct({
-  ...baseSourceOptions,
-  boards: Schema.optional(Schema.Array(WorkdayBoard)),
-  /** Fetch each posting's detail for its description and time type (one request per posting). */
-  details: Schema.optional(Schema.Boolean),
-  page_size: Schema.optional(Schema.Int.pipe(Schema.between(1, 20))),
-  max_pages: Schema.optional(Schema.Int.pipe(Schema.positive()))
-})
-export type WorkdayOptions = typeof WorkdayOptions.Type
+import { type WorkdayOptions, workdayDeclaration } from "./declaration.ts"
 
 interface WorkdayUnit extends SourceUnit {
   readonly board: WorkdayBoard
@@ -104,14 +94,10 @@ export const normalizeWorkdayPosting = (
 
 /** Workday CXS: `POST /wday/cxs/{tenant}/{site}/jobs` (offset paged, 20 a page) + `GET …{externalPath}` per posting. */
 export const workday: JobSource<WorkdayOptions> = {
-  kind: "workday",
-  ats: { jobUrl: "myworkdayjobs\\.com/.+/job/" },
-  description: "Workday career sites (CXS JSON API: listing + posting detail)",
+  ...workdayDeclaration,
   defaultBaseUrl: "https://myworkdayjobs.com",
-  options: WorkdayOptions,
   hostLimits: { concurrency: 4, perSecond: 5 },
   output: postingsStaging,
-  timeDimension: "posted_at",
   units,
   fetch: (unit, opts, ctx) => {
     const u = unit as WorkdayUnit

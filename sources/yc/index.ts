@@ -1,9 +1,8 @@
 import { Effect, Schema } from "effect"
 import { Fatal } from "../../core/errors.ts"
 import { fetchRecords } from "../decode.ts"
-import { baseSourceOptions } from "../options.ts"
 import type { FixtureRoute, Source, StagingOutput } from "../source.ts"
-import { stagingTable } from "../../sinks/table.ts"
+import { type YcOptions, stgYcCompanies, ycDeclaration } from "./declaration.ts"
 
 /** Without `with.lists`: the user's industries. */
 const DEFAULT_LISTS = ["industries/healthcare-it", "industries/fintech"]
@@ -50,49 +49,11 @@ export interface YcRecord {
   readonly url: string | null
 }
 
-/** YC companies as `transform: signals` reads them. Source nodes created it at start until migration 0452 did. */
-export const stgYcCompanies = stagingTable({
-  name: "stg_yc_companies",
-  createdBy: "0452_stg_yc_companies",
-  columns: {
-    list: "VARCHAR",
-    yc_id: "BIGINT",
-    name: "VARCHAR",
-    slug: "VARCHAR",
-    former_names: "VARCHAR[]",
-    website: "VARCHAR",
-    one_liner: "VARCHAR",
-    team_size: "INTEGER",
-    industry: "VARCHAR",
-    subindustry: "VARCHAR",
-    tags: "VARCHAR[]",
-    is_hiring: "BOOLEAN",
-    batch: "VARCHAR",
-    status: "VARCHAR",
-    stage: "VARCHAR",
-    locations: "VARCHAR",
-    url: "VARCHAR"
-  }
-})
-
 export const ycStaging: StagingOutput<YcRecord, typeof stgYcCompanies> = {
   table: stgYcCompanies,
   toRow: (r) => ({ ...r, former_names: [...r.former_names], tags: [...r.tags] }),
   key: (r) => `${r.list}:${r.yc_id}`
 }
-
-export const YcOptions = Schema.Struct({
-  ...baseSourceOptions,
-  /** yc-oss lists: "companies/all", "batches/fall-2025", "industries/healthcare-it", "tags/..." (".json" optional). */
-  lists: Schema.optional(
-    Schema.Array(
-      Schema.String.pipe(
-        Schema.pattern(/^[a-z0-9/_-]+(\.json)?$/, { message: () => "a yc-oss list path like industries/healthcare-it" })
-      )
-    )
-  )
-})
-export type YcOptions = typeof YcOptions.Type
 
 export const toYcRecord = (list: string, c: YcCompany): YcRecord => ({
   list,
@@ -122,13 +83,10 @@ const fixtures: ReadonlyArray<FixtureRoute> = [
 
 /** The YC company directory as the yc-oss project republishes it: one list (batch, industry, all) per unit. */
 export const yc: Source<YcOptions, YcRecord> = {
-  kind: "yc",
-  description: "Y Combinator company directory (yc-oss JSON API)",
+  ...ycDeclaration,
   defaultBaseUrl: "https://yc-oss.github.io/api",
-  options: YcOptions,
   hostLimits: { concurrency: 4, perSecond: 5 },
   output: ycStaging,
-  timeDimension: "none",
   units: (opts) =>
     (opts.lists ?? DEFAULT_LISTS).length > 0
       ? Effect.succeed((opts.lists ?? DEFAULT_LISTS).map((l) => ({ key: l.replace(/\.json$/, "") })))

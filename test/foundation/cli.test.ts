@@ -135,8 +135,12 @@ describe("terminal progress", () => {
 })
 
 const distDir = join(import.meta.dirname, "..", "..", "dist")
-/** The packages a built chunk loads when it is imported: its static imports (and requires), followed through dist/. */
-const loadedPackages = (chunk: string, seen = new Set<string>(), out = new Set<string>()) => {
+/** The inputs (source files) and external packages a built chunk loads when imported: its static imports, through dist/. */
+const loadedCode = (
+  chunk: string,
+  seen = new Set<string>(),
+  out = { inputs: new Set<string>(), external: new Set<string>() }
+) => {
   if (seen.has(chunk)) return out
   seen.add(chunk)
   const meta = JSON.parse(readFileSync(join(distDir, "meta.json"), "utf8")) as Record<
@@ -148,15 +152,22 @@ const loadedPackages = (chunk: string, seen = new Set<string>(), out = new Set<s
   >
   const entry = Object.entries(meta).find(([k]) => basename(k) === chunk)
   if (!entry) throw new Error(`${chunk} is not in dist/meta.json`)
-  // Bundled packages count too: a chunk that holds undici runs it when imported.
-  for (const input of Object.keys(entry[1].inputs)) {
-    const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)
-    if (m) out.add(m[1])
-  }
+  for (const input of Object.keys(entry[1].inputs)) out.inputs.add(input)
   for (const i of entry[1].imports) {
     if (i.kind === "dynamic-import") continue
-    if (i.external) out.add(i.path)
-    else loadedPackages(basename(i.path), seen, out)
+    if (i.external) out.external.add(i.path)
+    else loadedCode(basename(i.path), seen, out)
+  }
+  return out
+}
+/** The packages a built chunk loads: bundled ones count too (a chunk that holds undici runs it when imported). */
+const loadedPackages = (chunk: string) => {
+  const { inputs, external } = loadedCode(chunk)
+  const out = new Set(external)
+  for (const input of inputs) {
+    // `node_modules/…`, or `../main/node_modules/…` in a worktree whose node_modules is a link.
+    const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input)
+    if (m) out.add(m[1])
   }
   return out
 }
@@ -210,6 +221,26 @@ describe("the built CLI", { timeout: 240_000 }, () => {
     expect([...loadedPackages(commandChunk("sql"))].filter((p) => HEAVY.includes(p))).toEqual(["@duckdb/node-api"])
     expect([...loadedPackages(commandChunk("runs"))].filter((p) => HEAVY.includes(p))).toEqual(["@duckdb/node-api"])
     expect(readdirSync(distDir).some((f) => f.endsWith(".ts"))).toBe(false)
+  })
+
+  it("validate and plan compile the node kinds' declarations only: no connector, transform or sink implementation", () => {
+    const IMPLEMENTATION =
+      /^(sources\/[^/]+\/index|pipelines\/source-node|transforms\/(relevance|fit-score|dedupe\/node|signals\/index|intel\/node)|sinks\/mongo\/node)\.ts$/
+    for (const c of ["validate", "plan"]) {
+      const { inputs } = loadedCode(commandChunk(c))
+      expect(
+        [...inputs].filter((i) => IMPLEMENTATION.test(i)),
+        c
+      ).toEqual([])
+      // What they do compile: every kind's declaration (each implementation is its own chunk, imported on first run).
+      expect(inputs, c).toContain("sources/greenhouse/declaration.ts")
+      expect(inputs, c).toContain("transforms/relevance-declaration.ts")
+      // @effect/cli's file parsers are stubs that require the package when called (bin/build-dist.js), not bundled.
+      expect(
+        [...inputs].filter((i) => /node_modules\/(yaml|toml|ini)\//.test(i)),
+        c
+      ).toEqual([])
+    }
   })
 
   it("every command's --help: real descriptions, `jobsignal …` usage, examples, no ANSI off a terminal, ≤ 100 columns", async () => {

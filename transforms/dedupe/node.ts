@@ -1,11 +1,11 @@
-import { Duration, Effect, Schema } from "effect"
+import { Duration, Effect } from "effect"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import type { NodeContext, NodeKind } from "../../pipelines/node.ts"
 import { inputPredicate } from "../inputs.ts"
 import { atsUrlKeyMacro, DEDUPE_MACROS, type AtsSource } from "./sql.ts"
 import { linkNew, stageInput, TEMP_TABLES, writeJobs, writeSightings } from "./match.ts"
-
-export const DedupeOptions = Schema.Struct({})
+import { DedupeOptions, dedupeDeclaration } from "./declaration.ts"
+export { DedupeOptions }
 
 /** `JOBSIGNAL_DEDUPE_PROFILE=1` prints each dedupe statement's time to stderr (for tuning at scale). */
 const profile = process.env.JOBSIGNAL_DEDUPE_PROFILE === "1"
@@ -92,12 +92,7 @@ const pass = (w: Warehouse["Type"], input: ReturnType<typeof inputPredicate>, at
   )
 
 export const dedupe: NodeKind<typeof DedupeOptions.Type> = {
-  role: "transform",
-  kind: "dedupe",
-  description: "Merge staged postings into canonical jobs: same source id, and the same job across boards and ATSs",
-  options: DedupeOptions,
-  // `needs: [sources.*]` is every source node that stages postings.
-  reads: "stg_jobs",
+  ...dedupeDeclaration,
   run: (_opts, ctx) =>
     dedupeJobs({
       inputs: ctx.inputs,

@@ -1,29 +1,12 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import type { NodeKind, NodeOutcome } from "../../pipelines/node.ts"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import { placeholders } from "../job-prompt.ts"
 import { llmRuntime } from "../llm/runtime.ts"
-import { resolveTier, TierChoice } from "../llm/tiers.ts"
-import { COMPANY_CACHE_DAYS } from "./research.ts"
-import { JOB_OPS, LAYERS, runJobOps, type JobOp, type OpStatus } from "./ops.ts"
-
-export const IntelOptions = Schema.Struct({
-  ops: Schema.optionalWith(Schema.Array(Schema.Literal(...JOB_OPS)), { default: () => [...JOB_OPS] }),
-  /** Which jobs deserve the layers: fit tiers from job_scores (the batch fit_score node). */
-  fit_tiers: Schema.optionalWith(Schema.Array(Schema.Literal("A", "B", "C", "D")), {
-    default: () => ["A", "B"] as Array<"A" | "B">
-  }),
-  /** Explicit job ids instead of the tier selection. */
-  job_ids: Schema.optional(Schema.Array(Schema.String)),
-  max_jobs: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 10_000)), { default: () => 25 }),
-  /** Company research is reused by every job of the company for this many days, then asked again. */
-  company_research_days: Schema.optionalWith(Schema.Int.pipe(Schema.between(1, 365)), {
-    default: () => COMPANY_CACHE_DAYS
-  }),
-  /** `auto`: each job's fit tier picks the model (A → quality, B → balanced, C/D → fast). */
-  tier: Schema.optionalWith(TierChoice, { default: () => "auto" as const })
-})
-export type IntelOptions = typeof IntelOptions.Type
+import { resolveTier } from "../llm/tiers.ts"
+import { LAYERS, runJobOps, type JobOp, type OpStatus } from "./ops.ts"
+import { IntelOptions, intelDeclaration } from "./declaration.ts"
+export { IntelOptions }
 
 /**
  * `intel`: the per-job layers (extract, pain, research, fit, outreach, cv, dossier) for the jobs
@@ -105,10 +88,6 @@ export const runIntel = (opts: IntelOptions, ctx: Parameters<NodeKind["run"]>[1]
   })
 
 export const intel: NodeKind<IntelOptions> = {
-  role: "transform",
-  kind: "intel",
-  description:
-    "Per-job intelligence layers (JD extraction, pain points, research, fit map, outreach, CV, dossier) for fit tier A/B jobs",
-  options: IntelOptions,
+  ...intelDeclaration,
   run: (opts, ctx) => runIntel(opts, ctx)
 }

@@ -8,12 +8,11 @@ import { askAll } from "./ask.ts"
 import { jobItem } from "./context.ts"
 import { oneCall, type JobView, type LayerDef } from "./layer.ts"
 import { hashInputs, type SignalRow } from "./store.ts"
+import { COMPANY_CACHE_DAYS } from "./declaration.ts"
 import { CompanyAnswer, RoleAnswer, jsonProps, type CompanyResearch } from "./schemas.ts"
 
 const COMPANY_VERSION = "company_research-v1"
 const ROLE_VERSION = "role_research-v1"
-/** Company research is shared by all of a company's jobs for this long by default (the user's 7-day cache). */
-export const COMPANY_CACHE_DAYS = 7
 
 const SIGNAL_TYPES: Record<string, string> = {
   hiring_spike: "growth",

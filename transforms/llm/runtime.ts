@@ -1,17 +1,13 @@
-import { Effect, type Layer, Schema } from "effect"
+import { Effect, type Layer } from "effect"
 import type { NodeContext } from "../../pipelines/node.ts"
 import { makeBudget, type LlmBudget } from "./budget.ts"
 import { providersLayer } from "./clients.ts"
 import { modelFor, resolveLlmSettings, type LlmSettings } from "./config.ts"
 import type { LlmProviders } from "./provider.ts"
-import type { Tier } from "./tiers.ts"
+import type { LlmMode, Tier } from "./tiers.ts"
 
-/**
- * `with.mode` of an LLM node. Unset: `batch` for a scheduled run (nobody waits on it; half price, answered
- * within the batch deadline), `online` for a run someone started and waits on (`jobsignal run`, the dashboard).
- */
-export const LlmMode = Schema.Literal("online", "batch")
-export type LlmMode = typeof LlmMode.Type
+export { LlmMode } from "./tiers.ts"
+
 export const modeFor = (mode: LlmMode | undefined, ctx: Pick<NodeContext, "scheduled">): LlmMode =>
   mode ?? (ctx.scheduled ? "batch" : "online")
 

@@ -9,6 +9,13 @@ export type Tier = typeof Tier.Type
 export const TierChoice = Schema.Literal("fast", "balanced", "quality", "auto")
 export type TierChoice = typeof TierChoice.Type
 
+/**
+ * `with.mode` of an LLM node. Unset: `batch` for a scheduled run (nobody waits on it; half price, answered
+ * within the batch deadline), `online` for a run someone started and waits on (`jobsignal run`, the dashboard).
+ */
+export const LlmMode = Schema.Literal("online", "batch")
+export type LlmMode = typeof LlmMode.Type
+
 /** Fit tiers as Layer 4 defines them: A 85+, B 70–84, C 50–69, D below 50. */
 export type FitTier = "A" | "B" | "C" | "D"
 export type FitCategory = "exceptional" | "strong" | "good" | "moderate" | "weak"

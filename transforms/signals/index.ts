@@ -1,4 +1,4 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import { Warehouse, type Queries } from "../../sinks/warehouse.ts"
 import { displayCompanyName } from "../../model/company.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "../../pipelines/node.ts"
@@ -12,15 +12,8 @@ import { upsertSignals, type SignalDraft } from "./store.ts"
 import { hiringSpikes } from "./velocity.ts"
 import { type DepartmentSighting, departmentSpikes } from "./departments.ts"
 import { velocityDraft } from "./velocity-signal.ts"
-
-export const SignalsOptions = Schema.Struct({
-  /** Day the hiring-velocity window ends (YYYY-MM-DD); default today. */
-  as_of: Schema.optional(Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/))),
-  spike_min_new: Schema.optional(Schema.Int.pipe(Schema.positive())),
-  spike_ratio: Schema.optional(Schema.Number.pipe(Schema.positive())),
-  baseline_weeks: Schema.optional(Schema.Int.pipe(Schema.between(1, 52)))
-})
-export type SignalsOptions = typeof SignalsOptions.Type
+import { SignalsOptions, signalsDeclaration } from "./declaration.ts"
+export { SignalsOptions }
 
 const tableExists = (w: Queries, t: string) =>
   w
@@ -279,9 +272,6 @@ export const buildSignals = (opts: SignalsOptions, ctx: NodeContext) =>
   })
 
 export const signals: NodeKind<SignalsOptions> = {
-  role: "transform",
-  kind: "signals",
-  description: "Company universe + typed signals (funding, leadership, acquisitions, 8-K items, hiring spikes, press)",
-  options: SignalsOptions,
+  ...signalsDeclaration,
   run: (opts, ctx) => buildSignals(opts, ctx)
 }
