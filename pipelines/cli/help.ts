@@ -274,7 +274,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     examples: [
       "jobsignal up",
       "jobsignal up --replay --port 0",
-      "jobsignal up --grace 2m   # then, in another terminal: jobsignal run (runs inside up, progress here; Ctrl-C cancels it)"
+      "jobsignal up --grace 2m   # then elsewhere: jobsignal run (inside up; Ctrl-C cancels it)"
     ]
   },
   {
@@ -448,7 +448,8 @@ export const renderHelp = (path: ReadonlyArray<string>, color: boolean): string 
   const exact = COMMANDS.find((c) => c.name === name)
   if (exact) {
     return [
-      ...wrap(`jobsignal ${exact.name}: ${exact.summary}`, WIDTH).map((l, i) =>
+      // WIDTH - 2: continuation lines are indented by two.
+      ...wrap(`jobsignal ${exact.name}: ${exact.summary}`, WIDTH - 2).map((l, i) =>
         i === 0 ? l.replace(`jobsignal ${exact.name}:`, `${h(`jobsignal ${exact.name}`)}:`) : `  ${l}`
       ),
       "",
