@@ -1,4 +1,4 @@
-import { Cause, Deferred, Duration, Effect, Exit, Schema } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Redacted, Schema } from "effect"
 import { randomUUID } from "node:crypto"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { withRetry, type RetryPolicy } from "../sources/http.ts"
@@ -11,6 +11,7 @@ import { downstreamOf, enabledNodes, levels } from "./plan.ts"
 import { formatProblem, preflight } from "./preflight.ts"
 import { expandEnv } from "./env.ts"
 import { findKind } from "./registry.ts"
+import { executorOf } from "./bullmq-executor.ts"
 import { parseDuration, roleOf, type NodeSpec } from "../core/spec.ts"
 
 export interface RunRequest {
@@ -167,6 +168,12 @@ export const runDag = (req: RunRequest) =>
       )
     for (const p of checked.notices) req.events.emit({ type: "info", message: formatProblem(p, req.dag.path) })
 
+    // Units of a resumed run keep the first run's ids in the queue: the ones that finished are read back, not refetched.
+    const executor = yield* executorOf(req.dag.spec, req.resume ?? runId, (raw) => {
+      const url = expandEnv(raw)
+      return typeof url === "string" && url !== "" ? Redacted.make(url) : undefined
+    })
+
     yield* w.exec(
       "insert into runs (run_id, started_at, status, mode, dag_path, dag_hash, args, resumed_from, pid) values ($1, now(), 'running', $2, $3, $4, $5, $6, $7)",
       [
@@ -291,7 +298,8 @@ export const runDag = (req: RunRequest) =>
               inputs,
               cursor: yield* readCursor(node),
               events: req.events,
-              timeoutMs: nodeKind.ownsTimeout ? timeoutMs : undefined
+              timeoutMs: nodeKind.ownsTimeout ? timeoutMs : undefined,
+              ...(executor && role === "source" ? { remote: { executor, options: effectiveOptions(node) } } : {})
             }
             let attempt = 0
             const once = Effect.suspend(() => {
@@ -403,7 +411,8 @@ export const runDag = (req: RunRequest) =>
       Effect.tap((list) =>
         w.exec("update runs set status = $2, ended_at = now() where run_id = $1", [runId, runStatus(list)])
       ),
-      closeOnExit
+      closeOnExit,
+      Effect.ensuring(executor?.close ?? Effect.void)
     )
     const status = runStatus(list)
     const ms = Date.now() - started
