@@ -41,6 +41,8 @@ export const bullmqExecutor = (cfg: {
   const queues = new Map<string, Promise<{ queue: Queue; events: QueueEvents }>>()
   const waiting = new Map<string, Waiter>()
   const storedOptions = new Set<string>()
+  // Connections given to BullMQ are not closed by it: a coordinator that left one open would never exit.
+  const duplicates: Redis[] = []
 
   const connection = () => {
     if (redis) return redis
@@ -64,7 +66,7 @@ export const bullmqExecutor = (cfg: {
   }
 
   const openQueue = (group: HostGroup) => {
-    const name = queueName(group.host)
+    const name = queueName(group)
     let q = queues.get(name)
     if (!q) {
       q = (async () => {
@@ -75,7 +77,10 @@ export const bullmqExecutor = (cfg: {
           prefix: cfg.prefix,
           streams: { events: { maxLen: 100_000 } }
         })
-        const events = new QueueEvents(name, { connection: conn.duplicate(), prefix: cfg.prefix })
+        const blocking = conn.duplicate()
+        blocking.on("error", () => {})
+        duplicates.push(blocking)
+        const events = new QueueEvents(name, { connection: blocking, prefix: cfg.prefix })
         events.on("error", () => {})
         events.on("completed", ({ jobId, returnvalue }) => settle(jobId, returnvalue as unknown as UnitResult))
         events.on("failed", ({ jobId, failedReason }) =>
@@ -137,7 +142,7 @@ export const bullmqExecutor = (cfg: {
   const runSourceUnit = (job: SourceUnitJob, group: HostGroup) =>
     Effect.async<UnitResult, Retriable | Fatal>((resume) => {
       const id = unitJobId(cfg.namespace, job.node, job.unit.key)
-      const name = queueName(group.host)
+      const name = queueName(group)
       const start = async () => {
         const key = await storeOptions(job)
         await openQueue(group)
@@ -166,6 +171,7 @@ export const bullmqExecutor = (cfg: {
       await queue?.close().catch(() => {})
     }
     queues.clear()
+    for (const d of duplicates.splice(0)) d.disconnect()
     redis?.disconnect()
     redis = undefined
   })

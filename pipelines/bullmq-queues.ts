@@ -21,8 +21,12 @@ export const redisConnection = (url: Redacted.Redacted<string>): Redis =>
     retryStrategy: (times) => Math.min(times * 100, 1000)
   })
 
-/** One queue per host group, so BullMQ's per-queue concurrency and rate limit are the host's politeness. */
-export const queueName = (host: string) => `units-${host.replace(/[^A-Za-z0-9.-]/g, "_")}`
+/**
+ * One queue per host group (a source and the host it asks), so BullMQ's per-queue concurrency and rate limit are
+ * that source's politeness towards that host, whichever workers take from it.
+ */
+export const queueName = (g: Pick<HostGroup, "host" | "source">) =>
+  `units-${g.source}-${g.host}`.replace(/[^A-Za-z0-9.-]/g, "_")
 
 /** The hash the coordinator lists its queues in (name → host group), which workers watch to take from them. */
 export const queuesKey = (prefix: string) => `${prefix}:host-groups`

@@ -35,6 +35,7 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
   redis.on("error", () => {})
   const workers = new Map<string, Worker>()
   const options = new Map<string, Record<string, unknown>>()
+  const connections: ReturnType<typeof redisConnection>[] = []
   let done = 0
   let reported = 0
 
@@ -65,8 +66,11 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
       if (workers.has(name)) continue
       const group = parseGroup(raw)
       if (!group) continue
+      const conn = redisConnection(cfg.url)
+      conn.on("error", () => {})
+      connections.push(conn)
       const w = new Worker<QueuedUnit, UnitResult>(name, processor, {
-        connection: redisConnection(cfg.url),
+        connection: conn,
         prefix: cfg.prefix,
         concurrency: cfg.concurrency,
         lockDuration: cfg.lockMs,
@@ -76,25 +80,29 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
       w.on("error", () => {})
       workers.set(name, w)
       cfg.log(
-        `taking units of ${group.host} from queue ${name} (${cfg.concurrency} here; ${group.concurrency} across all workers${group.perSecond ? `, ${group.perSecond}/s` : ""})`
+        `taking ${group.source} units for ${group.host} from queue ${name} (${cfg.concurrency} here; ${group.concurrency} across all workers${group.perSecond ? `, ${group.perSecond}/s` : ""})`
       )
     }
   }
 
   await join()
+  // A coordinator lists a host group as its node starts: looked for four times a second, so a node's first units
+  // wait a quarter second at most; progress is said once a second.
+  let ticks = 0
   const watch = setInterval(() => {
     join().catch(() => {})
-    if (done !== reported) {
+    if (++ticks % 4 === 0 && done !== reported) {
       cfg.log(`${done} units done`)
       reported = done
     }
-  }, 1000)
+  }, 250)
 
   return {
     /** Finishes the units in hand (BullMQ waits for them), then lets go of Redis. */
     close: async () => {
       clearInterval(watch)
       await Promise.all([...workers.values()].map((w) => w.close()))
+      for (const c of connections) c.disconnect()
       redis.disconnect()
       cfg.log(`stopped after ${done} units`)
     }

@@ -48,6 +48,8 @@ export interface UnitResult {
 
 /** The queue a unit waits in, and the politeness every worker taking from it keeps between them. */
 export interface HostGroup {
+  /** The source kind whose units these are: its declared limits are the group's. */
+  readonly source: string
   /** The host the node's requests go to (its base URL's): one queue per host group. */
   readonly host: string
   /** Units of this group in flight across all workers at once. */

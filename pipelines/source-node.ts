@@ -324,6 +324,7 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
       // it had run in this process; the host group's limits hold across every worker taking from its queue.
       let remoteRequests = 0
       const group: HostGroup = {
+        source: src.kind,
         host: hostOf(baseUrl) ?? src.kind,
         concurrency:
           opts.concurrency ??

@@ -38,10 +38,10 @@ interface Worker {
 
 const workers: Worker[] = []
 /** `jobsignal worker` as a user starts it on another machine: its own process, the built binary. */
-const startWorker = (args: ReadonlyArray<string> = [], env: Record<string, string> = {}): Worker => {
+const startWorker = (concurrency = 4, env: Record<string, string> = {}): Worker => {
   const child = spawn(
     process.execPath,
-    [bin, "worker", "--redis-url", redis.url, "--lock", "2s", "--concurrency", "4", ...args],
+    [bin, "worker", "--redis-url", redis.url, "--lock", "2s", "--concurrency", String(concurrency)],
     { cwd: root, env: { ...process.env, JOBSIGNAL_KILL_AT: "", ...env }, stdio: ["ignore", "ignore", "pipe"] }
   )
   const w: Worker = {
@@ -80,6 +80,16 @@ const query = <T>(file: string, sql: string) =>
   )
 const jobIds = async (file: string) =>
   (await query<{ id: string }>(file, "select id from jobs order by 1")).map((r) => r.id)
+/** Canonical jobs and every sighting of one (the synthetic boards' jobs are the same jobs seen on other boards). */
+const snapshot = async (file: string) => ({
+  jobs: await jobIds(file),
+  sightings: (
+    await query<{ k: string }>(
+      file,
+      "select source || ':' || source_id || ' -> ' || job_id as k from job_sightings order by 1"
+    )
+  ).map((r) => r.k)
+})
 const stagedRows = async (file: string) =>
   (
     await query<{ n: number }>(
@@ -114,7 +124,7 @@ nodes:
   return file
 }
 const boardRequests = () => replay.requests.filter((r) => r.path.includes("/v1/boards/")).map((r) => r.path)
-const refBoards = { jobs: [] as string[], staged: 0 }
+const refBoards = { snapshot: { jobs: [] as string[], sightings: [] as string[] }, staged: 0 }
 
 beforeAll(async () => {
   const extra: FixtureRoute[] = SYNTHETIC_BOARDS.map((b) => ({
@@ -129,9 +139,9 @@ beforeAll(async () => {
   const refDb = join(dir, "boards-ref.duckdb")
   const { summary } = await withDb(refDb, run({ dag: loadDag(boardsDag("boards-ref", false), kinds) }))
   expect(summary.status).toBe("success")
-  refBoards.jobs = await jobIds(refDb)
+  refBoards.snapshot = await snapshot(refDb)
   refBoards.staged = await stagedRows(refDb)
-  expect(refBoards.jobs.length).toBeGreaterThan(40)
+  expect(refBoards.snapshot.sightings.length).toBeGreaterThan(40)
 }, 120_000)
 
 afterAll(async () => {
@@ -156,6 +166,7 @@ describe("a coordinator and three workers", () => {
     const ref = await demo(dag, refDb)
     expect(ref.summary.status).toBe("success")
     const bus = await demo(withExecutor(dag), busDb)
+    process.stdout.write(`demo DAG: in-process ${ref.summary.ms} ms, 3 workers ${bus.summary.ms} ms\n`)
     expect(bus.summary.nodes.filter((n) => n.status !== "success")).toEqual([])
     const counts = (s: typeof ref.summary) => Object.fromEntries(s.nodes.map((n) => [n.node, [n.rowsIn, n.rowsOut]]))
     expect(counts(bus.summary)).toEqual(counts(ref.summary))
@@ -166,12 +177,14 @@ describe("a coordinator and three workers", () => {
     // The units ran on the workers: every unit of every source node is a completed job in Redis.
     const units = await query<{ n: number }>(
       busDb,
-      "select sum(cast(json_extract(details, '$.units') as int))::int as n from node_runs where run_id = (select max(run_id) from runs) and details::json->>'role' = 'source'"
+      "select sum(((details::json)->>'units')::int)::int as n from node_runs where run_id = (select max(run_id) from runs) and ((details::json)->>'role') = 'source'"
     )
     const r = new Redis(redis.url)
-    const completed = await r.zcard(`jobsignal:${queueName(new URL(replay.url).host)}:completed`)
+    const host = new URL(replay.url).host
+    let completed = 0
+    for (const s of sources) completed += await r.zcard(`jobsignal:${queueName({ source: s.kind, host })}:completed`)
     r.disconnect()
-    expect(units[0].n).toBeGreaterThan(50)
+    expect(units[0].n).toBeGreaterThan(20)
     expect(completed).toBeGreaterThanOrEqual(units[0].n)
   }, 120_000)
 
@@ -189,7 +202,7 @@ describe("a coordinator and three workers", () => {
     expect(restarted, "the run ended before Redis was restarted").toBeDefined()
     await restarted
     expect(summary.status).toBe("success")
-    expect(await jobIds(db)).toEqual(refBoards.jobs)
+    expect(await snapshot(db)).toEqual(refBoards.snapshot)
     expect(await stagedRows(db)).toBe(refBoards.staged)
   }, 120_000)
 
@@ -217,10 +230,10 @@ describe("a coordinator and three workers", () => {
     replay.setLatency(0)
     const resumed = await coordinator(["--resume", runId])
     expect(resumed.code, resumed.stderr.slice(-2000)).toBe(0)
-    expect(await jobIds(db)).toEqual(refBoards.jobs)
+    expect(await snapshot(db)).toEqual(refBoards.snapshot)
     expect(await stagedRows(db)).toBe(refBoards.staged)
     // Units queued or running when the coordinator died ran on; the resume added none again.
-    expect(boardRequests().sort()).toEqual(BOARDS.map((b) => `/greenhouse/v1/boards/${b}/jobs`).sort())
+    expect(boardRequests().sort()).toEqual(BOARDS.map((b) => `/greenhouse/v1/boards/${b}/jobs?content=true`).sort())
   }, 120_000)
 
   it("stop on SIGTERM after the units in hand", async () => {
@@ -235,18 +248,19 @@ it("a worker killed mid-unit: the stalled unit runs again on another worker, sta
   replay.requests.length = 0
   const running = withDb(db, run({ dag: loadDag(boardsDag("boards-worker", true), kinds) }))
   // One unit at a time, killed after fetching its third board and before handing it back.
-  const doomed = startWorker(["--concurrency", "1"], { JOBSIGNAL_KILL_AT: "worker_unit:3" })
+  const doomed = startWorker(1, { JOBSIGNAL_KILL_AT: "worker_unit:3" })
   const exit = await doomed.exited
   expect(exit.signal, doomed.stderr).toBe("SIGKILL")
   const rescuer = startWorker()
   await started(rescuer)
   const { summary } = await running
   expect(summary.status).toBe("success")
-  expect(await jobIds(db)).toEqual(refBoards.jobs)
+  expect(await snapshot(db)).toEqual(refBoards.snapshot)
   expect(await stagedRows(db)).toBe(refBoards.staged)
-  // Every board once, and the one in the killed worker's hands twice: it ran again, and was staged once.
+  // Every board, and the one in the killed worker's hands more than once: it ran again, and was staged once. (A
+  // worker too slow to renew its lock on a loaded machine also has its unit run again: delivery is at least once.)
   const requests = boardRequests()
-  expect(requests.length).toBe(BOARDS.length + 1)
+  expect(requests.length).toBeGreaterThan(BOARDS.length)
   expect(new Set(requests).size).toBe(BOARDS.length)
   await stopWorkers([rescuer])
 }, 120_000)
