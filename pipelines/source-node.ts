@@ -323,6 +323,13 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
       // Elsewhere (a worker), the unit's skips and log lines come back with its records and are counted here, as if
       // it had run in this process; the host group's limits hold across every worker taking from its queue.
       let remoteRequests = 0
+      const remote = src.unitsShareState ? undefined : ctx.remote
+      if (ctx.remote && !remote)
+        ctx.events.emit({
+          type: "info",
+          node: ctx.node,
+          message: `${ctx.node}: units run in this process, not on the ${ctx.remote.executor.name} workers: ${src.unitsShareState}`
+        })
       const group: HostGroup = {
         source: src.kind,
         host: hostOf(baseUrl) ?? src.kind,
@@ -378,8 +385,8 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
             }
           }
         }
-        const drained: Effect.Effect<void, SourceError, Http> = ctx.remote
-          ? runRemote(ctx.remote.executor, ctx.remote.options, unit, take)
+        const drained: Effect.Effect<void, SourceError, Http> = remote
+          ? runRemote(remote.executor, remote.options, unit, take)
           : runHere(unit, take)
         const progress = () => {
           done++

@@ -94,6 +94,8 @@ export const search: JobSource<SearchOptions> = {
   hostLimits: { concurrency: 8 },
   output: postingsStaging,
   timeDimension: "posted_at",
+  unitsShareState:
+    "a posting two searches find is staged once per run, and each site's requests are paced across searches",
   units: (opts, ctx) =>
     Effect.gen(function* () {
       const eff = yield* Effect.try({
