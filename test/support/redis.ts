@@ -18,6 +18,8 @@ export const freePort = () =>
 
 export interface LocalRedis {
   readonly url: string
+  /** The server's pid (for its peak RSS in /proc). */
+  readonly pid: () => number | undefined
   readonly stop: () => Promise<void>
   /** Kills the server (SIGKILL: no save on the way out) and starts it again on the same port and directory. */
   readonly restart: () => Promise<void>
@@ -70,6 +72,7 @@ export const startRedis = async (opts: { readonly aof?: boolean } = {}): Promise
   await start()
   return {
     url: `redis://127.0.0.1:${port}`,
+    pid: () => child?.pid,
     stop: kill,
     restart: async () => {
       await kill()
