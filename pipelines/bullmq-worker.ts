@@ -32,7 +32,16 @@ const fatal = (message: string): UnitResult => ({
 export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
   const { Worker } = bullmq()
   const redis = redisConnection(cfg.url)
-  redis.on("error", () => {})
+  // Said once per outage: the client retries every second on its own, and so does every queue's connection.
+  let down = false
+  redis.on("error", (e) => {
+    if (!down) cfg.log(`Redis not reachable (${e.message}); retrying every second`)
+    down = true
+  })
+  redis.on("ready", () => {
+    if (down) cfg.log("Redis reachable again")
+    down = false
+  })
   const workers = new Map<string, Worker>()
   const options = new Map<string, Record<string, unknown>>()
   const connections: ReturnType<typeof redisConnection>[] = []

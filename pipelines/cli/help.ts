@@ -137,7 +137,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   {
     name: "worker",
     summary:
-      "Run the fan-out units (one board, feed, search page) of DAGs whose executor is bullmq, on this machine, until SIGINT/SIGTERM.",
+      "Run the fan-out units (one board, feed, EDGAR day) of DAGs whose executor is bullmq, on this machine, until SIGINT/SIGTERM.",
     options: [
       {
         ...dag,

@@ -80,6 +80,6 @@ export const workerCommand = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    "Run source fan-out units (boards, feeds, search pages) that coordinators put on Redis, until SIGINT/SIGTERM."
+    "Run source fan-out units (boards, feeds, EDGAR days) that coordinators put on Redis, until SIGINT/SIGTERM."
   )
 )
