@@ -36,6 +36,8 @@ export const bullmqExecutor = (cfg: {
   readonly url: Redacted.Redacted<string>
   readonly prefix: string
   readonly namespace: string
+  /** The namespace is this run's own id (not a resume): nothing of it can be in Redis before this process put it. */
+  readonly fresh: boolean
 }): UnitExecutor => {
   let redis: Redis | undefined
   const queues = new Map<string, Promise<{ queue: Queue; events: QueueEvents }>>()
@@ -105,10 +107,16 @@ export const bullmqExecutor = (cfg: {
     return q
   }
 
-  /** Puts the unit on its queue unless it is there; a finished one is read back, a failed one run again. */
+  /**
+   * Puts the unit on its queue unless it is there; a finished one is read back, a failed one run again. A unit of
+   * this run's own namespace not yet put on a queue by this process cannot be there: no lookup for it.
+   */
+  const submitted = new Set<string>()
   const submit = async (id: string, w: Waiter) => {
     const { queue } = await queues.get(w.queue)!
-    const existing = await bullmq().Job.fromId<QueuedUnit, UnitResult>(queue, id)
+    const first = cfg.fresh && !submitted.has(id)
+    submitted.add(id)
+    const existing = first ? undefined : await bullmq().Job.fromId<QueuedUnit, UnitResult>(queue, id)
     if (existing) {
       const state = await existing.getState()
       // A unit that ended in its own error is run again on a resume or node retry: that error may have passed.
@@ -182,7 +190,7 @@ export const bullmqExecutor = (cfg: {
 /** The executor dag.yaml names, for one run; none (in-process fibers) by default. */
 export const executorOf = (
   spec: { readonly executor?: { readonly kind: string; readonly redis_url?: string; readonly prefix?: string } },
-  namespace: string,
+  namespace: { readonly id: string; readonly fresh: boolean },
   url: (raw: string) => Redacted.Redacted<string> | undefined
 ): Effect.Effect<UnitExecutor | undefined, Fatal> => {
   const e = spec.executor
@@ -195,5 +203,7 @@ export const executorOf = (
           message: `executor.redis_url: ${e.redis_url ?? "(none)"} names no Redis: set the variable it names (e.g. REDIS_URL=redis://127.0.0.1:6379)`
         })
       )
-    : Effect.succeed(bullmqExecutor({ url: u, prefix: e.prefix ?? DEFAULT_PREFIX, namespace }))
+    : Effect.succeed(
+        bullmqExecutor({ url: u, prefix: e.prefix ?? DEFAULT_PREFIX, namespace: namespace.id, fresh: namespace.fresh })
+      )
 }

@@ -169,7 +169,7 @@ export const runDag = (req: RunRequest) =>
     for (const p of checked.notices) req.events.emit({ type: "info", message: formatProblem(p, req.dag.path) })
 
     // Units of a resumed run keep the first run's ids in the queue: the ones that finished are read back, not refetched.
-    const executor = yield* executorOf(req.dag.spec, req.resume ?? runId, (raw) => {
+    const executor = yield* executorOf(req.dag.spec, { id: req.resume ?? runId, fresh: !req.resume }, (raw) => {
       const url = expandEnv(raw)
       return typeof url === "string" && url !== "" ? Redacted.make(url) : undefined
     })

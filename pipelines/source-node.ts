@@ -21,6 +21,8 @@ import type { Target } from "../sources/source.ts"
 export const stagingDdl = (src: Pick<Source, "output">) => createTableSql(src.output.table)
 
 const BATCH = 100
+/** Units a node keeps on an executor's queue at once. */
+const REMOTE_IN_FLIGHT = 1_000
 
 /** At most `n` characters of a message: text from a hostile response must not fill the ledger. */
 const clip = (s: string, n = 4000) => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s)
@@ -427,7 +429,12 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
 
       // At the node's deadline the units still going are interrupted and what ended is committed: the
       // runner's own timeout (later, see `ownsTimeout`) would throw every healthy board away with them.
-      const fanOut = Effect.forEach(units, runUnit, { concurrency: limits.concurrency, discard: true })
+      // On an executor the node only waits: the queue's limits are the politeness, and enough units must wait in it
+      // to keep every worker busy while results travel back.
+      const fanOut = Effect.forEach(units, runUnit, {
+        concurrency: remote ? Math.max(limits.concurrency, REMOTE_IN_FLIGHT) : limits.concurrency,
+        discard: true
+      })
       const fetchAll = countRequests(
         ctx.timeoutMs === undefined ? Effect.asSome(fanOut) : Effect.timeout(fanOut, ctx.timeoutMs).pipe(Effect.option)
       )

@@ -115,7 +115,7 @@ ${executor ? `executor: { kind: bullmq, redis_url: "${redis.url}" }` : ""}
 nodes:
   greenhouse:
     source: greenhouse
-    with: { boards: [${BOARDS.join(", ")}], base_url: "${replay.baseUrlFor("greenhouse")}", concurrency: 2, details: false }
+    with: { boards: [${BOARDS.join(", ")}], base_url: "http://\${${URL_VAR}}", concurrency: 2, details: false }
   dedupe:
     transform: dedupe
     needs: [greenhouse]
@@ -123,6 +123,9 @@ nodes:
   )
   return file
 }
+// The board URL comes from the environment, as a provider key would: the coordinator must put the placeholder on
+// the queue and each worker fill it in from its own environment (inherited from this process).
+const URL_VAR = "JOBSIGNAL_TEST_GREENHOUSE_URL"
 const boardRequests = () => replay.requests.filter((r) => r.path.includes("/v1/boards/")).map((r) => r.path)
 const refBoards = { snapshot: { jobs: [] as string[], sightings: [] as string[] }, staged: 0 }
 
@@ -131,11 +134,14 @@ beforeAll(async () => {
     path: `/v1/boards/${b}/jobs`,
     file: "greenhouse/breteai-gitlab-jobs-content.json"
   }))
-  ;[redis, replay] = await Promise.all([
+  const ready = await Promise.all([
     startRedis({ aof: true }),
     startReplayServer(sources, { extraRoutes: { greenhouse: extra } }),
     ensureBuilt()
   ])
+  redis = ready[0]
+  replay = ready[1]
+  process.env[URL_VAR] = replay.baseUrlFor("greenhouse").replace(/^http:\/\//, "")
   const refDb = join(dir, "boards-ref.duckdb")
   const { summary } = await withDb(refDb, run({ dag: loadDag(boardsDag("boards-ref", false), kinds) }))
   expect(summary.status).toBe("success")
@@ -207,6 +213,16 @@ describe("a coordinator and three workers", () => {
     expect(summary.status).toBe("success")
     expect(await snapshot(db)).toEqual(refBoards.snapshot)
     expect(await stagedRows(db)).toBe(refBoards.staged)
+    // What the queue holds names the variable, never its value.
+    const r = new Redis(redis.url)
+    const keys = await r.keys("jobsignal:options:*")
+    const stored = await Promise.all(keys.map((k) => r.get(k)))
+    const jobs = await r.keys("jobsignal:units-greenhouse-*:u*")
+    const data = await Promise.all(jobs.slice(0, 50).map((k) => r.hget(k, "data")))
+    r.disconnect()
+    expect(stored.some((v) => v?.includes(`\${${URL_VAR}}`))).toBe(true)
+    expect(jobs.length).toBeGreaterThan(0)
+    for (const v of [...stored, ...data]) expect(v).not.toContain(process.env[URL_VAR]!)
   }, 120_000)
 
   it("the coordinator killed mid-node: --resume reads back the finished units and fetches none twice", async () => {
