@@ -2,7 +2,8 @@
  * Scale-out on BullMQ: 20,000 boards (the recorded Greenhouse boards under distinct `bench-NNNNN` tokens, replayed
  * with 50 ms latency by bench/_ats-replay.ts in its own process) fetched by one greenhouse node, first in-process
  * (fibers, concurrency 16), then by this process as coordinator and 3 `jobsignal worker` processes on a local
- * redis-server (the host group's queue runs 16 at once across the workers). All on this machine's 2 shared
+ * redis-server (the host group's queue runs 16 at once across the workers; each worker takes a third of them: one given all 16
+ * takes every slot and leaves the others idle). All on this machine's 2 shared
  * cores, so the ratio says what the coordination costs, not what more machines would give. Reported: both node
  * times and their ratio, the coordinator's CPU per unit, and the peak RSS of every process (VmHWM).
  * `BULLMQ_BENCH_BOARDS` makes it smaller.
@@ -73,10 +74,14 @@ export const bench: BenchCase = {
       const rssInProcess = peakMb(process.pid)
       for (let i = 0; i < WORKERS; i++)
         workers.push(
-          spawn(process.execPath, [bin, "worker", "--redis-url", redis.url, "--concurrency", String(CONCURRENCY)], {
-            stdio: ["ignore", "ignore", "inherit"],
-            env: { ...process.env, JOBSIGNAL_KILL_AT: "" }
-          })
+          spawn(
+            process.execPath,
+            [bin, "worker", "--redis-url", redis.url, "--concurrency", String(Math.ceil(CONCURRENCY / WORKERS))],
+            {
+              stdio: ["ignore", "ignore", "inherit"],
+              env: { ...process.env, JOBSIGNAL_KILL_AT: "" }
+            }
+          )
         )
       const bus = await runOnce(
         dagFile("bullmq", `executor: { kind: bullmq, redis_url: "${redis.url}" }`),

@@ -143,7 +143,10 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
         ...dag,
         text: "The DAG file: its executor.redis_url, and the targets and profile files units read (default dag.yaml)"
       },
-      { flag: "--concurrency N", text: "Units each host group's queue runs at once in this process (default 8)" },
+      {
+        flag: "--concurrency N",
+        text: "Units each host group's queue runs at once in this process (default 8); give each worker its share of the node's concurrency, or the first takes every slot"
+      },
       {
         flag: "--redis-url URL",
         text: "Redis to take units from (default: dag.yaml executor.redis_url, filled in from $REDIS_URL)"
