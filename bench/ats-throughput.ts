@@ -30,7 +30,7 @@ const CONCURRENCY = 16
 const RUNS = 3
 
 /** Starts bench/_ats-replay.ts in its own process and waits for its URL. */
-const startChildReplay = () =>
+export const startChildReplay = () =>
   new Promise<{ child: ChildProcess; url: string }>((ok, fail) => {
     const child = fork(join(import.meta.dirname, "_ats-replay.ts"), [], {
       execArgv: ["--import", "tsx"],

@@ -84,6 +84,23 @@ export const DagSpec = Schema.Struct({
       max_parallel_nodes: Schema.optional(Schema.Int.pipe(Schema.between(1, 64)))
     })
   ),
+  executor: Schema.optional(
+    Schema.Union(
+      Schema.Struct({ kind: Schema.Literal("in-process") }),
+      Schema.Struct({
+        kind: Schema.Literal("bullmq"),
+        redis_url: Schema.String.annotations({
+          description: "Redis (or Valkey) URL the coordinator and every `jobsignal worker` share, e.g. ${REDIS_URL}."
+        }),
+        prefix: Schema.optional(
+          Schema.String.annotations({ description: "Key prefix of the queues in Redis (default jobsignal)." })
+        )
+      })
+    ).annotations({
+      description:
+        "Where source fan-out units (one board, feed, search page) run: in-process fibers (default), or BullMQ workers on Redis (`jobsignal worker` on any machine)."
+    })
+  ),
   budgets: Schema.optional(Budgets),
   llm: Schema.optional(
     Schema.Record({ key: Schema.String, value: Schema.Unknown }).annotations({

@@ -5,6 +5,7 @@ import type { Http } from "../sources/http.ts"
 import type { KindDeclaration, NodeSpec, Role } from "../core/spec.ts"
 import type { LoadedDag } from "./load.ts"
 import type { Events } from "./events.ts"
+import type { UnitExecutor } from "./executor.ts"
 
 /** A node this one needs, and the run whose committed output it reads. */
 export interface NodeInput {
@@ -31,6 +32,11 @@ export interface NodeContext {
   readonly events: Events
   /** The node's timeout, given to kinds that end themselves at it (`ownsTimeout`). */
   readonly timeoutMs?: number
+  /**
+   * Where fan-out units run when not in this process (dag.yaml `executor:`), with the node's `with` as written
+   * (placeholders unfilled) for the workers to fill from their own environment.
+   */
+  readonly remote?: { readonly executor: UnitExecutor; readonly options: Record<string, unknown> }
 }
 
 export interface NodeOutcome {

@@ -1,4 +1,4 @@
-import { Cause, Deferred, Duration, Effect, Exit, Schema } from "effect"
+import { Cause, Deferred, Duration, Effect, Exit, Redacted, Schema } from "effect"
 import { randomUUID } from "node:crypto"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { withRetry, type RetryPolicy } from "../sources/http.ts"
@@ -12,6 +12,7 @@ import { formatProblem, preflight } from "./preflight.ts"
 import { expandEnv } from "./env.ts"
 import { schemaProblems } from "../model/yaml-problems.ts"
 import { findKind } from "./registry.ts"
+import { executorOf } from "./bullmq-executor.ts"
 import { parseDuration, roleOf, type NodeSpec } from "../core/spec.ts"
 
 export interface RunRequest {
@@ -186,6 +187,12 @@ export const runDag = (req: RunRequest) =>
       )
     for (const p of checked.notices) req.events.emit({ type: "info", message: formatProblem(p, req.dag.path) })
 
+    // Units of a resumed run keep the first run's ids in the queue: the ones that finished are read back, not refetched.
+    const executor = yield* executorOf(req.dag.spec, { id: req.resume ?? runId, fresh: !req.resume }, (raw) => {
+      const url = expandEnv(raw)
+      return typeof url === "string" && url !== "" ? Redacted.make(url) : undefined
+    })
+
     yield* w.exec(
       "insert into runs (run_id, started_at, status, mode, dag_path, dag_hash, args, resumed_from, pid) values ($1, now(), 'running', $2, $3, $4, $5, $6, $7)",
       [
@@ -321,7 +328,8 @@ export const runDag = (req: RunRequest) =>
               inputs,
               cursor: yield* readCursor(node),
               events: req.events,
-              timeoutMs: nodeKind.ownsTimeout ? timeoutMs : undefined
+              timeoutMs: nodeKind.ownsTimeout ? timeoutMs : undefined,
+              ...(executor && role === "source" ? { remote: { executor, options: effectiveOptions(node) } } : {})
             }
             let attempt = 0
             const once = Effect.suspend(() => {
@@ -435,7 +443,8 @@ export const runDag = (req: RunRequest) =>
       Effect.tap((list) =>
         w.exec("update runs set status = $2, ended_at = now() where run_id = $1", [runId, runStatus(list, selfSkipped)])
       ),
-      closeOnExit
+      closeOnExit,
+      Effect.ensuring(executor?.close ?? Effect.void)
     )
     const status = runStatus(list, selfSkipped)
     const reason = status === "skipped" ? skipReason(list) : undefined

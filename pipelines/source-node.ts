@@ -10,10 +10,11 @@ import { columnNames, createTableSql, missingColumns, type TableRow } from "../s
 import { sourceErrors } from "../sinks/source-errors.ts"
 import { deadBoards } from "../sinks/board-checks.ts"
 import { availableParallelism } from "node:os"
-import { countRequests, type Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
+import { countRequests, DEFAULT_HOST_CONCURRENCY, type Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
 import { isRecordArray, type Source, type SourceContext, type SourceUnit, type TargetsHook } from "../sources/source.ts"
 import { describe, Fatal, Retriable, Skippable, type SourceError } from "../core/errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
+import { type HostGroup, unitOutcome } from "./executor.ts"
 import type { Target } from "../sources/source.ts"
 import { sourceNodeDeclaration, UniverseOption } from "./source-kind.ts"
 
@@ -21,6 +22,8 @@ import { sourceNodeDeclaration, UniverseOption } from "./source-kind.ts"
 export const stagingDdl = (src: Pick<Source, "output">) => createTableSql(src.output.table)
 
 const BATCH = 100
+/** Units a node keeps on an executor's queue at once. */
+const REMOTE_IN_FLIGHT = 1_000
 
 /** Units of a node in flight at once unless `with.concurrency` says otherwise (bench/universe-fanout). */
 const MIN_FANOUT_SLOTS = 16
@@ -111,6 +114,14 @@ const inWindow = (value: string | null | undefined, w: NodeContext["window"]) =>
   const t = Date.parse(value)
   if (Number.isNaN(t)) return true
   return (!w.since || t >= Date.parse(w.since)) && (!w.until || t < Date.parse(w.until) + 86_400_000)
+}
+
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host || undefined
+  } catch {
+    return undefined
+  }
 }
 
 const maxIso = (a: string | null, b: string | null | undefined) =>
@@ -294,6 +305,67 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
         if (pending.length >= BATCH) flush()
       }
 
+      const runHere = (unit: SourceUnit, take: (records: Iterable<unknown>) => void) => {
+        const uctx: SourceContext = { ...sctx, skip: (e: Skippable) => Effect.sync(() => skipNow(unit.key, e)) }
+        const out = src.fetch(unit, opts, uctx)
+        const consume = (stream: Stream.Stream<unknown, SourceError, Http>) =>
+          forEachChunkWhile(stream, (chunk) =>
+            Effect.sync(() => {
+              take(chunk)
+              return remaining > 0 && !undeclared
+            })
+          )
+        return Effect.isEffect(out)
+          ? Effect.flatMap(out, (r) => (isRecordArray(r) ? Effect.sync(() => take(r)) : consume(r)))
+          : consume(out)
+      }
+      // Elsewhere (a worker), the unit's skips and log lines come back with its records and are counted here, as if
+      // it had run in this process; the host group's limits hold across every worker taking from its queue.
+      let remoteRequests = 0
+      const remote = src.unitsShareState ? undefined : ctx.remote
+      if (ctx.remote && !remote)
+        ctx.events.emit({
+          type: "info",
+          node: ctx.node,
+          message: `${ctx.node}: units run in this process, not on the ${ctx.remote.executor.name} workers: ${src.unitsShareState}`
+        })
+      const group: HostGroup = {
+        source: src.kind,
+        host: hostOf(baseUrl) ?? src.kind,
+        concurrency:
+          opts.concurrency ??
+          Math.min(src.hostLimits?.concurrency ?? DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_CONCURRENCY),
+        ...(limits.perSecond !== undefined ? { perSecond: limits.perSecond } : {})
+      }
+      const runRemote = (
+        executor: NonNullable<NodeContext["remote"]>["executor"],
+        options: Record<string, unknown>,
+        unit: SourceUnit,
+        take: (records: Iterable<unknown>) => void
+      ) =>
+        Effect.flatMap(
+          executor.runSourceUnit(
+            {
+              kind: src.kind,
+              node: ctx.node,
+              runId: ctx.runId,
+              unit,
+              options,
+              window: ctx.window,
+              ...(ctx.asOf ? { asOf: ctx.asOf } : {}),
+              cursor: ctx.cursor
+            },
+            group
+          ),
+          (r) =>
+            Effect.suspend(() => {
+              remoteRequests += r.requests
+              for (const s of r.skips) skipNow(unit.key, new Skippable(s))
+              for (const message of r.logs) ctx.events.emit({ type: "info", node: ctx.node, message })
+              return Effect.map(unitOutcome(r), take)
+            })
+        )
+
       const runUnit = (unit: SourceUnit) => {
         let group: Array<unknown> = []
         // Moves records into the unit's group while max_records allows, staging each full group.
@@ -312,18 +384,9 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
             }
           }
         }
-        const uctx: SourceContext = { ...sctx, skip: (e: Skippable) => Effect.sync(() => skipNow(unit.key, e)) }
-        const out = src.fetch(unit, opts, uctx)
-        const consume = (stream: Stream.Stream<unknown, SourceError, Http>) =>
-          forEachChunkWhile(stream, (chunk) =>
-            Effect.sync(() => {
-              take(chunk)
-              return remaining > 0 && !undeclared
-            })
-          )
-        const drained: Effect.Effect<void, SourceError, Http> = Effect.isEffect(out)
-          ? Effect.flatMap(out, (r) => (isRecordArray(r) ? Effect.sync(() => take(r)) : consume(r)))
-          : consume(out)
+        const drained: Effect.Effect<void, SourceError, Http> = remote
+          ? runRemote(remote.executor, remote.options, unit, take)
+          : runHere(unit, take)
         const progress = () => {
           done++
           ctx.events.emit({ type: "node_progress", node: ctx.node, done, total: units.length, rows })
@@ -363,12 +426,20 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
 
       // At the node's deadline the units still going are interrupted and what ended is committed: the
       // runner's own timeout (later, see `ownsTimeout`) would throw every healthy board away with them.
-      const fanOut = Effect.forEach(units, runUnit, { concurrency: limits.concurrency, discard: true })
+      // On an executor the node only waits: the queue's limits are the politeness, and enough units must wait in it
+      // to keep every worker busy while results travel back.
+      const fanOut = Effect.forEach(units, runUnit, {
+        concurrency: remote ? Math.max(limits.concurrency, REMOTE_IN_FLIGHT) : limits.concurrency,
+        discard: true
+      })
       const fetchAll = countRequests(
         ctx.timeoutMs === undefined ? Effect.asSome(fanOut) : Effect.timeout(fanOut, ctx.timeoutMs).pipe(Effect.option)
       )
       // The writer ends only by failing until it is told to stop: a warehouse error stops the fetching at once.
-      const [finished, requests] = yield* Effect.raceFirst(fetchAll, Effect.zipRight(Fiber.join(writer), Effect.never))
+      const [finished, localRequests] = yield* Effect.raceFirst(
+        fetchAll,
+        Effect.zipRight(Fiber.join(writer), Effect.never)
+      )
       const unfinished = Option.isNone(finished) ? units.filter((u) => !ended.has(u.key)) : []
       // The last group of a unit is staged as it ends: a row found then has not stopped the fan-out yet.
       if (undeclared) return yield* Effect.fail(undeclared)
@@ -425,7 +496,7 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
           skipped_records: skippedCount,
           out_of_window: outOfWindow,
           rows_per_unit: perUnit,
-          requests
+          requests: localRequests + remoteRequests
         }
       }
       return outcome

@@ -141,6 +141,11 @@ export interface Source<Opts = any, Rec = any> {
   /** Whether a backfill window means anything to this source. */
   readonly timeDimension?: "posted_at" | "filed_at" | "published_at" | "none"
   /**
+   * Set (to the reason) when the units of one node share state while they run, so they are not plain tasks: they
+   * run in the coordinator's process whatever dag.yaml `executor:` says.
+   */
+  readonly unitsShareState?: string
+  /**
    * Set on an applicant-tracking system: its kind becomes a provider of the target universe (`ats:` in
    * companies.yaml), and `jobUrl` — a regex (RE2, on the lower-cased URL) of its job-posting URLs — makes the
    * same URL seen on two boards one job in dedupe.

@@ -8,6 +8,7 @@ export const COMMANDS = {
   sql: () => import("./sql-command.ts").then((m) => m.sqlCommand),
   runs: () => import("./runs.ts").then((m) => m.runsCommand),
   schedule: () => import("./schedule.ts").then((m) => m.scheduleCommand),
+  worker: () => import("./worker.ts").then((m) => m.workerCommand),
   report: () => import("./report.ts").then((m) => m.reportCommand),
   targets: () => import("./targets-command.ts").then((m) => m.targetsCommand),
   record: () => import("./record.ts").then((m) => m.recordCommand),

@@ -137,6 +137,34 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     examples: ["jobsignal schedule --list", "jobsignal schedule --grace 2m"]
   },
   {
+    name: "worker",
+    summary:
+      "Run the fan-out units (one board, feed, EDGAR day) of DAGs whose executor is bullmq, on this machine, until SIGINT/SIGTERM.",
+    options: [
+      {
+        ...dag,
+        text: "The DAG file: its executor.redis_url, and the targets and profile files units read (default dag.yaml)"
+      },
+      {
+        flag: "--concurrency N",
+        text: "Units each host group's queue runs at once in this process (default 8); give each worker its share of the node's concurrency, or the first takes every slot"
+      },
+      {
+        flag: "--redis-url URL",
+        text: "Redis to take units from (default: dag.yaml executor.redis_url, filled in from $REDIS_URL)"
+      },
+      {
+        flag: "--lock DURATION",
+        text: "How long a unit stays claimed by a worker that stopped answering before another worker runs it (default 30s)"
+      }
+    ],
+    examples: [
+      "REDIS_URL=redis://10.0.0.5:6379 jobsignal worker",
+      "jobsignal worker --concurrency 16 --redis-url redis://queue.internal:6379",
+      "jobsignal worker --dag team/dag.yaml --lock 1m"
+    ]
+  },
+  {
     name: "report",
     summary: "Print a summary of the warehouse since a day; write an HTML report with charts (offline).",
     options: [

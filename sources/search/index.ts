@@ -37,6 +37,8 @@ export const search: JobSource<SearchOptions> = {
   defaultBaseUrl: "https://www.linkedin.com",
   hostLimits: { concurrency: 8 },
   output: postingsStaging,
+  unitsShareState:
+    "a posting two searches find is staged once per run, and each site's requests are paced across searches",
   units: (opts, ctx) =>
     Effect.gen(function* () {
       const eff = yield* Effect.try({

@@ -1,0 +1,119 @@
+import type { Redacted } from "effect"
+import type { QueuedUnit } from "./bullmq-executor.ts"
+import { bullmq, parseGroup, queuesKey, redisConnection } from "./bullmq-queues.ts"
+import type { SourceUnitJob, UnitResult } from "./executor.ts"
+
+type Worker = import("bullmq").Worker
+
+export interface UnitWorkersConfig {
+  readonly url: Redacted.Redacted<string>
+  readonly prefix: string
+  /** Units one queue runs at once in this process (the queue's global concurrency caps all workers together). */
+  readonly concurrency: number
+  /** How long a unit stays claimed by a worker that stopped answering before another worker runs it. */
+  readonly lockMs: number
+  readonly run: (job: SourceUnitJob) => Promise<UnitResult>
+  readonly log: (line: string) => void
+}
+
+const fatal = (message: string): UnitResult => ({
+  records: [],
+  skips: [],
+  logs: [],
+  requests: 0,
+  error: { _tag: "Fatal", reason: "Config", message }
+})
+
+/**
+ * A worker process's BullMQ side: it watches the host groups coordinators list, takes units from each group's
+ * queue, and hands results back as the job's return value. A worker killed mid-unit leaves its job's lock to
+ * expire; BullMQ's stalled-job check in any other worker puts the unit back, and it runs again.
+ */
+export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
+  const { Worker } = bullmq()
+  const redis = redisConnection(cfg.url)
+  // Said once per outage: the client retries every second on its own, and so does every queue's connection.
+  let down = false
+  redis.on("error", (e) => {
+    if (!down) cfg.log(`Redis not reachable (${e.message}); retrying every second`)
+    down = true
+  })
+  redis.on("ready", () => {
+    if (down) cfg.log("Redis reachable again")
+    down = false
+  })
+  const workers = new Map<string, Worker>()
+  const options = new Map<string, Record<string, unknown>>()
+  const connections: ReturnType<typeof redisConnection>[] = []
+  let done = 0
+  let reported = 0
+
+  const optionsOf = async (key: string) => {
+    const cached = options.get(key)
+    if (cached) return cached
+    const raw = await redis.get(key)
+    if (raw === null) return undefined
+    const parsed = JSON.parse(raw) as Record<string, unknown>
+    if (options.size > 256) options.clear()
+    options.set(key, parsed)
+    return parsed
+  }
+
+  const processor = async (job: import("bullmq").Job<QueuedUnit>) => {
+    const { optionsKey, ...rest } = job.data
+    const opts = await optionsOf(optionsKey)
+    const result = opts
+      ? await cfg.run({ ...rest, options: opts })
+      : fatal(`the options of ${rest.node} are gone from Redis (${optionsKey}): rerun the node`)
+    done++
+    return result
+  }
+
+  const join = async () => {
+    const groups = await redis.hgetall(queuesKey(cfg.prefix))
+    for (const [name, raw] of Object.entries(groups)) {
+      if (workers.has(name)) continue
+      const group = parseGroup(raw)
+      if (!group) continue
+      const conn = redisConnection(cfg.url)
+      conn.on("error", () => {})
+      connections.push(conn)
+      const w = new Worker<QueuedUnit, UnitResult>(name, processor, {
+        connection: conn,
+        prefix: cfg.prefix,
+        concurrency: cfg.concurrency,
+        lockDuration: cfg.lockMs,
+        stalledInterval: Math.max(1000, Math.floor(cfg.lockMs / 2)),
+        maxStalledCount: 3
+      })
+      w.on("error", () => {})
+      workers.set(name, w)
+      cfg.log(
+        `taking ${group.source} units for ${group.host} from queue ${name} (${cfg.concurrency} here; ${group.concurrency} across all workers${group.perSecond ? `, ${group.perSecond}/s` : ""})`
+      )
+    }
+  }
+
+  await join()
+  // A coordinator lists a host group as its node starts: looked for four times a second, so a node's first units
+  // wait a quarter second at most; progress is said once a second.
+  let ticks = 0
+  const watch = setInterval(() => {
+    join().catch(() => {})
+    if (++ticks % 4 === 0 && done !== reported) {
+      cfg.log(`${done} units done`)
+      reported = done
+    }
+  }, 250)
+
+  return {
+    /** Finishes the units in hand (BullMQ waits for them), then lets go of Redis. */
+    close: async () => {
+      clearInterval(watch)
+      await Promise.all([...workers.values()].map((w) => w.close()))
+      for (const c of connections) c.disconnect()
+      redis.disconnect()
+      cfg.log(`stopped after ${done} units`)
+    }
+  }
+}

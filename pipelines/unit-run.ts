@@ -1,0 +1,99 @@
+import { Cause, Chunk, Effect, Option, Schema, Stream } from "effect"
+import type { Skippable } from "../core/errors.ts"
+import { killPoint } from "../core/killpoints.ts"
+import { countRequests, type Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
+import { type Source, type SourceContext, type TargetsHook, unitStream } from "../sources/source.ts"
+import { expandEnv } from "./env.ts"
+import { encodeError, type SourceUnitJob, type UnitResult } from "./executor.ts"
+import { UniverseOption } from "./source-node.ts"
+
+/** What a worker knows of its own machine: the connectors it can run and where its targets files are. */
+export interface WorkerSetup {
+  readonly sources: ReadonlyArray<Source>
+  readonly targetsOf: TargetsHook
+  readonly dag: Parameters<TargetsHook>[0] & { readonly spec: { readonly profile?: string } }
+}
+
+const fatal = (message: string): UnitResult => ({
+  records: [],
+  skips: [],
+  logs: [],
+  requests: 0,
+  error: { _tag: "Fatal", reason: "Config", message }
+})
+
+/**
+ * Runs one unit on a worker as its node would in-process: the source rebuilt by kind, the options decoded from the
+ * node's `with` filled in from this machine's environment (its own provider keys), the same request policy. A
+ * source's `units` runs once per node and run before its first unit here, for connectors that keep what it
+ * computed (the searches a search node derived). Never fails: the unit's error travels back in its result.
+ */
+export const unitRunner = (setup: WorkerSetup) => {
+  const byKind = new Map(setup.sources.map((s) => [s.kind, s]))
+  const prepared = new Map<string, Effect.Effect<void>>()
+  const MAX_PREPARED = 64
+
+  return (job: SourceUnitJob): Effect.Effect<UnitResult, never, Http> =>
+    Effect.gen(function* () {
+      const src = byKind.get(job.kind)
+      if (!src) return fatal(`this worker has no source ${job.kind} (an older jobsignal than the coordinator's?)`)
+      const schema = (
+        src.ats ? Schema.extend(src.options as Schema.Schema<any, any>, UniverseOption) : src.options
+      ) as Schema.Schema<Record<string, any>, unknown>
+      const decoded = Schema.decodeUnknownEither(schema)(expandEnv(job.options))
+      if (decoded._tag === "Left") return fatal(`nodes.${job.node}.with (on this worker): ${decoded.left.message}`)
+      const opts = decoded.right
+      const skips: Array<Skippable> = []
+      const logs: Array<string> = []
+      const targets = setup.targetsOf(setup.dag, opts)
+      let focus: ReturnType<SourceContext["targets"]> | undefined
+      const sctx: SourceContext = {
+        node: job.node,
+        runId: job.runId,
+        baseUrl: String(opts.base_url ?? src.defaultBaseUrl).replace(/\/+$/, ""),
+        window: job.window,
+        ...(job.asOf ? { asOf: job.asOf } : {}),
+        cursor: job.cursor,
+        skip: (e) => Effect.sync(() => void skips.push(e)),
+        log: (message) => Effect.sync(() => void logs.push(message)),
+        targets: () => (focus ??= targets.targets()),
+        ...(targets.companyOf ? { companyOf: targets.companyOf } : {}),
+        profilePath: setup.dag.resolvePath(setup.dag.spec.profile ?? "profile.yaml")
+      }
+      const key = `${job.runId}\u0000${job.node}`
+      let prepare = prepared.get(key)
+      if (!prepare) {
+        if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value!)
+        prepare = yield* Effect.cached(
+          Effect.ignore(src.units(opts, { ...sctx, skip: () => Effect.void, log: () => Effect.void }))
+        )
+        prepared.set(key, prepare)
+      }
+      yield* prepare
+      const fetched = yield* countRequests(
+        Stream.runCollect(unitStream(src.fetch(job.unit, opts, sctx))).pipe(
+          Effect.locally(requestPolicy, sourcePolicy(src, opts)),
+          Effect.exit
+        )
+      )
+      const [exit, requests] = fetched
+      // The kill-point test kills a worker here: the unit fetched, its result not yet handed back.
+      killPoint("worker_unit")
+      const base = {
+        skips: skips.map((s) => ({
+          _tag: "Skippable" as const,
+          reason: s.reason,
+          message: s.message,
+          ...(s.unit !== undefined ? { unit: s.unit } : {})
+        })),
+        logs,
+        requests
+      }
+      if (exit._tag === "Success") return { ...base, records: Chunk.toReadonlyArray(exit.value) }
+      const failure = Cause.failureOption(exit.cause)
+      if (Option.isSome(failure)) return { ...base, records: [], error: encodeError(failure.value) }
+      const defect = Cause.dieOption(exit.cause)
+      const d = Option.isSome(defect) ? defect.value : Cause.squash(exit.cause)
+      return { ...base, records: [], defect: d instanceof Error ? `${d.name}: ${d.message}`.slice(0, 300) : typeof d }
+    }).pipe(Effect.catchAllDefect((d) => Effect.succeed(fatal(`worker: ${d instanceof Error ? d.message : typeof d}`))))
+}

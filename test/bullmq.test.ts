@@ -1,0 +1,284 @@
+/**
+ * The BullMQ executor end to end: a coordinator and worker processes (the built `jobsignal worker`) on a
+ * redis-server of the test's own, replaying recorded responses on loopback. The demo DAG gives the same jobs as
+ * the in-process executor; a worker killed mid-unit, Redis killed and restarted mid-run, and a coordinator killed
+ * and resumed each end with exactly the jobs of an uninterrupted run, none twice.
+ */
+import { Effect } from "effect"
+import { type ChildProcess, spawn } from "node:child_process"
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Redis } from "ioredis"
+import { kinds, sources } from "../app/index.ts"
+import { loadDag, type LoadedDag } from "../pipelines/load.ts"
+import { collectingEvents } from "../pipelines/events.ts"
+import { replayOverrides, startReplayServer, type ReplayServer } from "../sources/replay.ts"
+import type { FixtureRoute } from "../sources/source.ts"
+import { Warehouse } from "../sinks/warehouse.ts"
+import { queueName } from "../pipelines/bullmq-queues.ts"
+import { bin, ensureBuilt } from "./support/cli.ts"
+import { run, tempDir, withDb } from "./support/harness.ts"
+import { type LocalRedis, startRedis } from "./support/redis.ts"
+
+const root = join(import.meta.dirname, "..")
+const dir = tempDir("jobsignal-bullmq-")
+// SYNTHETIC board names replaying the recorded GitLab board (as in killpoints.test.ts): units to kill between.
+const SYNTHETIC_BOARDS = Array.from({ length: 12 }, (_, i) => `synthetic-gitlab-${String(i + 1).padStart(2, "0")}`)
+const BOARDS = ["gitlab", "stripe", "gongio", "generalassembly", ...SYNTHETIC_BOARDS]
+
+let redis: LocalRedis
+let replay: ReplayServer
+
+interface Worker {
+  readonly child: ChildProcess
+  stderr: string
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+const workers: Worker[] = []
+/** `jobsignal worker` as a user starts it on another machine: its own process, the built binary. */
+const startWorker = (concurrency = 4, env: Record<string, string> = {}): Worker => {
+  const child = spawn(
+    process.execPath,
+    [bin, "worker", "--redis-url", redis.url, "--lock", "2s", "--concurrency", String(concurrency)],
+    { cwd: root, env: { ...process.env, JOBSIGNAL_KILL_AT: "", ...env }, stdio: ["ignore", "ignore", "pipe"] }
+  )
+  const w: Worker = {
+    child,
+    stderr: "",
+    exited: new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })))
+  }
+  child.stderr!.on("data", (d) => {
+    w.stderr += String(d)
+  })
+  workers.push(w)
+  return w
+}
+const stopWorkers = async (list: ReadonlyArray<Worker>) => {
+  for (const w of list) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGTERM")
+  return Promise.all(list.map((w) => w.exited))
+}
+/** Resolves once the worker has joined at least one queue (it watches the coordinator's list of host groups). */
+const started = (w: Worker) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setInterval(() => {
+      if (w.stderr.includes("started (")) {
+        clearInterval(t)
+        resolve()
+      } else if (w.child.exitCode !== null) {
+        clearInterval(t)
+        reject(new Error(`worker exited: ${w.stderr}`))
+      }
+    }, 100)
+  })
+
+const query = <T>(file: string, sql: string) =>
+  withDb(
+    file,
+    Effect.flatMap(Warehouse, (w) => w.query<T>(sql))
+  )
+const jobIds = async (file: string) =>
+  (await query<{ id: string }>(file, "select id from jobs order by 1")).map((r) => r.id)
+/** Canonical jobs and every sighting of one (the synthetic boards' jobs are the same jobs seen on other boards). */
+const snapshot = async (file: string) => ({
+  jobs: await jobIds(file),
+  sightings: (
+    await query<{ k: string }>(
+      file,
+      "select source || ':' || source_id || ' -> ' || job_id as k from job_sightings order by 1"
+    )
+  ).map((r) => r.k)
+})
+const stagedRows = async (file: string) =>
+  (
+    await query<{ n: number }>(
+      file,
+      "select count(*)::int as n from stg_jobs where run_id = (select max(run_id) from runs)"
+    )
+  )[0].n
+
+const withExecutor = (dag: LoadedDag): LoadedDag => ({
+  ...dag,
+  spec: { ...dag.spec, executor: { kind: "bullmq", redis_url: redis.url } }
+})
+
+/** A greenhouse board list and dedupe, in-process or on BullMQ (`executor:`). */
+const boardsDag = (name: string, executor: boolean) => {
+  const file = join(dir, `${name}.yaml`)
+  writeFileSync(
+    file,
+    `
+version: 1
+defaults: { retry: { times: 0 } }
+${executor ? `executor: { kind: bullmq, redis_url: "${redis.url}" }` : ""}
+nodes:
+  greenhouse:
+    source: greenhouse
+    with: { boards: [${BOARDS.join(", ")}], base_url: "http://\${${URL_VAR}}", concurrency: 2, details: false }
+  dedupe:
+    transform: dedupe
+    needs: [greenhouse]
+`
+  )
+  return file
+}
+// The board URL comes from the environment, as a provider key would: the coordinator must put the placeholder on
+// the queue and each worker fill it in from its own environment (inherited from this process).
+const URL_VAR = "JOBSIGNAL_TEST_GREENHOUSE_URL"
+const boardRequests = () => replay.requests.filter((r) => r.path.includes("/v1/boards/")).map((r) => r.path)
+const refBoards = { snapshot: { jobs: [] as string[], sightings: [] as string[] }, staged: 0 }
+
+beforeAll(async () => {
+  const extra: FixtureRoute[] = SYNTHETIC_BOARDS.map((b) => ({
+    path: `/v1/boards/${b}/jobs`,
+    file: "greenhouse/breteai-gitlab-jobs-content.json"
+  }))
+  const ready = await Promise.all([
+    startRedis({ aof: true }),
+    startReplayServer(sources, { extraRoutes: { greenhouse: extra } }),
+    ensureBuilt()
+  ])
+  redis = ready[0]
+  replay = ready[1]
+  process.env[URL_VAR] = replay.baseUrlFor("greenhouse").replace(/^http:\/\//, "")
+  const refDb = join(dir, "boards-ref.duckdb")
+  const { summary } = await withDb(refDb, run({ dag: loadDag(boardsDag("boards-ref", false), kinds) }))
+  expect(summary.status).toBe("success")
+  refBoards.snapshot = await snapshot(refDb)
+  refBoards.staged = await stagedRows(refDb)
+  expect(refBoards.snapshot.sightings.length).toBeGreaterThan(40)
+}, 120_000)
+
+afterAll(async () => {
+  await stopWorkers(workers)
+  await replay?.close()
+  await redis?.stop()
+})
+
+describe("a coordinator and three workers", () => {
+  let shared: Worker[] = []
+  beforeAll(async () => {
+    shared = [startWorker(), startWorker(), startWorker()]
+  })
+
+  it("run the demo DAG to the same jobs as the in-process executor: same ids, same counts per node", async () => {
+    const dag = loadDag(join(root, "dag.yaml"), kinds)
+    const overrides = replayOverrides(sources, replay, dag.spec.nodes, () => {})
+    const demo = (d: LoadedDag, db: string) =>
+      withDb(db, run({ dag: d, asOf: "2026-09-21", sourceOverrides: overrides }))
+    const refDb = join(dir, "demo-ref.duckdb")
+    const busDb = join(dir, "demo-bullmq.duckdb")
+    const ref = await demo(dag, refDb)
+    expect(ref.summary.status).toBe("success")
+    const bus = await demo(withExecutor(dag), busDb)
+    process.stdout.write(`demo DAG: in-process ${ref.summary.ms} ms, 3 workers ${bus.summary.ms} ms\n`)
+    expect(bus.summary.nodes.filter((n) => n.status !== "success")).toEqual([])
+    const counts = (s: typeof ref.summary) => Object.fromEntries(s.nodes.map((n) => [n.node, [n.rowsIn, n.rowsOut]]))
+    expect(counts(bus.summary)).toEqual(counts(ref.summary))
+    const ids = await jobIds(busDb)
+    expect(ids.length).toBeGreaterThan(300)
+    expect(ids).toEqual(await jobIds(refDb))
+
+    // The units ran on the workers: every unit of every source node is a completed job in Redis, but those of a
+    // source whose units share state (search), which stay in the coordinator's process.
+    const local = sources.filter((s) => s.unitsShareState).map((s) => `'${s.kind}'`)
+    expect(local).toEqual(["'search'"])
+    const units = await query<{ n: number }>(
+      busDb,
+      `select sum(((details::json)->>'units')::int)::int as n from node_runs where run_id = (select max(run_id) from runs) and ((details::json)->>'role') = 'source' and kind not in (${local.join(", ")})`
+    )
+    const r = new Redis(redis.url)
+    const host = new URL(replay.url).host
+    let completed = 0
+    for (const s of sources) completed += await r.zcard(`jobsignal:${queueName({ source: s.kind, host })}:completed`)
+    r.disconnect()
+    expect(units[0].n).toBeGreaterThan(20)
+    expect(completed).toBe(units[0].n)
+  }, 120_000)
+
+  it("Redis killed and restarted mid-run (AOF): the run goes on to the same jobs", async () => {
+    const db = join(dir, "redis-restart.duckdb")
+    replay.setLatency(150)
+    const events = collectingEvents()
+    let restarted: Promise<void> | undefined
+    const watch = setInterval(() => {
+      if (!restarted && events.seen.filter((e) => e.type === "node_progress").length >= 4) restarted = redis.restart()
+    }, 20)
+    const { summary } = await withDb(db, run({ dag: loadDag(boardsDag("boards-redis", true), kinds), events }))
+    clearInterval(watch)
+    replay.setLatency(0)
+    expect(restarted, "the run ended before Redis was restarted").toBeDefined()
+    await restarted
+    expect(summary.status).toBe("success")
+    expect(await snapshot(db)).toEqual(refBoards.snapshot)
+    expect(await stagedRows(db)).toBe(refBoards.staged)
+    // What the queue holds names the variable, never its value.
+    const r = new Redis(redis.url)
+    const stored = await r.get(`jobsignal:options:${summary.runId}:greenhouse`)
+    const jobs = await r.keys("jobsignal:units-greenhouse-*:u*")
+    const data = await Promise.all(jobs.slice(0, 50).map((k) => r.hget(k, "data")))
+    r.disconnect()
+    expect(stored).toContain(`\${${URL_VAR}}`)
+    expect(jobs.length).toBeGreaterThan(0)
+    for (const v of [stored, ...data]) expect(v).not.toContain(process.env[URL_VAR]!)
+  }, 120_000)
+
+  it("the coordinator killed mid-node: --resume reads back the finished units and fetches none twice", async () => {
+    const db = join(dir, "coordinator.duckdb")
+    const file = boardsDag("boards-coordinator", true)
+    replay.requests.length = 0
+    replay.setLatency(150)
+    const coordinator = (args: string[], killAt = "") =>
+      new Promise<{ code: number | null; signal: string | null; stderr: string }>((resolve) => {
+        const c = spawn(process.execPath, [bin, "run", "--dag", file, "--db", db, "--log-format", "json", ...args], {
+          cwd: root,
+          env: { ...process.env, JOBSIGNAL_KILL_AT: killAt },
+          stdio: ["ignore", "ignore", "pipe"]
+        })
+        let stderr = ""
+        c.stderr!.on("data", (d) => {
+          stderr += String(d)
+        })
+        c.on("exit", (code, signal) => resolve({ code, signal, stderr }))
+      })
+    const killed = await coordinator([], "node_progress:greenhouse:5")
+    expect(killed.signal, killed.stderr.slice(-2000)).toBe("SIGKILL")
+    const runId = /"type":"run_started","runId":"([^"]+)"/.exec(killed.stderr)![1]
+    replay.setLatency(0)
+    const resumed = await coordinator(["--resume", runId])
+    expect(resumed.code, resumed.stderr.slice(-2000)).toBe(0)
+    expect(await snapshot(db)).toEqual(refBoards.snapshot)
+    expect(await stagedRows(db)).toBe(refBoards.staged)
+    // Units queued or running when the coordinator died ran on; the resume added none again.
+    expect(boardRequests().sort()).toEqual(BOARDS.map((b) => `/greenhouse/v1/boards/${b}/jobs?content=true`).sort())
+  }, 120_000)
+
+  it("stop on SIGTERM after the units in hand", async () => {
+    const exits = await stopWorkers(shared)
+    expect(exits.map((e) => e.code)).toEqual([0, 0, 0])
+    for (const w of shared) expect(w.stderr).toMatch(/stopped after \d+ units/)
+  }, 60_000)
+})
+
+it("a worker killed mid-unit: the stalled unit runs again on another worker, staged once", async () => {
+  const db = join(dir, "worker-killed.duckdb")
+  replay.requests.length = 0
+  const running = withDb(db, run({ dag: loadDag(boardsDag("boards-worker", true), kinds) }))
+  // One unit at a time, killed after fetching its third board and before handing it back.
+  const doomed = startWorker(1, { JOBSIGNAL_KILL_AT: "worker_unit:3" })
+  const exit = await doomed.exited
+  expect(exit.signal, doomed.stderr).toBe("SIGKILL")
+  const rescuer = startWorker()
+  await started(rescuer)
+  const { summary } = await running
+  expect(summary.status).toBe("success")
+  expect(await snapshot(db)).toEqual(refBoards.snapshot)
+  expect(await stagedRows(db)).toBe(refBoards.staged)
+  // Every board, and the one in the killed worker's hands more than once: it ran again, and was staged once. (A
+  // worker too slow to renew its lock on a loaded machine also has its unit run again: delivery is at least once.)
+  const requests = boardRequests()
+  expect(requests.length).toBeGreaterThan(BOARDS.length)
+  expect(new Set(requests).size).toBe(BOARDS.length)
+  await stopWorkers([rescuer])
+}, 120_000)
