@@ -335,7 +335,9 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
         concurrency:
           opts.concurrency ??
           Math.min(src.hostLimits?.concurrency ?? DEFAULT_HOST_CONCURRENCY, DEFAULT_HOST_CONCURRENCY),
-        ...(limits.perSecond !== undefined ? { perSecond: limits.perSecond } : {})
+        ...((opts.per_second ?? src.hostLimits?.perSecond) !== undefined
+          ? { perSecond: opts.per_second ?? src.hostLimits?.perSecond }
+          : {})
       }
       const runRemote = (
         executor: NonNullable<NodeContext["remote"]>["executor"],
