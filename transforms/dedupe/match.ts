@@ -88,6 +88,8 @@ export const stageInput = (inputSql: string, ats: ReadonlyArray<AtsSource>) => [
   `create or replace temp table _dd_in as
    select r.srow, ${SIGHTING_ID_SQL} as sighting_id, r.posted_at, r.fetched_at,
           case when r.source in (${atsList(ats)}) then 0 else 1 end as rank,
+          -- A link carrying tracking parameters (a mirror, a newsletter) is the worse of two equal sightings.
+          regexp_matches(coalesce(r.apply_url, r.url, ''), '[?&](utm_[a-z]+|gh_src|src|ref)=') as tracked,
           c.ck || '|' || t.tkey as dedupe_key,
           domain_key(r.company_domain) as dom,
           coalesce(ats_url_key(r.apply_url), ats_url_key(r.url)) as url_key,
@@ -167,7 +169,7 @@ export const linkNew = [
    select coalesce(c.cluster, ol.o) as cluster, first(ol.job_id order by ol.same_url desc, ol.sim desc nulls last, ol.first_seen, ol.job_id) as job_id
    from _dd_old_links ol left join _dd_cluster c using (o) group by all`,
   `create or replace temp table _dd_assign as
-   select i.srow, i.sighting_id, i.rank, i.dedupe_key, i.url_key, i.loc_tokens, i.dom, i.fetched_at,
+   select i.srow, i.sighting_id, i.rank, i.tracked, i.dedupe_key, i.url_key, i.loc_tokens, i.dom, i.fetched_at,
           coalesce(js.job_id, cj.job_id, l.sighting_id) as job_id, js.job_id is null as new_sighting
    from _dd_in i
    left join job_sightings js on js.sighting_id = i.sighting_id
@@ -242,7 +244,7 @@ export const writeJobs = [
           max(a.dom) over (partition by a.job_id) as dom, count(*) over (partition by a.job_id) as n,
           a.job_id in (select id from _dd_before) as existing
    from _dd_assign a
-   qualify row_number() over (partition by a.job_id order by a.rank, a.fetched_at desc, a.sighting_id) = 1`,
+   qualify row_number() over (partition by a.job_id order by a.rank, a.tracked, a.fetched_at desc, a.sighting_id) = 1`,
   // Most jobs are new with one sighting: their sources are written from that row as the insert goes;
   // only the others go through an aggregate (list states of 1M groups do not fit the memory limit).
   // Unordered lists sorted afterwards, as ordered aggregates are slow; a one-element list is the same either way.
