@@ -4,6 +4,8 @@ import { post, subscribe, fmtUsd, type TaskEvent } from "../api"
 export interface TaskState {
   id: string
   status: string
+  /** Why a `skipped` task did none of its work ("no LLM provider key …"). */
+  reason?: string
   events: TaskEvent[]
 }
 
@@ -14,7 +16,15 @@ export const useTask = (taskId: string | null, onEvent?: (e: TaskEvent) => void)
     if (!taskId) return
     setState({ id: taskId, status: "running", events: [] })
     return subscribe(taskId, (e) => {
-      setState((s) => s && { ...s, status: e.type === "task_finished" ? e.status : s.status, events: [...s.events, e] })
+      setState(
+        (s) =>
+          s && {
+            ...s,
+            status: e.type === "task_finished" ? e.status : s.status,
+            reason: e.type === "task_finished" ? e.reason : s.reason,
+            events: [...s.events, e]
+          }
+      )
       onEvent?.(e)
     })
   }, [taskId])
@@ -34,7 +44,7 @@ const line = (e: TaskEvent) => {
     case "task_started":
       return `started: ${e.title}`
     case "task_finished":
-      return `finished: ${e.status}${e.error ? ` — ${e.error}` : ""}`
+      return `finished: ${e.status}${e.error ? ` — ${e.error}` : e.reason ? ` — ${e.reason}` : ""}`
     case "cancel_requested":
       return "cancel requested"
     default:
@@ -64,6 +74,12 @@ export const TaskPanel = ({
         <span class={`badge status-${task.status}`} data-testid="task-status">
           {task.status}
         </span>
+        {task.status === "skipped" && task.reason && (
+          <span class="muted" data-testid="task-reason">
+            {" "}
+            — {task.reason}
+          </span>
+        )}
         {task.status === "running" && cancellable && (
           <button
             type="button"
