@@ -1,7 +1,7 @@
 import type { Redacted } from "effect"
 import type { QueuedUnit } from "./bullmq-executor.ts"
 import { bullmq, parseGroup, queuesKey, redisConnection } from "./bullmq-queues.ts"
-import type { SourceUnitJob, UnitResult } from "./executor.ts"
+import { configFailure, type SourceUnitJob, type UnitResult } from "./executor.ts"
 
 type Worker = import("bullmq").Worker
 
@@ -15,14 +15,6 @@ export interface UnitWorkersConfig {
   readonly run: (job: SourceUnitJob) => Promise<UnitResult>
   readonly log: (line: string) => void
 }
-
-const fatal = (message: string): UnitResult => ({
-  records: [],
-  skips: [],
-  logs: [],
-  requests: 0,
-  error: { _tag: "Fatal", reason: "Config", message }
-})
 
 /**
  * A worker process's BullMQ side: it watches the host groups coordinators list, takes units from each group's
@@ -64,7 +56,7 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
     const opts = await optionsOf(optionsKey)
     const result = opts
       ? await cfg.run({ ...rest, options: opts })
-      : fatal(`the options of ${rest.node} are gone from Redis (${optionsKey}): rerun the node`)
+      : configFailure(`the options of ${rest.node} are gone from Redis (${optionsKey}): rerun the node`)
     done++
     return result
   }

@@ -46,6 +46,15 @@ export interface UnitResult {
   readonly defect?: string
 }
 
+/** A unit a worker cannot run as asked (no such source, options it cannot read): fails it as Fatal/Config. */
+export const configFailure = (message: string): UnitResult => ({
+  records: [],
+  skips: [],
+  logs: [],
+  requests: 0,
+  error: { _tag: "Fatal", reason: "Config", message }
+})
+
 /** The queue a unit waits in, and the politeness every worker taking from it keeps between them. */
 export interface HostGroup {
   /** The source kind whose units these are: its declared limits are the group's. */

@@ -4,7 +4,7 @@ import { killPoint } from "../core/killpoints.ts"
 import { countRequests, type Http, requestPolicy, sourcePolicy } from "../sources/http.ts"
 import { type Source, type SourceContext, type TargetsHook, unitStream } from "../sources/source.ts"
 import { expandEnv } from "./env.ts"
-import { encodeError, type SourceUnitJob, type UnitResult } from "./executor.ts"
+import { configFailure, encodeError, type SourceUnitJob, type UnitResult } from "./executor.ts"
 import { UniverseOption } from "./source-node.ts"
 
 /** What a worker knows of its own machine: the connectors it can run and where its targets files are. */
@@ -13,14 +13,6 @@ export interface WorkerSetup {
   readonly targetsOf: TargetsHook
   readonly dag: Parameters<TargetsHook>[0] & { readonly spec: { readonly profile?: string } }
 }
-
-const fatal = (message: string): UnitResult => ({
-  records: [],
-  skips: [],
-  logs: [],
-  requests: 0,
-  error: { _tag: "Fatal", reason: "Config", message }
-})
 
 /**
  * Runs one unit on a worker as its node would in-process: the source rebuilt by kind, the options decoded from the
@@ -36,12 +28,14 @@ export const unitRunner = (setup: WorkerSetup) => {
   return (job: SourceUnitJob): Effect.Effect<UnitResult, never, Http> =>
     Effect.gen(function* () {
       const src = byKind.get(job.kind)
-      if (!src) return fatal(`this worker has no source ${job.kind} (an older jobsignal than the coordinator's?)`)
+      if (!src)
+        return configFailure(`this worker has no source ${job.kind} (an older jobsignal than the coordinator's?)`)
       const schema = (
         src.ats ? Schema.extend(src.options as Schema.Schema<any, any>, UniverseOption) : src.options
       ) as Schema.Schema<Record<string, any>, unknown>
       const decoded = Schema.decodeUnknownEither(schema)(expandEnv(job.options))
-      if (decoded._tag === "Left") return fatal(`nodes.${job.node}.with (on this worker): ${decoded.left.message}`)
+      if (decoded._tag === "Left")
+        return configFailure(`nodes.${job.node}.with (on this worker): ${decoded.left.message}`)
       const opts = decoded.right
       const skips: Array<Skippable> = []
       const logs: Array<string> = []
@@ -95,5 +89,9 @@ export const unitRunner = (setup: WorkerSetup) => {
       const defect = Cause.dieOption(exit.cause)
       const d = Option.isSome(defect) ? defect.value : Cause.squash(exit.cause)
       return { ...base, records: [], defect: d instanceof Error ? `${d.name}: ${d.message}`.slice(0, 300) : typeof d }
-    }).pipe(Effect.catchAllDefect((d) => Effect.succeed(fatal(`worker: ${d instanceof Error ? d.message : typeof d}`))))
+    }).pipe(
+      Effect.catchAllDefect((d) =>
+        Effect.succeed(configFailure(`worker: ${d instanceof Error ? d.message : typeof d}`))
+      )
+    )
 }
