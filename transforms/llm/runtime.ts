@@ -6,8 +6,6 @@ import { modelFor, resolveLlmSettings, type LlmSettings } from "./config.ts"
 import type { LlmProviders } from "./provider.ts"
 import type { LlmMode, Tier } from "./tiers.ts"
 
-export { LlmMode } from "./tiers.ts"
-
 export const modeFor = (mode: LlmMode | undefined, ctx: Pick<NodeContext, "scheduled">): LlmMode =>
   mode ?? (ctx.scheduled ? "batch" : "online")
 
