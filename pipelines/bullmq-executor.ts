@@ -4,6 +4,7 @@ import type { HostGroup, SourceUnitJob, UnitExecutor, UnitResult } from "./execu
 import {
   bullmq,
   DEFAULT_PREFIX,
+  KEEP_FINISHED,
   KEEP_FINISHED_S,
   optionsKey,
   queueName,
@@ -15,6 +16,9 @@ import {
 
 type Queue = import("bullmq").Queue
 type QueueEvents = import("bullmq").QueueEvents
+
+/** Jobs removed at once when a node is released: one round of Redis scripts, not 20,000 waits in a row. */
+const RELEASE_BATCH = 500
 
 /** A unit's job as it sits in Redis: the unit and where its node's options are, never the options themselves. */
 export type QueuedUnit = Omit<SourceUnitJob, "options"> & { readonly optionsKey: string }
@@ -43,6 +47,11 @@ export const bullmqExecutor = (cfg: {
   const queues = new Map<string, Promise<{ queue: Queue; events: QueueEvents }>>()
   const waiting = new Map<string, Waiter>()
   const storedOptions = new Set<string>()
+  // What a node left in Redis, removed once its output is committed (see `release`).
+  const byNode = new Map<string, { queue: string; ids: Set<string>; optionsKeys: Set<string> }>()
+  // A completed event carries the unit's whole result: its stream entry goes with the job.
+  const eventIds = new Map<string, string>()
+  const releasing: Promise<void>[] = []
   // Connections given to BullMQ are not closed by it: a coordinator that left one open would never exit.
   const duplicates: Redis[] = []
 
@@ -84,7 +93,10 @@ export const bullmqExecutor = (cfg: {
         duplicates.push(blocking)
         const events = new QueueEvents(name, { connection: blocking, prefix: cfg.prefix })
         events.on("error", () => {})
-        events.on("completed", ({ jobId, returnvalue }) => settle(jobId, returnvalue as unknown as UnitResult))
+        events.on("completed", ({ jobId, returnvalue }, eventId) => {
+          if (waiting.has(jobId)) eventIds.set(jobId, eventId)
+          settle(jobId, returnvalue as unknown as UnitResult)
+        })
         events.on("failed", ({ jobId, failedReason }) =>
           settle(
             jobId,
@@ -131,11 +143,7 @@ export const bullmqExecutor = (cfg: {
       if (state !== "completed") return
       await existing.remove()
     }
-    await queue.add("unit", w.data, {
-      jobId: id,
-      removeOnComplete: { age: KEEP_FINISHED_S },
-      removeOnFail: { age: KEEP_FINISHED_S }
-    })
+    await queue.add("unit", w.data, { jobId: id, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED })
   }
 
   const storeOptions = async (job: SourceUnitJob) => {
@@ -153,6 +161,10 @@ export const bullmqExecutor = (cfg: {
       const name = queueName(group)
       const start = async () => {
         const key = await storeOptions(job)
+        let mine = byNode.get(job.node)
+        if (!mine) byNode.set(job.node, (mine = { queue: name, ids: new Set(), optionsKeys: new Set() }))
+        mine.ids.add(id)
+        mine.optionsKeys.add(key)
         await openQueue(group)
         const { options: _, ...rest } = job
         const w: Waiter = {
@@ -170,7 +182,34 @@ export const bullmqExecutor = (cfg: {
       return Effect.sync(() => void waiting.delete(id))
     })
 
+  /** Removes a committed node's jobs (their results), their completed events and its options, in bounded batches. */
+  const forget = async (node: string, mine: { queue: string; ids: Set<string>; optionsKeys: Set<string> }) => {
+    const { queue } = await queues.get(mine.queue)!
+    const ids = [...mine.ids]
+    for (let i = 0; i < ids.length; i += RELEASE_BATCH)
+      await Promise.all(ids.slice(i, i + RELEASE_BATCH).map((id) => queue.remove(id).catch(() => 0)))
+    const events = ids.flatMap((id) => {
+      const e = eventIds.get(id)
+      eventIds.delete(id)
+      return e === undefined ? [] : [e]
+    })
+    const conn = connection()
+    for (let i = 0; i < events.length; i += RELEASE_BATCH)
+      await conn.xdel(queue.keys.events!, ...events.slice(i, i + RELEASE_BATCH))
+    // The first run's options too, on a resume: its queued units named them.
+    await conn.del(...mine.optionsKeys, optionsKey(cfg.prefix, cfg.namespace, node))
+  }
+
+  const release = (node: string) =>
+    Effect.sync(() => {
+      const mine = byNode.get(node)
+      if (!mine) return
+      byNode.delete(node)
+      releasing.push(forget(node, mine).catch(() => {}))
+    })
+
   const close = Effect.promise(async () => {
+    await Promise.all(releasing.splice(0))
     for (const id of [...waiting.keys()])
       settle(id, new Retriable({ reason: "Transport", message: "the run ended before the unit's result came back" }))
     for (const q of queues.values()) {
@@ -184,7 +223,7 @@ export const bullmqExecutor = (cfg: {
     redis = undefined
   })
 
-  return { name: "bullmq", runSourceUnit, close }
+  return { name: "bullmq", runSourceUnit, release, close }
 }
 
 /** The executor dag.yaml names, for one run; none (in-process fibers) by default. */

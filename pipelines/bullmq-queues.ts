@@ -42,8 +42,18 @@ export const optionsKey = (prefix: string, runId: string, node: string) => `${pr
 export const unitJobId = (namespace: string, node: string, unit: string) =>
   `u${createHash("sha1").update(`${namespace}\u0000${node}\u0000${unit}`).digest("hex")}`
 
-/** How long finished units stay in Redis: long enough for a `--resume` the next morning to read them back. */
+/**
+ * How long finished units of a node not yet committed stay in Redis: long enough for a `--resume` the next morning
+ * to read them back. A committed node's units are removed at once (`release`); this is the backstop for a
+ * coordinator that never came back.
+ */
 export const KEEP_FINISHED_S = 3 * 86_400
+
+/**
+ * BullMQ's own retention of a finished job: by age, and at most this many per host group queue (the 21,000-board
+ * universe twice over), so Redis stays bounded whatever coordinators leave behind.
+ */
+export const KEEP_FINISHED = { age: KEEP_FINISHED_S, count: 50_000 } as const
 
 export const parseGroup = (raw: string): HostGroup | undefined => {
   try {

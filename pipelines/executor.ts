@@ -74,6 +74,12 @@ export interface HostGroup {
 export interface UnitExecutor {
   readonly name: string
   readonly runSourceUnit: (job: SourceUnitJob, group: HostGroup) => Effect.Effect<UnitResult, Retriable | Fatal>
+  /**
+   * The node's output is committed (staged, its cursor moved), so no `--resume` needs its units again: what the
+   * executor kept of them can go. Never fails the run: what it cannot remove expires on its own.
+   */
+  readonly release: (node: string) => Effect.Effect<void>
+  /** Ends the run's use of the executor, after the releases it started. */
   readonly close: Effect.Effect<void>
 }
 

@@ -384,6 +384,8 @@ export const runDag = (req: RunRequest) =>
                     )
                 })
               )
+              // Committed: a resume will not run this node again, so the executor's copies of its units can go.
+              if (executor && role === "source") yield* executor.release(node)
               for (const note of out.notes ?? []) req.events.emit({ type: "info", node, message: note })
               return yield* finish(node, kind, {
                 status,
