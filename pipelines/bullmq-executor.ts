@@ -44,9 +44,10 @@ export const bullmqExecutor = (cfg: {
   readonly fresh: boolean
 }): UnitExecutor => {
   let redis: Redis | undefined
-  const queues = new Map<string, Promise<{ queue: Queue; events: QueueEvents }>>()
+  const queues = new Map<string, Promise<{ queue: Queue; events: QueueEvents; group: HostGroup }>>()
   const waiting = new Map<string, Waiter>()
-  const storedOptions = new Set<string>()
+  // Key → the options as stored, to put back if Redis comes back empty.
+  const storedOptions = new Map<string, string>()
   // What a node left in Redis, removed once its output is committed (see `release`).
   const byNode = new Map<string, { queue: string; ids: Set<string>; optionsKeys: Set<string> }>()
   // A completed event carries the unit's whole result: its stream entry goes with the job.
@@ -60,7 +61,7 @@ export const bullmqExecutor = (cfg: {
     const r = redisConnection(cfg.url)
     let readyBefore = false
     r.on("ready", () => {
-      if (readyBefore) for (const [id, w] of waiting) void submit(id, w)
+      if (readyBefore) void recover().catch(() => {})
       readyBefore = true
     })
     // Errors while Redis is away are reconnect attempts; the units waiting say nothing until it is back.
@@ -74,6 +75,29 @@ export const bullmqExecutor = (cfg: {
     if (!w) return
     waiting.delete(id)
     w.done(r)
+  }
+
+  /** What workers read of a host group: its politeness on the queue, and its entry in the list they watch. */
+  const declare = async (queue: Queue, group: HostGroup) => {
+    await queue.setGlobalConcurrency(group.concurrency)
+    if (group.perSecond !== undefined) await queue.setGlobalRateLimit(Math.max(1, Math.floor(group.perSecond)), 1000)
+    else await queue.removeGlobalRateLimit()
+    await connection().hset(queuesKey(cfg.prefix), queue.name, JSON.stringify(group))
+  }
+
+  /**
+   * After a reconnect. Redis run without an append-only file comes back empty: the options, host groups and queue
+   * limits this coordinator declared go back first (all idempotent), then every unit still awaited is looked up and
+   * added again if it is gone.
+   */
+  const recover = async () => {
+    const conn = connection()
+    for (const [key, value] of storedOptions) await conn.set(key, value, "EX", KEEP_FINISHED_S)
+    for (const q of queues.values()) {
+      const { queue, group } = await q
+      await declare(queue, group)
+    }
+    for (const [id, w] of waiting) void submit(id, w).catch(() => {})
   }
 
   const openQueue = (group: HostGroup) => {
@@ -107,12 +131,8 @@ export const bullmqExecutor = (cfg: {
           )
         )
         await events.waitUntilReady()
-        await queue.setGlobalConcurrency(group.concurrency)
-        if (group.perSecond !== undefined)
-          await queue.setGlobalRateLimit(Math.max(1, Math.floor(group.perSecond)), 1000)
-        else await queue.removeGlobalRateLimit()
-        await conn.hset(queuesKey(cfg.prefix), name, JSON.stringify(group))
-        return { queue, events }
+        await declare(queue, group)
+        return { queue, events, group }
       })()
       queues.set(name, q)
     }
@@ -149,8 +169,9 @@ export const bullmqExecutor = (cfg: {
   const storeOptions = async (job: SourceUnitJob) => {
     const key = optionsKey(cfg.prefix, job.runId, job.node)
     if (!storedOptions.has(key)) {
-      storedOptions.add(key)
-      await connection().set(key, JSON.stringify(job.options), "EX", KEEP_FINISHED_S)
+      const value = JSON.stringify(job.options)
+      storedOptions.set(key, value)
+      await connection().set(key, value, "EX", KEEP_FINISHED_S)
     }
     return key
   }

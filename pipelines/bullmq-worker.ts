@@ -31,7 +31,11 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
     down = true
   })
   redis.on("ready", () => {
-    if (down) cfg.log("Redis reachable again")
+    if (down) {
+      cfg.log("Redis reachable again")
+      returning.clear()
+      onSettled()
+    }
     down = false
   })
   const workers = new Map<string, Worker>()
@@ -39,6 +43,17 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
   const connections: ReturnType<typeof redisConnection>[] = []
   let done = 0
   let reported = 0
+  // What a stop would abandon: units being run, and results not yet taken by Redis (their job not yet marked
+  // completed). A result in flight when Redis went away is not waited for once it is back: Redis took it or the
+  // coordinator adds the unit again.
+  let inHand = 0
+  const returning = new Set<string>()
+  const unsettled = () => inHand + returning.size
+  let onSettled = () => {}
+  const settled = (job: { id?: string } | undefined) => {
+    if (job?.id !== undefined) returning.delete(job.id)
+    onSettled()
+  }
 
   const optionsOf = async (key: string) => {
     const cached = options.get(key)
@@ -52,17 +67,30 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
   }
 
   const processor = async (job: import("bullmq").Job<QueuedUnit>) => {
-    const { optionsKey, ...rest } = job.data
-    const opts = await optionsOf(optionsKey)
-    const result = opts
-      ? await cfg.run({ ...rest, options: opts })
-      : configFailure(`the options of ${rest.node} are gone from Redis (${optionsKey}): rerun the node`)
-    done++
-    return result
+    inHand++
+    try {
+      const { optionsKey, ...rest } = job.data
+      const opts = await optionsOf(optionsKey)
+      const result = opts
+        ? await cfg.run({ ...rest, options: opts })
+        : configFailure(`the options of ${rest.node} are gone from Redis (${optionsKey}): rerun the node`)
+      done++
+      if (job.id !== undefined) returning.add(job.id)
+      return result
+    } finally {
+      inHand--
+      onSettled()
+    }
   }
 
+  let joining = false
   const join = async () => {
-    const groups = await redis.hgetall(queuesKey(cfg.prefix))
+    // While Redis is away the lookup waits for it: one at a time, not four more a second.
+    if (joining) return
+    joining = true
+    const groups = await redis.hgetall(queuesKey(cfg.prefix)).finally(() => {
+      joining = false
+    })
     for (const [name, raw] of Object.entries(groups)) {
       if (workers.has(name)) continue
       const group = parseGroup(raw)
@@ -79,6 +107,8 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
         maxStalledCount: 3
       })
       w.on("error", () => {})
+      w.on("completed", settled)
+      w.on("failed", settled)
       workers.set(name, w)
       cfg.log(
         `taking ${group.source} units for ${group.host} from queue ${name} (${cfg.concurrency} here; ${group.concurrency} across all workers${group.perSecond ? `, ${group.perSecond}/s` : ""})`
@@ -86,7 +116,8 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
     }
   }
 
-  await join()
+  // Not awaited: with Redis away at start the worker waits for it here, and a SIGTERM must still stop it.
+  join().catch(() => {})
   // A coordinator lists a host group as its node starts: looked for four times a second, so a node's first units
   // wait a quarter second at most; progress is said once a second.
   let ticks = 0
@@ -98,14 +129,60 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
     }
   }, 250)
 
+  const reachable = () => !down && redis.status === "ready"
+
   return {
-    /** Finishes the units in hand (BullMQ waits for them), then lets go of Redis. */
-    close: async () => {
+    /**
+     * Takes no new unit, gives those in hand `graceMs` (or until `now` resolves: a second signal) to finish and be
+     * handed back, then lets go of Redis: politely when it answers, at once when it does not (BullMQ's own close
+     * waits for Redis forever). Says how many units it left unfinished; their locks expire and another worker runs
+     * them.
+     */
+    close: async (opts: { readonly graceMs: number; readonly now: Promise<void> }) => {
       clearInterval(watch)
-      await Promise.all([...workers.values()].map((w) => w.close()))
+      await Promise.all([...workers.values()].map((w) => w.pause(true).catch(() => {})))
+      if (unsettled() > 0)
+        cfg.log(
+          `stopping: no new units; ${unsettled()} in hand get up to ${formatSeconds(opts.graceMs)} to finish (signal again to stop now)`
+        )
+      // True when `p` ended within `ms` and no second signal came first.
+      const within = <T>(p: Promise<T>, ms: number) => {
+        let timer: ReturnType<typeof setTimeout> | undefined
+        return Promise.race([
+          p.then(() => true),
+          opts.now.then(() => false),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), ms)
+          })
+        ]).finally(() => clearTimeout(timer))
+      }
+      const drained = new Promise<void>((resolve) => {
+        onSettled = () => unsettled() === 0 && resolve()
+        onSettled()
+      })
+      await within(drained, opts.graceMs)
+      const polite = unsettled() === 0 && reachable()
+      const closed = polite && (await within(Promise.all([...workers.values()].map((w) => w.close())), CLOSE_MS))
+      if (!closed)
+        await within(Promise.all([...workers.values()].map((w) => w.close(true).catch(() => {}))), FORCED_CLOSE_MS)
       for (const c of connections) c.disconnect()
       redis.disconnect()
-      cfg.log(`stopped after ${done} units`)
+      const left = unsettled()
+      cfg.log(
+        `stopped after ${done} units` +
+          (left > 0
+            ? `; ${left} left unfinished (${reachable() ? "grace period over" : "Redis not reachable"}): their locks expire and another worker runs them`
+            : closed
+              ? ""
+              : " (Redis not reachable: connections dropped)")
+      )
+      return { unfinished: left }
     }
   }
 }
+
+/** How long a polite close may take once no unit is in hand, and a forced one in any case. */
+const CLOSE_MS = 5_000
+const FORCED_CLOSE_MS = 1_000
+
+const formatSeconds = (ms: number) => `${Math.round(ms / 100) / 10} s`

@@ -38,10 +38,10 @@ interface Worker {
 
 const workers: Worker[] = []
 /** `jobsignal worker` as a user starts it on another machine: its own process, the built binary. */
-const startWorker = (concurrency = 4, env: Record<string, string> = {}): Worker => {
+const startWorker = (concurrency = 4, env: Record<string, string> = {}, url = redis.url): Worker => {
   const child = spawn(
     process.execPath,
-    [bin, "worker", "--redis-url", redis.url, "--lock", "2s", "--concurrency", String(concurrency)],
+    [bin, "worker", "--redis-url", url, "--lock", "2s", "--concurrency", String(concurrency)],
     { cwd: root, env: { ...process.env, JOBSIGNAL_KILL_AT: "", ...env }, stdio: ["ignore", "ignore", "pipe"] }
   )
   const w: Worker = {
@@ -98,20 +98,51 @@ const stagedRows = async (file: string) =>
     )
   )[0].n
 
+/** The unit jobs (hashes and their lock/log keys), node options and completed events (results) Redis holds. */
+const leftInRedis = async () => {
+  const r = new Redis(redis.url)
+  try {
+    const host = new URL(replay.url).host
+    let completedEvents = 0
+    for (const s of sources) {
+      const events = await r.xrange(`jobsignal:${queueName({ source: s.kind, host })}:events`, "-", "+")
+      completedEvents += events.filter(([, fields]) => fields[1] === "completed").length
+    }
+    return {
+      jobs: (await r.keys("jobsignal:units-*:u*")).sort(),
+      options: (await r.keys("jobsignal:options:*")).sort(),
+      completedEvents
+    }
+  } finally {
+    r.disconnect()
+  }
+}
+
+/**
+ * Waits until the workers' progress lines (once a second) add up to `n` units: proof they ran them (at least once:
+ * a worker too slow to renew its lock on a loaded machine has its unit run again elsewhere).
+ */
+const untilUnitsDone = async (list: ReadonlyArray<Worker>, n: number) => {
+  const total = () =>
+    list.reduce((sum, w) => sum + Number([...w.stderr.matchAll(/(\d+) units done/g)].at(-1)?.[1] ?? 0), 0)
+  for (let i = 0; i < 100 && total() < n; i++) await new Promise((r) => setTimeout(r, 100))
+  expect(total()).toBeGreaterThanOrEqual(n)
+}
+
 const withExecutor = (dag: LoadedDag): LoadedDag => ({
   ...dag,
   spec: { ...dag.spec, executor: { kind: "bullmq", redis_url: redis.url } }
 })
 
-/** A greenhouse board list and dedupe, in-process or on BullMQ (`executor:`). */
-const boardsDag = (name: string, executor: boolean) => {
+/** A greenhouse board list and dedupe, in-process or on BullMQ (`executor:`, the suite's Redis or the one named). */
+const boardsDag = (name: string, executor: boolean | string) => {
   const file = join(dir, `${name}.yaml`)
   writeFileSync(
     file,
     `
 version: 1
 defaults: { retry: { times: 0 } }
-${executor ? `executor: { kind: bullmq, redis_url: "${redis.url}" }` : ""}
+${executor ? `executor: { kind: bullmq, redis_url: "${executor === true ? redis.url : executor}" }` : ""}
 nodes:
   greenhouse:
     source: greenhouse
@@ -191,13 +222,10 @@ describe("a coordinator and three workers", () => {
       busDb,
       `select sum(((details::json)->>'units')::int)::int as n from node_runs where run_id = (select max(run_id) from runs) and ((details::json)->>'role') = 'source' and kind not in (${local.join(", ")})`
     )
-    const r = new Redis(redis.url)
-    const host = new URL(replay.url).host
-    let completed = 0
-    for (const s of sources) completed += await r.zcard(`jobsignal:${queueName({ source: s.kind, host })}:completed`)
-    r.disconnect()
     expect(units[0].n).toBeGreaterThan(20)
-    expect(completed).toBe(units[0].n)
+    await untilUnitsDone(shared, units[0].n)
+    // Each node committed, so Redis keeps none of the run's units, results or options.
+    expect(await leftInRedis()).toEqual({ jobs: [], options: [], completedEvents: 0 })
   }, 120_000)
 
   it("Redis killed and restarted mid-run (AOF): the run goes on to the same jobs", async () => {
@@ -216,15 +244,7 @@ describe("a coordinator and three workers", () => {
     expect(summary.status).toBe("success")
     expect(await snapshot(db)).toEqual(refBoards.snapshot)
     expect(await stagedRows(db)).toBe(refBoards.staged)
-    // What the queue holds names the variable, never its value.
-    const r = new Redis(redis.url)
-    const stored = await r.get(`jobsignal:options:${summary.runId}:greenhouse`)
-    const jobs = await r.keys("jobsignal:units-greenhouse-*:u*")
-    const data = await Promise.all(jobs.slice(0, 50).map((k) => r.hget(k, "data")))
-    r.disconnect()
-    expect(stored).toContain(`\${${URL_VAR}}`)
-    expect(jobs.length).toBeGreaterThan(0)
-    for (const v of [stored, ...data]) expect(v).not.toContain(process.env[URL_VAR]!)
+    expect((await leftInRedis()).jobs).toEqual([])
   }, 120_000)
 
   it("the coordinator killed mid-node: --resume reads back the finished units and fetches none twice", async () => {
@@ -248,6 +268,16 @@ describe("a coordinator and three workers", () => {
     const killed = await coordinator([], "node_progress:greenhouse:5")
     expect(killed.signal, killed.stderr.slice(-2000)).toBe("SIGKILL")
     const runId = /"type":"run_started","runId":"([^"]+)"/.exec(killed.stderr)![1]
+    // The node had not committed: its units and options wait in Redis for the resume. What the queue holds names
+    // the variable, never its value.
+    const r = new Redis(redis.url)
+    const stored = await r.get(`jobsignal:options:${runId}:greenhouse`)
+    const jobs = (await leftInRedis()).jobs.filter((k) => /:u[0-9a-f]{40}$/.test(k))
+    const data = await Promise.all(jobs.slice(0, 50).map((k) => r.hget(k, "data")))
+    r.disconnect()
+    expect(stored).toContain(`\${${URL_VAR}}`)
+    expect(jobs.length).toBeGreaterThan(0)
+    for (const v of [stored, ...data]) expect(v).not.toContain(process.env[URL_VAR]!)
     replay.setLatency(0)
     const resumed = await coordinator(["--resume", runId])
     expect(resumed.code, resumed.stderr.slice(-2000)).toBe(0)
@@ -255,6 +285,9 @@ describe("a coordinator and three workers", () => {
     expect(await stagedRows(db)).toBe(refBoards.staged)
     // Units queued or running when the coordinator died ran on; the resume added none again.
     expect(boardRequests().sort()).toEqual(BOARDS.map((b) => `/greenhouse/v1/boards/${b}/jobs?content=true`).sort())
+    // Committed by the resume: the first run's units and both runs' options are gone.
+    const left = await leftInRedis()
+    expect({ jobs: left.jobs, options: left.options }).toEqual({ jobs: [], options: [] })
   }, 120_000)
 
   it("stop on SIGTERM after the units in hand", async () => {
@@ -285,3 +318,111 @@ it("a worker killed mid-unit: the stalled unit runs again on another worker, sta
   expect(new Set(requests).size).toBe(BOARDS.length)
   await stopWorkers([rescuer])
 }, 120_000)
+
+it("Redis restarted without AOF (the queue lost) mid-run: every awaited unit is added again; same jobs, none twice", async () => {
+  const bare = await startRedis()
+  const r = new Redis(bare.url)
+  expect(await r.config("GET", "appendonly")).toEqual(["appendonly", "no"])
+  expect(await r.config("GET", "save")).toEqual(["save", ""])
+  r.disconnect()
+  const ws = [startWorker(3, {}, bare.url), startWorker(3, {}, bare.url)]
+  const db = join(dir, "redis-restart-no-aof.duckdb")
+  replay.setLatency(150)
+  const events = collectingEvents()
+  let restarted: Promise<void> | undefined
+  let progressAtRestart = 0
+  const watch = setInterval(() => {
+    const progress = events.seen.filter((e) => e.type === "node_progress").length
+    if (!restarted && progress >= 4) {
+      progressAtRestart = progress
+      restarted = bare.restart()
+    }
+  }, 20)
+  try {
+    const { summary } = await withDb(db, run({ dag: loadDag(boardsDag("boards-no-aof", bare.url), kinds), events }))
+    clearInterval(watch)
+    expect(restarted, "the run ended before Redis was restarted").toBeDefined()
+    await restarted
+    expect(progressAtRestart).toBeLessThan(BOARDS.length)
+    expect(summary.status).toBe("success")
+    expect(await snapshot(db)).toEqual(refBoards.snapshot)
+    expect(await stagedRows(db)).toBe(refBoards.staged)
+  } finally {
+    clearInterval(watch)
+    replay.setLatency(0)
+    await stopWorkers(ws)
+    await bare.stop()
+  }
+}, 90_000)
+
+/** Polls `cond` every 50 ms, for at most 60 s (the test's own timeout is the real bound). */
+const until = async (cond: () => boolean, what: string) => {
+  for (let i = 0; i < 1200 && !cond(); i++) await new Promise((r) => setTimeout(r, 50))
+  if (!cond()) throw new Error(`never happened: ${what}`)
+}
+
+describe("jobsignal worker on SIGTERM", () => {
+  it("finishes the units in hand and exits 0; signalled twice, lets them go at once and exits 1", async () => {
+    const db = join(dir, "worker-sigterm.duckdb")
+    replay.requests.length = 0
+    replay.setLatency(1500)
+    const running = withDb(db, run({ dag: loadDag(boardsDag("boards-sigterm", true), kinds) }))
+    const draining = startWorker(2)
+    await until(() => boardRequests().length >= 1, "a unit in the worker's hands")
+    draining.child.kill("SIGTERM")
+    const drained = await draining.exited
+    expect(drained.code, draining.stderr).toBe(0)
+    expect(draining.stderr).toMatch(/stopping: no new units; [12] in hand get up to 30 s to finish/)
+    expect(Number(/stopped after (\d+) units\n/.exec(draining.stderr)?.[1])).toBeGreaterThanOrEqual(1)
+    expect(draining.stderr).not.toContain("left unfinished")
+
+    // A unit that would take 20 s: the second SIGTERM does not wait for it.
+    replay.setLatency(20_000)
+    const seen = boardRequests().length
+    const impatient = startWorker(1)
+    await until(() => boardRequests().length > seen, "a slow unit in the second worker's hands")
+    impatient.child.kill("SIGTERM")
+    await until(() => impatient.stderr.includes("stopping: no new units"), "the worker draining")
+    impatient.child.kill("SIGTERM")
+    const cut = await impatient.exited
+    expect(cut.code, impatient.stderr).toBe(1)
+    expect(impatient.stderr).toMatch(/SIGTERM again: stopping now[\s\S]*1 left unfinished \(grace period over\)/)
+
+    // The unit it let go runs again once its lock expires, and the run ends as if nothing happened.
+    replay.setLatency(0)
+    const rescuer = startWorker()
+    const { summary } = await running
+    expect(summary.status).toBe("success")
+    expect(await snapshot(db)).toEqual(refBoards.snapshot)
+    expect(await stagedRows(db)).toBe(refBoards.staged)
+    await stopWorkers([rescuer])
+  }, 90_000)
+
+  it("with Redis gone: stops at once (no unit in hand) instead of waiting for Redis, and exits 0", async () => {
+    const lone = await startRedis()
+    const r = new Redis(lone.url)
+    // What a coordinator's node writes as it starts: a host group for the worker to take units from.
+    await r.hset(
+      "jobsignal:host-groups",
+      "units-greenhouse-synthetic.example",
+      JSON.stringify({ source: "greenhouse", host: "synthetic.example", concurrency: 2 })
+    )
+    r.disconnect()
+    const child = spawn(process.execPath, [bin, "worker", "--redis-url", lone.url, "--lock", "2s"], {
+      cwd: root,
+      env: { ...process.env, JOBSIGNAL_KILL_AT: "" },
+      stdio: ["ignore", "ignore", "pipe"]
+    })
+    let stderr = ""
+    child.stderr!.on("data", (d) => {
+      stderr += String(d)
+    })
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+    await until(() => stderr.includes("taking greenhouse units"), "the worker joining the host group")
+    await lone.stop()
+    await until(() => stderr.includes("Redis not reachable"), "the worker noticing Redis is gone")
+    child.kill("SIGTERM")
+    expect(await exited, stderr).toBe(0)
+    expect(stderr).toMatch(/stopped after 0 units \(Redis not reachable: connections dropped\)/)
+  }, 60_000)
+})

@@ -156,12 +156,16 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
       {
         flag: "--lock DURATION",
         text: "How long a unit stays claimed by a worker that stopped answering before another worker runs it (default 30s)"
+      },
+      {
+        flag: "--grace DURATION",
+        text: "On SIGINT/SIGTERM, how long the units in hand may finish before the worker lets them go (default 30s); a second signal stops at once. Exits 1 if it left a unit unfinished (another worker runs it once its lock expires)"
       }
     ],
     examples: [
       "REDIS_URL=redis://10.0.0.5:6379 jobsignal worker",
       "jobsignal worker --concurrency 16 --redis-url redis://queue.internal:6379",
-      "jobsignal worker --dag team/dag.yaml --lock 1m"
+      "jobsignal worker --dag team/dag.yaml --lock 1m --grace 2m"
     ]
   },
   {

@@ -32,9 +32,15 @@ export const workerCommand = Command.make(
       Options.withDescription(
         "How long a unit stays claimed by a worker that stopped answering before another worker runs it (default 30s)"
       )
+    ),
+    grace: Options.text("grace").pipe(
+      Options.withDefault("30s"),
+      Options.withDescription(
+        "On SIGINT/SIGTERM, how long the units in hand may finish before the worker lets them go (default 30s)"
+      )
     )
   },
-  ({ dag, concurrency, redisUrl, lock }) =>
+  ({ dag, concurrency, redisUrl, lock, grace }) =>
     Effect.gen(function* () {
       const d = yield* loadDagEffect(dag)
       const lockMs = parseDuration(lock)
@@ -42,6 +48,9 @@ export const workerCommand = Command.make(
         return yield* Effect.fail(
           new Error(`--lock takes a duration of at least 1s like 30s or 2m, got ${JSON.stringify(lock)}`)
         )
+      const graceMs = parseDuration(grace)
+      if (graceMs === undefined)
+        return yield* Effect.fail(new Error(`--grace takes a duration like 30s or 2m, got ${JSON.stringify(grace)}`))
       if (concurrency < 1)
         return yield* Effect.fail(new Error(`--concurrency takes a positive number, got ${concurrency}`))
       const executor = d.spec.executor?.kind === "bullmq" ? d.spec.executor : undefined
@@ -55,8 +64,23 @@ export const workerCommand = Command.make(
       const log = (line: string) => void process.stderr.write(`${stamp()} worker ${process.pid}: ${line}\n`)
       const runtime = yield* Effect.runtime<Http>()
       const run = unitRunner({ sources, targetsOf: sourceTargets, dag: d })
+      // The first signal interrupts this command (NodeRuntime), whose release below drains the units in hand; a
+      // second one stops at once.
+      let signals = 0
+      let now = () => {}
+      const stopNow = new Promise<void>((resolve) => {
+        now = resolve
+      })
+      const onSignal = (sig: string) => {
+        if (++signals === 2) {
+          log(`${sig} again: stopping now`)
+          now()
+        }
+      }
       yield* Effect.acquireRelease(
         Effect.promise(async () => {
+          process.on("SIGINT", onSignal)
+          process.on("SIGTERM", onSignal)
           const w = await startUnitWorkers({
             url: Redacted.make(raw),
             prefix: executor?.prefix ?? DEFAULT_PREFIX,
@@ -65,10 +89,17 @@ export const workerCommand = Command.make(
             run: (job) => Runtime.runPromise(runtime)(run(job)),
             log
           })
-          log(`started (${concurrency} units per queue); provider keys come from this machine's environment`)
+          log(
+            `started (${concurrency} units per queue); provider keys come from this machine's environment; SIGTERM gives the units in hand ${grace} to finish`
+          )
           return w
         }),
-        (w) => Effect.promise(() => w.close())
+        (w) =>
+          Effect.promise(async () => {
+            const { unfinished } = await w.close({ graceMs, now: stopNow })
+            // NodeRuntime ends an interrupted command with 0: a unit let go unfinished is worth saying in the code.
+            if (unfinished > 0) process.exit(1)
+          })
       )
       return yield* Effect.never
     }).pipe(
