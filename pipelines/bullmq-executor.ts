@@ -13,12 +13,18 @@ import {
   redisConnection,
   unitJobId
 } from "./bullmq-queues.ts"
+import { type PackedResult, unpackResult } from "./bullmq-result.ts"
 
 type Queue = import("bullmq").Queue
 type QueueEvents = import("bullmq").QueueEvents
 
 /** Jobs removed at once when a node is released: one round of Redis scripts, not 20,000 waits in a row. */
 const RELEASE_BATCH = 500
+
+interface AddBatch {
+  readonly jobs: Array<{ name: string; data: QueuedUnit; opts: import("bullmq").BulkJobOptions }>
+  readonly waiters: Array<(e?: unknown) => void>
+}
 
 /** A unit's job as it sits in Redis: the unit and where its node's options are, never the options themselves. */
 export type QueuedUnit = Omit<SourceUnitJob, "options"> & { readonly optionsKey: string }
@@ -119,7 +125,7 @@ export const bullmqExecutor = (cfg: {
         events.on("error", () => {})
         events.on("completed", ({ jobId, returnvalue }, eventId) => {
           if (waiting.has(jobId)) eventIds.set(jobId, eventId)
-          settle(jobId, returnvalue as unknown as UnitResult)
+          settle(jobId, unpackResult(returnvalue as unknown as PackedResult))
         })
         events.on("failed", ({ jobId, failedReason }) =>
           settle(
@@ -148,23 +154,44 @@ export const bullmqExecutor = (cfg: {
     const { queue } = await queues.get(w.queue)!
     const first = cfg.fresh && !submitted.has(id)
     submitted.add(id)
-    const existing = first ? undefined : await bullmq().Job.fromId<QueuedUnit, UnitResult>(queue, id)
+    const existing = first ? undefined : await bullmq().Job.fromId<QueuedUnit, PackedResult>(queue, id)
     if (existing) {
       const state = await existing.getState()
+      const result = state === "completed" && existing.returnvalue ? unpackResult(existing.returnvalue) : undefined
       // A unit that ended in its own error is run again on a resume or node retry: that error may have passed.
-      if (
-        state === "completed" &&
-        existing.returnvalue &&
-        !existing.returnvalue.error &&
-        existing.returnvalue.defect === undefined
-      )
-        return settle(id, existing.returnvalue)
+      if (result && !result.error && result.defect === undefined) return settle(id, result)
       if (state === "failed") return void (await existing.retry("failed"))
       if (state !== "completed") return
       await existing.remove()
     }
-    await queue.add("unit", w.data, { jobId: id, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED })
+    await add(queue, id, w.data)
   }
+
+  // Units put on a queue in one turn of the event loop go in one addBulk: one round trip to Redis for the
+  // thousand units a node starts with, and for the several it starts as one read of events settles several.
+  const adding = new Map<string, AddBatch>()
+  const add = (queue: Queue, id: string, data: QueuedUnit) =>
+    new Promise<void>((resolve, reject) => {
+      let batch = adding.get(queue.name)
+      if (!batch) {
+        const b: AddBatch = { jobs: [], waiters: [] }
+        adding.set(queue.name, b)
+        setImmediate(() => {
+          adding.delete(queue.name)
+          queue.addBulk(b.jobs).then(
+            () => b.waiters.forEach((w) => w()),
+            (e) => b.waiters.forEach((w) => w(e ?? new Error("addBulk failed")))
+          )
+        })
+        batch = b
+      }
+      batch.jobs.push({
+        name: "unit",
+        data,
+        opts: { jobId: id, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED }
+      })
+      batch.waiters.push((e) => (e === undefined ? resolve() : reject(e)))
+    })
 
   const storeOptions = async (job: SourceUnitJob) => {
     const key = optionsKey(cfg.prefix, job.runId, job.node)

@@ -2,6 +2,7 @@ import type { Redacted } from "effect"
 import type { QueuedUnit } from "./bullmq-executor.ts"
 import { bullmq, parseGroup, queuesKey, redisConnection } from "./bullmq-queues.ts"
 import { configFailure, type SourceUnitJob, type UnitResult } from "./executor.ts"
+import { type PackedResult, packResult } from "./bullmq-result.ts"
 
 type Worker = import("bullmq").Worker
 
@@ -33,7 +34,7 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
   redis.on("ready", () => {
     if (down) {
       cfg.log("Redis reachable again")
-      returning.clear()
+      heldForRedis = 0
       onSettled()
     }
     down = false
@@ -43,17 +44,12 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
   const connections: ReturnType<typeof redisConnection>[] = []
   let done = 0
   let reported = 0
-  // What a stop would abandon: units being run, and results not yet taken by Redis (their job not yet marked
-  // completed). A result in flight when Redis went away is not waited for once it is back: Redis took it or the
-  // coordinator adds the unit again.
+  // What a stop would abandon: units being run, and results finished while Redis is away (BullMQ hands them back
+  // when it returns). Once Redis is back they are its: taken, or the coordinator adds the unit again.
   let inHand = 0
-  const returning = new Set<string>()
-  const unsettled = () => inHand + returning.size
+  let heldForRedis = 0
+  const unsettled = () => inHand + heldForRedis
   let onSettled = () => {}
-  const settled = (job: { id?: string } | undefined) => {
-    if (job?.id !== undefined) returning.delete(job.id)
-    onSettled()
-  }
 
   const optionsOf = async (key: string) => {
     const cached = options.get(key)
@@ -75,8 +71,8 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
         ? await cfg.run({ ...rest, options: opts })
         : configFailure(`the options of ${rest.node} are gone from Redis (${optionsKey}): rerun the node`)
       done++
-      if (job.id !== undefined) returning.add(job.id)
-      return result
+      if (down) heldForRedis++
+      return packResult(result)
     } finally {
       inHand--
       onSettled()
@@ -98,7 +94,7 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
       const conn = redisConnection(cfg.url)
       conn.on("error", () => {})
       connections.push(conn)
-      const w = new Worker<QueuedUnit, UnitResult>(name, processor, {
+      const w = new Worker<QueuedUnit, PackedResult>(name, processor, {
         connection: conn,
         prefix: cfg.prefix,
         concurrency: cfg.concurrency,
@@ -107,8 +103,6 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
         maxStalledCount: 3
       })
       w.on("error", () => {})
-      w.on("completed", settled)
-      w.on("failed", settled)
       workers.set(name, w)
       cfg.log(
         `taking ${group.source} units for ${group.host} from queue ${name} (${cfg.concurrency} here; ${group.concurrency} across all workers${group.perSecond ? `, ${group.perSecond}/s` : ""})`

@@ -344,7 +344,7 @@ it("Redis restarted without AOF (the queue lost) mid-run: every awaited unit is 
     expect(restarted, "the run ended before Redis was restarted").toBeDefined()
     await restarted
     expect(progressAtRestart).toBeLessThan(BOARDS.length)
-    expect(summary.status).toBe("success")
+    expect(summary.status, JSON.stringify(summary.nodes)).toBe("success")
     expect(await snapshot(db)).toEqual(refBoards.snapshot)
     expect(await stagedRows(db)).toBe(refBoards.staged)
   } finally {
