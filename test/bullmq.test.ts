@@ -347,6 +347,14 @@ it("Redis restarted without AOF (the queue lost) mid-run: every awaited unit is 
     expect(summary.status, JSON.stringify(summary.nodes)).toBe("success")
     expect(await snapshot(db)).toEqual(refBoards.snapshot)
     expect(await stagedRows(db)).toBe(refBoards.staged)
+    // The empty Redis got back what the coordinator had declared: the host group workers watch, the queue's limit.
+    const after = new Redis(bare.url)
+    const name = queueName({ source: "greenhouse", host: new URL(replay.url).host })
+    const group = await after.hget("jobsignal:host-groups", name)
+    const limit = await after.hget(`jobsignal:${name}:meta`, "concurrency")
+    after.disconnect()
+    expect(JSON.parse(group ?? "null")).toMatchObject({ source: "greenhouse", concurrency: 2 })
+    expect(limit).toBe("2")
   } finally {
     clearInterval(watch)
     replay.setLatency(0)
