@@ -7,6 +7,14 @@ import { expandEnv } from "./env.ts"
 import { configFailure, encodeError, type SourceUnitJob, type UnitResult } from "./executor.ts"
 import { UniverseOption } from "./source-node.ts"
 
+type NodeSetup =
+  | { readonly problem: string }
+  | {
+      readonly opts: Record<string, any>
+      readonly base: Omit<SourceContext, "skip" | "log">
+      readonly prepare: Effect.Effect<void>
+    }
+
 /** What a worker knows of its own machine: the connectors it can run and where its targets files are. */
 export interface WorkerSetup {
   readonly sources: ReadonlyArray<Source>
@@ -22,46 +30,60 @@ export interface WorkerSetup {
  */
 export const unitRunner = (setup: WorkerSetup) => {
   const byKind = new Map(setup.sources.map((s) => [s.kind, s]))
-  const prepared = new Map<string, Effect.Effect<void>>()
-  const MAX_PREPARED = 64
+  // Per node and run, not per unit: its decoded `with` (a 20,000-board list, decoded per unit, made each unit's
+  // cost grow with the list: bench/bullmq-scaleout), its targets and company index, and its `units` run.
+  const nodes = new Map<string, NodeSetup>()
+  const MAX_NODES = 64
+
+  const nodeSetup = (src: Source, job: SourceUnitJob) => {
+    const key = `${job.runId}\u0000${job.node}`
+    const known = nodes.get(key)
+    if (known) return Effect.succeed(known)
+    const schema = (
+      src.ats ? Schema.extend(src.options as Schema.Schema<any, any>, UniverseOption) : src.options
+    ) as Schema.Schema<Record<string, any>, unknown>
+    const decoded = Schema.decodeUnknownEither(schema)(expandEnv(job.options))
+    if (decoded._tag === "Left")
+      return Effect.succeed<NodeSetup>({ problem: `nodes.${job.node}.with (on this worker): ${decoded.left.message}` })
+    const opts = decoded.right
+    const targets = setup.targetsOf(setup.dag, opts)
+    let focus: ReturnType<SourceContext["targets"]> | undefined
+    const base: Omit<SourceContext, "skip" | "log"> = {
+      node: job.node,
+      runId: job.runId,
+      baseUrl: String(opts.base_url ?? src.defaultBaseUrl).replace(/\/+$/, ""),
+      window: job.window,
+      ...(job.asOf ? { asOf: job.asOf } : {}),
+      cursor: job.cursor,
+      targets: () => (focus ??= targets.targets()),
+      ...(targets.companyOf ? { companyOf: targets.companyOf } : {}),
+      profilePath: setup.dag.resolvePath(setup.dag.spec.profile ?? "profile.yaml")
+    }
+    return Effect.map(
+      Effect.cached(Effect.ignore(src.units(opts, { ...base, skip: () => Effect.void, log: () => Effect.void }))),
+      (prepare) => {
+        if (nodes.size >= MAX_NODES) nodes.delete(nodes.keys().next().value!)
+        const ready: NodeSetup = { opts, base, prepare }
+        nodes.set(key, ready)
+        return ready
+      }
+    )
+  }
 
   return (job: SourceUnitJob): Effect.Effect<UnitResult, never, Http> =>
     Effect.gen(function* () {
       const src = byKind.get(job.kind)
       if (!src)
         return configFailure(`this worker has no source ${job.kind} (an older jobsignal than the coordinator's?)`)
-      const schema = (
-        src.ats ? Schema.extend(src.options as Schema.Schema<any, any>, UniverseOption) : src.options
-      ) as Schema.Schema<Record<string, any>, unknown>
-      const decoded = Schema.decodeUnknownEither(schema)(expandEnv(job.options))
-      if (decoded._tag === "Left")
-        return configFailure(`nodes.${job.node}.with (on this worker): ${decoded.left.message}`)
-      const opts = decoded.right
+      const node = yield* nodeSetup(src, job)
+      if ("problem" in node) return configFailure(node.problem)
+      const { opts, base: nodeBase, prepare } = node
       const skips: Array<Skippable> = []
       const logs: Array<string> = []
-      const targets = setup.targetsOf(setup.dag, opts)
-      let focus: ReturnType<SourceContext["targets"]> | undefined
       const sctx: SourceContext = {
-        node: job.node,
-        runId: job.runId,
-        baseUrl: String(opts.base_url ?? src.defaultBaseUrl).replace(/\/+$/, ""),
-        window: job.window,
-        ...(job.asOf ? { asOf: job.asOf } : {}),
-        cursor: job.cursor,
+        ...nodeBase,
         skip: (e) => Effect.sync(() => void skips.push(e)),
-        log: (message) => Effect.sync(() => void logs.push(message)),
-        targets: () => (focus ??= targets.targets()),
-        ...(targets.companyOf ? { companyOf: targets.companyOf } : {}),
-        profilePath: setup.dag.resolvePath(setup.dag.spec.profile ?? "profile.yaml")
-      }
-      const key = `${job.runId}\u0000${job.node}`
-      let prepare = prepared.get(key)
-      if (!prepare) {
-        if (prepared.size >= MAX_PREPARED) prepared.delete(prepared.keys().next().value!)
-        prepare = yield* Effect.cached(
-          Effect.ignore(src.units(opts, { ...sctx, skip: () => Effect.void, log: () => Effect.void }))
-        )
-        prepared.set(key, prepare)
+        log: (message) => Effect.sync(() => void logs.push(message))
       }
       yield* prepare
       const fetched = yield* countRequests(
