@@ -104,14 +104,38 @@ export const bench: BenchCase = {
       const rssInProcess = peakMb(process.pid)
       // The coordinator's own peak, not the in-process run's: the high-water mark starts again from here.
       writeFileSync("/proc/self/clear_refs", "5")
+      // BULLMQ_BENCH_CPU_PROF=DIR writes each worker's CPU profile there (the coordinator's: node --cpu-prof).
+      const prof = process.env.BULLMQ_BENCH_CPU_PROF
       for (let i = 0; i < WORKERS; i++)
         workers.push(
           spawn(
             process.execPath,
-            [bin, "worker", "--redis-url", redis.url, "--concurrency", String(Math.ceil(CONCURRENCY / WORKERS))],
-            { stdio: ["ignore", "ignore", "ignore"], env: { ...process.env, JOBSIGNAL_KILL_AT: "" } }
+            [
+              ...(prof ? ["--cpu-prof", "--cpu-prof-dir", prof] : []),
+              bin,
+              "worker",
+              "--redis-url",
+              redis.url,
+              "--concurrency",
+              String(Math.ceil(CONCURRENCY / WORKERS))
+            ],
+            { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, JOBSIGNAL_KILL_AT: "" } }
           )
         )
+      // Their start (loading the bundle) is not a unit's cost: the run begins once every worker says it started.
+      await Promise.all(
+        workers.map(
+          (w) =>
+            new Promise<void>((resolve, reject) => {
+              let err = ""
+              w.stderr!.on("data", (d) => {
+                err += String(d)
+                if (err.includes("started (")) resolve()
+              })
+              w.once("exit", (code) => reject(new Error(`worker exited (${code}): ${err}`)))
+            })
+        )
+      )
       const redisBefore = await redisMemory(r)
       const bus = await runOnce(
         dagFile("bullmq", `executor: { kind: bullmq, redis_url: "${redis.url}" }`),
