@@ -20,6 +20,8 @@ type QueueEvents = import("bullmq").QueueEvents
 
 /** Jobs removed at once when a node is released: one round of Redis scripts, not 20,000 waits in a row. */
 const RELEASE_BATCH = 500
+/** How long the end of a run waits for its releases before leaving what remains to BullMQ's retention. */
+const RELEASE_WAIT_MS = 30_000
 
 interface AddBatch {
   readonly jobs: Array<{ name: string; data: QueuedUnit; opts: import("bullmq").BulkJobOptions }>
@@ -257,7 +259,15 @@ export const bullmqExecutor = (cfg: {
     })
 
   const close = Effect.promise(async () => {
-    await Promise.all(releasing.splice(0))
+    // With Redis away the removals wait for it: the run does not; BullMQ's retention takes what they leave.
+    let timer: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([
+      Promise.all(releasing.splice(0)),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, RELEASE_WAIT_MS)
+      })
+    ])
+    clearTimeout(timer)
     for (const id of [...waiting.keys()])
       settle(id, new Retriable({ reason: "Transport", message: "the run ended before the unit's result came back" }))
     for (const q of queues.values()) {
