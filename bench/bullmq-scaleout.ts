@@ -2,12 +2,13 @@
  * Scale-out on BullMQ: 20,000 boards (the recorded Greenhouse boards under distinct `bench-NNNNN` tokens, replayed
  * with 50 ms latency by bench/_ats-replay.ts in its own process) fetched by one greenhouse node, first in-process
  * (fibers, concurrency 16), then by this process as coordinator and 3 `jobsignal worker` processes on a local
- * redis-server (the host group's queue runs 16 at once across the workers; each worker takes a third of them: one
- * given all 16 takes every slot and leaves the others idle). All on this machine's 2 shared cores, so the ratio says
- * what the coordination costs, not what more machines would give; the CPU seconds of every process say where the
- * time goes. Reported: both node times and their ratio, CPU per unit of each process, the peak RSS of every process
- * (VmHWM; the coordinator's reset after the in-process run), Redis used_memory at its peak and after the node
- * committed (its units released). `--boards N` (or BULLMQ_BENCH_BOARDS) makes it smaller.
+ * redis-server (the host group's queue runs 16 at once across the workers; each worker is given its share, 6, 5
+ * and 5: one given all 16 takes every slot and leaves the others idle). All on this machine's 2 shared cores, so
+ * the ratio says what the coordination costs, not what more machines would give; the CPU seconds of every process
+ * and a unit's time on its worker say where the time goes. Reported: both node times and their ratio, CPU per unit
+ * of each process, the peak RSS of every process (VmHWM; the coordinator's reset after the in-process run), Redis
+ * used_memory at its peak and after the node committed (its units released). `--boards N` (or
+ * BULLMQ_BENCH_BOARDS) makes it smaller.
  */
 import { Effect } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
@@ -25,6 +26,7 @@ import { kinds } from "../app/index.ts"
 import { bin, ensureBuilt } from "../test/support/cli.ts"
 import { tempDir } from "../test/support/harness.ts"
 import { startRedis } from "../test/support/redis.ts"
+import { queueName } from "../pipelines/bullmq-queues.ts"
 
 const boardsArg = process.argv.indexOf("--boards")
 const BOARDS = Number(boardsArg > 0 ? process.argv[boardsArg + 1] : (process.env.BULLMQ_BENCH_BOARDS ?? 20_000))
@@ -117,7 +119,8 @@ export const bench: BenchCase = {
               "--redis-url",
               redis.url,
               "--concurrency",
-              String(Math.ceil(CONCURRENCY / WORKERS))
+              // Shares adding up to the node's 16 (6, 5, 5), as the README says to give them.
+              String(Math.floor(CONCURRENCY / WORKERS) + (i < CONCURRENCY % WORKERS ? 1 : 0))
             ],
             { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, JOBSIGNAL_KILL_AT: "" } }
           )
@@ -137,10 +140,33 @@ export const bench: BenchCase = {
         )
       )
       const redisBefore = await redisMemory(r)
+      // Where a unit's time goes: BullMQ stamps each job when a worker takes it and when it finishes. Sampled
+      // every second from the latest finished jobs (a committed node's are removed).
+      const onWorkerMs: number[] = []
+      const seen = new Set<string>()
+      const queue = `jobsignal:${queueName({ source: "greenhouse", host: new URL(url).host })}`
+      const sampler = setInterval(() => {
+        void r
+          .zrange(`${queue}:completed`, -20, -1)
+          .then((ids) =>
+            Promise.all(
+              ids
+                .filter((id) => !seen.has(id) && seen.add(id))
+                .map((id) => r.hmget(`${queue}:${id}`, "processedOn", "finishedOn"))
+            )
+          )
+          .then((stamps) => {
+            for (const [start, end] of stamps) if (start && end) onWorkerMs.push(Number(end) - Number(start))
+          })
+          .catch(() => {})
+      }, 1000)
       const bus = await runOnce(
         dagFile("bullmq", `executor: { kind: bullmq, redis_url: "${redis.url}" }`),
         "bullmq.duckdb"
       )
+      clearInterval(sampler)
+      onWorkerMs.sort((a, b) => a - b)
+      const median = onWorkerMs[Math.floor(onWorkerMs.length / 2)] ?? Number.NaN
       if (bus.rows !== here.rows) throw new Error(`rows differ: in-process ${here.rows}, bullmq ${bus.rows}`)
       const redisAfter = await redisMemory(r)
       const jobsLeft = (await r.keys("jobsignal:units-*:u*")).length
@@ -158,6 +184,8 @@ export const bench: BenchCase = {
         [`bullmq: ${WORKERS} workers' CPU per unit, ms (fetch, parse, pack)`]: perUnit(bus.workersCpu),
         "bullmq: redis-server CPU per unit, ms": perUnit(bus.redisCpu),
         "bullmq: replay server CPU per unit, ms": perUnit(bus.replayCpu),
+        [`bullmq: a unit on its worker, median ms (${onWorkerMs.length} sampled; taken to finished)`]: median,
+        "bullmq: a slot's time per unit, ms (16 slots × node time / units)": (CONCURRENCY * bus.ms) / BOARDS,
         "bullmq: all processes' CPU / node time (of 2 cores)":
           (bus.cpuS + bus.workersCpu + bus.redisCpu + bus.replayCpu) / wall(bus.ms),
         "in-process: all processes' CPU / node time (of 2 cores)": (here.cpuS + here.replayCpu) / wall(here.ms),
