@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { Effect, Schema } from "effect"
 import { copyFileSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
@@ -14,20 +14,13 @@ import { injectionSigns } from "../transforms/llm/injection.ts"
 import { fitTierOf } from "../transforms/llm/tiers.ts"
 import { Profile } from "../transforms/profile.ts"
 import { judgeRelevance, RelevanceOptions } from "../transforms/relevance.ts"
-import { fakeAnswer, recordingClock, startFakeLlm, type FakeLlm, type Responder } from "./support/fake-llm.ts"
+import { fakeAnswer, recordingClock, type Responder } from "./support/fake-llm.ts"
+import { useFakeLlm } from "./support/use-fake-llm.ts"
 import { dagFrom, tempDir, withDb } from "./support/harness.ts"
 
 const profile = Schema.decodeUnknownSync(Profile)(parse(readFileSync("profile.yaml", "utf8")))
 
-let fake: FakeLlm
-beforeAll(async () => {
-  fake = await startFakeLlm()
-})
-afterAll(() => fake.close())
-afterEach(() => {
-  vi.unstubAllEnvs()
-  fake.reset()
-})
+const fake = useFakeLlm()
 
 /**
  * A gullible model that reads the way models do: through zero-width characters, full-width

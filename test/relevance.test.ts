@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { Effect } from "effect"
 import { copyFileSync } from "node:fs"
 import { join } from "node:path"
@@ -9,18 +9,11 @@ import { scoreFit, FitScoreOptions } from "../transforms/fit-score.ts"
 import { fitCategoryOf, fitTierOf } from "../transforms/llm/tiers.ts"
 import { judgeRelevance, RelevanceOptions } from "../transforms/relevance.ts"
 import { Schema } from "effect"
-import { advancingClock, recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
+import { advancingClock, recordingClock } from "./support/fake-llm.ts"
+import { useFakeLlm } from "./support/use-fake-llm.ts"
 import { dagFrom, tempDir, withDb } from "./support/harness.ts"
 
-let fake: FakeLlm
-beforeAll(async () => {
-  fake = await startFakeLlm()
-})
-afterAll(() => fake.close())
-afterEach(() => {
-  vi.unstubAllEnvs()
-  fake.reset()
-})
+const fake = useFakeLlm()
 
 const dagText = (budget = "") => `version: 1
 profile: profile.yaml
