@@ -1,5 +1,7 @@
 import { Effect, type Layer } from "effect"
+import { parseDuration } from "../../core/spec.ts"
 import type { NodeContext } from "../../pipelines/node.ts"
+import type { BatchOptions } from "./batching.ts"
 import { makeBudget, type LlmBudget } from "./budget.ts"
 import { providersLayer } from "./clients.ts"
 import { modelFor, resolveLlmSettings, type LlmSettings } from "./config.ts"
@@ -41,3 +43,26 @@ export const llmRuntime = (
     })
     return { available: true, settings, budget, layer: providersLayer(settings) } satisfies LlmRuntime as LlmRuntime
   })
+
+/**
+ * The batching a scoring node (relevance, fit_score) runs with for one tier: its own batch size, mode and batch
+ * deadline, this run's settings and budget, a stop at the node's timeout, and progress on the node's events.
+ */
+export const nodeBatchOptions = (
+  rt: Extract<LlmRuntime, { available: true }>,
+  ctx: Pick<NodeContext, "runId" | "node" | "scheduled" | "timeoutMs" | "events">,
+  opts: { readonly batch_size: number; readonly mode?: LlmMode; readonly batch_deadline: string },
+  tier: Tier,
+  startedAt: number
+): BatchOptions => ({
+  tier,
+  batchSize: opts.batch_size,
+  settings: rt.settings,
+  runId: ctx.runId,
+  node: ctx.node,
+  budget: rt.budget,
+  mode: modeFor(opts.mode, ctx),
+  stopWaitingAtMs: ctx.timeoutMs === undefined ? undefined : startedAt + ctx.timeoutMs,
+  batchDeadlineMs: parseDuration(opts.batch_deadline),
+  onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
+})
