@@ -307,8 +307,13 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   },
   {
     name: "jobs",
-    summary: "List jobs, best fit first, with the ids jobsignal job takes.",
+    args: "[JOB_ID]",
+    summary: "List jobs, best fit first, or show one job: posting, scores, signals, your status.",
     options: [
+      {
+        flag: "JOB_ID",
+        text: "Show this one job (its id, or its first 4+ characters): posting, pay, boards, fit and why, company signals, your queue status, intel layers, description"
+      },
       { flag: "--tier TIERS", text: "Only these fit tiers, comma-separated (e.g. A,B)" },
       { flag: "--relevant", text: "Only jobs the relevance filter kept" },
       { flag: "--since YYYY-MM-DD", text: "Only jobs posted (or first seen) on or after that day" },
@@ -319,7 +324,8 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     ],
     examples: [
       "jobsignal jobs --tier A,B --relevant",
-      "jobsignal jobs --company stripe --since 2026-01-01 --format csv"
+      "jobsignal jobs --company stripe --since 2026-01-01 --format csv",
+      "jobsignal jobs 3eadbb7c   # one job, by the start of its id"
     ]
   },
   {
