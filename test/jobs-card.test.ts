@@ -98,3 +98,29 @@ describe("jobsignal jobs JOB_ID", () => {
     expect(csv.stderr).toContain("one job prints as table or json")
   }, 120_000)
 })
+
+describe("a short job id on the commands that act on one job", () => {
+  it("today ACTION takes the start of an id, and an ambiguous one is refused before anything is written", async () => {
+    const db = join(tempDir(), "short.duckdb")
+    await withDb(
+      db,
+      Effect.gen(function* () {
+        const w = yield* Warehouse
+        yield* w.exec(
+          `insert into jobs (id, source, source_id, title, company, first_seen, last_seen) values
+           ($1, 'greenhouse', 'synthetic:1', 'VP Sales', 'Acmeo Health', '2026-09-02', '2026-09-20'),
+           ($2, 'lever', 'synthetic:2', 'Office Manager', 'Brightline', '2026-09-03', '2026-09-03')`,
+          [A, B]
+        )
+      })
+    )
+    const ok = await cli(["today", "snooze", "3eadbb7c", "--until", "2026-10-01", "--db", db])
+    expect(ok.stderr).toBe("")
+    expect(ok.stdout).toContain(`${A}: snooze until 2026-10-01`)
+    const amb = await cli(["today", "dismiss", "3ead", "--db", db])
+    expect(amb.code).toBe(1)
+    expect(amb.stderr).toContain(`"3ead" is the start of several job ids: ${A}, ${B}`)
+    const rows = await cli(["sql", "select job_key, status from queue_status", "--db", db, "--format", "json"])
+    expect(JSON.parse(rows.stdout)).toEqual([{ job_key: A, status: "snooze" }])
+  }, 120_000)
+})

@@ -342,7 +342,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     options: [
       {
         flag: "ACTION JOB_ID",
-        text: "applied | dismiss | snooze | interested, on jobs.id JOB_ID: kept in queue_status and the level-2 status field"
+        text: "applied | dismiss | snooze | interested, on job JOB_ID (its id or first 4+ characters): kept in queue_status and the level-2 status field"
       },
       { flag: "--as-of YYYY-MM-DD", text: "The day the queue is computed for (default today)" },
       { flag: "--limit N", text: "At most N items (default 20)" },
@@ -406,7 +406,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     args: "JOB_ID",
     summary: "Run the per-job intelligence layers for one job; per-phase progress on stderr.",
     options: [
-      { flag: "JOB_ID", text: "The job to run the layers for (jobs.id)" },
+      { flag: "JOB_ID", text: "The job to run the layers for (jobs.id, or its first 4+ characters)" },
       { flag: "--ops LIST", text: "Comma-separated layers (default all)" },
       {
         flag: "--tier fast|balanced|quality|auto",

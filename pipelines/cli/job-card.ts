@@ -25,17 +25,40 @@ const PREFIX = /^[0-9a-f]{4,}$/i
 
 const first = (rows: ReadonlyArray<Record<string, unknown>>) => rows[0] ?? null
 
+/** The job ids `idOrPrefix` names: itself when it is one, else (up to 6) those it is the start of. */
+const matchingIds = (q: Query, idOrPrefix: string) =>
+  q(
+    PREFIX.test(idOrPrefix)
+      ? "select id from jobs where id = $1 or starts_with(id, lower($1)) order by id limit 6"
+      : "select id from jobs where id = $1",
+    [idOrPrefix]
+  ).pipe(
+    Effect.map((rows) => {
+      const ids = rows.map((r) => String(r.id))
+      return ids.includes(idOrPrefix) ? [idOrPrefix] : ids
+    })
+  )
+
+export const ambiguousMessage = (idOrPrefix: string, ids: ReadonlyArray<string>) =>
+  `${JSON.stringify(idOrPrefix)} is the start of several job ids: ${ids.join(", ")}; give more of it`
+
+/**
+ * The full id for a command that acts on one job (`job`, `today ACTION`): a unique prefix becomes its id, an id
+ * that matches nothing is passed on unchanged (the command says it is unknown), an ambiguous one is an error.
+ */
+export const expandJobId = (q: Query, idOrPrefix: string) =>
+  matchingIds(q, idOrPrefix).pipe(
+    Effect.flatMap((ids) =>
+      ids.length > 1 ? Effect.fail(new Error(ambiguousMessage(idOrPrefix, ids))) : Effect.succeed(ids[0] ?? idOrPrefix)
+    )
+  )
+
 export const lookupJob = (q: Query, idOrPrefix: string) =>
   Effect.gen(function* () {
-    const ids = (yield* q(
-      PREFIX.test(idOrPrefix)
-        ? "select id from jobs where id = $1 or starts_with(id, lower($1)) order by id limit 6"
-        : "select id from jobs where id = $1",
-      [idOrPrefix]
-    )).map((r) => String(r.id))
-    const id = ids.includes(idOrPrefix) ? idOrPrefix : ids.length === 1 ? ids[0] : undefined
-    if (id === undefined)
+    const ids = yield* matchingIds(q, idOrPrefix)
+    if (ids.length !== 1)
       return (ids.length === 0 ? { _tag: "NotFound" } : { _tag: "Ambiguous", ids }) satisfies JobLookup as JobLookup
+    const id = ids[0]
     const job = first(
       yield* q(
         `select id, title, company, location, remote, employment_type, department,

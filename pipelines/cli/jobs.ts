@@ -1,7 +1,7 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { formatTable, toCsv } from "../console.ts"
-import { lookupJob, renderJobCard } from "./job-card.ts"
+import { ambiguousMessage, lookupJob, renderJobCard } from "./job-card.ts"
 import { asOfDay, asOfOption, dbOption, fail, print, printErr } from "./shared.ts"
 import { withWarehouseFile } from "./sql.ts"
 
@@ -60,9 +60,7 @@ const showJob = (id: string, format: "table" | "csv" | "json", db: string) =>
       return yield* fail(1)
     }
     if (found._tag === "Ambiguous") {
-      yield* printErr(
-        `error: ${JSON.stringify(id)} is the start of several job ids: ${found.ids.join(", ")}; give more of it`
-      )
+      yield* printErr(`error: ${ambiguousMessage(id, found.ids)}`)
       return yield* fail(2)
     }
     yield* print(format === "json" ? JSON.stringify(found.card, null, 2) : renderJobCard(found.card))
