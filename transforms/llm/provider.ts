@@ -21,6 +21,8 @@ export interface Completion {
   /** The model stopped at max_tokens: the answer is incomplete and must not be repaired. */
   readonly truncated: boolean
   readonly usage: Usage
+  /** Attempts a worker started and lost (killed mid-call) before another answered: the provider may bill them. */
+  readonly lostAttempts?: number
 }
 
 export type LlmError = Retriable | Fatal
