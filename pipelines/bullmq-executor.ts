@@ -103,8 +103,11 @@ export const bullmqExecutor = (cfg: {
         )
         await events.waitUntilReady()
         await queue.setGlobalConcurrency(group.concurrency)
+        // Under 1/s (remotive's 0.5/s) is one unit per 1/rate seconds: rounded up to 1/s it would ask twice as often.
         if (group.perSecond !== undefined)
-          await queue.setGlobalRateLimit(Math.max(1, Math.floor(group.perSecond)), 1000)
+          await (group.perSecond >= 1
+            ? queue.setGlobalRateLimit(Math.floor(group.perSecond), 1000)
+            : queue.setGlobalRateLimit(1, Math.ceil(1000 / group.perSecond)))
         else await queue.removeGlobalRateLimit()
         await conn.hset(queuesKey(cfg.prefix), name, JSON.stringify(group))
         return { queue, events }

@@ -208,12 +208,19 @@ describe("LLM calls on workers", () => {
     const r = new Redis(redis.url)
     const queue = queueName({ source: "llm", host: "openai" })
     const completed = await r.zcard(`jobsignal:${queue}:completed`)
+    // The LLM queue's global concurrency is llm.concurrency; remotive's 0.5/s is one unit per 2 s, not 1/s.
+    const meta = await r.hgetall(`jobsignal:${queue}:meta`)
+    const remotive = await r.hgetall(
+      `jobsignal:${queueName({ source: "remotive", host: new URL(replay.url).host })}:meta`
+    )
     const keys = await r.keys(`jobsignal:${queue}:*`)
     const data = await Promise.all(
       keys.filter((k) => /:[0-9a-f]{8,}$|:u[0-9a-f]+$/.test(k)).map((k) => r.hget(k, "data").catch(() => null))
     )
     r.disconnect()
     expect(completed).toBe(ref.requests)
+    expect(meta.concurrency).toBe("4")
+    expect([remotive.max, remotive.duration]).toEqual(["1", "2000"])
     expect(data.filter((d) => d?.includes("gpt-5-nano")).length).toBeGreaterThan(0)
     for (const d of data) expect(d ?? "").not.toContain(WORKER_KEY)
     await stopWorkers(pair)
