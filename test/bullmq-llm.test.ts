@@ -91,7 +91,7 @@ const started = (w: Worker) =>
   })
 
 /** Four recorded greenhouse boards and two recorded job APIs, dedupe, then the two batched LLM nodes (fast tier: openai/gpt-5-nano). */
-const llmDag = (name: string, executor: boolean) => {
+const llmDag = (name: string, executor: boolean, perRunUsd?: number) => {
   const file = join(dir, `${name}.yaml`)
   writeFileSync(
     file,
@@ -99,6 +99,7 @@ const llmDag = (name: string, executor: boolean) => {
 version: 1
 profile: ${JSON.stringify(PROFILE)}
 defaults: { retry: { times: 0 } }
+${perRunUsd === undefined ? "" : `budgets: { llm: { per_run_usd: ${perRunUsd} } }`}
 ${executor ? `executor: { kind: bullmq, redis_url: "${redis.url}" }` : ""}
 llm:
   tiers: { fast: [openai/gpt-5-nano], balanced: [openai/gpt-5-mini], quality: [openai/gpt-5] }
@@ -243,6 +244,27 @@ describe("LLM calls on workers", () => {
     ).toBe(true)
     expect((await scores(db)).every((s) => s.relevance_by === "lexical" || s.relevance_by === null)).toBe(true)
     await stopWorkers([keyless])
+  }, 90_000)
+
+  it("a budget too small for one call: reserved on the coordinator, so no call is put on the queue", async () => {
+    const pair = [startWorker(2)]
+    await Promise.all(pair.map(started))
+    const r = new Redis(redis.url)
+    const queue = `jobsignal:${queueName({ source: "llm", host: "openai" })}`
+    const before = (await r.zcard(`${queue}:completed`)) + (await r.llen(`${queue}:wait`))
+    fake.reset()
+    const db = join(dir, "budget.duckdb")
+    const { summary } = await withoutKeys(() => withDb(db, run({ dag: llmDag("budget", true, 0.000001) })))
+    const after = (await r.zcard(`${queue}:completed`)) + (await r.llen(`${queue}:wait`))
+    r.disconnect()
+    expect(summary.nodes.find((n) => n.node === "greenhouse")?.status).toBe("success")
+    expect(fake.requests.length).toBe(0)
+    expect(after).toBe(before)
+    expect(await ledger(db)).toEqual([])
+    const relevance = await scores(db)
+    expect(relevance.length).toBe(ref.scores.length)
+    expect(relevance.filter((s) => s.relevance_by === "llm")).toEqual([])
+    await stopWorkers(pair)
   }, 90_000)
 
   it("a worker killed after the provider answered: the call runs again on another worker, the ledger counts both", async () => {

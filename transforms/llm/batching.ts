@@ -482,7 +482,7 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
         const api = client.batch
         if (!api) {
           notes.push(
-            `${opts.node}: ${choice.provider} (${choice.model}) has no batch API; mode: batch ran online at the online price`
+            `${opts.node}: ${choice.provider} (${choice.model}) ${client.noBatch ?? "has no batch API"}; mode: batch ran online at the online price`
           )
           return chunks
         }

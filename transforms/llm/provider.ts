@@ -61,6 +61,8 @@ export interface LlmClient {
   readonly kind: ResolvedProvider["kind"]
   readonly complete: (req: CompletionRequest) => Effect.Effect<Completion, LlmError>
   readonly batch?: BatchApi
+  /** Why there is no `batch` when the provider has a batch API (its key is on the workers only). */
+  readonly noBatch?: string
 }
 
 /** The configured providers, by name (those with a key). */

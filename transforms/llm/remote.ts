@@ -91,7 +91,16 @@ export const remoteClient = (
         .runTask(llmQueue(p.name, concurrency), node, `llm:${hash}:${n}`, task)
         .pipe(Effect.flatMap(completionOf(p.name)))
     })
-  return { name: p.name, kind: p.kind, complete, ...(local?.batch ? { batch: local.batch } : {}) }
+  return {
+    name: p.name,
+    kind: p.kind,
+    complete,
+    ...(local?.batch
+      ? { batch: local.batch }
+      : p.kind !== "openai_compatible"
+        ? { noBatch: "has its key on the workers only, and its batch API is submitted and polled from here" }
+        : {})
+  }
 }
 
 /** The providers of an LLM node on the BullMQ executor: those on workers remote, the others with this machine's key. */
