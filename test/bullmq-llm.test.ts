@@ -246,6 +246,30 @@ describe("LLM calls on workers", () => {
     await stopWorkers([keyless])
   }, 90_000)
 
+  it("a 429 with retry-after and an auth refusal cross the queue as the same typed errors", async () => {
+    const pair = [startWorker(2)]
+    await Promise.all(pair.map(started))
+    fake.reset()
+    fake.script({ kind: "rate_limit", retryAfterMs: 30 }, { times: 1 })
+    const db = join(dir, "rate-limited.duckdb")
+    const { summary } = await withoutKeys(() => withDb(db, run({ dag: llmDag("rate-limited", true) })))
+    expect(summary.status).toBe("success")
+    expect(await scores(db)).toEqual(ref.scores)
+    const rows = await ledger(db)
+    expect(rows.filter((r) => r.outcome === "rate_limited").length).toBe(1)
+    expect(rows.filter((r) => r.outcome !== "rate_limited")).toEqual(ref.ledger)
+
+    fake.reset()
+    fake.script({ kind: "auth" }, { times: 1_000 })
+    const refused = join(dir, "auth.duckdb")
+    const second = await withoutKeys(() => withDb(refused, run({ dag: llmDag("auth", true) })))
+    const relevance = second.summary.nodes.find((n) => n.node === "relevance")
+    expect(relevance?.status).toBe("failed")
+    expect(relevance?.error).toMatch(/refused the key/)
+    expect((await ledger(refused)).map((r) => r.outcome)).toEqual(["fatal_auth"])
+    await stopWorkers(pair)
+  }, 90_000)
+
   it("a budget too small for one call: reserved on the coordinator, so no call is put on the queue", async () => {
     const pair = [startWorker(2)]
     await Promise.all(pair.map(started))
