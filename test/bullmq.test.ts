@@ -184,7 +184,8 @@ describe("a coordinator and three workers", () => {
     expect(ids).toEqual(await jobIds(refDb))
 
     // The units ran on the workers: every unit of every source node is a completed job in Redis, but those of a
-    // source whose units share state (search), which stay in the coordinator's process.
+    // source whose units share state (search), which stay in the coordinator's process and send their pages to the
+    // workers instead, on a queue per site.
     const local = sources.filter((s) => s.unitsShareState).map((s) => `'${s.kind}'`)
     expect(local).toEqual(["'search'"])
     const units = await query<{ n: number }>(
@@ -195,7 +196,12 @@ describe("a coordinator and three workers", () => {
     const host = new URL(replay.url).host
     let completed = 0
     for (const s of sources) completed += await r.zcard(`jobsignal:${queueName({ source: s.kind, host })}:completed`)
+    const pages: Record<string, number> = {}
+    for (const site of ["linkedin", "indeed", "ziprecruiter", "glassdoor", "google"])
+      pages[site] = await r.zcard(`jobsignal:${queueName({ source: `search-${site}`, host })}:completed`)
     r.disconnect()
+    const searchSites = (dag.spec.nodes.search?.with?.sites as string[] | undefined) ?? ["linkedin"]
+    for (const site of searchSites) expect(pages[site], `${site} pages on workers`).toBeGreaterThan(0)
     expect(units[0].n).toBeGreaterThan(20)
     expect(completed).toBe(units[0].n)
   }, 120_000)

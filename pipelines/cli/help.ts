@@ -139,7 +139,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   {
     name: "worker",
     summary:
-      "Run the fan-out units (one board, feed, EDGAR day; one LLM call for each provider whose key is in this machine's environment) of DAGs whose executor is bullmq, on this machine, until SIGINT/SIGTERM.",
+      "Run the fan-out units (one board, feed, EDGAR day, search page; one LLM call for each provider whose key is in this machine's environment) of DAGs whose executor is bullmq, on this machine, until SIGINT/SIGTERM.",
     options: [
       {
         ...dag,

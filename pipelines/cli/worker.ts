@@ -8,6 +8,7 @@ import { llmTaskHandler } from "../../transforms/llm/remote-worker.ts"
 import { DEFAULT_PREFIX } from "../bullmq-queues.ts"
 import { startUnitWorkers } from "../bullmq-worker.ts"
 import { expandEnv } from "../env.ts"
+import { pageTaskHandler } from "../page-task.ts"
 import { unitRunner } from "../unit-run.ts"
 import { dagOption, fail, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
@@ -65,7 +66,7 @@ export const workerCommand = Command.make(
             concurrency,
             lockMs,
             run: (job) => Runtime.runPromise(runtime)(run(job)),
-            handlers: [llm],
+            handlers: [llm, pageTaskHandler(sources, Runtime.runPromise(runtime))],
             log
           })
           log(
@@ -85,6 +86,6 @@ export const workerCommand = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    "Run the fan-out units (boards, feeds, EDGAR days, LLM calls for the providers whose keys are here) that coordinators put on Redis, until SIGINT/SIGTERM."
+    "Run the fan-out units (boards, feeds, EDGAR days, search pages, LLM calls for the providers whose keys are here) that coordinators put on Redis, until SIGINT/SIGTERM."
   )
 )
