@@ -82,6 +82,8 @@ export interface TaskResult {
   readonly defect?: string
   /** Times a worker started it: more than 1 when a worker stopped mid-task and another ran it again. */
   readonly attempts?: number
+  /** HTTP requests it made, retries included (a page task). */
+  readonly requests?: number
 }
 
 /** A worker's side of a task queue: what it can do (advertised in Redis while it lives) and how it runs a task. */

@@ -1,7 +1,14 @@
 import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { Fatal, type SourceError } from "../core/errors.ts"
-import { Http, type HttpRequest, type HttpResponse, requestPolicy, sourcePolicy } from "../sources/http.ts"
+import {
+  countRequests,
+  Http,
+  type HttpRequest,
+  type HttpResponse,
+  requestPolicy,
+  sourcePolicy
+} from "../sources/http.ts"
 import type { PageGroup, Source } from "../sources/source.ts"
 import { decodeError, encodeError, type TaskHandler, type TaskResult, type UnitExecutor } from "./executor.ts"
 
@@ -59,7 +66,14 @@ const pageOf = (r: TaskResult): Effect.Effect<HttpResponse, SourceError> => {
  * The coordinator's side: a request sent to a worker. The same request asked again in a run is a new task; a
  * resume's n-th ask of it is the first run's n-th, read back if it finished.
  */
-export const pageSender = (executor: UnitExecutor, node: string, source: string, limits: PageLimits) => {
+export const pageSender = (
+  executor: UnitExecutor,
+  node: string,
+  source: string,
+  limits: PageLimits,
+  /** The requests each page took on its worker (retries included), counted as the node's own. */
+  counted: (requests: number) => void
+) => {
   const runTask = executor.runTask
   if (!runTask) return undefined
   const asked = new Map<string, number>()
@@ -82,7 +96,10 @@ export const pageSender = (executor: UnitExecutor, node: string, source: string,
         node,
         `page:${hash}:${n}`,
         task
-      ).pipe(Effect.flatMap(pageOf))
+      ).pipe(
+        Effect.tap((r) => Effect.sync(() => counted(r.requests ?? 0))),
+        Effect.flatMap(pageOf)
+      )
     })
 }
 
@@ -104,22 +121,29 @@ export const pageTaskHandler = (
           error: encodeError(new Fatal({ reason: "Config", message: `this worker has no source ${task.source}` })),
           attempts
         }
-      const answer = await run(
-        Effect.either(
-          Effect.flatMap(Http, (http) => http.request(task.req)).pipe(
-            Effect.locally(requestPolicy, sourcePolicy(src, task.limits))
+      const made = await run(
+        countRequests(
+          Effect.either(
+            Effect.flatMap(Http, (http) => http.request(task.req)).pipe(
+              Effect.locally(requestPolicy, sourcePolicy(src, task.limits))
+            )
           )
         )
       ).catch((e: unknown) => e as Error)
-      if (answer instanceof Error) return { defect: `${answer.name}: ${answer.message}`.slice(0, 300), attempts }
-      if (answer._tag === "Left") return { error: encodeError(answer.left), attempts }
+      if (made instanceof Error) return { defect: `${made.name}: ${made.message}`.slice(0, 300), attempts }
+      const [answer, requests] = made
+      if (answer._tag === "Left") return { error: encodeError(answer.left), attempts, requests }
       const res = answer.right
       const headers: Record<string, string> = {}
       for (const h of KEPT_HEADERS) {
         const v = res.headers.get(h)
         if (v !== null) headers[h] = v
       }
-      return { value: { status: res.status, url: res.url, text: res.text, headers } satisfies SentPage, attempts }
+      return {
+        value: { status: res.status, url: res.url, text: res.text, headers } satisfies SentPage,
+        attempts,
+        requests
+      }
     }
   }
 }

@@ -179,16 +179,26 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
         recordNow(unit, e)
       }
       let cannotRun: string | undefined
+      // Requests made elsewhere (units, or pages sent to a worker), counted as if made here.
+      let remoteRequests = 0
       // Units that share state run here; on an executor their requests (search pages) can still go to workers.
       const sendElsewhere =
         ctx.remote && src.unitsShareState
-          ? pageSender(ctx.remote.executor, ctx.node, src.kind, {
-              concurrency: opts.concurrency,
-              per_second: opts.per_second,
-              max_body_mb: opts.max_body_mb,
-              max_decoded_mb: opts.max_decoded_mb,
-              max_retry_after_s: opts.max_retry_after_s
-            })
+          ? pageSender(
+              ctx.remote.executor,
+              ctx.node,
+              src.kind,
+              {
+                concurrency: opts.concurrency,
+                per_second: opts.per_second,
+                max_body_mb: opts.max_body_mb,
+                max_decoded_mb: opts.max_decoded_mb,
+                max_retry_after_s: opts.max_retry_after_s
+              },
+              (n) => {
+                remoteRequests += n
+              }
+            )
           : undefined
       const sctx: SourceContext = {
         node: ctx.node,
@@ -326,7 +336,6 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
       }
       // Elsewhere (a worker), the unit's skips and log lines come back with its records and are counted here, as if
       // it had run in this process; the host group's limits hold across every worker taking from its queue.
-      let remoteRequests = 0
       const remote = src.unitsShareState ? undefined : ctx.remote
       if (ctx.remote && !remote)
         ctx.events.emit({

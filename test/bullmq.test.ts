@@ -202,6 +202,16 @@ describe("a coordinator and three workers", () => {
     r.disconnect()
     const searchSites = (dag.spec.nodes.search?.with?.sites as string[] | undefined) ?? ["linkedin"]
     for (const site of searchSites) expect(pages[site], `${site} pages on workers`).toBeGreaterThan(0)
+    // The search node counts a page a worker fetched as one of its requests, as in-process.
+    const searchRequests = (db: string) =>
+      query<{ n: number }>(
+        db,
+        "select ((details::json)->>'requests')::int as n from node_runs where node = 'search' and run_id = (select max(run_id) from runs)"
+      )
+    const [refSearch, busSearch] = [await searchRequests(refDb), await searchRequests(busDb)]
+    expect(busSearch[0].n).toBeGreaterThan(0)
+    expect(busSearch).toEqual(refSearch)
+    expect(Object.values(pages).reduce((a, b) => a + b, 0)).toBe(busSearch[0].n)
     expect(units[0].n).toBeGreaterThan(20)
     expect(completed).toBe(units[0].n)
   }, 120_000)
