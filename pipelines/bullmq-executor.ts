@@ -1,8 +1,10 @@
 import { Effect, type Redacted } from "effect"
 import { Fatal, Retriable } from "../core/errors.ts"
-import type { HostGroup, SourceUnitJob, UnitExecutor, UnitResult } from "./executor.ts"
+import type { HostGroup, SourceUnitJob, TaskQueue, TaskResult, UnitExecutor, UnitResult } from "./executor.ts"
 import {
   bullmq,
+  CAPABILITY_TTL_MS,
+  capabilityKey,
   DEFAULT_PREFIX,
   KEEP_FINISHED_S,
   optionsKey,
@@ -19,10 +21,15 @@ type QueueEvents = import("bullmq").QueueEvents
 /** A unit's job as it sits in Redis: the unit and where its node's options are, never the options themselves. */
 export type QueuedUnit = Omit<SourceUnitJob, "options"> & { readonly optionsKey: string }
 
+/** A job's result as the coordinator reads it back: a unit's or a task's, either may carry its own error. */
+type JobResult = UnitResult | TaskResult
+
 interface Waiter {
   readonly queue: string
-  readonly data: QueuedUnit
-  readonly done: (r: UnitResult | Retriable) => void
+  readonly data: QueuedUnit | { readonly task: unknown }
+  /** What the job is, in an error message. */
+  readonly what: string
+  readonly done: (r: JobResult | Retriable) => void
 }
 
 /**
@@ -60,7 +67,7 @@ export const bullmqExecutor = (cfg: {
     return r
   }
 
-  const settle = (id: string, r: UnitResult | Retriable) => {
+  const settle = (id: string, r: JobResult | Retriable) => {
     const w = waiting.get(id)
     if (!w) return
     waiting.delete(id)
@@ -84,20 +91,23 @@ export const bullmqExecutor = (cfg: {
         duplicates.push(blocking)
         const events = new QueueEvents(name, { connection: blocking, prefix: cfg.prefix })
         events.on("error", () => {})
-        events.on("completed", ({ jobId, returnvalue }) => settle(jobId, returnvalue as unknown as UnitResult))
+        events.on("completed", ({ jobId, returnvalue }) => settle(jobId, returnvalue as unknown as JobResult))
         events.on("failed", ({ jobId, failedReason }) =>
           settle(
             jobId,
             new Retriable({
               reason: "Transport",
-              message: `unit ${waiting.get(jobId)?.data.unit.key}: worker gave up: ${failedReason}`
+              message: `${waiting.get(jobId)?.what}: worker gave up: ${failedReason}`
             })
           )
         )
         await events.waitUntilReady()
         await queue.setGlobalConcurrency(group.concurrency)
+        // Under 1/s (remotive's 0.5/s) is one unit per 1/rate seconds: rounded up to 1/s it would ask twice as often.
         if (group.perSecond !== undefined)
-          await queue.setGlobalRateLimit(Math.max(1, Math.floor(group.perSecond)), 1000)
+          await (group.perSecond >= 1
+            ? queue.setGlobalRateLimit(Math.floor(group.perSecond), 1000)
+            : queue.setGlobalRateLimit(1, Math.ceil(1000 / group.perSecond)))
         else await queue.removeGlobalRateLimit()
         await conn.hset(queuesKey(cfg.prefix), name, JSON.stringify(group))
         return { queue, events }
@@ -116,7 +126,7 @@ export const bullmqExecutor = (cfg: {
     const { queue } = await queues.get(w.queue)!
     const first = cfg.fresh && !submitted.has(id)
     submitted.add(id)
-    const existing = first ? undefined : await bullmq().Job.fromId<QueuedUnit, UnitResult>(queue, id)
+    const existing = first ? undefined : await bullmq().Job.fromId<Waiter["data"], JobResult>(queue, id)
     if (existing) {
       const state = await existing.getState()
       // A unit that ended in its own error is run again on a resume or node retry: that error may have passed.
@@ -131,7 +141,7 @@ export const bullmqExecutor = (cfg: {
       if (state !== "completed") return
       await existing.remove()
     }
-    await queue.add("unit", w.data, {
+    await queue.add("task" in w.data ? "task" : "unit", w.data, {
       jobId: id,
       removeOnComplete: { age: KEEP_FINISHED_S },
       removeOnFail: { age: KEEP_FINISHED_S }
@@ -147,18 +157,22 @@ export const bullmqExecutor = (cfg: {
     return key
   }
 
-  const runSourceUnit = (job: SourceUnitJob, group: HostGroup) =>
-    Effect.async<UnitResult, Retriable | Fatal>((resume) => {
-      const id = unitJobId(cfg.namespace, job.node, job.unit.key)
-      const name = queueName(group)
+  /** Puts one job on its group's queue and waits for its result; `data` is made once the queue is open. */
+  const awaitJob = <R extends JobResult>(
+    id: string,
+    group: HostGroup,
+    what: string,
+    data: () => Promise<Waiter["data"]>
+  ) =>
+    Effect.async<R, Retriable | Fatal>((resume) => {
       const start = async () => {
-        const key = await storeOptions(job)
+        const d = await data()
         await openQueue(group)
-        const { options: _, ...rest } = job
         const w: Waiter = {
-          queue: name,
-          data: { ...rest, optionsKey: key },
-          done: (r) => resume(r instanceof Retriable ? Effect.fail(r) : Effect.succeed(r))
+          queue: queueName(group),
+          data: d,
+          what,
+          done: (r) => resume(r instanceof Retriable ? Effect.fail(r) : Effect.succeed(r as R))
         }
         waiting.set(id, w)
         await submit(id, w)
@@ -169,6 +183,22 @@ export const bullmqExecutor = (cfg: {
       })
       return Effect.sync(() => void waiting.delete(id))
     })
+
+  const runSourceUnit = (job: SourceUnitJob, group: HostGroup) =>
+    awaitJob<UnitResult>(unitJobId(cfg.namespace, job.node, job.unit.key), group, `unit ${job.unit.key}`, async () => {
+      const { options: _, ...rest } = job
+      return { ...rest, optionsKey: await storeOptions(job) }
+    })
+
+  const runTask = (queue: TaskQueue, node: string, key: string, payload: unknown) =>
+    awaitJob<TaskResult>(unitJobId(cfg.namespace, node, key), queue, `${node} task ${key}`, async () => ({
+      task: payload
+    }))
+
+  const capable = (capability: string) =>
+    Effect.promise(() =>
+      connection().zcount(capabilityKey(cfg.prefix, capability), Date.now() - CAPABILITY_TTL_MS, "+inf")
+    )
 
   const close = Effect.promise(async () => {
     for (const id of [...waiting.keys()])
@@ -184,7 +214,7 @@ export const bullmqExecutor = (cfg: {
     redis = undefined
   })
 
-  return { name: "bullmq", runSourceUnit, close }
+  return { name: "bullmq", runSourceUnit, runTask, capable, close }
 }
 
 /** The executor dag.yaml names, for one run; none (in-process fibers) by default. */

@@ -1,7 +1,8 @@
 import type { Redacted } from "effect"
 import type { QueuedUnit } from "./bullmq-executor.ts"
-import { bullmq, parseGroup, queuesKey, redisConnection } from "./bullmq-queues.ts"
-import { configFailure, type SourceUnitJob, type UnitResult } from "./executor.ts"
+import { hostname } from "node:os"
+import { bullmq, CAPABILITY_TTL_MS, capabilityKey, parseGroup, queuesKey, redisConnection } from "./bullmq-queues.ts"
+import { configFailure, type SourceUnitJob, type TaskHandler, type TaskQueue, type UnitResult } from "./executor.ts"
 
 type Worker = import("bullmq").Worker
 
@@ -13,6 +14,8 @@ export interface UnitWorkersConfig {
   /** How long a unit stays claimed by a worker that stopped answering before another worker runs it. */
   readonly lockMs: number
   readonly run: (job: SourceUnitJob) => Promise<UnitResult>
+  /** Task queues (one LLM call) this worker can take from, besides source units. */
+  readonly handlers?: ReadonlyArray<TaskHandler>
   readonly log: (line: string) => void
 }
 
@@ -61,16 +64,34 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
     return result
   }
 
+  // A task queue whose handler this worker lacks or refuses (no key for its provider) is never taken from.
+  const handlerOf = (group: NonNullable<ReturnType<typeof parseGroup>>) => {
+    const q = group as TaskQueue
+    if (typeof q.handler !== "string") return undefined
+    return cfg.handlers?.find((h) => h.name === q.handler && h.accepts(q)) ?? null
+  }
+  const taskProcessor = (h: TaskHandler) => async (job: import("bullmq").Job<{ task: unknown }>) => {
+    const result = await h.run(job.data.task, job.attemptsStarted)
+    done++
+    return result
+  }
+  const refused = new Set<string>()
+
   const join = async () => {
     const groups = await redis.hgetall(queuesKey(cfg.prefix))
     for (const [name, raw] of Object.entries(groups)) {
-      if (workers.has(name)) continue
+      if (workers.has(name) || refused.has(name)) continue
       const group = parseGroup(raw)
       if (!group) continue
+      const handler = handlerOf(group)
+      if (handler === null) {
+        refused.add(name)
+        continue
+      }
       const conn = redisConnection(cfg.url)
       conn.on("error", () => {})
       connections.push(conn)
-      const w = new Worker<QueuedUnit, UnitResult>(name, processor, {
+      const w = new Worker<any, unknown>(name, handler ? taskProcessor(handler) : processor, {
         connection: conn,
         prefix: cfg.prefix,
         concurrency: cfg.concurrency,
@@ -86,12 +107,24 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
     }
   }
 
+  // What this worker can run, said every second; a coordinator counts only workers heard from lately.
+  const me = `${hostname()}:${process.pid}`
+  const capabilities = (cfg.handlers ?? []).flatMap((h) => h.capabilities)
+  const advertise = async () => {
+    const now = Date.now()
+    for (const c of capabilities) {
+      await redis.zadd(capabilityKey(cfg.prefix, c), now, me)
+      await redis.zremrangebyscore(capabilityKey(cfg.prefix, c), "-inf", now - CAPABILITY_TTL_MS)
+    }
+  }
+  await advertise()
   await join()
   // A coordinator lists a host group as its node starts: looked for four times a second, so a node's first units
   // wait a quarter second at most; progress is said once a second.
   let ticks = 0
   const watch = setInterval(() => {
     join().catch(() => {})
+    if (ticks % 4 === 0) advertise().catch(() => {})
     if (++ticks % 4 === 0 && done !== reported) {
       cfg.log(`${done} units done`)
       reported = done
@@ -102,6 +135,7 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
     /** Finishes the units in hand (BullMQ waits for them), then lets go of Redis. */
     close: async () => {
       clearInterval(watch)
+      await Promise.all(capabilities.map((c) => redis.zrem(capabilityKey(cfg.prefix, c), me))).catch(() => {})
       await Promise.all([...workers.values()].map((w) => w.close()))
       for (const c of connections) c.disconnect()
       redis.disconnect()

@@ -329,7 +329,7 @@ export const runDag = (req: RunRequest) =>
               cursor: yield* readCursor(node),
               events: req.events,
               timeoutMs: nodeKind.ownsTimeout ? timeoutMs : undefined,
-              ...(executor && role === "source" ? { remote: { executor, options: effectiveOptions(node) } } : {})
+              ...(executor ? { remote: { executor, options: effectiveOptions(node) } } : {})
             }
             let attempt = 0
             const once = Effect.suspend(() => {

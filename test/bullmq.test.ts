@@ -184,7 +184,8 @@ describe("a coordinator and three workers", () => {
     expect(ids).toEqual(await jobIds(refDb))
 
     // The units ran on the workers: every unit of every source node is a completed job in Redis, but those of a
-    // source whose units share state (search), which stay in the coordinator's process.
+    // source whose units share state (search), which stay in the coordinator's process and send their pages to the
+    // workers instead, on a queue per site.
     const local = sources.filter((s) => s.unitsShareState).map((s) => `'${s.kind}'`)
     expect(local).toEqual(["'search'"])
     const units = await query<{ n: number }>(
@@ -195,7 +196,22 @@ describe("a coordinator and three workers", () => {
     const host = new URL(replay.url).host
     let completed = 0
     for (const s of sources) completed += await r.zcard(`jobsignal:${queueName({ source: s.kind, host })}:completed`)
+    const pages: Record<string, number> = {}
+    for (const site of ["linkedin", "indeed", "ziprecruiter", "glassdoor", "google"])
+      pages[site] = await r.zcard(`jobsignal:${queueName({ source: `search-${site}`, host })}:completed`)
     r.disconnect()
+    const searchSites = (dag.spec.nodes.search?.with?.sites as string[] | undefined) ?? ["linkedin"]
+    for (const site of searchSites) expect(pages[site], `${site} pages on workers`).toBeGreaterThan(0)
+    // The search node counts a page a worker fetched as one of its requests, as in-process.
+    const searchRequests = (db: string) =>
+      query<{ n: number }>(
+        db,
+        "select ((details::json)->>'requests')::int as n from node_runs where node = 'search' and run_id = (select max(run_id) from runs)"
+      )
+    const [refSearch, busSearch] = [await searchRequests(refDb), await searchRequests(busDb)]
+    expect(busSearch[0].n).toBeGreaterThan(0)
+    expect(busSearch).toEqual(refSearch)
+    expect(Object.values(pages).reduce((a, b) => a + b, 0)).toBe(busSearch[0].n)
     expect(units[0].n).toBeGreaterThan(20)
     expect(completed).toBe(units[0].n)
   }, 120_000)

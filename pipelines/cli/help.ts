@@ -139,7 +139,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   {
     name: "worker",
     summary:
-      "Run the fan-out units (one board, feed, EDGAR day) of DAGs whose executor is bullmq, on this machine, until SIGINT/SIGTERM.",
+      "Run the fan-out units (one board, feed, EDGAR day, search page; one LLM call for each provider whose key is in this machine's environment) of DAGs whose executor is bullmq, on this machine, until SIGINT/SIGTERM.",
     options: [
       {
         ...dag,
@@ -161,7 +161,8 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     examples: [
       "REDIS_URL=redis://10.0.0.5:6379 jobsignal worker",
       "jobsignal worker --concurrency 16 --redis-url redis://queue.internal:6379",
-      "jobsignal worker --dag team/dag.yaml --lock 1m"
+      "jobsignal worker --dag team/dag.yaml --lock 1m",
+      "OPENAI_API_KEY=sk-... REDIS_URL=redis://10.0.0.5:6379 jobsignal worker   # also takes the openai LLM calls"
     ]
   },
   {
