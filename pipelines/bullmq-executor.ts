@@ -1,8 +1,10 @@
 import { Effect, type Redacted } from "effect"
 import { Fatal, Retriable } from "../core/errors.ts"
-import type { HostGroup, SourceUnitJob, UnitExecutor, UnitResult } from "./executor.ts"
+import type { HostGroup, SourceUnitJob, TaskQueue, TaskResult, UnitExecutor, UnitResult } from "./executor.ts"
 import {
   bullmq,
+  CAPABILITY_TTL_MS,
+  capabilityKey,
   DEFAULT_PREFIX,
   KEEP_FINISHED,
   KEEP_FINISHED_S,
@@ -24,17 +26,28 @@ const RELEASE_BATCH = 500
 const RELEASE_WAIT_MS = 30_000
 
 interface AddBatch {
-  readonly jobs: Array<{ name: string; data: QueuedUnit; opts: import("bullmq").BulkJobOptions }>
+  readonly jobs: Array<{ name: string; data: Waiter["data"]; opts: import("bullmq").BulkJobOptions }>
   readonly waiters: Array<(e?: unknown) => void>
+}
+
+/** What one node put in Redis: job ids by queue name, and the keys of its options. */
+interface NodeJobs {
+  readonly ids: Map<string, Set<string>>
+  readonly optionsKeys: Set<string>
 }
 
 /** A unit's job as it sits in Redis: the unit and where its node's options are, never the options themselves. */
 export type QueuedUnit = Omit<SourceUnitJob, "options"> & { readonly optionsKey: string }
 
+/** A job's result as the coordinator reads it back: a unit's or a task's, either may carry its own error. */
+type JobResult = UnitResult | TaskResult
+
 interface Waiter {
   readonly queue: string
-  readonly data: QueuedUnit
-  readonly done: (r: UnitResult | Retriable) => void
+  readonly data: QueuedUnit | { readonly task: unknown }
+  /** What the job is, in an error message. */
+  readonly what: string
+  readonly done: (r: JobResult | Retriable) => void
 }
 
 /**
@@ -56,8 +69,14 @@ export const bullmqExecutor = (cfg: {
   const waiting = new Map<string, Waiter>()
   // Key → the options as stored, to put back if Redis comes back empty.
   const storedOptions = new Map<string, string>()
-  // What a node left in Redis, removed once its output is committed (see `release`).
-  const byNode = new Map<string, { queue: string; ids: Set<string>; optionsKeys: Set<string> }>()
+  // What a node left in Redis (its units' and tasks' jobs per queue, its options), removed once its output is
+  // committed (see `release`).
+  const byNode = new Map<string, NodeJobs>()
+  const jobsOf = (node: string) => {
+    let mine = byNode.get(node)
+    if (!mine) byNode.set(node, (mine = { ids: new Map(), optionsKeys: new Set() }))
+    return mine
+  }
   // A completed event carries the unit's whole result: its stream entry goes with the job.
   const eventIds = new Map<string, string>()
   const releasing: Promise<void>[] = []
@@ -78,7 +97,7 @@ export const bullmqExecutor = (cfg: {
     return r
   }
 
-  const settle = (id: string, r: UnitResult | Retriable) => {
+  const settle = (id: string, r: JobResult | Retriable) => {
     const w = waiting.get(id)
     if (!w) return
     waiting.delete(id)
@@ -88,7 +107,11 @@ export const bullmqExecutor = (cfg: {
   /** What workers read of a host group: its politeness on the queue, and its entry in the list they watch. */
   const declare = async (queue: Queue, group: HostGroup) => {
     await queue.setGlobalConcurrency(group.concurrency)
-    if (group.perSecond !== undefined) await queue.setGlobalRateLimit(Math.max(1, Math.floor(group.perSecond)), 1000)
+    // Under 1/s (remotive's 0.5/s) is one unit per 1/rate seconds: rounded up to 1/s it would ask twice as often.
+    if (group.perSecond !== undefined)
+      await (group.perSecond >= 1
+        ? queue.setGlobalRateLimit(Math.floor(group.perSecond), 1000)
+        : queue.setGlobalRateLimit(1, Math.ceil(1000 / group.perSecond)))
     else await queue.removeGlobalRateLimit()
     await connection().hset(queuesKey(cfg.prefix), queue.name, JSON.stringify(group))
   }
@@ -127,14 +150,14 @@ export const bullmqExecutor = (cfg: {
         events.on("error", () => {})
         events.on("completed", ({ jobId, returnvalue }, eventId) => {
           if (waiting.has(jobId)) eventIds.set(jobId, eventId)
-          settle(jobId, unpackResult(returnvalue as unknown as PackedResult))
+          settle(jobId, unpackResult(returnvalue as unknown as PackedResult<JobResult>))
         })
         events.on("failed", ({ jobId, failedReason }) =>
           settle(
             jobId,
             new Retriable({
               reason: "Transport",
-              message: `unit ${waiting.get(jobId)?.data.unit.key}: worker gave up: ${failedReason}`
+              message: `${waiting.get(jobId)?.what}: worker gave up: ${failedReason}`
             })
           )
         )
@@ -156,7 +179,7 @@ export const bullmqExecutor = (cfg: {
     const { queue } = await queues.get(w.queue)!
     const first = cfg.fresh && !submitted.has(id)
     submitted.add(id)
-    const existing = first ? undefined : await bullmq().Job.fromId<QueuedUnit, PackedResult>(queue, id)
+    const existing = first ? undefined : await bullmq().Job.fromId<Waiter["data"], PackedResult<JobResult>>(queue, id)
     if (existing) {
       const state = await existing.getState()
       const result = state === "completed" && existing.returnvalue ? unpackResult(existing.returnvalue) : undefined
@@ -172,7 +195,7 @@ export const bullmqExecutor = (cfg: {
   // Units put on a queue in one turn of the event loop go in one addBulk: one round trip to Redis for the
   // thousand units a node starts with, and for the several it starts as one read of events settles several.
   const adding = new Map<string, AddBatch>()
-  const add = (queue: Queue, id: string, data: QueuedUnit) =>
+  const add = (queue: Queue, id: string, data: Waiter["data"]) =>
     new Promise<void>((resolve, reject) => {
       let batch = adding.get(queue.name)
       if (!batch) {
@@ -188,7 +211,7 @@ export const bullmqExecutor = (cfg: {
         batch = b
       }
       batch.jobs.push({
-        name: "unit",
+        name: "task" in data ? "task" : "unit",
         data,
         opts: { jobId: id, removeOnComplete: KEEP_FINISHED, removeOnFail: KEEP_FINISHED }
       })
@@ -197,6 +220,7 @@ export const bullmqExecutor = (cfg: {
 
   const storeOptions = async (job: SourceUnitJob) => {
     const key = optionsKey(cfg.prefix, job.runId, job.node)
+    jobsOf(job.node).optionsKeys.add(key)
     if (!storedOptions.has(key)) {
       const value = JSON.stringify(job.options)
       storedOptions.set(key, value)
@@ -205,22 +229,28 @@ export const bullmqExecutor = (cfg: {
     return key
   }
 
-  const runSourceUnit = (job: SourceUnitJob, group: HostGroup) =>
-    Effect.async<UnitResult, Retriable | Fatal>((resume) => {
-      const id = unitJobId(cfg.namespace, job.node, job.unit.key)
-      const name = queueName(group)
+  /** Puts one job on its group's queue and waits for its result; `data` is made once the queue is open. */
+  const awaitJob = <R extends JobResult>(
+    id: string,
+    node: string,
+    group: HostGroup,
+    what: string,
+    data: () => Promise<Waiter["data"]>
+  ) =>
+    Effect.async<R, Retriable | Fatal>((resume) => {
       const start = async () => {
-        const key = await storeOptions(job)
-        let mine = byNode.get(job.node)
-        if (!mine) byNode.set(job.node, (mine = { queue: name, ids: new Set(), optionsKeys: new Set() }))
-        mine.ids.add(id)
-        mine.optionsKeys.add(key)
+        const d = await data()
+        const { ids } = jobsOf(node)
+        const name = queueName(group)
+        let inQueue = ids.get(name)
+        if (!inQueue) ids.set(name, (inQueue = new Set()))
+        inQueue.add(id)
         await openQueue(group)
-        const { options: _, ...rest } = job
         const w: Waiter = {
           queue: name,
-          data: { ...rest, optionsKey: key },
-          done: (r) => resume(r instanceof Retriable ? Effect.fail(r) : Effect.succeed(r))
+          data: d,
+          what,
+          done: (r) => resume(r instanceof Retriable ? Effect.fail(r) : Effect.succeed(r as R))
         }
         waiting.set(id, w)
         await submit(id, w)
@@ -233,19 +263,21 @@ export const bullmqExecutor = (cfg: {
     })
 
   /** Removes a committed node's jobs (their results), their completed events and its options, in bounded batches. */
-  const forget = async (node: string, mine: { queue: string; ids: Set<string>; optionsKeys: Set<string> }) => {
-    const { queue } = await queues.get(mine.queue)!
-    const ids = [...mine.ids]
-    for (let i = 0; i < ids.length; i += RELEASE_BATCH)
-      await Promise.all(ids.slice(i, i + RELEASE_BATCH).map((id) => queue.remove(id).catch(() => 0)))
-    const events = ids.flatMap((id) => {
-      const e = eventIds.get(id)
-      eventIds.delete(id)
-      return e === undefined ? [] : [e]
-    })
+  const forget = async (node: string, mine: NodeJobs) => {
     const conn = connection()
-    for (let i = 0; i < events.length; i += RELEASE_BATCH)
-      await conn.xdel(queue.keys.events!, ...events.slice(i, i + RELEASE_BATCH))
+    for (const [name, inQueue] of mine.ids) {
+      const { queue } = await queues.get(name)!
+      const ids = [...inQueue]
+      for (let i = 0; i < ids.length; i += RELEASE_BATCH)
+        await Promise.all(ids.slice(i, i + RELEASE_BATCH).map((id) => queue.remove(id).catch(() => 0)))
+      const events = ids.flatMap((id) => {
+        const e = eventIds.get(id)
+        eventIds.delete(id)
+        return e === undefined ? [] : [e]
+      })
+      for (let i = 0; i < events.length; i += RELEASE_BATCH)
+        await conn.xdel(queue.keys.events!, ...events.slice(i, i + RELEASE_BATCH))
+    }
     // The first run's options too, on a resume: its queued units named them.
     await conn.del(...mine.optionsKeys, optionsKey(cfg.prefix, cfg.namespace, node))
   }
@@ -257,6 +289,28 @@ export const bullmqExecutor = (cfg: {
       byNode.delete(node)
       releasing.push(forget(node, mine).catch(() => {}))
     })
+
+  const runSourceUnit = (job: SourceUnitJob, group: HostGroup) =>
+    awaitJob<UnitResult>(
+      unitJobId(cfg.namespace, job.node, job.unit.key),
+      job.node,
+      group,
+      `unit ${job.unit.key}`,
+      async () => {
+        const { options: _, ...rest } = job
+        return { ...rest, optionsKey: await storeOptions(job) }
+      }
+    )
+
+  const runTask = (queue: TaskQueue, node: string, key: string, payload: unknown) =>
+    awaitJob<TaskResult>(unitJobId(cfg.namespace, node, key), node, queue, `${node} task ${key}`, async () => ({
+      task: payload
+    }))
+
+  const capable = (capability: string) =>
+    Effect.promise(() =>
+      connection().zcount(capabilityKey(cfg.prefix, capability), Date.now() - CAPABILITY_TTL_MS, "+inf")
+    )
 
   const close = Effect.promise(async () => {
     // With Redis away the removals wait for it: the run does not; BullMQ's retention takes what they leave.
@@ -281,7 +335,7 @@ export const bullmqExecutor = (cfg: {
     redis = undefined
   })
 
-  return { name: "bullmq", runSourceUnit, release, close }
+  return { name: "bullmq", runSourceUnit, runTask, capable, release, close }
 }
 
 /** The executor dag.yaml names, for one run; none (in-process fibers) by default. */

@@ -63,3 +63,9 @@ export const parseGroup = (raw: string): HostGroup | undefined => {
     return undefined
   }
 }
+
+/** Where live workers say what they can run (a sorted set per capability: worker id → last said, epoch ms). */
+export const capabilityKey = (prefix: string, capability: string) => `${prefix}:capability:${capability}`
+
+/** A worker that has not said it for this long is gone: it says it every second while it runs. */
+export const CAPABILITY_TTL_MS = 15_000

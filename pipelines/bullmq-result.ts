@@ -6,7 +6,7 @@ import type { UnitResult } from "./executor.ts"
  * event stream) until the node commits, and the coordinator reads every byte of it: a board's postings as JSON are
  * tens of kilobytes of HTML-laden text that deflate several times smaller. Small results travel as they are.
  */
-export type PackedResult = UnitResult | { readonly deflated: string }
+export type PackedResult<T = UnitResult> = T | { readonly deflated: string }
 
 /** Below this many characters of JSON a result is not worth deflating. */
 const PACK_FROM = 2_048
@@ -16,5 +16,8 @@ export const packResult = (r: UnitResult): PackedResult => {
   return json.length < PACK_FROM ? r : { deflated: deflateRawSync(json, { level: 1 }).toString("base64") }
 }
 
-export const unpackResult = (p: PackedResult): UnitResult =>
-  "deflated" in p ? (JSON.parse(inflateRawSync(Buffer.from(p.deflated, "base64")).toString("utf8")) as UnitResult) : p
+/** A result that was never packed (a task's) passes through as it is. */
+export const unpackResult = <T = UnitResult>(p: PackedResult<T>): T =>
+  typeof p === "object" && p !== null && "deflated" in p
+    ? (JSON.parse(inflateRawSync(Buffer.from(p.deflated, "base64")).toString("utf8")) as T)
+    : (p as T)

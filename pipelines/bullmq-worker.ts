@@ -1,8 +1,9 @@
 import type { Redacted } from "effect"
 import type { QueuedUnit } from "./bullmq-executor.ts"
-import { bullmq, parseGroup, queuesKey, redisConnection } from "./bullmq-queues.ts"
-import { configFailure, type SourceUnitJob, type UnitResult } from "./executor.ts"
-import { type PackedResult, packResult } from "./bullmq-result.ts"
+import { hostname } from "node:os"
+import { bullmq, CAPABILITY_TTL_MS, capabilityKey, parseGroup, queuesKey, redisConnection } from "./bullmq-queues.ts"
+import { packResult } from "./bullmq-result.ts"
+import { configFailure, type SourceUnitJob, type TaskHandler, type TaskQueue, type UnitResult } from "./executor.ts"
 
 type Worker = import("bullmq").Worker
 
@@ -14,6 +15,8 @@ export interface UnitWorkersConfig {
   /** How long a unit stays claimed by a worker that stopped answering before another worker runs it. */
   readonly lockMs: number
   readonly run: (job: SourceUnitJob) => Promise<UnitResult>
+  /** Task queues (one LLM call) this worker can take from, besides source units. */
+  readonly handlers?: ReadonlyArray<TaskHandler>
   readonly log: (line: string) => void
 }
 
@@ -62,22 +65,40 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
     return parsed
   }
 
-  const processor = async (job: import("bullmq").Job<QueuedUnit>) => {
+  // Counts a unit or task in hand until it settles, so a stop drains both.
+  const held = async <T>(work: () => Promise<T>): Promise<T> => {
     inHand++
     try {
-      const { optionsKey, ...rest } = job.data
-      const opts = await optionsOf(optionsKey)
-      const result = opts
-        ? await cfg.run({ ...rest, options: opts })
-        : configFailure(`the options of ${rest.node} are gone from Redis (${optionsKey}): rerun the node`)
+      const result = await work()
       done++
       if (down) heldForRedis++
-      return packResult(result)
+      return result
     } finally {
       inHand--
       onSettled()
     }
   }
+
+  const processor = (job: import("bullmq").Job<QueuedUnit>) =>
+    held(async () => {
+      const { optionsKey, ...rest } = job.data
+      const opts = await optionsOf(optionsKey)
+      const result = opts
+        ? await cfg.run({ ...rest, options: opts })
+        : configFailure(`the options of ${rest.node} are gone from Redis (${optionsKey}): rerun the node`)
+      return packResult(result)
+    })
+
+  // A task queue whose handler this worker lacks or refuses (no key for its provider) is never taken from.
+  const handlerOf = (group: NonNullable<ReturnType<typeof parseGroup>>) => {
+    const q = group as TaskQueue
+    if (typeof q.handler !== "string") return undefined
+    return cfg.handlers?.find((h) => h.name === q.handler && h.accepts(q)) ?? null
+  }
+  // A task's result travels plain: the coordinator's unpackResult passes it through.
+  const taskProcessor = (h: TaskHandler) => (job: import("bullmq").Job<{ task: unknown }>) =>
+    held(() => h.run(job.data.task, job.attemptsStarted))
+  const refused = new Set<string>()
 
   let joining = false
   const join = async () => {
@@ -88,13 +109,18 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
       joining = false
     })
     for (const [name, raw] of Object.entries(groups)) {
-      if (workers.has(name)) continue
+      if (workers.has(name) || refused.has(name)) continue
       const group = parseGroup(raw)
       if (!group) continue
+      const handler = handlerOf(group)
+      if (handler === null) {
+        refused.add(name)
+        continue
+      }
       const conn = redisConnection(cfg.url)
       conn.on("error", () => {})
       connections.push(conn)
-      const w = new Worker<QueuedUnit, PackedResult>(name, processor, {
+      const w = new Worker<any, unknown>(name, handler ? taskProcessor(handler) : processor, {
         connection: conn,
         prefix: cfg.prefix,
         concurrency: cfg.concurrency,
@@ -110,13 +136,25 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
     }
   }
 
+  // What this worker can run, said every second; a coordinator counts only workers heard from lately.
+  const me = `${hostname()}:${process.pid}`
+  const capabilities = (cfg.handlers ?? []).flatMap((h) => h.capabilities)
+  const advertise = async () => {
+    const now = Date.now()
+    for (const c of capabilities) {
+      await redis.zadd(capabilityKey(cfg.prefix, c), now, me)
+      await redis.zremrangebyscore(capabilityKey(cfg.prefix, c), "-inf", now - CAPABILITY_TTL_MS)
+    }
+  }
   // Not awaited: with Redis away at start the worker waits for it here, and a SIGTERM must still stop it.
+  advertise().catch(() => {})
   join().catch(() => {})
   // A coordinator lists a host group as its node starts: looked for four times a second, so a node's first units
   // wait a quarter second at most; progress is said once a second.
   let ticks = 0
   const watch = setInterval(() => {
     join().catch(() => {})
+    if (ticks % 4 === 0) advertise().catch(() => {})
     if (++ticks % 4 === 0 && done !== reported) {
       cfg.log(`${done} units done`)
       reported = done
@@ -155,6 +193,13 @@ export const startUnitWorkers = async (cfg: UnitWorkersConfig) => {
         onSettled()
       })
       await within(drained, opts.graceMs)
+      // Unheard-of workers drop out of the capability count on their own (CAPABILITY_TTL_MS): no need to wait
+      // for a Redis that is away.
+      if (reachable())
+        await within(
+          Promise.all(capabilities.map((c) => redis.zrem(capabilityKey(cfg.prefix, c), me))),
+          CLOSE_MS
+        ).catch(() => false)
       const polite = unsettled() === 0 && reachable()
       const closed = polite && (await within(Promise.all([...workers.values()].map((w) => w.close())), CLOSE_MS))
       if (!closed)

@@ -68,6 +68,34 @@ export interface HostGroup {
 }
 
 /**
+ * A queue of plain tasks other than source units (one LLM call): the workers that take from it run the handler it
+ * names, and only workers able to (holding the provider's key) take from it at all.
+ */
+export interface TaskQueue extends HostGroup {
+  readonly handler: string
+}
+
+/** What a task run elsewhere gives back: its value, or its error with the same tag on both sides. */
+export interface TaskResult {
+  readonly value?: unknown
+  readonly error?: EncodedError
+  readonly defect?: string
+  /** Times a worker started it: more than 1 when a worker stopped mid-task and another ran it again. */
+  readonly attempts?: number
+  /** HTTP requests it made, retries included (a page task). */
+  readonly requests?: number
+}
+
+/** A worker's side of a task queue: what it can do (advertised in Redis while it lives) and how it runs a task. */
+export interface TaskHandler {
+  readonly name: string
+  /** What this worker can run (e.g. `llm:openai`: it holds that provider's key), said to coordinators. */
+  readonly capabilities: ReadonlyArray<string>
+  readonly accepts: (queue: TaskQueue) => boolean
+  readonly run: (payload: unknown, attempts: number) => Promise<TaskResult>
+}
+
+/**
  * Runs the fan-out units of source nodes somewhere other than the node's own fibers. Absent (the default), a node
  * runs its units in-process; `executor: { kind: bullmq }` in dag.yaml gives the run the BullMQ one.
  */
@@ -79,6 +107,15 @@ export interface UnitExecutor {
    * executor kept of them can go. Never fails the run: what it cannot remove expires on its own.
    */
   readonly release: (node: string) => Effect.Effect<void>
+  /** One task of `node` on its queue; `key` is the same for the same task in a run and its resumes. */
+  readonly runTask?: (
+    queue: TaskQueue,
+    node: string,
+    key: string,
+    payload: unknown
+  ) => Effect.Effect<TaskResult, Retriable | Fatal>
+  /** How many live workers said they can run `capability`. */
+  readonly capable?: (capability: string) => Effect.Effect<number>
   /** Ends the run's use of the executor, after the releases it started. */
   readonly close: Effect.Effect<void>
 }

@@ -329,7 +329,7 @@ export const runDag = (req: RunRequest) =>
               cursor: yield* readCursor(node),
               events: req.events,
               timeoutMs: nodeKind.ownsTimeout ? timeoutMs : undefined,
-              ...(executor && role === "source" ? { remote: { executor, options: effectiveOptions(node) } } : {})
+              ...(executor ? { remote: { executor, options: effectiveOptions(node) } } : {})
             }
             let attempt = 0
             const once = Effect.suspend(() => {
@@ -384,8 +384,9 @@ export const runDag = (req: RunRequest) =>
                     )
                 })
               )
-              // Committed: a resume will not run this node again, so the executor's copies of its units can go.
-              if (executor && role === "source") yield* executor.release(node)
+              // Committed: a resume will not run this node again, so the executor's copies of its units and tasks
+              // (a source's boards, an LLM node's calls, search pages) can go; a node that put none has none to release.
+              if (executor) yield* executor.release(node)
               for (const note of out.notes ?? []) req.events.emit({ type: "info", node, message: note })
               return yield* finish(node, kind, {
                 status,

@@ -15,6 +15,7 @@ import { isRecordArray, type Source, type SourceContext, type SourceUnit, type T
 import { describe, Fatal, Retriable, Skippable, type SourceError } from "../core/errors.ts"
 import type { NodeContext, NodeKind, NodeOutcome } from "./node.ts"
 import { type HostGroup, unitOutcome } from "./executor.ts"
+import { hostOf, pageSender } from "./page-task.ts"
 import type { Target } from "../sources/source.ts"
 import { sourceNodeDeclaration, UniverseOption } from "./source-kind.ts"
 
@@ -116,14 +117,6 @@ const inWindow = (value: string | null | undefined, w: NodeContext["window"]) =>
   return (!w.since || t >= Date.parse(w.since)) && (!w.until || t < Date.parse(w.until) + 86_400_000)
 }
 
-const hostOf = (url: string) => {
-  try {
-    return new URL(url).host || undefined
-  } catch {
-    return undefined
-  }
-}
-
 const maxIso = (a: string | null, b: string | null | undefined) =>
   !b ? a : !a ? b : Date.parse(b) > Date.parse(a) ? b : a
 
@@ -186,6 +179,27 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
         recordNow(unit, e)
       }
       let cannotRun: string | undefined
+      // Requests made elsewhere (units, or pages sent to a worker), counted as if made here.
+      let remoteRequests = 0
+      // Units that share state run here; on an executor their requests (search pages) can still go to workers.
+      const sendElsewhere =
+        ctx.remote && src.unitsShareState
+          ? pageSender(
+              ctx.remote.executor,
+              ctx.node,
+              src.kind,
+              {
+                concurrency: opts.concurrency,
+                per_second: opts.per_second,
+                max_body_mb: opts.max_body_mb,
+                max_decoded_mb: opts.max_decoded_mb,
+                max_retry_after_s: opts.max_retry_after_s
+              },
+              (n) => {
+                remoteRequests += n
+              }
+            )
+          : undefined
       const sctx: SourceContext = {
         node: ctx.node,
         runId: ctx.runId,
@@ -202,7 +216,8 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
           }),
         targets: () => (focus ??= targets.targets()),
         ...(targets.companyOf ? { companyOf: targets.companyOf } : {}),
-        profilePath: ctx.dag.resolvePath(ctx.dag.spec.profile ?? "profile.yaml")
+        profilePath: ctx.dag.resolvePath(ctx.dag.spec.profile ?? "profile.yaml"),
+        ...(sendElsewhere ? { sendElsewhere } : {})
       }
 
       const listed = yield* src.units(opts, sctx)
@@ -321,7 +336,6 @@ export const sourceNode = (src: Source, targetsOf: TargetsHook = noTargets): Nod
       }
       // Elsewhere (a worker), the unit's skips and log lines come back with its records and are counted here, as if
       // it had run in this process; the host group's limits hold across every worker taking from its queue.
-      let remoteRequests = 0
       const remote = src.unitsShareState ? undefined : ctx.remote
       if (ctx.remote && !remote)
         ctx.events.emit({

@@ -62,6 +62,8 @@ const program = Effect.gen(function* () {
   process.stdout.write(
     `\ntoday's queue as of ${AS_OF}, the day the recordings end (npx jobsignal today --as-of ${AS_OF} --db ${db}):\n${formatTable(queueRows(queue))}\n`
   )
+  if (queue.length > 0)
+    process.stdout.write(`open one: npx jobsignal jobs ${queue[0].job_key.slice(0, 8)} --db ${db}\n`)
   return summary
 })
 

@@ -2,7 +2,7 @@ import { Effect, Stream } from "effect"
 import type { Schema } from "effect"
 import type { Fatal, Skippable, SourceError } from "../core/errors.ts"
 import type { Posting } from "../model/posting.ts"
-import type { HostLimits, Http } from "./http.ts"
+import type { HostLimits, Http, HttpRequest, HttpResponse } from "./http.ts"
 import type { Target, WorkdayBoard } from "../targets/universe.ts"
 import type { RecordRow, Table } from "../sinks/table.ts"
 
@@ -43,6 +43,17 @@ export interface SourceContext {
    * board named in `with.boards` carries the company's name and not its token. Absent or unreadable universe: none.
    */
   readonly companyOf?: (ats: string, board: string | WorkdayBoard) => CompanyIdentity | undefined
+  /**
+   * On the BullMQ executor, for a source whose units run here (they share state): one request made by a worker
+   * instead (a search page), on the queue of `group`. Absent: every request goes from this process.
+   */
+  readonly sendElsewhere?: (group: PageGroup, req: HttpRequest) => Effect.Effect<HttpResponse, SourceError>
+}
+
+/** The queue a request sent elsewhere waits in: one per name (a site) and host, paced at `perSecond` across all workers. */
+export interface PageGroup {
+  readonly name: string
+  readonly perSecond?: number
 }
 
 export type { Target }

@@ -16,7 +16,7 @@ import { collectingEvents } from "../pipelines/events.ts"
 import { replayOverrides, startReplayServer, type ReplayServer } from "../sources/replay.ts"
 import type { FixtureRoute } from "../sources/source.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { queueName } from "../pipelines/bullmq-queues.ts"
+import { queueName, queuesKey } from "../pipelines/bullmq-queues.ts"
 import { bin, ensureBuilt } from "./support/cli.ts"
 import { run, tempDir, withDb } from "./support/harness.ts"
 import { type LocalRedis, startRedis } from "./support/redis.ts"
@@ -98,14 +98,14 @@ const stagedRows = async (file: string) =>
     )
   )[0].n
 
-/** The unit jobs (hashes and their lock/log keys), node options and completed events (results) Redis holds. */
+/** The unit and task jobs (hashes and their lock/log keys), node options and completed events (results) Redis holds. */
 const leftInRedis = async () => {
   const r = new Redis(redis.url)
   try {
-    const host = new URL(replay.url).host
+    // Every queue a coordinator declared: source units' and tasks' (search pages) alike.
     let completedEvents = 0
-    for (const s of sources) {
-      const events = await r.xrange(`jobsignal:${queueName({ source: s.kind, host })}:events`, "-", "+")
+    for (const name of Object.keys(await r.hgetall(queuesKey("jobsignal")))) {
+      const events = await r.xrange(`jobsignal:${name}:events`, "-", "+")
       completedEvents += events.filter(([, fields]) => fields[1] === "completed").length
     }
     return {
@@ -215,15 +215,34 @@ describe("a coordinator and three workers", () => {
     expect(ids).toEqual(await jobIds(refDb))
 
     // The units ran on the workers: every unit of every source node is a completed job in Redis, but those of a
-    // source whose units share state (search), which stay in the coordinator's process.
+    // source whose units share state (search), which stay in the coordinator's process and send their pages to the
+    // workers instead, on a queue per site.
     const local = sources.filter((s) => s.unitsShareState).map((s) => `'${s.kind}'`)
     expect(local).toEqual(["'search'"])
     const units = await query<{ n: number }>(
       busDb,
       `select sum(((details::json)->>'units')::int)::int as n from node_runs where run_id = (select max(run_id) from runs) and ((details::json)->>'role') = 'source' and kind not in (${local.join(", ")})`
     )
+    // The search node counts a page a worker fetched as one of its requests, as in-process.
+    const searchRequests = (db: string) =>
+      query<{ n: number }>(
+        db,
+        "select ((details::json)->>'requests')::int as n from node_runs where node = 'search' and run_id = (select max(run_id) from runs)"
+      )
+    const [refSearch, busSearch] = [await searchRequests(refDb), await searchRequests(busDb)]
+    expect(busSearch[0].n).toBeGreaterThan(0)
+    expect(busSearch).toEqual(refSearch)
+    // The committed nodes' jobs are released, so what says where pages ran is the list of queues the coordinator
+    // declared (a queue per search site) and the workers' count of what they did: every unit and every page.
+    const r = new Redis(redis.url)
+    const host = new URL(replay.url).host
+    const declared = Object.keys(await r.hgetall(queuesKey("jobsignal")))
+    r.disconnect()
+    const searchSites = (dag.spec.nodes.search?.with?.sites as string[] | undefined) ?? ["linkedin"]
+    for (const site of searchSites)
+      expect(declared, `${site} pages on workers`).toContain(queueName({ source: `search-${site}`, host }))
     expect(units[0].n).toBeGreaterThan(20)
-    await untilUnitsDone(shared, units[0].n)
+    await untilUnitsDone(shared, units[0].n + busSearch[0].n)
     // Each node committed, so Redis keeps none of the run's units, results or options.
     expect(await leftInRedis()).toEqual({ jobs: [], options: [], completedEvents: 0 })
   }, 120_000)

@@ -1,9 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { Effect, Schema } from "effect"
 import { copyFileSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { parse } from "yaml"
-import { collectingEvents } from "../pipelines/events.ts"
 import type { NodeContext } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { htmlToText } from "../sources/text.ts"
@@ -14,20 +13,13 @@ import { injectionSigns } from "../transforms/llm/injection.ts"
 import { fitTierOf } from "../transforms/llm/tiers.ts"
 import { Profile } from "../transforms/profile.ts"
 import { judgeRelevance, RelevanceOptions } from "../transforms/relevance.ts"
-import { fakeAnswer, recordingClock, startFakeLlm, type FakeLlm, type Responder } from "./support/fake-llm.ts"
-import { dagFrom, tempDir, withDb } from "./support/harness.ts"
+import { fakeAnswer, recordingClock, type Responder } from "./support/fake-llm.ts"
+import { useFakeLlm } from "./support/use-fake-llm.ts"
+import { dagFrom, tempDir, withDb, transformCtx } from "./support/harness.ts"
 
 const profile = Schema.decodeUnknownSync(Profile)(parse(readFileSync("profile.yaml", "utf8")))
 
-let fake: FakeLlm
-beforeAll(async () => {
-  fake = await startFakeLlm()
-})
-afterAll(() => fake.close())
-afterEach(() => {
-  vi.unstubAllEnvs()
-  fake.reset()
-})
+const fake = useFakeLlm()
 
 /**
  * A gullible model that reads the way models do: through zero-width characters, full-width
@@ -112,18 +104,6 @@ nodes:
   fit_score: { transform: fit_score, needs: [relevance] }
 `
 
-const ctxFor = (dag: NodeContext["dag"], node: string, input: string): NodeContext => ({
-  runId: "r1",
-  node,
-  spec: {},
-  dag,
-  mode: "run",
-  window: {},
-  cursor: null,
-  events: collectingEvents(),
-  inputs: [{ node: input, role: "transform", kind: input, runId: "r1" }]
-})
-
 /** Both scoring nodes over the clean jobs plus `evil`, against the gullible model; the rows they wrote. `again` runs on the same warehouse afterwards. */
 const score = async (
   evil: JobText & { id: string },
@@ -149,8 +129,8 @@ const score = async (
         values ($1, 'synthetic', $1, $2, $3, $4, $5, $6, now(), now(), 'r1')`,
           [j.id, j.title, j.company, j.location, j.remote, j.description_text]
         )
-      yield* judgeRelevance(Schema.decodeUnknownSync(RelevanceOptions)({}), ctxFor(dag, "relevance", "dedupe"))
-      yield* scoreFit(Schema.decodeUnknownSync(FitScoreOptions)({}), ctxFor(dag, "fit_score", "relevance"))
+      yield* judgeRelevance(Schema.decodeUnknownSync(RelevanceOptions)({}), transformCtx(dag, "relevance", "dedupe"))
+      yield* scoreFit(Schema.decodeUnknownSync(FitScoreOptions)({}), transformCtx(dag, "fit_score", "relevance"))
       if (again) yield* again(dag)
       const rows = yield* w.query<Record<string, any>>("select * from job_scores order by job_id")
       return new Map(rows.map((r) => [r.job_id as string, r]))
@@ -218,7 +198,7 @@ describe("prompt injection through the scoring nodes, against a model that obeys
         fake.reset()
         fake.respond("fit_results", gullible("fit_results"))
         yield* scoreFit(Schema.decodeUnknownSync(FitScoreOptions)({}), {
-          ...ctxFor(dag, "fit_score", "relevance"),
+          ...transformCtx(dag, "fit_score", "relevance"),
           runId: "r2"
         })
         calls = fake.requests.length

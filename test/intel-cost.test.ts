@@ -1,22 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { Effect } from "effect"
 import { copyFileSync, cpSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { estimateJobOps, runJobOps, type OpProgress } from "../transforms/intel/ops.ts"
-import { recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
+import { recordingClock } from "./support/fake-llm.ts"
+import { useFakeLlm } from "./support/use-fake-llm.ts"
 import { installLayerAnswers } from "./support/fake-layers.ts"
 import { dagFrom, tempDir, withDb } from "./support/harness.ts"
 
-let fake: FakeLlm
-beforeAll(async () => {
-  fake = await startFakeLlm()
-})
-afterAll(() => fake.close())
-afterEach(() => {
-  vi.unstubAllEnvs()
-  fake.reset()
-})
+const fake = useFakeLlm()
 
 /** fast / balanced / quality on three differently priced OpenAI models, so the ledger shows which tier ran. */
 const setup = (extra = "", intelWith = "") => {

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { Effect, Schema } from "effect"
 import { cpSync, copyFileSync, existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -9,19 +9,12 @@ import { estimateJobOps, runJobOps, type OpProgress } from "../transforms/intel/
 import { IntelOptions, runIntel } from "../transforms/intel/node.ts"
 import { annotationSignal, blendFit } from "../transforms/intel/fit.ts"
 import { loadCandidate } from "../transforms/intel/candidate.ts"
-import { recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
+import { recordingClock } from "./support/fake-llm.ts"
+import { useFakeLlm } from "./support/use-fake-llm.ts"
 import { installLayerAnswers } from "./support/fake-layers.ts"
 import { dagFrom, tempDir, withDb } from "./support/harness.ts"
 
-let fake: FakeLlm
-beforeAll(async () => {
-  fake = await startFakeLlm()
-})
-afterAll(() => fake.close())
-afterEach(() => {
-  vi.unstubAllEnvs()
-  fake.reset()
-})
+const fake = useFakeLlm()
 
 const ALL = ["extract", "pain", "research", "fit", "outreach", "cv", "dossier"] as const
 

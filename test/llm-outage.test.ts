@@ -2,8 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { Effect, Either, Schema } from "effect"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { collectingEvents } from "../pipelines/events.ts"
-import type { NodeContext } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { greenhouse } from "../sources/greenhouse/index.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
@@ -11,7 +9,7 @@ import { FitScoreOptions, scoreFit } from "../transforms/fit-score.ts"
 import { judgeRelevance, RelevanceOptions } from "../transforms/relevance.ts"
 import { cli } from "./support/cli.ts"
 import { recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
-import { dagFrom, tempDir, withDb } from "./support/harness.ts"
+import { dagFrom, tempDir, withDb, transformCtx } from "./support/harness.ts"
 
 let fake: FakeLlm
 let replay: ReplayServer
@@ -51,18 +49,6 @@ const JOBS = [
   ["j4", "Head of Revenue Operations", "PlanPilot", "Own forecasting and pipeline for a payer-facing GTM team."]
 ] as const
 
-const ctxFor = (dag: NodeContext["dag"], node: string, input: string): NodeContext => ({
-  runId: "r1",
-  node,
-  spec: {},
-  dag,
-  mode: "run",
-  window: {},
-  cursor: null,
-  events: collectingEvents(),
-  inputs: [{ node: input, role: "transform", kind: input, runId: "r1" }]
-})
-
 /** relevance (with `relevance` options) then, if asked, fit_score, on three seeded jobs; each node's Either. */
 const nodes = (relevanceOpts: Record<string, unknown>, thenFit: (() => void) | undefined) => {
   for (const [k, v] of Object.entries(keys(fake))) vi.stubEnv(k, v)
@@ -82,13 +68,14 @@ const nodes = (relevanceOpts: Record<string, unknown>, thenFit: (() => void) | u
         )
       const rel = yield* judgeRelevance(
         Schema.decodeUnknownSync(RelevanceOptions)(relevanceOpts),
-        ctxFor(dag, "relevance", "dedupe")
+        transformCtx(dag, "relevance", "dedupe")
       ).pipe(Effect.either)
       thenFit?.()
       const fit = thenFit
-        ? yield* scoreFit(Schema.decodeUnknownSync(FitScoreOptions)({}), ctxFor(dag, "fit_score", "relevance")).pipe(
-            Effect.either
-          )
+        ? yield* scoreFit(
+            Schema.decodeUnknownSync(FitScoreOptions)({}),
+            transformCtx(dag, "fit_score", "relevance")
+          ).pipe(Effect.either)
         : undefined
       const rows = yield* w.query<{ job_id: string; relevant: boolean | null; fit_score: number | null }>(
         "select job_id, relevant, fit_score from job_scores order by job_id"

@@ -1,26 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest"
+import { describe, expect, it, vi } from "vitest"
 import { Effect } from "effect"
 import { copyFileSync } from "node:fs"
 import { join } from "node:path"
-import { collectingEvents } from "../pipelines/events.ts"
 import type { NodeContext } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { scoreFit, FitScoreOptions } from "../transforms/fit-score.ts"
 import { fitCategoryOf, fitTierOf } from "../transforms/llm/tiers.ts"
 import { judgeRelevance, RelevanceOptions } from "../transforms/relevance.ts"
 import { Schema } from "effect"
-import { advancingClock, recordingClock, startFakeLlm, type FakeLlm } from "./support/fake-llm.ts"
-import { dagFrom, tempDir, withDb } from "./support/harness.ts"
+import { advancingClock, recordingClock } from "./support/fake-llm.ts"
+import { useFakeLlm } from "./support/use-fake-llm.ts"
+import { dagFrom, tempDir, withDb, transformCtx } from "./support/harness.ts"
 
-let fake: FakeLlm
-beforeAll(async () => {
-  fake = await startFakeLlm()
-})
-afterAll(() => fake.close())
-afterEach(() => {
-  vi.unstubAllEnvs()
-  fake.reset()
-})
+const fake = useFakeLlm()
 
 const dagText = (budget = "") => `version: 1
 profile: profile.yaml
@@ -96,25 +88,13 @@ const seed = (runId: string, changed: Partial<Record<string, string>> = {}) =>
       )
   })
 
-const ctxFor = (dag: NodeContext["dag"], node: string, runId: string, input: string): NodeContext => ({
-  runId,
-  node,
-  spec: {},
-  dag,
-  mode: "run",
-  window: {},
-  cursor: null,
-  events: collectingEvents(),
-  inputs: [{ node: input, role: "transform", kind: input, runId }]
-})
-
 const relOpts = Schema.decodeUnknownSync(RelevanceOptions)({})
 const fitOpts = Schema.decodeUnknownSync(FitScoreOptions)({})
 
 const runBoth = (dag: NodeContext["dag"], runId: string) =>
   Effect.gen(function* () {
-    const rel = yield* judgeRelevance(relOpts, ctxFor(dag, "relevance", runId, "dedupe"))
-    const fit = yield* scoreFit(fitOpts, ctxFor(dag, "fit_score", runId, "relevance"))
+    const rel = yield* judgeRelevance(relOpts, transformCtx(dag, "relevance", "dedupe", runId))
+    const fit = yield* scoreFit(fitOpts, transformCtx(dag, "fit_score", "relevance", runId))
     const w = yield* Warehouse
     const rows = yield* w.query<Record<string, any>>("select * from job_scores order by job_id")
     const calls = yield* w.query<{ n: number }>("select count(*)::int as n from llm_calls")
@@ -260,7 +240,7 @@ describe("with.mode: batch on the nodes", { timeout: 60_000 }, () => {
       Effect.gen(function* () {
         yield* seed("r1")
         return yield* Effect.raceFirst(
-          judgeRelevance(batchRel, ctxFor(dag, "relevance", "r1", "dedupe")),
+          judgeRelevance(batchRel, transformCtx(dag, "relevance", "dedupe", "r1")),
           Effect.promise(async () => {
             while (fake.batchOps.filter((o) => o.op === "retrieve").length < 2)
               await new Promise((ok) => setTimeout(ok, 2))
@@ -276,8 +256,8 @@ describe("with.mode: batch on the nodes", { timeout: 60_000 }, () => {
         db,
         Effect.gen(function* () {
           yield* seed(runId)
-          const rel = yield* judgeRelevance(batchRel, ctxFor(dag, "relevance", runId, "dedupe"))
-          const fit = yield* scoreFit(batchFit, ctxFor(dag, "fit_score", runId, "relevance"))
+          const rel = yield* judgeRelevance(batchRel, transformCtx(dag, "relevance", "dedupe", runId))
+          const fit = yield* scoreFit(batchFit, transformCtx(dag, "fit_score", "relevance", runId))
           const w = yield* Warehouse
           const rows = yield* w.query<Record<string, any>>("select * from job_scores order by job_id")
           const batches = yield* w.query<{ node: string; status: string }>(
@@ -318,7 +298,7 @@ describe("with.mode unset: batch when scheduled, online when someone waits", { t
     fake.planBatches({ pollsBeforeEnd: 1 })
     const both = (scheduled: boolean) => {
       const { dag, db } = setup()
-      const ctx = (node: string, need: string) => ({ ...ctxFor(dag, node, "r1", need), scheduled })
+      const ctx = (node: string, need: string) => ({ ...transformCtx(dag, node, need, "r1"), scheduled })
       return withDb(
         db,
         Effect.gen(function* () {
@@ -351,7 +331,7 @@ describe("batch mode within the node's timeout", { timeout: 60_000 }, () => {
     const { clock, sleeps } = advancingClock()
     const batchRel = Schema.decodeUnknownSync(RelevanceOptions)({ mode: "batch" })
     fake.planBatches({ pollsBeforeEnd: 1_000_000 })
-    const ctx = (runId: string) => ({ ...ctxFor(dag, "relevance", runId, "dedupe"), timeoutMs: 30 * 60_000 })
+    const ctx = (runId: string) => ({ ...transformCtx(dag, "relevance", "dedupe", runId), timeoutMs: 30 * 60_000 })
     const first = await withDb(
       db,
       Effect.gen(function* () {

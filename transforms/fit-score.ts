@@ -1,5 +1,4 @@
 import { Clock, Effect, Schema } from "effect"
-import { parseDuration } from "../core/spec.ts"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import {
@@ -9,6 +8,7 @@ import {
   llmRuntime,
   modeFor,
   modelFor,
+  nodeBatchOptions,
   resolveTier,
   runBatched,
   type BatchReport,
@@ -146,18 +146,7 @@ export const scoreFit = (opts: FitScoreOptions, ctx: Parameters<NodeKind["run"]>
         const report = yield* runBatched(
           task,
           group.map((x) => x.item),
-          {
-            tier,
-            batchSize: opts.batch_size,
-            settings: rt.settings,
-            runId: ctx.runId,
-            node: ctx.node,
-            budget: rt.budget,
-            mode: modeFor(opts.mode, ctx),
-            stopWaitingAtMs: ctx.timeoutMs === undefined ? undefined : startedAt + ctx.timeoutMs,
-            batchDeadlineMs: parseDuration(opts.batch_deadline),
-            onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
-          }
+          nodeBatchOptions(rt, ctx, opts, tier, startedAt)
         ).pipe(Effect.provide(rt.layer))
         reports.push(report)
         for (const x of group) {

@@ -1,8 +1,7 @@
 import { Clock, Effect, Schema } from "effect"
-import { parseDuration } from "../core/spec.ts"
 import type { NodeKind, NodeOutcome } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
-import { everyCallFailed, runBatched, llmRuntime, modeFor, resolveTier, type LlmTask } from "./llm/index.ts"
+import { everyCallFailed, runBatched, llmRuntime, nodeBatchOptions, resolveTier, type LlmTask } from "./llm/index.ts"
 import { capFlagged, describeSigns, makeItem, untrustedDataRules } from "./llm/prompt.ts"
 import { inputRunIds, jobsTouchedBy, placeholders, renderJob, renderProfile } from "./job-prompt.ts"
 import { LEXICAL_VERSION, lexicalScore, prefilter } from "./lexical.ts"
@@ -152,18 +151,7 @@ export const judgeRelevance = (opts: RelevanceOptions, ctx: Parameters<NodeKind[
       const report = yield* runBatched(
         task,
         survivors.map((x) => x.item),
-        {
-          tier,
-          batchSize: opts.batch_size,
-          settings: rt.settings,
-          runId: ctx.runId,
-          node: ctx.node,
-          budget: rt.budget,
-          mode: modeFor(opts.mode, ctx),
-          stopWaitingAtMs: ctx.timeoutMs === undefined ? undefined : startedAt + ctx.timeoutMs,
-          batchDeadlineMs: parseDuration(opts.batch_deadline),
-          onProgress: (done, total) => ctx.events.emit({ type: "node_progress", node: ctx.node, done, total })
-        }
+        nodeBatchOptions(rt, ctx, opts, tier, startedAt)
       ).pipe(Effect.provide(rt.layer))
       for (const x of survivors) {
         const r = report.results.get(x.job.id)

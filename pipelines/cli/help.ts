@@ -139,7 +139,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   {
     name: "worker",
     summary:
-      "Run the fan-out units (one board, feed, EDGAR day) of DAGs whose executor is bullmq, on this machine, until SIGINT/SIGTERM.",
+      "Run the fan-out units (one board, feed, EDGAR day, search page; one LLM call for each provider whose key is in this machine's environment) of DAGs whose executor is bullmq, on this machine, until SIGINT/SIGTERM.",
     options: [
       {
         ...dag,
@@ -165,7 +165,8 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     examples: [
       "REDIS_URL=redis://10.0.0.5:6379 jobsignal worker",
       "jobsignal worker --concurrency 16 --redis-url redis://queue.internal:6379",
-      "jobsignal worker --dag team/dag.yaml --lock 1m --grace 2m"
+      "jobsignal worker --dag team/dag.yaml --lock 1m --grace 2m",
+      "OPENAI_API_KEY=sk-... REDIS_URL=redis://10.0.0.5:6379 jobsignal worker   # also takes the openai LLM calls"
     ]
   },
   {
@@ -311,8 +312,13 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   },
   {
     name: "jobs",
-    summary: "List jobs, best fit first, with the ids jobsignal job takes.",
+    args: "[JOB_ID]",
+    summary: "List jobs, best fit first, or show one job: posting, scores, signals, your status.",
     options: [
+      {
+        flag: "JOB_ID",
+        text: "Show this one job (its id, or its first 4+ characters): posting, pay, boards, fit and why, company signals, your queue status, intel layers, description"
+      },
       { flag: "--tier TIERS", text: "Only these fit tiers, comma-separated (e.g. A,B)" },
       { flag: "--relevant", text: "Only jobs the relevance filter kept" },
       { flag: "--since YYYY-MM-DD", text: "Only jobs posted (or first seen) on or after that day" },
@@ -323,7 +329,8 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     ],
     examples: [
       "jobsignal jobs --tier A,B --relevant",
-      "jobsignal jobs --company stripe --since 2026-01-01 --format csv"
+      "jobsignal jobs --company stripe --since 2026-01-01 --format csv",
+      "jobsignal jobs 3eadbb7c   # one job, by the start of its id"
     ]
   },
   {
@@ -340,7 +347,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     options: [
       {
         flag: "ACTION JOB_ID",
-        text: "applied | dismiss | snooze | interested, on jobs.id JOB_ID: kept in queue_status and the level-2 status field"
+        text: "applied | dismiss | snooze | interested, on job JOB_ID (its id or first 4+ characters): kept in queue_status and the level-2 status field"
       },
       { flag: "--as-of YYYY-MM-DD", text: "The day the queue is computed for (default today)" },
       { flag: "--limit N", text: "At most N items (default 20)" },
@@ -404,7 +411,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
     args: "JOB_ID",
     summary: "Run the per-job intelligence layers for one job; per-phase progress on stderr.",
     options: [
-      { flag: "JOB_ID", text: "The job to run the layers for (jobs.id)" },
+      { flag: "JOB_ID", text: "The job to run the layers for (jobs.id, or its first 4+ characters)" },
       { flag: "--ops LIST", text: "Comma-separated layers (default all)" },
       {
         flag: "--tier fast|balanced|quality|auto",

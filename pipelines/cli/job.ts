@@ -5,6 +5,8 @@ import type { TierChoice } from "../../transforms/llm/index.ts"
 import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
 import type { LoadedDag } from "../load.ts"
 import { taskInUp } from "./up-client.ts"
+import { expandJobId } from "./job-card.ts"
+import { withWarehouseFile } from "./sql.ts"
 import { dagOption, dbOption, fail, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { runtimeLayer } from "./runtime.ts"
@@ -50,7 +52,9 @@ const layersInUp = (
 export const jobCommand = Command.make(
   "job",
   {
-    jobId: Args.text({ name: "JOB_ID" }).pipe(Args.withDescription("The job (jobs.id) to run the layers for")),
+    jobId: Args.text({ name: "JOB_ID" }).pipe(
+      Args.withDescription("The job (jobs.id, or its first 4+ characters) to run the layers for")
+    ),
     ops: Options.text("ops").pipe(
       Options.withDefault(JOB_OPS.join(",")),
       Options.withDescription(`Comma-separated layers: ${JOB_OPS.join(", ")} (default all)`)
@@ -66,7 +70,7 @@ export const jobCommand = Command.make(
       Options.withDescription("Ledger run id for the LLM calls (default job-<time>)")
     )
   },
-  ({ jobId, ops, tier, dag, db, runId }) =>
+  ({ jobId: idOrPrefix, ops, tier, dag, db, runId }) =>
     Effect.gen(function* () {
       const list = parseOps(ops)
       if (typeof list === "string") {
@@ -74,6 +78,7 @@ export const jobCommand = Command.make(
         return yield* fail(2)
       }
       const d = yield* loadDagEffect(dag)
+      const jobId = yield* withWarehouseFile(db, false, (q) => expandJobId(q, idOrPrefix))
       const skips: string[] = []
       const onProgress = (p: OpProgress) => {
         if (p.status === "skipped" && p.message) skips.push(p.message)

@@ -1,6 +1,7 @@
-import { Command, Options } from "@effect/cli"
+import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { formatTable, toCsv } from "../console.ts"
+import { ambiguousMessage, lookupJob, renderJobCard } from "./job-card.ts"
 import { asOfDay, asOfOption, dbOption, fail, print, printErr } from "./shared.ts"
 import { withWarehouseFile } from "./sql.ts"
 
@@ -45,9 +46,33 @@ export const jobsQuery = (f: {
   return { sql, params }
 }
 
+/** `jobsignal jobs ID`: one job's card, or why there is none (exit 1), or the ids a short prefix matches (exit 2). */
+const showJob = (id: string, format: "table" | "csv" | "json", db: string) =>
+  Effect.gen(function* () {
+    if (format === "csv") {
+      yield* printErr("error: one job prints as table or json; --format csv is for lists (jobsignal jobs --format csv)")
+      return yield* fail(2)
+    }
+    const found = yield* withWarehouseFile(db, false, (q) => lookupJob(q, id))
+    if (found._tag === "NotFound") {
+      const short = /^[0-9a-f]{1,3}$/i.test(id) ? "; give at least 4 characters of an id" : ""
+      yield* printErr(`error: no job ${JSON.stringify(id)} in ${db} (jobsignal jobs lists ids${short})`)
+      return yield* fail(1)
+    }
+    if (found._tag === "Ambiguous") {
+      yield* printErr(`error: ${ambiguousMessage(id, found.ids)}`)
+      return yield* fail(2)
+    }
+    yield* print(format === "json" ? JSON.stringify(found.card, null, 2) : renderJobCard(found.card))
+  })
+
 export const jobsCommand = Command.make(
   "jobs",
   {
+    id: Args.text({ name: "JOB_ID" }).pipe(
+      Args.withDescription("Show this one job (its id, or the start of it): posting, scores, signals, status"),
+      Args.optional
+    ),
     tier: Options.text("tier").pipe(
       Options.optional,
       Options.withDescription("Only these fit tiers, comma-separated (e.g. A,B)")
@@ -65,8 +90,9 @@ export const jobsCommand = Command.make(
     format: formatOption,
     db: dbOption
   },
-  ({ tier, relevant, since, company, limit, format, db }) =>
+  ({ id, tier, relevant, since, company, limit, format, db }) =>
     Effect.gen(function* () {
+      if (Option.isSome(id)) return yield* showJob(id.value, format, db)
       const day = Option.getOrUndefined(since)
       if (day !== undefined && (!isoDay.test(day) || Number.isNaN(Date.parse(day)))) {
         yield* printErr(`error: --since must be a date like 2026-01-31, got ${JSON.stringify(day)}`)
@@ -80,9 +106,9 @@ export const jobsCommand = Command.make(
       const rows = yield* withWarehouseFile(db, false, (q) => q(sql, params))
       yield* print(render(rows, format))
       if (format === "table" && rows.length > 0)
-        yield* printErr("(jobsignal job ID runs the per-job layers for one of these)")
+        yield* printErr("(jobsignal jobs ID shows one of these; jobsignal job ID runs its intel layers)")
     }).pipe(Effect.catchAll((e) => printErr(`error: ${e.message}`).pipe(Effect.zipRight(fail(1)))))
-).pipe(Command.withDescription("List jobs, best fit first, with the ids jobsignal job takes."))
+).pipe(Command.withDescription("List jobs, best fit first, or show one job: posting, scores, signals, your status."))
 
 export const leadsCommand = Command.make(
   "leads",

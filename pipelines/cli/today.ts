@@ -9,6 +9,7 @@ import { writeLevelTwoStatus } from "../../sinks/mongo/status.ts"
 import { formatTable } from "../console.ts"
 import { dbOption, fail, print, printErr } from "./shared.ts"
 import { withWarehouseFile } from "./sql.ts"
+import { expandJobId } from "./job-card.ts"
 import { runtimeLayer } from "./runtime.ts"
 
 const isoDay = /^\d{4}-\d{2}-\d{2}$/
@@ -89,7 +90,8 @@ export const todayCommand = Command.make(
       if (Option.isSome(action)) {
         if (Option.isNone(jobId))
           return yield* Effect.fail(new Error(`today ${action.value} needs the JOB_ID it is on`))
-        return yield* act(db, action.value, jobId.value, until)
+        const id = yield* withWarehouseFile(db, false, (q) => expandJobId(q, jobId.value))
+        return yield* act(db, action.value, id, until)
       }
       const day = Option.getOrElse(asOf, () => new Date().toISOString().slice(0, 10))
       if (!isoDay.test(day)) return yield* Effect.fail(new Error(`--as-of ${JSON.stringify(day)}: expected YYYY-MM-DD`))

@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import { sseData } from "../../core/sse.ts"
 import { REQUEST_TOKEN_HEADER } from "../serve/auth.ts"
 import type { TaskEvent, TaskInfo } from "../serve/tasks.ts"
 import type { UpInfo } from "../../sinks/up-file.ts"
@@ -39,24 +40,10 @@ export const postToUp = async <T>(up: UpInfo, path: string, body: unknown, ok: (
 const followTask = async (up: UpInfo, id: string, onEvent: (e: TaskEvent) => void, signal: AbortSignal) => {
   const res = await fetch(`${up.url}/api/tasks/${encodeURIComponent(id)}/events`, { headers: headersFor(up), signal })
   if (!res.ok || !res.body) throw named(up, new Error(`HTTP ${res.status} on the events of task ${id}`))
-  const decoder = new TextDecoder()
-  let buffered = ""
   let last: TaskEvent | undefined
-  for await (const chunk of res.body) {
-    buffered += decoder.decode(chunk as Uint8Array, { stream: true })
-    let end: number
-    while ((end = buffered.indexOf("\n\n")) >= 0) {
-      const frame = buffered.slice(0, end)
-      buffered = buffered.slice(end + 2)
-      const data = frame
-        .split("\n")
-        .filter((l) => l.startsWith("data: "))
-        .map((l) => l.slice(6))
-        .join("\n")
-      if (!data) continue
-      last = JSON.parse(data) as TaskEvent
-      onEvent(last)
-    }
+  for await (const data of sseData(res.body)) {
+    last = JSON.parse(data) as TaskEvent
+    onEvent(last)
   }
   if (last?.type !== "task_finished")
     throw named(up, new Error(`the events of task ${id} ended before the task did (did jobsignal up stop?)`))

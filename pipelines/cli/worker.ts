@@ -4,9 +4,11 @@ import { Http } from "../../sources/http.ts"
 import { parseDuration } from "../../core/spec.ts"
 import { sources } from "../../app/index.ts"
 import { sourceTargets } from "../../app/targets.ts"
+import { llmTaskHandler } from "../../transforms/llm/remote-worker.ts"
 import { DEFAULT_PREFIX } from "../bullmq-queues.ts"
 import { startUnitWorkers } from "../bullmq-worker.ts"
 import { expandEnv } from "../env.ts"
+import { pageTaskHandler } from "../page-task.ts"
 import { unitRunner } from "../unit-run.ts"
 import { dagOption, fail, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
@@ -77,6 +79,7 @@ export const workerCommand = Command.make(
           now()
         }
       }
+      const llm = yield* llmTaskHandler(d, process.env)
       yield* Effect.acquireRelease(
         Effect.promise(async () => {
           process.on("SIGINT", onSignal)
@@ -87,10 +90,11 @@ export const workerCommand = Command.make(
             concurrency,
             lockMs,
             run: (job) => Runtime.runPromise(runtime)(run(job)),
+            handlers: [llm, pageTaskHandler(sources, Runtime.runPromise(runtime))],
             log
           })
           log(
-            `started (${concurrency} units per queue); provider keys come from this machine's environment; SIGTERM gives the units in hand ${grace} to finish`
+            `started (${concurrency} units per queue); provider keys come from this machine's environment; LLM calls for: ${llm.capabilities.map((c) => c.replace(/^llm:/, "")).join(", ") || "none (no LLM provider key here)"}; SIGTERM gives the units in hand ${grace} to finish`
           )
           return w
         }),
@@ -111,6 +115,6 @@ export const workerCommand = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    "Run source fan-out units (boards, feeds, EDGAR days) that coordinators put on Redis, until SIGINT/SIGTERM."
+    "Run the fan-out units (boards, feeds, EDGAR days, search pages, LLM calls for the providers whose keys are here) that coordinators put on Redis, until SIGINT/SIGTERM."
   )
 )

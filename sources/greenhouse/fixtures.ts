@@ -17,6 +17,7 @@ export const greenhouseFixtures: ReadonlyArray<FixtureRoute> = [
   { path: "/v1/boards/gitlab/jobs", file: "greenhouse/breteai-gitlab-jobs-content.json" },
   { path: "/v1/boards/stripe/jobs", file: "greenhouse/intern-radar-stripe-jobs.json" },
   { path: "/v1/boards/gongio/jobs", file: "greenhouse/candidatezero-gong-jobs.json" },
+  { path: "/v1/boards/anthropic/jobs", file: "greenhouse/jobradar-greenhouse-anthropic-jobs-content.json" },
   { path: "/v1/boards/stripe/jobs/8026689", file: "greenhouse/intern-radar-stripe-job-detail.json" },
   // Recorded in 2013 on the legacy `/embed/jobs?content=true` path, whose body has the same shape.
   {

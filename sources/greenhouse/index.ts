@@ -94,5 +94,5 @@ export const greenhouse: JobSource<GreenhouseOptions> = {
   },
   fixtures: greenhouseFixtures,
   // The recorded single-job detail (stripe 8026689) is not in the recorded stripe listing, so replay reads listings only; test/ats-sources.test.ts covers the detail.
-  replayOptions: { boards: ["gitlab", "stripe", "gongio", "generalassembly"], details: false }
+  replayOptions: { boards: ["gitlab", "stripe", "gongio", "anthropic", "generalassembly"], details: false }
 }

@@ -5,7 +5,8 @@ import type { FixtureRoute } from "../source.ts"
 const root = join(import.meta.dirname, "..", "..", "fixtures")
 const recorded: Record<string, string> = {
   palantir: "lever/intern-radar-palantir-postings.json",
-  outreach: "lever/candidatezero-outreach-postings.json"
+  outreach: "lever/candidatezero-outreach-postings.json",
+  spotify: "lever/jobradar-lever-spotify-postings.json"
 }
 
 /**

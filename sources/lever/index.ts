@@ -88,5 +88,5 @@ export const lever: JobSource<LeverOptions> = {
     })
   },
   fixtures: leverFixtures,
-  replayOptions: { boards: ["palantir", "outreach"] }
+  replayOptions: { boards: ["palantir", "outreach", "spotify"] }
 }

@@ -372,6 +372,7 @@ export const indeed: SiteScraper = {
   defaultBaseUrlFor: (opts) => (opts.indeed_api === "mobile" ? "https://apis.indeed.com" : "https://www.indeed.com"),
   delayMs: 2000,
   unavailable: (opts) => (opts.indeed_api === "mobile" ? indeedMobile.unavailable(opts) : null),
+  credentialed: (opts) => opts.indeed_api === "mobile",
   // The web page pages by `start`; the mobile API by cursor (an offset is fetched and dropped, as JobSpy does).
   pageSize: (opts) => (opts.indeed_api === "mobile" ? undefined : PAGE),
   search: (env) => (env.opts.indeed_api === "mobile" ? indeedMobile.search(env) : indeedWeb(env)),

@@ -98,7 +98,27 @@ export const search: JobSource<SearchOptions> = {
         ? `${ctx.baseUrl}/${folder ?? site}`
         : (given ?? scraper.defaultBaseUrlFor?.(opts) ?? scraper.defaultBaseUrl)
     ).replace(/\/+$/, "")
-    const gate = gated(`${ctx.runId}:${ctx.node}:${site}`, opts.delay_ms ?? scraper.delayMs)
+    const delayMs = opts.delay_ms ?? scraper.delayMs
+    // On the BullMQ executor a page is fetched by a worker, on a queue per site and host paced at the site's delay;
+    // requests through proxies or carrying an app key stay here (neither is ever put on the queue).
+    const away =
+      ctx.sendElsewhere && !(opts.proxies && opts.proxies.length > 0) && !scraper.credentialed?.(opts)
+        ? ctx.sendElsewhere
+        : undefined
+    const gate = gated(
+      `${ctx.runId}:${ctx.node}:${site}`,
+      delayMs,
+      away
+        ? (req) =>
+            away(
+              {
+                name: `search-${site}`,
+                ...(delayMs > 0 ? { perSecond: 1000 / delayMs } : {})
+              },
+              req
+            )
+        : undefined
+    )
     const label = `search ${unit.key}`
     // Two searches often find the same job: it is staged once per run, and the repeat is counted.
     const seen = seenIn(`${ctx.runId}:${ctx.node}:${site}`)

@@ -39,6 +39,8 @@ export interface SiteScraper {
    * parameter); undefined when it pages by cursor and an offset is fetched and dropped.
    */
   readonly pageSize?: (opts: Record<string, any>) => number | undefined
+  /** This route's requests carry a credential (an app key in a header): they are never sent to a worker. */
+  readonly credentialed?: (opts: Record<string, any>) => boolean
   /** Search parameters this site has no equivalent for: the node says so once, and they are ignored there. */
   readonly ignores?: ReadonlyArray<"distance">
   /** Postings for one search from result `start` on, lazily paged: the caller stops pulling at `results_wanted`. */
@@ -56,8 +58,15 @@ interface Gate {
 }
 const gates = new Map<string, Gate>()
 
-/** One gate per (run, node, site): requests to a site are serialized and spaced, whatever the unit. */
-export const gated = (key: string, delayMs: number) => {
+/**
+ * One gate per (run, node, site): requests to a site are serialized and spaced, whatever the unit, and wherever
+ * `send` makes them (a worker, on the BullMQ executor; this process's client by default).
+ */
+export const gated = (
+  key: string,
+  delayMs: number,
+  send?: (req: HttpRequest) => Effect.Effect<HttpResponse, SourceError, Http>
+) => {
   let g = gates.get(key)
   if (!g) {
     g = { sem: Effect.unsafeMakeSemaphore(1), next: 0 }
@@ -70,7 +79,7 @@ export const gated = (key: string, delayMs: number) => {
         const now = yield* Clock.currentTimeMillis
         if (gate.next > now) yield* Effect.sleep(Duration.millis(gate.next - now))
         const http = yield* Http
-        return yield* http.request(req).pipe(
+        return yield* (send ? send(req) : http.request(req)).pipe(
           Effect.ensuring(
             Effect.flatMap(Clock.currentTimeMillis, (t) =>
               Effect.sync(() => {

@@ -325,6 +325,7 @@ export const ziprecruiter: SiteScraper = {
     opts.ziprecruiter_api === "mobile" ? "https://api.ziprecruiter.com" : "https://www.ziprecruiter.com",
   delayMs: 5000,
   unavailable: (opts) => (opts.ziprecruiter_api === "mobile" ? zipMobile.unavailable(opts) : null),
+  credentialed: (opts) => opts.ziprecruiter_api === "mobile",
   // The web page pages by `page`; the app API by `continue_from` (an offset is fetched and dropped).
   pageSize: (opts) => (opts.ziprecruiter_api === "mobile" ? undefined : PER_PAGE),
   search: (env) => (env.opts.ziprecruiter_api === "mobile" ? zipMobile.search(env) : zipWeb(env))

@@ -6,18 +6,20 @@ import type { WorkdayBoard } from "../../targets/universe.ts"
 const root = join(import.meta.dirname, "..", "..", "fixtures")
 
 /**
- * The recorded listings did not keep which tenant/site they came from (candidatezero's is tenant
+ * Two recorded listings did not keep which tenant/site they came from (candidatezero's is tenant
  * `workday` on wd5, site not recorded; intern-radar's names neither), so their replay boards say so
- * in their names rather than guessing one.
+ * in their names rather than guessing one. JobRadar's GDIT listing was recorded at its real path.
  */
 export const workdayReplayBoards: ReadonlyArray<WorkdayBoard> = [
   { tenant: "tenant-not-recorded", site: "site-not-recorded", instance: "wd1" },
-  { tenant: "workday", site: "site-not-recorded", instance: "wd5" }
+  { tenant: "workday", site: "site-not-recorded", instance: "wd5" },
+  { tenant: "gdit", site: "External_Career_Site", instance: "wd5" }
 ]
 const listings: Record<string, string> = {
   "tenant-not-recorded.wd1.myworkdayjobs.com/wday/cxs/tenant-not-recorded/site-not-recorded":
     "workday/intern-radar-jobs.json",
-  "workday.wd5.myworkdayjobs.com/wday/cxs/workday/site-not-recorded": "workday/candidatezero-workday-jobs.json"
+  "workday.wd5.myworkdayjobs.com/wday/cxs/workday/site-not-recorded": "workday/candidatezero-workday-jobs.json",
+  "gdit.wd5.myworkdayjobs.com/wday/cxs/gdit/External_Career_Site": "workday/jobradar-workday-gdit-cxs-search.json"
 }
 
 /**
@@ -29,6 +31,10 @@ export const workdayFixtures: ReadonlyArray<FixtureRoute> = [
   {
     path: "/synchronyfinancial.wd5.myworkdayjobs.com/wday/cxs/synchronyfinancial/University/job/Stamford-Hub/BLP-Intern---Technology_2601695-1",
     file: "workday/intern-radar-synchrony-job-detail.json"
+  },
+  {
+    path: "/gdit.wd5.myworkdayjobs.com/wday/cxs/gdit/External_Career_Site/job/USA-DC-Washington/Data-Engineer_RQ216675",
+    file: "workday/jobradar-workday-gdit-cxs-job-detail.json"
   },
   ...Object.entries(listings).map(
     ([prefix, file]): FixtureRoute => ({

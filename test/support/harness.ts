@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import { Http } from "../../sources/http.ts"
 import { loadDag, type LoadedDag } from "../../pipelines/load.ts"
+import type { NodeContext } from "../../pipelines/node.ts"
 import { runDag, type RunRequest } from "../../pipelines/runner.ts"
 import { collectingEvents } from "../../pipelines/events.ts"
 import { kinds, migrations } from "../../app/index.ts"
@@ -17,6 +18,19 @@ export const dagFrom = (yamlText: string, dir = tempDir(), nodeKinds: LoadedDag[
   writeFileSync(file, yamlText)
   return loadDag(file, nodeKinds)
 }
+
+/** The context a transform node `node` of `dag` runs with in run `runId`, reading the output of transform `input`. */
+export const transformCtx = (dag: NodeContext["dag"], node: string, input: string, runId = "r1"): NodeContext => ({
+  runId,
+  node,
+  spec: {},
+  dag,
+  mode: "run",
+  window: {},
+  cursor: null,
+  events: collectingEvents(),
+  inputs: [{ node: input, role: "transform", kind: input, runId }]
+})
 
 /** Warehouse on a fresh file + real HTTP client: what the CLI runs with. */
 export const testLayer = (dbPath = join(tempDir(), "test.duckdb")) =>

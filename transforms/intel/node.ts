@@ -56,6 +56,7 @@ export const runIntel = (opts: IntelOptions, ctx: Parameters<NodeKind["run"]>[1]
         tier: opts.tier,
         dag: ctx.dag,
         runId: ctx.runId,
+        ...(ctx.remote ? { remote: ctx.remote } : {}),
         onProgress: (p) => {
           if (
             p.status === "skipped" &&

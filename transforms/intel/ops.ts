@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto"
 import { existsSync } from "node:fs"
 import { Fatal } from "../../core/errors.ts"
 import type { LoadedDag } from "../../pipelines/load.ts"
+import type { NodeContext } from "../../pipelines/node.ts"
 import type { Warehouse, WarehouseError } from "../../sinks/warehouse.ts"
 import type { Http } from "../../sources/http.ts"
 import { defaultTiers, resolveLlmSettings } from "../llm/config.ts"
@@ -102,7 +103,14 @@ const isUnchanged = (def: LayerDef, v: JobView, stored: StoredIntel, _dag: Loade
 export const runJobOps = (
   jobId: string,
   ops: ReadonlyArray<JobOp>,
-  opts: { tier: TierChoice; dag: LoadedDag; runId?: string; onProgress: (p: OpProgress) => void }
+  opts: {
+    tier: TierChoice
+    dag: LoadedDag
+    runId?: string
+    onProgress: (p: OpProgress) => void
+    /** The run's executor: on BullMQ, the layers' LLM calls go to the workers. */
+    remote?: NodeContext["remote"]
+  }
 ): Effect.Effect<
   { jobId: string; results: Partial<Record<JobOp, OpStatus>>; usd: number },
   Fatal | WarehouseError,
@@ -118,7 +126,9 @@ export const runJobOps = (
     const { view, stored } = yield* viewOf(jobId, opts.dag)
     const tier = resolveTier(opts.tier, (view.intel.tier ?? view.job.fit_tier ?? undefined) as FitTier | undefined)
     const needsLlm = ordered(ops).some((o) => LAYERS[o].some((l) => l.usesLlm))
-    const rt = needsLlm ? yield* llmRuntime({ dag: opts.dag, runId, node: "intel" }, tier) : undefined
+    const rt = needsLlm
+      ? yield* llmRuntime({ dag: opts.dag, runId, node: "intel", remote: opts.remote }, tier)
+      : undefined
     const capUsd = rt?.available ? rt.settings.budget.perJobUsd : undefined
     const budget = rt?.available && capUsd !== undefined ? withJobCap(rt.budget, capUsd) : undefined
     const llm = rt?.available

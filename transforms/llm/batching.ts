@@ -101,6 +101,9 @@ export interface BatchReport<Out> {
   readonly notes: ReadonlyArray<string>
 }
 
+const LOST_ON_WORKER =
+  "a worker stopped mid-call and another ran it again; the provider may have billed this attempt (counted at the answered call's cost)"
+
 const Answer = Schema.Struct({ results: Schema.Array(Schema.Unknown) })
 const WithId = Schema.Struct({ id: Schema.String })
 
@@ -425,7 +428,13 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
           if (Either.isRight(answer)) {
             const completion = answer.right
             const usd = costUsd(price, completion.usage)
-            yield* budget.settle(reservation, usd)
+            const lost = completion.lostAttempts ?? 0
+            // A worker killed mid-call may have been billed for it: a row each, at the answered call's cost.
+            for (let i = 0; i < lost; i++) {
+              yield* ledger(metaOf(attempt, 0), "worker_lost", completion, usd, LOST_ON_WORKER)
+              count(completion, usd)
+            }
+            yield* budget.settle(reservation, usd * (1 + lost))
             count(completion, usd)
             return yield* settleAnswer(withIds, completion, metaOf(attempt, Date.now() - t0), usd, maxTokens, reask)
           }
@@ -473,7 +482,7 @@ export const runBatched = <Out>(task: LlmTask<Out>, items: ReadonlyArray<BatchIt
         const api = client.batch
         if (!api) {
           notes.push(
-            `${opts.node}: ${choice.provider} (${choice.model}) has no batch API; mode: batch ran online at the online price`
+            `${opts.node}: ${choice.provider} (${choice.model}) ${client.noBatch ?? "has no batch API"}; mode: batch ran online at the online price`
           )
           return chunks
         }

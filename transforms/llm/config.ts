@@ -73,6 +73,8 @@ export interface ResolvedProvider {
   readonly apiKey: Redacted.Redacted<string>
   readonly baseURL?: string
   readonly structured: NonNullable<ProviderSpec["structured"]>
+  /** Its calls go to the `jobsignal worker`s holding its key (executor: bullmq); `apiKey` is this machine's, maybe empty. */
+  readonly onWorkers?: true
 }
 
 export interface ModelChoice {
@@ -112,10 +114,18 @@ const defaultBaseEnv = (p: ProviderSpec, name: string) =>
 const defaultStructured = (p: ProviderSpec) =>
   p.structured ?? (p.kind === "anthropic" ? "tool" : p.kind === "openai" ? "json_schema" : "json_object")
 
-/** Decodes dag.yaml's `llm:` and `budgets.llm`, and reads keys and base URLs from `env`. */
+/** The providers dag.yaml names (with the built-in ones), key or not. */
+export const providerNames = (dag: Pick<LoadedDag, "spec">): ReadonlyArray<string> =>
+  Object.keys({ ...defaultProviders, ...((dag.spec.llm?.providers as Record<string, unknown> | undefined) ?? {}) })
+
+/**
+ * Decodes dag.yaml's `llm:` and `budgets.llm`, and reads keys and base URLs from `env`. A provider in `onWorkers`
+ * (live workers hold its key) is usable without a key here: its calls go to them.
+ */
 export const resolveLlmSettings = (
   dag: Pick<LoadedDag, "spec" | "path">,
-  env: Record<string, string | undefined> = process.env
+  env: Record<string, string | undefined> = process.env,
+  onWorkers?: ReadonlySet<string>
 ) =>
   Effect.gen(function* () {
     const spec = yield* Schema.decodeUnknown(LlmSpec, { onExcessProperty: "error" })(dag.spec.llm ?? {}).pipe(
@@ -129,17 +139,25 @@ export const resolveLlmSettings = (
     const missingKeys: string[] = []
     for (const [name, p] of Object.entries(specs)) {
       const key = env[defaultKeyEnv(p, name)]
-      if (!key) {
+      const remote = onWorkers?.has(name) === true
+      if (!key && !remote) {
         missingKeys.push(`${name} (${defaultKeyEnv(p, name)})`)
         continue
       }
       const baseURL = env[defaultBaseEnv(p, name)] || p.base_url
-      if (p.kind === "openai_compatible" && !baseURL)
+      if (p.kind === "openai_compatible" && !baseURL && !remote)
         return yield* new Fatal({
           reason: "Config",
           message: `${dag.path}: llm.providers.${name}: an openai_compatible provider needs base_url (or $${defaultBaseEnv(p, name)})`
         })
-      providers.set(name, { name, kind: p.kind, apiKey: Redacted.make(key), baseURL, structured: defaultStructured(p) })
+      providers.set(name, {
+        name,
+        kind: p.kind,
+        apiKey: Redacted.make(key ?? ""),
+        baseURL,
+        structured: defaultStructured(p),
+        ...(remote ? { onWorkers: true as const } : {})
+      })
     }
     const tiers = {} as Record<Tier, ModelChoice[]>
     for (const t of ["fast", "balanced", "quality"] as const) {

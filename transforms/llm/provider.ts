@@ -21,6 +21,8 @@ export interface Completion {
   /** The model stopped at max_tokens: the answer is incomplete and must not be repaired. */
   readonly truncated: boolean
   readonly usage: Usage
+  /** Attempts a worker started and lost (killed mid-call) before another answered: the provider may bill them. */
+  readonly lostAttempts?: number
 }
 
 export type LlmError = Retriable | Fatal
@@ -59,6 +61,8 @@ export interface LlmClient {
   readonly kind: ResolvedProvider["kind"]
   readonly complete: (req: CompletionRequest) => Effect.Effect<Completion, LlmError>
   readonly batch?: BatchApi
+  /** Why there is no `batch` when the provider has a batch API (its key is on the workers only). */
+  readonly noBatch?: string
 }
 
 /** The configured providers, by name (those with a key). */

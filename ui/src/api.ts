@@ -1,5 +1,7 @@
 /** The dashboard's client for the JSON API (pipelines/serve/server.ts). */
 
+import { sseData } from "../../core/sse.ts"
+
 const TOKEN_KEY = "jobsignal-ui-token"
 
 // A token given once as ?token=… is kept for the tab and removed from the address bar.
@@ -75,24 +77,7 @@ export const subscribe = (taskId: string, onEvent: (e: TaskEvent) => void, onEnd
         signal: ctrl.signal
       })
       if (!res.body) return
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
-      let buf = ""
-      for (;;) {
-        const { value, done } = await reader.read()
-        if (done) break
-        buf += value
-        let i: number
-        while ((i = buf.indexOf("\n\n")) >= 0) {
-          const chunk = buf.slice(0, i)
-          buf = buf.slice(i + 2)
-          const data = chunk
-            .split("\n")
-            .filter((l) => l.startsWith("data: "))
-            .map((l) => l.slice(6))
-            .join("\n")
-          if (data) onEvent(JSON.parse(data))
-        }
-      }
+      for await (const data of sseData(res.body)) onEvent(JSON.parse(data))
     } catch (e) {
       if ((e as Error).name !== "AbortError") console.error(e)
     } finally {
