@@ -5,8 +5,9 @@
 // and the other pure-JS libraries are bundled too: Node 20 pays ~1 ms per ESM file it loads, and the
 // `effect` barrel alone is ~300 files. Native, large or optional-at-run-time packages stay external.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { dirname, join, relative } from "node:path"
+import { basename, dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
+import { toCommonJs } from "./commonjs-chunks.js"
 import { distState, newestSource, root } from "./freshness.js"
 
 const EXTERNAL = [
@@ -81,8 +82,10 @@ const lazyCliParsers = {
   }
 }
 
+const ESM_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+
 export const buildDist = async () => {
-  const { build } = await import("esbuild")
+  const { build, transform } = await import("esbuild")
   const tmp = join(root, `dist.tmp-${process.pid}`)
   rmSync(tmp, { recursive: true, force: true })
   const result = await build({
@@ -97,16 +100,22 @@ export const buildDist = async () => {
     external: EXTERNAL,
     plugins: [cjsExternals, lazyCliParsers, sourcePaths],
     metafile: true,
-    // Bundled CommonJS (yaml, entities…) calls require(); give the ESM chunks one.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    write: false,
     legalComments: "none",
     // Less text for V8 to parse on every start; identifiers stay, so stack traces still read.
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: "warning"
   })
+  const outputs = new Map(result.outputFiles.map((f) => [basename(f.path), f.text]))
+  // Bundled CommonJS (yaml, entities…) calls require(): the CommonJS chunks have it, the ESM ones get one.
+  const { files, meta } = await toCommonJs(transform, outputs, result.metafile.outputs, ESM_BANNER)
+  mkdirSync(tmp, { recursive: true })
+  for (const [name, text] of files) writeFileSync(join(tmp, name), text)
+  // The package is "type": "module"; in dist/ a .js file is CommonJS, a .mjs one ESM.
+  writeFileSync(join(tmp, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`)
   // Which chunk imports what (tests read it to check that a command loads only what it uses).
-  writeFileSync(join(tmp, "meta.json"), JSON.stringify(result.metafile.outputs))
+  writeFileSync(join(tmp, "meta.json"), JSON.stringify(meta))
   writeFileSync(join(tmp, "BUILT"), `${newestSource()}\n`)
   // Swap in the finished build whole, so a CLI starting meanwhile never sees half a dist/.
   const old = join(root, `dist.old-${process.pid}`)
