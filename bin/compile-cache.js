@@ -4,7 +4,7 @@
 // bytes are written when a command first runs, at its exit: by then they hold the functions it called too.
 // Any cache error is ignored: the command runs as it would without one.
 import { createHash } from "node:crypto"
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import Module from "node:module"
 import { homedir } from "node:os"
 import { basename, dirname, join } from "node:path"
@@ -16,6 +16,13 @@ export const compileCacheDir = (env = process.env) =>
   join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "jobsignal", "v8")
 
 const STALE_MS = 30 * 24 * 3600_000
+
+/** `mkdir -p` one level at a time: Node 20's recursive mkdirSync never returns on some paths (under /proc). */
+const makeDirs = (dir) => {
+  if (existsSync(dir)) return
+  makeDirs(dirname(dir))
+  mkdirSync(dir)
+}
 
 /** A require() for code compiled outside Node's loader, as Node gives each module (lib/internal/modules/helpers). */
 const requireFor = (mod) => {
@@ -57,7 +64,7 @@ export const installCompileCache = (codeDir, command, dir = compileCacheDir()) =
   process.once("exit", () => {
     if (unsaved.length === 0) return
     try {
-      mkdirSync(dir, { recursive: true })
+      makeDirs(dir)
       // Caches of builds and commands not run for a month go: every rebuild of a checkout leaves its chunks' behind.
       for (const f of readdirSync(dir))
         if (Date.now() - statSync(join(dir, f)).mtimeMs > STALE_MS) rmSync(join(dir, f), { force: true })
