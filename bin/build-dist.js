@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { basename, dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 import { toCommonJs } from "./commonjs-chunks.js"
-import { distState, newestSource, root } from "./freshness.js"
+import { builtStamp, distState, root, sourceInputs } from "./freshness.js"
 
 const EXTERNAL = [
   "@duckdb/*",
@@ -90,6 +90,7 @@ export const buildDist = async () => {
   rmSync(tmp, { recursive: true, force: true })
   const result = await build({
     entryPoints: { main: join(root, "pipelines", "cli", "main.ts") },
+    absWorkingDir: root,
     bundle: true,
     splitting: true,
     format: "esm",
@@ -116,7 +117,7 @@ export const buildDist = async () => {
   writeFileSync(join(tmp, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`)
   // Which chunk imports what (tests read it to check that a command loads only what it uses).
   writeFileSync(join(tmp, "meta.json"), JSON.stringify(meta))
-  writeFileSync(join(tmp, "BUILT"), `${newestSource()}\n`)
+  writeFileSync(join(tmp, "BUILT"), builtStamp(sourceInputs(Object.keys(result.metafile.inputs))))
   // Swap in the finished build whole, so a CLI starting meanwhile never sees half a dist/.
   const old = join(root, `dist.old-${process.pid}`)
   if (existsSync(join(root, "dist"))) renameSync(join(root, "dist"), old)
