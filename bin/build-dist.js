@@ -61,6 +61,20 @@ const cjsExternals = {
   }
 }
 
+// Loading a DAG checks each `schedule` with node-cron's validate. Required whole, node-cron brings its task daemon
+// and node:child_process with it (15 ms of a `validate`); bundled for pipelines/load.ts alone, only validate and
+// what it calls remain. The scheduler's import stays the package, required.
+const cronValidate = {
+  name: "cron-validate",
+  setup(build) {
+    build.onResolve({ filter: /^node-cron$/ }, (args) =>
+      args.importer === join(root, "pipelines", "load.ts")
+        ? { path: fileURLToPath(import.meta.resolve("node-cron")) }
+        : undefined
+    )
+  }
+}
+
 // @effect/cli imports yaml, toml and ini for its file-parsing options (`Options.fileParse`), which no command
 // uses; bundled, they are ~240 KB that every start compiles and evaluates (bench/cli-startup). Imported from
 // @effect/cli, each is a stub requiring the real package the first time its `parse` is called.
@@ -99,7 +113,7 @@ export const buildDist = async () => {
     outdir: tmp,
     chunkNames: "[name]-[hash]",
     external: EXTERNAL,
-    plugins: [cjsExternals, lazyCliParsers, sourcePaths],
+    plugins: [cronValidate, cjsExternals, lazyCliParsers, sourcePaths],
     metafile: true,
     write: false,
     legalComments: "none",
