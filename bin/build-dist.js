@@ -4,6 +4,7 @@
 // each command's `import()` becomes its own chunk and a command loads only the code it runs. Effect
 // and the other pure-JS libraries are bundled too: Node 20 pays ~1 ms per ESM file it loads, and the
 // `effect` barrel alone is ~300 files. Native, large or optional-at-run-time packages stay external.
+// The chunks are then made CommonJS (bin/commonjs-chunks.js), which bin/compile-cache.js can give a V8 code cache.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { basename, dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"

@@ -36,10 +36,28 @@ const requireFor = (mod) => {
 }
 
 /**
+ * What a rebuild left behind, removed when a run writes caches: in this dist/'s folder, those of chunks dist/ no
+ * longer has and older bytes of the files being written (main.js keeps its name); other dist/s' folders not
+ * written to for a month (a deleted checkout's).
+ */
+const prune = (cacheRoot, dir, codeDir, unsaved) => {
+  const chunks = new Set(readdirSync(codeDir))
+  const replaced = new Set(unsaved.map(({ file }) => basename(file).replace(/\.[0-9a-f]+\./, ".")))
+  for (const f of readdirSync(dir))
+    if (!chunks.has(`${f.split(".")[0]}.js`) || replaced.has(f.replace(/\.[0-9a-f]+\./, ".")))
+      rmSync(join(dir, f), { force: true })
+  for (const d of readdirSync(cacheRoot))
+    if (join(cacheRoot, d) !== dir && Date.now() - statSync(join(cacheRoot, d)).mtimeMs > STALE_MS)
+      rmSync(join(cacheRoot, d), { recursive: true, force: true })
+}
+
+/**
  * Compiles every CommonJS file directly in `codeDir` with a code cache. `command` keys the cache: each command
  * calls other functions of the shared chunks, and a cache holds the ones its first run compiled.
  */
-export const installCompileCache = (codeDir, command, dir = compileCacheDir()) => {
+export const installCompileCache = (codeDir, command, cacheRoot = compileCacheDir()) => {
+  // One folder per dist/ (checkouts on one machine share the cache root): a rebuild prunes its own folder only.
+  const dir = join(cacheRoot, createHash("sha1").update(codeDir).digest("hex").slice(0, 12))
   const unsaved = []
   const runtime = [process.version, process.arch, ...process.execArgv, process.env.NODE_OPTIONS ?? ""].join("\0")
   const compile = Module.prototype._compile
@@ -65,9 +83,7 @@ export const installCompileCache = (codeDir, command, dir = compileCacheDir()) =
     if (unsaved.length === 0) return
     try {
       makeDirs(dir)
-      // Caches of builds and commands not run for a month go: every rebuild of a checkout leaves its chunks' behind.
-      for (const f of readdirSync(dir))
-        if (Date.now() - statSync(join(dir, f)).mtimeMs > STALE_MS) rmSync(join(dir, f), { force: true })
+      prune(cacheRoot, dir, codeDir, unsaved)
       for (const { file, script } of unsaved) {
         // Written whole, then renamed: a CLI starting meanwhile reads the old bytes or the new, never half.
         const tmp = `${file}.${process.pid}.tmp`
