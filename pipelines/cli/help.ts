@@ -162,7 +162,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
       "REDIS_URL=redis://10.0.0.5:6379 jobsignal worker",
       "jobsignal worker --concurrency 16 --redis-url redis://queue.internal:6379",
       "jobsignal worker --dag team/dag.yaml --lock 1m",
-      "OPENAI_API_KEY=sk-... REDIS_URL=redis://10.0.0.5:6379 jobsignal worker   # also takes the openai LLM calls"
+      "OPENAI_API_KEY=sk-... REDIS_URL=redis://10.0.0.5:6379 jobsignal worker   # + openai LLM calls"
     ]
   },
   {
