@@ -6,8 +6,7 @@ import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
 import { taskInUp } from "./up-client.ts"
 import { runDag, type RunRequest, type RunSummary } from "../runner.ts"
 import { withKillPoints } from "../../core/killpoints.ts"
-import { backfillDryRun } from "./backfill-dry-run.ts"
-import { runDryRun } from "./run-dry-run.ts"
+import { dryRun as dryRunReport } from "./dry-run.ts"
 import {
   asOfDay,
   asOfOption,
@@ -146,7 +145,7 @@ export const runCommand = Command.make(
     asOf: asOfOption
   },
   ({ dag, db, logFormat, only, resume, dryRun, asOf }) =>
-    (dryRun ? runDryRun : (db: string, build: Parameters<typeof execute>[2]) => execute(db, logFormat, build))(
+    (dryRun ? dryRunReport : (db: string, build: Parameters<typeof execute>[2]) => execute(db, logFormat, build))(
       db,
       (events) =>
         Effect.all([loadDagEffect(dag), asOfDay(asOf)]).pipe(
@@ -183,7 +182,7 @@ export const backfillCommand = Command.make(
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Print what would be fetched, fetch nothing"))
   },
   ({ node, since, until, dag, db, logFormat, dryRun }) =>
-    (dryRun ? backfillDryRun : (db: string, build: Parameters<typeof execute>[2]) => execute(db, logFormat, build))(
+    (dryRun ? dryRunReport : (db: string, build: Parameters<typeof execute>[2]) => execute(db, logFormat, build))(
       db,
       (events) =>
         Effect.gen(function* () {

@@ -7,6 +7,7 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Schema } from "effect"
 import { Fatal } from "../../core/errors.ts"
+import { backfillDryRunReport, runDryRunReport } from "../../app/dry-run-report.ts"
 import { replayQuarantine } from "../../sinks/mongo/replay.ts"
 import { allSkippedReason, JOB_OPS, runJobOps } from "../../transforms/intel/ops.ts"
 import { TierChoice } from "../../transforms/llm/index.ts"
@@ -117,6 +118,27 @@ export const cliRoutes = (o: { readonly dag: LoadedDag; readonly tasks: Tasks })
             )
           )
           return yield* HttpServerResponse.json(info, { status: 202 })
+        })
+      )
+    ),
+    // The dry run's report as text, from this warehouse and this process's keys (those the run would have). The
+    // command's own failure (no such node) answers 200 with `error`, so the CLI prints it as it does without up.
+    HttpRouter.post(
+      "/api/cli/dry-run",
+      answer(
+        Effect.gen(function* () {
+          const b = yield* decode(RunBody)
+          const report = Effect.gen(function* () {
+            const dag = yield* dagAt(b.dag, o.dag.kinds)
+            const req = { dag, only: b.only, resume: b.resume, backfill: b.backfill, ...(b.asOf ? { asOf: b.asOf } : {}) }
+            return yield* b.backfill ? backfillDryRunReport(req) : runDryRunReport(req)
+          })
+          return yield* HttpServerResponse.json(
+            yield* report.pipe(
+              Effect.map((text) => ({ text })),
+              Effect.catchAll((e) => Effect.succeed({ error: (e as { message?: string }).message ?? String(e) }))
+            )
+          )
         })
       )
     ),
