@@ -192,8 +192,11 @@ export const runDryRunReport = (req: Omit<RunRequest, "events">) =>
       }
       const perJob = dag.spec.budgets?.llm?.per_job_usd
       if (perJob !== undefined && paid.some((l) => l.kind === "intel"))
-        out.push(`intel: at most $${perJob} per job (budgets.llm.per_job_usd; layers downgrade or skip to stay within it)`)
-      if (paid.length > 0) out.push(pricesNote((dag.spec.llm as { prices?: Record<string, unknown> } | undefined)?.prices))
+        out.push(
+          `intel: at most $${perJob} per job (budgets.llm.per_job_usd; layers downgrade or skip to stay within it)`
+        )
+      if (paid.length > 0)
+        out.push(pricesNote((dag.spec.llm as { prices?: Record<string, unknown> } | undefined)?.prices))
       if (Either.isRight(settings) && settings.right.providers.size === 0)
         missing.push(
           `LLM: no provider key is set (${settings.right.missingKeys.join(", ")}); relevance and fit_score score lexically, intel skips its LLM layers`
@@ -215,7 +218,9 @@ export const backfillDryRunReport = (req: Omit<RunRequest, "events">) =>
     const plan = yield* runDag({ ...req, events: silentEvents, dryRun: true })
     const est = yield* estimateBackfill(req.dag, req.backfill!)
     const s = est.source
-    out.push(`backfill ${s.node} (${s.kind}) from ${est.window.since} to ${est.window.until} — dry run, nothing fetched\n`)
+    out.push(
+      `backfill ${s.node} (${s.kind}) from ${est.window.since} to ${est.window.until} — dry run, nothing fetched\n`
+    )
     out.push(`would run: ${plan.nodes.map((n) => n.node).join(" → ")}\n`)
     if (s.timeDimension === "none")
       out.push(`note: ${s.kind} has no time dimension; the window cannot narrow what it fetches\n`)

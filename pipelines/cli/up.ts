@@ -3,7 +3,7 @@ import { Effect, Layer, Stream } from "effect"
 import type { Tasks } from "../serve/tasks.ts"
 import { parseDuration } from "../../core/spec.ts"
 import { consoleEvents } from "../console.ts"
-import { makeScheduler } from "../schedule/scheduler.ts"
+import { makeScheduler, type Scheduler } from "../schedule/scheduler.ts"
 import { nextFires, triggersOf } from "../schedule/triggers.ts"
 import { publishUp } from "../../sinks/up-file.ts"
 import { dashboardOptions, replayOverrides, startDashboard } from "./dashboard.ts"
@@ -65,9 +65,19 @@ export const upCommand = Command.make(
       const sourceOverrides = replay ? yield* replayOverrides(d) : undefined
       // One warehouse for the dashboard, the API, the CLI's queries and the scheduled runs: this process is its writer.
       const services = yield* Layer.build(runtimeLayer(db))
-      const s = yield* startDashboard({ port, host, dag: d, sourceOverrides, scheduling: true }).pipe(
-        Effect.provide(services)
-      )
+      // "Run now" on the Schedules page (and `schedule --fire` through up) fires in the scheduler made below.
+      let scheduler: Scheduler | undefined
+      const s = yield* startDashboard({
+        port,
+        host,
+        dag: d,
+        sourceOverrides,
+        scheduling: true,
+        fire: (name, fo) =>
+          scheduler
+            ? scheduler.fire(name, new Date(), "by hand", fo)
+            : Promise.resolve({ status: "skipped", reason: "jobsignal up is still starting" })
+      }).pipe(Effect.provide(services))
       const log = (line: string) =>
         void process.stderr.write(
           logFormat === "json"
@@ -76,7 +86,7 @@ export const upCommand = Command.make(
         )
       const triggers = triggersOf(d)
       const tz = d.spec.schedule?.timezone
-      const scheduler = makeScheduler({
+      scheduler = makeScheduler({
         dag: d,
         db,
         layer: Layer.succeedContext(services),

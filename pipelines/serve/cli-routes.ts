@@ -130,7 +130,13 @@ export const cliRoutes = (o: { readonly dag: LoadedDag; readonly tasks: Tasks })
           const b = yield* decode(RunBody)
           const report = Effect.gen(function* () {
             const dag = yield* dagAt(b.dag, o.dag.kinds)
-            const req = { dag, only: b.only, resume: b.resume, backfill: b.backfill, ...(b.asOf ? { asOf: b.asOf } : {}) }
+            const req = {
+              dag,
+              only: b.only,
+              resume: b.resume,
+              backfill: b.backfill,
+              ...(b.asOf ? { asOf: b.asOf } : {})
+            }
             return yield* b.backfill ? backfillDryRunReport(req) : runDryRunReport(req)
           })
           return yield* HttpServerResponse.json(
