@@ -268,6 +268,10 @@ export const checkAndRecord = (req: CheckRequest, freshHours: number) =>
     return rows
   })
 
+/** The line `targets check` prints on stderr as each board answers ("[3/40] Acme: dead — 404"). */
+export const progressLine = (r: CheckRow, done: number, total: number) =>
+  `[${done}/${total}] ${r.company}: ${r.status}${r.jobs !== null ? ` (${r.jobs} jobs)` : ""}${r.status !== "alive" && r.detail ? ` — ${r.detail}` : ""}`
+
 export const summarize = (rows: ReadonlyArray<CheckRow>) => {
   const n = (s: CheckStatus) => rows.filter((r) => r.status === s).length
   const jobs = rows.reduce((a, r) => a + (r.jobs ?? 0), 0)
@@ -311,4 +315,3 @@ export const resolveTargetsPath = (dag: string, targets: string | undefined): st
     throw new Error(`${dag}: targets: must be a path, got ${JSON.stringify(named)}`)
   return resolve(dirname(dag), named ?? "targets/companies.yaml")
 }
-

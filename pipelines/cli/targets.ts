@@ -4,10 +4,41 @@ import { resolve } from "node:path"
 import { DEFAULT_HOST_CONCURRENCY, Http } from "../../sources/http.ts"
 import { Warehouse } from "../../sinks/warehouse.ts"
 import { AtsProvider, migrations } from "../../app/index.ts"
-import { checkAndRecord, parseBaseUrlFor, resolveTargetsPath, summarize } from "../../app/board-check.ts"
+import {
+  type CheckRequest,
+  type CheckRow,
+  checkAndRecord,
+  parseBaseUrlFor,
+  progressLine,
+  resolveTargetsPath,
+  summarize
+} from "../../app/board-check.ts"
+import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
+import { taskInUp } from "./up-client.ts"
 import { loadTargets } from "../../targets/universe.ts"
 import { formatTable } from "../console.ts"
 import { dbOption, fail, print, printErr } from "./shared.ts"
+
+const checkInUp = (up: UpInfo, check: CheckRequest, freshHours: number) =>
+  Effect.gen(function* () {
+    const end = yield* taskInUp(
+      up,
+      "/api/cli/targets-check",
+      {
+        targets: check.targets,
+        baseUrls: check.baseUrls,
+        concurrency: check.concurrency,
+        perHost: check.perHost,
+        freshHours
+      },
+      (e) => {
+        if (e.type === "board") void process.stderr.write(`${String(e.line)}\n`)
+      }
+    )
+    if (end.status !== "done")
+      return yield* Effect.fail(new Error(end.error ?? `the check was ${end.status} in jobsignal up (pid ${up.pid})`))
+    return end.result as ReadonlyArray<CheckRow>
+  })
 
 const checkCommand = Command.make(
   "check",
@@ -73,19 +104,21 @@ const checkCommand = Command.make(
         catch: (e) => (e instanceof Error ? e : new Error(String(e)))
       })
       yield* printErr(`checking ${config.list.length} companies from ${config.file}`)
-      const rows = yield* checkAndRecord(
-        {
-          targets: config.list,
-          baseUrls: config.baseUrls,
-          concurrency,
-          perHost,
-          onResult: (r, done, total) =>
-            void process.stderr.write(
-              `[${done}/${total}] ${r.company}: ${r.status}${r.jobs !== null ? ` (${r.jobs} jobs)` : ""}${r.status !== "alive" && r.detail ? ` — ${r.detail}` : ""}\n`
-            )
-        },
-        freshHours
-      ).pipe(Effect.provide(Warehouse.layer({ path: resolve(db), migrations })))
+      const check = {
+        targets: config.list,
+        baseUrls: config.baseUrls,
+        concurrency,
+        perHost,
+        onResult: (r: CheckRow, done: number, total: number) =>
+          void process.stderr.write(`${progressLine(r, done, total)}\n`)
+      }
+      // While jobsignal up owns the warehouse, the check runs there (it records board_checks), its lines streamed here.
+      const up = liveUp(resolve(db))
+      const rows = up
+        ? yield* checkInUp(up, check, freshHours)
+        : yield* checkAndRecord(check, freshHours).pipe(
+            Effect.provide(Warehouse.layer({ path: resolve(db), migrations }))
+          )
       const s = summarize(rows)
       yield* print(
         format === "json"

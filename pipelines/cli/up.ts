@@ -5,7 +5,8 @@ import { parseDuration } from "../../core/spec.ts"
 import { consoleEvents } from "../console.ts"
 import { makeScheduler, type Scheduler } from "../schedule/scheduler.ts"
 import { nextFires, triggersOf } from "../schedule/triggers.ts"
-import { publishUp } from "../../sinks/up-file.ts"
+import { liveUp, publishUp } from "../../sinks/up-file.ts"
+import { besideUp } from "./up-client.ts"
 import { dashboardOptions, replayOverrides, startDashboard } from "./dashboard.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { runtimeLayer } from "./runtime.ts"
@@ -61,6 +62,11 @@ export const upCommand = Command.make(
       const graceMs = parseDuration(grace)
       if (graceMs === undefined)
         return yield* Effect.fail(new Error(`--grace takes a duration like 30s or 2m, got ${JSON.stringify(grace)}`))
+      const other = liveUp(db)
+      if (other)
+        return yield* Effect.fail(
+          besideUp(other, db, "jobsignal up", `is already up: open ${other.url}/, or stop it (pid ${other.pid}) first`)
+        )
       const d = yield* loadDagEffect(dag)
       const sourceOverrides = replay ? yield* replayOverrides(d) : undefined
       // One warehouse for the dashboard, the API, the CLI's queries and the scheduled runs: this process is its writer.

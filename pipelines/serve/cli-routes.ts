@@ -8,6 +8,9 @@ import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platf
 import { Effect, Schema } from "effect"
 import { Fatal } from "../../core/errors.ts"
 import { backfillDryRunReport, runDryRunReport } from "../../app/dry-run-report.ts"
+import { checkAndRecord, progressLine } from "../../app/board-check.ts"
+import { runEval } from "../../app/eval-run.ts"
+import { Target } from "../../targets/universe.ts"
 import { replayQuarantine } from "../../sinks/mongo/replay.ts"
 import { allSkippedReason, JOB_OPS, runJobOps } from "../../transforms/intel/ops.ts"
 import { TierChoice } from "../../transforms/llm/index.ts"
@@ -46,6 +49,21 @@ const ReplayBody = Schema.Struct({
   dag: Schema.String,
   rule: Schema.optional(Schema.String),
   node: Schema.optional(Schema.String)
+})
+
+/** `jobsignal targets check`'s boards, already read and filtered by the CLI from the file it was given. */
+const TargetsCheckBody = Schema.Struct({
+  targets: Schema.Array(Target),
+  baseUrls: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  concurrency: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  perHost: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  freshHours: Schema.Int.pipe(Schema.nonNegative())
+})
+
+const EvalBody = Schema.Struct({
+  dag: Schema.String,
+  what: Schema.Literal("relevance", "fit"),
+  tier: Schema.optional(TierChoice)
 })
 
 /** A refusal the CLI prints as it is (a bad body, a run already going). */
@@ -174,6 +192,44 @@ export const cliRoutes = (o: { readonly dag: LoadedDag; readonly tasks: Tasks })
                 const skipped = allSkippedReason([out.results], skips)
                 return skipped ? { ...out, skipped } : out
               })
+            )
+          )
+          return yield* HttpServerResponse.json(info, { status: 202 })
+        })
+      )
+    ),
+    HttpRouter.post(
+      "/api/cli/targets-check",
+      answer(
+        Effect.gen(function* () {
+          const b = yield* decode(TargetsCheckBody)
+          const info = yield* o.tasks.start("check", `jobsignal targets check (${b.targets.length} boards)`, (emit) =>
+            checkAndRecord(
+              {
+                targets: b.targets,
+                baseUrls: b.baseUrls,
+                concurrency: b.concurrency,
+                perHost: b.perHost,
+                onResult: (r, done, total) => emit({ type: "board", line: progressLine(r, done, total) })
+              },
+              b.freshHours
+            )
+          )
+          return yield* HttpServerResponse.json(info, { status: 202 })
+        })
+      )
+    ),
+    HttpRouter.post(
+      "/api/cli/eval",
+      answer(
+        Effect.gen(function* () {
+          const b = yield* decode(EvalBody)
+          const info = yield* o.tasks.start("eval", `jobsignal eval ${b.what}`, (emit) =>
+            reportingErrors(
+              emit,
+              Effect.flatMap(dagAt(b.dag, o.dag.kinds), (dag) =>
+                runEval(dag, { what: b.what, tier: b.tier }, (line) => emit({ type: "say", line }))
+              )
             )
           )
           return yield* HttpServerResponse.json(info, { status: 202 })
