@@ -145,7 +145,7 @@ describe("the CLI through jobsignal up", { timeout: 480_000 }, () => {
         "--db",
         db
       ],
-      ["eval", "relevance", "--dag", dag, "--db", db]
+      ["eval", "relevance", "--db", db]
     ]
     const before: Array<{ code: number; stdout: string; stderr: string }> = []
     for (const c of commands(local)) before.push(await cli(c, env))
