@@ -212,6 +212,6 @@ export const scheduleCommand = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    "Run each node on its dag.yaml schedule until SIGINT/SIGTERM; --list prints the next fire times."
+    "Run each node on its dag.yaml schedule until SIGINT/SIGTERM (jobsignal up does it too); list, pause, resume or fire one now."
   )
 )

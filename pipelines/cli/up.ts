@@ -121,7 +121,7 @@ export const upCommand = Command.make(
           : `${triggers.length} schedule(s); next: ${soonest(triggers, tz)} (jobsignal schedule --list shows them all)`
       )
       log(
-        `jobsignal sql, runs, run, backfill, report, job, jobs, leads, quarantine and today on ${db} now ask this process. Ctrl-C stops it.`
+        `jobsignal sql, runs, run and backfill (--dry-run too), schedule --list/--pause/--resume/--fire, targets check, eval, report, job, jobs, leads, quarantine and today on ${db} now ask this process. Ctrl-C stops it.`
       )
       return yield* Effect.never
     }).pipe(
