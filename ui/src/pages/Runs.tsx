@@ -58,6 +58,13 @@ const layoutDag = (nodes: DagNode[]) => {
   return { pos, rows }
 }
 
+/** "27 of 27 nodes done (1 skipped)": a skipped node is finished, and counted apart so it never reads as a success. */
+const summaryOf = (nodes: ReadonlyArray<NodeState>) => {
+  const n = (...st: string[]) => nodes.filter((x) => st.includes(x.status)).length
+  const extra = [n("skipped") && `${n("skipped")} skipped`, n("failed") && `${n("failed")} failed`].filter(Boolean)
+  return `${n("success", "partial", "skipped")} of ${nodes.length} nodes done${extra.length ? ` (${extra.join(", ")})` : ""}`
+}
+
 export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
   const [dag, setDag] = useState<{ nodes: DagNode[]; sources: string[] } | null>(null)
   const [runs, setRuns] = useState<any[]>([])
@@ -160,7 +167,14 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
           color: st && st.status !== "pending" ? "#fff" : "#223",
           fontSize: 11,
           lineHeight: 14,
-          formatter: `${n.name}${st?.rows_out !== undefined ? `\n${fmtInt(st.rows_out)} rows` : st ? `\n${st.status}` : ""}`
+          // A node that did none of its work says so ("skipped"), not "0 rows" beside the successes.
+          formatter: `${n.name}${
+            !st
+              ? ""
+              : st.rows_out !== undefined && !["skipped", "failed", "interrupted"].includes(st.status)
+                ? `\n${fmtInt(st.rows_out)} rows`
+                : `\n${st.status}`
+          }`
         },
         tooltip: {
           formatter: `${n.name} (${n.role} ${n.kind})<br/>${st ? `${st.status} · in ${fmtInt(st.rows_in)} · out ${fmtInt(st.rows_out)}${st.error ? `<br/>${st.error}` : ""}` : "not in this run"}`
@@ -281,8 +295,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
           ))}
         </div>
         <p class="muted small" data-testid="live-summary">
-          {Object.values(state).filter((s) => ["success", "partial"].includes(s.status)).length} of{" "}
-          {Object.keys(state).length} nodes done
+          {summaryOf(Object.values(state))}
         </p>
       </section>
       <TaskPanel
