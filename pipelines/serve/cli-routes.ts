@@ -32,6 +32,9 @@ const RunBody = Schema.Struct({
   asOf: Schema.optional(Day)
 })
 
+/** The same, for a dry run: without `dag`, this server's own (what the Runs page would start). */
+const DryRunBody = Schema.Struct({ ...RunBody.fields, dag: Schema.optional(Schema.String) })
+
 const JobBody = Schema.Struct({
   dag: Schema.String,
   jobId: Schema.String,
@@ -145,9 +148,10 @@ export const cliRoutes = (o: { readonly dag: LoadedDag; readonly tasks: Tasks })
       "/api/cli/dry-run",
       answer(
         Effect.gen(function* () {
-          const b = yield* decode(RunBody)
+          const b = yield* decode(DryRunBody)
           const report = Effect.gen(function* () {
-            const dag = yield* dagAt(b.dag, o.dag.kinds)
+            // The Runs page asks about this server's own DAG; the CLI names its file.
+            const dag = b.dag === undefined ? o.dag : yield* dagAt(b.dag, o.dag.kinds)
             const req = {
               dag,
               only: b.only,

@@ -205,10 +205,32 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
     }
   }, [dag, JSON.stringify(state)])
 
-  const start = (body: Record<string, unknown>, what: string) =>
+  const start = async (body: Record<string, unknown>, what: string) => {
+    // What it would cost, from the dry run (USD with a provider key; without one, $0 and what happens instead).
+    const dry = await post<{ text?: string }>("/api/cli/dry-run", {
+      ...(body.mode === "backfill"
+        ? { backfill: { node: body.node, since: body.since, ...(body.until ? { until: body.until } : {}) } }
+        : body.only
+          ? { only: body.only }
+          : {})
+    }).catch(() => ({}) as { text?: string })
+    const cost = (dry.text ?? "")
+      .split("\n")
+      .filter((l) =>
+        /^(estimated LLM cost|no LLM provider key|no node of this run calls|no downstream node calls)/.test(l)
+      )
     askConfirm({
       title: `Start ${what}?`,
-      body: <p>This writes to the warehouse; it runs in this server process and can be cancelled.</p>,
+      body: (
+        <div>
+          <p>This writes to the warehouse; it runs in this server process and can be cancelled.</p>
+          {cost.length > 0 && (
+            <p class="notice" data-testid="run-estimate">
+              {cost.join(" ")}
+            </p>
+          )}
+        </div>
+      ),
       confirmLabel: "Start",
       onConfirm: () => {
         setErr(null)
@@ -219,6 +241,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
         )
       }
     })
+  }
 
   return (
     <div>
@@ -228,7 +251,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
           type="button"
           class="primary"
           disabled={running}
-          onClick={() => start({ mode: "run" }, "a run of the whole DAG")}
+          onClick={() => void start({ mode: "run" }, "a run of the whole DAG")}
           data-testid="start-run"
         >
           Start run…
@@ -264,7 +287,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
           disabled={running || !backfill.node || !backfill.since}
           data-testid="start-backfill"
           onClick={() =>
-            start(
+            void start(
               { mode: "backfill", node: backfill.node, since: backfill.since, until: backfill.until || undefined },
               `a backfill of ${backfill.node} since ${backfill.since}`
             )
