@@ -4,10 +4,12 @@
 // each command's `import()` becomes its own chunk and a command loads only the code it runs. Effect
 // and the other pure-JS libraries are bundled too: Node 20 pays ~1 ms per ESM file it loads, and the
 // `effect` barrel alone is ~300 files. Native, large or optional-at-run-time packages stay external.
+// The chunks are then made CommonJS (bin/commonjs-chunks.js), which bin/compile-cache.js can give a V8 code cache.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
-import { dirname, join, relative } from "node:path"
+import { basename, dirname, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
-import { distState, newestSource, root } from "./freshness.js"
+import { toCommonJs } from "./commonjs-chunks.js"
+import { builtStamp, distState, root, sourceInputs } from "./freshness.js"
 
 const EXTERNAL = [
   "@duckdb/*",
@@ -60,6 +62,20 @@ const cjsExternals = {
   }
 }
 
+// Loading a DAG checks each `schedule` with node-cron's validate. Required whole, node-cron brings its task daemon
+// and node:child_process with it (15 ms of a `validate`); bundled for pipelines/load.ts alone, only validate and
+// what it calls remain. The scheduler's import stays the package, required.
+const cronValidate = {
+  name: "cron-validate",
+  setup(build) {
+    build.onResolve({ filter: /^node-cron$/ }, (args) =>
+      args.importer === join(root, "pipelines", "load.ts")
+        ? { path: fileURLToPath(import.meta.resolve("node-cron")) }
+        : undefined
+    )
+  }
+}
+
 // @effect/cli imports yaml, toml and ini for its file-parsing options (`Options.fileParse`), which no command
 // uses; bundled, they are ~240 KB that every start compiles and evaluates (bench/cli-startup). Imported from
 // @effect/cli, each is a stub requiring the real package the first time its `parse` is called.
@@ -81,12 +97,15 @@ const lazyCliParsers = {
   }
 }
 
+const ESM_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+
 export const buildDist = async () => {
-  const { build } = await import("esbuild")
+  const { build, transform } = await import("esbuild")
   const tmp = join(root, `dist.tmp-${process.pid}`)
   rmSync(tmp, { recursive: true, force: true })
   const result = await build({
     entryPoints: { main: join(root, "pipelines", "cli", "main.ts") },
+    absWorkingDir: root,
     bundle: true,
     splitting: true,
     format: "esm",
@@ -95,19 +114,25 @@ export const buildDist = async () => {
     outdir: tmp,
     chunkNames: "[name]-[hash]",
     external: EXTERNAL,
-    plugins: [cjsExternals, lazyCliParsers, sourcePaths],
+    plugins: [cronValidate, cjsExternals, lazyCliParsers, sourcePaths],
     metafile: true,
-    // Bundled CommonJS (yaml, entities…) calls require(); give the ESM chunks one.
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    write: false,
     legalComments: "none",
     // Less text for V8 to parse on every start; identifiers stay, so stack traces still read.
     minifyWhitespace: true,
     minifySyntax: true,
     logLevel: "warning"
   })
+  const outputs = new Map(result.outputFiles.map((f) => [basename(f.path), f.text]))
+  // Bundled CommonJS (yaml, entities…) calls require(): the CommonJS chunks have it, the ESM ones get one.
+  const { files, meta } = await toCommonJs(transform, outputs, result.metafile.outputs, ESM_BANNER)
+  mkdirSync(tmp, { recursive: true })
+  for (const [name, text] of files) writeFileSync(join(tmp, name), text)
+  // The package is "type": "module"; in dist/ a .js file is CommonJS, a .mjs one ESM.
+  writeFileSync(join(tmp, "package.json"), `${JSON.stringify({ type: "commonjs" })}\n`)
   // Which chunk imports what (tests read it to check that a command loads only what it uses).
-  writeFileSync(join(tmp, "meta.json"), JSON.stringify(result.metafile.outputs))
-  writeFileSync(join(tmp, "BUILT"), `${newestSource()}\n`)
+  writeFileSync(join(tmp, "meta.json"), JSON.stringify(meta))
+  writeFileSync(join(tmp, "BUILT"), builtStamp(sourceInputs(Object.keys(result.metafile.inputs))))
   // Swap in the finished build whole, so a CLI starting meanwhile never sees half a dist/.
   const old = join(root, `dist.old-${process.pid}`)
   if (existsSync(join(root, "dist"))) renameSync(join(root, "dist"), old)

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Runs the built CLI (dist/, made by `npm ci` through `prepare`) in this very process: no tsx, no
 // child, so a supervisor's SIGTERM reaches the CLI itself.
+import { createRequire } from "node:module"
 import { setFlagsFromString } from "node:v8"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
+import { installCompileCache } from "./compile-cache.js"
 import { distState, root } from "./freshness.js"
 
 // A 64 MB young generation: a fan-out allocates a response body, its parse and its rows per board,
@@ -23,8 +25,13 @@ for (const stream of [process.stdout, process.stderr])
   })
 
 const state = distState()
-if (state === "fresh") await import(pathToFileURL(join(root, "dist", "main.js")).href)
-else {
+if (state === "fresh") {
+  // The cache is per command (`--help` and an unknown word show the help); see compile-cache.js.
+  const args = process.argv.slice(2)
+  const help = args.length === 0 || args.includes("--help") || args.includes("-h") || !/^[a-z]{2,16}$/.test(args[0])
+  installCompileCache(join(root, "dist"), help ? "help" : args[0])
+  createRequire(import.meta.url)(join(root, "dist", "main.js"))
+} else {
   // A development checkout whose sources moved on since the last build: run the sources through
   // tsx's in-process loader (slower to start, always current) and say how to get the fast start back.
   // Rebuilding here instead would race the other CLIs a test suite starts at the same moment.

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
 import { dirname, resolve } from "node:path"
 import { type Problem, parseYaml, pathString, schemaProblems } from "../model/yaml-problems.ts"
-import cron from "node-cron"
+import { validate as isCronExpression } from "node-cron"
 import { DagSpec, roleOf, type KindDeclaration, type NodeSpec } from "../core/spec.ts"
 import { findKind, kindsOf } from "./registry.ts"
 import { expandSourcesWildcard, SOURCES_WILDCARD } from "./needs.ts"
@@ -111,7 +111,7 @@ export const validateDagText = (
     })
     if (node.dq !== undefined)
       for (const p of dqProblems(node.dq, role)) at(["nodes", name, "dq", ...p.path], p.message)
-    if (node.schedule !== undefined && !cron.validate(node.schedule))
+    if (node.schedule !== undefined && !isCronExpression(node.schedule))
       at(["nodes", name, "schedule"], `not a valid cron expression: ${JSON.stringify(node.schedule)}`)
   }
   const expanded = expandSourcesWildcard(spec, kinds)

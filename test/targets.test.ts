@@ -25,7 +25,7 @@ import {
   resolveTargetsPath,
   summarize,
   type CheckRow
-} from "../pipelines/cli/targets.ts"
+} from "../app/board-check.ts"
 import { targetsCommand } from "../pipelines/cli/targets-command.ts"
 import { dagFrom, run as runDagIn, tempDir, withDb } from "./support/harness.ts"
 import { Warehouse } from "../sinks/warehouse.ts"

@@ -453,6 +453,20 @@ describe("dashboard API", () => {
     expect(
       (await call(`${open}/api/schedules`)).json.triggers.find((t: { name: string }) => t.name === "greenhouse").paused
     ).toBeNull()
+    // "Run now" is jobsignal up's: serve has no scheduler, and says so; an unknown schedule is 404 either way.
+    const fire = await pagePost(open, "/api/schedules/greenhouse/fire", { confirm: true })
+    expect([fire.status, fire.json.error]).toEqual([409, expect.stringContaining("nothing fires here")])
+    expect((await pagePost(open, "/api/schedules/nope/fire", { confirm: true })).status).toBe(404)
+    // The Runs page's cost line: the dry run of this server's own DAG (no `dag` in the body).
+    const dry = await pagePost(open, "/api/cli/dry-run", { only: ["greenhouse"] })
+    expect(dry.status).toBe(200)
+    expect(dry.json.text).toMatch(/— dry run, nothing fetched or written\nwould run: greenhouse\n/)
+    // The CLI's pause is recorded as the CLI's.
+    await pagePost(open, "/api/schedules/greenhouse/pause", { confirm: true, by: "cli" })
+    expect(
+      (await call(`${open}/api/schedules`)).json.triggers.find((t: { name: string }) => t.name === "greenhouse").paused
+    ).toMatchObject({ paused_by: "cli" })
+    await pagePost(open, "/api/schedules/greenhouse/resume", { confirm: true })
   })
 
   it("Source health: per source the last run, units failed, records skipped, blocked and 429 counts", async () => {

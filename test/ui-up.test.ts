@@ -2,7 +2,7 @@
  * The dashboard of `jobsignal up --replay` (the built binary, as a user starts it) in Debian's Chromium: a schedule
  * fires while the Runs page is open and the page follows that run; `jobsignal sql` answers while up owns the file;
  * the Jobs page pages through 10,000 synthetic rows with its state in the link; a schedule paused from the page
- * does not fire. Screenshots go to test-results/ui/.
+ * does not fire, and Run now fires it by hand, followed live. Screenshots go to test-results/ui/.
  */
 import { spawn } from "node:child_process"
 import { writeFileSync } from "node:fs"
@@ -141,6 +141,27 @@ describe.skipIf(!run)("jobsignal up: the dashboard in headless Chromium", () => 
     const s = await api("/api/schedules")
     expect(s.triggers[0]).toMatchObject({ name: "greenhouse", paused: { paused_by: "dashboard" } })
     timings.pauseMs = Date.now() - t0
+  }, 90_000)
+
+  it("Schedules page: Run now fires the paused schedule by hand, and the Runs page follows that run live", async () => {
+    const page = browser.page
+    await page.goto(`${url}/#/schedules`)
+    await page.getByTestId("schedule-fire-greenhouse").click()
+    expect(await page.getByTestId("confirm-dialog").innerText()).toMatch(/Run the schedule greenhouse now\?/)
+    await browser.screenshot("up-schedules-run-now")
+    await page.getByTestId("confirm-ok").click()
+    await page.waitForFunction(() => location.hash === "#/runs")
+    await page.locator('[data-testid="task-panel"]', { hasText: "run of greenhouse, fired by hand" }).waitFor()
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="task-status"]')?.textContent === "done",
+      undefined,
+      { timeout: 60_000 }
+    )
+    expect(await page.getByTestId("task-events").innerText()).toMatch(/node_finished dedupe success/)
+    expect(stderr).toMatch(/fire greenhouse \(by hand\): dedupe, greenhouse/)
+    // The pause holds for the clock: the next fires are still skipped.
+    const s = await api("/api/schedules")
+    expect(s.triggers[0]).toMatchObject({ name: "greenhouse", paused: { paused_by: "dashboard" } })
   }, 90_000)
 
   it("Jobs page: pages through 10,000+ rows with the true count, and a link opens on the same page", async () => {

@@ -87,7 +87,9 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     await page.goto(`${url}/#/runs`)
     await page.getByTestId("dag-graph").waitFor()
     await page.getByTestId("start-run").click()
-    await expect(page.getByTestId("confirm-dialog").isVisible()).resolves.toBe(true)
+    // The confirmation says what the run would cost (the dry run's figure: the fake provider's key is set).
+    await page.getByTestId("confirm-dialog").waitFor()
+    expect(await text("run-estimate")).toMatch(/^estimated LLM cost: \$\d+\.\d{4} at most/)
     await page.getByTestId("confirm-ok").click()
     // Live: some node has finished while the run is still going, and the graph says "live".
     await page.waitForFunction(
@@ -263,6 +265,7 @@ describe.skipIf(!run)("dashboard in headless Chromium", () => {
     await page.getByTestId("backfill-node").selectOption("greenhouse")
     await page.getByTestId("backfill-since").fill("2020-01-01")
     await page.getByTestId("start-backfill").click()
+    await page.getByTestId("confirm-dialog").waitFor()
     expect(await text("confirm-dialog")).toMatch(/backfill of greenhouse since 2020-01-01/)
     await page.getByTestId("confirm-ok").click()
     await page.waitForFunction(

@@ -37,7 +37,7 @@ beforeAll(async () => {
     `version: 1
 defaults: { retry: { times: 0 } }
 nodes:
-  gh: { source: greenhouse, with: { base_url: "${replay.baseUrlFor("greenhouse")}", boards: [gitlab, stripe] } }
+  gh: { source: greenhouse, schedule: "0 6 * * *", with: { base_url: "${replay.baseUrlFor("greenhouse")}", boards: [gitlab, stripe] } }
   dedupe: { transform: dedupe, needs: [gh] }
 `
   )
@@ -55,6 +55,8 @@ const normalize = (s: string) =>
     .replace(/ +\d+\.\d+(?= |$)/gm, " N")
     .replace(/,\d+\.\d+(?=,|$)/gm, ",N")
     .replace(/(HH:MM:SS),\d+(?=,)/g, "$1,N")
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z/g, "ISO")
+    .replace(/\d{4}-\d\d-\d\d \d\d:\d\d\b/g, "DAY HH:MM")
 
 interface Up {
   readonly child: ChildProcess
@@ -104,11 +106,13 @@ const until = async (ok: () => boolean, what: string) => {
 const runIdOf = (stdout: string) => stdout.match(/run (\d{8}T\d{6}-[0-9a-f]{6}):/)![1]
 
 describe("the CLI through jobsignal up", { timeout: 480_000 }, () => {
-  it("run, backfill, runs, report, job and quarantine print the same through up as on the file", async () => {
+  it("run, backfill, runs, report, job, quarantine, dry runs, schedule, targets check and eval print the same through up as on the file", async () => {
     await ensureBuilt()
     const local = join(dir, "local.duckdb")
     const viaUp = join(dir, "via-up.duckdb")
     const out = join(dir, "reports")
+    const targets = join(dir, "targets.yaml")
+    writeFileSync(targets, "companies:\n  - { name: GitLab, ats: greenhouse, board: gitlab }\n")
     const commands = (db: string): ReadonlyArray<ReadonlyArray<string>> => [
       ["run", "--dag", dag, "--db", db],
       ["backfill", "gh", "--since", "2025-01-01", "--until", "2025-01-31", "--dag", dag, "--db", db],
@@ -117,7 +121,31 @@ describe("the CLI through jobsignal up", { timeout: 480_000 }, () => {
       ["report", "--since", "2025-01-01", "--out", out, "--db", db, "--dag", dag],
       ["job", "no-such-job", "--ops", "dossier", "--dag", dag, "--db", db],
       ["quarantine", "list", "--status", "all", "--db", db],
-      ["quarantine", "replay", "--dag", dag, "--db", db]
+      ["quarantine", "replay", "--dag", dag, "--db", db],
+      // What used to open the file beside up: the dry runs (no provider key: $0 and what happens instead) …
+      ["run", "--dry-run", "--dag", dag, "--db", db],
+      ["backfill", "gh", "--since", "2025-01-01", "--dry-run", "--dag", dag, "--db", db],
+      ["run", "--dry-run", "--only", "nope", "--dag", dag, "--db", db],
+      // … the schedules: list, pause, resume and a run fired by hand …
+      ["schedule", "--list", "--dag", dag, "--db", db],
+      ["schedule", "--pause", "gh", "--dag", dag, "--db", db],
+      ["schedule", "--pause", "gh", "--dag", dag, "--db", db],
+      ["schedule", "--list", "--dag", dag, "--db", db],
+      ["schedule", "--resume", "gh", "--dag", dag, "--db", db],
+      ["schedule", "--pause", "nope", "--dag", dag, "--db", db],
+      ["schedule", "--fire", "gh", "--dag", dag, "--db", db],
+      // … the board check (it records board_checks) and the eval (its ledger rows).
+      [
+        "targets",
+        "check",
+        "--targets",
+        targets,
+        "--base-url-for",
+        `greenhouse=${replay.baseUrlFor("greenhouse")}`,
+        "--db",
+        db
+      ],
+      ["eval", "relevance", "--db", db]
     ]
     const before: Array<{ code: number; stdout: string; stderr: string }> = []
     for (const c of commands(local)) before.push(await cli(c, env))
@@ -127,6 +155,21 @@ describe("the CLI through jobsignal up", { timeout: 480_000 }, () => {
     expect(before[2]).toMatchObject({ code: 2 })
     expect(before[2].stderr).toContain("no such node")
     expect(before[5].code).toBe(2)
+    expect(before[8].code).toBe(0)
+    expect(before[9].stdout).toContain("would run: gh → dedupe")
+    expect(before[10]).toMatchObject({ code: 2 })
+    expect(before[10].stderr).toContain("no such node")
+    expect(before[11].stdout).toMatch(/gh\s+0 6 \* \* \*\s+dedupe, gh/)
+    expect(before[12].stdout).toBe("schedule gh paused: its fires are skipped until jobsignal schedule --resume gh\n")
+    expect(before[13].stdout).toBe("schedule gh was already paused\n")
+    expect(before[14].stdout).toContain("paused since")
+    expect(before[15].stdout).toContain("schedule gh resumed")
+    expect(before[16]).toMatchObject({ code: 2 })
+    expect(before[16].stderr).toContain("no schedule nope in")
+    expect(before[17].code).toBe(0)
+    expect(before[17].stdout).toMatch(/dedupe\s+dedupe\s+success/)
+    expect(before[18].stdout).toMatch(/GitLab\s+greenhouse\s+gitlab\s+alive/)
+    expect(before[19].stdout).toContain("lexical (no model)")
 
     const up = await startUp(viaUp)
     try {
@@ -156,7 +199,26 @@ describe("the CLI through jobsignal up", { timeout: 480_000 }, () => {
       expect(jobUp).toEqual(jobLocal)
       // They ran in up (a writer of its own would have been refused the file): the run and the backfill are there.
       const runs = await cli(["sql", "select count(*)::int as n from runs", "--db", viaUp, "--format", "csv"], env)
-      expect(runs.stdout.trim()).toBe("n\n2")
+      // The run, the backfill and the schedule fired by hand.
+      expect(runs.stdout.trim()).toBe("n\n3")
+      const checks = await cli(
+        ["sql", "select count(*)::int as n from board_checks", "--db", viaUp, "--format", "csv"],
+        env
+      )
+      expect(checks.stdout.trim()).toBe("n\n1")
+      // What makes no sense beside up says so in one line naming it, and exits non-zero.
+      const upIs = new RegExp(`jobsignal up on http://127\\.0\\.0\\.1:\\d+ \\(pid ${up.child.pid}\\) owns ${viaUp}`)
+      for (const c of [
+        ["schedule", "--dag", dag, "--db", viaUp],
+        ["serve", "--port", "0", "--dag", dag, "--db", viaUp],
+        ["up", "--port", "0", "--dag", dag, "--db", viaUp],
+        ["search", "data engineer", "--replay", "--save", "--db", viaUp]
+      ]) {
+        const r = await cli(c, env)
+        expect({ command: c[0], code: r.code }).toEqual({ command: c[0], code: 2 })
+        expect(r.stderr.trim().split("\n")).toHaveLength(1)
+        expect(r.stderr).toMatch(upIs)
+      }
     } finally {
       up.child.kill("SIGTERM")
     }

@@ -59,11 +59,17 @@ describe("jobsignal up", () => {
       expect(dismissed.stdout).toContain("q1: dismiss")
       expect((await cli(["today", "--as-of", "2025-06-02", "--db", db], env)).stdout).toContain("0 item(s)")
 
-      // A command that still opens the file itself is told who owns it, not "/usr/bin/node (PID …)".
+      // The dry run is answered by up (it used to open the file and be refused the lock).
       const run = await cli(["run", "--dry-run", "--only", "hn", "--db", db], env)
-      expect(run.code).not.toBe(0)
-      expect(run.stderr).toMatch(/owned by jobsignal up on http:\/\/127\.0\.0\.1:\d+ \(pid \d+\)/)
-      expect(run.stderr).not.toContain("/usr/bin/node")
+      expect(run.code).toBe(0)
+      expect(run.stdout).toContain("would run: hn")
+      // A command that makes no sense beside up is told who owns the file, not "/usr/bin/node (PID …)".
+      const schedule = await cli(["schedule", "--db", db], env)
+      expect(schedule.code).toBe(2)
+      expect(schedule.stderr).toMatch(
+        /jobsignal up on http:\/\/127\.0\.0\.1:\d+ \(pid \d+\) owns .* already fires its schedules/
+      )
+      expect(schedule.stderr).not.toContain("/usr/bin/node")
     } finally {
       child.kill("SIGTERM")
     }

@@ -4,7 +4,7 @@ import { sources } from "../../app/index.ts"
 import { replayOverrides as overridesFor, startReplayServer } from "../../sources/replay.ts"
 import { checkBind } from "../serve/auth.ts"
 import { layersRunner } from "../serve/job-ops.ts"
-import { startServer } from "../serve/server.ts"
+import { startServer, type ServeConfig } from "../serve/server.ts"
 import { ensureUiBuilt } from "../serve/ui-build.ts"
 import type { LoadedDag } from "../load.ts"
 import type { RunRequest } from "../runner.ts"
@@ -56,6 +56,7 @@ export const startDashboard = (o: {
   dag: LoadedDag
   sourceOverrides?: RunRequest["sourceOverrides"]
   scheduling?: boolean
+  fire?: ServeConfig["fire"]
 }) =>
   Effect.gen(function* () {
     const token = Option.getOrUndefined(yield* tokenConfig)
@@ -70,7 +71,8 @@ export const startDashboard = (o: {
       dag: o.dag,
       ops,
       sourceOverrides: o.sourceOverrides,
-      scheduling: o.scheduling
+      scheduling: o.scheduling,
+      fire: o.fire
     })
     return { url, requestToken, watchRuns, tasks, ops: ops.name, token: token !== undefined }
   })

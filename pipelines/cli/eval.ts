@@ -1,12 +1,11 @@
 import { Args, Command, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import { Warehouse } from "../../sinks/warehouse.ts"
-import { loadProfile } from "../../transforms/profile.ts"
-import { joinLabels, loadLabels, LABELS_FILE } from "../../transforms/relevance-eval/labels.ts"
-import { evaluateWithModel, FIT_POSITIVE, type EvalFigures } from "../../transforms/relevance-eval/model.ts"
-import { EVAL_DAG, loadRecordedJobs } from "./eval-set.ts"
-import { loadDag } from "../load.ts"
-import { kinds, migrations } from "../../app/index.ts"
+import { FIT_POSITIVE, type EvalFigures } from "../../transforms/relevance-eval/model.ts"
+import { type EvalAsk, runEval } from "../../app/eval-run.ts"
+import { migrations } from "../../app/index.ts"
+import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
+import { taskInUp } from "./up-client.ts"
 import { dagOption, dbOption, fail, print, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
 
@@ -33,6 +32,16 @@ const render = (f: EvalFigures) => {
   return rows.map(([k, v]) => `${k.padEnd(32)} ${v}`).join("\n")
 }
 
+const evalInUp = (up: UpInfo, dag: string, ask: EvalAsk) =>
+  Effect.gen(function* () {
+    const end = yield* taskInUp(up, "/api/cli/eval", { dag, ...ask }, (e) => {
+      if (e.type === "say") void process.stderr.write(`${String(e.line)}\n`)
+    })
+    if (end.status !== "done")
+      return yield* Effect.fail(new Error(end.error ?? `the eval was ${end.status} in jobsignal up (pid ${up.pid})`))
+    return end.result as { figures: EvalFigures; runId: string }
+  })
+
 /**
  * `jobsignal eval relevance|fit [--tier T]`: the hand-labelled relevance set through the configured
  * model, so a user measures precision, recall and cost before trusting it; without a key, the lexical scorer.
@@ -57,28 +66,14 @@ export const evalCommand = Command.make(
   ({ what, tier, dag, db }) =>
     Effect.gen(function* () {
       const loaded = yield* loadDagEffect(dag)
-      const { profile, hash } = yield* loadProfile(loaded)
-      const labelledFor = yield* loadProfile(loadDag(EVAL_DAG, kinds))
-      if (labelledFor.hash !== hash)
-        yield* printErr(
-          `eval: warning: ${LABELS_FILE} was labelled for ${labelledFor.path}; your profile (${loaded.resolvePath(loaded.spec.profile ?? "profile.yaml")}) differs, so the figures say how well the scorer finds that candidate's jobs, not yours`
-        )
-      yield* printErr(
-        "eval: rebuilding the labelled postings from the recordings in fixtures/ (replay server, job sources, dedupe)"
-      )
-      const jobs = yield* loadRecordedJobs()
-      const { set, unlabelled } = yield* Effect.flatMap(loadLabels(), (labels) => joinLabels(jobs, labels))
-      if (unlabelled > 0) yield* printErr(`eval: ${unlabelled} recorded posting(s) have no label and are left out`)
-      const runId = `eval-${new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "")}`
-      const f = yield* evaluateWithModel({
-        kind: what,
-        dag: loaded,
-        profile,
-        profileHash: hash,
-        set,
-        tier: Option.getOrUndefined(tier),
-        runId
-      }).pipe(Effect.provide(Warehouse.layer({ path: db, migrations })))
+      const ask = { what, ...(Option.isSome(tier) ? { tier: tier.value } : {}) }
+      const up = liveUp(db)
+      // While jobsignal up owns the warehouse, the eval runs there (its ledger rows are written there).
+      const { figures: f, runId } = up
+        ? yield* evalInUp(up, loaded.path, ask)
+        : yield* runEval(loaded, ask, (line) => void process.stderr.write(`${line}\n`)).pipe(
+            Effect.provide(Warehouse.layer({ path: db, migrations }))
+          )
       if (f.note) yield* printErr(`eval: ${f.note}`)
       if (f.budget_stopped)
         yield* printErr(`eval: BudgetExceeded: ${f.budget_stopped}; the figures cover the answered postings only`)

@@ -123,18 +123,34 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   },
   {
     name: "schedule",
-    summary: "Run each node on its dag.yaml schedule until SIGINT/SIGTERM.",
+    summary:
+      "Run each node on its dag.yaml schedule until SIGINT/SIGTERM (jobsignal up does it too); list, pause, resume or fire one now.",
     options: [
       dag,
       db,
       logFormat,
-      { flag: "--list", text: "Print each trigger's next fire times and exit" },
+      { flag: "--list", text: "Print each trigger's next fire times, last fire and pause, and exit" },
+      {
+        flag: "--pause NAME",
+        text: "Pause the schedule NAME: its fires are skipped (by up and schedule alike) until --resume NAME"
+      },
+      { flag: "--resume NAME", text: "Resume the paused schedule NAME from its next fire time" },
+      {
+        flag: "--fire NAME",
+        text: "Run the schedule NAME now, a paused one too: in jobsignal up when it runs, else run --only its nodes"
+      },
       {
         flag: "--grace DURATION",
         text: "On SIGINT/SIGTERM, how long running runs may finish before they are interrupted (default 30s)"
       }
     ],
-    examples: ["jobsignal schedule --list", "jobsignal schedule --grace 2m"]
+    examples: [
+      "jobsignal schedule --list",
+      "jobsignal schedule --pause greenhouse        # on holiday: no board fetches",
+      "jobsignal schedule --resume greenhouse",
+      "jobsignal schedule --fire hn                 # the hn run now, followed in this terminal",
+      "jobsignal schedule --grace 2m"
+    ]
   },
   {
     name: "worker",
@@ -288,7 +304,7 @@ export const COMMANDS: ReadonlyArray<CommandHelp> = [
   {
     name: "up",
     summary:
-      "Run the scheduler, the dashboard and its API in one process that owns the warehouse; the CLI's warehouse commands (sql, runs, run, backfill, report, job, jobs, leads, quarantine, today) go through it.",
+      "Run the scheduler, the dashboard and its API in one process that owns the warehouse; the CLI's commands on that warehouse go through it (schedule, serve and search --save refuse, naming it).",
     options: [
       { flag: "--port N", text: "Port of the dashboard and API (default 8787; 0 picks a free one)" },
       {

@@ -6,8 +6,7 @@ import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
 import { taskInUp } from "./up-client.ts"
 import { runDag, type RunRequest, type RunSummary } from "../runner.ts"
 import { withKillPoints } from "../../core/killpoints.ts"
-import { backfillDryRun } from "./backfill-dry-run.ts"
-import { runDryRun } from "./run-dry-run.ts"
+import { dryRun as dryRunReport } from "./dry-run.ts"
 import {
   asOfDay,
   asOfOption,
@@ -81,26 +80,30 @@ const runInUp = (
   build: (events: Events) => Effect.Effect<RunRequest, unknown>
 ) =>
   Effect.gen(function* () {
+    const req = yield* build(consoleEvents(logFormat))
+    yield* followRunInUp(up, db, logFormat, "/api/cli/run", {
+      dag: req.dag.path,
+      only: req.only,
+      resume: req.resume,
+      backfill: req.backfill,
+      asOf: req.asOf
+    })
+  })
+
+/**
+ * Starts a run task in up (POST `path`: a run, or a schedule fired by hand) and follows it as `runInUp` does. A task
+ * that ended without a run (a schedule whose nodes another run holds) prints why and exits 1.
+ */
+export const followRunInUp = (up: UpInfo, db: string, logFormat: "text" | "json", path: string, body: unknown) =>
+  Effect.gen(function* () {
     const events = consoleEvents(logFormat)
-    const req = yield* build(events)
     let runId: string | undefined
-    const end = yield* taskInUp(
-      up,
-      "/api/cli/run",
-      {
-        dag: req.dag.path,
-        only: req.only,
-        resume: req.resume,
-        backfill: req.backfill,
-        asOf: req.asOf
-      },
-      (e) => {
-        if (!RUN_EVENTS.has(e.type)) return
-        const { seq: _seq, at: _at, ...event } = e
-        if (e.type === "run_started") runId = String(e.runId)
-        events.emit(event as unknown as RunEvent)
-      }
-    )
+    const end = yield* taskInUp(up, path, body, (e) => {
+      if (!RUN_EVENTS.has(e.type)) return
+      const { seq: _seq, at: _at, ...event } = e
+      if (e.type === "run_started") runId = String(e.runId)
+      events.emit(event as unknown as RunEvent)
+    })
     if (end.status === "failed") return yield* Effect.fail(new Error(end.error ?? "the run failed in jobsignal up"))
     if (end.status === "cancelled") {
       yield* printErr(
@@ -108,7 +111,11 @@ const runInUp = (
       )
       return yield* fail(1)
     }
-    const summary = end.result as RunSummary
+    const summary = end.result as RunSummary | undefined
+    if (!summary?.runId) {
+      yield* printErr(`no run: ${end.reason ?? "jobsignal up started none"}`)
+      return yield* fail(1)
+    }
     yield* printSummary(summary, db)
     yield* exitFor(summary)
   })
@@ -146,7 +153,7 @@ export const runCommand = Command.make(
     asOf: asOfOption
   },
   ({ dag, db, logFormat, only, resume, dryRun, asOf }) =>
-    (dryRun ? runDryRun : (db: string, build: Parameters<typeof execute>[2]) => execute(db, logFormat, build))(
+    (dryRun ? dryRunReport : (db: string, build: Parameters<typeof execute>[2]) => execute(db, logFormat, build))(
       db,
       (events) =>
         Effect.all([loadDagEffect(dag), asOfDay(asOf)]).pipe(
@@ -183,7 +190,7 @@ export const backfillCommand = Command.make(
     dryRun: Options.boolean("dry-run").pipe(Options.withDescription("Print what would be fetched, fetch nothing"))
   },
   ({ node, since, until, dag, db, logFormat, dryRun }) =>
-    (dryRun ? backfillDryRun : (db: string, build: Parameters<typeof execute>[2]) => execute(db, logFormat, build))(
+    (dryRun ? dryRunReport : (db: string, build: Parameters<typeof execute>[2]) => execute(db, logFormat, build))(
       db,
       (events) =>
         Effect.gen(function* () {

@@ -1,6 +1,12 @@
 import { Command, Options } from "@effect/cli"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import { Warehouse } from "../../sinks/warehouse.ts"
+import { liveUp, type UpInfo } from "../../sinks/up-file.ts"
+import { setPaused } from "../schedule/pauses.ts"
+import type { LoadedDag } from "../load.ts"
+import { execute, followRunInUp } from "./run.ts"
+import { upQuery } from "./sql.ts"
+import { besideUp, postToUp } from "./up-client.ts"
 import { consoleEvents, formatTable } from "../console.ts"
 import { makeScheduler } from "../schedule/scheduler.ts"
 import { nextFires, triggersOf } from "../schedule/triggers.ts"
@@ -15,19 +21,81 @@ const fmtFire = (d: Date, tz?: string) => d.toLocaleString("sv-SE", { timeZone: 
 
 const stamp = () => new Date().toISOString().slice(11, 19)
 
-const lastFires = (db: string) =>
-  Effect.flatMap(Warehouse, (w) =>
-    w.query<{ trigger: string; last_fire_at: string; last_status: string | null; paused_at: string | null }>(
-      `select coalesce(s.trigger, p.trigger) as trigger, strftime(s.last_fire_at, '%Y-%m-%d %H:%M:%S%z') as last_fire_at, s.last_status,
-              strftime(p.paused_at, '%Y-%m-%d %H:%M') as paused_at
-       from schedule_state s full join schedule_pauses p on p.trigger = s.trigger`
+const LAST_FIRES = `select coalesce(s.trigger, p.trigger) as trigger, strftime(s.last_fire_at, '%Y-%m-%d %H:%M:%S%z') as last_fire_at, s.last_status,
+        strftime(p.paused_at, '%Y-%m-%d %H:%M') as paused_at
+ from schedule_state s full join schedule_pauses p on p.trigger = s.trigger`
+
+type LastFire = { trigger: string; last_fire_at: string | null; last_status: string | null; paused_at: string | null }
+
+/** Each trigger's last fire and pause, from the file or from the `jobsignal up` that owns it. */
+const lastFires = (db: string, up: UpInfo | undefined): Effect.Effect<LastFire[] | undefined> => {
+  const read: Effect.Effect<LastFire[], unknown> = up
+    ? upQuery(up, false)(LAST_FIRES).pipe(Effect.map((rows) => rows as LastFire[]))
+    : Effect.flatMap(Warehouse, (w) => w.query<LastFire>(LAST_FIRES)).pipe(
+        Effect.provide(Warehouse.layer({ path: db, migrations })),
+        Effect.scoped
+      )
+  // Busy (another process writes it, e.g. a running scheduler): the list shows no last fires.
+  return read.pipe(Effect.orElseSucceed(() => undefined))
+}
+
+const triggerNamed = (d: LoadedDag, name: string) =>
+  Effect.gen(function* () {
+    const triggers = triggersOf(d)
+    const t = triggers.find((x) => x.name === name)
+    if (t) return t
+    return yield* Effect.fail(
+      new Error(
+        `no schedule ${name} in ${d.path} (${triggers.length ? `schedules: ${triggers.map((x) => x.name).join(", ")}` : "no node has a schedule"})`
+      )
     )
-  ).pipe(
-    Effect.provide(Warehouse.layer({ path: db, migrations })),
-    Effect.scoped,
-    // Busy (another process writes it, e.g. a running scheduler): the list shows no last fires.
-    Effect.orElseSucceed(() => undefined)
-  )
+  })
+
+/** `--pause NAME` / `--resume NAME`: in up when it owns the warehouse (its next fire sees it), else in the file. */
+const pauseTrigger = (d: LoadedDag, db: string, name: string, paused: boolean) =>
+  Effect.gen(function* () {
+    yield* triggerNamed(d, name)
+    const up = liveUp(db)
+    const changed = up
+      ? (yield* Effect.tryPromise({
+          try: () =>
+            postToUp<{ changed: boolean }>(
+              up,
+              `/api/schedules/${encodeURIComponent(name)}/${paused ? "pause" : "resume"}`,
+              { confirm: true, by: "cli" },
+              (b) => typeof b.changed === "boolean"
+            ),
+          catch: (e) => e as Error
+        })).changed
+      : yield* setPaused(name, paused, "cli").pipe(
+          Effect.provide(Warehouse.layer({ path: db, migrations })),
+          Effect.scoped
+        )
+    yield* print(
+      paused
+        ? changed
+          ? `schedule ${name} paused: its fires are skipped until jobsignal schedule --resume ${name}`
+          : `schedule ${name} was already paused`
+        : changed
+          ? `schedule ${name} resumed: it fires again from its next time`
+          : `schedule ${name} was not paused`
+    )
+  })
+
+/**
+ * `--fire NAME`: that schedule's run now. In up it is the scheduler's run, by hand (the Schedules page's "Run now");
+ * on the file it is `jobsignal run --only` the trigger's nodes. Either way the run's progress, summary and exit code.
+ */
+const fireTrigger = (d: LoadedDag, db: string, name: string, logFormat: "text" | "json") =>
+  Effect.gen(function* () {
+    const t = yield* triggerNamed(d, name)
+    const up = liveUp(db)
+    if (up)
+      return yield* followRunInUp(up, db, logFormat, `/api/schedules/${encodeURIComponent(name)}/fire`, {
+        confirm: true
+      })
+    return yield* execute(db, logFormat, (events) => Effect.succeed({ dag: d, only: t.only, events }))
+  })
 
 export const scheduleCommand = Command.make(
   "schedule",
@@ -36,6 +104,15 @@ export const scheduleCommand = Command.make(
     db: dbOption,
     logFormat: logFormatOption,
     list: Options.boolean("list").pipe(Options.withDescription("Print each trigger's next fire times and exit")),
+    pause: Options.text("pause").pipe(
+      Options.optional,
+      Options.withDescription("Pause the schedule NAME: its fires are skipped until --resume NAME")
+    ),
+    resume: Options.text("resume").pipe(Options.optional, Options.withDescription("Resume the paused schedule NAME")),
+    fire: Options.text("fire").pipe(
+      Options.optional,
+      Options.withDescription("Run the schedule NAME now (in jobsignal up when it runs), and print the run")
+    ),
     grace: Options.text("grace").pipe(
       Options.withDefault("30s"),
       Options.withDescription(
@@ -43,14 +120,18 @@ export const scheduleCommand = Command.make(
       )
     )
   },
-  ({ dag, db, logFormat, list, grace }) =>
+  ({ dag, db, logFormat, list, grace, pause, resume, fire }) =>
     Effect.gen(function* () {
       const d = yield* loadDagEffect(dag)
       const tz = d.spec.schedule?.timezone
       const triggers = triggersOf(d)
+      if (Option.isSome(pause)) return yield* pauseTrigger(d, db, pause.value, true)
+      if (Option.isSome(resume)) return yield* pauseTrigger(d, db, resume.value, false)
+      if (Option.isSome(fire)) return yield* fireTrigger(d, db, fire.value, logFormat)
+      const up = liveUp(db)
       if (list) {
         if (triggers.length === 0) return yield* print(`${d.path}: no node has a schedule`)
-        const last = yield* lastFires(db)
+        const last = yield* lastFires(db, up)
         yield* print(
           formatTable(
             triggers.map((t) => {
@@ -77,6 +158,16 @@ export const scheduleCommand = Command.make(
           `\ntimezone ${tz ?? "(system)"}, overlap ${d.spec.schedule?.overlap ?? "skip"}, catch_up ${d.spec.schedule?.catch_up ?? "none"}`
         )
       }
+      // Two schedulers of one warehouse would fire every trigger twice: up already is this one.
+      if (up)
+        return yield* Effect.fail(
+          besideUp(
+            up,
+            db,
+            "jobsignal schedule",
+            "already fires its schedules; see them with jobsignal schedule --list or on its Schedules page, or stop it first"
+          )
+        )
       const graceMs = parseDuration(grace)
       if (graceMs === undefined)
         return yield* Effect.fail(new Error(`--grace takes a duration like 30s or 2m, got ${JSON.stringify(grace)}`))
@@ -121,6 +212,6 @@ export const scheduleCommand = Command.make(
     )
 ).pipe(
   Command.withDescription(
-    "Run each node on its dag.yaml schedule until SIGINT/SIGTERM; --list prints the next fire times."
+    "Run each node on its dag.yaml schedule until SIGINT/SIGTERM (jobsignal up does it too); list, pause, resume or fire one now."
   )
 )

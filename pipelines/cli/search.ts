@@ -13,6 +13,8 @@ import { search as searchSource } from "../../sources/search/index.ts"
 import { startReplayServer } from "../../sources/replay.ts"
 import { dbOption, fail, print, printErr } from "./shared.ts"
 import { runtimeLayer } from "./runtime.ts"
+import { liveUp } from "../../sinks/up-file.ts"
+import { besideUp } from "./up-client.ts"
 import { JOBSPY_SQL, ofJobType, searchBody } from "./search-output.ts"
 
 // JobSpy's site names; ours spell ZipRecruiter without the underscore.
@@ -102,6 +104,17 @@ export const searchCommand = Command.make(
       })
       if (proxies.length > 0)
         yield* printErr(`proxies: ${proxies.map(proxyLabel).join(", ")} (a different one for each request, in turn)`)
+      // Without --save the search has a scratch warehouse of its own; with it, the run would need up's file.
+      const up = a.save ? liveUp(resolve(a.db)) : undefined
+      if (up)
+        return yield* Effect.fail(
+          besideUp(
+            up,
+            a.db,
+            "jobsignal search --save",
+            "cannot share it with a one-shot search: search without --save (it prints the same jobs), or stop up first"
+          )
+        )
       const replay = a.replay ? yield* Effect.promise(() => startReplayServer([searchSource])) : undefined
       const baseUrl = replay ? replay.baseUrlFor("search") : Option.getOrUndefined(a.baseUrl)
       const opts = {

@@ -1,6 +1,7 @@
 import { Command } from "@effect/cli"
 import { Effect } from "effect"
-import { publishUp } from "../../sinks/up-file.ts"
+import { liveUp, publishUp } from "../../sinks/up-file.ts"
+import { besideUp } from "./up-client.ts"
 import { dashboardOptions, replayOverrides, startDashboard } from "./dashboard.ts"
 import { dagOption, dbOption, fail, printErr } from "./shared.ts"
 import { loadDagEffect } from "./load-dag.ts"
@@ -15,6 +16,16 @@ export const serveCommand = Command.make(
   },
   ({ port, host, replay, dag, db }) =>
     Effect.gen(function* () {
+      const up = liveUp(db)
+      if (up)
+        return yield* Effect.fail(
+          besideUp(
+            up,
+            db,
+            "jobsignal serve",
+            `already serves the dashboard and its API: open ${up.url}/, or stop it first`
+          )
+        )
       const d = yield* loadDagEffect(dag)
       const sourceOverrides = replay ? yield* replayOverrides(d) : undefined
       // The warehouse stays open for the server's whole life: this process is its one writer.

@@ -16,7 +16,7 @@ import type { Target } from "../../targets/universe.ts"
 import { formatTable } from "../console.ts"
 import { fail, print, printErr } from "./shared.ts"
 import { describe } from "../../core/errors.ts"
-import { type CheckRow, checkOne, parseBaseUrlFor } from "./targets.ts"
+import { type CheckRow, checkOne, parseBaseUrlFor } from "../../app/board-check.ts"
 
 /** Providers whose board is one token, and the link patterns that name it on a careers page. */
 const LINKS: ReadonlyArray<{ ats: string; re: RegExp }> = [

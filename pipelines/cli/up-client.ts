@@ -14,6 +14,13 @@ const headersFor = (up: UpInfo) => {
   }
 }
 
+/**
+ * The one line a command that makes no sense beside `jobsignal up` fails with ("jobsignal schedule: jobsignal up on
+ * http://127.0.0.1:8787 (pid 4242) owns data/jobsignal.duckdb and already fires its schedules; …").
+ */
+export const besideUp = (up: UpInfo, db: string, command: string, why: string) =>
+  new Error(`${command}: jobsignal up on ${up.url} (pid ${up.pid}) owns ${db} and ${why}`)
+
 const named = (up: UpInfo, e: unknown) =>
   new Error(`jobsignal up (pid ${up.pid}, ${up.url}) owns the warehouse and answered: ${(e as Error).message}`)
 

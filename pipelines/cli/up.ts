@@ -3,9 +3,10 @@ import { Effect, Layer, Stream } from "effect"
 import type { Tasks } from "../serve/tasks.ts"
 import { parseDuration } from "../../core/spec.ts"
 import { consoleEvents } from "../console.ts"
-import { makeScheduler } from "../schedule/scheduler.ts"
+import { makeScheduler, type Scheduler } from "../schedule/scheduler.ts"
 import { nextFires, triggersOf } from "../schedule/triggers.ts"
-import { publishUp } from "../../sinks/up-file.ts"
+import { liveUp, publishUp } from "../../sinks/up-file.ts"
+import { besideUp } from "./up-client.ts"
 import { dashboardOptions, replayOverrides, startDashboard } from "./dashboard.ts"
 import { loadDagEffect } from "./load-dag.ts"
 import { runtimeLayer } from "./runtime.ts"
@@ -61,13 +62,28 @@ export const upCommand = Command.make(
       const graceMs = parseDuration(grace)
       if (graceMs === undefined)
         return yield* Effect.fail(new Error(`--grace takes a duration like 30s or 2m, got ${JSON.stringify(grace)}`))
+      const other = liveUp(db)
+      if (other)
+        return yield* Effect.fail(
+          besideUp(other, db, "jobsignal up", `is already up: open ${other.url}/, or stop it (pid ${other.pid}) first`)
+        )
       const d = yield* loadDagEffect(dag)
       const sourceOverrides = replay ? yield* replayOverrides(d) : undefined
       // One warehouse for the dashboard, the API, the CLI's queries and the scheduled runs: this process is its writer.
       const services = yield* Layer.build(runtimeLayer(db))
-      const s = yield* startDashboard({ port, host, dag: d, sourceOverrides, scheduling: true }).pipe(
-        Effect.provide(services)
-      )
+      // "Run now" on the Schedules page (and `schedule --fire` through up) fires in the scheduler made below.
+      let scheduler: Scheduler | undefined
+      const s = yield* startDashboard({
+        port,
+        host,
+        dag: d,
+        sourceOverrides,
+        scheduling: true,
+        fire: (name, fo) =>
+          scheduler
+            ? scheduler.fire(name, new Date(), "by hand", fo)
+            : Promise.resolve({ status: "skipped", reason: "jobsignal up is still starting" })
+      }).pipe(Effect.provide(services))
       const log = (line: string) =>
         void process.stderr.write(
           logFormat === "json"
@@ -76,7 +92,7 @@ export const upCommand = Command.make(
         )
       const triggers = triggersOf(d)
       const tz = d.spec.schedule?.timezone
-      const scheduler = makeScheduler({
+      scheduler = makeScheduler({
         dag: d,
         db,
         layer: Layer.succeedContext(services),
@@ -105,7 +121,7 @@ export const upCommand = Command.make(
           : `${triggers.length} schedule(s); next: ${soonest(triggers, tz)} (jobsignal schedule --list shows them all)`
       )
       log(
-        `jobsignal sql, runs, run, backfill, report, job, jobs, leads, quarantine and today on ${db} now ask this process. Ctrl-C stops it.`
+        `jobsignal sql, runs, run and backfill (--dry-run too), schedule --list/--pause/--resume/--fire, targets check, eval, report, job, jobs, leads, quarantine and today on ${db} now ask this process. Ctrl-C stops it.`
       )
       return yield* Effect.never
     }).pipe(

@@ -29,12 +29,22 @@ export type FireOutcome =
   | { readonly status: "interrupted" }
   | { readonly status: "failed"; readonly error: string }
 
+/** A fire someone asked for (the Schedules page's "Run now", `jobsignal schedule --fire`), not the clock. */
+export interface FireOptions {
+  /** Runs even when the trigger is paused, online (someone waits on it), and is refused, not queued, while busy. */
+  readonly manual?: boolean
+  /** Who follows this run instead of `SchedulerOptions.watch`. */
+  readonly watch?: SchedulerOptions["watch"]
+  /** Aborting it interrupts the run (the ledger says interrupted). */
+  readonly signal?: AbortSignal
+}
+
 export interface Scheduler {
   readonly triggers: ReadonlyArray<Trigger>
   /** Starts the cron tasks (and the catch-up run, if `schedule.catch_up: one` and a fire was missed). */
   readonly start: () => Promise<void>
   /** Fires one trigger now, as its cron task would. */
-  readonly fire: (name: string, at?: Date, reason?: string) => Promise<FireOutcome>
+  readonly fire: (name: string, at?: Date, reason?: string, fo?: FireOptions) => Promise<FireOutcome>
   /** No new runs; waits up to `graceMs` for the running ones, then interrupts them; closes the warehouse. */
   readonly stop: (graceMs: number) => Promise<void>
   /** Cuts a `stop` grace period short (a second SIGINT): interrupt the running runs now. */
@@ -128,7 +138,7 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
       )
     )
 
-  const execute = async (entry: Active, at: Date, reason: string): Promise<FireOutcome> => {
+  const execute = async (entry: Active, at: Date, reason: string, fo: FireOptions = {}): Promise<FireOutcome> => {
     let group = entry.names.map((n) => byName.get(n)!)
     let label = entry.names.join(" + ")
     const skip = (why: string): FireOutcome => {
@@ -145,7 +155,10 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
     try {
       if (stopping) return skip("shutting down")
       // Read at every fire, so a pause set from the dashboard (or another process) holds from the next one.
-      const paused = new Map((await rt.runPromise(pausedTriggers)).map((p) => [p.trigger, p]))
+      // A fire by hand runs a paused trigger too: the pause holds back the clock, not the person.
+      const paused = fo.manual
+        ? new Map<string, Pause>()
+        : new Map((await rt.runPromise(pausedTriggers)).map((p) => [p.trigger, p]))
       for (const t of group.filter((t) => paused.has(t.name)))
         opts.log(`skip ${t.name} (${reason}): ${PAUSED(paused.get(t.name)!)}`)
       group = group.filter((t) => !paused.has(t.name))
@@ -161,12 +174,13 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
       for (const h of lock.tookOver) opts.log(`took over the lock of ${h.node} from pid ${h.pid}, which is gone`)
       await record(rt, group, at, null, "running")
       opts.log(`fire ${label} (${reason}): ${[...selected].sort().join(", ")}`)
-      const watch = opts.watch?.(label, reason)
+      const watch = (fo.watch ?? opts.watch)?.(label, reason)
       const events: Events = watch ? { emit: (e) => (opts.events.emit(e), watch.emit(e)) } : opts.events
       const fiber = rt.runFork(
-        runDag({ dag: opts.dag, only, events, sourceOverrides: opts.sourceOverrides, scheduled: true })
+        runDag({ dag: opts.dag, only, events, sourceOverrides: opts.sourceOverrides, scheduled: !fo.manual })
       )
       entry.fiber = fiber
+      fo.signal?.addEventListener("abort", () => void Effect.runFork(Fiber.interrupt(fiber)), { once: true })
       const exit = await rt.runPromise(Fiber.await(fiber))
       const outcome: FireOutcome = Exit.isSuccess(exit)
         ? { status: "ran", summary: exit.value }
@@ -195,7 +209,12 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
    * Starts triggers that fired together as one run (so six boards due at 06:00 feed one dedupe);
    * a trigger colliding with a run still going is skipped or queued, by `schedule.overlap`.
    */
-  const startGroup = (names: ReadonlyArray<string>, at: Date, reason: string): Map<string, Promise<FireOutcome>> => {
+  const startGroup = (
+    names: ReadonlyArray<string>,
+    at: Date,
+    reason: string,
+    fo: FireOptions = {}
+  ): Map<string, Promise<FireOutcome>> => {
     const out = new Map<string, Promise<FireOutcome>>()
     const go: string[] = []
     for (const name of new Set(names)) {
@@ -217,12 +236,12 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
       const whose = busy.names.includes(name)
         ? "its previous run"
         : `the run of ${busy.names.join(" + ")}, which shares nodes with it,`
-      if (overlap === "queue") {
+      if (overlap === "queue" && !fo.manual) {
         queued.set(name, { at, reason })
         opts.log(`queue ${name} (${reason}): ${whose} is still going`)
         out.set(name, Promise.resolve({ status: "queued" }))
       } else {
-        const why = `${whose} is still going (schedule.overlap: skip)`
+        const why = `${whose} is still going${fo.manual ? "" : " (schedule.overlap: skip)"}`
         opts.log(`skip ${name} (${reason}): ${why}`)
         out.set(name, Promise.resolve({ status: "skipped", reason: why }))
       }
@@ -234,7 +253,7 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
       done: Promise.resolve({ status: "queued" })
     }
     active.push(entry)
-    entry.done = execute(entry, at, reason).finally(() => {
+    entry.done = execute(entry, at, reason, fo).finally(() => {
       active.splice(active.indexOf(entry), 1)
       if (stopping) return
       const ready = [...queued].filter(([q]) => conflictOf(byName.get(q)!) === undefined)
@@ -265,8 +284,8 @@ export const makeScheduler = (opts: SchedulerOptions): Scheduler => {
     }
   }
 
-  const fire = (name: string, at: Date = now(), reason = "scheduled"): Promise<FireOutcome> =>
-    startGroup([name], at, reason).get(name)!
+  const fire = (name: string, at: Date = now(), reason = "scheduled", fo?: FireOptions): Promise<FireOutcome> =>
+    startGroup([name], at, reason, fo).get(name)!
 
   const catchUpMissed = async () => {
     let rt: Runtime

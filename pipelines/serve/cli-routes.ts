@@ -7,6 +7,10 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect, Schema } from "effect"
 import { Fatal } from "../../core/errors.ts"
+import { backfillDryRunReport, runDryRunReport } from "../../app/dry-run-report.ts"
+import { checkAndRecord, progressLine } from "../../app/board-check.ts"
+import { runEval } from "../../app/eval-run.ts"
+import { Target } from "../../targets/universe.ts"
 import { replayQuarantine } from "../../sinks/mongo/replay.ts"
 import { allSkippedReason, JOB_OPS, runJobOps } from "../../transforms/intel/ops.ts"
 import { TierChoice } from "../../transforms/llm/index.ts"
@@ -28,6 +32,9 @@ const RunBody = Schema.Struct({
   asOf: Schema.optional(Day)
 })
 
+/** The same, for a dry run: without `dag`, this server's own (what the Runs page would start). */
+const DryRunBody = Schema.Struct({ ...RunBody.fields, dag: Schema.optional(Schema.String) })
+
 const JobBody = Schema.Struct({
   dag: Schema.String,
   jobId: Schema.String,
@@ -45,6 +52,21 @@ const ReplayBody = Schema.Struct({
   dag: Schema.String,
   rule: Schema.optional(Schema.String),
   node: Schema.optional(Schema.String)
+})
+
+/** `jobsignal targets check`'s boards, already read and filtered by the CLI from the file it was given. */
+const TargetsCheckBody = Schema.Struct({
+  targets: Schema.Array(Target),
+  baseUrls: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  concurrency: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  perHost: Schema.optional(Schema.Int.pipe(Schema.positive())),
+  freshHours: Schema.Int.pipe(Schema.nonNegative())
+})
+
+const EvalBody = Schema.Struct({
+  dag: Schema.String,
+  what: Schema.Literal("relevance", "fit"),
+  tier: Schema.optional(TierChoice)
 })
 
 /** A refusal the CLI prints as it is (a bad body, a run already going). */
@@ -120,6 +142,34 @@ export const cliRoutes = (o: { readonly dag: LoadedDag; readonly tasks: Tasks })
         })
       )
     ),
+    // The dry run's report as text, from this warehouse and this process's keys (those the run would have). The
+    // command's own failure (no such node) answers 200 with `error`, so the CLI prints it as it does without up.
+    HttpRouter.post(
+      "/api/cli/dry-run",
+      answer(
+        Effect.gen(function* () {
+          const b = yield* decode(DryRunBody)
+          const report = Effect.gen(function* () {
+            // The Runs page asks about this server's own DAG; the CLI names its file.
+            const dag = b.dag === undefined ? o.dag : yield* dagAt(b.dag, o.dag.kinds)
+            const req = {
+              dag,
+              only: b.only,
+              resume: b.resume,
+              backfill: b.backfill,
+              ...(b.asOf ? { asOf: b.asOf } : {})
+            }
+            return yield* b.backfill ? backfillDryRunReport(req) : runDryRunReport(req)
+          })
+          return yield* HttpServerResponse.json(
+            yield* report.pipe(
+              Effect.map((text) => ({ text })),
+              Effect.catchAll((e) => Effect.succeed({ error: (e as { message?: string }).message ?? String(e) }))
+            )
+          )
+        })
+      )
+    ),
     HttpRouter.post(
       "/api/cli/job",
       answer(
@@ -146,6 +196,44 @@ export const cliRoutes = (o: { readonly dag: LoadedDag; readonly tasks: Tasks })
                 const skipped = allSkippedReason([out.results], skips)
                 return skipped ? { ...out, skipped } : out
               })
+            )
+          )
+          return yield* HttpServerResponse.json(info, { status: 202 })
+        })
+      )
+    ),
+    HttpRouter.post(
+      "/api/cli/targets-check",
+      answer(
+        Effect.gen(function* () {
+          const b = yield* decode(TargetsCheckBody)
+          const info = yield* o.tasks.start("check", `jobsignal targets check (${b.targets.length} boards)`, (emit) =>
+            checkAndRecord(
+              {
+                targets: b.targets,
+                baseUrls: b.baseUrls,
+                concurrency: b.concurrency,
+                perHost: b.perHost,
+                onResult: (r, done, total) => emit({ type: "board", line: progressLine(r, done, total) })
+              },
+              b.freshHours
+            )
+          )
+          return yield* HttpServerResponse.json(info, { status: 202 })
+        })
+      )
+    ),
+    HttpRouter.post(
+      "/api/cli/eval",
+      answer(
+        Effect.gen(function* () {
+          const b = yield* decode(EvalBody)
+          const info = yield* o.tasks.start("eval", `jobsignal eval ${b.what}`, (emit) =>
+            reportingErrors(
+              emit,
+              Effect.flatMap(dagAt(b.dag, o.dag.kinds), (dag) =>
+                runEval(dag, { what: b.what, tier: b.tier }, (line) => emit({ type: "say", line }))
+              )
             )
           )
           return yield* HttpServerResponse.json(info, { status: 202 })

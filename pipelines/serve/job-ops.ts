@@ -20,6 +20,8 @@ export interface OpsEstimate {
   readonly inputTokens: number
   readonly outputTokens: number
   readonly usd: number
+  /** Why (some of) the LLM layers would be skipped: no provider key for the tier. */
+  readonly skipped?: string
 }
 
 /** What the dashboard needs to run per-job operations: a seam so tests can count or script what runs. */

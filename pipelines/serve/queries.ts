@@ -250,8 +250,12 @@ export const costPage = (dag: LoadedDag) =>
       "select coalesce(sum(try_cast(json_extract_string(details, '$.cacheHits') as bigint)), 0)::bigint as hits from node_runs where details is not null"
     )
     // With no LLM call, the empty state says how the jobs were scored instead (lexical without a key).
-    const scoredBy = yield* w.query<{ scored_by: string; jobs: number }>(
-      "select coalesce(scored_by, 'not scored') as scored_by, count(*)::int as jobs from job_scores group by 1 order by 2 desc"
+    // Relevance judges every job, fit only the relevant ones: each step said apart ("fit: lexical (13 jobs)").
+    const scoredBy = yield* w.query<{ step: string; scored_by: string; jobs: number }>(
+      `select 'relevance' as step, coalesce(relevance_by, 'not judged') as scored_by, count(*)::int as jobs from job_scores group by 2
+       union all
+       select 'fit', coalesce(scored_by, 'not scored'), count(*)::int from job_scores where relevant group by 2
+       order by 1 desc, 3 desc`
     )
     const promptCacheRate =
       totals.input_tokens > 0 ? Number(totals.cached_input_tokens) / Number(totals.input_tokens) : null

@@ -16,7 +16,7 @@ import type { JobOpsRunner } from "./job-ops.ts"
 import { BadRequest, body, needConfirm, notFound, param, search } from "./http.ts"
 import { jobFilterFrom } from "./params.ts"
 import { watchScheduledRuns } from "./live-runs.ts"
-import { pagesRoutes } from "./pages-routes.ts"
+import { pagesRoutes, type PagesConfig } from "./pages-routes.ts"
 import { costPage, dagGraph, jobDetail, jobFacets, listJobs, listRuns, runNodes, signalsPage } from "./queries.ts"
 import { makeTasks, type Tasks } from "./tasks.ts"
 import { cliRoutes } from "./cli-routes.ts"
@@ -34,6 +34,8 @@ export interface ServeConfig extends Access {
   readonly distDir?: string
   /** This process runs the schedules (`jobsignal up`). */
   readonly scheduling?: boolean
+  /** Fires a schedule now in this process's scheduler (`jobsignal up`): the Schedules page's "Run now". */
+  readonly fire?: PagesConfig["fire"]
 }
 
 const SqlBody = Schema.Struct({
@@ -385,7 +387,7 @@ const api = (cfg: ServeConfig, tasks: Tasks, requestToken: string) =>
     ),
     HttpRouter.concat(queueAndPages(cfg)),
     // The pages' and the CLI's routes as one router: `pipe` takes at most 20 steps.
-    HttpRouter.concat(pagesRoutes(cfg).pipe(HttpRouter.concat(cliRoutes({ dag: cfg.dag, tasks })))),
+    HttpRouter.concat(pagesRoutes({ ...cfg, tasks }).pipe(HttpRouter.concat(cliRoutes({ dag: cfg.dag, tasks })))),
     HttpRouter.catchAll((e) => {
       const err = e as { _tag?: string; status?: number; message?: string }
       if (err._tag === "BadRequest")

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto"
  * keeps every event it emitted (a page opened late replays them), and can be cancelled by
  * interrupting that fiber.
  */
-export type TaskKind = "run" | "ops"
+export type TaskKind = "run" | "ops" | "check" | "eval"
 /** `skipped`: the task did none of its work (every step skipped, `reason` says why), never a green `done`. */
 export type TaskStatus = "running" | "done" | "failed" | "cancelled" | "skipped"
 

@@ -171,10 +171,10 @@ const loadedPackages = (chunk: string) => {
   }
   return out
 }
-/** The chunk `jobsignal NAME` imports, read from the entry's command table. */
+/** The chunk `jobsignal NAME` imports, read from the entry's command table (bin/commonjs-chunks.js's loaders). */
 const commandChunk = (name: string) => {
   const m = readFileSync(join(distDir, "main.js"), "utf8").match(
-    new RegExp(`\\b${name}:\\s*\\(\\)\\s*=>\\s*import\\("\\./([^"]+)"\\)`)
+    new RegExp(`\\b${name}:\\s*\\(\\)\\s*=>\\s*__import(?:Chunk|Esm)\\("\\./([^"]+)"\\)`)
   )
   if (!m) throw new Error(`no chunk for ${name} in dist/main.js`)
   return m[1]

@@ -11,7 +11,7 @@ import type { LoadedDag } from "../../pipelines/load.ts"
 import type { NodeContext } from "../../pipelines/node.ts"
 import type { Warehouse, WarehouseError } from "../../sinks/warehouse.ts"
 import type { Http } from "../../sources/http.ts"
-import { defaultTiers, resolveLlmSettings } from "../llm/config.ts"
+import { defaultTiers, modelFor, resolveLlmSettings } from "../llm/config.ts"
 import { builtinPrices, costUsd, priceOf } from "../llm/prices.ts"
 import { llmRuntime } from "../llm/runtime.ts"
 import { resolveTier, type FitTier, type TierChoice } from "../llm/tiers.ts"
@@ -279,15 +279,23 @@ const estimateModel = (dag: LoadedDag, tier: "fast" | "balanced" | "quality") =>
 
 /**
  * What `runJobOps` would spend, without calling anything: layers whose inputs are unchanged count
- * nothing, the rest their calls and tokens at list price of the tier's first model.
+ * nothing, the rest their calls and tokens at list price of the tier's first model. A tier with no
+ * provider key in this environment counts nothing either: its LLM layers would be skipped, and
+ * `skipped` says so ("no LLM provider key for the fast tier (…): its LLM layers are skipped — $0").
  */
 export const estimateJobOps = (
   jobIds: ReadonlyArray<string>,
   ops: ReadonlyArray<JobOp>,
   tier: TierChoice,
   dag: LoadedDag
-): Effect.Effect<{ calls: number; inputTokens: number; outputTokens: number; usd: number }, never, Warehouse> =>
+): Effect.Effect<
+  { calls: number; inputTokens: number; outputTokens: number; usd: number; skipped?: string },
+  never,
+  Warehouse
+> =>
   Effect.gen(function* () {
+    const settings = yield* Effect.either(resolveLlmSettings(dag))
+    const keyless = new Set<string>()
     const prices = {
       ...builtinPrices,
       ...((dag.spec.llm as { prices?: Record<string, { input: number; output: number }> } | undefined)?.prices ?? {})
@@ -299,9 +307,14 @@ export const estimateJobOps = (
       const { view, stored } = got.right
       const t = resolveTier(tier, (view.intel.tier ?? view.job.fit_tier ?? undefined) as FitTier | undefined)
       const price = priceOf(prices, estimateModel(dag, t))
+      const noKey = Either.isRight(settings) && !modelFor(settings.right, t)
       for (const op of ordered(ops))
         for (const def of LAYERS[op]) {
           if (!def.usesLlm || isUnchanged(def, view, stored, dag)) continue
+          if (noKey) {
+            keyless.add(t)
+            continue
+          }
           const e = def.estimate(view)
           total.calls += e.calls
           total.inputTokens += e.inputTokens
@@ -314,5 +327,10 @@ export const estimateJobOps = (
             })
         }
     }
-    return total
+    if (keyless.size === 0 || Either.isLeft(settings)) return total
+    const missing = settings.right.missingKeys.join(", ")
+    return {
+      ...total,
+      skipped: `no LLM provider key for the ${[...keyless].join(", ")} tier (set one of: ${missing || "a provider in llm.providers"}): its LLM layers are skipped — $0`
+    }
   }).pipe(Effect.orDie)

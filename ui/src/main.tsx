@@ -33,7 +33,8 @@ const useRoute = () => {
   // "#/jobs?tier=A&page=3": the part after "?" is the page's own state (filters, sort, page), shareable as a link.
   const [path, query = ""] = hash.slice(2).split("?")
   const [page, arg] = path.split("/").map(decodeURIComponent)
-  return { page, arg, query }
+  // "#/" (a link to the root) or a page that is not one opens Today, never a blank page.
+  return { page: NAV.some(([k]) => k === page) ? page : "today", arg, query }
 }
 
 const NAV = [
@@ -52,6 +53,8 @@ const App = () => {
   const [health, setHealth] = useState<Health | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [confirm, setConfirm] = useState<ConfirmRequest | null>(null)
+  // A question asked on one page is not left open over the next one.
+  useEffect(() => setConfirm(null), [page, arg])
   useEffect(() => {
     get<Health>("/api/health").then(setHealth, (e) => setError(String(e.message)))
   }, [])

@@ -31,7 +31,15 @@ export const CostPage = () => {
         <p class="empty" data-testid="cost-empty">
           No LLM calls yet
           {d.scoredBy.length > 0
-            ? `: scoring was ${d.scoredBy.map((s: any) => `${s.scored_by} (${fmtInt(s.jobs)} jobs)`).join(", ")}`
+            ? `: ${["relevance", "fit"]
+                .map((step) => {
+                  const by = d.scoredBy.filter((s: any) => s.step === step)
+                  return by.length
+                    ? `${step} was ${by.map((s: any) => `${s.scored_by} (${fmtInt(s.jobs)} jobs)`).join(", ")}`
+                    : ""
+                })
+                .filter(Boolean)
+                .join("; ")}`
             : ": no job has been scored"}
           . Set a provider key (ANTHROPIC_API_KEY or OPENAI_API_KEY; tiers in dag.yaml <code>llm</code>) and run again
           to have the model judge relevance and fit; spend then shows here against the budget.

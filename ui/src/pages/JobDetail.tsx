@@ -158,10 +158,17 @@ export const JobDetailPage = ({ id, health, askConfirm }: { id: string; health: 
       askConfirm({
         title: `Run ${ops.join(" + ")} on this job?`,
         body: (
-          <p data-testid="estimate">
-            Tier <b>{tier}</b>: about {fmtInt(est.calls)} LLM call(s), {fmtInt(est.inputTokens + est.outputTokens)}{" "}
-            tokens, <b data-testid="estimate-usd">{fmtUsd(est.usd)}</b>.
-          </p>
+          <div data-testid="estimate">
+            <p>
+              Tier <b>{tier}</b>: about {fmtInt(est.calls)} LLM call(s), {fmtInt(est.inputTokens + est.outputTokens)}{" "}
+              tokens, <b data-testid="estimate-usd">{fmtUsd(est.usd)}</b>.
+            </p>
+            {est.skipped && (
+              <p class="notice" data-testid="estimate-skipped">
+                {est.skipped}. Set a key where jobsignal runs, then restart it, to run them.
+              </p>
+            )}
+          </div>
         ),
         confirmLabel: "Run",
         onConfirm: () =>

@@ -142,6 +142,11 @@ export const JobsPage = ({ health, askConfirm, query }: { health: Health; askCon
               Tier <b>{tier}</b>. Estimated: <b>{fmtInt(est.calls)}</b> LLM call(s), {fmtInt(est.inputTokens)} input +{" "}
               {fmtInt(est.outputTokens)} output tokens, about <b data-testid="estimate-usd">{fmtUsd(est.usd)}</b>.
             </p>
+            {est.skipped && (
+              <p class="notice" data-testid="estimate-skipped">
+                {est.skipped}. Set a key where jobsignal runs, then restart it, to run them.
+              </p>
+            )}
             <p class="muted">Charged against the weekly LLM budget in dag.yaml.</p>
           </div>
         ),

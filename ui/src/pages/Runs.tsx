@@ -58,6 +58,13 @@ const layoutDag = (nodes: DagNode[]) => {
   return { pos, rows }
 }
 
+/** "27 of 27 nodes done (1 skipped)": a skipped node is finished, and counted apart so it never reads as a success. */
+const summaryOf = (nodes: ReadonlyArray<NodeState>) => {
+  const n = (...st: string[]) => nodes.filter((x) => st.includes(x.status)).length
+  const extra = [n("skipped") && `${n("skipped")} skipped`, n("failed") && `${n("failed")} failed`].filter(Boolean)
+  return `${n("success", "partial", "skipped")} of ${nodes.length} nodes done${extra.length ? ` (${extra.join(", ")})` : ""}`
+}
+
 export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
   const [dag, setDag] = useState<{ nodes: DagNode[]; sources: string[] } | null>(null)
   const [runs, setRuns] = useState<any[]>([])
@@ -160,7 +167,14 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
           color: st && st.status !== "pending" ? "#fff" : "#223",
           fontSize: 11,
           lineHeight: 14,
-          formatter: `${n.name}${st?.rows_out !== undefined ? `\n${fmtInt(st.rows_out)} rows` : st ? `\n${st.status}` : ""}`
+          // A node that did none of its work says so ("skipped"), not "0 rows" beside the successes.
+          formatter: `${n.name}${
+            !st
+              ? ""
+              : st.rows_out !== undefined && !["skipped", "failed", "interrupted"].includes(st.status)
+                ? `\n${fmtInt(st.rows_out)} rows`
+                : `\n${st.status}`
+          }`
         },
         tooltip: {
           formatter: `${n.name} (${n.role} ${n.kind})<br/>${st ? `${st.status} · in ${fmtInt(st.rows_in)} · out ${fmtInt(st.rows_out)}${st.error ? `<br/>${st.error}` : ""}` : "not in this run"}`
@@ -191,10 +205,32 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
     }
   }, [dag, JSON.stringify(state)])
 
-  const start = (body: Record<string, unknown>, what: string) =>
+  const start = async (body: Record<string, unknown>, what: string) => {
+    // What it would cost, from the dry run (USD with a provider key; without one, $0 and what happens instead).
+    const dry = await post<{ text?: string }>("/api/cli/dry-run", {
+      ...(body.mode === "backfill"
+        ? { backfill: { node: body.node, since: body.since, ...(body.until ? { until: body.until } : {}) } }
+        : body.only
+          ? { only: body.only }
+          : {})
+    }).catch(() => ({}) as { text?: string })
+    const cost = (dry.text ?? "")
+      .split("\n")
+      .filter((l) =>
+        /^(estimated LLM cost|no LLM provider key|no node of this run calls|no downstream node calls)/.test(l)
+      )
     askConfirm({
       title: `Start ${what}?`,
-      body: <p>This writes to the warehouse; it runs in this server process and can be cancelled.</p>,
+      body: (
+        <div>
+          <p>This writes to the warehouse; it runs in this server process and can be cancelled.</p>
+          {cost.length > 0 && (
+            <p class="notice" data-testid="run-estimate">
+              {cost.join(" ")}
+            </p>
+          )}
+        </div>
+      ),
       confirmLabel: "Start",
       onConfirm: () => {
         setErr(null)
@@ -205,6 +241,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
         )
       }
     })
+  }
 
   return (
     <div>
@@ -214,7 +251,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
           type="button"
           class="primary"
           disabled={running}
-          onClick={() => start({ mode: "run" }, "a run of the whole DAG")}
+          onClick={() => void start({ mode: "run" }, "a run of the whole DAG")}
           data-testid="start-run"
         >
           Start run…
@@ -250,7 +287,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
           disabled={running || !backfill.node || !backfill.since}
           data-testid="start-backfill"
           onClick={() =>
-            start(
+            void start(
               { mode: "backfill", node: backfill.node, since: backfill.since, until: backfill.until || undefined },
               `a backfill of ${backfill.node} since ${backfill.since}`
             )
@@ -281,8 +318,7 @@ export const RunsPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
           ))}
         </div>
         <p class="muted small" data-testid="live-summary">
-          {Object.values(state).filter((s) => ["success", "partial"].includes(s.status)).length} of{" "}
-          {Object.keys(state).length} nodes done
+          {summaryOf(Object.values(state))}
         </p>
       </section>
       <TaskPanel

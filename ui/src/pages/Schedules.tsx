@@ -54,6 +54,26 @@ export const SchedulesPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
         )
     })
   }
+  // "Run now": the trigger's run in jobsignal up's scheduler, by hand (a paused one too); the Runs page follows it live.
+  const fireNow = (t: Trigger) =>
+    askConfirm({
+      title: `Run the schedule ${t.name} now?`,
+      body: (
+        <p>
+          It runs {t.runs.join(", ")} now, as its {t.cron} fire would
+          {t.paused ? " (it stays paused for the clock)" : ""}; the Runs page follows it live. The same from a terminal:{" "}
+          <code>jobsignal schedule --fire {t.name}</code>.
+        </p>
+      ),
+      confirmLabel: "Run now",
+      onConfirm: () =>
+        void post(`/api/schedules/${encodeURIComponent(t.name)}/fire`, { confirm: true }).then(
+          () => {
+            location.hash = "#/runs"
+          },
+          (e) => setErr(e.message)
+        )
+    })
   return (
     <div>
       <h1>Schedules</h1>
@@ -110,10 +130,15 @@ export const SchedulesPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
                     <span class="badge status-success">active</span>
                   )}
                 </td>
-                <td>
+                <td class="actions">
                   <button type="button" onClick={() => toggle(t)} data-testid={`schedule-toggle-${t.name}`}>
                     {t.paused ? "Resume…" : "Pause…"}
-                  </button>
+                  </button>{" "}
+                  {d.scheduling && (
+                    <button type="button" onClick={() => fireNow(t)} data-testid={`schedule-fire-${t.name}`}>
+                      Run now…
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}

@@ -45,6 +45,15 @@ export const TodayPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
   useEffect(() => {
     void load(asOf)
   }, [asOf])
+  // An empty queue says why: nothing fetched yet, or nothing relevant as of that day.
+  const [jobs, setJobs] = useState<number | null>(null)
+  useEffect(() => {
+    if (d?.items.length === 0)
+      get<{ total: number }>("/api/jobs?limit=1").then(
+        (r) => setJobs(r.total),
+        () => setJobs(null)
+      )
+  }, [d])
   const act = (i: Item, status: string) =>
     askConfirm({
       title: `Mark ${i.title} at ${i.company} ${status}?`,
@@ -87,7 +96,12 @@ export const TodayPage = ({ askConfirm }: { askConfirm: AskConfirm }) => {
         <p class="muted">Loading…</p>
       ) : d.items.length === 0 ? (
         <p class="muted" data-testid="today-empty">
-          Nothing in the queue as of {d.asOf}.
+          Nothing in the queue as of {d.asOf}
+          {jobs === 0
+            ? ": the warehouse has no jobs yet. Start a run on the Runs page (or jobsignal run), and the relevant ones show here."
+            : jobs
+              ? `: none of the ${jobs.toLocaleString("en-US")} jobs is relevant to your profile, open that day and not dismissed, applied or snoozed. Pick another day, or see every job on the Jobs page.`
+              : "."}
         </p>
       ) : (
         <table class="grid" data-testid="today-table">

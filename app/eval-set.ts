@@ -5,18 +5,18 @@
  */
 import { Effect } from "effect"
 import { join } from "node:path"
-import { silentEvents } from "../events.ts"
-import { loadDag } from "../load.ts"
-import { runDag } from "../runner.ts"
-import { kinds, migrations, sources } from "../../app/index.ts"
-import { startReplayServer } from "../../sources/replay.ts"
-import { Warehouse } from "../../sinks/warehouse.ts"
-import { Http } from "../../sources/http.ts"
-import { JOB_COLUMNS } from "../../transforms/job-prompt.ts"
-import type { EvalJob } from "../../transforms/relevance-eval/labels.ts"
+import { silentEvents } from "../pipelines/events.ts"
+import { loadDag } from "../pipelines/load.ts"
+import { runDag } from "../pipelines/runner.ts"
+import { kinds, migrations, sources } from "./index.ts"
+import { startReplayServer } from "../sources/replay.ts"
+import { Warehouse } from "../sinks/warehouse.ts"
+import { Http } from "../sources/http.ts"
+import { JOB_COLUMNS } from "../transforms/job-prompt.ts"
+import type { EvalJob } from "../transforms/relevance-eval/labels.ts"
 
 /** The DAG whose source options the labels were taken from (the repo's default). */
-export const EVAL_DAG = join(import.meta.dirname, "..", "..", "dag.yaml")
+export const EVAL_DAG = join(import.meta.dirname, "..", "dag.yaml")
 
 /** Runs the default DAG's job sources + dedupe on the recordings into the warehouse in context; returns the jobs. */
 export const recordedJobs = () =>
