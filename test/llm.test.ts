@@ -76,7 +76,7 @@ const settingsEffect = (s: Setup) => {
   const llm = {
     tiers: {
       fast: [`${provider}/${model}`],
-      balanced: [`${provider}/claude-sonnet-4-5`],
+      balanced: [`${provider}/claude-sonnet-4-6`],
       quality: [`${provider}/claude-opus-4-5`]
     },
     retry: { times: 3, base: "10ms", cap: "1s" },

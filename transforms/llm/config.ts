@@ -63,7 +63,7 @@ export const defaultProviders: Record<string, ProviderSpec> = {
 /** Without `llm.tiers`: the cheapest model with a batch API first (see dag.yaml and README "Cost at the floor"). */
 export const defaultTiers: Record<Tier, ReadonlyArray<string>> = {
   fast: ["openai/gpt-5-nano", "anthropic/claude-haiku-4-5"],
-  balanced: ["openai/gpt-5-mini", "anthropic/claude-sonnet-4-5"],
+  balanced: ["openai/gpt-5-mini", "anthropic/claude-sonnet-4-6"],
   quality: ["openai/gpt-5", "anthropic/claude-opus-4-5"]
 }
 

@@ -29,6 +29,9 @@ export const BATCH_DISCOUNT = 0.5
 export const builtinPrices: Readonly<Record<string, ModelPrice>> = {
   "claude-haiku-4-5": { input: 1, output: 5, cached_input: 0.1 },
   "claude-3-5-haiku-latest": { input: 0.8, output: 4, cached_input: 0.08 },
+  // Sonnet 4.5 reached end of life on 2026-11-30 (kept to price older ledger rows). The default balanced Anthropic
+  // model is 4.6, not 5.x: Sonnet 5 and later refuse the forced tool use anthropic.ts asks structured answers with.
+  "claude-sonnet-4-6": { input: 3, output: 15, cached_input: 0.3 },
   "claude-sonnet-4-5": { input: 3, output: 15, cached_input: 0.3 },
   "claude-sonnet-4-0": { input: 3, output: 15, cached_input: 0.3 },
   "claude-opus-4-5": { input: 5, output: 25, cached_input: 0.5 },
