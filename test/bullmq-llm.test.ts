@@ -5,22 +5,23 @@
  * by another worker, and the ledger says the provider was asked twice.
  */
 import { Effect } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { kinds, sources } from "../app/index.ts"
 import { queueName } from "../pipelines/bullmq-queues.ts"
+import type { collectingEvents } from "../pipelines/events.ts"
 import { loadDag } from "../pipelines/load.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { startReplayServer, type ReplayServer } from "../sources/replay.ts"
-import { bin, ensureBuilt } from "./support/cli.ts"
+import { ensureBuilt } from "./support/cli.ts"
 import { type FakeLlm, startFakeLlm } from "./support/fake-llm.ts"
 import { run, tempDir, withDb } from "./support/harness.ts"
 import { type LocalRedis, startRedis } from "./support/redis.ts"
+import { spawnWorker, stopWorkers, workerStarted, type WorkerProcess } from "./support/workers.ts"
 
-const root = join(import.meta.dirname, "..")
+const _root = join(import.meta.dirname, "..")
 const dir = tempDir("jobsignal-bullmq-llm-")
 const BOARDS = ["gitlab", "stripe", "gongio", "generalassembly"]
 const WORKER_KEY = "sk-test-on-the-worker-only"
@@ -35,59 +36,21 @@ let redis: LocalRedis
 let replay: ReplayServer
 let fake: FakeLlm
 
-interface Worker {
-  readonly child: ChildProcess
-  stderr: string
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-const workers: Worker[] = []
+const workers: WorkerProcess[] = []
 
 /** A worker with the OpenAI key (pointed at the fake server) in its own environment only, unless `key` is "". */
-const startWorker = (concurrency: number, killAt = "", key = WORKER_KEY): Worker => {
-  const child = spawn(
-    process.execPath,
-    [bin, "worker", "--redis-url", redis.url, "--lock", "2s", "--concurrency", String(concurrency)],
-    {
-      cwd: root,
-      env: {
-        ...process.env,
-        JOBSIGNAL_KILL_AT: killAt,
-        OPENAI_API_KEY: key,
-        OPENAI_BASE_URL: fake.openaiUrl,
-        ANTHROPIC_API_KEY: "",
-        DEEPSEEK_API_KEY: "",
-        OPENROUTER_API_KEY: ""
-      },
-      stdio: ["ignore", "ignore", "pipe"]
-    }
-  )
-  const w: Worker = {
-    child,
-    stderr: "",
-    exited: new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })))
-  }
-  child.stderr!.on("data", (d) => {
-    w.stderr += String(d)
+const startWorker = (concurrency: number, killAt = "", key = WORKER_KEY): WorkerProcess => {
+  const w = spawnWorker(redis.url, concurrency, {
+    JOBSIGNAL_KILL_AT: killAt,
+    OPENAI_API_KEY: key,
+    OPENAI_BASE_URL: fake.openaiUrl,
+    ANTHROPIC_API_KEY: "",
+    DEEPSEEK_API_KEY: "",
+    OPENROUTER_API_KEY: ""
   })
   workers.push(w)
   return w
 }
-const stopWorkers = async (list: ReadonlyArray<Worker>) => {
-  for (const w of list) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGTERM")
-  return Promise.all(list.map((w) => w.exited))
-}
-const started = (w: Worker) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setInterval(() => {
-      if (w.stderr.includes("started (")) {
-        clearInterval(t)
-        resolve()
-      } else if (w.child.exitCode !== null) {
-        clearInterval(t)
-        reject(new Error(`worker exited: ${w.stderr}`))
-      }
-    }, 100)
-  })
 
 /** Four recorded greenhouse boards and two recorded job APIs, dedupe, then the two batched LLM nodes (fast tier: openai/gpt-5-nano). */
 const llmDag = (name: string, executor: boolean, perRunUsd?: number) => {
@@ -196,7 +159,7 @@ afterAll(async () => {
 describe("LLM calls on workers", () => {
   it("two workers with the key, a coordinator without: the in-process rows and ledger, every call through the queue", async () => {
     const pair = [startWorker(2), startWorker(2)]
-    await Promise.all(pair.map(started))
+    await Promise.all(pair.map(workerStarted))
     fake.reset()
     const db = join(dir, "bullmq.duckdb")
     const r = new Redis(redis.url)
@@ -240,9 +203,52 @@ describe("LLM calls on workers", () => {
     await stopWorkers(pair)
   }, 90_000)
 
+  it("no live worker holds a key: the nodes fall back to the lexical scorer and say why", async () => {
+    const db = join(dir, "no-worker.duckdb")
+    const keyless = startWorker(2, "", "")
+    await workerStarted(keyless)
+    expect(keyless.stderr).toContain("LLM calls for: none (no LLM provider key here)")
+    fake.reset()
+    const { summary, events } = await withoutKeys(() => withDb(db, run({ dag: llmDag("no-worker", true) })))
+    expect(summary.status).toBe("success")
+    expect(fake.requests.length).toBe(0)
+    const notes = (events as ReturnType<typeof collectingEvents>).seen.flatMap((e) =>
+      "message" in e && typeof e.message === "string" ? [e.message] : []
+    )
+    expect(
+      notes.some((m) => /no LLM provider key for the fast tier here or on any live jobsignal worker/.test(m))
+    ).toBe(true)
+    expect((await scores(db)).every((s) => s.relevance_by === "lexical" || s.relevance_by === null)).toBe(true)
+    await stopWorkers([keyless])
+  }, 90_000)
+
+  it("a 429 with retry-after and an auth refusal cross the queue as the same typed errors", async () => {
+    const pair = [startWorker(2)]
+    await Promise.all(pair.map(workerStarted))
+    fake.reset()
+    fake.script({ kind: "rate_limit", retryAfterMs: 30 }, { times: 1 })
+    const db = join(dir, "rate-limited.duckdb")
+    const { summary } = await withoutKeys(() => withDb(db, run({ dag: llmDag("rate-limited", true) })))
+    expect(summary.status).toBe("success")
+    expect(await scores(db)).toEqual(ref.scores)
+    const rows = await ledger(db)
+    expect(rows.filter((r) => r.outcome === "rate_limited").length).toBe(1)
+    expect(rows.filter((r) => r.outcome !== "rate_limited")).toEqual(ref.ledger)
+
+    fake.reset()
+    fake.script({ kind: "auth" }, { times: 1_000 })
+    const refused = join(dir, "auth.duckdb")
+    const second = await withoutKeys(() => withDb(refused, run({ dag: llmDag("auth", true) })))
+    const relevance = second.summary.nodes.find((n) => n.node === "relevance")
+    expect(relevance?.status).toBe("failed")
+    expect(relevance?.error).toMatch(/refused the key/)
+    expect((await ledger(refused)).map((r) => r.outcome)).toEqual(["fatal_auth"])
+    await stopWorkers(pair)
+  }, 90_000)
+
   it("a budget too small for one call: reserved on the coordinator, so no call is put on the queue", async () => {
     const pair = [startWorker(2)]
-    await Promise.all(pair.map(started))
+    await Promise.all(pair.map(workerStarted))
     const r = new Redis(redis.url)
     const queue = `jobsignal:${queueName({ source: "llm", host: "openai" })}`
     const before = (await r.zcard(`${queue}:completed`)) + (await r.llen(`${queue}:wait`))
@@ -266,12 +272,12 @@ describe("LLM calls on workers", () => {
     fake.reset()
     // One call at a time, killed after its second answer and before handing it back.
     const doomed = startWorker(1, "worker_llm_call:2")
-    await started(doomed)
+    await workerStarted(doomed)
     const running = withoutKeys(() => withDb(db, run({ dag: llmDag("worker-killed", true) })))
     const exit = await doomed.exited
     expect(exit.signal, doomed.stderr.slice(-2000)).toBe("SIGKILL")
     const rescuer = startWorker(2)
-    await started(rescuer)
+    await workerStarted(rescuer)
     const { summary } = await running
     expect(summary.status).toBe("success")
     expect(await scores(db)).toEqual(ref.scores)

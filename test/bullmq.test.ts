@@ -5,7 +5,7 @@
  * and resumed each end with exactly the jobs of an uninterrupted run, none twice.
  */
 import { Effect } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -20,6 +20,7 @@ import { queueName, queuesKey } from "../pipelines/bullmq-queues.ts"
 import { bin, ensureBuilt } from "./support/cli.ts"
 import { run, tempDir, withDb } from "./support/harness.ts"
 import { type LocalRedis, startRedis } from "./support/redis.ts"
+import { spawnWorker, stopWorkers, workerStarted, type WorkerProcess } from "./support/workers.ts"
 
 const root = join(import.meta.dirname, "..")
 const dir = tempDir("jobsignal-bullmq-")
@@ -30,48 +31,13 @@ const BOARDS = ["gitlab", "stripe", "gongio", "generalassembly", ...SYNTHETIC_BO
 let redis: LocalRedis
 let replay: ReplayServer
 
-interface Worker {
-  readonly child: ChildProcess
-  stderr: string
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
-
-const workers: Worker[] = []
+const workers: WorkerProcess[] = []
 /** `jobsignal worker` as a user starts it on another machine: its own process, the built binary. */
-const startWorker = (concurrency = 4, env: Record<string, string> = {}, url = redis.url): Worker => {
-  const child = spawn(
-    process.execPath,
-    [bin, "worker", "--redis-url", url, "--lock", "2s", "--concurrency", String(concurrency)],
-    { cwd: root, env: { ...process.env, JOBSIGNAL_KILL_AT: "", ...env }, stdio: ["ignore", "ignore", "pipe"] }
-  )
-  const w: Worker = {
-    child,
-    stderr: "",
-    exited: new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })))
-  }
-  child.stderr!.on("data", (d) => {
-    w.stderr += String(d)
-  })
+const startWorker = (concurrency = 4, env: Record<string, string> = {}, url = redis.url): WorkerProcess => {
+  const w = spawnWorker(url, concurrency, env)
   workers.push(w)
   return w
 }
-const stopWorkers = async (list: ReadonlyArray<Worker>) => {
-  for (const w of list) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGTERM")
-  return Promise.all(list.map((w) => w.exited))
-}
-/** Resolves once the worker has joined at least one queue (it watches the coordinator's list of host groups). */
-const started = (w: Worker) =>
-  new Promise<void>((resolve, reject) => {
-    const t = setInterval(() => {
-      if (w.stderr.includes("started (")) {
-        clearInterval(t)
-        resolve()
-      } else if (w.child.exitCode !== null) {
-        clearInterval(t)
-        reject(new Error(`worker exited: ${w.stderr}`))
-      }
-    }, 100)
-  })
 
 const query = <T>(file: string, sql: string) =>
   withDb(
@@ -122,7 +88,7 @@ const leftInRedis = async () => {
  * Waits until the workers' progress lines (once a second) add up to `n` units: proof they ran them (at least once:
  * a worker too slow to renew its lock on a loaded machine has its unit run again elsewhere).
  */
-const untilUnitsDone = async (list: ReadonlyArray<Worker>, n: number) => {
+const untilUnitsDone = async (list: ReadonlyArray<WorkerProcess>, n: number) => {
   const total = () =>
     list.reduce((sum, w) => sum + Number([...w.stderr.matchAll(/(\d+) units done/g)].at(-1)?.[1] ?? 0), 0)
   for (let i = 0; i < 100 && total() < n; i++) await new Promise((r) => setTimeout(r, 100))
@@ -188,7 +154,7 @@ afterAll(async () => {
 })
 
 describe("a coordinator and three workers", () => {
-  let shared: Worker[] = []
+  let shared: WorkerProcess[] = []
   beforeAll(async () => {
     shared = [startWorker(), startWorker(), startWorker()]
   })
@@ -325,7 +291,7 @@ it("a worker killed mid-unit: the stalled unit runs again on another worker, sta
   const exit = await doomed.exited
   expect(exit.signal, doomed.stderr).toBe("SIGKILL")
   const rescuer = startWorker()
-  await started(rescuer)
+  await workerStarted(rescuer)
   const { summary } = await running
   expect(summary.status).toBe("success")
   expect(await snapshot(db)).toEqual(refBoards.snapshot)
