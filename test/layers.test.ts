@@ -2,7 +2,6 @@ import { describe, expect, it, vi } from "vitest"
 import { Effect, Schema } from "effect"
 import { cpSync, copyFileSync, existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
-import { collectingEvents } from "../pipelines/events.ts"
 import type { NodeContext } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { estimateJobOps, runJobOps, type OpProgress } from "../transforms/intel/ops.ts"
@@ -12,7 +11,7 @@ import { loadCandidate } from "../transforms/intel/candidate.ts"
 import { recordingClock } from "./support/fake-llm.ts"
 import { useFakeLlm } from "./support/use-fake-llm.ts"
 import { installLayerAnswers } from "./support/fake-layers.ts"
-import { dagFrom, tempDir, withDb } from "./support/harness.ts"
+import { dagFrom, tempDir, transformCtx, withDb } from "./support/harness.ts"
 
 const fake = useFakeLlm()
 
@@ -365,17 +364,8 @@ describe("per-job layers", { timeout: 60_000 }, () => {
 
   it("the intel node picks fit tier A/B jobs, and without a key says so instead of failing", async () => {
     const { dag, db } = setup()
-    const ctx: NodeContext = {
-      runId: "n1",
-      node: "intel",
-      spec: {},
-      dag,
-      mode: "run",
-      window: {},
-      cursor: null,
-      events: collectingEvents(),
-      inputs: []
-    }
+    // intel reads job_scores itself, not an input node's output.
+    const ctx: NodeContext = { ...transformCtx(dag, "intel", "fit_score", "n1"), inputs: [] }
     noKeys()
     const skipped = await go(
       db,
