@@ -10,11 +10,12 @@
  * (bench/_ats-replay.ts): real boards are remote, so serving them must not eat the engine's CPU.
  */
 import { Effect } from "effect"
-import { fork, type ChildProcess } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import type { BenchCase } from "./index.ts"
+import { forkReplay, releaseReplay, rssSampler } from "./_child.ts"
 import { loadDag } from "../pipelines/load.ts"
 import { runDag } from "../pipelines/runner.ts"
 import { collectingEvents } from "../pipelines/events.ts"
@@ -30,19 +31,15 @@ const CONCURRENCY = 16
 const RUNS = 3
 
 /** Starts bench/_ats-replay.ts in its own process and waits for its URL. */
-export const startChildReplay = () =>
-  new Promise<{ child: ChildProcess; url: string }>((ok, fail) => {
-    const child = fork(join(import.meta.dirname, "_ats-replay.ts"), [], {
-      execArgv: ["--import", "tsx"],
-      env: { ...process.env, ATS_BENCH_LATENCY_MS: String(LATENCY_MS) },
-      stdio: ["ignore", "inherit", "inherit", "ipc"]
-    })
-    child.once("error", fail)
-    child.once("exit", (code) => fail(new Error(`bench replay server exited (${code}) before listening`)))
-    child.once("message", (m: { url?: string }) =>
-      m.url ? ok({ child, url: m.url }) : fail(new Error(`bench replay server: ${JSON.stringify(m)}`))
-    )
-  })
+export const startChildReplay = async () => {
+  const { child, ready } = await forkReplay<{ url?: string }>(
+    "_ats-replay.ts",
+    { ATS_BENCH_LATENCY_MS: String(LATENCY_MS) },
+    "bench replay server"
+  )
+  if (!ready.url) throw new Error(`bench replay server: ${JSON.stringify(ready)}`)
+  return { child, url: ready.url }
+}
 
 const askRequests = (child: ChildProcess) =>
   new Promise<number>((ok) => {
@@ -69,12 +66,7 @@ nodes:
   lv: { source: lever, with: ${JSON.stringify({ ...common, base_url: replay.baseUrlFor("lever"), boards: tokens(half) })} }
 `
     )
-    // memoryUsage.rss() alone: the full memoryUsage() walks the heap spaces, on the engine's thread.
-    const rssBefore = process.memoryUsage.rss()
-    let peakRss = rssBefore
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss())
-    }, 20)
+    const rss = rssSampler(20)
     try {
       const idealMs = (BOARDS * LATENCY_MS) / CONCURRENCY
       const runs: Array<{
@@ -145,15 +137,14 @@ nodes:
         "engine CPU per board, ms (all threads)": median.cpuMs / BOARDS,
         "raw transport baseline, s (same requests, no engine)": baselineMs / 1000,
         "ratio baseline/engine (engine overhead)": baselineMs / median.nodeMs,
-        "peak RSS, MB": peakRss / 1024 / 1024,
-        "RSS before the runs (modules, server link), MB": rssBefore / 1024 / 1024,
+        "peak RSS, MB": rss.peak() / 1024 / 1024,
+        "RSS before the runs (modules, server link), MB": rss.before / 1024 / 1024,
         "whole DAG run incl. warehouse setup, s": median.runMs / 1000,
         "load average (1 min) at end": loadavg()[0]
       }
     } finally {
-      clearInterval(sampler)
-      child.removeAllListeners("exit")
-      child.disconnect()
+      rss.stop()
+      releaseReplay(child)
       rmSync(dir, { recursive: true, force: true })
     }
   }

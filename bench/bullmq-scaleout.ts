@@ -18,6 +18,7 @@ import { join } from "node:path"
 import { Redis } from "ioredis"
 import type { BenchCase } from "./index.ts"
 import { startChildReplay } from "./ats-throughput.ts"
+import { releaseReplay } from "./_child.ts"
 import { loadDag } from "../pipelines/load.ts"
 import { runDag } from "../pipelines/runner.ts"
 import { collectingEvents } from "../pipelines/events.ts"
@@ -203,8 +204,7 @@ export const bench: BenchCase = {
       r.disconnect()
       for (const w of workers) w.kill("SIGTERM")
       await redis.stop()
-      child.removeAllListeners("exit")
-      child.disconnect()
+      releaseReplay(child)
       rmSync(dir, { recursive: true, force: true })
     }
   }

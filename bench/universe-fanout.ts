@@ -14,11 +14,12 @@
  * `per_second` is lifted: the pacing caps (20/s for Greenhouse) would make that, not the fan-out, the bound.
  */
 import { Effect } from "effect"
-import { type ChildProcess, fork } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { loadavg, tmpdir } from "node:os"
 import { join } from "node:path"
 import type { BenchCase } from "./index.ts"
+import { forkReplay, releaseReplay, rssSampler } from "./_child.ts"
 import { loadDag } from "../pipelines/load.ts"
 import { runDag } from "../pipelines/runner.ts"
 import { collectingEvents } from "../pipelines/events.ts"
@@ -45,19 +46,15 @@ type ServerStats = Record<
   { requests: number; perHost: Record<string, number>; maxInFlight: Record<string, number> }
 >
 
-const startChild = () =>
-  new Promise<{ child: ChildProcess; urls: Record<string, string> }>((ok, fail) => {
-    const child = fork(join(import.meta.dirname, "_universe-replay.ts"), [], {
-      execArgv: ["--import", "tsx"],
-      env: { ...process.env, FANOUT_LATENCY_MS: String(LATENCY_MS) },
-      stdio: ["ignore", "inherit", "inherit", "ipc"]
-    })
-    child.once("error", fail)
-    child.once("exit", (code) => fail(new Error(`fan-out replay servers exited (${code}) before listening`)))
-    child.once("message", (m: { urls?: Record<string, string> }) =>
-      m.urls ? ok({ child, urls: m.urls }) : fail(new Error(`fan-out replay: ${JSON.stringify(m)}`))
-    )
-  })
+const startChild = async () => {
+  const { child, ready } = await forkReplay<{ urls?: Record<string, string> }>(
+    "_universe-replay.ts",
+    { FANOUT_LATENCY_MS: String(LATENCY_MS) },
+    "fan-out replay servers"
+  )
+  if (!ready.urls) throw new Error(`fan-out replay: ${JSON.stringify(ready)}`)
+  return { child, urls: ready.urls }
+}
 
 const ask = (child: ChildProcess, type: "stats" | "reset") =>
   new Promise<ServerStats>((ok) => {
@@ -128,11 +125,7 @@ ${Object.keys(urls)
   .join("\n")}
 `
     )
-    const rssBefore = process.memoryUsage.rss()
-    let peakRss = rssBefore
-    const sampler = setInterval(() => {
-      peakRss = Math.max(peakRss, process.memoryUsage.rss())
-    }, 50)
+    const rss = rssSampler(50)
     const vmHwm = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? 0) / 1024
     try {
       // 1. The fan-out: the ATS nodes of a DAG over the universe, 4 at once as in dag.yaml.
@@ -145,7 +138,7 @@ ${Object.keys(urls)
       )
       const fanoutMs = Date.now() - t0
       const fanoutCpu = process.cpuUsage(cpu0)
-      const fanoutPeak = peakRss
+      const fanoutPeak = rss.peak()
       // Dead boards make a node partial (counted in source_errors); anything else is a broken bench.
       const broken = summary.nodes.filter((n) => n.status !== "success" && n.status !== "partial")
       if (broken.length > 0)
@@ -213,15 +206,14 @@ ${Object.keys(urls)
         "check: engine CPU, s": (checkCpu.user + checkCpu.system) / 1e6,
         "check: bound ÷ engine CPU": chk.sumMs / 1000 / ((checkCpu.user + checkCpu.system) / 1e6),
         "check: result": s.line,
-        "peak RSS (both), MB": peakRss / 1024 / 1024,
+        "peak RSS (both), MB": rss.peak() / 1024 / 1024,
         "VmHWM (process high-water mark), MB": vmHwm(),
-        "RSS before, MB": rssBefore / 1024 / 1024,
+        "RSS before, MB": rss.before / 1024 / 1024,
         "load average (1 min) at end": loadavg()[0]
       }
     } finally {
-      clearInterval(sampler)
-      child.removeAllListeners("exit")
-      child.disconnect()
+      rss.stop()
+      releaseReplay(child)
       rmSync(dir, { recursive: true, force: true })
     }
   }

@@ -1,21 +1,19 @@
 import { describe, expect, it, vi } from "vitest"
 import { Effect } from "effect"
-import { copyFileSync, cpSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { estimateJobOps, runJobOps, type OpProgress } from "../transforms/intel/ops.ts"
 import { recordingClock } from "./support/fake-llm.ts"
 import { useFakeLlm } from "./support/use-fake-llm.ts"
 import { installLayerAnswers } from "./support/fake-layers.ts"
-import { dagFrom, tempDir, withDb } from "./support/harness.ts"
+import { dagFrom, withDb, dirWithProfile } from "./support/harness.ts"
 
 const fake = useFakeLlm()
 
 /** fast / balanced / quality on three differently priced OpenAI models, so the ledger shows which tier ran. */
 const setup = (extra = "", intelWith = "") => {
-  const dir = tempDir()
-  copyFileSync("profile.yaml", join(dir, "profile.yaml"))
-  cpSync("profile", join(dir, "profile"), { recursive: true })
+  const dir = dirWithProfile()
   const dag = dagFrom(
     `version: 1
 profile: profile.yaml

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest"
 import { Effect, Schema } from "effect"
-import { cpSync, copyFileSync, existsSync, readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import type { NodeContext } from "../pipelines/node.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
@@ -11,16 +11,14 @@ import { loadCandidate } from "../transforms/intel/candidate.ts"
 import { recordingClock } from "./support/fake-llm.ts"
 import { useFakeLlm } from "./support/use-fake-llm.ts"
 import { installLayerAnswers } from "./support/fake-layers.ts"
-import { dagFrom, tempDir, transformCtx, withDb } from "./support/harness.ts"
+import { dagFrom, transformCtx, withDb, dirWithProfile } from "./support/harness.ts"
 
 const fake = useFakeLlm()
 
 const ALL = ["extract", "pain", "research", "fit", "outreach", "cv", "dossier"] as const
 
 const setup = (budget = "") => {
-  const dir = tempDir()
-  copyFileSync("profile.yaml", join(dir, "profile.yaml"))
-  cpSync("profile", join(dir, "profile"), { recursive: true })
+  const dir = dirWithProfile()
   const dag = dagFrom(
     `version: 1
 profile: profile.yaml

@@ -4,18 +4,15 @@
  * The dashboard's per-job estimate says its LLM layers are skipped rather than quoting USD.
  */
 import { Effect } from "effect"
-import { copyFileSync, cpSync } from "node:fs"
 import { join } from "node:path"
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { backfillDryRunReport, runDryRunReport } from "../app/dry-run-report.ts"
 import { Warehouse } from "../sinks/warehouse.ts"
 import { estimateJobOps } from "../transforms/intel/ops.ts"
-import { dagFrom, tempDir, withDb } from "./support/harness.ts"
+import { dagFrom, tempDir, withDb, dirWithProfile } from "./support/harness.ts"
 
 const setup = () => {
-  const dir = tempDir()
-  copyFileSync("profile.yaml", join(dir, "profile.yaml"))
-  cpSync("profile", join(dir, "profile"), { recursive: true })
+  const dir = dirWithProfile()
   // Nothing is fetched in a dry run: the base URL is never asked.
   return dagFrom(
     `version: 1

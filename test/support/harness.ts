@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { copyFileSync, cpSync, mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Warehouse } from "../../sinks/warehouse.ts"
@@ -11,6 +11,14 @@ import { collectingEvents } from "../../pipelines/events.ts"
 import { kinds, migrations } from "../../app/index.ts"
 
 export const tempDir = (prefix = "jobsignal-test-") => mkdtempSync(join(tmpdir(), prefix))
+
+/** A temp dir holding the example profile (profile.yaml and the profile/ files it names), for a DAG that reads it. */
+export const dirWithProfile = () => {
+  const dir = tempDir()
+  copyFileSync("profile.yaml", join(dir, "profile.yaml"))
+  cpSync("profile", join(dir, "profile"), { recursive: true })
+  return dir
+}
 
 /** A DAG written to a temp dir (so relative paths in it resolve there) and loaded. */
 export const dagFrom = (yamlText: string, dir = tempDir(), nodeKinds: LoadedDag["kinds"] = kinds): LoadedDag => {
